@@ -1,0 +1,124 @@
+// The WebSocketRoute resource as users write it. crds/wsgate.io_websocketroutes.yaml is the
+// source of truth for the schema; test/api/schema-sync.test.ts checks these types against it.
+
+export const GROUP = 'wsgate.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'WebSocketRoute';
+export const PLURAL = 'websocketroutes';
+
+export type Policy = 'LeastConnections' | 'RoundRobin' | 'PowerOfTwoChoices' | 'ConsistentHash';
+export type Scheme = 'ws' | 'wss';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export interface HeaderMatch {
+  name: string;
+  value: string;
+}
+
+export interface StaticEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface ServiceRef {
+  name: string;
+  /** Service port number or name. */
+  port: number | string;
+}
+
+export interface HashOn {
+  header?: string;
+  cookie?: string;
+  query?: string;
+  sourceIP?: boolean;
+}
+
+export interface WebSocketRouteSpec {
+  hosts?: string[];
+  match: {
+    path: string;
+    subprotocols?: string[];
+    headers?: HeaderMatch[];
+  };
+  backend: {
+    service?: ServiceRef;
+    endpoints?: StaticEndpoint[];
+    scheme?: Scheme;
+    path?: string;
+  };
+  loadBalancer?: {
+    policy?: Policy;
+    hashOn?: HashOn;
+  };
+  rebalance?: {
+    tolerance?: number;
+    maxClosesPerSecond?: number;
+  };
+  timeouts?: {
+    connect?: string;
+    idle?: string;
+    maxLifetime?: string;
+  };
+  drain?: {
+    timeout?: string;
+  };
+  limits?: {
+    maxConnections?: number;
+    maxConnectionsPerClient?: number;
+    upgradesPerSecondPerClient?: number;
+  };
+  security?: {
+    allowedOrigins?: string[];
+    auth?: {
+      jwt?: {
+        secretRef?: { name: string; key?: string };
+        audiences?: string[];
+        issuer?: string;
+      };
+    };
+  };
+  requestHeaders?: {
+    set?: Record<string, string>;
+    add?: Record<string, string>;
+    remove?: string[];
+  };
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime?: string;
+}
+
+export interface WebSocketRouteStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  backends?: { ready: number; total: number };
+}
+
+export interface WebSocketRoute {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: WebSocketRouteSpec;
+  status?: WebSocketRouteStatus;
+}
+
+/** "namespace/name", the identity used in logs, metrics, status and the table. */
+export function routeKey(route: { metadata: ObjectMeta }): string {
+  return `${route.metadata.namespace ?? 'default'}/${route.metadata.name}`;
+}

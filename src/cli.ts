@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseHostPort } from './cli/host-port.js';
+import { runController } from './cli/controller.js';
+import { runStandalone } from './cli/standalone.js';
+import { runValidate } from './cli/validate.js';
+
+function hostPort(value: string) {
+  try {
+    return parseHostPort(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+function csv(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const program = new Command('wsgate')
+  .description('WebSocket ingress: routes, balances and guards WebSocket upgrades')
+  .showHelpAfterError();
+
+program
+  .command('standalone')
+  .description('run the data plane from a route file, without a cluster; reloads the file on change')
+  .requiredOption('--config <file>', 'YAML file of WebSocketRoute documents with static backend.endpoints')
+  .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
+  .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+  .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+  .action(async (opts) => {
+    await runStandalone(opts);
+  });
+
+program
+  .command('controller')
+  .description('run in a cluster: watch WebSocketRoutes, Services and EndpointSlices and serve the routes')
+  .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster config, then $KUBECONFIG / ~/.kube/config)')
+  .option('--watch-namespaces <list>', 'comma-separated namespaces to watch (default: all)', csv, [])
+  .option('--namespace <ns>', 'watch a single namespace (same as --watch-namespaces NS)')
+  .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
+  .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+  .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+  .option('--no-leader-elect', 'write status without electing a leader (single replica only)')
+  .option('--leader-election-namespace <ns>', 'namespace of the leader Lease', process.env.POD_NAMESPACE ?? 'default')
+  .option('--leader-election-id <name>', 'name of the leader Lease', 'wsgate-leader')
+  .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
+  .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
+  .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50)
+  .action(async (opts) => {
+    if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
+    await runController(opts);
+  });
+
+program
+  .command('validate')
+  .description('check route files against the CRD schema and the semantic rules')
+  .argument('<files...>', 'route files')
+  .action((files: string[]) => {
+    process.exitCode = runValidate(files);
+  });
+
+await program.parseAsync(process.argv);

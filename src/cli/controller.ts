@@ -1,0 +1,68 @@
+import os from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Controller } from '../controller/controller.js';
+import { Gateway, type HostPort } from '../gateway.js';
+import { createLogger } from '../logger.js';
+
+export interface ControllerCliOptions {
+  kubeconfig?: string;
+  watchNamespaces: string[];
+  listen: HostPort;
+  adminListen: HostPort;
+  logLevel: string;
+  maxHeaderSize: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaseDuration: number;
+  leaseRetryPeriod: number;
+  debounce: number;
+}
+
+export function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export async function runController(opts: ControllerCliOptions): Promise<void> {
+  const log = createLogger(opts.logLevel);
+  const kc = loadKubeConfig(opts.kubeconfig);
+  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize });
+  const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
+  const controller = new Controller({
+    kc,
+    gateway,
+    log,
+    namespaces: opts.watchNamespaces,
+    debounceMs: opts.debounce,
+    leaderElection: {
+      enabled: opts.leaderElect,
+      namespace: opts.leaderElectionNamespace,
+      name: opts.leaderElectionId,
+      identity,
+      leaseDurationMs: opts.leaseDuration,
+      retryPeriodMs: opts.leaseRetryPeriod,
+    },
+  });
+  // Listen first so probes answer (not ready) while the first sync runs.
+  const bound = await gateway.start(opts.listen, opts.adminListen);
+  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    Promise.all([controller.stop(), gateway.stop()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await controller.start();
+}

@@ -1,0 +1,164 @@
+// The Kubernetes side: informers -> (their caches are the store) -> debounced pure compile ->
+// table swap in the gateway; the leader also writes statuses. It never touches a socket.
+
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+  type V1EndpointSlice,
+  type V1Service,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
+import type { Gateway } from '../gateway.js';
+import { LeaderElector } from './leader.js';
+import { buildServiceResolver, SERVICE_NAME_LABEL } from './resolve-service.js';
+import { StatusWriter } from './status-writer.js';
+import { Watched } from './watched.js';
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  gateway: Gateway;
+  log: Logger;
+  /** Namespaces to watch; empty means all. */
+  namespaces: string[];
+  debounceMs: number;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationMs: number;
+    retryPeriodMs: number;
+  };
+}
+
+type RouteObject = WebSocketRoute & KubernetesObject;
+
+export class Controller {
+  private readonly routes: Watched<RouteObject>[] = [];
+  private readonly services: Watched<V1Service>[] = [];
+  private readonly slices: Watched<V1EndpointSlice>[] = [];
+  private readonly statusWriter: StatusWriter;
+  private readonly elector: LeaderElector | undefined;
+  private leading: boolean;
+  private synced = false;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: ControllerOptions) {
+    const { kc, log } = opts;
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const onChange = () => this.schedule();
+    const onError = () => opts.gateway.metrics.watchErrors.inc();
+    const scopes: Array<string | undefined> = opts.namespaces.length ? opts.namespaces : [undefined];
+    for (const ns of scopes) {
+      const prefix = ns ? `/namespaces/${ns}` : '';
+      this.routes.push(
+        new Watched<RouteObject>({
+          kind: 'WebSocketRoute',
+          kc,
+          log,
+          onChange,
+          onError,
+          path: `/apis/${GROUP}/${VERSION}${prefix}/${PLURAL}`,
+          list: (ns
+            ? () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+            : () => custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, resourcePlural: PLURAL })) as ListPromise<RouteObject>,
+        }),
+      );
+      this.services.push(
+        new Watched<V1Service>({
+          kind: 'Service',
+          kc,
+          log,
+          onChange,
+          onError,
+          path: `/api/v1${prefix}/services`,
+          list: (ns ? () => core.listNamespacedService({ namespace: ns }) : () => core.listServiceForAllNamespaces()) as ListPromise<V1Service>,
+        }),
+      );
+      // The selector is applied to the watch by the informer; the list must apply it too.
+      this.slices.push(
+        new Watched<V1EndpointSlice>({
+          kind: 'EndpointSlice',
+          kc,
+          log,
+          onChange,
+          onError,
+          labelSelector: SERVICE_NAME_LABEL,
+          path: `/apis/discovery.k8s.io/v1${prefix}/endpointslices`,
+          list: (ns
+            ? () => discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: SERVICE_NAME_LABEL })
+            : () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL })) as ListPromise<V1EndpointSlice>,
+        }),
+      );
+    }
+    this.statusWriter = new StatusWriter(kc, log);
+    const le = opts.leaderElection;
+    this.leading = !le.enabled;
+    opts.gateway.metrics.leader.set(this.leading ? 1 : 0);
+    if (le.enabled) {
+      this.elector = new LeaderElector({
+        kc,
+        log,
+        namespace: le.namespace,
+        name: le.name,
+        identity: le.identity,
+        leaseDurationMs: le.leaseDurationMs,
+        retryPeriodMs: le.retryPeriodMs,
+        onChange: (leading) => {
+          this.leading = leading;
+          opts.gateway.metrics.leader.set(leading ? 1 : 0);
+          // A new leader writes every status it disagrees with.
+          if (leading && this.synced) this.schedule();
+        },
+      });
+    }
+  }
+
+  /** Resolves after every informer has listed once and the first table is in place. */
+  async start(): Promise<void> {
+    this.elector?.start();
+    const all = [...this.routes, ...this.services, ...this.slices];
+    await Promise.all(all.map((w) => w.start()));
+    this.synced = true;
+    this.opts.log.info('initial sync complete');
+    this.compileNow();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await Promise.all([...this.routes, ...this.services, ...this.slices].map((w) => w.stop()));
+    await this.writing;
+    await this.elector?.stop();
+  }
+
+  private schedule(): void {
+    if (!this.synced) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.compileNow(), this.opts.debounceMs);
+  }
+
+  private compileNow(): void {
+    const started = performance.now();
+    const routes = this.routes.flatMap((w) => w.list());
+    const resolver = buildServiceResolver(
+      this.services.flatMap((w) => w.list()),
+      this.slices.flatMap((w) => w.list()),
+    );
+    const out = this.opts.gateway.applyRoutes(routes, resolver);
+    this.opts.gateway.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+    if (!this.leading) return;
+    // Status writes are serialised; a compile during a write queues the next one.
+    this.writing = this.writing.then(async () => {
+      const written = await this.statusWriter.write(routes, out.statuses);
+      if (written > 0) this.opts.log.debug({ written }, 'route statuses updated');
+    });
+  }
+}

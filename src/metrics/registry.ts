@@ -1,0 +1,95 @@
+// Every wsgate_ metric in one place. Labels never include a connection, client address or
+// request id: series count stays bounded by routes x endpoints.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly connectionsActive = new Gauge({
+    name: 'wsgate_connections_active',
+    help: 'Established WebSocket connections, per route.',
+    labelNames: ['namespace', 'route'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upgrades = new Counter({
+    name: 'wsgate_upgrades_total',
+    help: 'WebSocket upgrade requests by outcome.',
+    labelNames: ['namespace', 'route', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upgradeDuration = new Histogram({
+    name: 'wsgate_upgrade_duration_seconds',
+    help: 'Time from the upgrade request to its answer (101 relayed or error sent).',
+    labelNames: ['namespace', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly connectionDuration = new Histogram({
+    name: 'wsgate_connection_duration_seconds',
+    help: 'Lifetime of closed WebSocket connections.',
+    labelNames: ['namespace', 'route'] as const,
+    buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600],
+    registers: [this.registry],
+  });
+
+  readonly bytes = new Counter({
+    name: 'wsgate_bytes_total',
+    help: 'Bytes relayed on closed connections; direction is upstream (client to backend) or downstream.',
+    labelNames: ['namespace', 'route', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routes = new Gauge({
+    name: 'wsgate_routes',
+    help: 'Routes in the current table by state (accepted, rejected).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly endpoints = new Gauge({
+    name: 'wsgate_endpoints',
+    help: 'Endpoints per route by state (ready, not_ready, terminating).',
+    labelNames: ['namespace', 'route', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'wsgate_config_reloads_total',
+    help: 'Routing table rebuilds from a source, by result (success, failure).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tableLastUpdate = new Gauge({
+    name: 'wsgate_routing_table_last_update_timestamp_seconds',
+    help: 'Unix time of the last routing table swap.',
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: 'wsgate_reconcile_duration_seconds',
+    help: 'Controller: time to compile the cluster state into a routing table and swap it in.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly leader = new Gauge({
+    name: 'wsgate_leader',
+    help: 'Controller: 1 while this replica holds the leader lease (writes status), else 0.',
+    registers: [this.registry],
+  });
+
+  readonly watchErrors = new Counter({
+    name: 'wsgate_watch_errors_total',
+    help: 'Controller: watch or list failures against the API server (each is retried with backoff).',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,132 @@
+// Ocelot-style path templates: `/gateway/{catchAll}`, `/rooms/{room}/live`.
+// A `{name}` placeholder takes one non-empty segment; one in the last segment takes the rest
+// of the path (zero or more segments). Matching is done on the raw, still percent-encoded path
+// so that a rewrite forwards exactly the bytes the client sent.
+
+export type TemplateSegment =
+  | { kind: 'literal'; value: string }
+  | { kind: 'param'; name: string }
+  | { kind: 'rest'; name: string };
+
+export interface ParsedTemplate {
+  source: string;
+  segments: TemplateSegment[];
+  placeholders: string[];
+}
+
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+}
+
+const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+export function parseTemplate(template: string): ParsedTemplate {
+  if (!template.startsWith('/')) throw new TemplateError(`template "${template}" must start with "/"`);
+  if (/[?#\s]/.test(template)) {
+    throw new TemplateError(`template "${template}" must not contain "?", "#" or whitespace`);
+  }
+  // "/" alone and a trailing slash both mean "no more literal segments".
+  const body = template.slice(1).replace(/\/$/, '');
+  const parts = body === '' ? [] : body.split('/');
+  const segments: TemplateSegment[] = [];
+  const placeholders: string[] = [];
+  parts.forEach((part, i) => {
+    if (part === '') throw new TemplateError(`template "${template}" has an empty segment`);
+    if (part === '.' || part === '..') {
+      throw new TemplateError(`template "${template}" has a "${part}" segment`);
+    }
+    const m = PLACEHOLDER.exec(part);
+    if (m) {
+      const name = m[1]!;
+      if (placeholders.includes(name)) {
+        throw new TemplateError(`template "${template}" repeats placeholder {${name}}`);
+      }
+      placeholders.push(name);
+      segments.push({ kind: i === parts.length - 1 ? 'rest' : 'param', name });
+      return;
+    }
+    if (part.includes('{') || part.includes('}')) {
+      throw new TemplateError(
+        `template "${template}" has segment "${part}": a placeholder must be a whole segment like {name}`,
+      );
+    }
+    segments.push({ kind: 'literal', value: part });
+  });
+  return { source: template, segments, placeholders };
+}
+
+export type PathParams = Record<string, string>;
+
+/**
+ * Matches a raw request path (no query) against a template. Returns the captured raw values
+ * or null. A literal-only template also matches the same path with a trailing slash.
+ */
+export function matchTemplate(t: ParsedTemplate, path: string): PathParams | null {
+  const parts = splitPath(path);
+  const params: PathParams = {};
+  const segs = t.segments;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (seg.kind === 'rest') {
+      params[seg.name] = parts.slice(i).join('/');
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined || part === '') return null;
+    if (seg.kind === 'literal') {
+      if (part !== seg.value) return null;
+    } else {
+      params[seg.name] = part;
+    }
+  }
+  // All template segments consumed: the path may only have a trailing slash left.
+  if (parts.length === segs.length) return params;
+  if (parts.length === segs.length + 1 && parts[segs.length] === '') return params;
+  return null;
+}
+
+/** "/a/b/" -> ["a", "b", ""]; "/" -> [""]; keeps empty segments so "//" never matches a literal. */
+function splitPath(path: string): string[] {
+  return path.slice(1).split('/');
+}
+
+/** Fills a downstream template with captured values. */
+export function renderTemplate(t: ParsedTemplate, params: PathParams): string {
+  let out = '';
+  for (const seg of t.segments) {
+    const value = seg.kind === 'literal' ? seg.value : (params[seg.name] ?? '');
+    if (seg.kind === 'rest' && value === '') {
+      out += '/';
+      continue;
+    }
+    out += '/' + value;
+  }
+  return out === '' ? '/' : out;
+}
+
+/**
+ * Specificity for precedence, compared lexicographically (higher wins): more literal segments,
+ * then no catch-all over a catch-all, then more single-segment placeholders, then longer literals.
+ */
+export function templateSpecificity(t: ParsedTemplate): [number, number, number, number] {
+  let literals = 0;
+  let params = 0;
+  let rest = 0;
+  let literalChars = 0;
+  for (const seg of t.segments) {
+    if (seg.kind === 'literal') {
+      literals++;
+      literalChars += seg.value.length;
+    } else if (seg.kind === 'param') params++;
+    else rest++;
+  }
+  return [literals, rest === 0 ? 1 : 0, params, literalChars];
+}
+
+/** Shape of a template with placeholder names erased: two routes with the same shape overlap fully. */
+export function templateShape(t: ParsedTemplate): string {
+  return (
+    '/' +
+    t.segments.map((s) => (s.kind === 'literal' ? s.value : s.kind === 'param' ? '{}' : '{*}')).join('/')
+  );
+}

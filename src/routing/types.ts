@@ -1,0 +1,73 @@
+import type { HashOn, Policy, Scheme, WebSocketRouteSpec } from '../api/types.js';
+import type { ParsedTemplate } from './template.js';
+
+/** One backend address. `id` ("host:port", IPv6 in brackets) keys shared connection counts. */
+export interface Endpoint {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** Ready and not terminating: may take new connections. */
+  readonly ready: boolean;
+  /** Present in the source but leaving (EndpointSlice `terminating`): drains, takes nothing new. */
+  readonly terminating: boolean;
+}
+
+export function endpointId(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function makeEndpoint(host: string, port: number, ready = true, terminating = false): Endpoint {
+  return { id: endpointId(host, port), host, port, ready: ready && !terminating, terminating };
+}
+
+/** What the backend reference of a route resolved to. */
+export type BackendResolution =
+  | { ok: true; endpoints: Endpoint[] }
+  | { ok: false; reason: 'ServiceNotFound' | 'PortNotFound' | 'BackendNotSupported'; message: string };
+
+/** Resolves a route's `backend.service` against the cluster state (pure lookup over a store). */
+export type ServiceResolver = (namespace: string, service: { name: string; port: number | string }) => BackendResolution;
+
+export interface CompiledRoute {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  /** Lower-cased; empty means any host. */
+  readonly hosts: readonly string[];
+  readonly path: ParsedTemplate;
+  readonly subprotocols: readonly string[];
+  /** Lower-cased names, exact values. */
+  readonly headers: ReadonlyArray<{ name: string; value: string }>;
+  readonly backend: {
+    readonly scheme: Scheme;
+    readonly path: ParsedTemplate;
+    /** Every endpoint the source lists, including not-ready and terminating ones. */
+    readonly endpoints: readonly Endpoint[];
+    /** Endpoints that may take new connections. */
+    readonly eligible: readonly Endpoint[];
+  };
+  readonly policy: Policy;
+  readonly hashOn: HashOn | undefined;
+  readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly maxLifetimeMs: number };
+  readonly drainTimeoutMs: number;
+  readonly spec: WebSocketRouteSpec;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface ConditionResult {
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Status computed while compiling, written to the API server by the leader only. */
+export interface RouteStatusResult {
+  readonly key: string;
+  readonly generation: number;
+  readonly accepted: ConditionResult;
+  readonly resolvedRefs: ConditionResult;
+  readonly ready: ConditionResult;
+  readonly backends: { readonly ready: number; readonly total: number };
+}

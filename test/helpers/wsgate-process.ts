@@ -1,0 +1,109 @@
+// Runs the real `wsgate` CLI as a child process, the way users run it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const cliPath = path.join(repoRoot, 'dist/src/cli.js');
+
+export interface WsgateProcess {
+  readonly child: ChildProcess;
+  readonly proxyPort: number;
+  readonly adminPort: number;
+  readonly url: string;
+  /** Everything written to stderr so far (JSON log lines). */
+  stderr(): string;
+  /** Resolves when stderr contains a line matching `pattern` (bounded by `timeoutMs`). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDir(prefix = 'wsgate-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startWsgate(args: string[], opts: { timeoutMs?: number } = {}): Promise<WsgateProcess> {
+  const child = spawn(
+    process.execPath,
+    [cliPath, ...args, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'debug'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    for (const w of waiters) w();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitFor = (read: () => RegExpExecArray | null, what: string, timeoutMs: number) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = read();
+        if (m) {
+          cleanup();
+          resolve(m);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}\nstdout: ${stdout}\nstderr: ${stderr.slice(-4000)}`));
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`wsgate exited while waiting for ${what}\nstdout: ${stdout}\nstderr: ${stderr.slice(-4000)}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.off('exit', onExit);
+      };
+      waiters.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+
+  const m = await waitFor(
+    () => /wsgate listening proxy=\S+:(\d+) admin=\S+:(\d+)/.exec(stdout),
+    'the listening line',
+    opts.timeoutMs ?? 20000,
+  );
+  const proxyPort = Number(m[1]);
+  const adminPort = Number(m[2]);
+  return {
+    child,
+    proxyPort,
+    adminPort,
+    url: `ws://127.0.0.1:${proxyPort}`,
+    stderr: () => stderr,
+    waitForLog: async (pattern, timeoutMs = 10000) => {
+      const start = stderr.length;
+      const found = await waitFor(() => pattern.exec(stderr.slice(start)), String(pattern), timeoutMs);
+      return found[0];
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion (for `validate`). */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

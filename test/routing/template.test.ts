@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  matchTemplate,
+  parseTemplate,
+  renderTemplate,
+  templateShape,
+  templateSpecificity,
+  TemplateError,
+} from '../../src/routing/template.js';
+
+test('parseTemplate accepts literals, params and a trailing catch-all', () => {
+  const cases: Array<[string, string[], string]> = [
+    ['/', [], '/'],
+    ['/chat', [], '/chat'],
+    ['/chat/', [], '/chat'],
+    ['/gateway/{catchAll}', ['catchAll'], '/gateway/{*}'],
+    ['/rooms/{room}/live', ['room'], '/rooms/{}/live'],
+    ['/{tenant}/{rest}', ['tenant', 'rest'], '/{}/{*}'],
+    ['/a%20b/{x}', ['x'], '/a%20b/{*}'],
+  ];
+  for (const [src, placeholders, shape] of cases) {
+    const t = parseTemplate(src);
+    assert.deepEqual(t.placeholders, placeholders, src);
+    assert.equal(templateShape(t), shape, src);
+  }
+});
+
+test('parseTemplate refuses malformed templates with a reason', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['chat', /must start with "\/"/],
+    ['/a//b', /empty segment/],
+    ['/a/../b', /"\.\." segment/],
+    ['/a/./b', /"\." segment/],
+    ['/a/{x}/{x}', /repeats placeholder \{x\}/],
+    ['/a/pre{x}', /whole segment/],
+    ['/a/{x', /whole segment/],
+    ['/a/{1x}', /whole segment/],
+    ['/a?b=1', /must not contain/],
+    ['/a b', /must not contain/],
+  ];
+  for (const [src, message] of cases) {
+    assert.throws(() => parseTemplate(src), (err: unknown) => err instanceof TemplateError && message.test(err.message), src);
+  }
+});
+
+test('matchTemplate: table of paths', () => {
+  const cases: Array<[string, string, Record<string, string> | null]> = [
+    ['/chat', '/chat', {}],
+    ['/chat', '/chat/', {}], // trailing slash tolerated
+    ['/chat', '/chat/x', null],
+    ['/chat', '/Chat', null], // case-sensitive
+    ['/chat', '/chatty', null],
+    ['/', '/', {}],
+    ['/', '/x', null],
+    ['/gateway/{catchAll}', '/gateway', { catchAll: '' }],
+    ['/gateway/{catchAll}', '/gateway/', { catchAll: '' }],
+    ['/gateway/{catchAll}', '/gateway/a', { catchAll: 'a' }],
+    ['/gateway/{catchAll}', '/gateway/a/b/c', { catchAll: 'a/b/c' }],
+    ['/gateway/{catchAll}', '/gateway/a/b/', { catchAll: 'a/b/' }],
+    ['/gateway/{catchAll}', '/gatewayx/a', null],
+    ['/rooms/{room}/live', '/rooms/42/live', { room: '42' }],
+    ['/rooms/{room}/live', '/rooms//live', null], // a param never matches an empty segment
+    ['/rooms/{room}/live', '/rooms/42/live/', { room: '42' }],
+    ['/rooms/{room}/live', '/rooms/42/other', null],
+    ['/rooms/{room}/live', '/rooms/a%2Fb/live', { room: 'a%2Fb' }], // encoded slash stays one segment
+    ['/rooms/{room}/live', '/rooms/caf%C3%A9/live', { room: 'caf%C3%A9' }],
+    ['/a/b', '/a//b', null], // empty segments never match a literal
+  ];
+  for (const [tpl, path, expected] of cases) {
+    assert.deepEqual(matchTemplate(parseTemplate(tpl), path), expected, `${tpl} vs ${path}`);
+  }
+});
+
+test('renderTemplate rewrites with captured raw values', () => {
+  const cases: Array<[string, string, string, string]> = [
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway/a/b', '/a/b'],
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway', '/'],
+    ['/gateway/{catchAll}', '/ws/{catchAll}', '/gateway/x%20y', '/ws/x%20y'],
+    ['/rooms/{room}/live', '/live/{room}', '/rooms/42/live', '/live/42'],
+    ['/{tenant}/{rest}', '/t/{tenant}/{rest}', '/acme/a/b', '/t/acme/a/b'],
+    ['/chat', '/', '/chat', '/'],
+    ['/chat', '/backend/chat', '/chat/', '/backend/chat'],
+  ];
+  for (const [up, down, path, expected] of cases) {
+    const params = matchTemplate(parseTemplate(up), path);
+    assert.ok(params, `${up} should match ${path}`);
+    assert.equal(renderTemplate(parseTemplate(down), params), expected);
+  }
+});
+
+test('specificity: more literals first, then no catch-all, then more params, then longer literals', () => {
+  const order = ['/a/b/c', '/a/{x}/c', '/a/b/{rest}', '/a/{x}/{rest}', '/abc/{rest}', '/a/{rest}', '/{rest}'];
+  const sorted = [...order].reverse().sort((p, q) => {
+    const a = templateSpecificity(parseTemplate(p));
+    const b = templateSpecificity(parseTemplate(q));
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return b[i]! - a[i]!;
+    return 0;
+  });
+  assert.deepEqual(sorted, order);
+});
