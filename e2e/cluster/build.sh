@@ -44,7 +44,7 @@ mkdir -p "$CACHE/bin" "$CACHE/src"
 # One build at a time (two `up.sh` started together must not race on the same files).
 exec 9>"$CACHE/.build.lock"
 if command -v flock >/dev/null 2>&1; then
-  log "waiting for build lock $CACHE/.build.lock" && flock 9
+  flock -n 9 || { log "another build is running, waiting for $CACHE/.build.lock"; flock 9; }
 fi
 if have_all; then # built by whoever held the lock
   log "up to date: $BIN_DIR ($WANT_STAMP)"

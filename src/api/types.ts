@@ -80,9 +80,12 @@ export interface WebSocketRouteSpec {
   };
   security?: {
     allowedOrigins?: string[];
+    /** With allowedOrigins set, whether a request without Origin (a non-browser client) may connect. */
+    allowMissingOrigin?: boolean;
     auth?: {
       jwt?: {
-        secretRef?: { name: string; key?: string };
+        /** Secret holding the verification key; `key` may be left out when the Secret has one key. */
+        secretRef: { name: string; key?: string };
         audiences?: string[];
         issuer?: string;
       };

@@ -41,9 +41,10 @@ test('an exact host route that does not match the path falls through to wildcard
   assert.equal(lookupKey(routes, req('chat.example.com', '/other')), 'default/any');
 });
 
-test('hosts match case-insensitively', () => {
-  const routes = [route('exact', { hosts: ['Chat.Example.com'], match: { path: '/' } })];
-  assert.equal(lookupKey(routes, req('chat.example.com', '/')), 'default/exact');
+test('route hosts must be lower-case DNS names (requests are lower-cased by the proxy)', () => {
+  const out = compile({ routes: [route('upper', { hosts: ['Chat.Example.com'], match: { path: '/' } })] });
+  assert.equal(out.statuses.get('default/upper')!.accepted.reason, 'Invalid');
+  assert.match(out.statuses.get('default/upper')!.accepted.message, /spec\.hosts\[0\]/);
 });
 
 test('path precedence: the more specific template wins regardless of names', () => {
@@ -114,11 +115,12 @@ test('an invalid route is refused with reasons and does not disturb the others',
   assert.equal(out.table.lookup(req('h', '/ok'))?.route.key, 'default/good');
 });
 
-test('static endpoints are de-duplicated and counted in status', () => {
+test('static endpoints: IPv6 ids are bracketed, counted in status; duplicates are refused', () => {
+  const dup = route('dup', { backend: { endpoints: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 1 }] } });
+  assert.equal(compile({ routes: [dup] }).statuses.get('default/dup')!.accepted.reason, 'Invalid');
   const r = route('dup', {
     backend: {
       endpoints: [
-        { host: '127.0.0.1', port: 1 },
         { host: '127.0.0.1', port: 1 },
         { host: '::1', port: 2 },
       ],

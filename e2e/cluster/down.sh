@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Stop the e2e control plane (kube-apiserver, then etcd: SIGTERM, SIGKILL after a bounded wait)
+# and remove its state (e2e/.cluster/). Idempotent. The built binaries stay in the cache.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+lock_cluster
+stop_proc kube-apiserver TERM "$(apiserver_stop_timeout)"
+stop_proc etcd
+kill_strays
+if [[ -e "$STATE_DIR" ]]; then
+  rm -rf "$STATE_DIR"
+  say "removed $STATE_DIR"
+fi
+say "down"

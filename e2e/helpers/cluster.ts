@@ -1,0 +1,104 @@
+// Drives the local control plane the way users do: with kubectl and YAML.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../test/helpers/wsgate-process.js';
+
+export const clusterDir = path.join(repoRoot, 'e2e/.cluster');
+export const kubeconfig = path.join(clusterDir, 'kubeconfig');
+export const kubectlPath = path.join(clusterDir, 'bin/kubectl');
+
+export function clusterAvailable(): boolean {
+  return fs.existsSync(kubeconfig) && fs.existsSync(kubectlPath);
+}
+
+export interface KubectlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function kubectl(args: string[], input?: string): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = spawn(kubectlPath, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** kubectl that must succeed. */
+export async function kubectlOk(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function toYaml(objects: object[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
+}
+
+export function apply(objects: object[]): Promise<string> {
+  return kubectlOk(['apply', '-f', '-'], toYaml(objects));
+}
+
+/** Polls `check` until it returns a value, at most `attempts` times `intervalMs` apart. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, attempts = 200, intervalMs = 50): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export function service(namespace: string, name: string, ports: Array<{ name?: string; port: number }>): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    // Selector-less: the tests own the EndpointSlices, as there is no controller-manager.
+    spec: { ports: ports.map((p) => ({ ...p, protocol: 'TCP' })) },
+  };
+}
+
+export interface SliceEndpoint {
+  ip: string;
+  ready?: boolean;
+  terminating?: boolean;
+}
+
+export function endpointSlice(
+  namespace: string,
+  name: string,
+  serviceName: string,
+  port: { name?: string; port: number },
+  endpoints: SliceEndpoint[],
+  addressType: 'IPv4' | 'IPv6' = 'IPv4',
+): object {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace, labels: { 'kubernetes.io/service-name': serviceName } },
+    addressType,
+    ports: [{ name: port.name ?? '', port: port.port, protocol: 'TCP' }],
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: e.terminating ?? false },
+    })),
+  };
+}
+
+export function wsRoute(namespace: string, name: string, spec: object): object {
+  return { apiVersion: 'wsgate.io/v1alpha1', kind: 'WebSocketRoute', metadata: { name, namespace }, spec };
+}

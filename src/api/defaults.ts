@@ -1,0 +1,37 @@
+// The defaults the apiserver applies from the CRD (`default:` values, with `default: {}` on
+// loadBalancer, timeouts and drain so their fields default even when the block is absent),
+// plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
+// path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
+
+import type { Policy, Scheme, WebSocketRouteSpec } from './types.js';
+
+export const DEFAULT_POLICY: Policy = 'LeastConnections';
+export const DEFAULT_SCHEME: Scheme = 'ws';
+export const DEFAULT_CONNECT_TIMEOUT = '5s';
+export const DEFAULT_IDLE_TIMEOUT = '1h';
+export const DEFAULT_DRAIN_TIMEOUT = '30s';
+
+/** A spec after applyDefaults: the fields with a default are always present. */
+export type DefaultedSpec = WebSocketRouteSpec & {
+  backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };
+  loadBalancer: NonNullable<WebSocketRouteSpec['loadBalancer']> & { policy: Policy };
+  timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string };
+  drain: { timeout: string };
+};
+
+/** A defaulted deep copy; `spec` is left untouched. */
+export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
+  const out = structuredClone(spec);
+  const backend = { ...out.backend, scheme: out.backend.scheme ?? DEFAULT_SCHEME, path: out.backend.path ?? out.match.path };
+  const loadBalancer = { ...out.loadBalancer, policy: out.loadBalancer?.policy ?? DEFAULT_POLICY };
+  const timeouts = {
+    ...out.timeouts,
+    connect: out.timeouts?.connect ?? DEFAULT_CONNECT_TIMEOUT,
+    idle: out.timeouts?.idle ?? DEFAULT_IDLE_TIMEOUT,
+  };
+  const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
+  const result: DefaultedSpec = { ...out, backend, loadBalancer, timeouts, drain };
+  // Only a present security block gets allowMissingOrigin, as in the CRD (no `default: {}` there).
+  if (out.security) result.security = { ...out.security, allowMissingOrigin: out.security.allowMissingOrigin ?? true };
+  return result;
+}

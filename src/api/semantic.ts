@@ -1,0 +1,165 @@
+// Rules the CRD schema cannot express (or that the apiserver has no library for): templates
+// that parse, durations a timer can hold, real host names and IPs, header sets that do not
+// fight the WebSocket handshake. In the cluster these surface as Accepted=False on the route;
+// in standalone mode as a refused file. Each check skips values of the wrong type: the schema
+// check has already said so.
+
+import { TemplateError, parseTemplate } from '../routing/template.js';
+import { MAX_TIMER_MS, parseDuration } from './duration.js';
+import { formatFieldPath, type PathSegment } from './field-path.js';
+import { isHostname, isHttpToken, isIPAddress, isOriginPattern, isPortName, isRouteHost } from './formats.js';
+import type { Problem } from './problem.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Headers the proxy owns on the upgrade request: changing them would break the handshake or
+ * the framing of the request, so requestHeaders may not set, add or remove them.
+ */
+export const MANAGED_HEADERS = new Set([
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-accept',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'content-length',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'keep-alive',
+  'proxy-connection',
+]);
+
+/** Durations and whether 0 is meaningful (0 = no limit for idle/maxLifetime, close at once for drain). */
+const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
+  { at: ['timeouts', 'connect'], zeroAllowed: false },
+  { at: ['timeouts', 'idle'], zeroAllowed: true },
+  { at: ['timeouts', 'maxLifetime'], zeroAllowed: true },
+  { at: ['drain', 'timeout'], zeroAllowed: true },
+];
+
+export function checkSemantics(spec: unknown): Problem[] {
+  if (!isObj(spec)) return [];
+  const problems: Problem[] = [];
+  const report = (at: PathSegment[], reason: string) => problems.push({ field: formatFieldPath(['spec', ...at]), reason });
+  checkTemplates(spec, report);
+  checkDurations(spec, report);
+  checkHosts(spec, report);
+  checkBackend(spec, report);
+  checkMatchHeaders(spec, report);
+  checkRequestHeaders(spec, report);
+  checkLimits(spec, report);
+  checkOrigins(spec, report);
+  return problems;
+}
+
+type Report = (at: PathSegment[], reason: string) => void;
+
+function checkTemplates(spec: Obj, report: Report): void {
+  for (const at of [['match', 'path'], ['backend', 'path']] as const) {
+    const value = obj(spec[at[0]])[at[1]];
+    if (typeof value !== 'string') continue;
+    try {
+      parseTemplate(value);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      report([...at], err.message);
+    }
+  }
+}
+
+function checkDurations(spec: Obj, report: Report): void {
+  for (const { at, zeroAllowed } of DURATIONS) {
+    const value = obj(spec[at[0]!])[at[1]!];
+    if (typeof value !== 'string') continue;
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (err) {
+      report(at, (err as Error).message);
+      continue;
+    }
+    if (ms === 0 && !zeroAllowed) report(at, 'must be greater than 0');
+    // A longer Node.js timer fires after 1ms, which would close every connection at once.
+    else if (ms > MAX_TIMER_MS) report(at, `must be at most ${MAX_TIMER_MS}ms (about 24 days), the longest timer Node.js can set`);
+  }
+}
+
+function checkHosts(spec: Obj, report: Report): void {
+  list(spec.hosts).forEach((host, i) => {
+    if (typeof host === 'string' && !isRouteHost(host)) {
+      report(['hosts', i], "must be a DNS name of labels of at most 63 characters, optionally starting with '*.'");
+    }
+  });
+}
+
+function checkBackend(spec: Obj, report: Report): void {
+  const backend = obj(spec.backend);
+  list(backend.endpoints).forEach((e, i) => {
+    const host = obj(e).host;
+    if (typeof host === 'string' && !isIPAddress(host) && !isHostname(host)) {
+      report(['backend', 'endpoints', i, 'host'], 'must be an IP address or a DNS host name');
+    }
+  });
+  const port = obj(backend.service).port;
+  if (typeof port === 'string' && !isPortName(port)) {
+    report(['backend', 'service', 'port'], "must be a port name: at most 15 lowercase letters, digits and single '-' between them, with at least one letter");
+  }
+}
+
+function checkMatchHeaders(spec: Obj, report: Report): void {
+  const seen = new Map<string, { index: number; name: string }>();
+  list(obj(spec.match).headers).forEach((h, i) => {
+    const name = obj(h).name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name.toLowerCase());
+    if (first === undefined) seen.set(name.toLowerCase(), { index: i, name });
+    // Exact repeats are the schema's (list-map key) to report; this catches X-A next to x-a.
+    else if (first.name !== name) {
+      report(['match', 'headers', i, 'name'], `repeats the header of item ${first.index} (header names are case-insensitive)`);
+    }
+  });
+}
+
+function checkRequestHeaders(spec: Obj, report: Report): void {
+  const rh = obj(spec.requestHeaders);
+  // One header in two places (set and remove, or X-A and x-a in set) has no clear meaning.
+  const owner = new Map<string, string>();
+  const visit = (at: PathSegment[], name: string) => {
+    const lower = name.toLowerCase();
+    if (!isHttpToken(name)) return report(at, 'is not a valid HTTP header name');
+    if (MANAGED_HEADERS.has(lower)) return report(at, 'cannot be changed: wsgate manages this header for the WebSocket handshake');
+    const first = owner.get(lower);
+    if (first !== undefined) return report(at, `names the same header as ${first} (header names are case-insensitive)`);
+    owner.set(lower, formatFieldPath(['spec', ...at]));
+  };
+  for (const op of ['set', 'add'] as const) {
+    if (isObj(rh[op])) for (const name of Object.keys(rh[op])) visit(['requestHeaders', op, name], name);
+  }
+  list(rh.remove).forEach((name, i) => {
+    if (typeof name === 'string') visit(['requestHeaders', 'remove', i], name);
+  });
+}
+
+function checkLimits(spec: Obj, report: Report): void {
+  const { maxConnections, maxConnectionsPerClient } = obj(spec.limits);
+  if (typeof maxConnections === 'number' && typeof maxConnectionsPerClient === 'number' && maxConnectionsPerClient > maxConnections) {
+    report(['limits', 'maxConnectionsPerClient'], 'must not be greater than maxConnections');
+  }
+}
+
+function checkOrigins(spec: Obj, report: Report): void {
+  list(obj(spec.security).allowedOrigins).forEach((origin, i) => {
+    if (typeof origin === 'string' && !isOriginPattern(origin)) {
+      report(
+        ['security', 'allowedOrigins', i],
+        "must be '*' or an origin as browsers send it: scheme://host[:port], lowercase, no path and no default port",
+      );
+    }
+  });
+}

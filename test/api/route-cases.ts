@@ -1,0 +1,256 @@
+// The table behind validate.test.ts: each case changes one thing in a valid route and says
+// which field must be refused (or that the route must still be accepted). `layer` says which
+// part of the validation owns the rule; schema and cel cases are the ones the apiserver
+// enforces too, so the same table can be replayed against a real apiserver.
+
+import { API_VERSION, KIND, type WebSocketRoute } from '../../src/api/types.js';
+
+export type Layer = 'identity' | 'schema' | 'cel' | 'semantic';
+
+export interface RouteCase {
+  name: string;
+  edit: (doc: Record<string, any>) => void;
+  /** undefined: the route must be valid. */
+  field?: string;
+  /** A substring of the reason, when the wording matters. */
+  reason?: string;
+  layer?: Layer;
+  /** Other fields the same edit may also (rightly) report. */
+  alsoFields?: string[];
+}
+
+/** A route using every field of the resource (static endpoints variant). */
+export function fullRoute(): WebSocketRoute {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name: 'chat', namespace: 'apps' },
+    spec: {
+      hosts: ['chat.example.com', '*.chat.example.com'],
+      match: {
+        path: '/gateway/{catchAll}',
+        subprotocols: ['graphql-transport-ws'],
+        headers: [{ name: 'x-tenant', value: 'a' }],
+      },
+      backend: {
+        endpoints: [
+          { host: '10.0.0.7', port: 5001 },
+          { host: 'fd00::7', port: 5001 },
+          { host: 'backend.internal', port: 5002 },
+        ],
+        scheme: 'wss',
+        path: '/{catchAll}',
+      },
+      loadBalancer: { policy: 'ConsistentHash', hashOn: { header: 'x-user' } },
+      rebalance: { tolerance: 0.2, maxClosesPerSecond: 5 },
+      timeouts: { connect: '5s', idle: '1h', maxLifetime: '24h' },
+      drain: { timeout: '30s' },
+      limits: { maxConnections: 10000, maxConnectionsPerClient: 50, upgradesPerSecondPerClient: 10 },
+      security: {
+        allowedOrigins: ['https://app.example.com'],
+        allowMissingOrigin: false,
+        auth: { jwt: { secretRef: { name: 'chat-jwt', key: 'jwks.json' }, audiences: ['chat'], issuer: 'https://id.example.com' } },
+      },
+      requestHeaders: { set: { 'X-Gateway': 'wsgate' }, add: { 'X-Forwarded-Prefix': '/gateway' }, remove: ['x-debug'] },
+    },
+    status: {
+      observedGeneration: 3,
+      conditions: [
+        { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ok', observedGeneration: 3, lastTransitionTime: '2024-05-01T12:00:00Z' },
+      ],
+      backends: { ready: 3, total: 4 },
+    },
+  };
+}
+
+/** The smallest valid route, with a Service backend. */
+export function baseRoute(): Record<string, any> {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name: 'chat', namespace: 'default' },
+    spec: {
+      match: { path: '/gateway/{catchAll}' },
+      backend: { service: { name: 'chat', port: 8080 }, path: '/{catchAll}' },
+    },
+  };
+}
+
+const spec = (d: Record<string, any>) => d.spec as Record<string, any>;
+const endpoints = (d: Record<string, any>) => {
+  delete spec(d).backend.service;
+  spec(d).backend.endpoints = [{ host: '10.0.0.7', port: 5001 }];
+};
+const hashed = (hashOn: Record<string, unknown>) => (d: Record<string, any>) => {
+  spec(d).loadBalancer = { policy: 'ConsistentHash', hashOn };
+};
+
+export const VALID: RouteCase[] = [
+  { name: 'minimal service backend', edit: () => {} },
+  { name: 'every field', edit: (d) => Object.assign(d, fullRoute()) },
+  { name: 'static endpoints', edit: endpoints },
+  { name: 'endpoint IPv6 and host name', edit: (d) => { endpoints(d); spec(d).backend.endpoints.push({ host: '::1', port: 80 }, { host: 'api', port: 80 }); } },
+  { name: 'named service port', edit: (d) => { spec(d).backend.service.port = 'http'; } },
+  { name: 'service port 1 and 65535', edit: (d) => { spec(d).backend.service.port = 65535; } },
+  { name: 'wildcard host', edit: (d) => { spec(d).hosts = ['*.example.com', 'example.com'] ; } },
+  { name: 'root path', edit: (d) => { spec(d).match.path = '/'; delete spec(d).backend.path; } },
+  { name: 'backend.path without placeholders', edit: (d) => { spec(d).backend.path = '/ws'; } },
+  { name: 'backend.path omitted', edit: (d) => { delete spec(d).backend.path; } },
+  { name: 'backend.path uses a middle placeholder', edit: (d) => { spec(d).match.path = '/rooms/{room}/live'; spec(d).backend.path = '/r/{room}'; } },
+  { name: 'policy RoundRobin', edit: (d) => { spec(d).loadBalancer = { policy: 'RoundRobin' }; } },
+  { name: 'policy PowerOfTwoChoices', edit: (d) => { spec(d).loadBalancer = { policy: 'PowerOfTwoChoices' }; } },
+  { name: 'empty loadBalancer', edit: (d) => { spec(d).loadBalancer = {}; } },
+  { name: 'hash on header', edit: hashed({ header: 'x-user' }) },
+  { name: 'hash on cookie', edit: hashed({ cookie: 'session' }) },
+  { name: 'hash on query', edit: hashed({ query: 'user' }) },
+  { name: 'hash on sourceIP', edit: hashed({ sourceIP: true }) },
+  { name: 'hash on header with sourceIP false', edit: hashed({ header: 'x-user', sourceIP: false }) },
+  { name: 'durations of every form', edit: (d) => { spec(d).timeouts = { connect: '500ms', idle: '1m30s', maxLifetime: '1.5h' }; spec(d).drain = { timeout: '0s' }; } },
+  { name: 'idle 0s means no idle limit', edit: (d) => { spec(d).timeouts = { idle: '0s', maxLifetime: '0s' }; } },
+  { name: 'longest timer', edit: (d) => { spec(d).timeouts = { maxLifetime: '2147483647ms' }; } },
+  { name: 'tolerance bounds', edit: (d) => { spec(d).rebalance = { tolerance: 0 }; } },
+  { name: 'tolerance 10', edit: (d) => { spec(d).rebalance = { tolerance: 10, maxClosesPerSecond: 1 }; } },
+  { name: 'fractional upgrade rate', edit: (d) => { spec(d).limits = { upgradesPerSecondPerClient: 0.5 }; } },
+  { name: 'per-client limit equal to the total', edit: (d) => { spec(d).limits = { maxConnections: 5, maxConnectionsPerClient: 5 }; } },
+  { name: 'origins: any, wildcard, port', edit: (d) => { spec(d).security = { allowedOrigins: ['*', 'https://*.example.com', 'http://localhost:3000', 'http://[::1]:8080'] }; } },
+  { name: 'jwt without key or audiences', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { name: 'jwt' } } } }; } },
+  { name: 'headers set, add and remove', edit: (d) => { spec(d).requestHeaders = { set: { Host: 'internal' }, add: { 'X-A': '' }, remove: ['Cookie'] }; } },
+  { name: 'null blocks count as absent', edit: (d) => { spec(d).timeouts = null; spec(d).hosts = null; spec(d).backend.path = null; } },
+  { name: 'namespace omitted', edit: (d) => { delete d.metadata.namespace; } },
+  { name: 'metadata from the apiserver', edit: (d) => { Object.assign(d.metadata, { uid: 'u', generation: 2, resourceVersion: '7', managedFields: [{}], labels: { a: 'b' } }); } },
+  { name: 'status with conditions', edit: (d) => { d.status = fullRoute().status; } },
+];
+
+export const INVALID: RouteCase[] = [
+  // identity
+  { layer: 'identity', name: 'wrong apiVersion', edit: (d) => { d.apiVersion = 'wsgate.io/v1'; }, field: 'apiVersion', reason: 'must be wsgate.io/v1alpha1' },
+  { layer: 'identity', name: 'missing apiVersion', edit: (d) => { delete d.apiVersion; }, field: 'apiVersion' },
+  { layer: 'identity', name: 'other kind', edit: (d) => { d.kind = 'Service'; d.apiVersion = 'v1'; }, field: 'kind', reason: 'kind Service is not WebSocketRoute' },
+  { layer: 'identity', name: 'missing kind', edit: (d) => { delete d.kind; }, field: 'kind' },
+  { layer: 'identity', name: 'missing metadata', edit: (d) => { delete d.metadata; }, field: 'metadata' },
+  { layer: 'identity', name: 'missing name', edit: (d) => { delete d.metadata.name; }, field: 'metadata.name', reason: 'is required' },
+  { layer: 'identity', name: 'bad name', edit: (d) => { d.metadata.name = 'Chat_1'; }, field: 'metadata.name', reason: 'DNS subdomain' },
+  { layer: 'identity', name: 'bad namespace', edit: (d) => { d.metadata.namespace = 'Default'; }, field: 'metadata.namespace' },
+  { layer: 'identity', name: 'metadata not a mapping', edit: (d) => { d.metadata = 'chat'; }, field: 'metadata', alsoFields: [] },
+
+  // schema: structure
+  { layer: 'schema', name: 'missing spec', edit: (d) => { delete d.spec; }, field: 'spec', reason: 'is required' },
+  { layer: 'schema', name: 'spec not a mapping', edit: (d) => { d.spec = 'x'; }, field: 'spec', reason: 'must be a mapping' },
+  { layer: 'schema', name: 'missing match', edit: (d) => { delete spec(d).match; }, field: 'spec.match', reason: 'is required' },
+  { layer: 'schema', name: 'missing match.path', edit: (d) => { spec(d).match = {}; }, field: 'spec.match.path', reason: 'is required', alsoFields: ['spec'] },
+  { layer: 'schema', name: 'missing backend', edit: (d) => { delete spec(d).backend; }, field: 'spec.backend', reason: 'is required' },
+  { layer: 'schema', name: 'unknown spec field', edit: (d) => { spec(d).sekurity = {}; }, field: 'spec.sekurity', reason: 'is not a field' },
+  { layer: 'schema', name: 'misspelled backend field', edit: (d) => { spec(d).backend.servce = spec(d).backend.service; delete spec(d).backend.service; }, field: 'spec.backend.servce', alsoFields: ['spec.backend'] },
+  { layer: 'schema', name: 'unknown top-level field', edit: (d) => { d.extra = 1; }, field: 'extra' },
+  // hosts
+  { layer: 'schema', name: 'uppercase host', edit: (d) => { spec(d).hosts = ['Chat.example.com']; }, field: 'spec.hosts[0]', reason: 'lowercase DNS name' },
+  { layer: 'schema', name: 'bare * host', edit: (d) => { spec(d).hosts = ['*']; }, field: 'spec.hosts[0]' },
+  { layer: 'schema', name: 'host with port', edit: (d) => { spec(d).hosts = ['a.com:80']; }, field: 'spec.hosts[0]' },
+  { layer: 'schema', name: 'duplicate host', edit: (d) => { spec(d).hosts = ['a.com', 'b.com', 'a.com']; }, field: 'spec.hosts[2]', reason: 'duplicate of item 0' },
+  { layer: 'schema', name: 'too many hosts', edit: (d) => { spec(d).hosts = Array.from({ length: 17 }, (_, i) => `h${i}.com`); }, field: 'spec.hosts', reason: 'at most 16' },
+  { layer: 'schema', name: 'hosts not a list', edit: (d) => { spec(d).hosts = 'a.com'; }, field: 'spec.hosts', reason: 'must be a list' },
+  // match
+  { layer: 'schema', name: 'relative path', edit: (d) => { spec(d).match.path = 'gateway/{catchAll}'; }, field: 'spec.match.path', reason: "must start with '/'" },
+  { layer: 'schema', name: 'path with query', edit: (d) => { spec(d).match.path = '/a?b=1'; delete spec(d).backend.path; }, field: 'spec.match.path' },
+  { layer: 'schema', name: 'path too long', edit: (d) => { spec(d).match.path = '/' + 'a'.repeat(1024); delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'at most 1024 characters' },
+  { layer: 'schema', name: 'bad subprotocol', edit: (d) => { spec(d).match.subprotocols = ['graphql ws']; }, field: 'spec.match.subprotocols[0]', reason: 'HTTP token' },
+  { layer: 'schema', name: 'duplicate subprotocol', edit: (d) => { spec(d).match.subprotocols = ['a', 'a']; }, field: 'spec.match.subprotocols[1]' },
+  { layer: 'schema', name: 'header without value', edit: (d) => { spec(d).match.headers = [{ name: 'x-tenant' }]; }, field: 'spec.match.headers[0].value', reason: 'is required' },
+  { layer: 'schema', name: 'bad header name', edit: (d) => { spec(d).match.headers = [{ name: 'x tenant', value: 'a' }]; }, field: 'spec.match.headers[0].name' },
+  { layer: 'schema', name: 'header value with newline', edit: (d) => { spec(d).match.headers = [{ name: 'x-tenant', value: 'a\r\nx: y' }]; }, field: 'spec.match.headers[0].value', reason: 'line breaks' },
+  { layer: 'schema', name: 'header listed twice', edit: (d) => { spec(d).match.headers = [{ name: 'x-a', value: '1' }, { name: 'x-a', value: '2' }]; }, field: 'spec.match.headers[1]', reason: 'same name as item 0' },
+  // backend
+  { layer: 'schema', name: 'service without port', edit: (d) => { delete spec(d).backend.service.port; }, field: 'spec.backend.service.port', reason: 'is required' },
+  { layer: 'schema', name: 'bad service name', edit: (d) => { spec(d).backend.service.name = 'Chat'; }, field: 'spec.backend.service.name', reason: 'DNS label' },
+  { layer: 'schema', name: 'fractional service port', edit: (d) => { spec(d).backend.service.port = 80.5; }, field: 'spec.backend.service.port', reason: 'integer or a string' },
+  { layer: 'schema', name: 'boolean service port', edit: (d) => { spec(d).backend.service.port = true; }, field: 'spec.backend.service.port', reason: 'integer or a string' },
+  { layer: 'schema', name: 'empty endpoints', edit: (d) => { endpoints(d); spec(d).backend.endpoints = []; }, field: 'spec.backend.endpoints', reason: 'must not be empty' },
+  { layer: 'schema', name: 'endpoint port too big', edit: (d) => { endpoints(d); spec(d).backend.endpoints.push({ host: 'a', port: 70000 }); }, field: 'spec.backend.endpoints[1].port', reason: 'at most 65535' },
+  { layer: 'schema', name: 'endpoint port 0', edit: (d) => { endpoints(d); spec(d).backend.endpoints[0].port = 0; }, field: 'spec.backend.endpoints[0].port', reason: 'at least 1' },
+  { layer: 'schema', name: 'endpoint port as string', edit: (d) => { endpoints(d); spec(d).backend.endpoints[0].port = '80'; }, field: 'spec.backend.endpoints[0].port', reason: 'must be an integer' },
+  { layer: 'schema', name: 'endpoint without host', edit: (d) => { endpoints(d); delete spec(d).backend.endpoints[0].host; }, field: 'spec.backend.endpoints[0].host', reason: 'is required' },
+  { layer: 'schema', name: 'endpoint host with space', edit: (d) => { endpoints(d); spec(d).backend.endpoints[0].host = 'a b'; }, field: 'spec.backend.endpoints[0].host', reason: 'IP address or a DNS host name' },
+  { layer: 'schema', name: 'endpoint listed twice', edit: (d) => { endpoints(d); spec(d).backend.endpoints.push({ host: '10.0.0.7', port: 5001 }); }, field: 'spec.backend.endpoints[1]', reason: 'same host and port as item 0' },
+  { layer: 'schema', name: 'scheme http', edit: (d) => { spec(d).backend.scheme = 'http'; }, field: 'spec.backend.scheme', reason: 'one of ws, wss' },
+  { layer: 'schema', name: 'relative backend path', edit: (d) => { spec(d).backend.path = '{catchAll}'; }, field: 'spec.backend.path', reason: "must start with '/'" },
+  // loadBalancer, rebalance
+  { layer: 'schema', name: 'unknown policy', edit: (d) => { spec(d).loadBalancer = { policy: 'Random' }; }, field: 'spec.loadBalancer.policy', reason: 'one of LeastConnections, RoundRobin, PowerOfTwoChoices, ConsistentHash' },
+  { layer: 'schema', name: 'hash header not a token', edit: hashed({ header: 'x user' }), field: 'spec.loadBalancer.hashOn.header' },
+  { layer: 'schema', name: 'sourceIP not boolean', edit: hashed({ sourceIP: 'yes' }), field: 'spec.loadBalancer.hashOn.sourceIP', reason: 'true or false', alsoFields: ['spec.loadBalancer.hashOn'] },
+  { layer: 'schema', name: 'tolerance above 10', edit: (d) => { spec(d).rebalance = { tolerance: 11 }; }, field: 'spec.rebalance.tolerance', reason: 'at most 10' },
+  { layer: 'schema', name: 'negative tolerance', edit: (d) => { spec(d).rebalance = { tolerance: -0.1 }; }, field: 'spec.rebalance.tolerance', reason: 'at least 0' },
+  { layer: 'schema', name: 'maxClosesPerSecond 0', edit: (d) => { spec(d).rebalance = { maxClosesPerSecond: 0 }; }, field: 'spec.rebalance.maxClosesPerSecond', reason: 'at least 1' },
+  { layer: 'schema', name: 'fractional maxClosesPerSecond', edit: (d) => { spec(d).rebalance = { maxClosesPerSecond: 1.5 }; }, field: 'spec.rebalance.maxClosesPerSecond', reason: 'integer' },
+  // durations
+  { layer: 'schema', name: 'duration without unit', edit: (d) => { spec(d).timeouts = { connect: '5' }; }, field: 'spec.timeouts.connect', reason: 'duration such as' },
+  { layer: 'schema', name: 'duration with space', edit: (d) => { spec(d).timeouts = { idle: '5 s' }; }, field: 'spec.timeouts.idle' },
+  { layer: 'schema', name: 'negative duration', edit: (d) => { spec(d).timeouts = { maxLifetime: '-5s' }; }, field: 'spec.timeouts.maxLifetime' },
+  { layer: 'schema', name: 'duration in days', edit: (d) => { spec(d).drain = { timeout: '1d' }; }, field: 'spec.drain.timeout' },
+  { layer: 'schema', name: 'duration as number', edit: (d) => { spec(d).timeouts = { connect: 5 }; }, field: 'spec.timeouts.connect', reason: 'must be a string' },
+  // limits
+  { layer: 'schema', name: 'maxConnections 0', edit: (d) => { spec(d).limits = { maxConnections: 0 }; }, field: 'spec.limits.maxConnections', reason: 'at least 1' },
+  { layer: 'schema', name: 'maxConnectionsPerClient as text', edit: (d) => { spec(d).limits = { maxConnectionsPerClient: 'many' }; }, field: 'spec.limits.maxConnectionsPerClient', reason: 'integer' },
+  { layer: 'schema', name: 'upgrade rate 0', edit: (d) => { spec(d).limits = { upgradesPerSecondPerClient: 0 }; }, field: 'spec.limits.upgradesPerSecondPerClient', reason: 'greater than 0' },
+  // security
+  { layer: 'schema', name: 'origin without scheme', edit: (d) => { spec(d).security = { allowedOrigins: ['app.example.com'] }; }, field: 'spec.security.allowedOrigins[0]', reason: 'origin' },
+  { layer: 'schema', name: 'origin with path', edit: (d) => { spec(d).security = { allowedOrigins: ['https://a.com/x'] }; }, field: 'spec.security.allowedOrigins[0]' },
+  { layer: 'schema', name: 'allowMissingOrigin not boolean', edit: (d) => { spec(d).security = { allowMissingOrigin: 'no' }; }, field: 'spec.security.allowMissingOrigin' },
+  { layer: 'schema', name: 'jwt without secretRef', edit: (d) => { spec(d).security = { auth: { jwt: { audiences: ['a'] } } }; }, field: 'spec.security.auth.jwt.secretRef', reason: 'is required' },
+  { layer: 'schema', name: 'secretRef without name', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { key: 'k' } } } }; }, field: 'spec.security.auth.jwt.secretRef.name' },
+  { layer: 'schema', name: 'empty audience', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { name: 'a' }, audiences: [''] } } }; }, field: 'spec.security.auth.jwt.audiences[0]', reason: 'must not be empty' },
+  // requestHeaders
+  { layer: 'schema', name: 'header value injection', edit: (d) => { spec(d).requestHeaders = { set: { 'X-A': 'a\nX-B: b' } }; }, field: 'spec.requestHeaders.set["X-A"]', reason: 'line breaks' },
+  { layer: 'schema', name: 'header value not a string', edit: (d) => { spec(d).requestHeaders = { add: { 'X-A': 1 } }; }, field: 'spec.requestHeaders.add["X-A"]', reason: 'must be a string' },
+  { layer: 'schema', name: 'too many headers set', edit: (d) => { spec(d).requestHeaders = { set: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`X-${i}`, 'v'])) }; }, field: 'spec.requestHeaders.set', reason: 'at most 32 entries' },
+  { layer: 'schema', name: 'bad header to remove', edit: (d) => { spec(d).requestHeaders = { remove: ['x y'] }; }, field: 'spec.requestHeaders.remove[0]' },
+  // status
+  { layer: 'schema', name: 'condition status Maybe', edit: (d) => { d.status = { conditions: [{ type: 'Ready', status: 'Maybe', reason: 'X', message: '' }] }; }, field: 'status.conditions[0].status' },
+  { layer: 'schema', name: 'condition type twice', edit: (d) => { d.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'X', message: '' }, { type: 'Ready', status: 'False', reason: 'Y', message: '' }] }; }, field: 'status.conditions[1]', reason: 'same type' },
+  { layer: 'schema', name: 'bad transition time', edit: (d) => { d.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'X', message: '', lastTransitionTime: 'yesterday' }] }; }, field: 'status.conditions[0].lastTransitionTime', reason: 'RFC 3339' },
+  { layer: 'schema', name: 'negative ready count', edit: (d) => { d.status = { backends: { ready: -1, total: 0 } }; }, field: 'status.backends.ready' },
+
+  // CEL rules
+  { layer: 'cel', name: 'service and endpoints', edit: (d) => { spec(d).backend.endpoints = [{ host: 'a', port: 1 }]; }, field: 'spec.backend', reason: 'exactly one of service or endpoints' },
+  { layer: 'cel', name: 'neither service nor endpoints', edit: (d) => { delete spec(d).backend.service; }, field: 'spec.backend', reason: 'exactly one of service or endpoints' },
+  { layer: 'cel', name: 'service port 0', edit: (d) => { spec(d).backend.service.port = 0; }, field: 'spec.backend.service.port', reason: 'from 1 to 65535' },
+  { layer: 'cel', name: 'service port 65536', edit: (d) => { spec(d).backend.service.port = 65536; }, field: 'spec.backend.service.port' },
+  { layer: 'cel', name: 'uppercase port name', edit: (d) => { spec(d).backend.service.port = 'HTTP'; }, field: 'spec.backend.service.port' },
+  { layer: 'cel', name: 'port name too long', edit: (d) => { spec(d).backend.service.port = 'a-very-long-name'; }, field: 'spec.backend.service.port' },
+  { layer: 'cel', name: 'port number as string', edit: (d) => { spec(d).backend.service.port = '8080'; }, field: 'spec.backend.service.port' },
+  { layer: 'cel', name: 'hashOn with default policy', edit: (d) => { spec(d).loadBalancer = { hashOn: { header: 'x' } }; }, field: 'spec.loadBalancer.hashOn', reason: 'only allowed with policy ConsistentHash' },
+  { layer: 'cel', name: 'hashOn with RoundRobin', edit: (d) => { spec(d).loadBalancer = { policy: 'RoundRobin', hashOn: { header: 'x' } }; }, field: 'spec.loadBalancer.hashOn', reason: 'only allowed with policy ConsistentHash' },
+  { layer: 'cel', name: 'ConsistentHash without hashOn', edit: (d) => { spec(d).loadBalancer = { policy: 'ConsistentHash' }; }, field: 'spec.loadBalancer.hashOn', reason: 'requires hashOn' },
+  { layer: 'cel', name: 'empty hashOn', edit: hashed({}), field: 'spec.loadBalancer.hashOn', reason: 'exactly one of header, cookie, query or sourceIP' },
+  { layer: 'cel', name: 'two hash keys', edit: hashed({ header: 'x', cookie: 'y' }), field: 'spec.loadBalancer.hashOn' },
+  { layer: 'cel', name: 'sourceIP false alone', edit: hashed({ sourceIP: false }), field: 'spec.loadBalancer.hashOn' },
+  { layer: 'cel', name: 'unknown placeholder in backend.path', edit: (d) => { spec(d).backend.path = '/{other}'; }, field: 'spec.backend.path', reason: 'must also appear in match.path' },
+  { layer: 'cel', name: 'placeholder prefix is not a match', edit: (d) => { spec(d).backend.path = '/{catch}'; }, field: 'spec.backend.path' },
+
+  // semantic
+  { layer: 'semantic', name: 'empty path segment', edit: (d) => { spec(d).match.path = '/a//{catchAll}'; }, field: 'spec.match.path', reason: 'empty segment' },
+  { layer: 'semantic', name: 'placeholder inside a segment', edit: (d) => { spec(d).match.path = '/a/x{catchAll}'; delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'whole segment' },
+  { layer: 'semantic', name: 'repeated placeholder', edit: (d) => { spec(d).match.path = '/{a}/{a}'; delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'repeats' },
+  { layer: 'semantic', name: 'dot-dot segment', edit: (d) => { spec(d).match.path = '/a/../b'; delete spec(d).backend.path; }, field: 'spec.match.path' },
+  { layer: 'semantic', name: 'unclosed placeholder in backend.path', edit: (d) => { spec(d).backend.path = '/{catchAll'; }, field: 'spec.backend.path' },
+  { layer: 'semantic', name: 'connect timeout 0s', edit: (d) => { spec(d).timeouts = { connect: '0s' }; }, field: 'spec.timeouts.connect', reason: 'greater than 0' },
+  { layer: 'semantic', name: 'idle beyond the timer limit', edit: (d) => { spec(d).timeouts = { idle: '600h' }; }, field: 'spec.timeouts.idle', reason: 'longest timer' },
+  { layer: 'semantic', name: 'drain beyond the timer limit', edit: (d) => { spec(d).drain = { timeout: '2147483648ms' }; }, field: 'spec.drain.timeout' },
+  { layer: 'semantic', name: 'host label over 63', edit: (d) => { spec(d).hosts = [`${'a'.repeat(64)}.com`]; }, field: 'spec.hosts[0]', reason: '63' },
+  { layer: 'semantic', name: 'endpoint host neither IP nor name', edit: (d) => { endpoints(d); spec(d).backend.endpoints[0].host = '-bad-'; }, field: 'spec.backend.endpoints[0].host' },
+  { layer: 'semantic', name: 'endpoint host bad IPv6', edit: (d) => { endpoints(d); spec(d).backend.endpoints[0].host = 'fd00:::1'; }, field: 'spec.backend.endpoints[0].host' },
+  { layer: 'semantic', name: 'port name with --', edit: (d) => { spec(d).backend.service.port = 'a--b'; }, field: 'spec.backend.service.port', reason: 'port name' },
+  { layer: 'semantic', name: 'match header twice in different case', edit: (d) => { spec(d).match.headers = [{ name: 'X-A', value: '1' }, { name: 'x-a', value: '2' }]; }, field: 'spec.match.headers[1].name', reason: 'case-insensitive' },
+  { layer: 'semantic', name: 'set a handshake header', edit: (d) => { spec(d).requestHeaders = { set: { Upgrade: 'h2c' } }; }, field: 'spec.requestHeaders.set.Upgrade', reason: 'manages this header' },
+  { layer: 'semantic', name: 'remove Sec-WebSocket-Key', edit: (d) => { spec(d).requestHeaders = { remove: ['Sec-WebSocket-Key'] }; }, field: 'spec.requestHeaders.remove[0]' },
+  { layer: 'semantic', name: 'bad header name to set', edit: (d) => { spec(d).requestHeaders = { set: { 'X A': '1' } }; }, field: 'spec.requestHeaders.set["X A"]', reason: 'not a valid HTTP header name' },
+  { layer: 'semantic', name: 'header both added and removed', edit: (d) => { spec(d).requestHeaders = { add: { 'X-A': '1' }, remove: ['x-a'] }; }, field: 'spec.requestHeaders.remove[0]', reason: 'same header' },
+  { layer: 'semantic', name: 'per-client above total', edit: (d) => { spec(d).limits = { maxConnections: 5, maxConnectionsPerClient: 6 }; }, field: 'spec.limits.maxConnectionsPerClient', reason: 'maxConnections' },
+  { layer: 'semantic', name: 'origin in uppercase', edit: (d) => { spec(d).security = { allowedOrigins: ['https://App.example.com'] }; }, field: 'spec.security.allowedOrigins[0]', reason: 'as browsers send it' },
+  { layer: 'semantic', name: 'origin with default port', edit: (d) => { spec(d).security = { allowedOrigins: ['https://a.com:443'] }; }, field: 'spec.security.allowedOrigins[0]' },
+];
+
+export function applyCase(c: RouteCase): Record<string, any> {
+  const doc = baseRoute();
+  c.edit(doc);
+  return doc;
+}
