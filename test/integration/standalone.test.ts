@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
+import { startBlackhole } from '../helpers/blackhole.js';
 import { rawRequest, upgradeRequest } from '../helpers/raw-http.js';
+import { runCli } from '../helpers/wsgate-process.js';
 import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
 import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
@@ -191,5 +193,57 @@ describe('standalone backend failures', () => {
       await gw.stop();
       await live.close();
     }
+  });
+});
+
+describe('connect timeout', () => {
+  test('an endpoint that never answers the TCP handshake gives 504 after timeouts.connect', async () => {
+    const hole = await startBlackhole();
+    const file = path.join(tempDir(), 'routes.yaml');
+    fs.writeFileSync(
+      file,
+      routesYaml([
+        {
+          name: 'slow',
+          spec: { match: { path: '/slow' }, timeouts: { connect: '300ms' }, backend: { endpoints: [{ host: '127.0.0.1', port: hole.port }] } },
+        },
+      ]),
+    );
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      assert.equal(await expectStatus(`${gw.url}/slow`), 504);
+      const metrics = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+      assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="slow",result="timeout"\} 1/);
+    } finally {
+      await gw.stop();
+      await hole.close();
+    }
+  });
+});
+
+describe('wsgate validate', () => {
+  test('exits 0 on a good file and 1 with one line per problem naming file, line and field', async () => {
+    const dir = tempDir();
+    const good = path.join(dir, 'good.yaml');
+    fs.writeFileSync(good, routesYaml([{ name: 'ok', spec: { match: { path: '/ok' }, backend: { endpoints: [{ host: '127.0.0.1', port: 1 }] } } }]));
+    const ok = await runCli(['validate', good]);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /1 file\(s\), 1 route\(s\): valid/);
+
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(
+      bad,
+      routesYaml([
+        { name: 'ok', spec: { match: { path: '/ok' }, backend: { endpoints: [{ host: '127.0.0.1', port: 1 }] } } },
+        { name: 'two', spec: { match: { path: 'nope' }, backend: { endpoints: [{ host: '127.0.0.1', port: 1 }] }, timeouts: { idle: 'soon' } } },
+      ]),
+    );
+    const res = await runCli(['validate', good, bad]);
+    assert.equal(res.code, 1);
+    const lines = res.stderr.trim().split('\n');
+    const pathLine = fs.readFileSync(bad, 'utf8').split('\n').findIndex((l) => l.includes('path: nope')) + 1;
+    assert.ok(lines.some((l) => l.startsWith(`${bad}:${pathLine}: document 2: spec.match.path: `)), res.stderr);
+    assert.ok(lines.some((l) => l.includes('document 2: spec.timeouts.idle: ')), res.stderr);
+    assert.match(lines.at(-1)!, /problem\(s\) found/);
   });
 });
