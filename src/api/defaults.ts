@@ -16,7 +16,7 @@ export type DefaultedSpec = WebSocketRouteSpec & {
   backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };
   loadBalancer: NonNullable<WebSocketRouteSpec['loadBalancer']> & { policy: Policy };
   timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string };
-  drain: { timeout: string };
+  drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
 };
 
 /** A defaulted deep copy; `spec` is left untouched. */

@@ -62,7 +62,8 @@ export function parseRouteFile(text: string, file: string): { routes: WebSocketR
       if (first === undefined) firstSeen.set(key, document);
       else {
         const field = 'metadata.name';
-        found.push({ file, document, line: lineOf(doc, parseFieldPath(field), lineAt), field, reason: `duplicates route ${key} from document ${first}` });
+        const line = lineOf(doc, parseFieldPath(field), lineAt);
+        found.push({ file, document, line, field, reason: `duplicates route ${key} from document ${first}` });
       }
     }
     if (found.length > 0) {

@@ -108,7 +108,10 @@ function checkBackend(spec: Obj, report: Report): void {
   });
   const port = obj(backend.service).port;
   if (typeof port === 'string' && !isPortName(port)) {
-    report(['backend', 'service', 'port'], "must be a port name: at most 15 lowercase letters, digits and single '-' between them, with at least one letter");
+    report(
+      ['backend', 'service', 'port'],
+      "must be a port name: at most 15 lowercase letters, digits and single '-' between them, with at least one letter",
+    );
   }
 }
 
