@@ -16,12 +16,15 @@ import { ConnectionRegistry, type ProxiedConnection } from './connections.js';
 import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
 import { respondAndClose } from './respond.js';
 import { forwardedHeaders } from './forwarded.js';
+import { allowAll, type UpgradeGuard } from './guard.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
 
 export interface ProxyServerOptions {
   logger: Logger;
   observer?: ProxyObserver;
+  /** Security checks on each routed upgrade (origin, auth, limits). */
+  guard?: UpgradeGuard;
   /** Largest request head accepted, in bytes; larger ones get 431. */
   maxHeaderSize?: number;
   /** How many endpoints one upgrade tries before answering 502. */
@@ -36,6 +39,7 @@ export class WebSocketProxy {
   private readonly proxy: HttpProxy;
   private readonly cursors = new Map<string, number>();
   private readonly observer: ProxyObserver;
+  private readonly guard: UpgradeGuard;
   private readonly log: Logger;
   private readonly maxAttempts: number;
   /** Backend socket -> connection, to recognise http-proxy-3's `open` event. */
@@ -44,6 +48,7 @@ export class WebSocketProxy {
   constructor(opts: ProxyServerOptions) {
     this.log = opts.logger;
     this.observer = opts.observer ?? noopObserver;
+    this.guard = opts.guard ?? allowAll;
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
     // Without an error listener http-proxy-3 throws; per-call callbacks handle each error.
@@ -157,6 +162,12 @@ export class WebSocketProxy {
     if (route.backend.eligible.length === 0) {
       return finish('no_endpoints', route, 503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
     }
+
+    const verdict = await this.guard.check(route, req);
+    if (!verdict.ok) return finish(verdict.result, route, verdict.status, verdict.message, verdict.headers);
+    if (verdict.headers) Object.assign(req.headers, verdict.headers);
+    // Per-client counters live as long as the client socket, whatever the outcome.
+    if (verdict.release) socket.once('close', verdict.release);
 
     const tried = new Set<string>();
     let lastError: BackendConnectError | undefined;
