@@ -19,6 +19,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
+  return n;
+}
+
 function csv(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -35,6 +41,8 @@ program
   .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
   .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+  .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
+  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
   .action(async (opts) => {
     await runStandalone(opts);
   });
@@ -49,6 +57,8 @@ program
   .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
   .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+  .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
+  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
   .option('--no-leader-elect', 'write status without electing a leader (single replica only)')
   .option('--leader-election-namespace <ns>', 'namespace of the leader Lease', process.env.POD_NAMESPACE ?? 'default')
   .option('--leader-election-id <name>', 'name of the leader Lease', 'wsgate-leader')

@@ -14,6 +14,8 @@ import type { ServiceResolver } from './routing/types.js';
 export interface GatewayOptions {
   logger: Logger;
   maxHeaderSize?: number;
+  /** Per-endpoint metric series (off for very large fleets). */
+  endpointMetrics?: boolean;
 }
 
 export interface HostPort {
@@ -29,12 +31,14 @@ export class Gateway {
   private version = 0;
   private synced = false;
   private stopping = false;
+  private readonly observer: ReturnType<typeof metricsObserver>;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
+    this.observer = metricsObserver(this.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
-      observer: metricsObserver(this.metrics, opts.logger),
+      observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
     });
     this.admin = new AdminServer(this.metrics.registry, {
@@ -50,6 +54,7 @@ export class Gateway {
     this.proxy.setTable(out.table);
     this.synced = true;
     recordTable(this.metrics, out.table, out.statuses);
+    this.observer.pruneEndpointSeries(out.table);
     for (const s of out.statuses.values()) {
       if (s.accepted.status !== 'True') {
         this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
@@ -66,6 +71,18 @@ export class Gateway {
     return { proxy: { host: proxy.address, port: proxy.port }, admin: { host: admin.address, port: admin.port } };
   }
 
+  /**
+   * SIGTERM: /readyz fails at once, the listener stops accepting, connections get `graceMs`
+   * to finish, then a 1001 close; the admin listener closes last.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.log.info({ graceMs, connections: this.proxy.connections.size }, 'shutting down');
+    await this.proxy.shutdown(graceMs);
+    await this.admin.close();
+  }
+
+  /** Immediate stop (tests, fatal errors). */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.proxy.close();
@@ -74,8 +91,10 @@ export class Gateway {
 
   private debugRoutes(): unknown {
     const table = this.proxy.getTable();
+    const ejected = this.proxy.health.snapshot();
     return {
       version: table.version,
+      ejected,
       routes: table.routes.map((r) => ({
         key: r.key,
         hosts: r.hosts,
@@ -90,6 +109,7 @@ export class Gateway {
           ready: e.ready,
           terminating: e.terminating,
           active: this.proxy.load.get(e.id),
+          ejected: e.id in ejected,
         })),
       })),
     };

@@ -11,6 +11,8 @@ export interface ControllerCliOptions {
   adminListen: HostPort;
   logLevel: string;
   maxHeaderSize: number;
+  shutdownGrace: number;
+  endpointMetrics: boolean;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -30,7 +32,7 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
 export async function runController(opts: ControllerCliOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
   const kc = loadKubeConfig(opts.kubeconfig);
-  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize });
+  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize, endpointMetrics: opts.endpointMetrics });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const controller = new Controller({
     kc,
@@ -54,7 +56,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    Promise.all([controller.stop(), gateway.stop()]).then(
+    Promise.all([controller.stop(), gateway.shutdown(opts.shutdownGrace)]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

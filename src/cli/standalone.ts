@@ -8,11 +8,13 @@ export interface StandaloneOptions {
   adminListen: HostPort;
   logLevel: string;
   maxHeaderSize: number;
+  shutdownGrace: number;
+  endpointMetrics: boolean;
 }
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize });
+  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize, endpointMetrics: opts.endpointMetrics });
   const source = new FileRouteSource(
     opts.config,
     {
@@ -36,9 +38,12 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const bound = await gateway.start(opts.listen, opts.adminListen);
   // One line on stdout that scripts and tests can wait for.
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     source.stop();
-    gateway.stop().then(
+    gateway.shutdown(opts.shutdownGrace).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

@@ -1,39 +1,96 @@
 import type { Logger } from 'pino';
-import type { ProxiedConnection } from '../proxy/connections.js';
+import type { LiveConnection } from '../proxy/live-connection.js';
 import type { ProxyObserver, UpgradeResult } from '../proxy/observer.js';
+import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { Metrics } from './registry.js';
 
-/** Turns data-plane lifecycle events into metrics and one access-log line per closed connection. */
-export function metricsObserver(metrics: Metrics, log: Logger): ProxyObserver {
+export interface ObserverOptions {
+  /** Per-endpoint series; switch off for very large fleets. */
+  endpointMetrics: boolean;
+}
+
+/**
+ * Turns data-plane lifecycle events into metrics and one access-log line per closed
+ * connection. Everything here runs per connection, never per message.
+ */
+export function metricsObserver(
+  metrics: Metrics,
+  log: Logger,
+  opts: ObserverOptions = { endpointMetrics: true },
+): ProxyObserver & { pruneEndpointSeries(table: RoutingTable): void } {
+  // Open connections per endpoint series, and the series the current table still has:
+  // a series goes away once its endpoint left the table and its last connection closed.
+  const perSeries = new Map<string, number>();
+  let inTable = new Set<string>();
+  const seriesKey = (routeKey: string, endpoint: string) => `${routeKey}|${endpoint}`;
+  const dropIfGone = (key: string) => {
+    if ((perSeries.get(key) ?? 0) > 0 || inTable.has(key)) return;
+    perSeries.delete(key);
+    const [routeKey, endpoint] = key.split('|') as [string, string];
+    metrics.backendConnections.remove({ ...routeLabels(routeKey), endpoint });
+  };
   return {
+    pruneEndpointSeries(table: RoutingTable) {
+      if (!opts.endpointMetrics) return;
+      inTable = new Set(table.routes.flatMap((r) => r.backend.endpoints.map((e) => seriesKey(r.key, e.id))));
+      for (const key of [...perSeries.keys()]) dropIfGone(key);
+    },
     upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number) {
       const labels = { namespace: route?.namespace ?? '', route: route?.name ?? '' };
       metrics.upgrades.inc({ ...labels, result });
       metrics.upgradeDuration.observe(labels, seconds);
     },
-    opened(conn: ProxiedConnection) {
-      metrics.connectionsActive.inc(routeLabels(conn.routeKey));
+    opened(conn: LiveConnection) {
+      const labels = routeLabels(conn.routeKey);
+      metrics.connectionsActive.inc(labels);
+      if (opts.endpointMetrics) {
+        const key = seriesKey(conn.routeKey, conn.endpointId);
+        perSeries.set(key, (perSeries.get(key) ?? 0) + 1);
+        metrics.backendConnections.inc({ ...labels, endpoint: conn.endpointId });
+      }
     },
-    closed(conn: ProxiedConnection) {
+    closed(conn: LiveConnection) {
       const labels = routeLabels(conn.routeKey);
       const seconds = (Date.now() - conn.startedAt) / 1000;
+      const code = conn.closeCode();
       metrics.connectionsActive.dec(labels);
+      if (opts.endpointMetrics) {
+        const key = seriesKey(conn.routeKey, conn.endpointId);
+        perSeries.set(key, (perSeries.get(key) ?? 1) - 1);
+        metrics.backendConnections.dec({ ...labels, endpoint: conn.endpointId });
+        dropIfGone(key);
+      }
       metrics.connectionDuration.observe(labels, seconds);
+      metrics.closes.inc({ ...labels, code: String(code) });
+      if (conn.closing) metrics.lifecycleCloses.inc({ ...labels, reason: conn.closing });
       // Socket counters are read once at close: nothing is counted per message.
       const upstream = conn.backend.bytesWritten;
       const downstream = conn.backend.bytesRead;
       metrics.bytes.inc({ ...labels, direction: 'upstream' }, upstream);
       metrics.bytes.inc({ ...labels, direction: 'downstream' }, downstream);
       log.info(
-        { route: conn.routeKey, endpoint: conn.endpointId, durationSeconds: seconds, bytesUpstream: upstream, bytesDownstream: downstream },
+        {
+          route: conn.routeKey,
+          endpoint: conn.endpointId,
+          client: conn.client.remoteAddress,
+          requestId: conn.requestId,
+          durationSeconds: seconds,
+          bytesUpstream: upstream,
+          bytesDownstream: downstream,
+          closeCode: code,
+          reason: conn.closing ?? (conn.downstream.closeCode ? 'backend' : conn.upstream.closeCode ? 'client' : 'disconnect'),
+        },
         'connection closed',
       );
+    },
+    ejected(route: CompiledRoute) {
+      metrics.ejections.inc({ namespace: route.namespace, route: route.name });
     },
   };
 }
 
-function routeLabels(key: string): { namespace: string; route: string } {
+export function routeLabels(key: string): { namespace: string; route: string } {
   const slash = key.indexOf('/');
   return { namespace: key.slice(0, slash), route: key.slice(slash + 1) };
 }

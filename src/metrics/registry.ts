@@ -43,6 +43,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly closes = new Counter({
+    name: 'wsgate_closes_total',
+    help: 'Closed connections by WebSocket close code (wsgate\'s own, else the backend\'s, else the client\'s; 1006 = no close frame).',
+    labelNames: ['namespace', 'route', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lifecycleCloses = new Counter({
+    name: 'wsgate_lifecycle_closes_total',
+    help: 'Connections wsgate closed itself, by reason (drain, shutdown, idle_timeout, max_lifetime, rebalance).',
+    labelNames: ['namespace', 'route', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ejections = new Counter({
+    name: 'wsgate_endpoint_ejections_total',
+    help: 'Endpoints taken out of rotation by passive health after a connect or handshake failure.',
+    labelNames: ['namespace', 'route'] as const,
+    registers: [this.registry],
+  });
+
+  readonly backendConnections = new Gauge({
+    name: 'wsgate_backend_connections_active',
+    help: 'Established connections per endpoint; series are removed when the endpoint leaves the table.',
+    labelNames: ['namespace', 'route', 'endpoint'] as const,
+    registers: [this.registry],
+  });
+
   readonly routes = new Gauge({
     name: 'wsgate_routes',
     help: 'Routes in the current table by state (accepted, rejected).',

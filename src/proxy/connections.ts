@@ -1,43 +1,46 @@
-// The set of established (piped) WebSocket connections. Table swaps never touch it: a
-// connection lives until a peer closes it or a lifecycle rule (drain, shutdown) ends it.
+// The set of established (piped) WebSocket connections, indexed by route and by endpoint.
+// Table swaps never close anything here by themselves: a connection lives until a peer closes
+// it or a lifecycle rule (drain, timeout, rebalance, shutdown) ends it.
 
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
-
-export interface ProxiedConnection {
-  readonly id: number;
-  readonly routeKey: string;
-  readonly endpointId: string;
-  readonly client: Duplex;
-  readonly backend: net.Socket;
-  readonly startedAt: number;
-}
+import { LiveConnection, type LiveConnectionInit } from './live-connection.js';
 
 export class ConnectionRegistry {
-  private readonly byId = new Map<number, ProxiedConnection>();
+  private readonly byId = new Map<number, LiveConnection>();
+  /** Insertion-ordered, so iteration is oldest first (what rebalancing sheds first). */
+  private readonly byRoute = new Map<string, Set<LiveConnection>>();
   private nextId = 1;
 
-  add(c: Omit<ProxiedConnection, 'id'>): ProxiedConnection {
-    const conn = { ...c, id: this.nextId++ };
+  add(init: Omit<LiveConnectionInit, 'id'>): LiveConnection {
+    const conn = new LiveConnection({ ...init, id: this.nextId++ });
     this.byId.set(conn.id, conn);
+    let set = this.byRoute.get(conn.routeKey);
+    if (!set) this.byRoute.set(conn.routeKey, (set = new Set()));
+    set.add(conn);
     return conn;
   }
 
-  delete(conn: ProxiedConnection): boolean {
-    return this.byId.delete(conn.id);
+  delete(conn: LiveConnection): boolean {
+    if (!this.byId.delete(conn.id)) return false;
+    const set = this.byRoute.get(conn.routeKey);
+    set?.delete(conn);
+    if (set?.size === 0) this.byRoute.delete(conn.routeKey);
+    conn.dispose();
+    return true;
   }
 
   get size(): number {
     return this.byId.size;
   }
 
-  all(): IterableIterator<ProxiedConnection> {
+  all(): IterableIterator<LiveConnection> {
     return this.byId.values();
   }
 
-  countByRoute(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const c of this.byId.values()) counts.set(c.routeKey, (counts.get(c.routeKey) ?? 0) + 1);
-    return counts;
+  ofRoute(routeKey: string): ReadonlySet<LiveConnection> {
+    return this.byRoute.get(routeKey) ?? new Set();
+  }
+
+  routeKeys(): IterableIterator<string> {
+    return this.byRoute.keys();
   }
 }

@@ -1,5 +1,5 @@
 import type { CompiledRoute } from '../routing/types.js';
-import type { ProxiedConnection } from './connections.js';
+import type { LiveConnection as ProxiedConnection } from './live-connection.js';
 
 export type UpgradeResult =
   | 'ok'
@@ -9,17 +9,21 @@ export type UpgradeResult =
   | 'backend_error'
   | 'backend_rejected'
   | 'timeout'
-  | 'client_gone';
+  | 'client_gone'
+  | 'shutting_down';
 
 /** Lifecycle hooks of the data plane; metrics and access logs implement them. */
 export interface ProxyObserver {
   upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number): void;
   opened(conn: ProxiedConnection): void;
   closed(conn: ProxiedConnection): void;
+  /** Passive health took an endpoint out of rotation after a failure. */
+  ejected(route: CompiledRoute, endpointId: string): void;
 }
 
 export const noopObserver: ProxyObserver = {
   upgrade() {},
   opened() {},
   closed() {},
+  ejected() {},
 };

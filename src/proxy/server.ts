@@ -7,12 +7,16 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
+import { hashKey } from '../balancer/hash-key.js';
+import { EndpointHealth } from '../balancer/health.js';
 import { pickEndpoint } from '../balancer/pick.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import { renderTemplate } from '../routing/template.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { BackendConnectError, ConnectedSocketAgent, connectBackend } from './connect.js';
-import { ConnectionRegistry, type ProxiedConnection } from './connections.js';
+import { ConnectionRegistry } from './connections.js';
+import { applyDrain, drainIfGone, rebalanceOnce } from './lifecycle.js';
+import type { LiveConnection } from './live-connection.js';
 import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
 import { respondAndClose } from './respond.js';
 import { forwardedHeaders } from './forwarded.js';
@@ -35,6 +39,9 @@ export class WebSocketProxy {
   readonly server: http.Server;
   readonly load = new EndpointLoad();
   readonly connections = new ConnectionRegistry();
+  readonly health = new EndpointHealth();
+  private readonly rebalanceTimer: NodeJS.Timeout;
+  private shuttingDown = false;
   private table = RoutingTable.empty();
   private readonly proxy: HttpProxy;
   private readonly cursors = new Map<string, number>();
@@ -69,11 +76,27 @@ export class WebSocketProxy {
       });
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    // Backends that answer the upgrade with a 5xx count as failed handshakes for passive health.
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+      proxyReq.once('response', (res: http.IncomingMessage) => this.rejectedStatus.set(req, res.statusCode ?? 0));
+    });
+    this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
+    this.rebalanceTimer.unref();
   }
 
-  /** Atomically replaces the routing snapshot; established connections are not touched. */
+  private readonly rejectedStatus = new WeakMap<http.IncomingMessage, number>();
+
+  /**
+   * Atomically replaces the routing snapshot. Established connections stay; only those whose
+   * endpoint left start draining (and stop again if it comes back).
+   */
   setTable(table: RoutingTable): void {
+    const previous = this.table;
     this.table = table;
+    applyDrain(this.connections, table, previous);
+    const ids = new Set<string>();
+    for (const r of table.routes) for (const e of r.backend.endpoints) ids.add(e.id);
+    this.health.retain(ids);
   }
 
   getTable(): RoutingTable {
@@ -90,8 +113,33 @@ export class WebSocketProxy {
     });
   }
 
-  /** Stops accepting and ends every connection at once (shutdown after the drain grace). */
+  /**
+   * Graceful shutdown: stop accepting at once, let connections run for `graceMs`, then close
+   * each with 1001 at a frame boundary; resolves when all are gone (bounded).
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.rebalanceTimer);
+    const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Idle keep-alive HTTP connections would hold server.close() open.
+    this.server.closeIdleConnections();
+    await this.whenEmpty(graceMs);
+    for (const c of this.connections.all()) c.close('shutdown');
+    if (!(await this.whenEmpty(6000))) {
+      for (const c of this.connections.all()) {
+        c.client.destroy();
+        c.backend.destroy();
+      }
+    }
+    this.server.closeAllConnections();
+    await listenerClosed;
+    this.proxy.close();
+  }
+
+  /** Ends everything at once (tests, fatal errors). */
   async close(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.rebalanceTimer);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections.all()) {
       c.client.destroy();
@@ -100,6 +148,22 @@ export class WebSocketProxy {
     this.server.closeAllConnections();
     await closed;
     this.proxy.close();
+  }
+
+  /** Resolves true once no connection is left, or false after `ms`. */
+  private whenEmpty(ms: number): Promise<boolean> {
+    if (this.connections.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        if (this.connections.size === 0) done(true);
+      }, 50);
+      const timer = setTimeout(() => done(false), ms);
+      const done = (empty: boolean) => {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve(empty);
+      };
+    });
   }
 
   private onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -149,6 +213,7 @@ export class WebSocketProxy {
       respondAndClose(socket, status, message, headers);
     };
 
+    if (this.shuttingDown) return finish('shutting_down', null, 503, 'proxy is shutting down', { Connection: 'close' });
     const rejection = checkHandshake(req);
     if (rejection) return finish('bad_request', null, rejection.status, rejection.message, rejection.headers);
     const url = req.url ?? '/';
@@ -170,9 +235,10 @@ export class WebSocketProxy {
     if (verdict.release) socket.once('close', verdict.release);
 
     const tried = new Set<string>();
+    const key = route.policy === 'ConsistentHash' ? hashKey(route.hashOn, req, req.socket.remoteAddress ?? '') : undefined;
     let lastError: BackendConnectError | undefined;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const endpoint = this.pick(route, tried);
+      const endpoint = this.pick(route, tried, key);
       if (!endpoint) break;
       tried.add(endpoint.id);
       let backend: net.Socket;
@@ -181,7 +247,9 @@ export class WebSocketProxy {
       } catch (err) {
         if (!(err instanceof BackendConnectError)) throw err;
         lastError = err;
-        this.log.warn({ route: route.key, endpoint: endpoint.id, reason: err.kind }, 'backend connect failed');
+        const ejectedMs = this.health.fail(endpoint.id);
+        this.observer.ejected(route, endpoint.id);
+        this.log.warn({ route: route.key, endpoint: endpoint.id, reason: err.kind, ejectedMs }, 'backend connect failed; endpoint ejected');
         if (socket.destroyed) return;
         continue;
       }
@@ -197,10 +265,17 @@ export class WebSocketProxy {
     return finish('backend_error', route, 502, 'no backend accepted the connection');
   }
 
-  private pick(route: CompiledRoute, tried: ReadonlySet<string>): Endpoint | undefined {
+  private pick(route: CompiledRoute, tried: ReadonlySet<string>, key: string | undefined): Endpoint | undefined {
     const cursor = (this.cursors.get(route.key) ?? 0) + 1;
     this.cursors.set(route.key, cursor);
-    return pickEndpoint(route, { load: this.load, exclude: tried, cursor, random: Math.random });
+    return pickEndpoint(route, {
+      load: this.load,
+      exclude: tried,
+      isEjected: (id) => this.health.isEjected(id),
+      cursor,
+      random: Math.random,
+      hashKey: key,
+    });
   }
 
   private forward(
@@ -219,7 +294,7 @@ export class WebSocketProxy {
     Object.assign(req.headers, forwardedHeaders(req));
 
     this.load.acquire(endpoint.id);
-    let conn: ProxiedConnection | undefined;
+    let conn: LiveConnection | undefined;
     let reported = false;
     let released = false;
     const report = (result: UpgradeResult) => {
@@ -232,20 +307,25 @@ export class WebSocketProxy {
       this.load.release(endpoint.id);
       this.pending.delete(backend);
       // Closed before any 101: the backend answered with a plain HTTP response, relayed as is.
-      if (!reported) report('backend_rejected');
+      if (!reported) {
+        report('backend_rejected');
+        if ((this.rejectedStatus.get(req) ?? 0) >= 500) {
+          this.health.fail(endpoint.id);
+          this.observer.ejected(route, endpoint.id);
+        }
+      }
       if (conn && this.connections.delete(conn)) this.observer.closed(conn);
     };
     backend.once('close', release);
     socket.once('close', release);
 
     this.pending.set(backend, () => {
-      conn = this.connections.add({
-        routeKey: route.key,
-        endpointId: endpoint.id,
-        client: socket,
-        backend,
-        startedAt: Date.now(),
-      });
+      conn = this.connections.add({ routeKey: route.key, endpointId: endpoint.id, client: socket as net.Socket, backend });
+      conn.setIdleTimeout(route.timeouts.idleMs);
+      conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
+      this.health.succeed(endpoint.id);
+      // The endpoint may have left the table while this upgrade was in flight.
+      drainIfGone(conn, this.table);
       report('ok');
       this.observer.opened(conn);
     });
@@ -259,10 +339,16 @@ export class WebSocketProxy {
         agent: new ConnectedSocketAgent(backend),
       },
       (err) => {
+        if (conn) {
+          this.log.debug({ err: String(err), route: route.key, endpoint: endpoint.id }, 'backend socket error');
+          return;
+        }
         // The backend failed after connecting but before the 101: the client gets a 502.
-        this.log.warn({ err, route: route.key, endpoint: endpoint.id }, 'backend failed during handshake');
-        if (!conn) {
+        this.log.warn({ err: String(err), route: route.key, endpoint: endpoint.id }, 'backend failed during handshake');
+        if (!reported) {
           report('backend_error');
+          this.health.fail(endpoint.id);
+          this.observer.ejected(route, endpoint.id);
           respondAndClose(socket, 502, 'backend failed during the WebSocket handshake');
         }
       },

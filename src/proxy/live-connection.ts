@@ -1,0 +1,155 @@
+// One established, piped WebSocket connection and the ways wsgate may end it. Closing is done
+// like a WebSocket server would: finish the frame the backend is sending, then a close frame
+// with a code, then FIN; never a reset in the middle of a frame.
+
+import type net from 'node:net';
+import { closeFrame, FrameTracker } from './frame-tracker.js';
+
+export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance';
+
+export const CLOSE_CODES: Record<CloseReason, number> = {
+  drain: 1001, // Going Away: the endpoint left
+  shutdown: 1001, // Going Away: wsgate is stopping
+  idle_timeout: 1001, // Going Away: nothing moved for timeouts.idle
+  max_lifetime: 1012, // Service Restart: reconnect, the session reached timeouts.maxLifetime
+  rebalance: 1012, // Service Restart: reconnect to land on a less loaded endpoint
+};
+
+const CLOSE_TEXT: Record<CloseReason, string> = {
+  drain: 'endpoint draining',
+  shutdown: 'proxy shutting down',
+  idle_timeout: 'idle timeout',
+  max_lifetime: 'maximum lifetime reached',
+  rebalance: 'rebalancing',
+};
+
+/** How long a closing connection may take to finish its frame and hear the client's reply. */
+const CLOSING_GRACE_MS = 5000;
+
+export interface LiveConnectionInit {
+  id: number;
+  routeKey: string;
+  endpointId: string;
+  client: net.Socket;
+  backend: net.Socket;
+  requestId?: string;
+}
+
+export class LiveConnection {
+  readonly id: number;
+  readonly routeKey: string;
+  readonly endpointId: string;
+  readonly client: net.Socket;
+  readonly backend: net.Socket;
+  readonly requestId: string | undefined;
+  readonly startedAt = Date.now();
+  /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
+  readonly downstream = new FrameTracker();
+  /** Client-to-backend frames: the client's close code. */
+  readonly upstream = new FrameTracker();
+  /** Why wsgate is closing it, once it started to. */
+  closing: CloseReason | null = null;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private lifetimeTimer: NodeJS.Timeout | undefined;
+
+  private readonly onBackendData = (chunk: Buffer) => this.downstream.push(chunk);
+
+  constructor(init: LiveConnectionInit) {
+    this.id = init.id;
+    this.routeKey = init.routeKey;
+    this.endpointId = init.endpointId;
+    this.client = init.client;
+    this.backend = init.backend;
+    this.requestId = init.requestId;
+    this.backend.on('data', this.onBackendData);
+    this.client.on('data', (chunk: Buffer) => this.upstream.push(chunk));
+  }
+
+  /** The code the connection ended with, as far as wsgate saw: its own, the backend's, the client's. */
+  closeCode(): number {
+    if (this.closing) return CLOSE_CODES[this.closing];
+    return this.downstream.closeCode || this.upstream.closeCode || 1006;
+  }
+
+  /** Idle = no bytes either way: the client socket's timer sees both its reads and writes. */
+  setIdleTimeout(ms: number): void {
+    if (ms <= 0) return;
+    this.client.setTimeout(ms, () => this.close('idle_timeout'));
+  }
+
+  setMaxLifetime(ms: number): void {
+    if (ms <= 0) return;
+    this.lifetimeTimer = setTimeout(() => this.close('max_lifetime'), ms);
+    this.lifetimeTimer.unref();
+  }
+
+  isDraining(): boolean {
+    return this.drainTimer !== undefined;
+  }
+
+  /** The endpoint left the table: close after `ms` unless it comes back first. */
+  startDrain(ms: number): void {
+    if (this.drainTimer || this.closing) return;
+    this.drainTimer = setTimeout(() => this.close('drain'), ms);
+    this.drainTimer.unref();
+  }
+
+  cancelDrain(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+
+  /** Both sockets are gone: stop every timer. */
+  dispose(): void {
+    clearTimeout(this.drainTimer);
+    clearTimeout(this.lifetimeTimer);
+    this.client.setTimeout(0);
+  }
+
+  /**
+   * Ends the connection with a close frame to the client at the next frame boundary of the
+   * backend's stream, then closes the backend side. Idempotent.
+   */
+  close(reason: CloseReason): void {
+    if (this.closing || this.client.destroyed) return;
+    this.closing = reason;
+    this.dispose();
+    const { client, backend, downstream } = this;
+    // From here wsgate writes to the client itself; unpipe leaves both streams paused.
+    backend.removeListener('data', this.onBackendData);
+    backend.unpipe(client);
+    client.unpipe(backend);
+    // The client's answer (its close frame) is read and dropped; it must not reach the backend.
+    client.resume();
+    const giveUp = setTimeout(() => {
+      client.destroy();
+      backend.destroy();
+    }, CLOSING_GRACE_MS);
+    giveUp.unref();
+    client.once('close', () => clearTimeout(giveUp));
+
+    const finish = () => {
+      backend.removeListener('data', forwardRest);
+      backend.destroy();
+      client.end(closeFrame(CLOSE_CODES[reason], CLOSE_TEXT[reason]));
+    };
+    // A frame already under way is forwarded to its last byte, then the close frame follows.
+    const forwardRest = (chunk: Buffer) => {
+      const n = downstream.consumeUntilBoundary(chunk);
+      if (n < 0) {
+        // Not WebSocket framing any more: no safe place for a close frame.
+        client.destroy();
+        backend.destroy();
+        return;
+      }
+      if (n > 0) client.write(chunk.subarray(0, n));
+      if (downstream.atBoundary()) finish();
+    };
+    if (downstream.atBoundary()) {
+      finish();
+      return;
+    }
+    backend.on('data', forwardRest);
+    backend.resume();
+  }
+}
