@@ -7,7 +7,7 @@ NODE := node_modules/.bin/node
 TSC := node_modules/.bin/tsc
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build run test test-unit e2e e2e-up e2e-down typecheck clean
+.PHONY: help install build run test test-unit e2e e2e-up e2e-down clean
 
 help:
 	@echo "make run        build and start the quickstart (demo backends + wsgate standalone)"
@@ -30,13 +30,19 @@ run: build
 test-unit: build
 	$(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
-test: test-unit
+test: test-unit e2e
 
 e2e-up:
 	bash e2e/cluster/up.sh
+	bash e2e/cluster/netns.sh up
 
 e2e-down:
+	bash e2e/cluster/netns.sh down
 	bash e2e/cluster/down.sh
+
+# The control plane is started for the run and stopped after it, pass or fail.
+e2e: build
+	@bash e2e/run.sh
 
 clean:
 	rm -rf dist

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EchoServer } from '../examples/echo-server.js';
 import { connect, expectStatus, type OpenClient } from '../test/helpers/ws-client.js';
 import { repoRoot, startWsgate, type WsgateProcess } from '../test/helpers/wsgate-process.js';
-import { startPodBackends } from './helpers/backends.js';
+import { POD_PREFIX, startPodBackends, type PodBackend } from './helpers/backends.js';
 import {
   apply,
   clusterAvailable,
@@ -60,7 +59,7 @@ function startController(extra: string[] = []): Promise<WsgateProcess> {
 }
 
 describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
-  let pods: EchoServer[] = [];
+  let pods: PodBackend[] = [];
   let port = 0;
   let gw: WsgateProcess;
 
@@ -72,8 +71,8 @@ describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvai
     port = pods[0]!.port;
     await apply([
       service(ns, 'chat', [{ name: 'ws', port: 80 }]),
-      endpointSlice(ns, 'chat-1', 'chat', { name: 'ws', port }, [{ ip: '127.0.0.2' }, { ip: '127.0.0.3' }]),
-      endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: '127.0.0.4' }]),
+      endpointSlice(ns, 'chat-1', 'chat', { name: 'ws', port }, [{ ip: `${POD_PREFIX}.2` }, { ip: `${POD_PREFIX}.3` }]),
+      endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: `${POD_PREFIX}.4` }]),
       wsRoute(ns, 'chat', {
         match: { path: '/chat/{rest}' },
         backend: { service: { name: 'chat', port: 'ws' }, path: '/{rest}' },
@@ -118,9 +117,9 @@ describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvai
 
   test('an endpoint added, marked terminating and removed reaches the data plane', async () => {
     const addedAt = performance.now();
-    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: '127.0.0.4' }, { ip: '127.0.0.5' }])]);
+    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: `${POD_PREFIX}.4` }, { ip: `${POD_PREFIX}.5` }])]);
     await eventually('the new endpoint in the table', async () =>
-      (await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `127.0.0.5:${port}` && e.ready),
+      (await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `${POD_PREFIX}.5:${port}` && e.ready),
     );
     const propagationMs = performance.now() - addedAt;
     console.log(`# EndpointSlice change -> routing table: ${propagationMs.toFixed(0)} ms (kubectl apply included)`);
@@ -130,18 +129,18 @@ describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvai
     for (let i = 0; i < 8; i++) held.push(await connect(`${gw.url}/chat/x`));
     const onD = held.find((c) => c.hello.backend === 'pod-d');
     assert.ok(onD, 'least connections puts one of 8 connections on the new endpoint');
-    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: '127.0.0.4' }, { ip: '127.0.0.5', ready: false, terminating: true }])]);
+    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: `${POD_PREFIX}.4` }, { ip: `${POD_PREFIX}.5`, ready: false, terminating: true }])]);
     await eventually('the endpoint terminating', async () =>
-      (await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `127.0.0.5:${port}` && e.terminating),
+      (await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `${POD_PREFIX}.5:${port}` && e.terminating),
     );
     const fresh: OpenClient[] = [];
     for (let i = 0; i < 8; i++) fresh.push(await connect(`${gw.url}/chat/y`));
     assert.ok(fresh.every((c) => c.hello.backend !== 'pod-d'), 'no new connection lands on a terminating endpoint');
     assert.equal(await onD.echo('still here'), 'still here');
 
-    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: '127.0.0.4' }])]);
+    await apply([endpointSlice(ns, 'chat-2', 'chat', { name: 'ws', port }, [{ ip: `${POD_PREFIX}.4` }])]);
     await eventually('the endpoint gone', async () =>
-      !(await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `127.0.0.5:${port}`),
+      !(await debugRoutes(gw)).routes.find((r) => r.key === `${ns}/chat`)?.endpoints.some((e) => e.id === `${POD_PREFIX}.5:${port}`),
     );
     assert.equal(await onD.echo('after removal'), 'after removal');
     await Promise.all([...held, ...fresh].map((c) => c.close()));
@@ -150,7 +149,7 @@ describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvai
   test('an invalid route is refused by the CRD schema and CEL rules with kubectl\'s message', async () => {
     const both = await kubectl(['apply', '-f', '-'], toYaml(wsRoute(ns, 'both', {
       match: { path: '/both' },
-      backend: { service: { name: 'chat', port: 80 }, endpoints: [{ host: '127.0.0.2', port }] },
+      backend: { service: { name: 'chat', port: 80 }, endpoints: [{ host: `${POD_PREFIX}.2`, port }] },
     })));
     assert.notEqual(both.code, 0);
     assert.match(both.stderr, /exactly one of/i);
