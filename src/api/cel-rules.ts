@@ -42,11 +42,27 @@ export const CEL_RULES: readonly CelRule[] = [
     },
   },
   {
+    path: 'spec',
+    rule: '!has(self.tls) || (has(self.hosts) && size(self.hosts) > 0)',
+    message: 'tls requires hosts, since the certificate is chosen by the host name the client asks for (SNI)',
+    fieldPath: '.tls',
+    reason: 'FieldValueRequired',
+    holds: (self) => !isObj(self) || !has(self, 'tls') || (Array.isArray(self.hosts) ? self.hosts.length > 0 : self.hosts !== undefined),
+  },
+  {
     path: 'spec.backend',
     rule: 'has(self.service) != has(self.endpoints)',
     message: 'backend must set exactly one of service or endpoints',
     reason: 'FieldValueInvalid',
     holds: (self) => !isObj(self) || has(self, 'service') !== has(self, 'endpoints'),
+  },
+  {
+    path: 'spec.backend',
+    rule: "!has(self.tls) || (has(self.scheme) && self.scheme == 'wss')",
+    message: 'backend.tls is only allowed with scheme wss',
+    fieldPath: '.tls',
+    reason: 'FieldValueForbidden',
+    holds: (self) => !isObj(self) || !has(self, 'tls') || self.scheme === 'wss',
   },
   {
     path: 'spec.backend.service.port',
@@ -60,6 +76,14 @@ export const CEL_RULES: readonly CelRule[] = [
       }
       return true;
     },
+  },
+  {
+    path: 'spec.backend.tls',
+    rule: '!has(self.caSecretRef) || !has(self.insecureSkipVerify) || !self.insecureSkipVerify',
+    message: 'caSecretRef has no effect with insecureSkipVerify true; set one or the other',
+    fieldPath: '.caSecretRef',
+    reason: 'FieldValueForbidden',
+    holds: (self) => !isObj(self) || !has(self, 'caSecretRef') || self.insecureSkipVerify !== true,
   },
   {
     path: 'spec.loadBalancer',
@@ -87,6 +111,13 @@ export const CEL_RULES: readonly CelRule[] = [
       const set = [has(self, 'header'), has(self, 'cookie'), has(self, 'query'), self.sourceIP === true];
       return set.filter(Boolean).length === 1;
     },
+  },
+  {
+    path: 'spec.security.auth',
+    rule: 'has(self.jwt) || has(self.apiKeys)',
+    message: 'auth must set jwt, apiKeys or both',
+    reason: 'FieldValueRequired',
+    holds: (self) => !isObj(self) || has(self, 'jwt') || has(self, 'apiKeys'),
   },
 ];
 

@@ -10,6 +10,8 @@ export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';
 export const DEFAULT_DRAIN_TIMEOUT = '30s';
+export const DEFAULT_JWT_CLOCK_SKEW = '30s';
+export const DEFAULT_API_KEY_HEADER = 'x-api-key';
 
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {
@@ -32,6 +34,15 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
   const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
   const result: DefaultedSpec = { ...out, backend, loadBalancer, timeouts, drain };
   // Only a present security block gets allowMissingOrigin, as in the CRD (no `default: {}` there).
-  if (out.security) result.security = { ...out.security, allowMissingOrigin: out.security.allowMissingOrigin ?? true };
+  if (out.security) {
+    const security = { ...out.security, allowMissingOrigin: out.security.allowMissingOrigin ?? true };
+    const auth = security.auth;
+    if (auth) {
+      security.auth = { ...auth };
+      if (auth.jwt) security.auth.jwt = { ...auth.jwt, clockSkew: auth.jwt.clockSkew ?? DEFAULT_JWT_CLOCK_SKEW };
+      if (auth.apiKeys) security.auth.apiKeys = { ...auth.apiKeys, header: auth.apiKeys.header ?? DEFAULT_API_KEY_HEADER };
+    }
+    result.security = security;
+  }
   return result;
 }

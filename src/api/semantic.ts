@@ -35,12 +35,26 @@ export const MANAGED_HEADERS = new Set([
   'proxy-connection',
 ]);
 
+/**
+ * Headers wsgate itself sets on every proxied upgrade (forwarding, request id, trace context):
+ * a rule changing them would be overwritten or would break what they promise.
+ */
+export const WSGATE_HEADERS = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-request-id',
+  'traceparent',
+]);
+
 /** Durations and whether 0 is meaningful (0 = no limit for idle/maxLifetime, close at once for drain). */
 const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
   { at: ['timeouts', 'connect'], zeroAllowed: false },
   { at: ['timeouts', 'idle'], zeroAllowed: true },
   { at: ['timeouts', 'maxLifetime'], zeroAllowed: true },
   { at: ['drain', 'timeout'], zeroAllowed: true },
+  { at: ['security', 'auth', 'jwt', 'clockSkew'], zeroAllowed: true },
 ];
 
 export function checkSemantics(spec: unknown): Problem[] {
@@ -55,6 +69,7 @@ export function checkSemantics(spec: unknown): Problem[] {
   checkRequestHeaders(spec, report);
   checkLimits(spec, report);
   checkOrigins(spec, report);
+  checkAuth(spec, report);
   return problems;
 }
 
@@ -75,7 +90,8 @@ function checkTemplates(spec: Obj, report: Report): void {
 
 function checkDurations(spec: Obj, report: Report): void {
   for (const { at, zeroAllowed } of DURATIONS) {
-    const value = obj(spec[at[0]!])[at[1]!];
+    let value: unknown = spec;
+    for (const step of at) value = obj(value)[step];
     if (typeof value !== 'string') continue;
     let ms: number;
     try {
@@ -136,7 +152,8 @@ function checkRequestHeaders(spec: Obj, report: Report): void {
   const visit = (at: PathSegment[], name: string) => {
     const lower = name.toLowerCase();
     if (!isHttpToken(name)) return report(at, 'is not a valid HTTP header name');
-    if (MANAGED_HEADERS.has(lower)) return report(at, 'cannot be changed: wsgate manages this header for the WebSocket handshake');
+    const problem = headerProblem(lower);
+    if (problem) return report(at, problem);
     const first = owner.get(lower);
     if (first !== undefined) return report(at, `names the same header as ${first} (header names are case-insensitive)`);
     owner.set(lower, formatFieldPath(['spec', ...at]));
@@ -147,6 +164,31 @@ function checkRequestHeaders(spec: Obj, report: Report): void {
   list(rh.remove).forEach((name, i) => {
     if (typeof name === 'string') visit(['requestHeaders', 'remove', i], name);
   });
+  // Forwarded claims are headers wsgate sets too: they may not fight the rules above.
+  const forward = obj(obj(obj(obj(spec.security).auth).jwt).forwardClaims);
+  for (const [claim, name] of Object.entries(forward)) {
+    if (typeof name === 'string') visit(['security', 'auth', 'jwt', 'forwardClaims', claim], name);
+  }
+}
+
+/** Why a header may not be named by a header rule, or null. */
+function headerProblem(lower: string): string | null {
+  if (MANAGED_HEADERS.has(lower)) return 'cannot be changed: wsgate manages this header for the WebSocket handshake';
+  if (WSGATE_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, X-Request-Id, traceparent)';
+  return null;
+}
+
+function checkAuth(spec: Obj, report: Report): void {
+  const auth = obj(obj(spec.security).auth);
+  const claims = obj(obj(auth.jwt).requiredClaims);
+  for (const name of Object.keys(claims)) {
+    if (name === '') report(['security', 'auth', 'jwt', 'requiredClaims', name], 'claim name must not be empty');
+  }
+  const header = obj(auth.apiKeys).header;
+  if (typeof header === 'string') {
+    const problem = headerProblem(header.toLowerCase());
+    if (problem) report(['security', 'auth', 'apiKeys', 'header'], problem.replace('be changed', 'carry an API key'));
+  }
 }
 
 function checkLimits(spec: Obj, report: Report): void {

@@ -44,8 +44,69 @@ export interface HashOn {
   sourceIP?: boolean;
 }
 
+/** A Secret in the route's namespace. */
+export interface SecretRef {
+  name: string;
+}
+
+/** A Secret in the route's namespace and, optionally, one key of it. */
+export interface SecretKeyRef {
+  name: string;
+  key?: string;
+}
+
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA';
+
+export interface JwtAuth {
+  /** Secret holding the verification key; `key` may be left out when the Secret has one key. */
+  secretRef: SecretKeyRef;
+  audiences?: string[];
+  issuer?: string;
+  /** Duration; default 30s. */
+  clockSkew?: string;
+  algorithms?: JwtAlgorithm[];
+  tokenFrom?: {
+    query?: string;
+    subprotocolPrefix?: string;
+  };
+  /** Claim name -> accepted values. */
+  requiredClaims?: Record<string, string[]>;
+  /** Claim name -> request header name. */
+  forwardClaims?: Record<string, string>;
+}
+
+export interface ApiKeyAuth {
+  secretRef: SecretKeyRef;
+  /** Default x-api-key. */
+  header?: string;
+  query?: string;
+}
+
+export interface BackendTls {
+  /** Default key: ca.crt. */
+  caSecretRef?: SecretKeyRef;
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface WebSocketRouteSpec {
   hosts?: string[];
+  tls?: {
+    secretRef: SecretRef;
+  };
   match: {
     path: string;
     subprotocols?: string[];
@@ -55,6 +116,7 @@ export interface WebSocketRouteSpec {
     service?: ServiceRef;
     endpoints?: StaticEndpoint[];
     scheme?: Scheme;
+    tls?: BackendTls;
     path?: string;
   };
   loadBalancer?: {
@@ -83,12 +145,8 @@ export interface WebSocketRouteSpec {
     /** With allowedOrigins set, whether a request without Origin (a non-browser client) may connect. */
     allowMissingOrigin?: boolean;
     auth?: {
-      jwt?: {
-        /** Secret holding the verification key; `key` may be left out when the Secret has one key. */
-        secretRef: { name: string; key?: string };
-        audiences?: string[];
-        issuer?: string;
-      };
+      jwt?: JwtAuth;
+      apiKeys?: ApiKeyAuth;
     };
   };
   requestHeaders?: {

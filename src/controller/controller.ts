@@ -9,12 +9,14 @@ import {
   type KubernetesObject,
   type ListPromise,
   type V1EndpointSlice,
+  type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
 import type { Gateway } from '../gateway.js';
 import { LeaderElector } from './leader.js';
+import { buildSecretResolver, SECRET_FIELD_SELECTOR } from './resolve-secret.js';
 import { buildServiceResolver, SERVICE_NAME_LABEL } from './resolve-service.js';
 import { StatusWriter } from './status-writer.js';
 import { Watched } from './watched.js';
@@ -25,6 +27,11 @@ export interface ControllerOptions {
   log: Logger;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
+  /**
+   * Namespaces whose Secrets are watched (TLS certificates, JWT and API keys, backend CAs):
+   * undefined = the watched namespaces, [] = no Secrets at all (no RBAC for them).
+   */
+  secretNamespaces?: string[];
   debounceMs: number;
   leaderElection: {
     enabled: boolean;
@@ -42,6 +49,8 @@ export class Controller {
   private readonly routes: Watched<RouteObject>[] = [];
   private readonly services: Watched<V1Service>[] = [];
   private readonly slices: Watched<V1EndpointSlice>[] = [];
+  private readonly secrets: Watched<V1Secret>[] = [];
+  private readonly secretScope: (namespace: string) => boolean;
   private readonly statusWriter: StatusWriter;
   private readonly elector: LeaderElector | undefined;
   private leading: boolean;
@@ -99,6 +108,28 @@ export class Controller {
         }),
       );
     }
+    // Secrets: all in the watched namespaces (or those of --secret-namespaces), less the types
+    // routes never reference (field selector, see resolve-secret.ts). Filtering by name would
+    // need a watch per referenced Secret; a label would need users to label their Secrets.
+    const secretScopes: Array<string | undefined> = opts.secretNamespaces === undefined ? scopes : opts.secretNamespaces;
+    this.secretScope = (ns) => secretScopes.includes(undefined) || secretScopes.includes(ns);
+    for (const ns of secretScopes) {
+      const prefix = ns ? `/namespaces/${ns}` : '';
+      this.secrets.push(
+        new Watched<V1Secret>({
+          kind: 'Secret',
+          kc,
+          log,
+          onChange,
+          onError,
+          fieldSelector: SECRET_FIELD_SELECTOR,
+          path: `/api/v1${prefix}/secrets`,
+          list: (ns
+            ? () => core.listNamespacedSecret({ namespace: ns, fieldSelector: SECRET_FIELD_SELECTOR })
+            : () => core.listSecretForAllNamespaces({ fieldSelector: SECRET_FIELD_SELECTOR })) as ListPromise<V1Secret>,
+        }),
+      );
+    }
     this.statusWriter = new StatusWriter(kc, log);
     const le = opts.leaderElection;
     this.leading = !le.enabled;
@@ -125,7 +156,7 @@ export class Controller {
   /** Resolves after every informer has listed once and the first table is in place. */
   async start(): Promise<void> {
     this.elector?.start();
-    const all = [...this.routes, ...this.services, ...this.slices];
+    const all = [...this.routes, ...this.services, ...this.slices, ...this.secrets];
     await Promise.all(all.map((w) => w.start()));
     this.synced = true;
     this.opts.log.info('initial sync complete');
@@ -134,7 +165,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    await Promise.all([...this.routes, ...this.services, ...this.slices].map((w) => w.stop()));
+    await Promise.all([...this.routes, ...this.services, ...this.slices, ...this.secrets].map((w) => w.stop()));
     await this.writing;
     await this.elector?.stop();
   }
@@ -152,7 +183,8 @@ export class Controller {
       this.services.flatMap((w) => w.list()),
       this.slices.flatMap((w) => w.list()),
     );
-    const out = this.opts.gateway.applyRoutes(routes, resolver);
+    const secrets = buildSecretResolver(this.secrets.flatMap((w) => w.list()), this.secretScope);
+    const out = this.opts.gateway.applyRoutes(routes, resolver, secrets);
     this.opts.gateway.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     if (!this.leading) return;
     // Status writes are serialised; a compile during a write queues the next one.

@@ -3,7 +3,8 @@
 // failure (stop() itself emits an AbortError).
 
 import {
-  makeInformer,
+  ListWatch,
+  Watch,
   type Informer,
   type KubeConfig,
   type KubernetesObject,
@@ -18,6 +19,8 @@ export interface WatchedOptions<T extends KubernetesObject> {
   path: string;
   list: ListPromise<T>;
   labelSelector?: string;
+  /** Applied to the watch by the informer; the list function must apply it too. */
+  fieldSelector?: string;
   log: Logger;
   onChange: () => void;
   onError?: (err: unknown) => void;
@@ -37,7 +40,8 @@ export class Watched<T extends KubernetesObject> {
 
   constructor(private readonly opts: WatchedOptions<T>) {
     this.backoffMs = opts.minBackoffMs ?? 500;
-    this.informer = makeInformer(opts.kc, opts.path, opts.list, opts.labelSelector);
+    // makeInformer without its field selector argument: ListWatch takes both selectors.
+    this.informer = new ListWatch(opts.path, new Watch(opts.kc), opts.list, false, opts.labelSelector, opts.fieldSelector);
     const changed = () => {
       this.backoffMs = this.opts.minBackoffMs ?? 500;
       opts.onChange();

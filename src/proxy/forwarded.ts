@@ -1,16 +1,40 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
+import { normalizeAddress } from '../security/client-address.js';
+
+/** Requests whose peer is a configured trusted proxy (marked by the guard). */
+const fromTrustedProxy = new WeakSet<IncomingMessage>();
+
+/** The peer of `req` is a trusted proxy: its X-Forwarded-* headers are extended, not replaced. */
+export function trustForwardedHeaders(req: IncomingMessage): void {
+  fromTrustedProxy.add(req);
+}
 
 /**
- * X-Forwarded-* for the backend. Values from the client are overwritten, not appended: without
- * a trusted proxy in front, anything the client sent there is its own claim.
+ * X-Forwarded-* for the backend. From a trusted proxy (--trusted-proxies), the peer is appended
+ * to X-Forwarded-For and the proxy's X-Forwarded-Proto/-Host/-Port are kept; from anyone else
+ * the values are overwritten: what a client sent there is only its own claim.
  */
 export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   const encrypted = req.socket instanceof TLSSocket;
-  return {
-    'x-forwarded-for': req.socket.remoteAddress ?? '',
+  const peer = normalizeAddress(req.socket.remoteAddress ?? '');
+  const own = {
+    'x-forwarded-for': peer,
     'x-forwarded-proto': encrypted ? 'https' : 'http',
     'x-forwarded-host': req.headers.host ?? '',
     'x-forwarded-port': String(req.socket.localPort ?? ''),
+  };
+  if (!fromTrustedProxy.has(req)) return own;
+  const first = (name: string): string | undefined => {
+    const v = req.headers[name];
+    const s = Array.isArray(v) ? v.join(', ') : v;
+    return s && s.trim() !== '' ? s.trim() : undefined;
+  };
+  const xff = first('x-forwarded-for');
+  return {
+    'x-forwarded-for': xff ? `${xff}, ${peer}` : peer,
+    'x-forwarded-proto': first('x-forwarded-proto') ?? own['x-forwarded-proto'],
+    'x-forwarded-host': first('x-forwarded-host') ?? own['x-forwarded-host'],
+    'x-forwarded-port': first('x-forwarded-port') ?? own['x-forwarded-port'],
   };
 }

@@ -10,7 +10,14 @@ export type UpgradeResult =
   | 'backend_rejected'
   | 'timeout'
   | 'client_gone'
-  | 'shutting_down';
+  | 'shutting_down'
+  // Refused by the route's security (src/security/guard.ts):
+  | 'not_configured'
+  | 'rate_limited'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'client_limit'
+  | 'route_limit';
 
 /** Lifecycle hooks of the data plane; metrics and access logs implement them. */
 export interface ProxyObserver {

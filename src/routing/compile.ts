@@ -5,6 +5,7 @@ import { applyDefaults } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
+import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { RoutingTable } from './table.js';
 import { parseTemplate, templateShape, templateSpecificity } from './template.js';
 import {
@@ -14,6 +15,7 @@ import {
   type ConditionResult,
   type Endpoint,
   type RouteStatusResult,
+  type SecretResolver,
   type ServiceResolver,
 } from './types.js';
 
@@ -21,6 +23,8 @@ export interface CompileInput {
   routes: readonly WebSocketRoute[];
   /** Resolves `backend.service`; absent in standalone mode, where only static endpoints exist. */
   resolveService?: ServiceResolver;
+  /** Resolves Secrets routes reference (TLS, JWT keys, API keys, backend CA); absent: every reference is unresolved. */
+  resolveSecret?: SecretResolver;
   /** Version stamped on the table; the caller increments it per swap. */
   version?: number;
 }
@@ -47,10 +51,16 @@ export function compile(input: CompileInput): CompileOutput {
       continue;
     }
     const resolution = resolveBackend(raw, input.resolveService);
-    const route = buildRoute(raw, resolution.ok ? resolution.endpoints : []);
-    const resolvedRefs: ConditionResult = resolution.ok
-      ? { status: 'True', reason: 'ResolvedRefs', message: 'backend resolved' }
-      : { status: 'False', reason: resolution.reason, message: resolution.message };
+    const security = compileRouteSecurity(applyDefaults(raw.spec), raw.metadata.namespace ?? 'default', input.resolveSecret);
+    const route = buildRoute(raw, resolution.ok ? resolution.endpoints : [], security);
+    const unresolved = [
+      ...(resolution.ok ? [] : [{ reason: resolution.reason as string, message: resolution.message }]),
+      ...security.problems,
+    ];
+    const resolvedRefs: ConditionResult =
+      unresolved.length === 0
+        ? { status: 'True', reason: 'ResolvedRefs', message: 'backend resolved' }
+        : { status: 'False', reason: unresolved[0]!.reason, message: unresolved.map((u) => u.message).join('; ') };
     candidates.push({ route, created: raw.metadata.creationTimestamp ?? '', resolvedRefs });
   }
 
@@ -90,7 +100,7 @@ function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | u
   return resolveService(raw.metadata.namespace ?? 'default', service);
 }
 
-function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[]): CompiledRoute {
+function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
   const spec = applyDefaults(raw.spec);
   const timeouts = spec.timeouts ?? {};
   return Object.freeze({
@@ -107,7 +117,10 @@ function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[]): CompiledRoute {
       path: parseTemplate(spec.backend.path ?? spec.match.path),
       endpoints,
       eligible: endpoints.filter((e) => e.ready),
+      ...(security.backendTls ? { tls: security.backendTls } : {}),
     },
+    security: security.security,
+    ...(security.tls ? { tls: security.tls } : {}),
     policy: spec.loadBalancer?.policy ?? 'LeastConnections',
     hashOn: spec.loadBalancer?.hashOn,
     timeouts: {
@@ -194,7 +207,7 @@ function acceptedStatus(route: CompiledRoute, resolvedRefs: ConditionResult): Ro
     accepted: { status: 'True', reason: 'Accepted', message: 'the route is valid and serving' },
     resolvedRefs,
     ready:
-      ready > 0
+      ready > 0 && resolvedRefs.status === 'True'
         ? { status: 'True', reason: 'EndpointsReady', message: `${ready} of ${total} endpoints ready` }
         : {
             status: 'False',

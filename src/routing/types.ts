@@ -1,4 +1,6 @@
+import type tls from 'node:tls';
 import type { HashOn, Policy, Scheme, WebSocketRouteSpec } from '../api/types.js';
+import type { CompiledSecurity, CompiledTls } from '../security/types.js';
 import type { ParsedTemplate } from './template.js';
 
 /** One backend address. `id` ("host:port", IPv6 in brackets) keys shared connection counts. */
@@ -28,6 +30,14 @@ export type BackendResolution =
 /** Resolves a route's `backend.service` against the cluster state (pure lookup over a store). */
 export type ServiceResolver = (namespace: string, service: { name: string; port: number | string }) => BackendResolution;
 
+/** What a Secret reference resolved to: its data (values decoded), or why not. */
+export type SecretResolution =
+  | { ok: true; data: Readonly<Record<string, Buffer>> }
+  | { ok: false; reason: 'SecretNotFound'; message: string };
+
+/** Looks up a Secret by namespace and name (pure lookup over a store or a directory snapshot). */
+export type SecretResolver = (namespace: string, name: string) => SecretResolution;
+
 export interface CompiledRoute {
   readonly key: string;
   readonly namespace: string;
@@ -46,7 +56,13 @@ export interface CompiledRoute {
     readonly endpoints: readonly Endpoint[];
     /** Endpoints that may take new connections. */
     readonly eligible: readonly Endpoint[];
+    /** For scheme wss: how to open and verify the TLS connection. */
+    readonly tls?: tls.ConnectionOptions;
   };
+  /** Origin, authentication, limits and header rules (absent only for hand-built routes). */
+  readonly security?: CompiledSecurity;
+  /** The route's certificate on the TLS listener, when spec.tls is set and resolved. */
+  readonly tls?: CompiledTls;
   readonly policy: Policy;
   readonly hashOn: HashOn | undefined;
   readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly maxLifetimeMs: number };

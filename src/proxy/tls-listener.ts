@@ -1,0 +1,73 @@
+// The TLS listener (--tls-listen): terminates TLS 1.2+ and hands each decrypted connection to
+// the proxy's HTTP server, so upgrades over wss:// take exactly the same path as over ws://
+// (req.socket is the TLSSocket: X-Forwarded-Proto is https). The certificate is chosen per
+// handshake by SNI from the current table's index, which makes certificate rotation a table
+// swap: established connections keep the session they negotiated.
+
+import type http from 'node:http';
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { MIN_TLS_VERSION } from '../security/tls-store.js';
+
+export interface TlsListenerOptions {
+  /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
+  server: http.Server;
+  /** The certificate for a server name (SNI), or undefined for the default. */
+  contextFor: (servername: string) => tls.SecureContext | undefined;
+  /** Time allowed for the TLS handshake. */
+  handshakeTimeoutMs: number;
+  log: Logger;
+}
+
+export class TlsListener {
+  readonly tlsServer: tls.Server;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly opts: TlsListenerOptions) {
+    this.tlsServer = tls.createServer({
+      minVersion: MIN_TLS_VERSION,
+      handshakeTimeout: opts.handshakeTimeoutMs,
+      ALPNProtocols: ['http/1.1'],
+      SNICallback: (servername, cb) => {
+        try {
+          cb(null, opts.contextFor(servername));
+        } catch (err) {
+          cb(err as Error, undefined);
+        }
+      },
+    });
+    this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => opts.server.emit('connection', socket));
+    this.tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      opts.log.debug({ err: err.message, client: socket.remoteAddress }, 'TLS handshake failed');
+      socket.destroy();
+    });
+  }
+
+  /**
+   * The certificate for clients that send no SNI, or a name no route covers (the default
+   * certificate). Without one such handshakes fail.
+   */
+  setDefault(options: { cert: Buffer | string; key: Buffer | string } | undefined): void {
+    this.tlsServer.setSecureContext(options ? { ...options, minVersion: MIN_TLS_VERSION } : { minVersion: MIN_TLS_VERSION });
+  }
+
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.tlsServer.once('error', reject);
+      this.tlsServer.listen({ host, port }, () => {
+        this.tlsServer.off('error', reject);
+        resolve(this.tlsServer.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting; connections already handed over belong to the HTTP server and end with it. */
+  stopAccepting(): Promise<void> {
+    this.closed ??= new Promise((resolve) => {
+      if (!this.tlsServer.listening) return resolve();
+      this.tlsServer.close(() => resolve());
+    });
+    return this.closed;
+  }
+}

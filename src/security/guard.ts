@@ -1,0 +1,179 @@
+// The route's security on each upgrade, in this order (cheap and abuse-resistant first):
+//   1. a Secret the route needs is missing        -> 503, fail closed
+//   2. upgradesPerSecondPerClient token bucket     -> 429 + Retry-After
+//   3. Origin allow-list                           -> 403
+//   4. JWT / API key                               -> 401 + WWW-Authenticate; claims -> 403
+//   5. maxConnections (503), maxConnectionsPerClient (429), counted until the client socket closes
+// then the request head for the backend is prepared: hop-by-hop headers stripped, request id
+// and trace context, forwarded claims, header rules, credentials that must not travel removed.
+
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { GuardVerdict, UpgradeGuard } from '../proxy/guard.js';
+import { trustForwardedHeaders } from '../proxy/forwarded.js';
+import type { CompiledRoute } from '../routing/types.js';
+import { apiKeyValid, type ApiKeyVerifier } from './api-keys.js';
+import { clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
+import { findToken, unmetClaim, verifyToken, type JwtVerifier } from './jwt.js';
+import { originAllowed } from './origin.js';
+import { Limiter } from './rate-limit.js';
+import {
+  applyHeaderRules,
+  claimHeaderValue,
+  queryParam,
+  removeSubprotocolEntries,
+  stripHopByHop,
+  withoutQueryParams,
+} from './request-headers.js';
+import { requestIdFor } from './request-id.js';
+import { traceparentFor } from './trace.js';
+
+export interface SecurityGuardOptions {
+  log: Logger;
+  trustedProxies?: TrustedProxies;
+  limiter?: Limiter;
+}
+
+const REALM = 'realm="wsgate"';
+
+export class SecurityGuard implements UpgradeGuard {
+  readonly limiter: Limiter;
+  private readonly log: Logger;
+  private readonly trusted: TrustedProxies | undefined;
+
+  constructor(opts: SecurityGuardOptions) {
+    this.log = opts.log;
+    this.trusted = opts.trustedProxies;
+    this.limiter = opts.limiter ?? new Limiter();
+  }
+
+  stop(): void {
+    this.limiter.stop();
+  }
+
+  /** The client a request counts against (see client-address.ts). */
+  clientOf(req: IncomingMessage): string {
+    return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
+  }
+
+  async check(route: CompiledRoute, req: IncomingMessage): Promise<GuardVerdict> {
+    const sec = route.security;
+    const peer = normalizeAddress(req.socket.remoteAddress ?? '');
+    if (this.trusted?.contains(peer)) trustForwardedHeaders(req);
+    const client = this.clientOf(req);
+    // Request id first, so refusals are logged with it too.
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId;
+    if (!sec) return this.prepare(route, req, undefined, undefined);
+    const refuse = (verdict: Extract<GuardVerdict, { ok: false }>): GuardVerdict => {
+      // Never the token, key or query string: route, client and why.
+      this.log.info({ route: route.key, client, requestId, status: verdict.status, result: verdict.result }, `upgrade refused: ${verdict.message}`);
+      return verdict;
+    };
+
+    if (sec.unresolved) {
+      return refuse({ ok: false, status: 503, result: 'not_configured', message: `route ${route.key} is not configured: a Secret it references is unavailable (${sec.unresolved.reason})`, headers: { 'Retry-After': '10' } });
+    }
+    const rate = sec.limits.upgradesPerSecondPerClient;
+    if (rate !== undefined) {
+      const token = this.limiter.takeToken(route.key, client, rate);
+      if (!token.ok) {
+        return refuse({ ok: false, status: 429, result: 'rate_limited', message: 'too many upgrades from this client', headers: { 'Retry-After': String(token.retryAfterSeconds) } });
+      }
+    }
+    const origin = req.headers.origin;
+    if (!originAllowed(sec.origin, origin)) {
+      return refuse({ ok: false, status: 403, result: 'forbidden', message: origin === undefined ? 'an Origin header is required' : 'origin not allowed' });
+    }
+
+    let claims: Record<string, unknown> | undefined;
+    let tokenSource: string | undefined;
+    if (sec.jwt || sec.apiKeys) {
+      const outcome = await authenticate(sec.jwt, sec.apiKeys, req);
+      if (!outcome.ok) {
+        return refuse({ ok: false, status: outcome.status, result: outcome.status === 403 ? 'forbidden' : 'unauthorized', message: outcome.message, headers: outcome.headers });
+      }
+      claims = outcome.claims;
+      tokenSource = outcome.source;
+    }
+
+    // The client may have gone during verification: then its close event has fired already.
+    if (req.socket.destroyed) return { ok: false, status: 499, result: 'client_gone', message: 'client closed the connection' };
+    const counted = this.limiter.acquire(route.key, client, sec.limits);
+    if (!counted.ok) {
+      return counted.limit === 'route'
+        ? refuse({ ok: false, status: 503, result: 'route_limit', message: `route ${route.key} is at its connection limit`, headers: { 'Retry-After': '1' } })
+        : refuse({ ok: false, status: 429, result: 'client_limit', message: 'too many connections from this client', headers: { 'Retry-After': '1' } });
+    }
+    this.log.debug({ route: route.key, client, requestId, auth: tokenSource }, 'upgrade allowed');
+    return this.prepare(route, req, claims, counted.release);
+  }
+
+  /** Rewrites the request head for the backend; runs only for upgrades that passed. */
+  private prepare(route: CompiledRoute, req: IncomingMessage, claims: Record<string, unknown> | undefined, release: (() => void) | undefined): GuardVerdict {
+    const h = req.headers;
+    stripHopByHop(h);
+    const trace = traceparentFor(h.traceparent);
+    h.traceparent = trace.value;
+    if (trace.started) delete h.tracestate;
+    const sec = route.security;
+    if (sec?.jwt) {
+      // A client must not smuggle in a header wsgate derives from claims.
+      for (const [claim, header] of sec.jwt.forwardClaims) {
+        delete h[header];
+        const value = claims ? claimHeaderValue(claims[claim]) : undefined;
+        if (value !== undefined) h[header] = value;
+      }
+      if (sec.jwt.subprotocolPrefix) removeSubprotocolEntries(h, sec.jwt.subprotocolPrefix);
+    }
+    if (sec) applyHeaderRules(h, sec.headers);
+    // Credentials in the query string end up in every access log on the way: not forwarded.
+    const credentialParams = new Set([sec?.jwt?.query, sec?.apiKeys?.query].filter((q): q is string => q !== undefined));
+    if (credentialParams.size > 0 && req.url) req.url = withoutQueryParams(req.url, credentialParams);
+    return release ? { ok: true, release } : { ok: true };
+  }
+}
+
+type AuthOutcome =
+  | { ok: true; claims?: Record<string, unknown>; source: string }
+  | { ok: false; status: 401 | 403; message: string; headers: Record<string, string> };
+
+/** Either credential is enough when both are configured; a wrong one is never retried as the other kind. */
+async function authenticate(jwt: JwtVerifier | undefined, apiKeys: ApiKeyVerifier | undefined, req: IncomingMessage): Promise<AuthOutcome> {
+  const query = (name: string) => queryParam(req.url, name);
+  let keyPresented = false;
+  if (apiKeys) {
+    const header = req.headers[apiKeys.header];
+    const candidate = (Array.isArray(header) ? header[0] : header) ?? (apiKeys.query ? query(apiKeys.query) : undefined);
+    if (candidate !== undefined) {
+      keyPresented = true;
+      if (apiKeyValid(apiKeys, candidate)) return { ok: true, source: 'api_key' };
+    }
+  }
+  let tokenError: string | undefined;
+  if (jwt) {
+    const found = findToken(jwt, { authorization: req.headers.authorization, 'sec-websocket-protocol': req.headers['sec-websocket-protocol'] }, query);
+    if (found) {
+      const verified = await verifyToken(jwt, found.token);
+      if (verified.ok) {
+        const unmet = unmetClaim(verified.claims, jwt.requiredClaims);
+        if (unmet !== null) {
+          return {
+            ok: false,
+            status: 403,
+            message: `the token lacks a required value of claim "${unmet}"`,
+            headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope"` },
+          };
+        }
+        return { ok: true, claims: verified.claims as Record<string, unknown>, source: `jwt_${found.source}` };
+      }
+      tokenError = verified.description;
+    }
+  }
+  const challenges: string[] = [];
+  if (jwt) challenges.push(tokenError !== undefined ? `Bearer ${REALM}, error="invalid_token", error_description="${tokenError}"` : `Bearer ${REALM}`);
+  if (apiKeys) challenges.push(keyPresented ? `ApiKey ${REALM}, error="invalid_key"` : `ApiKey ${REALM}`);
+  const message =
+    tokenError !== undefined ? `invalid token: ${tokenError}` : keyPresented ? 'invalid API key' : jwt ? 'a bearer token is required' : 'an API key is required';
+  return { ok: false, status: 401, message, headers: { 'WWW-Authenticate': challenges.join(', ') } };
+}

@@ -1,0 +1,24 @@
+import type tls from 'node:tls';
+import type { ApiKeyVerifier } from './api-keys.js';
+import type { JwtVerifier } from './jwt.js';
+import type { OriginPolicy } from './origin.js';
+import type { RouteLimits } from './rate-limit.js';
+import type { HeaderRules } from './request-headers.js';
+
+/** A route's security, compiled with the table: everything the guard needs, no I/O left. */
+export interface CompiledSecurity {
+  readonly origin: OriginPolicy;
+  readonly jwt?: JwtVerifier;
+  readonly apiKeys?: ApiKeyVerifier;
+  readonly limits: RouteLimits;
+  readonly headers: HeaderRules;
+  /** A referenced Secret is missing or unusable: upgrades fail closed (503), never open. */
+  readonly unresolved?: { readonly reason: string; readonly message: string };
+}
+
+/** The route's server certificate on the TLS listener. */
+export interface CompiledTls {
+  readonly context: tls.SecureContext;
+  /** "namespace/name" of the Secret, for /debug/routes. */
+  readonly secret: string;
+}

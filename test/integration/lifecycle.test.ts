@@ -1,0 +1,289 @@
+// Connection lifecycle with real clients, backends and a real wsgate process: drain with close
+// frames at frame boundaries, graceful shutdown, timeouts, rebalancing, passive health,
+// consistent hashing and shared connection counts.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startEchoServer } from '../../examples/echo-server.js';
+import { routesYaml, type RouteDoc } from '../helpers/routes-yaml.js';
+import { expectedMessage, startStreamingBackend } from '../helpers/streaming-backend.js';
+import { connect, type OpenClient } from '../helpers/ws-client.js';
+import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+
+function writeRoutes(file: string, routes: RouteDoc[]): void {
+  fs.writeFileSync(file, routesYaml(routes));
+}
+
+async function reload(gw: WsgateProcess, file: string, routes: RouteDoc[]): Promise<void> {
+  const done = gw.waitForLog(/routing table updated/);
+  writeRoutes(file, routes);
+  await done;
+}
+
+async function metrics(gw: WsgateProcess): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+}
+
+function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+}
+
+const ep = (b: { port: number }) => ({ host: '127.0.0.1', port: b.port });
+
+describe('drain', () => {
+  test('an endpoint that leaves gets 1001 after drain.timeout, at a frame boundary, mid-stream', async () => {
+    const streamer = await startStreamingBackend();
+    const other = await startEchoServer({ name: 'other' });
+    const file = path.join(tempDir(), 'routes.yaml');
+    const spec = (endpoint: { port: number }) => ({ match: { path: '/s' }, drain: { timeout: '300ms' }, backend: { endpoints: [ep(endpoint)] } });
+    writeRoutes(file, [{ name: 's', spec: spec(streamer) }]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const ws = new WebSocket(`${gw.url}/s`);
+          let received = 0;
+          let corrupt = '';
+          ws.on('message', (data: Buffer, isBinary: boolean) => {
+            const m = expectedMessage(received);
+            const ok = m.binary
+              ? isBinary && data.length === m.length && data[0] === m.byte && data[data.length - 1] === m.byte
+              : !isBinary && data.toString() === m.text;
+            if (!ok && !corrupt) corrupt = `message ${received} differs`;
+            received++;
+          });
+          await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+          return { ws, closedP: closed(ws), count: () => received, corrupt: () => corrupt };
+        }),
+      );
+      // Let each connection get well into the stream, then take its endpoint away.
+      await Promise.all(results.map((r) => new Promise<void>((resolve) => {
+        const check = () => (r.count() >= 5 ? resolve() : setTimeout(check, 10));
+        check();
+      })));
+      await reload(gw, file, [{ name: 's', spec: spec(other) }]);
+      for (const r of results) {
+        const { code, reason } = await r.closedP;
+        assert.equal(code, 1001, `close code (reason "${reason}")`);
+        assert.equal(reason, 'endpoint draining');
+        assert.equal(r.corrupt(), '');
+        assert.ok(r.count() >= 5);
+      }
+      // New connections go to the endpoint now in the table.
+      const c = await connect(`${gw.url}/s`);
+      assert.equal(c.hello.backend, 'other');
+      await c.close();
+      assert.match(await metrics(gw), /wsgate_lifecycle_closes_total\{namespace="default",route="s",reason="drain"\} 4/);
+      assert.match(await metrics(gw), /wsgate_closes_total\{namespace="default",route="s",code="1001"\} 4/);
+    } finally {
+      await gw.stop();
+      await Promise.all([streamer.close(), other.close()]);
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('SIGTERM: readyz fails, no new connections, open ones get 1001 after the grace, exit 0', async () => {
+    const echo = await startEchoServer({ name: 'e' });
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [{ name: 'r', spec: { match: { path: '/r' }, backend: { endpoints: [ep(echo)] } } }]);
+    const gw = await startWsgate(['standalone', '--config', file, '--shutdown-grace', '800']);
+    try {
+      const clients = await Promise.all([1, 2, 3].map(() => connect(`${gw.url}/r`)));
+      const closes = clients.map((c) => closed(c.ws));
+      const exit = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
+      gw.child.kill('SIGTERM');
+      await gw.waitForLog(/shutting down/);
+      assert.equal((await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status, 503);
+      await assert.rejects(connect(`${gw.url}/r`), /ECONNREFUSED/);
+      // Still open during the grace period.
+      assert.equal(await clients[0]!.echo('during grace'), 'during grace');
+      for (const c of closes) assert.deepEqual(await c, { code: 1001, reason: 'proxy shutting down' });
+      assert.equal(await exit, 0);
+    } finally {
+      await gw.stop();
+      await echo.close();
+    }
+  });
+});
+
+describe('timeouts', () => {
+  test('idle closes with 1001 only when no bytes move; maxLifetime closes with 1012', async () => {
+    const echo = await startEchoServer({ name: 'e' });
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [
+      { name: 'idle', spec: { match: { path: '/idle' }, timeouts: { idle: '1s' }, backend: { endpoints: [ep(echo)] } } },
+      { name: 'life', spec: { match: { path: '/life' }, timeouts: { maxLifetime: '400ms' }, backend: { endpoints: [ep(echo)] } } },
+    ]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      const quiet = await connect(`${gw.url}/idle`);
+      const chatty = await connect(`${gw.url}/idle`);
+      const quietClosed = closed(quiet.ws);
+      // The chatty one sends every 100 ms for 1.5 s: it outlives the quiet one.
+      const started = Date.now();
+      let chattyClosedEarly = false;
+      chatty.ws.once('close', () => (chattyClosedEarly = Date.now() - started < 1500));
+      while (Date.now() - started < 1500) {
+        assert.equal(await chatty.echo('ping'), 'ping');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(await quietClosed, { code: 1001, reason: 'idle timeout' });
+      assert.equal(chattyClosedEarly, false);
+      await chatty.close();
+
+      const life = await connect(`${gw.url}/life`);
+      assert.deepEqual(await closed(life.ws), { code: 1012, reason: 'maximum lifetime reached' });
+      const text = await metrics(gw);
+      assert.match(text, /wsgate_lifecycle_closes_total\{namespace="default",route="idle",reason="idle_timeout"\} 1/);
+      assert.match(text, /wsgate_lifecycle_closes_total\{namespace="default",route="life",reason="max_lifetime"\} 1/);
+    } finally {
+      await gw.stop();
+      await echo.close();
+    }
+  });
+});
+
+describe('rebalancing', () => {
+  test('300 connections on 2 endpoints, a third added: spread within tolerance, only the needed closes', async () => {
+    const backends = await Promise.all(['a', 'b', 'c'].map((name) => startEchoServer({ name })));
+    const file = path.join(tempDir(), 'routes.yaml');
+    const spec = (n: number) => ({
+      match: { path: '/rb' },
+      rebalance: { tolerance: 0.2, maxClosesPerSecond: 200 },
+      backend: { endpoints: backends.slice(0, n).map(ep) },
+    });
+    writeRoutes(file, [{ name: 'rb', spec: spec(2) }]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    const clients = new Set<OpenClient>();
+    let restarts = 0;
+    let unexpected = 0;
+    let stopping = false;
+    // A client that reconnects when told to (1012), as WebSocket clients do.
+    const keep = async (): Promise<void> => {
+      const c = await connect(`${gw.url}/rb`);
+      clients.add(c);
+      c.ws.once('close', (code) => {
+        clients.delete(c);
+        if (stopping) return;
+        if (code === 1012) {
+          restarts++;
+          void keep();
+        } else if (code !== 1000) unexpected++;
+      });
+    };
+    try {
+      for (let i = 0; i < 300; i++) await keep();
+      const spread = () => backends.map((b) => b.clients.size);
+      assert.deepEqual(spread(), [150, 150, 0]);
+      await reload(gw, file, [{ name: 'rb', spec: spec(3) }]);
+      for (let i = 0; i < 200 && !(clients.size === 300 && spread().every((n) => n >= 80 && n <= 120)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(spread(), [100, 100, 100]);
+      assert.equal(restarts, 100, 'exactly the excess over the fair share is closed');
+      // Balanced now: further passes close nothing.
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(restarts, 100);
+      assert.equal(unexpected, 0);
+      assert.match(await metrics(gw), /wsgate_lifecycle_closes_total\{namespace="default",route="rb",reason="rebalance"\} 100/);
+    } finally {
+      stopping = true;
+      await Promise.all([...clients].map((c) => c.close()));
+      await gw.stop();
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  });
+});
+
+describe('balancing', () => {
+  test('passive health: a refusing endpoint is ejected, visible in /debug/routes and metrics, not retried', async () => {
+    const live = await startEchoServer({ name: 'live' });
+    const dead = await startEchoServer({ name: 'dead' });
+    const deadPort = dead.port;
+    await dead.close();
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [
+      {
+        name: 'h',
+        spec: { match: { path: '/h' }, loadBalancer: { policy: 'RoundRobin' }, backend: { endpoints: [{ host: '127.0.0.1', port: deadPort }, ep(live)] } },
+      },
+    ]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const c = await connect(`${gw.url}/h`);
+        assert.equal(c.hello.backend, 'live');
+        await c.close();
+      }
+      const debug = (await (await fetch(`http://127.0.0.1:${gw.adminPort}/debug/routes`)).json()) as {
+        routes: Array<{ endpoints: Array<{ id: string; ejected: boolean }> }>;
+      };
+      const states = Object.fromEntries(debug.routes[0]!.endpoints.map((e) => [e.id, e.ejected]));
+      assert.deepEqual(states, { [`127.0.0.1:${deadPort}`]: true, [`127.0.0.1:${live.port}`]: false });
+      // One failure, then the ejected endpoint is not tried again while ejected.
+      assert.match(await metrics(gw), /wsgate_endpoint_ejections_total\{namespace="default",route="h"\} 1\n/);
+      assert.equal(gw.stderr().match(/backend connect failed/g)?.length, 1);
+    } finally {
+      await gw.stop();
+      await live.close();
+    }
+  });
+
+  test('ConsistentHash on a header: the same key always reaches the same endpoint', async () => {
+    const backends = await Promise.all(['a', 'b', 'c'].map((name) => startEchoServer({ name })));
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [
+      {
+        name: 'ch',
+        spec: { match: { path: '/ch' }, loadBalancer: { policy: 'ConsistentHash', hashOn: { header: 'x-user' } }, backend: { endpoints: backends.map(ep) } },
+      },
+    ]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      const seen = new Map<string, Set<string>>();
+      for (let round = 0; round < 3; round++) {
+        for (let u = 0; u < 12; u++) {
+          const c = await connect(`${gw.url}/ch`, { headers: { 'x-user': `user-${u}` } });
+          const set = seen.get(`user-${u}`) ?? new Set();
+          set.add(c.hello.backend);
+          seen.set(`user-${u}`, set);
+          await c.close();
+        }
+      }
+      for (const [user, set] of seen) assert.equal(set.size, 1, `${user} went to ${[...set]}`);
+      const used = new Set([...seen.values()].map((s) => [...s][0]));
+      assert.ok(used.size >= 2, 'keys spread over more than one endpoint');
+    } finally {
+      await gw.stop();
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  });
+
+  test('connection counts are shared by routes that reach the same endpoint', async () => {
+    const [e1, e2] = await Promise.all([startEchoServer({ name: 'e1' }), startEchoServer({ name: 'e2' })]);
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [
+      { name: 'only-e1', spec: { match: { path: '/one' }, backend: { endpoints: [ep(e1)] } } },
+      { name: 'both', spec: { match: { path: '/both' }, backend: { endpoints: [ep(e1), ep(e2)] } } },
+    ]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    const open: OpenClient[] = [];
+    try {
+      for (let i = 0; i < 3; i++) open.push(await connect(`${gw.url}/one`));
+      for (let i = 0; i < 3; i++) {
+        const c = await connect(`${gw.url}/both`);
+        open.push(c);
+        assert.equal(c.hello.backend, 'e2', 'e1 already carries the other route\'s connections');
+      }
+    } finally {
+      await Promise.all(open.map((c) => c.close()));
+      await gw.stop();
+      await Promise.all([e1.close(), e2.close()]);
+    }
+  });
+});
+
