@@ -27,7 +27,9 @@ build: install
 run: build
 	$(NODE) dist/examples/quickstart.js
 
+# Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, installed here.
 test-unit: build
+	bash test/prometheus/setup.sh
 	$(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e
@@ -46,3 +48,5 @@ e2e: build
 
 clean:
 	rm -rf dist
+
+include mk/chart.mk

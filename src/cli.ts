@@ -4,6 +4,7 @@ import { parseHostPort } from './cli/host-port.js';
 import { runController } from './cli/controller.js';
 import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
+import { addSecurityFlags } from './cli/security-flags.js';
 
 function hostPort(value: string) {
   try {
@@ -33,7 +34,7 @@ const program = new Command('wsgate')
   .description('WebSocket ingress: routes, balances and guards WebSocket upgrades')
   .showHelpAfterError();
 
-program
+const standalone = program
   .command('standalone')
   .description('run the data plane from a route file, without a cluster; reloads the file on change')
   .requiredOption('--config <file>', 'YAML file of WebSocketRoute documents with static backend.endpoints')
@@ -42,12 +43,12 @@ program
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
   .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
   .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
-  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
-  .action(async (opts) => {
-    await runStandalone(opts);
-  });
+  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)');
+addSecurityFlags(standalone, 'standalone').action(async (opts) => {
+  await runStandalone(opts);
+});
 
-program
+const controller = program
   .command('controller')
   .description('run in a cluster: watch WebSocketRoutes, Services and EndpointSlices and serve the routes')
   .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster config, then $KUBECONFIG / ~/.kube/config)')
@@ -64,11 +65,11 @@ program
   .option('--leader-election-id <name>', 'name of the leader Lease', 'wsgate-leader')
   .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
   .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
-  .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50)
-  .action(async (opts) => {
-    if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
-    await runController(opts);
-  });
+  .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
+addSecurityFlags(controller, 'controller').action(async (opts) => {
+  if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
+  await runController(opts);
+});
 
 program
   .command('validate')

@@ -9,13 +9,35 @@ import { Metrics } from './metrics/registry.js';
 import { recordTable } from './metrics/table-metrics.js';
 import { WebSocketProxy } from './proxy/server.js';
 import { compile, type CompileOutput } from './routing/compile.js';
-import type { ServiceResolver } from './routing/types.js';
+import type { SecretResolver, ServiceResolver } from './routing/types.js';
+import { TlsListener } from './proxy/tls-listener.js';
+import { TrustedProxies } from './security/client-address.js';
+import { SecurityGuard } from './security/guard.js';
+import { enforceHandshakeTimeout } from './security/handshake-timeout.js';
+import { contextFromSecret, sniIndex, type SniIndex } from './security/tls-store.js';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type tls from 'node:tls';
 
 export interface GatewayOptions {
   logger: Logger;
   maxHeaderSize?: number;
   /** Per-endpoint metric series (off for very large fleets). */
   endpointMetrics?: boolean;
+  security?: SecurityOptions;
+}
+
+export interface SecurityOptions {
+  /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
+  trustedProxies?: string[];
+  /** A connection must send its complete request head (and finish TLS) within this; default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** The TLS listener; off when unset. */
+  tlsListen?: HostPort;
+  /** Default certificate: a kubernetes.io/tls Secret (resolved like route Secrets)... */
+  tlsDefaultSecret?: { namespace: string; name: string };
+  /** ...or PEM files, read at start (standalone). */
+  tlsDefaultFiles?: { cert: string; key: string };
 }
 
 export interface HostPort {
@@ -32,15 +54,43 @@ export class Gateway {
   private synced = false;
   private stopping = false;
   private readonly observer: ReturnType<typeof metricsObserver>;
+  readonly guard: SecurityGuard;
+  private readonly tls: TlsListener | undefined;
+  private readonly security: SecurityOptions;
+  private sni: SniIndex | undefined;
+  private defaultCertId = '';
+  private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
+  private secretResolver: SecretResolver | undefined;
+  private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
+    this.security = opts.security ?? {};
     this.observer = metricsObserver(this.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
+    this.guard = new SecurityGuard({
+      log: opts.logger,
+      trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+    });
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
+      guard: this.guard,
     });
+    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
+    enforceHandshakeTimeout(this.proxy.server, handshakeMs);
+    if (this.security.tlsDefaultFiles) {
+      const { cert, key } = this.security.tlsDefaultFiles;
+      this.defaultFiles = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+    }
+    if (this.security.tlsListen) {
+      this.tls = new TlsListener({
+        server: this.proxy.server,
+        contextFor: (name) => this.sni?.lookup(name),
+        handshakeTimeoutMs: handshakeMs,
+        log: opts.logger,
+      });
+    }
     this.admin = new AdminServer(this.metrics.registry, {
       ready: () => this.synced && !this.stopping,
       notReadyReason: () => (this.stopping ? 'shutting down' : 'waiting for the first routing table'),
@@ -48,10 +98,24 @@ export class Gateway {
     });
   }
 
+  /** Where Secrets come from when applyRoutes is not given a resolver (standalone: --secrets-dir). */
+  setSecretResolver(resolver: SecretResolver | undefined): void {
+    this.secretResolver = resolver;
+  }
+
+  /** Recompiles the last routes (a Secret changed); nothing when no routes were applied yet. */
+  reapply(): CompileOutput | undefined {
+    if (!this.last) return undefined;
+    return this.applyRoutes(this.last.routes, this.last.resolveService);
+  }
+
   /** Compiles and swaps in a new table. Pure compile, then one assignment: atomic for the proxy. */
-  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver): CompileOutput {
-    const out = compile({ routes, resolveService, version: ++this.version });
+  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver): CompileOutput {
+    this.last = { routes, resolveService };
+    const secrets = resolveSecret ?? this.secretResolver;
+    const out = compile({ routes, resolveService, resolveSecret: secrets, version: ++this.version });
     this.proxy.setTable(out.table);
+    if (this.tls) this.sni = sniIndex(out.table, this.updateDefaultCertificate(secrets));
     this.synced = true;
     recordTable(this.metrics, out.table, out.statuses);
     this.observer.pruneEndpointSeries(out.table);
@@ -64,11 +128,52 @@ export class Gateway {
     return out;
   }
 
-  async start(listen: HostPort, adminListen: HostPort): Promise<{ proxy: HostPort; admin: HostPort }> {
+  /**
+   * The default certificate, from files or from its Secret (so a rotated Secret is picked up
+   * with the next table); also installed for clients that send no SNI.
+   */
+  private updateDefaultCertificate(resolve: SecretResolver | undefined): tls.SecureContext | undefined {
+    let pair = this.defaultFiles;
+    const ref = this.security.tlsDefaultSecret;
+    if (!pair && ref) {
+      const found = resolve?.(ref.namespace, ref.name);
+      const data = found?.ok ? found.data : undefined;
+      if (data?.['tls.crt'] && data['tls.key']) pair = { cert: data['tls.crt'], key: data['tls.key'] };
+      else this.log.warn({ secret: `${ref.namespace}/${ref.name}` }, 'default TLS certificate Secret not found or without tls.crt/tls.key');
+    }
+    if (!pair) {
+      if (this.defaultCertId !== '') this.tls?.setDefault(undefined);
+      this.defaultCertId = '';
+      return undefined;
+    }
+    const ctx = contextFromSecret({ 'tls.crt': pair.cert, 'tls.key': pair.key });
+    if (!ctx.ok) {
+      this.log.error({ reason: ctx.message }, 'default TLS certificate cannot be used');
+      return undefined;
+    }
+    const id = createHash('sha256').update(pair.cert).update(pair.key).digest('hex');
+    if (id !== this.defaultCertId) {
+      this.tls?.setDefault(pair);
+      this.defaultCertId = id;
+    }
+    return ctx.context;
+  }
+
+  async start(listen: HostPort, adminListen: HostPort): Promise<{ proxy: HostPort; admin: HostPort; tls?: HostPort }> {
     const admin = await this.admin.listen(adminListen.host, adminListen.port);
     const proxy = await this.proxy.listen(listen.host, listen.port);
-    this.log.info({ proxy: `${proxy.address}:${proxy.port}`, admin: `${admin.address}:${admin.port}` }, 'listening');
-    return { proxy: { host: proxy.address, port: proxy.port }, admin: { host: admin.address, port: admin.port } };
+    let tlsAddr: HostPort | undefined;
+    if (this.tls && this.security.tlsListen) {
+      // A default certificate from files is there before the first table.
+      if (!this.sni) this.sni = sniIndex(this.proxy.getTable(), this.updateDefaultCertificate(this.secretResolver));
+      const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port);
+      tlsAddr = { host: a.address, port: a.port };
+    }
+    this.log.info(
+      { proxy: `${proxy.address}:${proxy.port}`, admin: `${admin.address}:${admin.port}`, tls: tlsAddr ? `${tlsAddr.host}:${tlsAddr.port}` : undefined },
+      'listening',
+    );
+    return { proxy: { host: proxy.address, port: proxy.port }, admin: { host: admin.address, port: admin.port }, ...(tlsAddr ? { tls: tlsAddr } : {}) };
   }
 
   /**
@@ -78,14 +183,20 @@ export class Gateway {
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     this.log.info({ graceMs, connections: this.proxy.connections.size }, 'shutting down');
+    const tlsClosed = this.tls?.stopAccepting();
     await this.proxy.shutdown(graceMs);
+    await tlsClosed;
+    this.guard.stop();
     await this.admin.close();
   }
 
   /** Immediate stop (tests, fatal errors). */
   async stop(): Promise<void> {
     this.stopping = true;
+    const tlsClosed = this.tls?.stopAccepting();
     await this.proxy.close();
+    await tlsClosed;
+    this.guard.stop();
     await this.admin.close();
   }
 
@@ -104,6 +215,16 @@ export class Gateway {
         backendPath: r.backend.path.source,
         scheme: r.backend.scheme,
         policy: r.policy,
+        tls: r.tls ? { secret: r.tls.secret } : undefined,
+        security: r.security
+          ? {
+              auth: [...(r.security.jwt ? ['jwt'] : []), ...(r.security.apiKeys ? ['apiKeys'] : [])],
+              origins: r.security.origin.any ? '*' : r.security.origin.allowed.length,
+              limits: r.security.limits,
+              activeConnections: this.guard.limiter.routeConnections(r.key),
+              unresolved: r.security.unresolved?.reason,
+            }
+          : undefined,
         endpoints: r.backend.endpoints.map((e) => ({
           id: e.id,
           ready: e.ready,

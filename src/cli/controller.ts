@@ -3,8 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
+import { securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
 
-export interface ControllerCliOptions {
+export interface ControllerCliOptions extends SecurityFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
   listen: HostPort;
@@ -19,6 +20,8 @@ export interface ControllerCliOptions {
   leaseDuration: number;
   leaseRetryPeriod: number;
   debounce: number;
+  secretNamespaces?: string[];
+  watchSecrets: boolean;
 }
 
 export function loadKubeConfig(file: string | undefined): KubeConfig {
@@ -32,13 +35,19 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
 export async function runController(opts: ControllerCliOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
   const kc = loadKubeConfig(opts.kubeconfig);
-  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize, endpointMetrics: opts.endpointMetrics });
+  const gateway = new Gateway({
+    logger: log,
+    maxHeaderSize: opts.maxHeaderSize,
+    endpointMetrics: opts.endpointMetrics,
+    security: securityOptions(opts),
+  });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const controller = new Controller({
     kc,
     gateway,
     log,
     namespaces: opts.watchNamespaces,
+    ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),
     debounceMs: opts.debounce,
     leaderElection: {
       enabled: opts.leaderElect,
@@ -51,7 +60,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
   });
   // Listen first so probes answer (not ready) while the first sync runs.
   const bound = await gateway.start(opts.listen, opts.adminListen);
-  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
+  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -1,8 +1,10 @@
 import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
+import { SecretsDirSource } from '../sources/secrets-dir.js';
+import { securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
 
-export interface StandaloneOptions {
+export interface StandaloneOptions extends SecurityFlags {
   config: string;
   listen: HostPort;
   adminListen: HostPort;
@@ -10,18 +12,32 @@ export interface StandaloneOptions {
   maxHeaderSize: number;
   shutdownGrace: number;
   endpointMetrics: boolean;
+  secretsDir?: string;
 }
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = new Gateway({ logger: log, maxHeaderSize: opts.maxHeaderSize, endpointMetrics: opts.endpointMetrics });
+  const gateway = new Gateway({
+    logger: log,
+    maxHeaderSize: opts.maxHeaderSize,
+    endpointMetrics: opts.endpointMetrics,
+    security: securityOptions(opts),
+  });
+  // Secrets first: the first table compiles with them. A change recompiles the last routes.
+  const secrets = opts.secretsDir
+    ? new SecretsDirSource(opts.secretsDir, log, () => {
+        gateway.setSecretResolver(secrets!.resolver());
+        gateway.reapply();
+      })
+    : undefined;
+  if (secrets) {
+    secrets.start();
+    gateway.setSecretResolver(secrets.resolver());
+  }
   const source = new FileRouteSource(
     opts.config,
     {
-      onRoutes: (routes) => {
-        gateway.applyRoutes(routes);
-        gateway.metrics.configReloads.inc({ result: 'success' });
-      },
+      onRoutes: (routes) => gateway.applyRoutes(routes),
       onRejected: (problems) => {
         gateway.metrics.configReloads.inc({ result: 'failure' });
         log.error({ file: opts.config, problems: problems.length }, 'route file refused; the last good table keeps serving');
@@ -31,18 +47,20 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   );
   if (!source.start()) {
     source.stop();
+    secrets?.stop();
     process.stderr.write(`wsgate: ${opts.config} has problems (see above); nothing to serve\n`);
     process.exitCode = 1;
     return;
   }
   const bound = await gateway.start(opts.listen, opts.adminListen);
   // One line on stdout that scripts and tests can wait for.
-  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
+  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     source.stop();
+    secrets?.stop();
     gateway.shutdown(opts.shutdownGrace).then(
       () => process.exit(0),
       (err: unknown) => {

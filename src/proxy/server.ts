@@ -243,7 +243,7 @@ export class WebSocketProxy {
       tried.add(endpoint.id);
       let backend: net.Socket;
       try {
-        backend = await connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs });
+        backend = await connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs, tls: route.backend.tls });
       } catch (err) {
         if (!(err instanceof BackendConnectError)) throw err;
         lastError = err;
@@ -320,7 +320,8 @@ export class WebSocketProxy {
     socket.once('close', release);
 
     this.pending.set(backend, () => {
-      conn = this.connections.add({ routeKey: route.key, endpointId: endpoint.id, client: socket as net.Socket, backend });
+      const requestId = req.headers['x-request-id'];
+      conn = this.connections.add({ routeKey: route.key, endpointId: endpoint.id, client: socket as net.Socket, backend, requestId: typeof requestId === 'string' ? requestId : undefined });
       conn.setIdleTimeout(route.timeouts.idleMs);
       conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
       this.health.succeed(endpoint.id);

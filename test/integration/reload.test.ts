@@ -90,5 +90,6 @@ describe('route file reloads', () => {
 
     const admin = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
     assert.match(admin, /wsgate_config_reloads_total\{result="failure"\} 2/);
+    assert.match(admin, /wsgate_config_reloads_total\{result="success"\} 2/);
   });
 });

@@ -1,0 +1,86 @@
+// The security flags both commands share (and the few only one has), and their translation
+// into the Gateway's SecurityOptions.
+
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration } from '../api/duration.js';
+import type { HostPort, SecurityOptions } from '../gateway.js';
+import { TrustedProxies } from '../security/client-address.js';
+import { parseHostPort } from './host-port.js';
+
+function hostPort(value: string): HostPort {
+  try {
+    return parseHostPort(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** "10s", "500ms", or a plain number of milliseconds. */
+export function durationMs(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function cidrs(value: string): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    new TrustedProxies(list);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return list;
+}
+
+function secretName(value: string): { namespace: string; name: string } {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not NAMESPACE/NAME`);
+  return { namespace: m[1]!, name: m[3]! };
+}
+
+export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'): Command {
+  cmd
+    .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
+    .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
+    .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
+    .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000);
+  if (mode === 'standalone') {
+    cmd
+      .option('--secrets-dir <dir>', 'Secrets as files DIR/<namespace>/<name>/<key> (the layout of mounted Secrets); watched for changes')
+      .option('--tls-cert <file>', 'default certificate chain (PEM) for the TLS listener, with --tls-key; read at start')
+      .option('--tls-key <file>', 'private key (PEM) of --tls-cert');
+  } else {
+    cmd
+      .option('--secret-namespaces <list>', 'namespaces whose Secrets are watched (default: the watched namespaces)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed');
+  }
+  return cmd;
+}
+
+export interface SecurityFlags {
+  tlsListen?: HostPort;
+  tlsDefaultSecret?: { namespace: string; name: string };
+  trustedProxies: string[];
+  handshakeTimeout: number;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function securityOptions(flags: SecurityFlags): SecurityOptions {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  return {
+    trustedProxies: flags.trustedProxies,
+    handshakeTimeoutMs: flags.handshakeTimeout,
+    ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),
+    ...(flags.tlsDefaultSecret ? { tlsDefaultSecret: flags.tlsDefaultSecret } : {}),
+    ...(flags.tlsCert && flags.tlsKey ? { tlsDefaultFiles: { cert: flags.tlsCert, key: flags.tlsKey } } : {}),
+  };
+}
+
+/** " tls=HOST:PORT" for the listening line, when the TLS listener runs. */
+export function tlsSuffix(bound: { tls?: HostPort }): string {
+  return bound.tls ? ` tls=${bound.tls.host}:${bound.tls.port}` : '';
+}
