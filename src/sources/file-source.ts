@@ -50,12 +50,20 @@ export class FileRouteSource {
 
   stop(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.watcher?.close();
   }
 
+  /**
+   * Coalesces bursts of change events into one reload `debounceMs` after the first; a file
+   * rewritten continuously is still reloaded every `debounceMs`, never starved.
+   */
   private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.reload(), this.debounceMs);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.reload();
+    }, this.debounceMs);
   }
 
   /** Re-reads the file; does nothing when its bytes have not changed. */
