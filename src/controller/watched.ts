@@ -85,8 +85,10 @@ export class Watched<T extends KubernetesObject> {
     if (this.stopping) return;
     this.errors++;
     this.opts.onError?.(err);
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
+    // Jitter keeps replicas (and the three informers) from retrying in lockstep. The cap is
+    // short because until the watch is back, the table cannot follow the cluster.
+    const delay = Math.round(this.backoffMs * (0.75 + Math.random() * 0.5));
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 8000);
     this.opts.log.warn({ kind: this.opts.kind, err: describe(err), retryInMs: delay }, 'watch failed; restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
