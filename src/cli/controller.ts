@@ -65,7 +65,9 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    Promise.all([controller.stop(), gateway.shutdown(opts.shutdownGrace)]).then(
+    // The API server may be gone: releasing the lease and last status writes get a bounded time.
+    const controllerStopped = Promise.race([controller.stop(), new Promise<void>((r) => setTimeout(r, 5000).unref())]);
+    Promise.all([controllerStopped, gateway.shutdown(opts.shutdownGrace)]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
