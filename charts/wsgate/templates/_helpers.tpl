@@ -1,0 +1,130 @@
+{{/* Chart name, truncated to the 63 characters of a DNS label. */}}
+{{- define "wsgate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Full name: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "wsgate.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "wsgate.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "wsgate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "wsgate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "wsgate.labels" -}}
+helm.sh/chart: {{ include "wsgate.chart" . }}
+{{ include "wsgate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: controller
+app.kubernetes.io/part-of: wsgate
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+metadata.annotations block (or nothing) merging commonAnnotations with the given extra map.
+Use: {{- with include "wsgate.annotations" (dict "root" . "extra" MAP) }}{{ . | nindent 2 }}{{ end }}
+*/}}
+{{- define "wsgate.annotations" -}}
+{{- $all := merge (deepCopy (.extra | default dict)) (deepCopy (.root.Values.commonAnnotations | default dict)) -}}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{- define "wsgate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "wsgate.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "wsgate.leaseName" -}}
+{{- default (printf "%s-leader" (include "wsgate.fullname" .)) .Values.leaderElection.leaseName | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "wsgate.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether more than one replica can run at a time. */}}
+{{- define "wsgate.multiReplica" -}}
+{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Checks across values that the schema cannot express. Included by the Deployment, so every
+render (install, upgrade, template, lint) runs them.
+*/}}
+{{- define "wsgate.validate" -}}
+{{- if and (include "wsgate.multiReplica" .) (not .Values.leaderElection.enabled) -}}
+{{- fail "leaderElection.enabled must be true when more than one replica can run (replicaCount > 1 or autoscaling.enabled): only the leader may write route status and events" -}}
+{{- end -}}
+{{- $grace := int .Values.shutdown.graceSeconds -}}
+{{- $needed := add (int .Values.shutdown.preStopSleepSeconds) $grace -}}
+{{- if le (int .Values.terminationGracePeriodSeconds) $needed -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be larger than shutdown.preStopSleepSeconds + the shutdown grace (%d + %d = %d): the kubelet would kill wsgate while it still drains connections" (int .Values.terminationGracePeriodSeconds) (int .Values.shutdown.preStopSleepSeconds) $grace $needed) -}}
+{{- end -}}
+{{- if and (eq .Values.secrets.scope "namespaces") (empty .Values.secrets.namespaces) -}}
+{{- fail "secrets.namespaces must list at least one namespace when secrets.scope is \"namespaces\"" -}}
+{{- end -}}
+{{- if and .Values.tls.enabled (eq .Values.secrets.scope "none") -}}
+{{- fail "tls.enabled needs access to Secrets (the certificates are kubernetes.io/tls Secrets): secrets.scope must not be \"none\"" -}}
+{{- end -}}
+{{- if and .Values.tls.defaultSecret (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" .Values.tls.defaultSecret)) -}}
+{{- fail (printf "tls.defaultSecret must be NAMESPACE/NAME, got %q" .Values.tls.defaultSecret) -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) -}}
+{{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
+{{- end -}}
+{{- if or (eq (int .Values.containerPorts.proxy) (int .Values.containerPorts.admin)) (and .Values.tls.enabled (has (int .Values.containerPorts.tls) (list (int .Values.containerPorts.proxy) (int .Values.containerPorts.admin)))) -}}
+{{- fail "containerPorts.proxy, containerPorts.admin and containerPorts.tls must differ" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* RBAC rules for the watched resources (cluster-wide or per watched namespace); see rbac.yaml. */}}
+{{- define "wsgate.rbac.rules" -}}
+- apiGroups: [wsgate.io]
+  resources: [websocketroutes]
+  verbs: [get, list, watch]
+- apiGroups: [wsgate.io]
+  resources: [websocketroutes/status]
+  verbs: [get, patch, update]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- end }}
+{{- define "wsgate.rbac.secretRules" -}}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch]
+{{- end }}

@@ -1,0 +1,876 @@
+// make chart-test: the Helm chart (charts/wsgate), the plain manifests rendered from it and the
+// container image layout, checked offline with helm itself and then against the real e2e
+// control plane: `helm install`, a server-side dry run of manifests/install.yaml, and
+// `wsgate controller` run outside the cluster as the chart's ServiceAccount (impersonated),
+// which must serve routes, write status, hold the Lease and create events with exactly the
+// RBAC the chart grants, and nothing more.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { connect } from '../../test/helpers/ws-client.js';
+import { repoRoot, startWsgate, tempDir, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { NETNS, startPodBackends, type PodBackend } from '../helpers/backends.js';
+import { clusterAvailable, endpointSlice, eventually, kubeconfig, kubectlPath, service, wsRoute } from '../helpers/cluster.js';
+
+const chartDir = path.join(repoRoot, 'charts/wsgate');
+const CRD_FILE = 'wsgate.io_websocketroutes.yaml';
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (bounded by timeoutMs); never rejects. */
+function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === -1 ? `\n${err.message}` : '') });
+      },
+    );
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+async function ok(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<string> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+let helmBin = '';
+let helmHome = '';
+/** helm with its config, cache and data in a throwaway directory. */
+function helm(args: string[], opts: { timeoutMs?: number } = {}): Promise<Result> {
+  return run(helmBin, args, {
+    timeoutMs: opts.timeoutMs,
+    env: {
+      ...process.env,
+      HELM_CONFIG_HOME: path.join(helmHome, 'config'),
+      HELM_CACHE_HOME: path.join(helmHome, 'cache'),
+      HELM_DATA_HOME: path.join(helmHome, 'data'),
+    },
+  });
+}
+
+after(() => {
+  if (helmHome) fs.rmSync(helmHome, { recursive: true, force: true });
+});
+
+async function setupHelm(): Promise<void> {
+  if (helmBin) return;
+  const out = await ok('bash', [path.join(repoRoot, 'e2e/chart/install-helm.sh')], { timeoutMs: 15 * 60_000 });
+  helmBin = out.trim().split('\n').pop()!;
+  helmHome = tempDir('wsgate-helm-');
+}
+
+// ---------------------------------------------------------------------------------------------
+// rendered objects
+
+// Parsed YAML/JSON from helm and kubectl, read field by field in assertions.
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  // Labels and annotations are read only where the chart sets them (a miss fails the test).
+  metadata: { name: string; namespace?: string; labels: Record<string, string>; annotations: Record<string, string> };
+  [key: string]: Json;
+}
+
+function parseObjects(text: string): K8sObject[] {
+  const docs = parseAllDocuments(text);
+  const objects: K8sObject[] = [];
+  for (const d of docs) {
+    if (d.errors.length) throw new Error(`invalid YAML: ${d.errors[0]!.message}`);
+    const o = d.toJSON() as K8sObject | null;
+    if (o) objects.push(o);
+  }
+  return objects;
+}
+
+async function render(values: string[] = [], sets: string[] = [], extra: string[] = []): Promise<K8sObject[]> {
+  const args = ['template', 'wsg', chartDir, '--namespace', 'edge'];
+  for (const v of values) args.push('-f', path.join(repoRoot, 'e2e/chart', v));
+  for (const s of sets) args.push('--set', s);
+  const r = await helm([...args, ...extra]);
+  assert.equal(r.code, 0, `helm template ${values.join(' ')} ${sets.join(' ')} failed:\n${r.stderr}`);
+  return parseObjects(r.stdout);
+}
+
+function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  assert.equal(found.length, 1, `expected one ${kind}${name ? ` ${name}` : ''}, got ${found.map((o) => o.metadata.name).join(', ') || 'none'}`);
+  return found[0]!;
+}
+
+function kinds(objects: K8sObject[]): string[] {
+  return [...new Set(objects.map((o) => o.kind))].sort();
+}
+
+function container(deploy: K8sObject): Json {
+  return deploy.spec.template.spec.containers[0];
+}
+
+/** The Deployment's args as a map flag -> value ("" for a bare flag). */
+function flags(deploy: K8sObject): Map<string, string> {
+  const args = container(deploy).args as string[];
+  assert.equal(args[0], 'controller');
+  const m = new Map<string, string>();
+  for (const a of args.slice(1)) {
+    const i = a.indexOf('=');
+    m.set(i < 0 ? a : a.slice(0, i), i < 0 ? '' : a.slice(i + 1));
+  }
+  return m;
+}
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** Rules flattened to "group/resource:verb" (with "@name" when limited to names). */
+function grants(rules: Rule[]): string[] {
+  const out: string[] = [];
+  for (const r of rules) {
+    for (const g of r.apiGroups ?? [''])
+      for (const res of r.resources ?? [])
+        for (const v of r.verbs) out.push(`${g || 'core'}/${res}:${v}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`);
+  }
+  return out.sort();
+}
+
+const WATCH_GRANTS = [
+  'core/events:create',
+  'core/events:patch',
+  'core/services:get',
+  'core/services:list',
+  'core/services:watch',
+  'discovery.k8s.io/endpointslices:get',
+  'discovery.k8s.io/endpointslices:list',
+  'discovery.k8s.io/endpointslices:watch',
+  'wsgate.io/websocketroutes/status:get',
+  'wsgate.io/websocketroutes/status:patch',
+  'wsgate.io/websocketroutes/status:update',
+  'wsgate.io/websocketroutes:get',
+  'wsgate.io/websocketroutes:list',
+  'wsgate.io/websocketroutes:watch',
+];
+const SECRET_GRANTS = ['core/secrets:get', 'core/secrets:list', 'core/secrets:watch'];
+
+// ---------------------------------------------------------------------------------------------
+// offline: helm lint / template / schema, the CRD copy, manifests/install.yaml, the image layout
+
+// A cold helm build (first run on a machine) takes a few minutes: more than a test's timeout.
+const HELM_SETUP = { timeout: 20 * 60_000 };
+
+describe('chart, offline', () => {
+  before(setupHelm, HELM_SETUP);
+
+  test('the chart\'s CRD is a byte-identical copy of crds/', () => {
+    const source = fs.readFileSync(path.join(repoRoot, 'crds', CRD_FILE));
+    const copy = fs.readFileSync(path.join(chartDir, 'crds', CRD_FILE));
+    assert.ok(source.equals(copy), `charts/wsgate/crds/${CRD_FILE} differs from crds/${CRD_FILE}: run \`make manifests\``);
+    assert.deepEqual(fs.readdirSync(path.join(chartDir, 'crds')), [CRD_FILE]);
+  });
+
+  test('helm lint --strict passes with the default and every test values file', async () => {
+    const files = ['', ...valuesFiles()];
+    for (const f of files) {
+      const args = ['lint', '--strict', chartDir, ...(f ? ['-f', path.join(repoRoot, 'e2e/chart', f)] : [])];
+      const r = await helm(args);
+      assert.equal(r.code, 0, `helm ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      assert.doesNotMatch(r.stdout + r.stderr, /\[(WARNING|ERROR)\]|funcMap fail/, `helm ${args.join(' ')}`);
+    }
+  });
+
+  test('default values: HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
+    const objs = await render([], [], ['--include-crds']);
+    assert.deepEqual(kinds(objs), [
+      'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
+      'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+    ]);
+    for (const o of objs) {
+      if (o.kind === 'CustomResourceDefinition' || o.kind.startsWith('Cluster')) continue;
+      assert.equal(o.metadata.namespace, 'edge', `${o.kind} ${o.metadata.name} is in the release namespace`);
+    }
+
+    const deploy = one(objs, 'Deployment', 'wsg-wsgate');
+    assert.equal(deploy.spec.replicas, 2);
+    const f = flags(deploy);
+    assert.equal(f.get('--listen'), '0.0.0.0:8080');
+    assert.equal(f.get('--admin-listen'), '0.0.0.0:9090');
+    assert.equal(f.get('--leader-election-namespace'), '$(POD_NAMESPACE)');
+    assert.equal(f.get('--leader-election-id'), 'wsg-wsgate-leader');
+    assert.equal(f.get('--lease-duration'), '15000');
+    assert.equal(f.get('--log-level'), 'info');
+    assert.equal(f.get('--shutdown-grace'), '25000', 'milliseconds');
+    assert.equal(f.get('--handshake-timeout'), '10s');
+    for (const absent of ['--no-leader-elect', '--watch-namespaces', '--no-watch-secrets', '--secret-namespaces', '--tls-listen', '--trusted-proxies', '--no-endpoint-metrics']) {
+      assert.ok(!f.has(absent), `no ${absent} by default`);
+    }
+    const c = container(deploy);
+    assert.equal(c.image, 'ghcr.io/wsgate/wsgate:0.1.0');
+    assert.deepEqual(
+      c.env.map((e: Json) => `${e.name}=${e.valueFrom?.fieldRef?.fieldPath}`),
+      ['POD_NAME=metadata.name', 'POD_NAMESPACE=metadata.namespace'],
+    );
+    assert.deepEqual(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['proxy:8080', 'admin:9090']);
+    assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'admin' });
+    assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'admin' });
+    assert.deepEqual(c.startupProbe.httpGet, { path: '/healthz', port: 'admin' });
+    // Drain: preStop sleep, then SIGTERM and wsgate's 25 s grace, all inside the pod's grace.
+    assert.equal(c.lifecycle.preStop.sleep.seconds, 5);
+    assert.ok(deploy.spec.template.spec.terminationGracePeriodSeconds > 5 + 25);
+    // Pod security: the "restricted" standard and a read-only root filesystem.
+    const pod = deploy.spec.template.spec;
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext.runAsNonRoot, true);
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    assert.equal(pod.serviceAccountName, 'wsg-wsgate');
+    const selector = deploy.spec.selector.matchLabels;
+    assert.deepEqual(selector, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' });
+    assert.deepEqual(
+      pod.topologySpreadConstraints.map((t: Json) => [t.topologyKey, t.whenUnsatisfiable, t.labelSelector.matchLabels, t.matchLabelKeys]),
+      [
+        ['topology.kubernetes.io/zone', 'ScheduleAnyway', selector, ['pod-template-hash']],
+        ['kubernetes.io/hostname', 'ScheduleAnyway', selector, ['pod-template-hash']],
+      ],
+    );
+    assert.deepEqual(deploy.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
+
+    const proxy = one(objs, 'Service', 'wsg-wsgate');
+    assert.equal(proxy.spec.type, 'LoadBalancer');
+    assert.equal(proxy.spec.externalTrafficPolicy, 'Local');
+    assert.deepEqual(proxy.spec.ports, [{ name: 'ws', port: 80, targetPort: 'proxy', protocol: 'TCP', appProtocol: 'kubernetes.io/ws' }]);
+    assert.deepEqual(proxy.spec.selector, selector);
+    const admin = one(objs, 'Service', 'wsg-wsgate-admin');
+    assert.equal(admin.spec.type, 'ClusterIP');
+    assert.deepEqual(admin.spec.ports.map((p: { name: string; port: number; targetPort: string }) => `${p.name}:${p.port}->${p.targetPort}`), ['admin:9090->admin']);
+
+    // RBAC: exactly what the controller uses; Leases only in the release namespace, by name.
+    assert.deepEqual(grants(one(objs, 'ClusterRole').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
+    const binding = one(objs, 'ClusterRoleBinding');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'wsg-wsgate' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate', namespace: 'edge' }]);
+    const leader = one(objs, 'Role', 'wsg-wsgate-leader-election');
+    assert.deepEqual(grants(leader.rules), [
+      'coordination.k8s.io/leases:create',
+      'coordination.k8s.io/leases:get@wsg-wsgate-leader',
+      'coordination.k8s.io/leases:patch@wsg-wsgate-leader',
+      'coordination.k8s.io/leases:update@wsg-wsgate-leader',
+    ]);
+    assert.deepEqual(one(objs, 'RoleBinding').roleRef.name, 'wsg-wsgate-leader-election');
+
+    const pdb = one(objs, 'PodDisruptionBudget');
+    assert.equal(pdb.spec.maxUnavailable, 1);
+    assert.deepEqual(pdb.spec.selector.matchLabels, selector);
+
+    const crd = one(objs, 'CustomResourceDefinition');
+    assert.equal(crd.metadata.name, 'websocketroutes.wsgate.io');
+  });
+
+  test('values-production.yaml: 3 replicas, PDB, NetworkPolicy, ServiceMonitor, PrometheusRule, dashboard', async () => {
+    const objs = await render(['values-production.yaml']);
+    assert.deepEqual(kinds(objs), [
+      'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget',
+      'PrometheusRule', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor',
+    ]);
+    const deploy = one(objs, 'Deployment');
+    assert.equal(deploy.spec.replicas, 3);
+    assert.equal(container(deploy).image, 'ghcr.io/wsgate/wsgate:0.1.0-test');
+    const f = flags(deploy);
+    assert.equal(f.get('--log-level'), 'warn');
+    assert.equal(f.get('--lease-duration'), '10000');
+    assert.equal(f.get('--lease-retry-period'), '2000');
+    assert.equal((container(deploy).args as string[]).at(-1), '--debounce=100', 'extraArgs come last');
+    assert.equal(f.get('--tls-listen'), '0.0.0.0:8443');
+    assert.equal(f.get('--tls-default-secret'), 'edge/wildcard-cert');
+    assert.equal(f.get('--trusted-proxies'), '10.0.0.0/8,192.168.0.0/16');
+    assert.equal(f.get('--handshake-timeout'), '5s');
+    assert.ok(f.has('--no-endpoint-metrics'));
+    assert.deepEqual(container(deploy).ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['proxy:8080', 'tls:8443', 'admin:9090']);
+    assert.equal(deploy.metadata.labels.team, 'edge');
+    assert.equal(deploy.spec.template.metadata.annotations['example.com/owner'], 'edge');
+    assert.equal(one(objs, 'PodDisruptionBudget').spec.minAvailable, 2);
+    assert.equal(one(objs, 'PodDisruptionBudget').spec.maxUnavailable, undefined);
+
+    const svc = one(objs, 'Service', 'wsg-wsgate');
+    assert.equal(svc.spec.externalTrafficPolicy, 'Cluster');
+    assert.deepEqual(svc.spec.ports.map((p: Json) => `${p.name}:${p.port}->${p.targetPort}/${p.appProtocol}`), ['ws:80->proxy/kubernetes.io/ws', 'wss:443->tls/kubernetes.io/wss']);
+    assert.deepEqual(svc.spec.loadBalancerSourceRanges, ['203.0.113.0/24']);
+    assert.equal(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb');
+
+    const np = one(objs, 'NetworkPolicy');
+    assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(np.spec.ingress.map((r: Json) => r.ports.map((p: Json) => p.port)), [['proxy', 'tls'], ['admin']]);
+    assert.deepEqual(np.spec.ingress[1].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    assert.equal(np.spec.egress.length, 2);
+
+    const sm = one(objs, 'ServiceMonitor');
+    assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
+    assert.equal(sm.metadata.labels.release, 'kube-prometheus-stack');
+    assert.deepEqual(sm.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg', 'app.kubernetes.io/service': 'admin' });
+    assert.deepEqual(one(objs, 'Service', 'wsg-wsgate-admin').metadata.labels['app.kubernetes.io/service'], 'admin');
+    assert.deepEqual(sm.spec.endpoints, [{ port: 'admin', path: '/metrics', scheme: 'http', honorLabels: true, interval: '15s', scrapeTimeout: '10s' }]);
+
+    const rule = one(objs, 'PrometheusRule');
+    const rules = rule.spec.groups[0].rules as Array<{ alert: string; expr: string; labels?: { severity: string } }>;
+    const byName = new Map(rules.map((r) => [r.alert, r]));
+    assert.deepEqual([...byName.keys()], ['WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateNoLeader', 'WsgateDown']);
+    assert.equal(byName.get('WsgateRouteNoReadyEndpoints')!.expr, 'max by (namespace, route) (wsgate_endpoints{state="ready", job="wsgate-admin"}) == 0');
+    assert.match(byName.get('WsgateUpgradeErrorRatioHigh')!.expr, /rate\(wsgate_upgrades_total\{result!="ok", job="wsgate-admin"\}\[5m\]\)[\s\S]*\/[\s\S]*rate\(wsgate_upgrades_total\{job="wsgate-admin"\}\[5m\]\)[\s\S]*> 0\.05/);
+    assert.equal(byName.get('WsgateConfigReloadFailures')!.expr, 'increase(wsgate_config_reloads_total{result="failure", job="wsgate-admin"}[15m]) > 0');
+    for (const r of rules.slice(0, 4)) assert.equal(r.labels?.severity, 'critical');
+
+    const cm = one(objs, 'ConfigMap', 'wsg-wsgate-dashboard');
+    assert.equal(cm.metadata.namespace, 'monitoring');
+    assert.equal(cm.metadata.labels.grafana_dashboard, '1');
+    assert.equal(cm.metadata.annotations.grafana_folder, 'Edge');
+    assert.equal(cm.data['wsgate.json'].trim(), fs.readFileSync(path.join(chartDir, 'files/dashboard.json'), 'utf8').trim());
+  });
+
+  test('values-autoscaling.yaml: an HPA owns the replica count; a PodMonitor, no admin Service', async () => {
+    const objs = await render(['values-autoscaling.yaml']);
+    const deploy = one(objs, 'Deployment');
+    assert.equal(deploy.spec.replicas, undefined);
+    const hpa = one(objs, 'HorizontalPodAutoscaler');
+    assert.equal(hpa.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wsg-wsgate' });
+    assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [3, 12]);
+    assert.deepEqual(hpa.spec.metrics.map((m: Json) => `${m.resource.name}=${m.resource.target.averageUtilization}`), ['cpu=60', 'memory=80']);
+    assert.equal(hpa.spec.behavior.scaleDown.policies[0].value, 1, 'scale down slowly: it closes WebSockets');
+    one(objs, 'PodDisruptionBudget');
+    assert.equal(objs.filter((o) => o.kind === 'Service').length, 1);
+    const pm = one(objs, 'PodMonitor');
+    assert.deepEqual(pm.spec.podMetricsEndpoints[0].port, 'admin');
+    assert.equal(pm.spec.podMetricsEndpoints[0].interval, '20s');
+    assert.equal(objs.filter((o) => o.kind === 'ServiceMonitor').length, 0);
+  });
+
+  test('values-namespaced.yaml: a Role per watched namespace, Secrets in one namespace only', async () => {
+    const objs = await render(['values-namespaced.yaml']);
+    assert.equal(objs.filter((o) => o.kind.startsWith('Cluster')).length, 0, 'no cluster-wide RBAC');
+    assert.equal(flags(one(objs, 'Deployment')).get('--watch-namespaces'), 'team-a,team-b');
+    assert.equal(flags(one(objs, 'Deployment')).get('--leader-election-id'), 'edge-leader');
+    assert.equal(flags(one(objs, 'Deployment')).get('--secret-namespaces'), 'tls-certs');
+    for (const ns of ['team-a', 'team-b']) {
+      const role = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === ns)!;
+      assert.deepEqual(grants(role.rules), WATCH_GRANTS, `Role in ${ns}`);
+      const rb = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === ns)!;
+      assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate', namespace: 'edge' }]);
+    }
+    const secrets = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === 'tls-certs')!;
+    assert.deepEqual(grants(secrets.rules), SECRET_GRANTS);
+    assert.deepEqual(grants(one(objs, 'Role', 'wsg-wsgate-leader-election').rules).filter((g) => g.includes('@')), [
+      'coordination.k8s.io/leases:get@edge-leader',
+      'coordination.k8s.io/leases:patch@edge-leader',
+      'coordination.k8s.io/leases:update@edge-leader',
+    ]);
+    const svc = one(objs, 'Service', 'wsg-wsgate');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.equal(svc.spec.externalTrafficPolicy, undefined, 'externalTrafficPolicy only for NodePort/LoadBalancer');
+    assert.equal(svc.spec.internalTrafficPolicy, 'Local');
+  });
+
+  test('values-single.yaml: one replica without leader election, NodePort, longer drain, digest', async () => {
+    const objs = await render(['values-single.yaml']);
+    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service']);
+    const deploy = one(objs, 'Deployment');
+    const f = flags(deploy);
+    assert.ok(f.has('--no-leader-elect'));
+    assert.ok(!f.has('--leader-election-id'));
+    assert.equal(f.get('--shutdown-grace'), '60000');
+    assert.ok(f.has('--no-watch-secrets'));
+    assert.equal(deploy.spec.template.spec.terminationGracePeriodSeconds, 75);
+    assert.equal(container(deploy).lifecycle.preStop.sleep.seconds, 10);
+    assert.equal(container(deploy).startupProbe, undefined);
+    assert.equal(container(deploy).image, 'registry.example.com/edge/wsgate@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+    assert.equal(deploy.spec.template.spec.serviceAccountName, 'edge-wsgate');
+    assert.deepEqual(one(objs, 'ClusterRoleBinding').subjects[0].name, 'edge-wsgate');
+    assert.deepEqual(grants(one(objs, 'ClusterRole').rules), WATCH_GRANTS, 'no Secrets with secrets.scope none');
+    const svc = one(objs, 'Service', 'wsg-wsgate');
+    assert.equal(svc.spec.type, 'NodePort');
+    assert.equal(svc.spec.ports[0].nodePort, 30080);
+    assert.equal(svc.spec.externalTrafficPolicy, 'Local');
+  });
+
+  test('the values schema refuses bad values, with the key in the message', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],
+      [['replicas=3'], /additional properties 'replicas' not allowed/],
+      [['service.type=Ingress'], /at '\/service\/type': value must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'/],
+      [['secrets.scope=some'], /at '\/secrets\/scope': value must be one of 'all', 'namespaces', 'none'/],
+      [['rbac.secrets.scope=all'], /at '\/rbac': additional properties 'secrets' not allowed/],
+      [['tls.defaultSecret=wildcard-cert'], /at '\/tls\/defaultSecret': '.*' does not match pattern/],
+      [['containerPorts.proxy=70000'], /at '\/containerPorts\/proxy': maximum: got 70,000, want 65,535/],
+      [['controller.logLevel=verbose'], /at '\/controller\/logLevel': value must be one of/],
+      [['metrics.serviceMonitor.interval=often'], /at '\/metrics\/serviceMonitor\/interval': '.*' does not match pattern/],
+      [['controller.watchNamespaces={Team_A}'], /at '\/controller\/watchNamespaces\/0': '.*' does not match pattern/],
+    ];
+    for (const [sets, message] of cases) {
+      const r = await helm(['template', 'wsg', chartDir, ...sets.flatMap((s) => ['--set', s])]);
+      assert.notEqual(r.code, 0, `helm accepted ${sets.join(' ')}`);
+      assert.match(r.stderr, /values don't meet the specifications of the schema/);
+      assert.match(r.stderr, message, `helm template --set ${sets.join(' ')}`);
+    }
+  });
+
+  test('rules across values that the schema cannot express fail the render with a clear message', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['leaderElection.enabled=false'], /leaderElection\.enabled must be true when more than one replica can run/],
+      [['replicaCount=1', 'leaderElection.enabled=false', 'autoscaling.enabled=true'], /leaderElection\.enabled must be true/],
+      [['terminationGracePeriodSeconds=30'], /terminationGracePeriodSeconds \(30\) must be larger than shutdown\.preStopSleepSeconds \+ the shutdown grace \(5 \+ 25 = 30\)/],
+      [['shutdown.graceSeconds=60'], /terminationGracePeriodSeconds \(40\) must be larger than .*\(5 \+ 60 = 65\)/],
+      [['secrets.scope=namespaces'], /secrets\.namespaces must list at least one namespace/],
+      [['tls.enabled=true', 'secrets.scope=none'], /tls\.enabled needs access to Secrets/],
+      [['tls.enabled=true', 'containerPorts.tls=9090'], /containerPorts\.proxy, containerPorts\.admin and containerPorts\.tls must differ/],
+      [['metrics.serviceMonitor.enabled=true', 'adminService.enabled=false'], /needs adminService\.enabled/],
+    ];
+    for (const [sets, message] of cases) {
+      const r = await helm(['template', 'wsg', chartDir, ...sets.flatMap((s) => ['--set', s])]);
+      assert.notEqual(r.code, 0, `helm accepted ${sets.join(' ')}`);
+      assert.match(r.stderr, message, `helm template --set ${sets.join(' ')}`);
+    }
+  });
+
+  test('values.schema.json describes every value in values.yaml, and nothing else', () => {
+    const values = parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(fs.readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8'));
+    const missing: string[] = [];
+    const walk = (v: unknown, s: Json, at: string) => {
+      if (!s) return void missing.push(`${at}: not in the schema`);
+      if (!s.description && at !== '') missing.push(`${at}: no description`);
+      if (v && typeof v === 'object' && !Array.isArray(v) && s.additionalProperties === false) {
+        for (const [k, child] of Object.entries(v)) walk(child, s.properties?.[k], `${at}/${k}`);
+        for (const k of Object.keys(s.properties ?? {})) if (!(k in (v as object)) && k !== 'global') missing.push(`${at}/${k}: in the schema, not in values.yaml`);
+      }
+    };
+    walk(values, schema, '');
+    assert.deepEqual(missing, []);
+  });
+
+  test('the dashboard and the alerts use the metrics the README lists', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'));
+    const metrics = [...section.matchAll(/^\| `(wsgate_[a-z_]+)`/gm)].map((m) => m[1]!);
+    assert.ok(metrics.length >= 10, `metrics table found in README (${metrics.length})`);
+    const dashboard = JSON.parse(fs.readFileSync(path.join(chartDir, 'files/dashboard.json'), 'utf8'));
+    const exprs = JSON.stringify(dashboard.panels.flatMap((p: { targets?: Array<{ expr: string }> }) => p.targets?.map((t) => t.expr) ?? []));
+    assert.deepEqual(metrics.filter((m) => !exprs.includes(m)), [], 'every README metric has a panel');
+    assert.equal(dashboard.uid, 'wsgate-overview');
+    assert.ok(dashboard.templating.list.some((v: { name: string }) => v.name === 'datasource'));
+    const ids = dashboard.panels.map((p: { id: number }) => p.id);
+    assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+    const cells = new Map<string, string>();
+    for (const p of dashboard.panels as Array<{ title: string; gridPos: { x: number; y: number; w: number; h: number } }>) {
+      const g = p.gridPos;
+      assert.ok(g.x >= 0 && g.x + g.w <= 24, `${p.title} fits the 24-column grid`);
+      for (let y = g.y; y < g.y + g.h; y++) {
+        for (let x = g.x; x < g.x + g.w; x++) {
+          const other = cells.get(`${x},${y}`);
+          assert.equal(other, undefined, `panels "${other}" and "${p.title}" overlap`);
+          cells.set(`${x},${y}`, p.title);
+        }
+      }
+    }
+  });
+
+  test('manifests/install.yaml is the chart rendered with default values (make manifests)', async () => {
+    const dir = tempDir('wsgate-manifests-');
+    try {
+      const fresh = path.join(dir, 'install.yaml');
+      await ok('bash', [path.join(repoRoot, 'e2e/chart/render-manifests.sh'), fresh], { env: { ...process.env, HELM: helmBin } });
+      const committed = fs.readFileSync(path.join(repoRoot, 'manifests/install.yaml'), 'utf8');
+      assert.ok(committed === fs.readFileSync(fresh, 'utf8'), 'manifests/install.yaml is stale: run `make manifests`');
+      const objs = parseObjects(committed);
+      assert.equal(objs[0]!.kind, 'Namespace');
+      assert.equal(objs[0]!.metadata.labels!['pod-security.kubernetes.io/enforce'], 'restricted');
+      assert.ok(objs.some((o) => o.kind === 'CustomResourceDefinition'));
+      assert.equal(one(objs, 'Deployment').metadata.name, 'wsgate');
+      assert.equal(flags(one(objs, 'Deployment')).get('--leader-election-id'), 'wsgate-leader', 'the controller\'s default Lease name');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('image: the Dockerfile\'s runtime layout (production dependencies only) runs wsgate', async () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const values = parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'));
+    // The Dockerfile pins the Node.js that package.json pins and runs as the chart's user.
+    assert.match(dockerfile, new RegExp(`^ARG NODE_VERSION=${pkg.devDependencies.node.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(dockerfile, /^FROM node:\$\{NODE_VERSION\}-slim AS build$/m);
+    assert.match(dockerfile, /npm ci --omit=dev/);
+    assert.match(dockerfile, new RegExp(`^USER ${values.podSecurityContext.runAsUser}:${values.podSecurityContext.runAsGroup}$`, 'm'));
+    assert.match(dockerfile, /^ENTRYPOINT \["node", "\/app\/dist\/src\/cli\.js"\]$/m);
+    assert.match(dockerfile, new RegExp(`^EXPOSE ${values.containerPorts.proxy} ${values.containerPorts.admin}$`, 'm'));
+    const appVersion = parse(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')).appVersion;
+    assert.equal(appVersion, pkg.version, 'Chart.yaml appVersion follows package.json version');
+
+    // Build the runtime stage's /app without docker: the same files, the same npm command.
+    const app = tempDir('wsgate-image-');
+    try {
+      for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(repoRoot, f), path.join(app, f));
+      await ok('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], { cwd: app, timeoutMs: 180_000 });
+      fs.rmSync(path.join(app, 'package-lock.json'));
+      fs.cpSync(path.join(repoRoot, 'crds'), path.join(app, 'crds'), { recursive: true });
+      fs.cpSync(path.join(repoRoot, 'dist/src'), path.join(app, 'dist/src'), { recursive: true });
+      assert.ok(!fs.existsSync(path.join(app, 'node_modules/typescript')), 'no dev dependencies');
+      const cli = path.join(app, 'dist/src/cli.js');
+      const help = await ok(process.execPath, [cli, 'controller', '--help'], { cwd: os.tmpdir() });
+      assert.match(help, /--leader-election-namespace/);
+      // validate loads the CRD from /app/crds, found from dist/src/api/.
+      const v = await ok(process.execPath, [cli, 'validate', path.join(repoRoot, 'examples/quickstart.yaml')], { cwd: os.tmpdir() });
+      assert.match(v, /valid/);
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
+
+function valuesFiles(): string[] {
+  return fs.readdirSync(path.join(repoRoot, 'e2e/chart')).filter((f) => /^values-.*\.yaml$/.test(f)).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// against the e2e control plane
+
+const suffix = `${process.pid}-${Date.now() % 100000}`;
+const releaseNs = `chart-${suffix}`;
+const appNs = `chart-app-${suffix}`;
+const release = `wsg${process.pid % 100000}`;
+const fullname = `${release}-wsgate`;
+const sa = `system:serviceaccount:${releaseNs}:${fullname}`;
+// A second, namespaced install (controller.watchNamespaces = [appNs]: Roles, no ClusterRole).
+const releaseNs2 = `chart-nsd-${suffix}`;
+const release2 = `wsn${process.pid % 100000}`;
+const fullname2 = `${release2}-wsgate`;
+const sa2 = `system:serviceaccount:${releaseNs2}:${fullname2}`;
+
+function kubectl(args: string[], input?: string, kc = kubeconfig): Promise<Result> {
+  return run(kubectlPath, ['--kubeconfig', kc, ...args], { input, timeoutMs: 90_000 });
+}
+
+async function kubectlOk(args: string[], input?: string, kc = kubeconfig): Promise<string> {
+  const r = await kubectl(args, input, kc);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+function toYaml(objects: object[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
+}
+
+/** `kubectl auth can-i` as a ServiceAccount: true for yes. */
+async function canI(as: string, args: string[]): Promise<boolean> {
+  const r = await kubectl(['auth', 'can-i', `--as=${as}`, ...args]);
+  const answer = r.stdout.trim();
+  assert.ok(answer === 'yes' || answer.startsWith('no'), `kubectl auth can-i ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return answer === 'yes';
+}
+
+/**
+ * A copy of the admin kubeconfig that impersonates ServiceAccount `as` (kubectl reads as and
+ * as-groups; the Node.js client sends Impersonate-User, and for a ServiceAccount user the API
+ * server adds the same groups itself).
+ */
+async function impersonating(as: string, file: string): Promise<string> {
+  const ns = as.split(':')[2]!;
+  const kc = parse(fs.readFileSync(kubeconfig, 'utf8'));
+  kc.users[0].user.as = as;
+  kc.users[0].user['as-groups'] = ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
+  fs.writeFileSync(file, stringify(kc), { mode: 0o600 });
+  const who = JSON.parse(await kubectlOk(['auth', 'whoami', '-o', 'json'], undefined, file));
+  assert.equal(who.status.userInfo.username, as);
+  return file;
+}
+
+/**
+ * Runs `wsgate controller` outside the cluster with exactly the installed Deployment's arguments
+ * ($(POD_NAMESPACE) expanded) and the given kubeconfig. startWsgate appends loopback listeners
+ * on kernel-chosen ports and debug logging, which win over the chart's values.
+ */
+async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateProcess> {
+  const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', ns, '-o', 'json']));
+  const args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
+  // The chart's TLS listener port is fixed; tests use a kernel-chosen loopback port instead.
+  const tls = args.some((a) => a.startsWith('--tls-listen')) ? ['--tls-listen', '127.0.0.1:0'] : [];
+  const gw = await startWsgate([...args, '--kubeconfig', kc, ...tls]);
+  await eventually('readyz', async () => (await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status === 200, 300, 100);
+  return gw;
+}
+
+/**
+ * SIGTERM, then SIGKILL if wsgate has not exited after its drain grace plus a margin (a hung
+ * shutdown is reported, not waited for).
+ */
+async function stopBounded(gw: WsgateProcess | undefined, graceMs = 35_000): Promise<void> {
+  if (!gw) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    gw.stop('SIGTERM').then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    console.log(`# wsgate (pid ${gw.child.pid}) did not exit ${graceMs} ms after SIGTERM; killing it. Last log lines:\n${gw.stderr().split('\n').slice(-15).join('\n')}`);
+    await gw.stop('SIGKILL');
+  }
+}
+
+/** Runs `check`; when it fails, adds the controller's permission errors to the message. */
+async function explained<T>(gw: WsgateProcess, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    const denied = gw.stderr().split('\n').filter((l) => /forbidden/i.test(l)).slice(-5);
+    if (denied.length) (err as Error).message += `\nwsgate was refused by the API server (missing RBAC?):\n${denied.join('\n')}`;
+    throw err;
+  }
+}
+
+async function warningReasons(ns: string, route: string): Promise<string> {
+  return eventually(`a Warning event on ${ns}/${route}`, async () => {
+    const out = await kubectlOk(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${route},type=Warning`, '-o', 'jsonpath={.items[*].reason}']);
+    return out.includes('Invalid') ? out : undefined;
+  }, 300, 100);
+}
+
+function netnsUp(): boolean {
+  return fs.existsSync(`/run/netns/${NETNS}`);
+}
+
+describe('chart against the e2e control plane', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
+  let pods: PodBackend[] = [];
+  let gw: WsgateProcess | undefined;
+  let work = '';
+  let createdInstallNs = false;
+  let installed = false;
+  let installed2 = false;
+
+  before(async () => {
+    await setupHelm();
+    assert.ok(netnsUp(), `network namespace ${NETNS} is missing: run \`bash e2e/cluster/netns.sh up\``);
+    work = tempDir('wsgate-chart-e2e-');
+    // The release namespace enforces the "restricted" Pod Security Standard.
+    await kubectlOk(['create', 'namespace', releaseNs]);
+    await kubectlOk(['label', 'namespace', releaseNs, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']);
+    await kubectlOk(['create', 'namespace', appNs]);
+  }, HELM_SETUP);
+
+  after(async () => {
+    await stopBounded(gw);
+    await Promise.all(pods.map((p) => p.close()));
+    if (installed) await helm(['uninstall', release, '--namespace', releaseNs, '--kubeconfig', kubeconfig], { timeoutMs: 120_000 });
+    if (installed2) await helm(['uninstall', release2, '--namespace', releaseNs2, '--kubeconfig', kubeconfig], { timeoutMs: 120_000 });
+    await kubectl(['delete', 'namespace', releaseNs, releaseNs2, appNs, '--wait=false', '--ignore-not-found']);
+    if (createdInstallNs) await kubectl(['delete', 'namespace', 'wsgate', '--wait=false', '--ignore-not-found']);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('helm install creates every object; the pod template passes "restricted" Pod Security', async () => {
+    const r = await helm(['install', release, chartDir, '--namespace', releaseNs, '--kubeconfig', kubeconfig], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, `helm install failed:\n${r.stderr}${r.stdout}`);
+    installed = true;
+    assert.match(r.stdout, /STATUS: deployed/);
+    assert.match(r.stdout, new RegExp(`kubectl get lease -n ${releaseNs} ${fullname}-leader`), 'NOTES.txt');
+    assert.doesNotMatch(r.stderr, /PodSecurity|would violate|[Ww]arning/, 'no admission warnings');
+
+    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/websocketroutes.wsgate.io']);
+    const names = (await kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding,poddisruptionbudget', '-n', releaseNs, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name'])).trim().split('\n').sort();
+    assert.deepEqual(names, [
+      `deployment.apps/${fullname}`,
+      `poddisruptionbudget.policy/${fullname}`,
+      `role.rbac.authorization.k8s.io/${fullname}-leader-election`,
+      `rolebinding.rbac.authorization.k8s.io/${fullname}-leader-election`,
+      `service/${fullname}`,
+      `service/${fullname}-admin`,
+      `serviceaccount/${fullname}`,
+    ]);
+    await kubectlOk(['get', `clusterrole/${fullname}`, `clusterrolebinding/${fullname}`]);
+    // The API server allocated the LoadBalancer's node port and the Local policy's health check port.
+    const svc = JSON.parse(await kubectlOk(['get', 'service', fullname, '-n', releaseNs, '-o', 'json']));
+    assert.ok(svc.spec.ports[0].nodePort > 0 && svc.spec.healthCheckNodePort > 0);
+    const list = JSON.parse((await helm(['list', '--namespace', releaseNs, '--kubeconfig', kubeconfig, '-o', 'json'])).stdout);
+    assert.deepEqual(list.map((x: { name: string; status: string }) => `${x.name}:${x.status}`), [`${release}:deployed`]);
+
+    // No kubelet or controller-manager here, so no pod is made from the Deployment: submit its
+    // pod template as a Pod (server-side dry run) to run Pod Security admission ("enforce").
+    const deploy = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', releaseNs, '-o', 'json']));
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${fullname}-check`, namespace: releaseNs, labels: deploy.spec.template.metadata.labels }, spec: deploy.spec.template.spec };
+    const dry = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+    assert.equal(dry.code, 0, `the pod template is refused:\n${dry.stderr}`);
+    assert.doesNotMatch(dry.stderr, /PodSecurity|would violate/);
+  });
+
+  test('every test values file renders objects the API server accepts (server-side dry run)', async () => {
+    for (const file of valuesFiles()) {
+      // Another release name: these are new objects, not the installed release's.
+      const r = await helm(['template', `${release}dry`, chartDir, '--namespace', releaseNs, '-f', path.join(repoRoot, 'e2e/chart', file)]);
+      assert.equal(r.code, 0, r.stderr);
+      // Prometheus Operator kinds have no CRD here, and objects placed in other namespaces
+      // (watched namespaces, the dashboard's) would need those namespaces: the rest is checked.
+      const objs = parseObjects(r.stdout).filter(
+        (o) => !o.apiVersion.startsWith('monitoring.coreos.com/') && (o.metadata.namespace === undefined || o.metadata.namespace === releaseNs),
+      );
+      assert.ok(objs.some((o) => o.kind === 'Deployment'));
+      const dry = await kubectl(['apply', '--dry-run=server', '-f', '-'], toYaml(objs));
+      assert.equal(dry.code, 0, `${file}: the API server refused:\n${dry.stderr}`);
+      assert.deepEqual(dry.stderr.trim(), '', `${file}: no warnings (Pod Security "restricted" is enforced here)`);
+      assert.equal(dry.stdout.trim().split('\n').length, objs.length, dry.stdout);
+      assert.match(dry.stdout, / created \(server dry run\)/);
+    }
+  });
+
+  test('kubectl apply --dry-run=server -f manifests/install.yaml', async () => {
+    const file = path.join(repoRoot, 'manifests/install.yaml');
+    const objs = parseObjects(fs.readFileSync(file, 'utf8'));
+    // A server-side dry run does not create the Namespace, so the namespaced objects need it for real.
+    if ((await kubectl(['get', 'namespace', 'wsgate'])).code !== 0) {
+      await kubectlOk(['apply', '-f', '-'], toYaml([objs[0]!]));
+      createdInstallNs = true;
+    }
+    const r = await kubectl(['apply', '--dry-run=server', '-f', file]);
+    assert.equal(r.code, 0, `kubectl apply --dry-run=server failed:\n${r.stderr}${r.stdout}`);
+    // The only warning allowed: kubectl's note that the CRD (created by the helm install above,
+    // with server-side apply) lacks its client-side last-applied annotation.
+    const warnings = r.stderr.split('\n').filter((l) => l.trim() && !/last-applied-configuration/.test(l));
+    assert.deepEqual(warnings, [], 'no admission warnings (Pod Security "restricted" is on for namespace wsgate)');
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, objs.length, r.stdout);
+    for (const l of lines) assert.match(l, /(created|configured|unchanged) \(server dry run\)$/);
+  });
+
+  test('the controller as the chart\'s ServiceAccount: routes served, status, Lease, events; nothing else', async () => {
+    const kc = await impersonating(sa, path.join(work, 'impersonate.kubeconfig'));
+
+    // Two backend "pods", their Service and EndpointSlice, and two routes: one good, one refused
+    // by semantic validation (schema-valid, so only the controller can tell: an event).
+    pods = await startPodBackends(['chart-pod-a', 'chart-pod-b'], 20);
+    const port = pods[0]!.port;
+    await kubectlOk(['apply', '-f', '-'], toYaml([
+      service(appNs, 'echo', [{ name: 'ws', port: 80 }]),
+      endpointSlice(appNs, 'echo-1', 'echo', { name: 'ws', port }, pods.map((p) => ({ ip: p.ip }))),
+      wsRoute(appNs, 'echo', { match: { path: '/chart/{rest}' }, backend: { service: { name: 'echo', port: 'ws' }, path: '/{rest}' } }),
+      wsRoute(appNs, 'bad-template', { match: { path: '/bad/pre{x}' }, backend: { service: { name: 'echo', port: 80 } } }),
+    ]));
+    const wsgate = (gw = await startAsDeployment(fullname, releaseNs, kc));
+
+    await explained(wsgate, async () => {
+      // Routes served.
+      const client = await connect(`${wsgate.url}/chart/room`);
+      assert.match(client.hello.backend, /^chart-pod-[ab]$/);
+      assert.equal(client.hello.path, '/room');
+      assert.equal(await client.echo('through the chart RBAC'), 'through the chart RBAC');
+      await client.close();
+
+      // Status written (leader only, merge patch on websocketroutes/status).
+      await kubectlOk(['wait', '-n', appNs, '--for=jsonpath={.status.backends.ready}=2', '--timeout=60s', 'wsr/echo']);
+      await kubectlOk(['wait', '-n', appNs, '--for=jsonpath={.status.conditions[?(@.type=="Ready")].status}=True', '--timeout=30s', 'wsr/echo']);
+      await kubectlOk(['wait', '-n', appNs, '--for=jsonpath={.status.conditions[?(@.type=="Accepted")].reason}=Invalid', '--timeout=60s', 'wsr/bad-template']);
+
+      // Lease held, in the release namespace, under the chart's name.
+      const holder = await kubectlOk(['get', 'lease', `${fullname}-leader`, '-n', releaseNs, '-o', 'jsonpath={.spec.holderIdentity}']);
+      assert.match(holder, new RegExp(`_${wsgate.child.pid}$`));
+      assert.match(await (await fetch(`http://127.0.0.1:${wsgate.adminPort}/metrics`)).text(), /^wsgate_leader 1$/m);
+
+      // Event created, in the route's namespace.
+      assert.match(await warningReasons(appNs, 'bad-template'), /Invalid/);
+    });
+
+    // The controller never hit a permission error.
+    assert.doesNotMatch(wsgate.stderr(), /forbidden/i);
+
+    // And what the ServiceAccount may not do is refused.
+    const pods403 = await kubectl(['get', 'pods', '--all-namespaces'], undefined, kc);
+    assert.notEqual(pods403.code, 0);
+    assert.match(pods403.stderr, /forbidden: User "system:serviceaccount:[^"]+" cannot list resource "pods"/);
+    const spec403 = await kubectl(['patch', 'wsr', 'echo', '-n', appNs, '--type=merge', '-p', '{"spec":{"match":{"path":"/x"}}}'], undefined, kc);
+    assert.notEqual(spec403.code, 0);
+    assert.match(spec403.stderr, /forbidden/, 'the route spec is not writable');
+
+    const may = async (args: string[]) => assert.equal(await canI(sa, args), true, `can-i ${args.join(' ')}`);
+    const mayNot = async (args: string[]) => assert.equal(await canI(sa, args), false, `can-i ${args.join(' ')}`);
+    await may(['watch', 'websocketroutes.wsgate.io', '--all-namespaces']);
+    await may(['patch', 'websocketroutes.wsgate.io', '--subresource=status', '-n', appNs]);
+    await may(['list', 'endpointslices.discovery.k8s.io', '--all-namespaces']);
+    await may(['create', 'events', '-n', appNs]);
+    await may(['update', `leases.coordination.k8s.io/${fullname}-leader`, '-n', releaseNs]);
+    // Secrets: get/list/watch in every namespace (secrets.scope=all, the default), no writes.
+    await may(['list', 'secrets', '--all-namespaces']);
+    await mayNot(['create', 'secrets', '-n', appNs]);
+    await mayNot(['list', 'pods', '--all-namespaces']);
+    await mayNot(['list', 'pods', '-n', releaseNs]);
+    await mayNot(['list', 'configmaps', '--all-namespaces']);
+    await mayNot(['update', 'websocketroutes.wsgate.io', '-n', appNs]);
+    await mayNot(['delete', 'services', '-n', appNs]);
+    await mayNot(['update', 'leases.coordination.k8s.io/someone-else', '-n', releaseNs]);
+    await mayNot(['create', 'leases.coordination.k8s.io', '-n', appNs]);
+    await mayNot(['create', 'pods', '-n', releaseNs]);
+  });
+
+  test('a namespaced install (controller.watchNamespaces, TLS on): Roles in the watched namespace are enough', async () => {
+    // The cluster-wide controller hands over: stop it, so only the namespaced one writes status.
+    await stopBounded(gw);
+    gw = undefined;
+    await kubectlOk(['create', 'namespace', releaseNs2]);
+    const r = await helm([
+      'install', release2, chartDir, '--namespace', releaseNs2, '--kubeconfig', kubeconfig,
+      '--set', `controller.watchNamespaces={${appNs}}`, '--set', 'secrets.scope=namespaces', '--set', `secrets.namespaces={${appNs}}`,
+      '--set', 'tls.enabled=true', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP',
+    ], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, `helm install (namespaced) failed:\n${r.stderr}${r.stdout}`);
+    installed2 = true;
+    assert.equal((await kubectlOk(['get', 'clusterroles,clusterrolebindings', '-l', `app.kubernetes.io/instance=${release2}`, '-o', 'name'])).trim(), '');
+    await kubectlOk(['get', `role/${fullname2}`, `rolebinding/${fullname2}`, `role/${fullname2}-secrets`, '-n', appNs]);
+
+    const kc = await impersonating(sa2, path.join(work, 'impersonate-namespaced.kubeconfig'));
+    await kubectlOk(['apply', '-f', '-'], toYaml([
+      wsRoute(appNs, 'late', { match: { path: '/late/{rest}' }, backend: { service: { name: 'echo', port: 80 }, path: '/{rest}' } }),
+      wsRoute(appNs, 'bad-late', { match: { path: '/late/pre{x}' }, backend: { service: { name: 'echo', port: 80 } } }),
+    ]));
+    const wsgate = (gw = await startAsDeployment(fullname2, releaseNs2, kc));
+    await explained(wsgate, async () => {
+      const client = await connect(`${wsgate.url}/late/x`);
+      assert.equal(client.hello.path, '/x');
+      await client.close();
+      await kubectlOk(['wait', '-n', appNs, '--for=jsonpath={.status.backends.ready}=2', '--timeout=60s', 'wsr/late']);
+      await kubectlOk(['wait', '-n', appNs, '--for=jsonpath={.status.conditions[?(@.type=="Accepted")].reason}=Invalid', '--timeout=60s', 'wsr/bad-late']);
+      assert.match(await warningReasons(appNs, 'bad-late'), /Invalid/);
+      const holder = await kubectlOk(['get', 'lease', `${fullname2}-leader`, '-n', releaseNs2, '-o', 'jsonpath={.spec.holderIdentity}']);
+      assert.match(holder, new RegExp(`_${wsgate.child.pid}$`));
+    });
+    assert.doesNotMatch(wsgate.stderr(), /forbidden/i);
+
+    assert.equal(await canI(sa2, ['list', 'websocketroutes.wsgate.io', '-n', appNs]), true);
+    assert.equal(await canI(sa2, ['list', 'websocketroutes.wsgate.io', '--all-namespaces']), false);
+    assert.equal(await canI(sa2, ['list', 'websocketroutes.wsgate.io', '-n', releaseNs]), false);
+    // Secrets only where secrets.namespaces says (the controller watches them there for TLS).
+    assert.equal(await canI(sa2, ['watch', 'secrets', '-n', appNs]), true);
+    assert.equal(await canI(sa2, ['get', 'secrets', '-n', releaseNs2]), false);
+    assert.equal(await canI(sa2, ['list', 'secrets', '--all-namespaces']), false);
+  });
+});
