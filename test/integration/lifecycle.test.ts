@@ -162,6 +162,7 @@ describe('rebalancing', () => {
     let restarts = 0;
     let unexpected = 0;
     let stopping = false;
+    const reconnects = new Set<Promise<void>>();
     // A client that reconnects when told to (1012), as WebSocket clients do.
     const keep = async (): Promise<void> => {
       const c = await connect(`${gw.url}/rb`);
@@ -171,7 +172,9 @@ describe('rebalancing', () => {
         if (stopping) return;
         if (code === 1012) {
           restarts++;
-          void keep();
+          const again = keep();
+          reconnects.add(again);
+          void again.finally(() => reconnects.delete(again));
         } else if (code !== 1000) unexpected++;
       });
     };
@@ -192,6 +195,7 @@ describe('rebalancing', () => {
       assert.match(await metrics(gw), /wsgate_lifecycle_closes_total\{namespace="default",route="rb",reason="rebalance"\} 100/);
     } finally {
       stopping = true;
+      await Promise.allSettled([...reconnects]);
       await Promise.all([...clients].map((c) => c.close()));
       await gw.stop();
       await Promise.all(backends.map((b) => b.close()));
