@@ -117,6 +117,7 @@ export class Gateway {
     this.proxy.setTable(out.table);
     if (this.tls) this.sni = sniIndex(out.table, this.updateDefaultCertificate(secrets));
     this.synced = true;
+    this.metrics.configReloads.inc({ result: 'success' });
     recordTable(this.metrics, out.table, out.statuses);
     this.observer.pruneEndpointSeries(out.table);
     for (const s of out.statuses.values()) {

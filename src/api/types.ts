@@ -142,7 +142,7 @@ export interface WebSocketRouteSpec {
   };
   security?: {
     allowedOrigins?: string[];
-    /** With allowedOrigins set, whether a request without Origin (a non-browser client) may connect. */
+    /** Whether a request without Origin (a non-browser client) may connect; default true. */
     allowMissingOrigin?: boolean;
     auth?: {
       jwt?: JwtAuth;

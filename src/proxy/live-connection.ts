@@ -26,6 +26,20 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
 /** How long a closing connection may take to finish its frame and hear the client's reply. */
 const CLOSING_GRACE_MS = 5000;
 
+/**
+ * The other side of a connection whose peer is gone: finish sending what it has (FIN after
+ * it), read and drop whatever still arrives so its own FIN is seen and it closes by itself,
+ * and destroy it if that takes longer than CLOSING_GRACE_MS (a peer that never reads).
+ */
+function letGo(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  socket.end();
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), CLOSING_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 export interface LiveConnectionInit {
   id: number;
   routeKey: string;
@@ -63,6 +77,15 @@ export class LiveConnection {
     this.requestId = init.requestId;
     this.backend.on('data', this.onBackendData);
     this.client.on('data', (chunk: Buffer) => this.upstream.push(chunk));
+    // When one side goes away, the pipe only ends the other (FIN) and leaves it paused, so
+    // that side never reads its peer's FIN and its socket (and fd) would stay open forever.
+    // wsgate's own close() handles both sides itself.
+    this.backend.once('close', () => {
+      if (!this.closing) letGo(this.client);
+    });
+    this.client.once('close', () => {
+      if (!this.closing) letGo(this.backend);
+    });
   }
 
   /** The code the connection ended with, as far as wsgate saw: its own, the backend's, the client's. */

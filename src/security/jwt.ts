@@ -145,13 +145,14 @@ async function attempt(run: () => Promise<{ payload: JWTPayload }>): Promise<Ver
 
 function describeError(err: unknown): { ok: false; description: string; retry?: boolean } {
   if (err instanceof errors.JWTExpired) return { ok: false, description: 'token expired' };
-  if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, description: `"${err.claim}" claim check failed` };
+  if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, description: `${err.claim} claim check failed` };
   if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, description: 'signature verification failed', retry: true };
   if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, description: 'algorithm not allowed' };
   if (err instanceof errors.JWKSNoMatchingKey) return { ok: false, description: 'no key matches the token' };
-  // A key of another type than the token's algorithm: jose throws TypeError or JOSENotSupported.
-  if (err instanceof TypeError || err instanceof errors.JOSENotSupported) return { ok: false, description: 'no key matches the token', retry: true };
-  return { ok: false, description: 'malformed token' };
+  if (err instanceof errors.JOSENotSupported) return { ok: false, description: 'no key matches the token', retry: true };
+  if (err instanceof errors.JOSEError) return { ok: false, description: 'malformed token' };
+  // A key of another type than the token's algorithm: WebCrypto refuses it (DOMException, TypeError).
+  return { ok: false, description: 'no key matches the token', retry: true };
 }
 
 /** The first required claim the token does not satisfy, or null. */

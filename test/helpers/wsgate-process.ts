@@ -13,6 +13,8 @@ export interface WsgateProcess {
   readonly child: ChildProcess;
   readonly proxyPort: number;
   readonly adminPort: number;
+  /** The TLS listener's port, when started with --tls-listen. */
+  readonly tlsPort: number | undefined;
   readonly url: string;
   /** Everything written to stderr so far (JSON log lines). */
   stderr(): string;
@@ -72,7 +74,7 @@ export async function startWsgate(args: string[], opts: { timeoutMs?: number } =
     });
 
   const m = await waitFor(
-    () => /wsgate listening proxy=\S+:(\d+) admin=\S+:(\d+)/.exec(stdout),
+    () => /wsgate listening proxy=\S+:(\d+) admin=\S+:(\d+)(?: tls=\S+:(\d+))?\n/.exec(stdout),
     'the listening line',
     opts.timeoutMs ?? 20000,
   );
@@ -82,6 +84,7 @@ export async function startWsgate(args: string[], opts: { timeoutMs?: number } =
     child,
     proxyPort,
     adminPort,
+    tlsPort: m[3] === undefined ? undefined : Number(m[3]),
     url: `ws://127.0.0.1:${proxyPort}`,
     stderr: () => stderr,
     waitForLog: async (pattern, timeoutMs = 10000) => {

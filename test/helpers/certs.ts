@@ -1,0 +1,45 @@
+// Test certificates made with the openssl CLI at test time (node:crypto cannot issue X.509):
+// a throwaway CA and leaf certificates it signs, with the SANs a test needs.
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from './wsgate-process.js';
+
+export interface TestCa {
+  dir: string;
+  cert: string;
+  key: string;
+  /** Issues a leaf certificate for `names` (DNS names or IP addresses); returns PEM strings. */
+  issue(commonName: string, names: string[]): { cert: string; key: string };
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function makeCa(name = 'wsgate test CA'): TestCa {
+  const dir = tempDir('wsgate-certs-');
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`], dir);
+  let serial = 0;
+  return {
+    dir,
+    cert: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+    key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
+    issue(commonName, names) {
+      const id = `leaf${++serial}`;
+      const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+      fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${commonName}`], dir);
+      openssl(['x509', '-req', '-in', `${id}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(1000 + serial), '-out', `${id}.crt`, '-days', '2', '-extfile', `${id}.ext`], dir);
+      return { cert: fs.readFileSync(path.join(dir, `${id}.crt`), 'utf8'), key: fs.readFileSync(path.join(dir, `${id}.key`), 'utf8') };
+    },
+  };
+}
+
+/** Writes a Secret the way --secrets-dir reads it: DIR/<namespace>/<name>/<key>. */
+export function writeSecret(dir: string, namespace: string, name: string, data: Record<string, string | Buffer>): void {
+  const secretDir = path.join(dir, namespace, name);
+  fs.mkdirSync(secretDir, { recursive: true });
+  for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(secretDir, k), v);
+}
