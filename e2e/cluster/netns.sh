@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Test "pods" for the e2e suite: the API server refuses loopback addresses in EndpointSlices,
 # so backends run inside a network namespace this script makes, on its own addresses
-# (10.250.77.2-21), reached from the host over a veth pair. No traffic leaves the machine.
+# ($WSGATE_E2E_SUBNET.2-21, default 10.250.77), reached from the host over a veth pair. No traffic leaves the machine.
 #
 #   e2e/cluster/netns.sh up | down | status
 set -euo pipefail
 
+# Another checkout can run its own suite beside this one with other values of these two.
 NS=${WSGATE_E2E_NETNS:-wsgate-e2e}
-HOST_IF=wsge0
-NS_IF=wsge1
-PREFIX=10.250.77
+PREFIX=${WSGATE_E2E_SUBNET:-10.250.77}
+OCTET=${PREFIX##*.}
+HOST_IF=wsge${OCTET}h
+NS_IF=wsge${OCTET}n
 PODS=20
 
 up() {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { repoRoot } from '../../test/helpers/wsgate-process.js';
 
 export const NETNS = process.env.WSGATE_E2E_NETNS ?? 'wsgate-e2e';
-export const POD_PREFIX = '10.250.77';
+export const POD_PREFIX = process.env.WSGATE_E2E_SUBNET ?? '10.250.77';
 
 export interface PodBackend {
   readonly name: string;
