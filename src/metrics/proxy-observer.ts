@@ -79,7 +79,7 @@ export function metricsObserver(
           bytesUpstream: upstream,
           bytesDownstream: downstream,
           closeCode: code,
-          reason: conn.closing ?? (conn.downstream.closeCode ? 'backend' : conn.upstream.closeCode ? 'client' : 'disconnect'),
+          reason: conn.closedBy(),
         },
         'connection closed',
       );

@@ -5,6 +5,9 @@
 
 const OPCODE_CLOSE = 0x8;
 
+/** Orders close frames seen on different streams: which peer closed first. */
+let closeSequence = 0;
+
 export class FrameTracker {
   /** Payload bytes of the current frame still to come; 0 with no header pending = at a boundary. */
   private remaining = 0;
@@ -17,6 +20,8 @@ export class FrameTracker {
   private closeMask = [0, 0, 0, 0];
   /** First close code seen in this direction, or 0. */
   closeCode = 0;
+  /** When that close frame was seen, relative to close frames on other streams (0 = none). */
+  closeOrder = 0;
   /** True once the stream stopped making sense as WebSocket frames; tracking is then abandoned. */
   broken = false;
 
@@ -121,6 +126,7 @@ export class FrameTracker {
     }
     if (this.closePayloadSeen === 2) {
       this.closeCode = this.closeCodeBytes;
+      this.closeOrder = ++closeSequence;
       this.closePayloadSeen = -1;
     }
   }

@@ -91,7 +91,23 @@ export class LiveConnection {
   /** The code the connection ended with, as far as wsgate saw: its own, the backend's, the client's. */
   closeCode(): number {
     if (this.closing) return CLOSE_CODES[this.closing];
-    return this.downstream.closeCode || this.upstream.closeCode || 1006;
+    const first = this.firstCloser();
+    return first ? first.closeCode : 1006;
+  }
+
+  /** Who ended it: wsgate (its reason), the peer whose close frame came first, or neither. */
+  closedBy(): CloseReason | 'backend' | 'client' | 'disconnect' {
+    if (this.closing) return this.closing;
+    const first = this.firstCloser();
+    return first === this.downstream ? 'backend' : first === this.upstream ? 'client' : 'disconnect';
+  }
+
+  private firstCloser(): FrameTracker | undefined {
+    const d = this.downstream.closeOrder;
+    const u = this.upstream.closeOrder;
+    if (!d && !u) return undefined;
+    if (!u || (d && d < u)) return this.downstream;
+    return this.upstream;
   }
 
   /** Idle = no bytes either way: the client socket's timer sees both its reads and writes. */
