@@ -50,3 +50,5 @@ clean:
 	rm -rf dist
 
 include mk/chart.mk
+include mk/bench.mk
+include mk/soak.mk

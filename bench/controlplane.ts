@@ -1,0 +1,173 @@
+// Control-plane benchmark (in-process, no API server): how long the pure compile takes for
+// 1,000 and 10,000 routes over 100,000 endpoints resolved from Services and EndpointSlices, and
+// how long one EndpointSlice change takes to reach the table — measured as the work the
+// controller does on that change (rebuild the service resolver from the informer caches, compile,
+// swap the table and update the table metrics), without the informer's network path and without
+// the controller's debounce (--debounce, 50 ms by default), which come on top.
+//
+// Usage: node --expose-gc dist/bench/controlplane.js [--reps N] [--routes 1000,10000] [--endpoints 100000]
+// Prints one JSON object.
+
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import type { WebSocketRoute } from '../src/api/types.js';
+import { buildServiceResolver, SERVICE_NAME_LABEL } from '../src/controller/resolve-service.js';
+import { Gateway } from '../src/gateway.js';
+import { compile } from '../src/routing/compile.js';
+import { median, round } from './lib/stats.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+}
+
+const reps = Number(arg('--reps', '3'));
+const routeCounts = arg('--routes', '1000,10000').split(',').map(Number);
+const totalEndpoints = Number(arg('--endpoints', '100000'));
+const SLICE_SIZE = 100; // the EndpointSlice controller's default maxEndpointsPerSlice
+
+/** Loopback addresses as plain data (nothing connects to them). */
+function address(i: number): string {
+  const j = i + 1;
+  return `127.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`;
+}
+
+interface Cluster {
+  routes: WebSocketRoute[];
+  services: V1Service[];
+  slices: V1EndpointSlice[];
+}
+
+function makeCluster(nRoutes: number, nEndpoints: number): Cluster {
+  const perRoute = Math.ceil(nEndpoints / nRoutes);
+  const routes: WebSocketRoute[] = [];
+  const services: V1Service[] = [];
+  const slices: V1EndpointSlice[] = [];
+  let ep = 0;
+  for (let i = 0; i < nRoutes; i++) {
+    const name = `svc-${i}`;
+    routes.push({
+      apiVersion: 'wsgate.io/v1alpha1',
+      kind: 'WebSocketRoute',
+      metadata: { name: `route-${i}`, namespace: 'bench', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: {
+        hosts: [`h${i % 100}.example.com`],
+        match: { path: `/r${i}/{catchAll}` },
+        backend: { service: { name, port: 'ws' }, path: '/{catchAll}' },
+        loadBalancer: { policy: 'LeastConnections' },
+      },
+    });
+    services.push({
+      metadata: { name, namespace: 'bench' },
+      spec: { ports: [{ name: 'ws', port: 80, targetPort: 8080 }] },
+    });
+    for (let s = 0; s * SLICE_SIZE < perRoute; s++) {
+      const count = Math.min(SLICE_SIZE, perRoute - s * SLICE_SIZE);
+      const endpoints = [];
+      for (let k = 0; k < count; k++, ep++) {
+        endpoints.push({ addresses: [address(ep)], conditions: { ready: true, serving: true, terminating: false } });
+      }
+      slices.push({
+        addressType: 'IPv4',
+        metadata: { name: `${name}-${s}`, namespace: 'bench', labels: { [SERVICE_NAME_LABEL]: name } },
+        ports: [{ name: 'ws', port: 8080, protocol: 'TCP' }],
+        endpoints,
+      });
+    }
+  }
+  return { routes, services, slices };
+}
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const t0 = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t0, value };
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const results = [];
+const gateway = new Gateway({ logger: pino({ level: 'silent' }) });
+for (const n of routeCounts) {
+  const cluster = makeCluster(n, totalEndpoints);
+  const endpointCount = cluster.slices.reduce((s, sl) => s + (sl.endpoints?.length ?? 0), 0);
+  const compileMs: number[] = [];
+  const resolverMs: number[] = [];
+  let accepted = 0;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let table;
+  for (let r = 0; r < reps; r++) {
+    const resolver = time(() => buildServiceResolver(cluster.services, cluster.slices));
+    const out = time(() => compile({ routes: cluster.routes, resolveService: resolver.value, version: r + 1 }));
+    resolverMs.push(resolver.ms);
+    compileMs.push(out.ms);
+    accepted = out.value.table.routes.length;
+    table = out.value.table;
+  }
+  gc();
+  const tableHeapBytes = process.memoryUsage().heapUsed - heapBefore;
+
+  // One EndpointSlice change: an endpoint of one service goes not-ready; the informer cache holds
+  // a new slice object; the controller rebuilds the resolver and recompiles everything.
+  const changeCompileMs: number[] = [];
+  const changeApplyMs: number[] = [];
+  let reached = true;
+  for (let r = 0; r < reps; r++) {
+    const idx = (r * 7919) % cluster.slices.length;
+    const old = cluster.slices[idx]!;
+    const ready = r % 2 === 1;
+    const changed: V1EndpointSlice = {
+      ...old,
+      endpoints: (old.endpoints ?? []).map((e, k) => (k === 0 ? { ...e, conditions: { ...e.conditions, ready } } : e)),
+    };
+    cluster.slices[idx] = changed;
+    const svc = old.metadata!.labels![SERVICE_NAME_LABEL]!;
+    const addr = changed.endpoints![0]!.addresses[0]!;
+    const c = time(() => compile({ routes: cluster.routes, resolveService: buildServiceResolver(cluster.services, cluster.slices) }));
+    changeCompileMs.push(c.ms);
+    // The full controller path: resolver + compile + table swap + table metrics (Gateway.applyRoutes).
+    const a = time(() => gateway.applyRoutes(cluster.routes, buildServiceResolver(cluster.services, cluster.slices)));
+    changeApplyMs.push(a.ms);
+    const route = gateway.proxy.getTable().routes.find((x) => x.backend.endpoints.some((e) => e.host === addr));
+    const seen = route?.backend.endpoints.find((e) => e.host === addr);
+    if (!route || route.spec.backend.service?.name !== svc || seen?.ready !== ready) reached = false;
+  }
+
+  // Route lookup on the compiled table (what each upgrade pays), averaged.
+  let lookupNs = Number.NaN;
+  if (table) {
+    const t = table;
+    const N = 200_000;
+    const reqs = Array.from({ length: 1000 }, (_, k) => {
+      const i = (k * 7919) % n;
+      return { host: `h${i % 100}.example.com`, path: `/r${i}/room/42`, subprotocols: [], header: () => undefined };
+    });
+    let hits = 0;
+    const l = time(() => {
+      for (let k = 0; k < N; k++) if (t.lookup(reqs[k % reqs.length]!)) hits++;
+    });
+    if (hits !== N) throw new Error(`lookup missed ${N - hits} of ${N}`);
+    lookupNs = (l.ms * 1e6) / N;
+  }
+
+  results.push({
+    routes: n,
+    acceptedRoutes: accepted,
+    endpoints: endpointCount,
+    endpointSlices: cluster.slices.length,
+    compileMs: round(median(compileMs)),
+    resolverBuildMs: round(median(resolverMs)),
+    compileMsSamples: compileMs.map((x) => round(x)),
+    endpointSliceChangeCompileMs: round(median(changeCompileMs)),
+    endpointSliceChangeApplyMs: round(median(changeApplyMs)),
+    endpointSliceChangeApplyMsSamples: changeApplyMs.map((x) => round(x)),
+    changeReachedTable: reached,
+    lookupNsPerRequest: round(lookupNs),
+    tableHeapMiB: round(tableHeapBytes / 2 ** 20, 3),
+  });
+}
+process.stdout.write(`${JSON.stringify({ reps, results })}\n`);

@@ -1,0 +1,64 @@
+// `make bench-profile`: runs wsgate under `node --cpu-prof` through the throughput scenario and
+// then (a fresh process) through the upgrade-rate scenario, and writes for each a summary of the
+// top self-time functions (Markdown) and a flame graph (SVG) to bench/results/profile/.
+//
+// node dist/bench/profile.js [--seconds N] [--scenarios throughput,upgrades] [--out DIR]
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { flameSvg, summarize, summaryMarkdown, type CpuProfile } from './cpuprofile-summary.js';
+import { Generators } from './generators.js';
+import { runThroughput, runUpgrades } from './scenarios.js';
+import { startBackends, startWsgate } from './targets.js';
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+const REPO = path.resolve(HERE, '../..');
+const opt = (n: string) => {
+  const i = process.argv.indexOf(n);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const seconds = Number(opt('--seconds') ?? 8);
+const which = (opt('--scenarios') ?? 'throughput,upgrades').split(',');
+const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results/profile'));
+const size = Number(opt('--size') ?? 32);
+const conns = Number(opt('--conns') ?? 100);
+
+const backends = await startBackends(2);
+const gens = await Generators.start(2);
+fs.mkdirSync(outDir, { recursive: true });
+const index: string[] = [];
+try {
+  for (const scenario of which) {
+    const profDir = fs.mkdtempSync(path.join(outDir, '.prof-'));
+    const name = `wsgate-${scenario}.cpuprofile`;
+    const wsgate = await startWsgate(backends, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] });
+    let line: string;
+    const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+    const startUs = nowUs();
+    if (scenario === 'throughput') {
+      const s = await runThroughput(gens, wsgate, backends, { conns, size, inflight: 4, warmupMs: 1000, durationMs: seconds * 1000 });
+      line = `throughput ${conns} conns x ${size} B: ${Math.round(s.msgsPerSecond)} msgs/s, wsgate CPU ${s.cpu.proxy}% (${s.proxyCpuUsPerMsg} µs/msg), other load ${s.cpu.other}%`;
+    } else {
+      const s = await runUpgrades(gens, wsgate, backends, { concurrency: 64, warmupMs: 500, durationMs: seconds * 1000 });
+      line = `upgrades: ${Math.round(s.upgradesPerSecond)} /s, wsgate CPU ${s.cpu.proxy}% (${s.proxyCpuUsPerUpgrade} µs/upgrade), other load ${s.cpu.other}%`;
+    }
+    // Only the load counts: start-up (module loading) and shutdown are left out of the summary.
+    const window = { startUs, endUs: nowUs() };
+    await wsgate.stop(); // SIGINT: wsgate exits and node writes the profile
+    const file = path.join(profDir, name);
+    if (!fs.existsSync(file)) throw new Error(`no profile written at ${file}`);
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    fs.renameSync(file, path.join(outDir, name));
+    fs.rmSync(profDir, { recursive: true, force: true });
+    const md = `${line}\n\n${summaryMarkdown(`wsgate under ${scenario}`, summarize(profile, 25, window))}`;
+    fs.writeFileSync(path.join(outDir, `${scenario}.md`), md);
+    fs.writeFileSync(path.join(outDir, `${scenario}.svg`), flameSvg(`wsgate --cpu-prof under ${scenario} (busy time during the load)`, profile, window));
+    process.stdout.write(`\n${md}\n`);
+    index.push(`- ${scenario}: ${line}; [summary](${scenario}.md), [flame graph](${scenario}.svg), raw: ${name}`);
+  }
+} finally {
+  await gens.stop();
+  await backends.stop();
+}
+fs.writeFileSync(path.join(outDir, 'README.md'), `# wsgate CPU profiles\n\n${index.join('\n')}\n`);
+process.stderr.write(`profiles and summaries in ${path.relative(process.cwd(), outDir)}\n`);

@@ -1,0 +1,271 @@
+// Renders a bench result as a Markdown table (printed and written to latest.md) and as a small
+// SVG bar chart (latest.svg) for the README. No dependencies: the SVG is written by hand.
+
+export interface TargetThroughput {
+  msgsPerSecond: number;
+  proxyCpuUsPerMsg: number;
+  cpuPercent: { proxy: number; backend: number; generator: number };
+}
+
+export interface BenchResult {
+  date: string;
+  mode: 'quick' | 'full';
+  durationSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; kernel: string; node: string };
+  setup: {
+    targets: Record<string, string>;
+    rounds: number;
+    inflightPerConnection: number;
+    latency: { conns: number; size: number; rate: number; durationMs: number };
+    upgrades: { concurrency: number };
+    memory: { conns: number };
+    [k: string]: unknown;
+  };
+  throughput: Array<{ key: string; conns: number; size: number; inflight: number; byTarget: Record<string, unknown> }>;
+  latency: Record<string, unknown>;
+  upgrades: Record<string, unknown>;
+  memory: Record<string, unknown>;
+  otherLoadPercent?: Record<string, number>;
+  generatorCheck: unknown;
+  controlPlane: unknown;
+  ratios: Record<string, unknown>;
+  targetsMet: Record<string, boolean | undefined>;
+}
+
+const ORDER = ['wsgate', 'wsgate-alt', 'nginx', 'haproxy', 'direct'];
+const TITLE: Record<string, string> = { wsgate: 'wsgate', 'wsgate-alt': 'wsgate (alt build)', nginx: 'nginx', haproxy: 'HAProxy', direct: 'direct' };
+const COLOR: Record<string, string> = { wsgate: '#2b7bb9', 'wsgate-alt': '#7fb8e6', nginx: '#3a9d4a', haproxy: '#d98a1c', direct: '#8c8c8c' };
+
+function num(o: unknown, ...keys: string[]): number {
+  let v: unknown = o;
+  for (const k of keys) v = (v as Record<string, unknown> | undefined)?.[k];
+  return typeof v === 'number' ? v : Number.NaN;
+}
+
+function fmtInt(x: number): string {
+  return Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–';
+}
+
+function fmt(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '–';
+}
+
+function sizeLabel(bytes: number): string {
+  return bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`;
+}
+
+function presentTargets(r: BenchResult): string[] {
+  const seen = new Set<string>();
+  for (const row of r.throughput) for (const k of Object.keys(row.byTarget)) seen.add(k);
+  for (const o of [r.latency, r.upgrades, r.memory]) for (const k of Object.keys(o)) seen.add(k);
+  return ORDER.filter((t) => seen.has(t));
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const ts = presentTargets(r);
+  const lines: string[] = [];
+  const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`);
+  lines.push(`### wsgate benchmark (${r.mode}, ${r.date.slice(0, 10)})`, '');
+  lines.push(
+    `${r.machine.cpus} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryGiB)} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
+      `everything on loopback; ${r.setup.rounds} interleaved round(s), median shown. ` +
+      'wsgate has no worker mode yet, so each proxy gets one event loop: nginx `worker_processes 1`, HAProxy `nbthread 1`.',
+    '',
+  );
+  row(['', ...ts.map((t) => TITLE[t] ?? t)]);
+  row(['---', ...ts.map(() => '---:')]);
+  for (const t of r.throughput) {
+    row([
+      `echo msgs/s, ${fmtInt(t.conns)} conns, ${sizeLabel(t.size)}`,
+      ...ts.map((n) => fmtInt(num(t.byTarget, n, 'msgsPerSecond'))),
+    ]);
+  }
+  const first = r.throughput[0];
+  if (first) {
+    row([
+      `proxy CPU µs per message (${first.key})`,
+      ...ts.map((n) => (n === 'direct' ? '–' : fmt(num(first.byTarget, n, 'proxyCpuUsPerMsg'), 1))),
+    ]);
+  }
+  const L = r.setup.latency;
+  if (Object.keys(r.latency).length) {
+    row([
+      `round trip p50 / p99 / p99.9 ms (${fmtInt(L.rate)} msgs/s, ${L.conns} conns)`,
+      ...ts.map((n) => `${fmt(num(r.latency, n, 'p50Ms'), 3)} / ${fmt(num(r.latency, n, 'p99Ms'), 3)} / ${fmt(num(r.latency, n, 'p999Ms'), 3)}`),
+    ]);
+  }
+  if (Object.keys(r.upgrades).length) {
+    row([`upgrades/s (${r.setup.upgrades.concurrency} connect+close loops)`, ...ts.map((n) => fmtInt(num(r.upgrades, n, 'upgradesPerSecond')))]);
+    row(['proxy CPU µs per upgrade', ...ts.map((n) => (n === 'direct' ? '–' : fmt(num(r.upgrades, n, 'proxyCpuUsPerUpgrade'), 0)))]);
+  }
+  if (Object.keys(r.memory).length) {
+    row([
+      `RSS per idle connection, KiB (${fmtInt(r.setup.memory.conns)} held)`,
+      ...ts.map((n) => (n === 'direct' ? '–' : fmt(num(r.memory, n, 'bytesPerConnection') / 1024, 1))),
+    ]);
+    row([
+      'RSS idle → held, MiB',
+      ...ts.map((n) =>
+        n === 'direct' ? '–' : `${fmt(num(r.memory, n, 'rssIdleBytes') / 2 ** 20, 1)} → ${fmt(num(r.memory, n, 'rssHeldBytes') / 2 ** 20, 1)}`,
+      ),
+    ]);
+  }
+  if (r.otherLoadPercent && Object.keys(r.otherLoadPercent).length) {
+    row([
+      'other programs\' CPU during the windows, % of a core (median)',
+      ...ts.map((n) => fmt(r.otherLoadPercent?.[n] ?? Number.NaN, 0)),
+    ]);
+  }
+  lines.push('');
+
+  const rt = r.ratios;
+  const rv = (k: string) => fmt(num(rt, k), 2);
+  lines.push('| wsgate ratio | vs nginx | vs HAProxy | vs direct |', '| --- | ---: | ---: | ---: |');
+  lines.push(`| messages/s (geometric mean of the ${r.throughput.length} configs) | ${rv('msgsPerSecondVsNginx')} | ${rv('msgsPerSecondVsHaproxy')} | ${rv('msgsPerSecondVsDirect')} |`);
+  lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | |`);
+  lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | |`);
+  lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | |`);
+  lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | |`);
+  lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | |`);
+  lines.push('');
+  const met = r.targetsMet;
+  const yn = (b: boolean | undefined) => (b === undefined ? 'not measured' : b ? '**met**' : '**not met**');
+  lines.push(
+    `Targets: message rate ≥ nginx: ${yn(met.msgsPerSecondAtLeastNginx)}; p99 ≤ 1.2× nginx: ${yn(met.p99AtMost1_2xNginx)}; ` +
+      `memory per connection ≤ nginx: ${yn(met.memoryPerConnectionAtMostNginx)}.`,
+    '',
+  );
+
+  const cp = r.controlPlane as { results?: Array<Record<string, number | boolean>> } | undefined;
+  if (cp?.results?.length) {
+    lines.push('| control plane (in-process) | compile | one EndpointSlice change → table | route lookup |', '| --- | ---: | ---: | ---: |');
+    for (const c of cp.results) {
+      lines.push(
+        `| ${fmtInt(c.routes as number)} routes, ${fmtInt(c.endpoints as number)} endpoints | ${fmt(c.compileMs as number, 0)} ms | ` +
+          `${fmt(c.endpointSliceChangeApplyMs as number, 0)} ms | ${fmt((c.lookupNsPerRequest as number) / 1000, 1)} µs |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const gc = r.generatorCheck as Record<string, { generators: number; msgsPerSecond: number; doubledGenerators: number; doubledMsgsPerSecond: number; cpu: { generator: number } }> | undefined;
+  if (gc && Object.keys(gc).length) {
+    const parts = Object.entries(gc).map(
+      ([t, g]) => `${TITLE[t] ?? t} ${fmtInt(g.msgsPerSecond)} msgs/s with ${g.generators} generator processes (${fmt(g.cpu.generator, 0)}% CPU) vs ${fmtInt(g.doubledMsgsPerSecond)} with ${g.doubledGenerators}`,
+    );
+    lines.push(`Generator check (100 conns, 32 B): ${parts.join('; ')}.`, '');
+  }
+  lines.push(
+    'Setup: ' +
+      Object.values(r.setup.targets).join('; ') +
+      `. Closed-loop throughput keeps ${r.setup.inflightPerConnection} messages in flight per connection; a message is one echo ` +
+      'round trip (it crosses the proxy twice). Latency is open loop at a fixed rate, measured from the actual send; ' +
+      'each percentile is the median over rounds of that round\'s percentile. ' +
+      'Memory is the growth of the proxy\'s VmRSS (nginx: master + worker) from idle to the held connections, divided by their number. ' +
+      'All processes (proxy, echo backends, load generators) share the same cores, so a proxy that uses less CPU leaves more to the others.',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Four panels of grouped bars: throughput per config, latency percentiles, upgrades/s, memory/conn. */
+export function renderSvg(r: BenchResult): string {
+  const ts = presentTargets(r);
+  const proxies = ts.filter((t) => t !== 'direct');
+  interface Panel {
+    title: string;
+    unit: string;
+    groups: Array<{ label: string; values: Array<{ target: string; value: number }> }>;
+  }
+  const panels: Panel[] = [
+    {
+      title: 'Echo messages per second (higher is better)',
+      unit: 'k msgs/s',
+      groups: r.throughput.map((t) => ({
+        label: `${t.conns} × ${sizeLabel(t.size)}`,
+        values: ts.map((n) => ({ target: n, value: num(t.byTarget, n, 'msgsPerSecond') / 1000 })),
+      })),
+    },
+    {
+      title: `Round trip at ${r.setup.latency.rate.toLocaleString('en-US')} msgs/s (lower is better)`,
+      unit: 'ms',
+      groups: (['p50Ms', 'p99Ms', 'p999Ms'] as const).map((k) => ({
+        label: k.replace('Ms', '').replace('p999', 'p99.9'),
+        values: ts.map((n) => ({ target: n, value: num(r.latency, n, k) })),
+      })),
+    },
+    {
+      title: 'New WebSocket upgrades per second (higher is better)',
+      unit: 'upgrades/s',
+      groups: [{ label: `${r.setup.upgrades.concurrency} loops`, values: ts.map((n) => ({ target: n, value: num(r.upgrades, n, 'upgradesPerSecond') })) }],
+    },
+    {
+      title: `RSS per idle connection, ${r.setup.memory.conns.toLocaleString('en-US')} held (lower is better)`,
+      unit: 'KiB',
+      groups: [{ label: 'per connection', values: proxies.map((n) => ({ target: n, value: num(r.memory, n, 'bytesPerConnection') / 1024 })) }],
+    },
+  ];
+  const W = 940;
+  const PW = 440;
+  const PH = 250;
+  const top = 60;
+  const out: string[] = [];
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + 2 * (PH + 20) + 10}" viewBox="0 0 ${W} ${top + 2 * (PH + 20) + 10}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
+  );
+  // Legend.
+  ts.forEach((t, i) => {
+    const x = 20 + i * 120;
+    out.push(`<rect x="${x}" y="36" width="12" height="12" fill="${COLOR[t]}"/><text x="${x + 17}" y="46">${esc(TITLE[t] ?? t)}</text>`);
+  });
+  panels.forEach((p, pi) => {
+    const ox = 20 + (pi % 2) * (PW + 20);
+    const oy = top + Math.floor(pi / 2) * (PH + 20);
+    const plotX = ox + 50;
+    const plotY = oy + 28;
+    const plotW = PW - 60;
+    const plotH = PH - 70;
+    out.push(`<rect x="${ox}" y="${oy}" width="${PW}" height="${PH}" fill="#fafafa" stroke="#dddddd"/>`);
+    out.push(`<text x="${ox + 10}" y="${oy + 18}" font-size="12" font-weight="bold">${esc(p.title)}</text>`);
+    const all = p.groups.flatMap((g) => g.values.map((v) => v.value)).filter(Number.isFinite);
+    const max = niceMax(all.length ? Math.max(...all) : 1);
+    for (let k = 0; k <= 4; k++) {
+      const y = plotY + plotH - (k / 4) * plotH;
+      out.push(`<line x1="${plotX}" x2="${plotX + plotW}" y1="${y}" y2="${y}" stroke="#e4e4e4"/>`);
+      out.push(`<text x="${plotX - 4}" y="${y + 3}" text-anchor="end" fill="#555">${trim((max * k) / 4)}</text>`);
+    }
+    out.push(`<text x="${ox + 12}" y="${plotY + plotH / 2}" transform="rotate(-90 ${ox + 12} ${plotY + plotH / 2})" text-anchor="middle" fill="#555">${esc(p.unit)}</text>`);
+    const gw = plotW / Math.max(1, p.groups.length);
+    p.groups.forEach((g, gi) => {
+      const n = g.values.length;
+      const bw = Math.min(26, (gw - 16) / Math.max(1, n));
+      const gx = plotX + gi * gw + (gw - bw * n) / 2;
+      g.values.forEach((v, vi) => {
+        if (!Number.isFinite(v.value)) return;
+        const h = (v.value / max) * plotH;
+        const x = gx + vi * bw;
+        out.push(`<rect x="${x.toFixed(1)}" y="${(plotY + plotH - h).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOR[v.target]}"><title>${esc(`${TITLE[v.target]}: ${trim(v.value)} ${p.unit}`)}</title></rect>`);
+        out.push(`<text x="${(x + (bw - 2) / 2).toFixed(1)}" y="${(plotY + plotH - h - 3).toFixed(1)}" text-anchor="middle" font-size="8" fill="#333">${trim(v.value)}</text>`);
+      });
+      out.push(`<text x="${(plotX + gi * gw + gw / 2).toFixed(1)}" y="${plotY + plotH + 16}" text-anchor="middle">${esc(g.label)}</text>`);
+    });
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+function niceMax(x: number): number {
+  if (!(x > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
+function trim(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x >= 100) return Math.round(x).toString();
+  if (x >= 10) return x.toFixed(1).replace(/\.0$/, '');
+  return x.toFixed(2).replace(/0$/, '').replace(/\.0$/, '');
+}

@@ -1,0 +1,278 @@
+// One run of each scenario against one target. The runner calls these interleaved over targets
+// and rounds; each returns one sample (a plain object that goes into the JSON as is).
+
+import { performance } from 'node:perf_hooks';
+import type { Generators } from './generators.js';
+import type { ConnectReply, LatencyReply, ThroughputReply, UpgradesReply } from './loadgen.js';
+import os from 'node:os';
+import { cpuSeconds, machineBusyPercent, machineJiffies, rssBytes } from './lib/proc.js';
+import { sleep } from './lib/net.js';
+import { percentile, round } from './lib/stats.js';
+import type { Backends, Target } from './targets.js';
+
+export interface CpuShare {
+  /** Per cent of one core over the measurement window. */
+  proxy: number;
+  backend: number;
+  generator: number;
+  /** Everything else on the machine (other programs, the kernel's own threads). */
+  other: number;
+}
+
+const CPUS = os.cpus().length;
+
+let quietBudgetMs = 60_000;
+
+/** How long, in total over the whole run, waitQuiet may wait (so a busy machine cannot stretch a run). */
+export function setQuietBudget(ms: number): void {
+  quietBudgetMs = ms;
+}
+
+/**
+ * Waits (up to `maxMs`, and within the run's budget) until the machine is quiet: less than
+ * `thresholdPct` of one core busy outside this benchmark's idle processes. A shared developer
+ * machine may be running other work; each sample records what else ran during its window.
+ */
+export async function waitQuiet(maxMs = 5_000, thresholdPct = 30): Promise<number> {
+  const started = Date.now();
+  const deadline = started + Math.min(maxMs, quietBudgetMs);
+  let busy = 0;
+  try {
+    do {
+      const a = machineJiffies();
+      await sleep(200);
+      busy = machineBusyPercent(a, machineJiffies(), CPUS);
+      if (busy < thresholdPct) return busy;
+    } while (Date.now() < deadline);
+    return busy;
+  } finally {
+    quietBudgetMs = Math.max(0, quietBudgetMs - (Date.now() - started - 200));
+  }
+}
+
+function mergeErrors(list: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of list) for (const [k, v] of Object.entries(e)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** CPU seconds of the three groups, to compare before and after a window. */
+type CpuSample = { groups: [number, number, number]; machine: { busy: number; total: number } };
+
+function cpuGroups(target: Target, backends: Backends, gens: Generators): CpuSample {
+  const sum = (pids: number[]) => pids.reduce((s, p) => s + cpuSeconds(p), 0);
+  return { groups: [sum(target.pids()), cpuSeconds(backends.pid), sum(gens.pids())], machine: machineJiffies() };
+}
+
+function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
+  const pct = (i: number) => ((b.groups[i]! - a.groups[i]!) / seconds) * 100;
+  const ours = pct(0) + pct(1) + pct(2);
+  const machine = machineBusyPercent(a.machine, b.machine, CPUS);
+  return { proxy: round(pct(0), 3), backend: round(pct(1), 3), generator: round(pct(2), 3), other: round(Math.max(0, machine - ours), 3) };
+}
+
+async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number): Promise<ConnectReply> {
+  const replies = await gens.all<ConnectReply>((i) => ({
+    cmd: 'connect',
+    urls: target.urls,
+    conns: gens.share(conns, i),
+    concurrency,
+  }));
+  return {
+    opened: replies.reduce((s, r) => s + r.opened, 0),
+    failed: replies.reduce((s, r) => s + r.failed, 0),
+    ms: Math.max(...replies.map((r) => r.ms)),
+    errors: mergeErrors(replies.map((r) => r.errors)),
+  };
+}
+
+async function releaseAll(gens: Generators): Promise<void> {
+  await gens.all(() => ({ cmd: 'release' }));
+}
+
+export interface ThroughputConfig {
+  conns: number;
+  size: number;
+  inflight: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface ThroughputSample {
+  msgsPerSecond: number;
+  opened: number;
+  cpu: CpuShare;
+  /** Proxy CPU time per echoed message, microseconds (each message crosses the proxy twice). */
+  proxyCpuUsPerMsg: number;
+  errors: Record<string, number>;
+}
+
+export async function runThroughput(gens: Generators, target: Target, backends: Backends, cfg: ThroughputConfig): Promise<ThroughputSample> {
+  const conn = await connectAll(gens, target, cfg.conns, 50);
+  await waitQuiet();
+  const replies = gens.all<ThroughputReply>(() => ({
+    cmd: 'throughput',
+    size: cfg.size,
+    inflight: cfg.inflight,
+    warmupMs: cfg.warmupMs,
+    durationMs: cfg.durationMs,
+  }));
+  await sleep(cfg.warmupMs);
+  const c0 = cpuGroups(target, backends, gens);
+  const t0 = performance.now();
+  await sleep(cfg.durationMs);
+  const c1 = cpuGroups(target, backends, gens);
+  const seconds = (performance.now() - t0) / 1000;
+  const done = await replies;
+  await releaseAll(gens);
+  const msgsPerSecond = done.reduce((s, r) => s + r.messages / r.seconds, 0);
+  const cpu = cpuShare(c0, c1, seconds);
+  return {
+    msgsPerSecond: round(msgsPerSecond),
+    opened: conn.opened,
+    cpu,
+    proxyCpuUsPerMsg: target.pids().length ? round(((cpu.proxy / 100) * 1e6) / msgsPerSecond, 3) : Number.NaN,
+    errors: mergeErrors([conn.errors, ...done.map((r) => r.errors)]),
+  };
+}
+
+export interface LatencyConfig {
+  conns: number;
+  size: number;
+  /** Total offered rate, messages per second, over every connection. */
+  rate: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface LatencySample {
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  count: number;
+  lost: number;
+  /** Worst lag of the sender behind its schedule (generator check), ms. */
+  maxSendLagMs: number;
+  cpu: CpuShare;
+  errors: Record<string, number>;
+  /** Sorted round trips (ms); kept in memory to merge rounds, not written to the JSON. */
+  samples: Float64Array;
+}
+
+export async function runLatency(gens: Generators, target: Target, backends: Backends, cfg: LatencyConfig): Promise<LatencySample> {
+  const conn = await connectAll(gens, target, cfg.conns, 50);
+  await waitQuiet();
+  const c0 = cpuGroups(target, backends, gens);
+  const t0 = performance.now();
+  const done = await gens.all<LatencyReply>((i) => ({
+    cmd: 'latency',
+    size: cfg.size,
+    rate: cfg.rate / gens.size,
+    warmupMs: cfg.warmupMs,
+    durationMs: cfg.durationMs,
+  }));
+  const c1 = cpuGroups(target, backends, gens);
+  const seconds = (performance.now() - t0) / 1000;
+  await releaseAll(gens);
+  const samples = mergeSorted(done.map((r) => r.samples));
+  return {
+    p50Ms: round(percentile(samples, 50)),
+    p99Ms: round(percentile(samples, 99)),
+    p999Ms: round(percentile(samples, 99.9)),
+    maxMs: round(samples.length ? samples[samples.length - 1]! : Number.NaN),
+    count: samples.length,
+    lost: done.reduce((s, r) => s + r.lost, 0),
+    maxSendLagMs: round(Math.max(...done.map((r) => r.maxLagMs))),
+    cpu: cpuShare(c0, c1, seconds),
+    errors: mergeErrors([conn.errors, ...done.map((r) => r.errors)]),
+    samples,
+  };
+}
+
+export function mergeSorted(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out.sort();
+}
+
+export interface UpgradesConfig {
+  /** Connect+close loops running at once, over all generators. */
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface UpgradesSample {
+  upgradesPerSecond: number;
+  cpu: CpuShare;
+  proxyCpuUsPerUpgrade: number;
+  errors: Record<string, number>;
+}
+
+export async function runUpgrades(gens: Generators, target: Target, backends: Backends, cfg: UpgradesConfig): Promise<UpgradesSample> {
+  await waitQuiet();
+  const replies = gens.all<UpgradesReply>((i) => ({
+    cmd: 'upgrades',
+    urls: target.urls,
+    concurrency: gens.share(cfg.concurrency, i),
+    warmupMs: cfg.warmupMs,
+    durationMs: cfg.durationMs,
+  }));
+  await sleep(cfg.warmupMs);
+  const c0 = cpuGroups(target, backends, gens);
+  const t0 = performance.now();
+  await sleep(cfg.durationMs);
+  const c1 = cpuGroups(target, backends, gens);
+  const seconds = (performance.now() - t0) / 1000;
+  const done = await replies;
+  const rate = done.reduce((s, r) => s + r.handshakes / r.seconds, 0);
+  const cpu = cpuShare(c0, c1, seconds);
+  return {
+    upgradesPerSecond: round(rate),
+    cpu,
+    proxyCpuUsPerUpgrade: target.pids().length ? round(((cpu.proxy / 100) * 1e6) / rate, 3) : Number.NaN,
+    errors: mergeErrors(done.map((r) => r.errors)),
+  };
+}
+
+export interface MemoryConfig {
+  conns: number;
+  /** Wait after the last connection opened before reading RSS. */
+  settleMs: number;
+}
+
+export interface MemorySample {
+  held: number;
+  rssIdleBytes: number;
+  rssHeldBytes: number;
+  bytesPerConnection: number;
+  connectMs: number;
+  errors: Record<string, number>;
+}
+
+export async function runMemory(gens: Generators, target: Target, cfg: MemoryConfig): Promise<MemorySample> {
+  const rss = () => target.pids().reduce((s, p) => s + rssBytes(p), 0);
+  // Warm the code paths (and nginx's/HAProxy's pools) with a few connections first.
+  await connectAll(gens, target, 100, 20);
+  await releaseAll(gens);
+  await sleep(cfg.settleMs / 2);
+  const idle = rss();
+  const conn = await connectAll(gens, target, cfg.conns, 100);
+  await sleep(cfg.settleMs);
+  const held = rss();
+  await releaseAll(gens);
+  await sleep(300);
+  return {
+    held: conn.opened,
+    rssIdleBytes: idle,
+    rssHeldBytes: held,
+    bytesPerConnection: round((held - idle) / Math.max(1, conn.opened)),
+    connectMs: round(conn.ms),
+    errors: conn.errors,
+  };
+}

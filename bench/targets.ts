@@ -1,0 +1,334 @@
+// The things under test, each started on a free loopback port picked at run time:
+// wsgate standalone (one process), nginx (worker_processes 1), HAProxy (nbthread 1), and the
+// direct connection to the backends (no proxy). All are configured as the same WebSocket reverse
+// proxy: least-connections over the same echo endpoints, an access log line per connection,
+// X-Forwarded-For added, one hour idle/tunnel timeout.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childPids } from './lib/proc.js';
+import { freePort, sleep, waitForPort } from './lib/net.js';
+
+export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'direct' | 'wsgate-alt';
+/** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
+ * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
+export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'direct'];
+export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
+
+export interface Target {
+  readonly name: TargetName;
+  /** Human description for the report (version, worker count). */
+  readonly label: string;
+  /** Client URLs; the load generator spreads connections over them. */
+  readonly urls: string[];
+  /** The proxy's processes (empty for direct), sampled for CPU and RSS. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export interface Backends {
+  readonly ports: number[];
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export const WS_PATH = '/ws/bench';
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const NODE = process.execPath;
+
+// Everything this module starts dies with the runner, whatever way the runner ends.
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(130));
+
+function track(child: ChildProcess): ChildProcess {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+function tmpDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `wsgate-bench-${name}-`));
+}
+
+/** Starts the echo backends in their own process (so they never share the proxy's process). */
+export async function startBackends(count: number): Promise<Backends> {
+  const child = track(
+    spawn(NODE, [path.join(REPO, 'dist/bench/echo-backend.js'), String(count)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) resolve((JSON.parse(buf.slice(0, nl)) as { ports: number[] }).ports);
+    });
+    child.once('exit', (code) => reject(new Error(`echo backends exited with ${code}`)));
+  });
+  return { ports, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+function failFast(child: ChildProcess, what: string, logFile: string): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    child.once('exit', (code, signal) => {
+      let log = '';
+      try {
+        log = fs.readFileSync(logFile, 'utf8').slice(-2000);
+      } catch {
+        // no log
+      }
+      reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${log}`));
+    });
+  });
+}
+
+export interface WsgateOptions {
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  logLevel?: string;
+  /** Another build's dist/src/cli.js (default: this repo's, or $WSGATE_BENCH_CLI). */
+  cli?: string;
+  name?: TargetName;
+}
+
+export async function startWsgate(backends: Backends, opts: WsgateOptions = {}): Promise<Target> {
+  const cli = path.resolve(opts.cli ?? process.env.WSGATE_BENCH_CLI ?? path.join(REPO, 'dist/src/cli.js'));
+  const dir = tmpDir('wsgate');
+  // The route file gets a directory of its own: wsgate watches the file's directory, and the
+  // log written next to it would otherwise trigger a reload on every line.
+  fs.mkdirSync(path.join(dir, 'config'));
+  const config = path.join(dir, 'config', 'routes.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'apiVersion: wsgate.io/v1alpha1',
+      'kind: WebSocketRoute',
+      'metadata: { name: bench, namespace: default }',
+      'spec:',
+      "  match: { path: '/ws/{rest}' }",
+      '  backend:',
+      '    endpoints:',
+      ...backends.ports.map((p) => `      - { host: 127.0.0.1, port: ${p} }`),
+      '  loadBalancer: { policy: LeastConnections }',
+      '  timeouts: { connect: 5s, idle: 1h }',
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const admin = await freePort();
+  const logFile = path.join(dir, 'wsgate.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = track(spawn(
+    NODE,
+    [
+      ...(opts.nodeArgs ?? []),
+      cli,
+      'standalone',
+      '--config',
+      config,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-listen',
+      `127.0.0.1:${admin}`,
+      '--log-level',
+      opts.logLevel ?? 'info',
+    ],
+    { stdio: ['ignore', log, log] },
+  ));
+  fs.closeSync(log);
+  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'wsgate', logFile)]);
+  const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  const name = opts.name ?? 'wsgate';
+  return {
+    name,
+    label: `${name} ${version} standalone, 1 process (Node ${process.versions.node})${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
+    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    pids: () => [child.pid!],
+    stop: async () => {
+      // SIGINT: wsgate shuts down and exits, which also writes a --cpu-prof profile.
+      await stopChild(child, 'SIGINT');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function nginxBinary(): string | null {
+  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(p)) return p;
+  return null;
+}
+
+export function haproxyBinary(): string | null {
+  for (const p of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy']) if (fs.existsSync(p)) return p;
+  return null;
+}
+
+function versionOf(bin: string, args: string[]): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return /(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
+}
+
+export async function startNginx(backends: Backends): Promise<Target> {
+  const bin = nginxBinary();
+  if (!bin) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
+  const dir = tmpDir('nginx');
+  const port = await freePort();
+  for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', t), { recursive: true });
+  const conf = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    `# generated by wsgate bench
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events {
+  worker_connections 16384;
+}
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    ''      close;
+  }
+  upstream echo {
+    least_conn;
+${backends.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://echo;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_connect_timeout 5s;
+      proxy_read_timeout 3600s;
+      proxy_send_timeout 3600s;
+    }
+  }
+}
+`,
+  );
+  const logFile = path.join(dir, 'stderr.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = track(spawn(bin, ['-p', dir, '-c', conf], { stdio: ['ignore', log, log] }));
+  fs.closeSync(log);
+  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'nginx', logFile)]);
+  // Wait for the worker to exist (the master binds before forking it).
+  for (let i = 0; i < 100 && childPids(child.pid!).length === 0; i++) await sleep(20);
+  return {
+    name: 'nginx',
+    label: `nginx ${versionOf(bin, ['-v'])}, worker_processes 1`,
+    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    // Master and worker: the report sums their RSS and CPU.
+    pids: () => [child.pid!, ...childPids(child.pid!)],
+    stop: async () => {
+      await stopChild(child, 'SIGTERM'); // fast shutdown
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startHaproxy(backends: Backends): Promise<Target> {
+  const bin = haproxyBinary();
+  if (!bin) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
+  const dir = tmpDir('haproxy');
+  const port = await freePort();
+  const conf = path.join(dir, 'haproxy.cfg');
+  fs.writeFileSync(
+    conf,
+    `# generated by wsgate bench
+global
+  nbthread 1
+  maxconn 9000
+  log stdout format raw local0 info
+
+defaults
+  mode http
+  log global
+  option httplog
+  option forwardfor
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+  timeout tunnel 1h
+
+frontend ws
+  bind 127.0.0.1:${port}
+  default_backend echo
+
+backend echo
+  balance leastconn
+${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
+`,
+  );
+  const logFile = path.join(dir, 'haproxy.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = track(spawn(bin, ['-f', conf, '-db'], { stdio: ['ignore', log, log] }));
+  fs.closeSync(log);
+  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'haproxy', logFile)]);
+  return {
+    name: 'haproxy',
+    label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread 1`,
+    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    pids: () => [child.pid!],
+    stop: async () => {
+      await stopChild(child, 'SIGTERM'); // hard stop
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function directTarget(backends: Backends): Target {
+  return {
+    name: 'direct',
+    label: 'direct to the echo backends (no proxy)',
+    urls: backends.ports.map((p) => `ws://127.0.0.1:${p}${WS_PATH}`),
+    pids: () => [],
+    stop: async () => {},
+  };
+}
+
+export async function startTarget(name: TargetName, backends: Backends): Promise<Target> {
+  switch (name) {
+    case 'wsgate':
+      return startWsgate(backends);
+    case 'nginx':
+      return startNginx(backends);
+    case 'haproxy':
+      return startHaproxy(backends);
+    case 'direct':
+      return directTarget(backends);
+    case 'wsgate-alt': {
+      const cli = process.env.WSGATE_ALT_CLI;
+      if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
+      return startWsgate(backends, { cli, name: 'wsgate-alt' });
+    }
+  }
+}

@@ -1,0 +1,23 @@
+# Benchmarks against nginx, HAProxy and a direct connection (issue 8). Not part of CI.
+#   make bench          full run (under 10 minutes on 2 cores): bench/results/<date>.json, latest.{json,md,svg}
+#   make bench-quick    one short round (about 1-2 minutes)
+#   make bench-profile  wsgate under --cpu-prof (throughput, upgrades): bench/results/profile/
+# BENCH_ARGS passes extra flags to the runner, e.g. BENCH_ARGS="--targets wsgate,nginx --rounds 1".
+
+.PHONY: bench bench-quick bench-profile bench-setup
+
+# Installs nginx and HAProxy from Debian's packages if they are missing (idempotent).
+bench-setup:
+	@bash bench/setup.sh
+
+# The load holds 5,000 connections: every process needs that many descriptors and more.
+BENCH_ULIMIT := ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn) 2>/dev/null || true
+
+bench: build bench-setup
+	@$(BENCH_ULIMIT); $(NODE) dist/bench/run.js $(BENCH_ARGS)
+
+bench-quick: build bench-setup
+	@$(BENCH_ULIMIT); $(NODE) dist/bench/run.js --quick $(BENCH_ARGS)
+
+bench-profile: build
+	@$(BENCH_ULIMIT); $(NODE) dist/bench/profile.js $(BENCH_ARGS)
