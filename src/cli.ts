@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from './cli/host-port.js';
-import { runController } from './cli/controller.js';
 import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
 import { addSecurityFlags } from './cli/security-flags.js';
@@ -68,6 +67,8 @@ const controller = program
   .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
 addSecurityFlags(controller, 'controller').action(async (opts) => {
   if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
+  // Loaded on demand: the Kubernetes client costs ~50 MiB that standalone mode never needs.
+  const { runController } = await import('./cli/controller.js');
   await runController(opts);
 });
 

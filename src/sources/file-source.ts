@@ -43,7 +43,11 @@ export class FileRouteSource {
   start(): boolean {
     const ok = this.reload();
     // Watch the directory, not the file: editors and ConfigMap mounts replace files by rename.
-    this.watcher = fs.watch(path.dirname(path.resolve(this.file)), () => this.schedule());
+    const name = path.basename(this.file);
+    this.watcher = fs.watch(path.dirname(path.resolve(this.file)), (_event, changed) => {
+      // Other files in the directory are not ours; a ConfigMap mount swaps its "..data" link.
+      if (changed === null || changed === name || changed.startsWith('..')) this.schedule();
+    });
     this.watcher.on('error', (err) => this.log.error({ err, file: this.file }, 'watching the route file failed'));
     return ok;
   }
