@@ -27,7 +27,9 @@ export async function startStreamingBackend(): Promise<StreamingBackend> {
     ws.on('error', () => (stopped = true));
     const pump = () => {
       // Keep about 4 MiB queued: enough that the proxy is always mid-frame, bounded memory.
-      while (!stopped && ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) {
+      // At most 8 messages per turn: a socket destroyed under a write stops buffering, so
+      // bufferedAmount alone would let this loop spin without ever yielding.
+      for (let n = 0; n < 8 && !stopped && ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * 1024 * 1024; n++) {
         const m = expectedMessage(i++);
         if (m.binary) {
           ws.send(Buffer.alloc(m.length, m.byte!), { binary: true });
