@@ -14,4 +14,8 @@ cleanup() {
 trap cleanup EXIT
 bash e2e/cluster/up.sh
 bash e2e/cluster/netns.sh up
+# e2e/reliability: HAProxy for the rolling restart; the config-churn scenario holds 4,000 sockets
+# in wsgate, so the open-files limit goes up (to the hard limit if that is lower).
+bash e2e/reliability/setup.sh >/dev/null
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 node_modules/.bin/node --test --test-concurrency=1 --test-timeout=300000 "dist/e2e/**/*.test.js"
