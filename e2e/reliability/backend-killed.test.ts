@@ -29,7 +29,7 @@ test('backend killed: its clients close promptly and reconnect elsewhere; the ot
   const fleet = new Fleet();
   let stopTraffic = () => {};
   try {
-    gw = await startGate(['standalone', '--config', file, '--shutdown-grace', '2000']);
+    gw = await startGate(['standalone', '--config', file, '--shutdown-grace', '2000'], { dir });
     const url = `${gw.url}/r/room`;
     const fdsBefore = gw.fds();
     const initial = Array.from({ length: PER_BACKEND * 3 }, () => fleet.add({ url, reconnectOn: () => true, maxAttempts: 10 }));

@@ -57,7 +57,7 @@ test(`config churn: ${CONNECTIONS} connections, ~10 table swaps/s for ${SECONDS}
   let stopTraffic = () => {};
   let churnTimer: NodeJS.Timeout | undefined;
   try {
-    gw = await startGate(['standalone', '--config', file]);
+    gw = await startGate(['standalone', '--config', file], { dir });
     const held: SeqClient[] = Array.from({ length: CONNECTIONS }, (_, i) =>
       fleet.add({ url: i % 4 === 0 ? `${gw!.url}/side` : `${gw!.url}/main/c${i}`, padding: 32 }),
     );

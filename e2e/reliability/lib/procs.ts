@@ -58,8 +58,8 @@ export interface GateOptions {
   adminListen?: string;
   logLevel?: string;
   timeoutMs?: number;
-  /** Where the log file goes (default: a new temp dir). */
-  dir?: string;
+  /** Where the log file goes (the caller removes it). */
+  dir: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -140,9 +140,8 @@ export function countFds(pid: number): number {
 }
 
 /** Starts `wsgate ARGS...` (standalone or controller) and waits for its listening line. */
-export async function startGate(args: string[], opts: GateOptions = {}): Promise<GateProc> {
-  const dir = opts.dir ?? tempDir('wsgate-rel-');
-  const logFile = path.join(dir, `wsgate-${Date.now()}-${Math.floor(Math.random() * 1e6)}.log`);
+export async function startGate(args: string[], opts: GateOptions): Promise<GateProc> {
+  const logFile = path.join(opts.dir, `wsgate-${Date.now()}-${Math.floor(Math.random() * 1e6)}.log`);
   const logFd = fs.openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
