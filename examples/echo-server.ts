@@ -31,6 +31,16 @@ export interface EchoOptions {
   silent?: boolean;
 }
 
+/** Ends every client connection, then the server; resolves once the port is released. */
+export function closeWebSocketServer(wss: WebSocketServer, server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
   const server = http.createServer((_req, res) => res.writeHead(426).end('websocket only\n'));
   const wss = new WebSocketServer({
@@ -57,13 +67,7 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     host: addr.address,
     clients: wss.clients,
     upgrades,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeWebSocketServer(wss, server),
   };
 }
 

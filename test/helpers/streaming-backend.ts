@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import { closeWebSocketServer } from '../../examples/echo-server.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface StreamingBackend {
@@ -46,12 +47,6 @@ export async function startStreamingBackend(): Promise<StreamingBackend> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeWebSocketServer(wss, server),
   };
 }

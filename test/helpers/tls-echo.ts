@@ -2,6 +2,7 @@
 
 import https from 'node:https';
 import type net from 'node:net';
+import { closeWebSocketServer } from '../../examples/echo-server.js';
 import { WebSocketServer } from 'ws';
 
 export interface TlsEchoServer {
@@ -20,12 +21,6 @@ export async function startTlsEchoServer(name: string, cert: string, key: string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeWebSocketServer(wss, server),
   };
 }
