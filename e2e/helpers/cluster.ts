@@ -47,20 +47,7 @@ export function apply(objects: object[]): Promise<string> {
   return kubectlOk(['apply', '-f', '-'], toYaml(objects));
 }
 
-/** Polls `check` until it returns a value, at most `attempts` times `intervalMs` apart. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, attempts = 200, intervalMs = 50): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+export { eventually } from '../../test/helpers/eventually.js';
 
 export function service(namespace: string, name: string, ports: Array<{ name?: string; port: number }>): object {
   return {

@@ -50,6 +50,14 @@ export const CEL_RULES: readonly CelRule[] = [
     holds: (self) => !isObj(self) || !has(self, 'tls') || (Array.isArray(self.hosts) ? self.hosts.length > 0 : self.hosts !== undefined),
   },
   {
+    path: 'spec',
+    rule: "!has(self.sessionAffinity) || !has(self.loadBalancer) || !has(self.loadBalancer.policy) || self.loadBalancer.policy != 'ConsistentHash'",
+    message: 'sessionAffinity cannot be combined with policy ConsistentHash (both decide the endpoint); use one of them',
+    fieldPath: '.sessionAffinity',
+    reason: 'FieldValueForbidden',
+    holds: (self) => !isObj(self) || !has(self, 'sessionAffinity') || !isObj(self.loadBalancer) || self.loadBalancer.policy !== 'ConsistentHash',
+  },
+  {
     path: 'spec.backend',
     rule: 'has(self.service) != has(self.endpoints)',
     message: 'backend must set exactly one of service or endpoints',
@@ -118,6 +126,14 @@ export const CEL_RULES: readonly CelRule[] = [
     message: 'auth must set jwt, apiKeys or both',
     reason: 'FieldValueRequired',
     holds: (self) => !isObj(self) || has(self, 'jwt') || has(self, 'apiKeys'),
+  },
+  {
+    path: 'spec.sessionAffinity',
+    rule: "!has(self.cookie.sameSite) || self.cookie.sameSite != 'None' || !has(self.cookie.secure) || self.cookie.secure != 'false'",
+    message: 'sameSite None requires a Secure cookie (browsers drop it otherwise); secure may not be "false"',
+    fieldPath: '.cookie.secure',
+    reason: 'FieldValueForbidden',
+    holds: (self) => !isObj(self) || !isObj(self.cookie) || self.cookie.sameSite !== 'None' || self.cookie.secure !== 'false',
   },
 ];
 

@@ -3,7 +3,7 @@
 // plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
 // path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
 
-import type { Policy, Scheme, WebSocketRouteSpec } from './types.js';
+import type { AffinityCookie, CookieSecure, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
 export const DEFAULT_SCHEME: Scheme = 'ws';
@@ -12,6 +12,10 @@ export const DEFAULT_IDLE_TIMEOUT = '1h';
 export const DEFAULT_DRAIN_TIMEOUT = '30s';
 export const DEFAULT_JWT_CLOCK_SKEW = '30s';
 export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
+export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
+export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
+export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
 
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {
@@ -19,6 +23,7 @@ export type DefaultedSpec = WebSocketRouteSpec & {
   loadBalancer: NonNullable<WebSocketRouteSpec['loadBalancer']> & { policy: Policy };
   timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string };
   drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
+  sessionAffinity?: { cookie: Required<Omit<AffinityCookie, 'maxAge'>> & Pick<AffinityCookie, 'maxAge'> };
 };
 
 /** A defaulted deep copy; `spec` is left untouched. */
@@ -32,7 +37,8 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     idle: out.timeouts?.idle ?? DEFAULT_IDLE_TIMEOUT,
   };
   const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
-  const result: DefaultedSpec = { ...out, backend, loadBalancer, timeouts, drain };
+  const { sessionAffinity: _affinity, ...rest } = out;
+  const result: DefaultedSpec = { ...rest, backend, loadBalancer, timeouts, drain };
   // Only a present security block gets allowMissingOrigin, as in the CRD (no `default: {}` there).
   if (out.security) {
     const security = { ...out.security, allowMissingOrigin: out.security.allowMissingOrigin ?? true };
@@ -43,6 +49,18 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
       if (auth.apiKeys) security.auth.apiKeys = { ...auth.apiKeys, header: auth.apiKeys.header ?? DEFAULT_API_KEY_HEADER };
     }
     result.security = security;
+  }
+  if (out.sessionAffinity) {
+    const c = out.sessionAffinity.cookie ?? {};
+    result.sessionAffinity = {
+      cookie: {
+        ...c,
+        name: c.name ?? DEFAULT_AFFINITY_COOKIE_NAME,
+        path: c.path ?? DEFAULT_AFFINITY_COOKIE_PATH,
+        sameSite: c.sameSite ?? DEFAULT_AFFINITY_SAME_SITE,
+        secure: c.secure ?? DEFAULT_AFFINITY_SECURE,
+      },
+    };
   }
   return result;
 }

@@ -55,6 +55,7 @@ const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
   { at: ['timeouts', 'maxLifetime'], zeroAllowed: true },
   { at: ['drain', 'timeout'], zeroAllowed: true },
   { at: ['security', 'auth', 'jwt', 'clockSkew'], zeroAllowed: true },
+  { at: ['sessionAffinity', 'cookie', 'maxAge'], zeroAllowed: false },
 ];
 
 export function checkSemantics(spec: unknown): Problem[] {

@@ -102,6 +102,24 @@ export interface BackendTls {
   insecureSkipVerify?: boolean;
 }
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+export type SameSite = 'Strict' | 'Lax' | 'None';
+/** "auto": Secure when the client came over TLS. Strings, as a structural schema has no bool-or-string. */
+export type CookieSecure = 'auto' | 'true' | 'false';
+
+export interface AffinityCookie {
+  /** Default wsgate-affinity. */
+  name?: string;
+  /** Duration; unset: a session cookie. */
+  maxAge?: string;
+  /** Default "/". */
+  path?: string;
+  /** Default Lax. */
+  sameSite?: SameSite;
+  /** Default auto. */
+  secure?: CookieSecure;
+}
+
 export interface WebSocketRouteSpec {
   hosts?: string[];
   tls?: {
@@ -153,6 +171,13 @@ export interface WebSocketRouteSpec {
     set?: Record<string, string>;
     add?: Record<string, string>;
     remove?: string[];
+  };
+  /** Plain HTTP beside the upgrade; absent: plain requests get 426. */
+  http?: {
+    methods: HttpMethod[];
+  };
+  sessionAffinity?: {
+    cookie: AffinityCookie;
   };
 }
 

@@ -66,6 +66,7 @@ export function fullRoute(): WebSocketRoute {
         },
       },
       requestHeaders: { set: { 'X-Gateway': 'wsgate' }, add: { 'X-Forwarded-Prefix': '/gateway' }, remove: ['x-debug'] },
+      http: { methods: ['GET', 'POST', 'OPTIONS'] },
     },
     status: {
       observedGeneration: 3,
@@ -139,6 +140,10 @@ export const VALID: RouteCase[] = [
   { name: 'namespace omitted', edit: (d) => { delete d.metadata.namespace; } },
   { name: 'metadata from the apiserver', edit: (d) => { Object.assign(d.metadata, { uid: 'u', generation: 2, resourceVersion: '7', managedFields: [{}], labels: { a: 'b' } }); } },
   { name: 'status with conditions', edit: (d) => { d.status = fullRoute().status; } },
+  { name: 'plain HTTP methods', edit: (d) => { spec(d).http = { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] }; } },
+  { name: 'affinity cookie with defaults', edit: (d) => { spec(d).sessionAffinity = { cookie: {} }; } },
+  { name: 'affinity cookie with every field', edit: (d) => { spec(d).sessionAffinity = { cookie: { name: 'route', maxAge: '1h', path: '/hub', sameSite: 'None', secure: 'true' } }; } },
+  { name: 'affinity with RoundRobin and secure false', edit: (d) => { spec(d).loadBalancer = { policy: 'RoundRobin' }; spec(d).sessionAffinity = { cookie: { sameSite: 'Strict', secure: 'false' } }; } },
 ];
 
 export const INVALID: RouteCase[] = [
@@ -287,6 +292,17 @@ export const INVALID: RouteCase[] = [
   { layer: 'semantic', name: 'empty claim name', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { name: 'a' }, requiredClaims: { '': ['x'] } } } }; }, field: 'spec.security.auth.jwt.requiredClaims[""]', reason: 'must not be empty' },
   { layer: 'semantic', name: 'origin in uppercase', edit: (d) => { spec(d).security = { allowedOrigins: ['https://App.example.com'] }; }, field: 'spec.security.allowedOrigins[0]', reason: 'as browsers send it' },
   { layer: 'semantic', name: 'origin with default port', edit: (d) => { spec(d).security = { allowedOrigins: ['https://a.com:443'] }; }, field: 'spec.security.allowedOrigins[0]' },
+  { layer: 'schema', name: 'http without methods', edit: (d) => { spec(d).http = {}; }, field: 'spec.http.methods' },
+  { layer: 'schema', name: 'http with no method', edit: (d) => { spec(d).http = { methods: [] }; }, field: 'spec.http.methods' },
+  { layer: 'schema', name: 'http method TRACE', edit: (d) => { spec(d).http = { methods: ['GET', 'TRACE'] }; }, field: 'spec.http.methods[1]', reason: 'one of GET' },
+  { layer: 'schema', name: 'affinity without cookie', edit: (d) => { spec(d).sessionAffinity = {}; }, field: 'spec.sessionAffinity.cookie' },
+  { layer: 'schema', name: 'affinity secure as a boolean', edit: (d) => { spec(d).sessionAffinity = { cookie: { secure: true } }; }, field: 'spec.sessionAffinity.cookie.secure', alsoFields: ['spec.sessionAffinity'] },
+  { layer: 'schema', name: 'affinity cookie name not a token', edit: (d) => { spec(d).sessionAffinity = { cookie: { name: 'a b' } }; }, field: 'spec.sessionAffinity.cookie.name' },
+  { layer: 'schema', name: 'affinity path with a semicolon', edit: (d) => { spec(d).sessionAffinity = { cookie: { path: '/a;b' } }; }, field: 'spec.sessionAffinity.cookie.path' },
+  { layer: 'schema', name: 'affinity sameSite lowercase', edit: (d) => { spec(d).sessionAffinity = { cookie: { sameSite: 'lax' } }; }, field: 'spec.sessionAffinity.cookie.sameSite' },
+  { layer: 'cel', name: 'affinity sameSite None, secure false', edit: (d) => { spec(d).sessionAffinity = { cookie: { sameSite: 'None', secure: 'false' } }; }, field: 'spec.sessionAffinity.cookie.secure', reason: 'requires a Secure cookie' },
+  { layer: 'cel', name: 'affinity with ConsistentHash', edit: (d) => { spec(d).loadBalancer = { policy: 'ConsistentHash', hashOn: { header: 'x' } }; spec(d).sessionAffinity = { cookie: {} }; }, field: 'spec.sessionAffinity', reason: 'ConsistentHash' },
+  { layer: 'semantic', name: 'affinity maxAge 0s', edit: (d) => { spec(d).sessionAffinity = { cookie: { maxAge: '0s' } }; }, field: 'spec.sessionAffinity.cookie.maxAge' },
 ];
 
 export function applyCase(c: RouteCase): Record<string, any> {
