@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import { AdminServer } from './admin/server.js';
+import { AffinityCodec } from './balancer/affinity.js';
 import type { WebSocketRoute } from './api/types.js';
 import { metricsObserver } from './metrics/proxy-observer.js';
 import { Metrics } from './metrics/registry.js';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   /** Per-endpoint metric series (off for very large fleets). */
   endpointMetrics?: boolean;
   security?: SecurityOptions;
+  /** Signs session-affinity cookies; every replica behind one load balancer needs the same key. */
+  affinityKey?: Buffer;
 }
 
 export interface SecurityOptions {
@@ -61,11 +64,14 @@ export class Gateway {
   private defaultCertId = '';
   private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
   private secretResolver: SecretResolver | undefined;
+  private readonly affinityKeySet: boolean;
+  private warnedBuiltInKey = false;
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
     this.security = opts.security ?? {};
+    this.affinityKeySet = opts.affinityKey !== undefined;
     this.observer = metricsObserver(this.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
     this.guard = new SecurityGuard({
       log: opts.logger,
@@ -75,7 +81,8 @@ export class Gateway {
       logger: opts.logger,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
-      guard: this.guard,
+      admission: this.guard,
+      affinity: new AffinityCodec(opts.affinityKey),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
@@ -124,6 +131,10 @@ export class Gateway {
       if (s.accepted.status !== 'True') {
         this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
       }
+    }
+    if (!this.affinityKeySet && !this.warnedBuiltInKey && out.table.routes.some((r) => r.affinity)) {
+      this.warnedBuiltInKey = true;
+      this.log.warn('session-affinity cookies are signed with the built-in key: set --affinity-key-file (the chart does) so their values cannot be derived from endpoint addresses');
     }
     this.log.info({ version: out.table.version, routes: out.table.routes.length }, 'routing table updated');
     return out;
@@ -216,6 +227,8 @@ export class Gateway {
         backendPath: r.backend.path.source,
         scheme: r.backend.scheme,
         policy: r.policy,
+        http: r.http ? { methods: r.http.methods } : undefined,
+        sessionAffinity: r.affinity ? { cookie: r.affinity } : undefined,
         tls: r.tls ? { secret: r.tls.secret } : undefined,
         security: r.security
           ? {

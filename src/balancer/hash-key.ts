@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { HashOn } from '../api/types.js';
+import { cookieValue } from './affinity.js';
 
 /**
- * The ConsistentHash key of an upgrade request, or undefined when the request lacks it (the
- * route then falls back to LeastConnections for that connection).
+ * The ConsistentHash key of a request, or undefined when the request lacks it (the route then
+ * falls back to LeastConnections for that request). `clientAddress` is the client identity
+ * (X-Forwarded-For behind a trusted proxy), never simply the peer.
  */
 export function hashKey(hashOn: HashOn | undefined, req: IncomingMessage, clientAddress: string): string | undefined {
   if (!hashOn) return undefined;
@@ -18,15 +20,6 @@ export function hashKey(hashOn: HashOn | undefined, req: IncomingMessage, client
     const q = url.indexOf('?');
     if (q === -1) return undefined;
     return new URLSearchParams(url.slice(q + 1)).get(hashOn.query) ?? undefined;
-  }
-  return undefined;
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
   }
   return undefined;
 }

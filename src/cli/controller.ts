@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
-import { securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
 
 export interface ControllerCliOptions extends SecurityFlags {
   kubeconfig?: string;
@@ -40,6 +40,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     maxHeaderSize: opts.maxHeaderSize,
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
+    affinityKey: affinityKey(opts),
   });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const controller = new Controller({

@@ -1,6 +1,7 @@
 // The security flags both commands share (and the few only one has), and their translation
 // into the Gateway's SecurityOptions.
 
+import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../gateway.js';
@@ -46,7 +47,8 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
-    .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000);
+    .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
+    .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a built-in key)');
   if (mode === 'standalone') {
     cmd
       .option('--secrets-dir <dir>', 'Secrets as files DIR/<namespace>/<name>/<key> (the layout of mounted Secrets); watched for changes')
@@ -67,6 +69,15 @@ export interface SecurityFlags {
   handshakeTimeout: number;
   tlsCert?: string;
   tlsKey?: string;
+  affinityKeyFile?: string;
+}
+
+/** The affinity cookie key from --affinity-key-file (a trailing newline is not part of it). */
+export function affinityKey(flags: SecurityFlags): Buffer | undefined {
+  if (flags.affinityKeyFile === undefined) return undefined;
+  const key = fs.readFileSync(flags.affinityKeyFile, 'utf8').replace(/\r?\n$/, '');
+  if (key.length < 16) throw new Error(`--affinity-key-file ${flags.affinityKeyFile}: the key must be at least 16 characters`);
+  return Buffer.from(key);
 }
 
 export function securityOptions(flags: SecurityFlags): SecurityOptions {

@@ -2,7 +2,7 @@ import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
 import { SecretsDirSource } from '../sources/secrets-dir.js';
-import { securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
 
 export interface StandaloneOptions extends SecurityFlags {
   config: string;
@@ -22,6 +22,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
     maxHeaderSize: opts.maxHeaderSize,
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
+    affinityKey: affinityKey(opts),
   });
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LiveConnection } from '../proxy/live-connection.js';
-import type { ProxyObserver, UpgradeResult } from '../proxy/observer.js';
+import type { AffinityResult } from '../pipeline/context.js';
+import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { Metrics } from './registry.js';
@@ -73,7 +74,7 @@ export function metricsObserver(
         {
           route: conn.routeKey,
           endpoint: conn.endpointId,
-          client: conn.client.remoteAddress,
+          client: conn.clientAddress,
           requestId: conn.requestId,
           durationSeconds: seconds,
           bytesUpstream: upstream,
@@ -87,8 +88,34 @@ export function metricsObserver(
     ejected(route: CompiledRoute) {
       metrics.ejections.inc({ namespace: route.namespace, route: route.name });
     },
+    httpRequest(r: HttpRequestRecord) {
+      const labels = { namespace: r.route?.namespace ?? '', route: r.route?.name ?? '' };
+      metrics.httpRequests.inc({ ...labels, method: METHODS.has(r.method) ? r.method : 'OTHER', code: String(r.status) });
+      metrics.httpRequestDuration.observe(labels, r.seconds);
+      log.info(
+        {
+          route: r.route?.key,
+          endpoint: r.endpointId,
+          client: r.client,
+          requestId: r.requestId,
+          method: r.method,
+          path: r.path,
+          status: r.status,
+          durationSeconds: r.seconds,
+          bytesIn: r.bytesIn,
+          bytesOut: r.bytesOut,
+        },
+        'http request',
+      );
+    },
+    affinity(route: CompiledRoute, result: AffinityResult) {
+      metrics.affinity.inc({ namespace: route.namespace, route: route.name, result });
+    },
   };
 }
+
+/** Method label values; anything else is OTHER, so a client cannot mint series. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 export function routeLabels(key: string): { namespace: string; route: string } {
   const slash = key.indexOf('/');

@@ -71,6 +71,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequests = new Counter({
+    name: 'wsgate_http_requests_total',
+    help: 'Plain (non-upgrade) HTTP requests by method and the status answered (499: the client left first).',
+    labelNames: ['namespace', 'route', 'method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'wsgate_http_request_duration_seconds',
+    help: 'Plain HTTP requests: time from the request to the end of the response (long polls and event streams included).',
+    labelNames: ['namespace', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly affinity = new Counter({
+    name: 'wsgate_affinity_total',
+    help: 'Requests on routes with session affinity: hit (the cookie named a usable endpoint), miss (no cookie), stale (a cookie naming no usable endpoint: forged, expired or gone).',
+    labelNames: ['namespace', 'route', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly routes = new Gauge({
     name: 'wsgate_routes',
     help: 'Routes in the current table by state (accepted, rejected).',

@@ -1,10 +1,15 @@
 // What a table swap, a timer or SIGTERM does to established connections. Nothing here closes
 // a connection whose route and endpoint are still in the table.
 
+import { DEFAULT_DRAIN_TIMEOUT } from '../api/defaults.js';
+import { parseDuration } from '../api/duration.js';
 import { planRebalance } from '../balancer/rebalance.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { LiveConnection } from './live-connection.js';
+
+/** For a connection whose route is in neither table (it was never there: a race at startup). */
+const DEFAULT_DRAIN_MS = parseDuration(DEFAULT_DRAIN_TIMEOUT);
 
 /**
  * After a swap: a connection whose endpoint left its route (removed, terminating, or the route
@@ -15,7 +20,7 @@ export function applyDrain(connections: ConnectionRegistry, next: RoutingTable, 
   for (const routeKey of connections.routeKeys()) {
     const route = next.get(routeKey);
     const live = new Set(route?.backend.endpoints.filter((e) => !e.terminating).map((e) => e.id));
-    const drainMs = (route ?? previous.get(routeKey))?.drainTimeoutMs ?? 30000;
+    const drainMs = (route ?? previous.get(routeKey))?.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
     for (const conn of connections.ofRoute(routeKey)) {
       if (live.has(conn.endpointId)) {
         if (conn.isDraining()) conn.cancelDrain();
@@ -30,7 +35,7 @@ export function applyDrain(connections: ConnectionRegistry, next: RoutingTable, 
 export function drainIfGone(conn: LiveConnection, table: RoutingTable): void {
   const route = table.get(conn.routeKey);
   const endpoint = route?.backend.endpoints.find((e) => e.id === conn.endpointId);
-  if (!route || !endpoint || endpoint.terminating) conn.startDrain(route?.drainTimeoutMs ?? 30000);
+  if (!route || !endpoint || endpoint.terminating) conn.startDrain(route?.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
 }
 
 /**
@@ -42,8 +47,9 @@ export function rebalanceOnce(connections: ConnectionRegistry, table: RoutingTab
   let closed = 0;
   for (const route of table.routes) {
     const rb = route.spec.rebalance;
-    // Hashing pins a key to its endpoint: moving its clients would only bring them back.
-    if (!rb || route.policy === 'ConsistentHash' || route.backend.eligible.length < 2) continue;
+    // Hashing and affinity cookies pin a client to its endpoint: moving it would only bring it
+    // back, or (affinity) break the session state the backend holds for it.
+    if (!rb || route.policy === 'ConsistentHash' || route.affinity || route.backend.eligible.length < 2) continue;
     const conns = connections.ofRoute(route.key);
     const counts = new Map(route.backend.eligible.map((e) => [e.id, 0]));
     for (const c of conns) {

@@ -47,6 +47,8 @@ export interface LiveConnectionInit {
   client: net.Socket;
   backend: net.Socket;
   requestId?: string;
+  /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
+  clientAddress: string;
 }
 
 export class LiveConnection {
@@ -56,6 +58,7 @@ export class LiveConnection {
   readonly client: net.Socket;
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
+  readonly clientAddress: string;
   readonly startedAt = Date.now();
   /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
   readonly downstream = new FrameTracker();
@@ -97,6 +100,7 @@ export class LiveConnection {
     this.client = init.client;
     this.backend = init.backend;
     this.requestId = init.requestId;
+    this.clientAddress = init.clientAddress;
     const { client, backend } = this;
     // Called from http-proxy-3's "open", in the same tick as its pipe() calls: no byte has
     // moved yet. unpipe() leaves both paused; resume() starts the flow through our listeners.

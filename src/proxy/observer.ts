@@ -1,31 +1,34 @@
+import type { AffinityResult, UpgradeResult } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { LiveConnection as ProxiedConnection } from './live-connection.js';
 
-export type UpgradeResult =
-  | 'ok'
-  | 'bad_request'
-  | 'no_route'
-  | 'no_endpoints'
-  | 'backend_error'
-  | 'backend_rejected'
-  | 'timeout'
-  | 'client_gone'
-  | 'shutting_down'
-  // Refused by the route's security (src/security/guard.ts):
-  | 'not_configured'
-  | 'rate_limited'
-  | 'forbidden'
-  | 'unauthorized'
-  | 'client_limit'
-  | 'route_limit';
+export type { UpgradeResult } from '../pipeline/context.js';
 
-/** Lifecycle hooks of the data plane; metrics and access logs implement them. */
+/** One finished plain HTTP request, for metrics and the access log. */
+export interface HttpRequestRecord {
+  route: CompiledRoute | null;
+  method: string;
+  /** The status answered; 499 when the client left before the response was complete. */
+  status: number;
+  seconds: number;
+  endpointId: string | undefined;
+  client: string;
+  requestId: string | undefined;
+  /** Request target as received, without the query (it may carry credentials). */
+  path: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** The observe stage: lifecycle events of the data plane; metrics and access logs implement it. */
 export interface ProxyObserver {
   upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number): void;
   opened(conn: ProxiedConnection): void;
   closed(conn: ProxiedConnection): void;
   /** Passive health took an endpoint out of rotation after a failure. */
   ejected(route: CompiledRoute, endpointId: string): void;
+  httpRequest(record: HttpRequestRecord): void;
+  affinity(route: CompiledRoute, result: AffinityResult): void;
 }
 
 export const noopObserver: ProxyObserver = {
@@ -33,4 +36,6 @@ export const noopObserver: ProxyObserver = {
   opened() {},
   closed() {},
   ejected() {},
+  httpRequest() {},
+  affinity() {},
 };

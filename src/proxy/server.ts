@@ -1,5 +1,8 @@
-// The data plane: an HTTP server whose `upgrade` handler routes through the current table
-// snapshot and proxies with http-proxy-3 to an endpoint the route's balancer picks.
+// The data plane: one HTTP server whose upgrades and plain requests pass the same named stages
+//   lookup -> admit -> choose endpoint -> backend exchange -> respond -> observe
+// over the current table snapshot, carried by one RequestContext. Upgrades go through
+// http-proxy-3's ws() on a pre-connected backend socket; plain requests through its web() on
+// pooled keep-alive agents (routes opt in with spec.http).
 
 import http from 'node:http';
 import type net from 'node:net';
@@ -7,33 +10,36 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
-import { hashKey } from '../balancer/hash-key.js';
 import { EndpointHealth } from '../balancer/health.js';
-import { pickEndpoint } from '../balancer/pick.js';
+import type { AffinityCodec } from '../balancer/affinity.js';
+import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
-import { renderTemplate } from '../routing/template.js';
-import type { CompiledRoute, Endpoint } from '../routing/types.js';
-import { BackendConnectError, ConnectedSocketAgent, connectBackend } from './connect.js';
+import { rewriteTarget } from '../routing/template.js';
+import { BackendAgents } from './agents.js';
+import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
-import { applyDrain, drainIfGone, rebalanceOnce } from './lifecycle.js';
-import type { LiveConnection } from './live-connection.js';
 import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
-import { respondAndClose } from './respond.js';
-import { forwardedHeaders } from './forwarded.js';
-import { allowAll, type UpgradeGuard } from './guard.js';
+import { HttpExchanges } from './http-exchange.js';
+import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
+import { plainRefusal, respondAndClose } from './respond.js';
+import { UpgradeExchanges } from './upgrade-exchange.js';
 
 export interface ProxyServerOptions {
   logger: Logger;
   observer?: ProxyObserver;
-  /** Security checks on each routed upgrade (origin, auth, limits). */
-  guard?: UpgradeGuard;
+  /** Security checks on each routed request (origin, auth, limits, the backend's request head). */
+  admission?: Admission;
   /** Largest request head accepted, in bytes; larger ones get 431. */
   maxHeaderSize?: number;
-  /** How many endpoints one upgrade tries before answering 502. */
+  /** How many endpoints one request tries before answering 502. */
   maxAttempts?: number;
+  /** Signs and reads session-affinity cookies (the same key on every replica). */
+  affinity?: AffinityCodec;
 }
+
+const admitAll: Admission = { admit: () => ({ ok: true }) };
 
 export class WebSocketProxy {
   readonly server: http.Server;
@@ -44,31 +50,43 @@ export class WebSocketProxy {
   private shuttingDown = false;
   private table = RoutingTable.empty();
   private readonly proxy: HttpProxy;
-  private readonly cursors = new Map<string, number>();
+  private readonly agents = new BackendAgents();
+  private readonly chooser: EndpointChooser;
+  private readonly upgrades: UpgradeExchanges;
+  private readonly plain: HttpExchanges;
   private readonly observer: ProxyObserver;
-  private readonly guard: UpgradeGuard;
+  private readonly admission: Admission;
   private readonly log: Logger;
   private readonly maxAttempts: number;
-  /** Backend socket -> connection, to recognise http-proxy-3's `open` event. */
-  private readonly pending = new Map<net.Socket, () => void>();
 
   constructor(opts: ProxyServerOptions) {
     this.log = opts.logger;
     this.observer = opts.observer ?? noopObserver;
-    this.guard = opts.guard ?? allowAll;
+    this.admission = opts.admission ?? admitAll;
     this.maxAttempts = opts.maxAttempts ?? 3;
-    this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
+    this.chooser = new EndpointChooser(this.load, this.health, opts.affinity);
+    this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, toProxy: true });
     // Without an error listener http-proxy-3 throws; per-call callbacks handle each error.
     this.proxy.on('error', (err) => this.log.debug({ err }, 'proxy error'));
-    this.proxy.on('open', (backend: net.Socket) => {
-      const opened = this.pending.get(backend);
-      if (opened) {
-        this.pending.delete(backend);
-        opened();
-      }
+    this.upgrades = new UpgradeExchanges({
+      proxy: this.proxy,
+      log: this.log,
+      load: this.load,
+      health: this.health,
+      connections: this.connections,
+      observer: this.observer,
+      table: () => this.table,
+      respond: (ctx, headers) => this.respond(ctx, headers),
     });
+    this.plain = new HttpExchanges(this.proxy, this.agents);
     this.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 });
-    this.server.on('request', (req, res) => this.onPlainRequest(req, res));
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.onRequest(req, res).catch((err: unknown) => {
+        this.log.error({ err }, 'request handler failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
+        else res.destroy();
+      });
+    });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((err: unknown) => {
         this.log.error({ err }, 'upgrade handler failed');
@@ -76,15 +94,9 @@ export class WebSocketProxy {
       });
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    // Backends that answer the upgrade with a 5xx count as failed handshakes for passive health.
-    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
-      proxyReq.once('response', (res: http.IncomingMessage) => this.rejectedStatus.set(req, res.statusCode ?? 0));
-    });
     this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
     this.rebalanceTimer.unref();
   }
-
-  private readonly rejectedStatus = new WeakMap<http.IncomingMessage, number>();
 
   /**
    * Atomically replaces the routing snapshot. Established connections stay; only those whose
@@ -97,6 +109,8 @@ export class WebSocketProxy {
     const ids = new Set<string>();
     for (const r of table.routes) for (const e of r.backend.endpoints) ids.add(e.id);
     this.health.retain(ids);
+    this.agents.retain(ids);
+    this.chooser.forget(new Set(table.routes.map((r) => r.key)));
   }
 
   getTable(): RoutingTable {
@@ -133,6 +147,7 @@ export class WebSocketProxy {
     }
     this.server.closeAllConnections();
     await listenerClosed;
+    this.agents.closeAll();
     this.proxy.close();
   }
 
@@ -147,6 +162,7 @@ export class WebSocketProxy {
     }
     this.server.closeAllConnections();
     await closed;
+    this.agents.closeAll();
     this.proxy.close();
   }
 
@@ -166,17 +182,145 @@ export class WebSocketProxy {
     });
   }
 
-  private onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const match = this.lookup(req);
-    const status = match ? 426 : 404;
-    const body = match ? 'this route only accepts WebSocket upgrades\n' : 'no route\n';
-    const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+  // --- the stages ------------------------------------------------------------------------------
+
+  /** lookup: the route for the request's host, path and match conditions, and the path's captures. */
+  private lookup(ctx: RequestContext): RouteMatch | null {
+    const req = ctx.req;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const match = this.table.lookup({
+      host: hostWithoutPort(req.headers.host ?? ''),
+      path: q === -1 ? url : url.slice(0, q),
+      subprotocols: offeredSubprotocols(req),
+      header: (name) => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v.join(', ') : v;
+      },
+    });
     if (match) {
-      headers.Upgrade = 'websocket';
-      headers.Connection = 'Upgrade';
-      headers['Sec-WebSocket-Version'] = '13';
+      ctx.route = match.route;
+      ctx.params = match.params;
     }
-    res.writeHead(status, headers).end(body);
+    return match;
+  }
+
+  /** admit: security and limits (src/security through the Admission interface). */
+  private admit(ctx: RequestContext): Verdict | Promise<Verdict> {
+    return this.admission.admit(ctx);
+  }
+
+  /** choose endpoint: affinity, balancer, health; records the affinity outcome once. */
+  private choose(ctx: RequestContext, tried: ReadonlySet<string>) {
+    const first = ctx.affinity === undefined;
+    const endpoint = this.chooser.choose(ctx, tried);
+    if (first && ctx.affinity !== undefined) this.observer.affinity(ctx.route!, ctx.affinity);
+    ctx.endpoint = endpoint;
+    return endpoint;
+  }
+
+  /** respond: headers wsgate adds to the backend's answer, just before it is written (the 101 or a plain head). */
+  private respond(ctx: RequestContext, headers: http.IncomingHttpHeaders): void {
+    const cookie = this.chooser.cookieFor(ctx);
+    if (!cookie) return;
+    const existing = headers['set-cookie'];
+    headers['set-cookie'] = existing ? [...existing, cookie] : [cookie];
+  }
+
+  // --- upgrades ----------------------------------------------------------------------------------
+
+  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (err) => this.log.debug({ err }, 'client socket error before upgrade'));
+    const ctx = this.contextFor('upgrade', req);
+    const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
+      this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
+      respondAndClose(socket, status, message, headers);
+    };
+
+    if (this.shuttingDown) return finish('shutting_down', 503, 'proxy is shutting down', { Connection: 'close' });
+    const rejection = checkHandshake(req);
+    if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
+    const pathProblem = checkPath(pathOf(req.url));
+    if (pathProblem) return finish('bad_request', 400, pathProblem);
+
+    if (!this.lookup(ctx)) return finish('no_route', 404, 'no route for this host and path');
+    const route = ctx.route!;
+    if (route.backend.eligible.length === 0) {
+      return finish('no_endpoints', 503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
+    }
+    const verdict = await this.admit(ctx);
+    // Per-client counters live as long as the client socket, whatever the outcome.
+    socket.once('close', () => ctx.release());
+    if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
+    req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
+    await this.upgrades.run(ctx, socket, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
+  }
+
+  // --- plain requests ----------------------------------------------------------------------------
+
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const ctx = this.contextFor('http', req);
+    const bytesInAtStart = req.socket.bytesRead;
+    const bytesOutAtStart = req.socket.bytesWritten;
+    res.once('close', () => {
+      this.observer.httpRequest({
+        route: ctx.route ?? null,
+        method: req.method ?? '',
+        status: res.writableFinished ? res.statusCode : 499,
+        seconds: (performance.now() - ctx.started) / 1000,
+        endpointId: ctx.endpoint?.id,
+        client: ctx.client,
+        requestId: ctx.requestId,
+        path: pathOf(ctx.originalUrl),
+        bytesIn: req.socket.bytesRead - bytesInAtStart,
+        bytesOut: req.socket.bytesWritten - bytesOutAtStart,
+      });
+    });
+    const refuse = (status: number, message: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message + '\n');
+    };
+
+    if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
+    const pathProblem = checkPath(pathOf(req.url));
+    if (pathProblem) return refuse(400, pathProblem);
+    if (!this.lookup(ctx)) return refuse(404, 'no route');
+    const route = ctx.route!;
+    const refusal = plainRefusal(route, req.method ?? '');
+    if (refusal) return refuse(refusal.status, refusal.message, refusal.headers);
+    if (route.backend.eligible.length === 0) return refuse(503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
+    const verdict = await this.admit(ctx);
+    if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
+    if (res.destroyed) return;
+    req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
+
+    this.plain.run(
+      ctx,
+      res,
+      {
+        choose: (tried) => this.choose(ctx, tried),
+        response: (endpoint, proxyRes) => {
+          this.respond(ctx, proxyRes.headers);
+          // Backend 5xx count for passive health as failed handshakes do; anything else is a sign of life.
+          if ((proxyRes.statusCode ?? 0) >= 500) this.eject(route, endpoint.id, `answered ${proxyRes.statusCode}`);
+          else this.health.succeed(endpoint.id);
+        },
+        failed: (endpoint, failure, err, retrying) => {
+          if (failure === 'refused' || failure === 'connect_timeout') this.eject(route, endpoint.id, failure);
+          this.log.warn({ route: route.key, endpoint: endpoint.id, failure, err: String(err), retrying, requestId: ctx.requestId }, 'plain request to backend failed');
+        },
+      },
+      this.maxAttempts,
+    );
+  }
+
+  private eject(route: NonNullable<RequestContext['route']>, endpointId: string, why: string): void {
+    const ejectedMs = this.health.fail(endpointId);
+    this.observer.ejected(route, endpointId);
+    this.log.warn({ route: route.key, endpoint: endpointId, reason: why, ejectedMs }, 'endpoint ejected');
+  }
+
+  private contextFor(kind: RequestKind, req: http.IncomingMessage): RequestContext {
+    return new RequestContext(kind, req, req.socket.remoteAddress ?? '');
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -190,169 +334,10 @@ export class WebSocketProxy {
     }
     respondAndClose(socket, 400, 'malformed HTTP request');
   }
+}
 
-  private lookup(req: http.IncomingMessage): RouteMatch | null {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    return this.table.lookup({
-      host: hostWithoutPort(req.headers.host ?? ''),
-      path: q === -1 ? url : url.slice(0, q),
-      subprotocols: offeredSubprotocols(req),
-      header: (name) => {
-        const v = req.headers[name];
-        return Array.isArray(v) ? v.join(', ') : v;
-      },
-    });
-  }
-
-  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const started = performance.now();
-    socket.on('error', (err) => this.log.debug({ err }, 'client socket error before upgrade'));
-    const finish = (result: UpgradeResult, route: CompiledRoute | null, status: number, message: string, headers?: Record<string, string>) => {
-      this.observer.upgrade(route, result, (performance.now() - started) / 1000);
-      respondAndClose(socket, status, message, headers);
-    };
-
-    if (this.shuttingDown) return finish('shutting_down', null, 503, 'proxy is shutting down', { Connection: 'close' });
-    const rejection = checkHandshake(req);
-    if (rejection) return finish('bad_request', null, rejection.status, rejection.message, rejection.headers);
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathProblem = checkPath(q === -1 ? url : url.slice(0, q));
-    if (pathProblem) return finish('bad_request', null, 400, pathProblem);
-
-    const match = this.lookup(req);
-    if (!match) return finish('no_route', null, 404, 'no route for this host and path');
-    const { route } = match;
-    if (route.backend.eligible.length === 0) {
-      return finish('no_endpoints', route, 503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
-    }
-
-    const verdict = await this.guard.check(route, req);
-    if (!verdict.ok) return finish(verdict.result, route, verdict.status, verdict.message, verdict.headers);
-    if (verdict.headers) Object.assign(req.headers, verdict.headers);
-    // Per-client counters live as long as the client socket, whatever the outcome.
-    if (verdict.release) socket.once('close', verdict.release);
-
-    const tried = new Set<string>();
-    const key = route.policy === 'ConsistentHash' ? hashKey(route.hashOn, req, req.socket.remoteAddress ?? '') : undefined;
-    let lastError: BackendConnectError | undefined;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const endpoint = this.pick(route, tried, key);
-      if (!endpoint) break;
-      tried.add(endpoint.id);
-      let backend: net.Socket;
-      try {
-        backend = await connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs, tls: route.backend.tls });
-      } catch (err) {
-        if (!(err instanceof BackendConnectError)) throw err;
-        lastError = err;
-        const ejectedMs = this.health.fail(endpoint.id);
-        this.observer.ejected(route, endpoint.id);
-        this.log.warn({ route: route.key, endpoint: endpoint.id, reason: err.kind, ejectedMs }, 'backend connect failed; endpoint ejected');
-        if (socket.destroyed) return;
-        continue;
-      }
-      if (socket.destroyed) {
-        backend.destroy();
-        this.observer.upgrade(route, 'client_gone', (performance.now() - started) / 1000);
-        return;
-      }
-      this.forward(req, socket, head, match, endpoint, backend, started);
-      return;
-    }
-    if (lastError?.kind === 'timeout') return finish('timeout', route, 504, 'backend connect timed out');
-    return finish('backend_error', route, 502, 'no backend accepted the connection');
-  }
-
-  private pick(route: CompiledRoute, tried: ReadonlySet<string>, key: string | undefined): Endpoint | undefined {
-    const cursor = (this.cursors.get(route.key) ?? 0) + 1;
-    this.cursors.set(route.key, cursor);
-    return pickEndpoint(route, {
-      load: this.load,
-      exclude: tried,
-      isEjected: (id) => this.health.isEjected(id),
-      cursor,
-      random: Math.random,
-      hashKey: key,
-    });
-  }
-
-  private forward(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    match: RouteMatch,
-    endpoint: Endpoint,
-    backend: net.Socket,
-    started: number,
-  ): void {
-    const { route, params } = match;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    req.url = renderTemplate(route.backend.path, params) + (q === -1 ? '' : url.slice(q));
-    Object.assign(req.headers, forwardedHeaders(req));
-
-    this.load.acquire(endpoint.id);
-    let conn: LiveConnection | undefined;
-    let reported = false;
-    let released = false;
-    const report = (result: UpgradeResult) => {
-      reported = true;
-      this.observer.upgrade(route, result, (performance.now() - started) / 1000);
-    };
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.load.release(endpoint.id);
-      this.pending.delete(backend);
-      // Closed before any 101: the backend answered with a plain HTTP response, relayed as is.
-      if (!reported) {
-        report('backend_rejected');
-        if ((this.rejectedStatus.get(req) ?? 0) >= 500) {
-          this.health.fail(endpoint.id);
-          this.observer.ejected(route, endpoint.id);
-        }
-      }
-      if (conn && this.connections.delete(conn)) this.observer.closed(conn);
-    };
-    backend.once('close', release);
-    socket.once('close', release);
-
-    this.pending.set(backend, () => {
-      const requestId = req.headers['x-request-id'];
-      conn = this.connections.add({ routeKey: route.key, endpointId: endpoint.id, client: socket as net.Socket, backend, requestId: typeof requestId === 'string' ? requestId : undefined });
-      conn.setIdleTimeout(route.timeouts.idleMs);
-      conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
-      this.health.succeed(endpoint.id);
-      // The endpoint may have left the table while this upgrade was in flight.
-      drainIfGone(conn, this.table);
-      report('ok');
-      this.observer.opened(conn);
-    });
-
-    this.proxy.ws(
-      req,
-      socket,
-      head,
-      {
-        target: { protocol: 'http:', host: endpoint.host, port: endpoint.port },
-        agent: new ConnectedSocketAgent(backend),
-      },
-      (err) => {
-        if (conn) {
-          this.log.debug({ err: String(err), route: route.key, endpoint: endpoint.id }, 'backend socket error');
-          return;
-        }
-        // The backend failed after connecting but before the 101: the client gets a 502.
-        this.log.warn({ err: String(err), route: route.key, endpoint: endpoint.id }, 'backend failed during handshake');
-        if (!reported) {
-          report('backend_error');
-          this.health.fail(endpoint.id);
-          this.observer.ejected(route, endpoint.id);
-          respondAndClose(socket, 502, 'backend failed during the WebSocket handshake');
-        }
-      },
-    );
-  }
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q === -1 ? u : u.slice(0, q);
 }

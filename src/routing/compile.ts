@@ -102,7 +102,8 @@ function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | u
 
 function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
   const spec = applyDefaults(raw.spec);
-  const timeouts = spec.timeouts ?? {};
+  const timeouts = spec.timeouts;
+  const cookie = spec.sessionAffinity?.cookie;
   return Object.freeze({
     key: routeKey(raw),
     namespace: raw.metadata.namespace ?? 'default',
@@ -113,28 +114,36 @@ function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: Securi
     subprotocols: spec.match.subprotocols ?? [],
     headers: (spec.match.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), value: h.value })),
     backend: {
-      scheme: spec.backend.scheme ?? 'ws',
-      path: parseTemplate(spec.backend.path ?? spec.match.path),
+      scheme: spec.backend.scheme,
+      path: parseTemplate(spec.backend.path),
       endpoints,
       eligible: endpoints.filter((e) => e.ready),
       ...(security.backendTls ? { tls: security.backendTls } : {}),
     },
     security: security.security,
     ...(security.tls ? { tls: security.tls } : {}),
-    policy: spec.loadBalancer?.policy ?? 'LeastConnections',
-    hashOn: spec.loadBalancer?.hashOn,
+    policy: spec.loadBalancer.policy,
+    hashOn: spec.loadBalancer.hashOn,
     timeouts: {
-      connectMs: durationOr(timeouts.connect, 5000),
-      idleMs: durationOr(timeouts.idle, 0),
-      maxLifetimeMs: durationOr(timeouts.maxLifetime, 0),
+      connectMs: parseDuration(timeouts.connect),
+      idleMs: parseDuration(timeouts.idle),
+      maxLifetimeMs: timeouts.maxLifetime === undefined ? 0 : parseDuration(timeouts.maxLifetime),
     },
-    drainTimeoutMs: durationOr(spec.drain?.timeout, 30000),
+    drainTimeoutMs: parseDuration(spec.drain.timeout),
+    ...(spec.http ? { http: { methods: [...new Set(spec.http.methods)] } } : {}),
+    ...(cookie
+      ? {
+          affinity: {
+            name: cookie.name,
+            path: cookie.path,
+            sameSite: cookie.sameSite,
+            secure: cookie.secure,
+            ...(cookie.maxAge !== undefined ? { maxAgeSeconds: Math.floor(parseDuration(cookie.maxAge) / 1000) } : {}),
+          },
+        }
+      : {}),
     spec,
   });
-}
-
-function durationOr(value: string | undefined, fallback: number): number {
-  return value === undefined ? fallback : parseDuration(value);
 }
 
 /**

@@ -105,6 +105,29 @@ export function renderTemplate(t: ParsedTemplate, params: PathParams): string {
 }
 
 /**
+ * The request target for the backend: the downstream template filled with the captured raw
+ * values, a trailing slash kept when the client sent one (Socket.IO's `/socket.io/` differs
+ * from `/socket.io`), and the query string passed on byte for byte.
+ */
+export function rewriteTarget(downstream: ParsedTemplate, params: PathParams, requestUrl: string): string {
+  const q = requestUrl.indexOf('?');
+  const path = q === -1 ? requestUrl : requestUrl.slice(0, q);
+  let out = renderTemplate(downstream, params);
+  if (path.endsWith('/')) {
+    if (!out.endsWith('/')) out += '/';
+  } else if (out.length > 1 && out.endsWith('/') && endsInEmptyRest(downstream, params)) {
+    // "/hub" on "/hub/{rest}": the empty catch-all adds no slash the client did not send.
+    out = out.slice(0, -1);
+  }
+  return q === -1 ? out : out + requestUrl.slice(q);
+}
+
+function endsInEmptyRest(t: ParsedTemplate, params: PathParams): boolean {
+  const last = t.segments[t.segments.length - 1];
+  return last?.kind === 'rest' && (params[last.name] ?? '') === '';
+}
+
+/**
  * Specificity for precedence, compared lexicographically (higher wins): more literal segments,
  * then no catch-all over a catch-all, then more single-segment placeholders, then longer literals.
  */

@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import type { HashOn, Policy, Scheme, WebSocketRouteSpec } from '../api/types.js';
+import type { CookieSecure, HashOn, HttpMethod, Policy, SameSite, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls } from '../security/types.js';
 import type { ParsedTemplate } from './template.js';
 
@@ -38,6 +38,16 @@ export type SecretResolution =
 /** Looks up a Secret by namespace and name (pure lookup over a store or a directory snapshot). */
 export type SecretResolver = (namespace: string, name: string) => SecretResolution;
 
+/** spec.sessionAffinity.cookie with its defaults applied. */
+export interface CompiledAffinity {
+  readonly name: string;
+  readonly path: string;
+  readonly sameSite: SameSite;
+  readonly secure: CookieSecure;
+  /** Absent: a session cookie. */
+  readonly maxAgeSeconds?: number;
+}
+
 export interface CompiledRoute {
   readonly key: string;
   readonly namespace: string;
@@ -67,6 +77,9 @@ export interface CompiledRoute {
   readonly hashOn: HashOn | undefined;
   readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly maxLifetimeMs: number };
   readonly drainTimeoutMs: number;
+  /** Plain (non-upgrade) methods proxied on this route; absent: plain requests get 426. */
+  readonly http?: { readonly methods: readonly HttpMethod[] };
+  readonly affinity?: CompiledAffinity;
   readonly spec: WebSocketRouteSpec;
 }
 

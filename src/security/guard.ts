@@ -1,19 +1,23 @@
-// The route's security on each upgrade, in this order (cheap and abuse-resistant first):
+// The admission stage: the route's security on each request, upgrade or plain, in this order
+// (cheap and abuse-resistant first):
 //   1. a Secret the route needs is missing        -> 503, fail closed
-//   2. upgradesPerSecondPerClient token bucket     -> 429 + Retry-After
+//   2. upgradesPerSecondPerClient token bucket     -> 429 + Retry-After (plain requests take tokens too)
 //   3. Origin allow-list                           -> 403
 //   4. JWT / API key                               -> 401 + WWW-Authenticate; claims -> 403
-//   5. maxConnections (503), maxConnectionsPerClient (429), counted until the client socket closes
-// then the request head for the backend is prepared: hop-by-hop headers stripped, request id
-// and trace context, forwarded claims, header rules, credentials that must not travel removed.
+//      (not for a CORS preflight: browsers send no credentials on it)
+//   5. upgrades only: maxConnections (503), maxConnectionsPerClient (429), counted until the
+//      client socket closes
+// then the request head for the backend is prepared: hop-by-hop headers stripped, X-Forwarded-*,
+// request id and trace context, forwarded claims, header rules, credentials that must not
+// travel removed.
 
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { GuardVerdict, UpgradeGuard } from '../proxy/guard.js';
-import { trustForwardedHeaders } from '../proxy/forwarded.js';
+import type { Admission, RequestContext, Verdict } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
 import { apiKeyValid, type ApiKeyVerifier } from './api-keys.js';
 import { clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
+import { forwardedHeaders } from './forwarded.js';
 import { findToken, unmetClaim, verifyToken, type JwtVerifier } from './jwt.js';
 import { originAllowed } from './origin.js';
 import { Limiter } from './rate-limit.js';
@@ -36,7 +40,9 @@ export interface SecurityGuardOptions {
 
 const REALM = 'realm="wsgate"';
 
-export class SecurityGuard implements UpgradeGuard {
+type Refusal = Extract<Verdict, { ok: false }>;
+
+export class SecurityGuard implements Admission {
   readonly limiter: Limiter;
   private readonly log: Logger;
   private readonly trusted: TrustedProxies | undefined;
@@ -51,23 +57,26 @@ export class SecurityGuard implements UpgradeGuard {
     this.limiter.stop();
   }
 
-  /** The client a request counts against (see client-address.ts). */
-  clientOf(req: IncomingMessage): string {
-    return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
+  /** Who the client is (see client-address.ts); computed once per request, used everywhere. */
+  private identify(ctx: RequestContext): void {
+    const req = ctx.req;
+    ctx.fromTrustedProxy = this.trusted?.contains(normalizeAddress(req.socket.remoteAddress ?? '')) ?? false;
+    ctx.client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
+    // Request id first, so refusals are logged with it too.
+    ctx.requestId = requestIdFor(req.headers['x-request-id']);
+    req.headers['x-request-id'] = ctx.requestId;
   }
 
-  async check(route: CompiledRoute, req: IncomingMessage): Promise<GuardVerdict> {
+  async admit(ctx: RequestContext): Promise<Verdict> {
+    this.identify(ctx);
+    const route = ctx.route!;
+    const req = ctx.req;
     const sec = route.security;
-    const peer = normalizeAddress(req.socket.remoteAddress ?? '');
-    if (this.trusted?.contains(peer)) trustForwardedHeaders(req);
-    const client = this.clientOf(req);
-    // Request id first, so refusals are logged with it too.
-    const requestId = requestIdFor(req.headers['x-request-id']);
-    req.headers['x-request-id'] = requestId;
-    if (!sec) return this.prepare(route, req, undefined, undefined);
-    const refuse = (verdict: Extract<GuardVerdict, { ok: false }>): GuardVerdict => {
+    if (!sec) return this.prepare(ctx, undefined);
+    const client = ctx.client;
+    const refuse = (verdict: Refusal): Verdict => {
       // Never the token, key or query string: route, client and why.
-      this.log.info({ route: route.key, client, requestId, status: verdict.status, result: verdict.result }, `upgrade refused: ${verdict.message}`);
+      this.log.info({ route: route.key, client, requestId: ctx.requestId, status: verdict.status, result: verdict.result, kind: ctx.kind }, `${ctx.kind === 'upgrade' ? 'upgrade' : 'request'} refused: ${verdict.message}`);
       return verdict;
     };
 
@@ -78,7 +87,7 @@ export class SecurityGuard implements UpgradeGuard {
     if (rate !== undefined) {
       const token = this.limiter.takeToken(route.key, client, rate);
       if (!token.ok) {
-        return refuse({ ok: false, status: 429, result: 'rate_limited', message: 'too many upgrades from this client', headers: { 'Retry-After': String(token.retryAfterSeconds) } });
+        return refuse({ ok: false, status: 429, result: 'rate_limited', message: 'too many requests from this client', headers: { 'Retry-After': String(token.retryAfterSeconds) } });
       }
     }
     const origin = req.headers.origin;
@@ -87,32 +96,38 @@ export class SecurityGuard implements UpgradeGuard {
     }
 
     let claims: Record<string, unknown> | undefined;
-    let tokenSource: string | undefined;
-    if (sec.jwt || sec.apiKeys) {
+    if ((sec.jwt || sec.apiKeys) && !isCorsPreflight(ctx)) {
       const outcome = await authenticate(sec.jwt, sec.apiKeys, req);
       if (!outcome.ok) {
         return refuse({ ok: false, status: outcome.status, result: outcome.status === 403 ? 'forbidden' : 'unauthorized', message: outcome.message, headers: outcome.headers });
       }
       claims = outcome.claims;
-      tokenSource = outcome.source;
+      this.log.debug({ route: route.key, client, requestId: ctx.requestId, auth: outcome.source }, 'request authenticated');
     }
 
     // The client may have gone during verification: then its close event has fired already.
     if (req.socket.destroyed) return { ok: false, status: 499, result: 'client_gone', message: 'client closed the connection' };
-    const counted = this.limiter.acquire(route.key, client, sec.limits);
-    if (!counted.ok) {
-      return counted.limit === 'route'
-        ? refuse({ ok: false, status: 503, result: 'route_limit', message: `route ${route.key} is at its connection limit`, headers: { 'Retry-After': '1' } })
-        : refuse({ ok: false, status: 429, result: 'client_limit', message: 'too many connections from this client', headers: { 'Retry-After': '1' } });
+    if (ctx.kind === 'upgrade') {
+      const counted = this.limiter.acquire(route.key, client, sec.limits);
+      if (!counted.ok) {
+        return counted.limit === 'route'
+          ? refuse({ ok: false, status: 503, result: 'route_limit', message: `route ${route.key} is at its connection limit`, headers: { 'Retry-After': '1' } })
+          : refuse({ ok: false, status: 429, result: 'client_limit', message: 'too many connections from this client', headers: { 'Retry-After': '1' } });
+      }
+      ctx.onRelease(counted.release);
     }
-    this.log.debug({ route: route.key, client, requestId, auth: tokenSource }, 'upgrade allowed');
-    return this.prepare(route, req, claims, counted.release);
+    return this.prepare(ctx, claims);
   }
 
-  /** Rewrites the request head for the backend; runs only for upgrades that passed. */
-  private prepare(route: CompiledRoute, req: IncomingMessage, claims: Record<string, unknown> | undefined, release: (() => void) | undefined): GuardVerdict {
+  /** Rewrites the request head for the backend; runs only for requests that passed. */
+  private prepare(ctx: RequestContext, claims: Record<string, unknown> | undefined): Verdict {
+    const req = ctx.req;
+    const route: CompiledRoute = ctx.route!;
     const h = req.headers;
-    stripHopByHop(h);
+    // Computed before hop-by-hop stripping and header rules: from what the client sent.
+    const forwarded = forwardedHeaders(req, ctx.fromTrustedProxy);
+    stripHopByHop(h, ctx.kind === 'upgrade');
+    Object.assign(h, forwarded);
     const trace = traceparentFor(h.traceparent);
     h.traceparent = trace.value;
     if (trace.started) delete h.tracestate;
@@ -130,8 +145,13 @@ export class SecurityGuard implements UpgradeGuard {
     // Credentials in the query string end up in every access log on the way: not forwarded.
     const credentialParams = new Set([sec?.jwt?.query, sec?.apiKeys?.query].filter((q): q is string => q !== undefined));
     if (credentialParams.size > 0 && req.url) req.url = withoutQueryParams(req.url, credentialParams);
-    return release ? { ok: true, release } : { ok: true };
+    return { ok: true };
   }
+}
+
+/** A browser's CORS preflight: OPTIONS with Access-Control-Request-Method, never with credentials. */
+function isCorsPreflight(ctx: RequestContext): boolean {
+  return ctx.kind === 'http' && ctx.req.method === 'OPTIONS' && ctx.req.headers['access-control-request-method'] !== undefined;
 }
 
 type AuthOutcome =

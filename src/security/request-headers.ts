@@ -27,14 +27,22 @@ export function compileHeaderRules(spec: { set?: Record<string, string>; add?: R
   };
 }
 
-/** Removes hop-by-hop headers, including those the client's Connection header names, and resets Connection. */
-export function stripHopByHop(headers: IncomingHttpHeaders): void {
+/**
+ * Removes hop-by-hop headers, including those the client's Connection header names. An upgrade
+ * gets `Connection: Upgrade` back; a plain request none (the backend agent sets keep-alive).
+ */
+export function stripHopByHop(headers: IncomingHttpHeaders, upgrade = true): void {
   const named = String(headers.connection ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t.length > 0 && !PROTECTED.has(t));
   for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
-  headers.connection = 'Upgrade';
+  if (upgrade) {
+    headers.connection = 'Upgrade';
+  } else {
+    delete headers.connection;
+    delete headers.upgrade;
+  }
 }
 
 export function applyHeaderRules(headers: IncomingHttpHeaders, rules: HeaderRules): void {

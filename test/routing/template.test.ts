@@ -4,6 +4,7 @@ import {
   matchTemplate,
   parseTemplate,
   renderTemplate,
+  rewriteTarget,
   templateShape,
   templateSpecificity,
   TemplateError,
@@ -98,4 +99,29 @@ test('specificity: more literals first, then no catch-all, then more params, the
     return 0;
   });
   assert.deepEqual(sorted, order);
+});
+
+test('rewriteTarget keeps a trailing slash, encoded bytes and the query string', () => {
+  // [upstream template, downstream template, request target, backend target]
+  const cases: Array<[string, string, string, string]> = [
+    ['/socket.io/', '/socket.io/', '/socket.io/?EIO=4&transport=websocket', '/socket.io/?EIO=4&transport=websocket'],
+    ['/socket.io/', '/socket.io/', '/socket.io?EIO=4', '/socket.io?EIO=4'],
+    ['/socket.io/', '/engine/', '/socket.io/', '/engine/'],
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway/a/b/', '/a/b/'],
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway/', '/'],
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway', '/'],
+    ['/gateway/{catchAll}', '/{catchAll}', '/gateway/a%2Fb%20c?x=%41&y=1+2', '/a%2Fb%20c?x=%41&y=1+2'],
+    ['/rooms/{room}/live', '/live/{room}', '/rooms/r%C3%A9/live/', '/live/r%C3%A9/'],
+    ['/rooms/{room}/live', '/live/{room}', '/rooms/7/live?', '/live/7?'],
+    ['/hub/{rest}', '/hub/{rest}', '/hub?id=abc', '/hub?id=abc'],
+    ['/hub/{rest}', '/hub/{rest}', '/hub/negotiate?negotiateVersion=1', '/hub/negotiate?negotiateVersion=1'],
+    ['/api/{rest}', '/v1/{rest}', '/api/items/?q=a%26b', '/v1/items/?q=a%26b'],
+    ['/', '/', '/?a=1', '/?a=1'],
+  ];
+  for (const [up, down, request, expected] of cases) {
+    const q = request.indexOf('?');
+    const params = matchTemplate(parseTemplate(up), q === -1 ? request : request.slice(0, q));
+    assert.ok(params, `${request} matches ${up}`);
+    assert.equal(rewriteTarget(parseTemplate(down), params, request), expected, `${up} -> ${down}: ${request}`);
+  }
 });

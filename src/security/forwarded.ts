@@ -1,21 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
-import { normalizeAddress } from '../security/client-address.js';
-
-/** Requests whose peer is a configured trusted proxy (marked by the guard). */
-const fromTrustedProxy = new WeakSet<IncomingMessage>();
-
-/** The peer of `req` is a trusted proxy: its X-Forwarded-* headers are extended, not replaced. */
-export function trustForwardedHeaders(req: IncomingMessage): void {
-  fromTrustedProxy.add(req);
-}
+import { normalizeAddress } from './client-address.js';
 
 /**
  * X-Forwarded-* for the backend. From a trusted proxy (--trusted-proxies), the peer is appended
  * to X-Forwarded-For and the proxy's X-Forwarded-Proto/-Host/-Port are kept; from anyone else
  * the values are overwritten: what a client sent there is only its own claim.
  */
-export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
+export function forwardedHeaders(req: IncomingMessage, fromTrustedProxy: boolean): Record<string, string> {
   const encrypted = req.socket instanceof TLSSocket;
   const peer = normalizeAddress(req.socket.remoteAddress ?? '');
   const own = {
@@ -24,7 +16,7 @@ export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
     'x-forwarded-host': req.headers.host ?? '',
     'x-forwarded-port': String(req.socket.localPort ?? ''),
   };
-  if (!fromTrustedProxy.has(req)) return own;
+  if (!fromTrustedProxy) return own;
   const first = (name: string): string | undefined => {
     const v = req.headers[name];
     const s = Array.isArray(v) ? v.join(', ') : v;

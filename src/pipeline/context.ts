@@ -1,0 +1,99 @@
+// The one object a request carries through the data plane's stages:
+//   lookup -> admit (security, limits) -> choose endpoint (affinity, balancer, health)
+//   -> backend exchange (upgrade or plain) -> respond (Set-Cookie) -> observe.
+// The proxy creates it; the security stage fills in who the client is and what the backend
+// may see; the proxy reads that back. Nothing is kept in module state between the stages.
+
+import type { IncomingMessage } from 'node:http';
+import type { PathParams } from '../routing/template.js';
+import type { CompiledRoute, Endpoint } from '../routing/types.js';
+
+export type RequestKind = 'upgrade' | 'http';
+
+/** How an upgrade ended, for wsgate_upgrades_total. */
+export type UpgradeResult =
+  | 'ok'
+  | 'bad_request'
+  | 'no_route'
+  | 'no_endpoints'
+  | 'backend_error'
+  | 'backend_rejected'
+  | 'timeout'
+  | 'client_gone'
+  | 'shutting_down'
+  // Refused by the route's security (src/security/guard.ts):
+  | 'not_configured'
+  | 'rate_limited'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'client_limit'
+  | 'route_limit';
+
+export type AffinityResult = 'hit' | 'miss' | 'stale';
+
+export class RequestContext {
+  readonly started = performance.now();
+  /** The client a request counts against: the peer, or its X-Forwarded-For behind a trusted proxy. */
+  client: string;
+  /** The peer is a configured trusted proxy: its X-Forwarded-* are extended, not replaced. */
+  fromTrustedProxy = false;
+  requestId: string | undefined;
+  route: CompiledRoute | undefined;
+  params: PathParams = {};
+  endpoint: Endpoint | undefined;
+  affinity: AffinityResult | undefined;
+  /** The endpoint the client's affinity cookie named, when it was usable. */
+  stickyEndpointId: string | undefined;
+  /** Releases what admission counted (open connections per client and route); once. */
+  private releaseFn: (() => void) | undefined;
+
+  /** The request target as the client sent it (admission and rewrite change req.url). */
+  readonly originalUrl: string;
+
+  constructor(
+    readonly kind: RequestKind,
+    readonly req: IncomingMessage,
+    peer: string,
+  ) {
+    this.client = peer;
+    this.originalUrl = req.url ?? '/';
+  }
+
+  onRelease(fn: () => void): void {
+    this.releaseFn = fn;
+  }
+
+  release(): void {
+    const fn = this.releaseFn;
+    this.releaseFn = undefined;
+    fn?.();
+  }
+
+  /** The request came over TLS, to wsgate or (as a trusted proxy says) to the proxy before it. */
+  get secure(): boolean {
+    if ((this.req.socket as { encrypted?: boolean }).encrypted) return true;
+    if (!this.fromTrustedProxy) return false;
+    const proto = this.req.headers['x-forwarded-proto'];
+    const first = (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase();
+    return first === 'https' || first === 'wss';
+  }
+}
+
+/** What admission decided. */
+export type Verdict =
+  | { ok: true }
+  | {
+      ok: false;
+      status: number;
+      message: string;
+      result: UpgradeResult;
+      headers?: Record<string, string>;
+    };
+
+/**
+ * The admission stage: runs after routing and before an endpoint is chosen. Sets
+ * ctx.client, ctx.requestId and the request head for the backend, or refuses.
+ */
+export interface Admission {
+  admit(ctx: RequestContext): Verdict | Promise<Verdict>;
+}

@@ -1,0 +1,55 @@
+// Keep-alive connection pools for plain HTTP, one per endpoint (and TLS settings), bounded.
+// Upgrades never use them: a WebSocket takes its backend connection for good.
+
+import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+import type { Endpoint } from '../routing/types.js';
+
+/** Requests in flight per endpoint before more wait in the agent's queue. */
+const MAX_SOCKETS = 256;
+/** Idle keep-alive connections kept per endpoint. */
+const MAX_FREE_SOCKETS = 32;
+
+export class BackendAgents {
+  private readonly agents = new Map<string, http.Agent>();
+
+  for(endpoint: Endpoint, tlsOptions: tls.ConnectionOptions | undefined): http.Agent {
+    // Routes with other TLS settings to the same address get their own pool.
+    const key = tlsOptions ? `${endpoint.id} tls ${tlsKey(tlsOptions)}` : endpoint.id;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      const opts = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' as const };
+      agent = tlsOptions ? new https.Agent({ ...opts, ...tlsOptions }) : new http.Agent(opts);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /**
+   * Retires the pools of endpoints no longer in the table: their idle connections close, and
+   * requests still in flight (a Server-Sent Events stream, say) finish on their own socket.
+   */
+  retain(endpointIds: ReadonlySet<string>): void {
+    for (const [key, agent] of this.agents) {
+      if (endpointIds.has(key.split(' ')[0]!)) continue;
+      this.agents.delete(key);
+      retire(agent);
+    }
+  }
+
+  closeAll(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+function retire(agent: http.Agent): void {
+  // Node's agent destroys a socket handed back when keepAlive is off, instead of pooling it.
+  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+}
+
+function tlsKey(o: tls.ConnectionOptions): string {
+  return JSON.stringify([o.servername ?? '', o.rejectUnauthorized ?? true, typeof o.ca === 'string' ? o.ca : Array.isArray(o.ca) ? o.ca.map(String) : String(o.ca ?? '')]);
+}

@@ -1,0 +1,64 @@
+// The endpoint-choice stage: the affinity cookie first, then the route's balancer, skipping
+// endpoints that already failed for this request and those passive health ejected.
+
+import { AffinityCodec, affinityCookie, cookieValue } from '../balancer/affinity.js';
+import { hashKey } from '../balancer/hash-key.js';
+import type { EndpointHealth } from '../balancer/health.js';
+import type { EndpointLoad } from '../balancer/load.js';
+import { pickEndpoint } from '../balancer/pick.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { Endpoint } from '../routing/types.js';
+
+export class EndpointChooser {
+  private readonly cursors = new Map<string, number>();
+
+  constructor(
+    private readonly load: EndpointLoad,
+    private readonly health: EndpointHealth,
+    readonly affinity: AffinityCodec = new AffinityCodec(),
+  ) {}
+
+  /** The endpoint for the next attempt of `ctx`, or undefined when none is left to try. */
+  choose(ctx: RequestContext, tried: ReadonlySet<string>): Endpoint | undefined {
+    const route = ctx.route!;
+    if (route.affinity && ctx.affinity === undefined) {
+      const value = cookieValue(headerText(ctx.req.headers.cookie), route.affinity.name);
+      const sticky = value === undefined ? undefined : this.affinity.endpointFor(route, value);
+      if (value === undefined) ctx.affinity = 'miss';
+      else if (!sticky || this.health.isEjected(sticky.id)) ctx.affinity = 'stale';
+      else {
+        ctx.affinity = 'hit';
+        ctx.stickyEndpointId = sticky.id;
+        return sticky;
+      }
+    }
+    const cursor = (this.cursors.get(route.key) ?? 0) + 1;
+    this.cursors.set(route.key, cursor);
+    return pickEndpoint(route, {
+      load: this.load,
+      exclude: tried,
+      isEjected: (id) => this.health.isEjected(id),
+      cursor,
+      random: Math.random,
+      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.client) : undefined,
+    });
+  }
+
+  /**
+   * The respond stage's part: a Set-Cookie naming the endpoint that answered, unless the
+   * client's cookie already named it.
+   */
+  cookieFor(ctx: RequestContext): string | undefined {
+    const route = ctx.route;
+    if (!route?.affinity || !ctx.endpoint || ctx.stickyEndpointId === ctx.endpoint.id) return undefined;
+    return affinityCookie(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
+  }
+
+  forget(routeKeys: ReadonlySet<string>): void {
+    for (const key of this.cursors.keys()) if (!routeKeys.has(key)) this.cursors.delete(key);
+  }
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join('; ') : v;
+}

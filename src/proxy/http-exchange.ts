@@ -1,0 +1,148 @@
+// The backend exchange of a plain (non-upgrade) request: http-proxy-3's web() path over a
+// pooled keep-alive agent per endpoint, streaming both bodies (Server-Sent Events and long
+// polls flow as the backend writes them). A refused connection is retried on another endpoint
+// only when that cannot repeat an effect: an idempotent method whose body has not started.
+
+import type http from 'node:http';
+import { Readable } from 'node:stream';
+import type { ProxyServer } from 'http-proxy-3';
+import type { RequestContext } from '../pipeline/context.js';
+import type { Endpoint } from '../routing/types.js';
+import type { BackendAgents } from './agents.js';
+
+/** How an attempt ended without a usable response. */
+export type ExchangeFailure = 'refused' | 'connect_timeout' | 'idle_timeout' | 'failed';
+
+export interface ExchangeHooks {
+  /** Endpoint for the next attempt (the chooser with the endpoints tried so far), or none. */
+  choose(tried: ReadonlySet<string>): Endpoint | undefined;
+  /** The backend answered; runs before the response head is written (Set-Cookie goes here). */
+  response(endpoint: Endpoint, proxyRes: http.IncomingMessage): void;
+  /** An attempt failed; `retrying` when another endpoint will be tried. */
+  failed(endpoint: Endpoint, failure: ExchangeFailure, err: Error, retrying: boolean): void;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+class IdleTimeoutError extends Error {
+  readonly code = 'EIDLETIMEOUT';
+}
+
+/** Which pending exchange a proxyReq/proxyRes event of the shared http-proxy-3 server belongs to. */
+export class HttpExchanges {
+  private readonly pending = new WeakMap<http.IncomingMessage, PlainExchange>();
+
+  constructor(
+    private readonly proxy: ProxyServer,
+    private readonly agents: BackendAgents,
+  ) {
+    proxy.on('proxyReq', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => this.pending.get(req)?.onProxyReq(proxyReq));
+    proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) =>
+      this.pending.get(req)?.onProxyRes(proxyRes, res),
+    );
+  }
+
+  /** Starts the exchange; its outcome reaches the client through `res` and the caller through `hooks`. */
+  run(ctx: RequestContext, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number): void {
+    const exchange = new PlainExchange(this.proxy, this.agents, ctx, res, hooks, maxAttempts);
+    this.pending.set(ctx.req, exchange);
+    exchange.attempt();
+  }
+}
+
+class PlainExchange {
+  private readonly tried = new Set<string>();
+  private endpoint: Endpoint | undefined;
+  private readonly retryable: boolean;
+  private answered = false;
+  private lastFailure: ExchangeFailure | undefined;
+
+  constructor(
+    private readonly proxy: ProxyServer,
+    private readonly agents: BackendAgents,
+    private readonly ctx: RequestContext,
+    private readonly res: http.ServerResponse,
+    private readonly hooks: ExchangeHooks,
+    private readonly maxAttempts: number,
+  ) {
+    const req = ctx.req;
+    const bodyless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    this.retryable = IDEMPOTENT.has(req.method ?? '') && bodyless;
+    // wsgate answers the client's Expect: 100-continue itself (Node does, before the request
+    // event); the backend gets the body without waiting for its own 100.
+    delete req.headers.expect;
+  }
+
+  attempt(): void {
+    const endpoint = this.tried.size < this.maxAttempts ? this.hooks.choose(this.tried) : undefined;
+    if (!endpoint) return this.giveUp();
+    this.endpoint = endpoint;
+    this.tried.add(endpoint.id);
+    const route = this.ctx.route!;
+    const retry = this.tried.size > 1;
+    this.proxy.web(
+      this.ctx.req,
+      this.res,
+      {
+        target: { protocol: route.backend.tls ? 'https:' : 'http:', host: endpoint.host, port: endpoint.port },
+        agent: this.agents.for(endpoint, route.backend.tls),
+        connectTimeout: route.timeouts.connectMs,
+        // The request target was rewritten already: forward it byte for byte.
+        toProxy: true,
+        prependPath: false,
+        xfwd: false,
+        // A retried attempt: the (empty) body was consumed by the failed one.
+        ...(retry ? { buffer: Readable.from([]) } : {}),
+      },
+      (err: Error) => this.onError(endpoint, err),
+    );
+  }
+
+  onProxyReq(proxyReq: http.ClientRequest): void {
+    const idleMs = this.ctx.route!.timeouts.idleMs;
+    // An inactivity timer on the backend socket: a response that sends nothing for this long is cut.
+    if (idleMs > 0) proxyReq.setTimeout(idleMs, () => proxyReq.destroy(new IdleTimeoutError(`no bytes for ${idleMs} ms`)));
+  }
+
+  onProxyRes(proxyRes: http.IncomingMessage, res: http.ServerResponse): void {
+    this.answered = true;
+    // The backend's own connection management stays between it and wsgate.
+    delete proxyRes.headers['keep-alive'];
+    proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+    if (proxyRes.headers.trailer) {
+      proxyRes.once('end', () => {
+        if (Object.keys(proxyRes.trailers).length > 0) res.addTrailers(proxyRes.trailers);
+      });
+    }
+    this.hooks.response(this.endpoint!, proxyRes);
+  }
+
+  private onError(endpoint: Endpoint, err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const failure: ExchangeFailure =
+      code === 'EIDLETIMEOUT' ? 'idle_timeout' : code === 'ECONNECT_TIMEOUT' ? 'connect_timeout' : CONNECT_ERRORS.has(code) ? 'refused' : 'failed';
+    const connectFailed = failure === 'refused' || failure === 'connect_timeout';
+    const retrying = connectFailed && this.retryable && !this.answered && !this.res.headersSent && !this.ctx.req.socket.destroyed && this.tried.size < this.maxAttempts;
+    this.lastFailure = failure;
+    this.hooks.failed(endpoint, failure, err, retrying);
+    if (retrying) return this.attempt();
+    if (this.res.headersSent || this.answered) {
+      // Mid-response: the client must see that the body is incomplete.
+      this.res.destroy();
+      return;
+    }
+    const timedOut = failure === 'connect_timeout' || failure === 'idle_timeout';
+    this.answer(timedOut ? 504 : 502, timedOut ? 'backend timed out' : 'backend failed');
+  }
+
+  private giveUp(): void {
+    if (this.lastFailure === 'connect_timeout') this.answer(504, 'backend connect timed out');
+    else this.answer(502, 'no backend accepted the connection');
+  }
+
+  private answer(status: number, message: string): void {
+    if (this.res.headersSent || this.res.destroyed) return;
+    this.res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message + '\n');
+  }
+}
