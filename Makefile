@@ -30,6 +30,7 @@ run: build
 # Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, installed here.
 test-unit: build
 	bash test/prometheus/setup.sh
+	bash test/browser/setup.sh
 	$(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e

@@ -12,6 +12,8 @@ export const DEFAULT_IDLE_TIMEOUT = '1h';
 export const DEFAULT_DRAIN_TIMEOUT = '30s';
 export const DEFAULT_JWT_CLOCK_SKEW = '30s';
 export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+/** Oldest TLS version wsgate speaks, to clients and to wss backends. */
+export const MIN_TLS_VERSION = 'TLSv1.2';
 export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
 export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';

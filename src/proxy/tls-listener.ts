@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { MIN_TLS_VERSION } from '../security/tls-store.js';
+import { MIN_TLS_VERSION } from '../api/defaults.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */

@@ -30,15 +30,8 @@ export type BackendResolution =
 /** Resolves a route's `backend.service` against the cluster state (pure lookup over a store). */
 export type ServiceResolver = (namespace: string, service: { name: string; port: number | string }) => BackendResolution;
 
-/** What a Secret reference resolved to: its data (values decoded), or why not. */
-export type SecretResolution =
-  | { ok: true; data: Readonly<Record<string, Buffer>> }
-  | { ok: false; reason: 'SecretNotFound'; message: string };
+export type { SecretResolution, SecretResolver } from '../security/types.js';
 
-/** Looks up a Secret by namespace and name (pure lookup over a store or a directory snapshot). */
-export type SecretResolver = (namespace: string, name: string) => SecretResolution;
-
-/** spec.sessionAffinity.cookie with its defaults applied. */
 export interface CompiledAffinity {
   readonly name: string;
   readonly path: string;

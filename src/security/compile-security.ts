@@ -5,13 +5,12 @@
 import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { DefaultedSpec } from '../api/defaults.js';
-import type { SecretResolver } from '../routing/types.js';
 import { compileApiKeys } from './api-keys.js';
 import { compileJwtVerifier, parseJwtKeys } from './jwt.js';
 import { compileOriginPolicy } from './origin.js';
 import { compileHeaderRules } from './request-headers.js';
 import { contextFromSecret, MIN_TLS_VERSION } from './tls-store.js';
-import type { CompiledSecurity, CompiledTls } from './types.js';
+import type { CompiledSecurity, CompiledTls, SecretResolver } from './types.js';
 
 export interface RefProblem {
   reason: 'SecretNotFound' | 'InvalidSecret';

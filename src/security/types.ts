@@ -22,3 +22,13 @@ export interface CompiledTls {
   /** "namespace/name" of the Secret, for /debug/routes. */
   readonly secret: string;
 }
+
+/** What a Secret reference resolved to: its data (values decoded), or why not. */
+export type SecretResolution =
+  | { ok: true; data: Readonly<Record<string, Buffer>> }
+  | { ok: false; reason: 'SecretNotFound'; message: string };
+
+/** Looks up a Secret by namespace and name (pure lookup over a store or a directory snapshot). */
+export type SecretResolver = (namespace: string, name: string) => SecretResolution;
+
+/** spec.sessionAffinity.cookie with its defaults applied. */

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { stringify } from 'yaml';
+import type { WsgateProcess } from './wsgate-process.js';
 
 export interface RouteDoc {
   name: string;
@@ -18,4 +20,15 @@ export function routesYaml(routes: RouteDoc[]): string {
       }),
     )
     .join('---\n');
+}
+
+export function writeRoutes(file: string, routes: RouteDoc[]): void {
+  fs.writeFileSync(file, routesYaml(routes));
+}
+
+/** Rewrites the route file and resolves once wsgate swapped in the new table. */
+export async function reloadRoutes(gw: WsgateProcess, file: string, routes: RouteDoc[]): Promise<void> {
+  const done = gw.waitForLog(/routing table updated/);
+  writeRoutes(file, routes);
+  await done;
 }

@@ -4,24 +4,14 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startEchoServer } from '../../examples/echo-server.js';
-import { routesYaml, type RouteDoc } from '../helpers/routes-yaml.js';
+import type { RouteDoc } from '../helpers/routes-yaml.js';
+import { reloadRoutes as reload, writeRoutes } from '../helpers/routes-yaml.js';
 import { expectedMessage, startStreamingBackend } from '../helpers/streaming-backend.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
 import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
-
-function writeRoutes(file: string, routes: RouteDoc[]): void {
-  fs.writeFileSync(file, routesYaml(routes));
-}
-
-async function reload(gw: WsgateProcess, file: string, routes: RouteDoc[]): Promise<void> {
-  const done = gw.waitForLog(/routing table updated/);
-  writeRoutes(file, routes);
-  await done;
-}
 
 async function metrics(gw: WsgateProcess): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();

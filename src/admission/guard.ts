@@ -15,12 +15,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Admission, RequestContext, Verdict } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
-import { apiKeyValid, type ApiKeyVerifier } from './api-keys.js';
-import { clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
-import { forwardedHeaders } from './forwarded.js';
-import { findToken, unmetClaim, verifyToken, type JwtVerifier } from './jwt.js';
-import { originAllowed } from './origin.js';
-import { Limiter } from './rate-limit.js';
+import { apiKeyValid, type ApiKeyVerifier } from '../security/api-keys.js';
+import { clientAddress, normalizeAddress, type TrustedProxies } from '../security/client-address.js';
+import { forwardedHeaders } from '../security/forwarded.js';
+import { findToken, unmetClaim, verifyToken, type JwtVerifier } from '../security/jwt.js';
+import { originAllowed } from '../security/origin.js';
+import { Limiter } from '../security/rate-limit.js';
 import {
   applyHeaderRules,
   claimHeaderValue,
@@ -28,9 +28,9 @@ import {
   removeSubprotocolEntries,
   stripHopByHop,
   withoutQueryParams,
-} from './request-headers.js';
-import { requestIdFor } from './request-id.js';
-import { traceparentFor } from './trace.js';
+} from '../security/request-headers.js';
+import { requestIdFor } from '../security/request-id.js';
+import { traceparentFor } from '../security/trace.js';
 
 export interface SecurityGuardOptions {
   log: Logger;

@@ -4,7 +4,7 @@
 
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { respondAndClose } from '../proxy/respond.js';
+import { respondAndClose } from './respond.js';
 
 export function enforceHandshakeTimeout(server: http.Server, ms: number): void {
   if (ms <= 0) return;
