@@ -116,6 +116,13 @@ class PlainExchange {
       });
     }
     this.hooks.response(this.endpoint!, proxyRes);
+    // http-proxy-3 sets the head on `res` and pipes the body: Node would send the head with the
+    // first body byte, so an event stream's head (EventSource's `open`) would wait for its first
+    // event. After this turn of the event loop, a head still unsent goes out alone; a body that
+    // arrived with it has been written together with it by then.
+    setImmediate(() => {
+      if (!res.headersSent && !res.destroyed) res.flushHeaders();
+    });
   }
 
   private onError(endpoint: Endpoint, err: Error): void {
