@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Render the plain install YAML from the Helm chart with its default values.
+# Render the plain install YAML from the Helm chart with its default values (but one, see below).
 #
 #   e2e/chart/render-manifests.sh [OUT]      # default OUT: manifests/install.yaml
 #   e2e/chart/render-manifests.sh --sync-crd [OUT]
@@ -34,6 +34,12 @@ trap 'rm -f "$tmp"' EXIT
 #   kubectl apply -f manifests/install.yaml
 #
 # The image ghcr.io/wsgate/wsgate:<appVersion> is built from the repository's Dockerfile.
+#
+# One value differs from the chart's defaults: sessionAffinityKey.create=false, since a rendered
+# random key would be the same for everyone. For routes with spec.sessionAffinity, give the
+# replicas a key of your own (or install with Helm, which creates one):
+#   kubectl -n wsgate create secret generic wsgate-affinity-key --from-literal=key=$(openssl rand -hex 32)
+#   and add --affinity-key-file with that Secret mounted, as the chart does.
 ---
 apiVersion: v1
 kind: Namespace
@@ -46,7 +52,7 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/warn: restricted
 HEADER
-  "$HELM" template "$RELEASE" charts/wsgate --namespace "$NAMESPACE" --include-crds
+  "$HELM" template "$RELEASE" charts/wsgate --namespace "$NAMESPACE" --include-crds --set sessionAffinityKey.create=false
 } >"$tmp"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp" "$OUT"

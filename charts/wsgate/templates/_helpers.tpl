@@ -128,3 +128,12 @@ render (install, upgrade, template, lint) runs them.
   resources: [secrets]
   verbs: [get, list, watch]
 {{- end }}
+
+{{/* The Secret holding the session-affinity key, or "" when wsgate uses its built-in key. */}}
+{{- define "wsgate.affinityKeySecret" -}}
+{{- if .Values.sessionAffinityKey.existingSecret -}}
+{{- .Values.sessionAffinityKey.existingSecret -}}
+{{- else if .Values.sessionAffinityKey.create -}}
+{{- printf "%s-affinity-key" (include "wsgate.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end }}
