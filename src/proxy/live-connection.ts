@@ -57,7 +57,8 @@ const kGiveUp = Symbol('wsgate.giveUp');
  */
 function letGo(socket: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
   if (socket.destroyed) return;
-  socket.end();
+  // end() on an ended stream builds an Error (with its stack) only to drop it: checked first.
+  if (!socket.writableEnded) socket.end();
   socket.resume();
   if (socket[kGiveUp]) return;
   const timer = setTimeout(destroySocket.bind(socket), CLOSING_GRACE_MS);
@@ -94,7 +95,8 @@ function onBackendEnd(this: Tagged): void {
   if (!c.closing) c.backendGone();
 }
 function onClientEnd(this: Tagged): void {
-  this[kConn]!.backend.end();
+  const backend = this[kConn]!.backend;
+  if (!backend.writableEnded && !backend.destroyed) backend.end();
 }
 function onBackendClose(this: Tagged): void {
   const c = this[kConn]!;
@@ -199,6 +201,12 @@ export class LiveConnection {
   backendGone(): void {
     if (this.lost || this.closing) return;
     const client = this.client;
+    if (client.writableEnded || client.destroyed) return;
+    // The client left first (its FIN came before the backend's): nobody to tell.
+    if (client.readableEnded) {
+      client.end();
+      return;
+    }
     if (this.downstream.closeCode === 0 && this.downstream.atBoundary() && client.writable) {
       const never = !this.answered;
       this.lost = never ? BACKEND_NEVER_ANSWERED : BACKEND_LOST;

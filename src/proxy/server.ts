@@ -187,8 +187,9 @@ export class WebSocketProxy {
         const due = shutdownCloseDue(n, graceMs, performance.now() - start);
         while (next < due) plan[next++]!.close('shutdown');
         if (next >= n || this.connections.size === 0) return resolve();
+        // Wakes at the next close, or sooner to notice that every connection ended by itself.
         const wait = shutdownCloseAt(next, n, graceMs) - (performance.now() - start);
-        setTimeout(step, Math.max(1, wait));
+        setTimeout(step, Math.min(50, Math.max(1, wait)));
       };
       step();
     });
