@@ -104,6 +104,13 @@ export function renderMarkdown(r: BenchResult): string {
       ...ts.map((n) => (n === 'direct' ? '–' : fmt(num(r.memory, n, 'bytesPerConnection') / 1024, 1))),
     ]);
     row([
+      '… of which JS heap (live after a GC) / rest (sockets, buffers, free heap), KiB',
+      ...ts.map((n) => {
+        const heap = (r.memory[n] as { heapBytesPerConnection?: number } | undefined)?.heapBytesPerConnection;
+        return heap === undefined ? '–' : `${fmt(heap / 1024, 1)} / ${fmt((num(r.memory, n, 'bytesPerConnection') - heap) / 1024, 1)}`;
+      }),
+    ]);
+    row([
       'RSS idle → held, MiB',
       ...ts.map((n) =>
         n === 'direct' ? '–' : `${fmt(num(r.memory, n, 'rssIdleBytes') / 2 ** 20, 1)} → ${fmt(num(r.memory, n, 'rssHeldBytes') / 2 ** 20, 1)}`,

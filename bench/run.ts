@@ -133,7 +133,7 @@ async function main(): Promise<void> {
           if (t.name === 'direct') continue;
           const s = await runMemory(gens, t, memoryConfig);
           push(mem, t.name, s);
-          log(`  memory     ${t.name.padEnd(8)} ${s.held} held: ${(s.bytesPerConnection / 1024).toFixed(1)} KiB/conn (RSS ${(s.rssIdleBytes / 2 ** 20).toFixed(1)} -> ${(s.rssHeldBytes / 2 ** 20).toFixed(1)} MiB)${errs(s.errors)}`);
+          log(`  memory     ${t.name.padEnd(8)} ${s.held} held: ${(s.bytesPerConnection / 1024).toFixed(1)} KiB/conn (RSS ${(s.rssIdleBytes / 2 ** 20).toFixed(1)} -> ${(s.rssHeldBytes / 2 ** 20).toFixed(1)} MiB)${s.heapBytesPerConnection !== undefined ? `, JS heap ${(s.heapBytesPerConnection / 1024).toFixed(1)} + rest ${(s.nativeBytesPerConnection! / 1024).toFixed(1)} KiB/conn` : ''}${errs(s.errors)}`);
         }
       }
       if (scenarios.has('throughput')) {
@@ -316,6 +316,12 @@ function aggregate(c: Collected): BenchResult {
   for (const [name, samples] of c.mem) {
     memory[name] = {
       bytesPerConnection: round(median(samples.map((s) => s.bytesPerConnection))),
+      ...(samples.every((s) => s.heapBytesPerConnection !== undefined)
+        ? {
+            heapBytesPerConnection: round(median(samples.map((s) => s.heapBytesPerConnection!))),
+            nativeBytesPerConnection: round(median(samples.map((s) => s.nativeBytesPerConnection!))),
+          }
+        : {}),
       held: Math.min(...samples.map((s) => s.held)),
       rssIdleBytes: median(samples.map((s) => s.rssIdleBytes)),
       rssHeldBytes: median(samples.map((s) => s.rssHeldBytes)),

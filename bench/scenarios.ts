@@ -251,6 +251,9 @@ export interface MemorySample {
   rssIdleBytes: number;
   rssHeldBytes: number;
   bytesPerConnection: number;
+  /** wsgate: JS heap in use (after a full GC) per held connection, and the rest of the RSS growth. */
+  heapBytesPerConnection?: number;
+  nativeBytesPerConnection?: number;
   connectMs: number;
   errors: Record<string, number>;
 }
@@ -261,17 +264,25 @@ export async function runMemory(gens: Generators, target: Target, cfg: MemoryCon
   await connectAll(gens, target, 100, 20);
   await releaseAll(gens);
   await sleep(cfg.settleMs / 2);
+  // The heap after a GC (wsgate only) is read before the idle RSS and after the held RSS: the
+  // GCs never lower the RSS growth counted per connection.
+  const heapIdle = await target.heapUsed?.();
   const idle = rss();
   const conn = await connectAll(gens, target, cfg.conns, 100);
   await sleep(cfg.settleMs);
   const held = rss();
+  const heapHeld = await target.heapUsed?.();
   await releaseAll(gens);
   await sleep(300);
+  const n = Math.max(1, conn.opened);
+  const bytesPerConnection = round((held - idle) / n);
+  const heapPer = heapIdle !== undefined && heapHeld !== undefined ? round((heapHeld - heapIdle) / n) : undefined;
   return {
     held: conn.opened,
     rssIdleBytes: idle,
     rssHeldBytes: held,
-    bytesPerConnection: round((held - idle) / Math.max(1, conn.opened)),
+    bytesPerConnection,
+    ...(heapPer !== undefined ? { heapBytesPerConnection: heapPer, nativeBytesPerConnection: round(bytesPerConnection - heapPer) } : {}),
     connectMs: round(conn.ms),
     errors: conn.errors,
   };

@@ -25,6 +25,8 @@ export interface Target {
   readonly urls: string[];
   /** The proxy's processes (empty for direct), sampled for CPU and RSS. */
   pids(): number[];
+  /** wsgate only: its JS heap in use after a full GC (admin /debug/memory), or undefined. */
+  heapUsed?(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,8 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
   const child = track(spawn(
     NODE,
     [
+      // Lets /debug/memory run a full GC before it reports the heap (memory scenario).
+      '--expose-gc',
       ...(opts.nodeArgs ?? []),
       cli,
       'standalone',
@@ -160,6 +164,16 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
     label: `${name} ${version} standalone, 1 process (Node ${process.versions.node})${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
     urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
     pids: () => [child.pid!],
+    heapUsed: async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${admin}/debug/memory`);
+        if (!res.ok) return undefined;
+        const m = (await res.json()) as { gc: boolean; heapUsed: number };
+        return m.gc ? m.heapUsed : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     stop: async () => {
       // SIGINT: wsgate shuts down and exits, which also writes a --cpu-prof profile.
       await stopChild(child, 'SIGINT');

@@ -1,6 +1,7 @@
 // Rolling restart: two standalone wsgate replicas behind HAProxy on loopback (health checks on
 // each replica's /readyz). One replica gets SIGTERM (short --shutdown-grace): /readyz fails at
-// once so HAProxy stops sending it new connections, its clients get 1001 after the grace and
+// once so HAProxy stops sending it new connections, its clients get 1001 one after another,
+// spread evenly over the grace (so they reconnect at a bounded rate, printed per step), and
 // reconnect through HAProxy to the other replica; it is restarted on the same ports, then the
 // other one goes through the same. No client may see a close code other than 1001 (and 1000
 // for its own close), every client reconnects and no message is lost: the clients re-send what
@@ -57,6 +58,9 @@ test('rolling restart of two replicas behind HAProxy: only 1001, everyone reconn
       await fleet.waitFor('every client open again', () => clients.every((c) => c.state === 'open' || c.state === 'failed'), 20000);
       const reconnectedMs = performance.now() - stopped;
       const moved = (fleet.summary().closes['1001'] ?? 0) - closesBefore;
+      // The replica logs the spread it planned: n connections over the grace, n/grace per second.
+      const spreadLine = /\{[^\n]*spread over the grace[^\n]*\}/.exec(old.log())?.[0];
+      const spread = spreadLine ? (JSON.parse(spreadLine) as { connections: number; closesPerSecond: number }) : undefined;
       // Back on the same ports; HAProxy sees it ready and sends it new clients again.
       replicas[i] = await startGate(args, { dir, listen: `127.0.0.1:${ports[i]!.proxy}`, adminListen: `127.0.0.1:${ports[i]!.admin}` });
       const upMs = await ha.waitFor(name, 'UP', 10000);
@@ -64,7 +68,7 @@ test('rolling restart of two replicas behind HAProxy: only 1001, everyone reconn
       clients.push(...fresh);
       await fleet.connectAll(fresh, 16);
       const onRestarted = (await replicas[i]!.metrics()).sum('wsgate_connections_active');
-      steps.push({ replica: name, held, markedDownMs: markedDownMs.toFixed(0), closed1001: moved, allBackMs: reconnectedMs.toFixed(0), upAfterRestartMs: upMs.toFixed(0), newOnRestarted: onRestarted });
+      steps.push({ replica: name, held, markedDownMs: markedDownMs.toFixed(0), closed1001: moved, spreadClosesPerSecond: spread?.closesPerSecond, reconnectsPerSecond: (moved / (GRACE_MS / 1000)).toFixed(1), allBackMs: reconnectedMs.toFixed(0), upAfterRestartMs: upMs.toFixed(0), newOnRestarted: onRestarted });
     }
     const checkedBeforeEnd = clients.map((c) => c.checked);
     await fleet.waitFor('messages after the last restart', () => clients.every((c, k) => c.checked >= checkedBeforeEnd[k]! + 2), 20000);

@@ -63,6 +63,13 @@ export class RequestContext {
     this.releaseFn = fn;
   }
 
+  /** Hands over what release() would run (once), so only it, not this context, outlives the request. */
+  takeRelease(): (() => void) | undefined {
+    const fn = this.releaseFn;
+    this.releaseFn = undefined;
+    return fn;
+  }
+
   release(): void {
     const fn = this.releaseFn;
     this.releaseFn = undefined;

@@ -3,7 +3,6 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import http from 'node:http';
 import type { Endpoint } from '../routing/types.js';
 
 export type ConnectFailure = 'refused' | 'timeout';
@@ -26,8 +25,8 @@ export interface ConnectOptions {
 export function connectBackend(endpoint: Endpoint, opts: ConnectOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = opts.tls
-      ? tls.connect({ ...opts.tls, host: endpoint.host, port: endpoint.port })
-      : net.connect({ host: endpoint.host, port: endpoint.port });
+      ? tls.connect({ ...opts.tls, host: endpoint.host, port: endpoint.port }).setNoDelay(true).setKeepAlive(true)
+      : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, keepAlive: true });
     const ready = opts.tls ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => {
       cleanup();
@@ -51,18 +50,4 @@ export function connectBackend(endpoint: Endpoint, opts: ConnectOptions): Promis
     socket.once('error', onError);
     socket.once(ready, onReady);
   });
-}
-
-/**
- * An agent that hands http-proxy-3 the socket we already connected. One per upgrade: after
- * the 101 the socket belongs to the piped connection, never to a pool.
- */
-export class ConnectedSocketAgent extends http.Agent {
-  constructor(private readonly socket: net.Socket) {
-    super({ keepAlive: false, maxSockets: 1 });
-  }
-
-  override createConnection(): net.Socket {
-    return this.socket;
-  }
 }

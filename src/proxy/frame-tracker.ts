@@ -2,6 +2,10 @@
 // only the 2-14 header bytes of each frame and then counts payload bytes. wsgate pipes bytes
 // untouched, so this is what makes it safe to inject a close frame (only between frames) and
 // lets it see close codes sent by either peer.
+//
+// The state is a handful of small integers (no buffers, no arrays): a header split across
+// chunks is read byte by byte into the same fields, so a tracker costs a few dozen bytes per
+// direction of a connection.
 
 const OPCODE_CLOSE = 0x8;
 
@@ -9,15 +13,22 @@ const OPCODE_CLOSE = 0x8;
 let closeSequence = 0;
 
 export class FrameTracker {
-  /** Payload bytes of the current frame still to come; 0 with no header pending = at a boundary. */
+  /** Payload bytes of the current frame still to come. */
   private remaining = 0;
-  /** Partial header bytes carried over from the previous chunk (a header can span chunks). */
-  private header: Buffer | null = null;
-  /** Set while reading the payload of a close frame, to capture its 2-byte status code. */
+  /** Header bytes read of the frame header in progress (0 = none; at a boundary or in a payload). */
+  private headerRead = 0;
+  /** Length of the header in progress once its second byte is known (2..14), else 0. */
+  private headerLength = 0;
+  /** Its first byte (FIN, opcode) and second byte (MASK, 7-bit length). */
+  private b0 = 0;
+  private b1 = 0;
+  /** Extended payload length being assembled (16 or 64 bits, high part checked). */
+  private extLength = 0;
+  /** Mask key of the frame in progress, as one 32-bit integer. */
+  private mask = 0;
+  /** Bytes of a close frame's payload seen so far (-1 = not in a close frame's code). */
   private closePayloadSeen = -1;
   private closeCodeBytes = 0;
-  /** Mask key of a masked close frame (client-to-server), to unmask its status code. */
-  private closeMask = [0, 0, 0, 0];
   /** First close code seen in this direction, or 0. */
   closeCode = 0;
   /** When that close frame was seen, relative to close frames on other streams (0 = none). */
@@ -26,7 +37,7 @@ export class FrameTracker {
   broken = false;
 
   atBoundary(): boolean {
-    return this.remaining === 0 && this.header === null && !this.broken;
+    return this.remaining === 0 && this.headerRead === 0 && !this.broken;
   }
 
   /**
@@ -55,7 +66,7 @@ export class FrameTracker {
     const length = chunk.length;
     while (offset < length) {
       if (this.remaining > 0) {
-        const take = Math.min(this.remaining, length - offset);
+        const take = this.remaining < length - offset ? this.remaining : length - offset;
         if (this.closePayloadSeen >= 0) this.captureCloseCode(chunk, offset, take);
         this.remaining -= take;
         offset += take;
@@ -63,65 +74,93 @@ export class FrameTracker {
         continue;
       }
       offset = this.readHeader(chunk, offset);
+      if (this.broken) return;
     }
   }
 
-  /** Parses one frame header starting at `offset`; returns the offset after what it consumed. */
+  /** Parses frame header bytes starting at `offset`; returns the offset after what it consumed. */
   private readHeader(chunk: Buffer, offset: number): number {
-    let buf: Buffer;
-    let start: number;
-    let carried = 0;
-    if (this.header) {
-      // Rare path: join the carried bytes with enough of this chunk for a full header.
-      carried = this.header.length;
-      buf = Buffer.concat([this.header, chunk.subarray(offset, offset + 14)]);
-      start = 0;
-    } else {
-      buf = chunk;
-      start = offset;
-    }
-    const available = buf.length - start;
-    if (available < 2) return this.carry(buf, start, chunk, offset, carried);
-    const b0 = buf[start]!;
-    const b1 = buf[start + 1]!;
-    const masked = (b1 & 0x80) !== 0;
-    let len = b1 & 0x7f;
-    let headerLength = 2 + (masked ? 4 : 0);
-    if (len === 126) headerLength += 2;
-    else if (len === 127) headerLength += 8;
-    if (available < headerLength) return this.carry(buf, start, chunk, offset, carried);
-    if (len === 126) len = buf.readUInt16BE(start + 2);
-    else if (len === 127) {
-      const high = buf.readUInt32BE(start + 2);
-      // RFC 6455: the most significant bit must be 0; beyond 2^53 we cannot count exactly.
-      if (high > 0x1fffff) {
-        this.broken = true;
-        return chunk.length;
+    const available = chunk.length - offset;
+    if (this.headerRead === 0 && available >= 2) {
+      // Fast path: the whole header is in this chunk.
+      const b1 = chunk[offset + 1]!;
+      const len7 = b1 & 0x7f;
+      const headerLength = 2 + (b1 & 0x80 ? 4 : 0) + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0);
+      if (available >= headerLength) {
+        this.b0 = chunk[offset]!;
+        this.b1 = b1;
+        let len = len7;
+        let p = offset + 2;
+        if (len7 === 126) {
+          len = (chunk[p]! << 8) | chunk[p + 1]!;
+          p += 2;
+        } else if (len7 === 127) {
+          const high = chunk.readUInt32BE(p);
+          // RFC 6455: the most significant bit must be 0; beyond 2^53 we cannot count exactly.
+          if (high > 0x1fffff) {
+            this.broken = true;
+            return chunk.length;
+          }
+          len = high * 0x100000000 + chunk.readUInt32BE(p + 4);
+          p += 8;
+        }
+        this.mask = b1 & 0x80 ? chunk.readUInt32BE(p) : 0;
+        this.startPayload(len);
+        return offset + headerLength;
       }
-      len = high * 0x100000000 + buf.readUInt32BE(start + 6);
     }
-    const opcode = b0 & 0x0f;
-    if (opcode === OPCODE_CLOSE && this.closeCode === 0 && len >= 2) {
+    // Slow path: a header split across chunks, one byte at a time.
+    let p = offset;
+    while (p < chunk.length) {
+      const byte = chunk[p++]!;
+      const i = this.headerRead++;
+      if (i === 0) {
+        this.b0 = byte;
+        this.extLength = 0;
+        this.mask = 0;
+        continue;
+      }
+      if (i === 1) {
+        this.b1 = byte;
+        const len7 = byte & 0x7f;
+        this.headerLength = 2 + (byte & 0x80 ? 4 : 0) + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0);
+      } else {
+        const len7 = this.b1 & 0x7f;
+        const extBytes = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+        if (i < 2 + extBytes) {
+          // 64-bit lengths: the high 32 bits must stay below 2^21 (checked once they are in).
+          this.extLength = this.extLength * 256 + byte;
+          if (len7 === 127 && i === 5 && this.extLength > 0x1fffff) {
+            this.broken = true;
+            return chunk.length;
+          }
+        } else {
+          this.mask = ((this.mask << 8) | byte) >>> 0;
+        }
+      }
+      if (this.headerRead === this.headerLength) {
+        const len7 = this.b1 & 0x7f;
+        this.headerRead = 0;
+        this.headerLength = 0;
+        this.startPayload(len7 < 126 ? len7 : this.extLength);
+        return p;
+      }
+    }
+    return p;
+  }
+
+  private startPayload(len: number): void {
+    this.remaining = len;
+    if ((this.b0 & 0x0f) === OPCODE_CLOSE && this.closeCode === 0 && len >= 2) {
       this.closePayloadSeen = 0;
       this.closeCodeBytes = 0;
-      const m = start + headerLength - 4;
-      this.closeMask = masked ? [buf[m]!, buf[m + 1]!, buf[m + 2]!, buf[m + 3]!] : [0, 0, 0, 0];
     }
-    this.header = null;
-    this.remaining = len;
-    // Offset in the original chunk just after the header.
-    return offset + headerLength - carried;
-  }
-
-  private carry(buf: Buffer, start: number, chunk: Buffer, offset: number, carried: number): number {
-    // Not a full header yet: keep what we have (at most 13 bytes) and wait for the next chunk.
-    this.header = Buffer.from(buf.subarray(start));
-    return offset + (buf.length - start - carried);
   }
 
   private captureCloseCode(chunk: Buffer, offset: number, take: number): void {
     for (let i = 0; i < take && this.closePayloadSeen < 2; i++) {
-      this.closeCodeBytes = (this.closeCodeBytes << 8) | (chunk[offset + i]! ^ this.closeMask[this.closePayloadSeen]!);
+      const maskByte = (this.mask >>> (24 - 8 * this.closePayloadSeen)) & 0xff;
+      this.closeCodeBytes = (this.closeCodeBytes << 8) | (chunk[offset + i]! ^ maskByte);
       this.closePayloadSeen++;
     }
     if (this.closePayloadSeen === 2) {

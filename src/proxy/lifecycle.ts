@@ -26,16 +26,21 @@ export function applyDrain(connections: ConnectionRegistry, next: RoutingTable, 
         if (conn.isDraining()) conn.cancelDrain();
       } else {
         conn.startDrain(drainMs);
+        connections.watch(drainMs);
       }
     }
   }
 }
 
 /** For a connection opened while its endpoint was leaving: drain it like the others. */
-export function drainIfGone(conn: LiveConnection, table: RoutingTable): void {
+export function drainIfGone(conn: LiveConnection, table: RoutingTable, connections: ConnectionRegistry): void {
   const route = table.get(conn.routeKey);
   const endpoint = route?.backend.endpoints.find((e) => e.id === conn.endpointId);
-  if (!route || !endpoint || endpoint.terminating) conn.startDrain(route?.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+  if (!route || !endpoint || endpoint.terminating) {
+    const ms = route?.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+    conn.startDrain(ms);
+    connections.watch(ms);
+  }
 }
 
 /**

@@ -1,6 +1,12 @@
-// One established, piped WebSocket connection and the ways wsgate may end it. Closing is done
-// like a WebSocket server would: finish the frame the backend is sending, then a close frame
-// with a code, then FIN; never a reset in the middle of a frame.
+// One established WebSocket connection and the ways wsgate may end it. Closing is done like a
+// WebSocket server would: finish the frame the backend is sending, then a close frame with a
+// code, then FIN; never a reset in the middle of a frame.
+//
+// Memory: a connection is this object, its two sockets and two FrameTrackers (a few integers
+// each). Nothing of the handshake (request, response, head buffers) is kept, the socket
+// listeners are module-level functions shared by every connection (each socket points back
+// to its connection through one symbol property), and no connection has a timer of its own:
+// the registry's one sweep checks idle, lifetime and drain deadlines.
 
 import type net from 'node:net';
 import { closeFrame, FrameTracker } from './frame-tracker.js';
@@ -23,22 +29,90 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
   rebalance: 'rebalancing',
 };
 
+/** The backend's connection died after frames had flowed: 1011 Internal Error. */
+export const BACKEND_LOST = 1011;
+/** The backend's connection died before it sent a single frame after its 101: 1014 Bad Gateway. */
+export const BACKEND_NEVER_ANSWERED = 1014;
+const LOST_FRAME = closeFrame(BACKEND_LOST, 'backend connection lost');
+const NEVER_ANSWERED_FRAME = closeFrame(BACKEND_NEVER_ANSWERED, 'backend went away before answering');
+
 /** How long a closing connection may take to finish its frame and hear the client's reply. */
 const CLOSING_GRACE_MS = 5000;
+
+const kConn = Symbol('wsgate.connection');
+type Tagged = net.Socket & { [kConn]?: LiveConnection };
+
+function destroySocket(this: net.Socket): void {
+  this.destroy();
+}
+function clearOnClose(this: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
+  clearTimeout(this[kGiveUp]);
+}
+const kGiveUp = Symbol('wsgate.giveUp');
 
 /**
  * The other side of a connection whose peer is gone: finish sending what it has (FIN after
  * it), read and drop whatever still arrives so its own FIN is seen and it closes by itself,
  * and destroy it if that takes longer than CLOSING_GRACE_MS (a peer that never reads).
  */
-function letGo(socket: net.Socket): void {
+function letGo(socket: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
   if (socket.destroyed) return;
-  socket.end();
+  // end() on an ended stream builds an Error (with its stack) only to drop it: checked first.
+  if (!socket.writableEnded) socket.end();
   socket.resume();
-  const timer = setTimeout(() => socket.destroy(), CLOSING_GRACE_MS);
+  if (socket[kGiveUp]) return;
+  const timer = setTimeout(destroySocket.bind(socket), CLOSING_GRACE_MS);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  socket[kGiveUp] = timer;
+  socket.once('close', clearOnClose);
 }
+
+// The listeners, shared by every connection. Each forwards the bytes itself (no pipe()) and
+// follows the frame boundaries, with backpressure by pause/resume.
+function onBackendData(this: Tagged, chunk: Buffer): void {
+  const c = this[kConn]!;
+  c.downstream.push(chunk);
+  c.moved = true;
+  c.answered = true;
+  if (!c.client.write(chunk)) this.pause();
+}
+function onClientData(this: Tagged, chunk: Buffer): void {
+  const c = this[kConn]!;
+  c.upstream.push(chunk);
+  c.moved = true;
+  if (!c.backend.write(chunk)) this.pause();
+}
+function onClientDrain(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing) c.backend.resume();
+}
+function onBackendDrain(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing) c.client.resume();
+}
+function onBackendEnd(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing) c.backendGone();
+}
+function onClientEnd(this: Tagged): void {
+  const backend = this[kConn]!.backend;
+  if (!backend.writableEnded && !backend.destroyed) backend.end();
+}
+function onBackendClose(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing) {
+    c.backendGone();
+    letGo(c.client);
+  }
+  c.ended();
+}
+function onClientClose(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing) letGo(c.backend);
+  c.ended();
+}
+/** Errors are followed by `close`, which does the work. */
+function ignoreError(): void {}
 
 export interface LiveConnectionInit {
   id: number;
@@ -49,6 +123,8 @@ export interface LiveConnectionInit {
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
   clientAddress: string;
+  /** Called once, when the first of the two sockets closes. */
+  onEnded?: (conn: LiveConnection) => void;
 }
 
 export class LiveConnection {
@@ -66,32 +142,18 @@ export class LiveConnection {
   readonly upstream = new FrameTracker();
   /** Why wsgate is closing it, once it started to. */
   closing: CloseReason | null = null;
-  private drainTimer: NodeJS.Timeout | undefined;
-  private lifetimeTimer: NodeJS.Timeout | undefined;
-
-  // wsgate forwards the bytes itself rather than through the pipes http-proxy-3 sets up after
-  // the 101: one listener per direction both forwards and follows frame boundaries, with
-  // backpressure by pause/resume, which costs less CPU and memory per connection than pipe().
-  private readonly onBackendData = (chunk: Buffer): void => {
-    this.downstream.push(chunk);
-    if (!this.client.write(chunk)) this.backend.pause();
-  };
-  private readonly onClientData = (chunk: Buffer): void => {
-    this.upstream.push(chunk);
-    if (!this.backend.write(chunk)) this.client.pause();
-  };
-  private readonly onClientDrain = (): void => {
-    if (!this.closing) this.backend.resume();
-  };
-  private readonly onBackendDrain = (): void => {
-    if (!this.closing) this.client.resume();
-  };
-  private readonly onBackendEnd = (): void => {
-    this.client.end();
-  };
-  private readonly onClientEnd = (): void => {
-    this.backend.end();
-  };
+  /** 1011/1014 once wsgate told the client that the backend's connection died; else 0. */
+  lost = 0;
+  /** The backend sent bytes after its 101. */
+  answered = false;
+  /** Set by every chunk either way; the sweep turns it into `lastActive`. */
+  moved = false;
+  lastActive = this.startedAt;
+  /** Deadlines checked by the registry's sweep (0 = none). */
+  idleMs = 0;
+  lifetimeAt = 0;
+  drainAt = 0;
+  private onEnded: ((conn: LiveConnection) => void) | undefined;
 
   constructor(init: LiveConnectionInit) {
     this.id = init.id;
@@ -101,33 +163,66 @@ export class LiveConnection {
     this.backend = init.backend;
     this.requestId = init.requestId;
     this.clientAddress = init.clientAddress;
-    const { client, backend } = this;
-    // Called from http-proxy-3's "open", in the same tick as its pipe() calls: no byte has
-    // moved yet. unpipe() leaves both paused; resume() starts the flow through our listeners.
-    backend.unpipe(client);
-    client.unpipe(backend);
-    backend.on('data', this.onBackendData);
-    client.on('data', this.onClientData);
-    client.on('drain', this.onClientDrain);
-    backend.on('drain', this.onBackendDrain);
-    backend.once('end', this.onBackendEnd);
-    client.once('end', this.onClientEnd);
-    backend.resume();
-    client.resume();
+    this.onEnded = init.onEnded;
+    const client = this.client as Tagged;
+    const backend = this.backend as Tagged;
+    client[kConn] = this;
+    backend[kConn] = this;
+    backend.on('data', onBackendData);
+    client.on('data', onClientData);
+    client.on('drain', onClientDrain);
+    backend.on('drain', onBackendDrain);
+    backend.on('end', onBackendEnd);
+    client.on('end', onClientEnd);
     // When one side goes away, the other only gets a FIN; if it is paused (backpressure) it
     // would never read its peer's FIN and its socket (and fd) would stay open forever.
     // wsgate's own close() handles both sides itself.
-    this.backend.once('close', () => {
-      if (!this.closing) letGo(this.client);
-    });
-    this.client.once('close', () => {
-      if (!this.closing) letGo(this.backend);
-    });
+    backend.on('close', onBackendClose);
+    client.on('close', onClientClose);
+    backend.on('error', ignoreError);
+    client.on('error', ignoreError);
+    backend.resume();
+    client.resume();
+  }
+
+  /** The first socket closed: the connection is over for the registry, metrics and the log. */
+  ended(): void {
+    const fn = this.onEnded;
+    this.onEnded = undefined;
+    fn?.(this);
+  }
+
+  /**
+   * The backend's connection ended (FIN or reset) without wsgate closing it: unless the
+   * backend sent its own close frame, the client gets one (1011, or 1014 when the backend sent
+   * nothing after its 101) at the frame boundary where the stream stopped. In the middle of a
+   * frame there is no safe place for one, and the client sees the connection end (1006).
+   */
+  backendGone(): void {
+    if (this.lost || this.closing) return;
+    const client = this.client;
+    if (client.writableEnded || client.destroyed) return;
+    // The client left first (its FIN came before the backend's): nobody to tell.
+    if (client.readableEnded) {
+      client.end();
+      return;
+    }
+    if (this.downstream.closeCode === 0 && this.downstream.atBoundary() && client.writable) {
+      const never = !this.answered;
+      this.lost = never ? BACKEND_NEVER_ANSWERED : BACKEND_LOST;
+      // The rest of the client's frames have nowhere to go: read and dropped from here on.
+      client.removeListener('data', onClientData);
+      client.end(never ? NEVER_ANSWERED_FRAME : LOST_FRAME);
+      client.resume();
+    } else {
+      client.end();
+    }
   }
 
   /** The code the connection ended with, as far as wsgate saw: its own, the backend's, the client's. */
   closeCode(): number {
     if (this.closing) return CLOSE_CODES[this.closing];
+    if (this.lost) return this.lost;
     const first = this.firstCloser();
     return first ? first.closeCode : 1006;
   }
@@ -135,6 +230,7 @@ export class LiveConnection {
   /** Who ended it: wsgate (its reason), the peer whose close frame came first, or neither. */
   closedBy(): CloseReason | 'backend' | 'client' | 'disconnect' {
     if (this.closing) return this.closing;
+    if (this.lost) return 'backend';
     const first = this.firstCloser();
     return first === this.downstream ? 'backend' : first === this.upstream ? 'client' : 'disconnect';
   }
@@ -147,39 +243,54 @@ export class LiveConnection {
     return this.upstream;
   }
 
-  /** Idle = no bytes either way: the client socket's timer sees both its reads and writes. */
+  /** Idle = no bytes either way for `ms` (checked by the registry's sweep). */
   setIdleTimeout(ms: number): void {
-    if (ms <= 0) return;
-    this.client.setTimeout(ms, () => this.close('idle_timeout'));
+    this.idleMs = ms > 0 ? ms : 0;
   }
 
   setMaxLifetime(ms: number): void {
-    if (ms <= 0) return;
-    this.lifetimeTimer = setTimeout(() => this.close('max_lifetime'), ms);
-    this.lifetimeTimer.unref();
+    this.lifetimeAt = ms > 0 ? this.startedAt + ms : 0;
   }
 
   isDraining(): boolean {
-    return this.drainTimer !== undefined;
+    return this.drainAt !== 0;
   }
 
   /** The endpoint left the table: close after `ms` unless it comes back first. */
-  startDrain(ms: number): void {
-    if (this.drainTimer || this.closing) return;
-    this.drainTimer = setTimeout(() => this.close('drain'), ms);
-    this.drainTimer.unref();
+  startDrain(ms: number, now = Date.now()): void {
+    if (this.drainAt || this.closing) return;
+    this.drainAt = now + Math.max(1, ms);
   }
 
   cancelDrain(): void {
-    clearTimeout(this.drainTimer);
-    this.drainTimer = undefined;
+    this.drainAt = 0;
   }
 
-  /** Both sockets are gone: stop every timer. */
+  /** The shortest deadline this connection has (ms), for the sweep's resolution; 0 = none. */
+  shortestTimeout(): number {
+    let t = this.idleMs;
+    const life = this.lifetimeAt ? this.lifetimeAt - this.startedAt : 0;
+    if (life && (!t || life < t)) t = life;
+    return t;
+  }
+
+  /** One sweep: closes the connection if one of its deadlines passed. */
+  check(now: number): void {
+    if (this.closing) return;
+    if (this.moved) {
+      this.moved = false;
+      this.lastActive = now;
+    }
+    if (this.drainAt && now >= this.drainAt) this.close('drain');
+    else if (this.lifetimeAt && now >= this.lifetimeAt) this.close('max_lifetime');
+    else if (this.idleMs && now - this.lastActive >= this.idleMs) this.close('idle_timeout');
+  }
+
+  /** Both sockets are gone: no deadline applies any more. */
   dispose(): void {
-    clearTimeout(this.drainTimer);
-    clearTimeout(this.lifetimeTimer);
-    this.client.setTimeout(0);
+    this.drainAt = 0;
+    this.lifetimeAt = 0;
+    this.idleMs = 0;
   }
 
   /**
@@ -187,15 +298,15 @@ export class LiveConnection {
    * backend's stream, then closes the backend side. Idempotent.
    */
   close(reason: CloseReason): void {
-    if (this.closing || this.client.destroyed) return;
+    if (this.closing || this.lost || this.client.destroyed) return;
     this.closing = reason;
     this.dispose();
     const { client, backend, downstream } = this;
     // From here on nothing is forwarded as is: the rest of the backend's frame, then the close.
-    backend.removeListener('data', this.onBackendData);
-    backend.removeListener('end', this.onBackendEnd);
-    client.removeListener('data', this.onClientData);
-    client.removeListener('end', this.onClientEnd);
+    backend.removeListener('data', onBackendData);
+    backend.removeListener('end', onBackendEnd);
+    client.removeListener('data', onClientData);
+    client.removeListener('end', onClientEnd);
     backend.pause();
     // The client's answer (its close frame) is read and dropped; it must not reach the backend.
     client.resume();

@@ -1,8 +1,8 @@
 // The data plane: one HTTP server whose upgrades and plain requests pass the same named stages
 //   lookup -> admit -> choose endpoint -> backend exchange -> respond -> observe
-// over the current table snapshot, carried by one RequestContext. Upgrades go through
-// http-proxy-3's ws() on a pre-connected backend socket; plain requests through its web() on
-// pooled keep-alive agents (routes opt in with spec.http).
+// over the current table snapshot, carried by one RequestContext. Upgrades are written by
+// wsgate itself on a pre-connected backend socket (upgrade-exchange.ts); plain requests go
+// through http-proxy-3's web() on pooled keep-alive agents (routes opt in with spec.http).
 
 import http from 'node:http';
 import type net from 'node:net';
@@ -58,6 +58,8 @@ export class WebSocketProxy {
   private readonly admission: Admission;
   private readonly log: Logger;
   private readonly maxAttempts: number;
+  /** One listener for every client socket (a closure per upgrade would keep its request alive). */
+  private readonly onClientSocketError: (err: Error) => void;
 
   constructor(opts: ProxyServerOptions) {
     this.log = opts.logger;
@@ -69,15 +71,15 @@ export class WebSocketProxy {
     // Without an error listener http-proxy-3 throws; per-call callbacks handle each error.
     this.proxy.on('error', (err) => this.log.debug({ err }, 'proxy error'));
     this.upgrades = new UpgradeExchanges({
-      proxy: this.proxy,
       log: this.log,
       load: this.load,
       health: this.health,
       connections: this.connections,
       observer: this.observer,
       table: () => this.table,
-      respond: (ctx, headers) => this.respond(ctx, headers),
+      respond: (ctx) => this.respond(ctx),
     });
+    this.onClientSocketError = (err: Error) => this.log.debug({ err }, 'client socket error');
     this.plain = new HttpExchanges(this.proxy, this.agents);
     this.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 });
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -128,8 +130,10 @@ export class WebSocketProxy {
   }
 
   /**
-   * Graceful shutdown: stop accepting at once, let connections run for `graceMs`, then close
-   * each with 1001 at a frame boundary; resolves when all are gone (bounded).
+   * Graceful shutdown: stop accepting at once, then close the open connections with 1001 (at a
+   * frame boundary) one after another, evenly over `graceMs`: the k-th of n at grace·k/n, so
+   * their clients reconnect to other replicas at n/grace per second rather than all at once.
+   * Resolves when all are gone (bounded).
    */
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
@@ -137,8 +141,9 @@ export class WebSocketProxy {
     const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Idle keep-alive HTTP connections would hold server.close() open.
     this.server.closeIdleConnections();
-    await this.whenEmpty(graceMs);
-    for (const c of this.connections.all()) c.close('shutdown');
+    await this.closeSpread(graceMs);
+    // Upgrades that were in flight when the spread began.
+    for (const c of this.connections.list()) c.close('shutdown');
     if (!(await this.whenEmpty(6000))) {
       for (const c of this.connections.all()) {
         c.client.destroy();
@@ -147,6 +152,7 @@ export class WebSocketProxy {
     }
     this.server.closeAllConnections();
     await listenerClosed;
+    this.connections.stop();
     this.agents.closeAll();
     this.proxy.close();
   }
@@ -155,6 +161,7 @@ export class WebSocketProxy {
   async close(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.rebalanceTimer);
+    this.connections.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections.all()) {
       c.client.destroy();
@@ -164,6 +171,28 @@ export class WebSocketProxy {
     await closed;
     this.agents.closeAll();
     this.proxy.close();
+  }
+
+  /** Closes the connections open now with 1001, spread evenly over `graceMs` (oldest first). */
+  private closeSpread(graceMs: number): Promise<void> {
+    const plan = this.connections.list();
+    const n = plan.length;
+    if (n === 0) return Promise.resolve();
+    const closesPerSecond = graceMs > 0 ? (n * 1000) / graceMs : Infinity;
+    this.log.info({ connections: n, graceMs, closesPerSecond: Math.round(closesPerSecond * 10) / 10 }, 'shutdown: closing connections with 1001, spread over the grace');
+    const start = performance.now();
+    let next = 0;
+    return new Promise((resolve) => {
+      const step = () => {
+        const due = shutdownCloseDue(n, graceMs, performance.now() - start);
+        while (next < due) plan[next++]!.close('shutdown');
+        if (next >= n || this.connections.size === 0) return resolve();
+        // Wakes at the next close, or sooner to notice that every connection ended by itself.
+        const wait = shutdownCloseAt(next, n, graceMs) - (performance.now() - start);
+        setTimeout(step, Math.min(50, Math.max(1, wait)));
+      };
+      step();
+    });
   }
 
   /** Resolves true once no connection is left, or false after `ms`. */
@@ -219,8 +248,14 @@ export class WebSocketProxy {
     return endpoint;
   }
 
-  /** respond: headers wsgate adds to the backend's answer, just before it is written (the 101 or a plain head). */
-  private respond(ctx: RequestContext, headers: http.IncomingHttpHeaders): void {
+  /** respond: header lines wsgate adds to the backend's answer, just before it is written (the 101 or a plain head). */
+  private respond(ctx: RequestContext): string[] | undefined {
+    const cookie = this.chooser.cookieFor(ctx);
+    return cookie ? [`Set-Cookie: ${cookie}`] : undefined;
+  }
+
+  /** The respond stage on a plain response's parsed headers. */
+  private respondPlain(ctx: RequestContext, headers: http.IncomingHttpHeaders): void {
     const cookie = this.chooser.cookieFor(ctx);
     if (!cookie) return;
     const existing = headers['set-cookie'];
@@ -230,7 +265,7 @@ export class WebSocketProxy {
   // --- upgrades ----------------------------------------------------------------------------------
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', (err) => this.log.debug({ err }, 'client socket error before upgrade'));
+    socket.on('error', this.onClientSocketError);
     const ctx = this.contextFor('upgrade', req);
     const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
       this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
@@ -250,7 +285,14 @@ export class WebSocketProxy {
     }
     const verdict = await this.admit(ctx);
     // Per-client counters live as long as the client socket, whatever the outcome.
-    socket.once('close', () => ctx.release());
+    const release = ctx.takeRelease();
+    if (release) {
+      if (socket.destroyed) release();
+      else {
+        (socket as ReleasingSocket)[kRelease] = release;
+        socket.on('close', runRelease);
+      }
+    }
     if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
     req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
     await this.upgrades.run(ctx, socket, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
@@ -299,7 +341,7 @@ export class WebSocketProxy {
       {
         choose: (tried) => this.choose(ctx, tried),
         response: (endpoint, proxyRes) => {
-          this.respond(ctx, proxyRes.headers);
+          this.respondPlain(ctx, proxyRes.headers);
           // Backend 5xx count for passive health as failed handshakes do; anything else is a sign of life.
           if ((proxyRes.statusCode ?? 0) >= 500) this.eject(route, endpoint.id, `answered ${proxyRes.statusCode}`);
           else this.health.succeed(endpoint.id);
@@ -334,6 +376,26 @@ export class WebSocketProxy {
     }
     respondAndClose(socket, 400, 'malformed HTTP request');
   }
+}
+
+const kRelease = Symbol('wsgate.release');
+type ReleasingSocket = Duplex & { [kRelease]?: () => void };
+/** Shared 'close' listener: gives back what admission counted for this client socket. */
+function runRelease(this: ReleasingSocket): void {
+  const fn = this[kRelease];
+  this[kRelease] = undefined;
+  fn?.();
+}
+
+/** How many of `n` connections a shutdown spread over `graceMs` has closed `elapsedMs` in (the k-th at grace·k/n). */
+export function shutdownCloseDue(n: number, graceMs: number, elapsedMs: number): number {
+  if (graceMs <= 0 || elapsedMs >= graceMs) return n;
+  return Math.min(n, Math.floor((elapsedMs * n) / graceMs));
+}
+
+/** When (ms into the grace) the (i+1)-th close of a spread shutdown is due. */
+export function shutdownCloseAt(i: number, n: number, graceMs: number): number {
+  return Math.ceil((graceMs * (i + 1)) / n);
 }
 
 function pathOf(url: string | undefined): string {

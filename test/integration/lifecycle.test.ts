@@ -76,22 +76,37 @@ describe('drain', () => {
 });
 
 describe('graceful shutdown', () => {
-  test('SIGTERM: readyz fails, no new connections, open ones get 1001 after the grace, exit 0', async () => {
+  test('SIGTERM: readyz fails, no new connections, open ones get 1001 one after another over the grace, exit 0', async () => {
     const echo = await startEchoServer({ name: 'e' });
     const file = path.join(tempDir(), 'routes.yaml');
     writeRoutes(file, [{ name: 'r', spec: { match: { path: '/r' }, backend: { endpoints: [ep(echo)] } } }]);
-    const gw = await startWsgate(['standalone', '--config', file, '--shutdown-grace', '800']);
+    // 4 connections over 3 s: one close every 750 ms.
+    const gw = await startWsgate(['standalone', '--config', file, '--shutdown-grace', '3000']);
     try {
-      const clients = await Promise.all([1, 2, 3].map(() => connect(`${gw.url}/r`)));
-      const closes = clients.map((c) => closed(c.ws));
+      const clients: OpenClient[] = [];
+      for (let i = 0; i < 4; i++) clients.push(await connect(`${gw.url}/r`));
+      const order: number[] = [];
+      // When each client is told to go, how many of the others are still open.
+      const openAtClose: number[] = [];
+      const closes = clients.map((c, i) =>
+        closed(c.ws).then((result) => {
+          order.push(i);
+          openAtClose.push(clients.filter((o) => o !== c && o.ws.readyState === WebSocket.OPEN).length);
+          return result;
+        }),
+      );
       const exit = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
       gw.child.kill('SIGTERM');
-      await gw.waitForLog(/shutting down/);
+      const spread = JSON.parse(await gw.waitForLog(/\{[^\n]*spread over the grace[^\n]*\}/)) as { connections: number; closesPerSecond: number };
+      assert.deepEqual({ connections: spread.connections, closesPerSecond: spread.closesPerSecond }, { connections: 4, closesPerSecond: 1.3 });
       assert.equal((await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status, 503);
       await assert.rejects(connect(`${gw.url}/r`), /ECONNREFUSED/);
-      // Still open during the grace period.
-      assert.equal(await clients[0]!.echo('during grace'), 'during grace');
+      // The newest connection is closed last: still open during the grace.
+      assert.equal(await clients[3]!.echo('during grace'), 'during grace');
       for (const c of closes) assert.deepEqual(await c, { code: 1001, reason: 'proxy shutting down' });
+      // Oldest first, and never all at once: others were still open when the first one went.
+      assert.deepEqual(order, [0, 1, 2, 3]);
+      assert.ok(openAtClose[0]! >= 1, `others open at the first close: ${openAtClose.join(',')}`);
       assert.equal(await exit, 0);
     } finally {
       await gw.stop();

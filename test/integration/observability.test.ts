@@ -77,3 +77,19 @@ test('per-endpoint series go away once the endpoint left the table and its last 
     await Promise.all([a.close(), b.close()]);
   }
 });
+
+test('/debug/memory reports process.memoryUsage(), after a full GC only when Node runs with --expose-gc', async () => {
+  const file = path.join(tempDir(), 'routes.yaml');
+  fs.writeFileSync(file, routesYaml([{ name: 'm', spec: { match: { path: '/m' }, backend: { endpoints: [{ host: '127.0.0.1', port: 9 }] } } }]));
+  const gw = await startWsgate(['standalone', '--config', file]);
+  try {
+    const res = await fetch(`http://127.0.0.1:${gw.adminPort}/debug/memory`);
+    assert.equal(res.status, 200);
+    const m = (await res.json()) as Record<string, unknown>;
+    assert.equal(m.gc, false);
+    for (const k of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']) assert.equal(typeof m[k], 'number', k);
+    assert.ok((m.heapUsed as number) > 0 && (m.rss as number) >= (m.heapUsed as number));
+  } finally {
+    await gw.stop();
+  }
+});

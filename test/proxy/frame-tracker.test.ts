@@ -128,3 +128,21 @@ test('closeFrame builds a valid unmasked close frame with code and reason', () =
   assert.equal(t.closeCode, 1001);
   assert.ok(closeFrame(1000, 'x'.repeat(500)).length <= 127);
 });
+
+test('a masked close frame split byte by byte (header and mask across chunks) still yields its code', () => {
+  const cf = frame(0x8, Buffer.from([0x0b, 0xb8, 0x78]), { mask: true }); // 3000 + "x"
+  const t = new FrameTracker();
+  t.push(frame(0x2, Buffer.alloc(300, 9), { mask: true }).subarray(0, 3));
+  t.push(frame(0x2, Buffer.alloc(300, 9), { mask: true }).subarray(3));
+  assert.ok(t.atBoundary());
+  for (let i = 0; i < cf.length; i++) t.push(cf.subarray(i, i + 1));
+  assert.equal(t.closeCode, 3000);
+  assert.ok(t.atBoundary());
+});
+
+test('a 64-bit length beyond 2^53 split across chunks is caught too', () => {
+  const t = new FrameTracker();
+  const head = Buffer.from([0x82, 127, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+  for (let i = 0; i < head.length; i++) t.push(head.subarray(i, i + 1));
+  assert.equal(t.broken, true);
+});
