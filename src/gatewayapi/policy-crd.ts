@@ -82,14 +82,14 @@ spec:
                   x-kubernetes-validations:
                     - rule: "self.all(a, self.exists_one(b, a.group == b.group && a.kind == b.kind && a.name == b.name && (has(a.sectionName) ? (has(b.sectionName) && a.sectionName == b.sectionName) : !has(b.sectionName))))"
                       message: targetRefs must be unique
-                      reason: FieldValueDuplicate
+                      reason: FieldValueInvalid
                   items:
                     type: object
                     required: [group, kind, name]
                     x-kubernetes-validations:
                       - rule: "(self.group == 'gateway.networking.k8s.io' && self.kind == 'HTTPRoute') || (self.group == '' && self.kind == 'Service')"
                         message: a targetRef must be an HTTPRoute (group gateway.networking.k8s.io) or a Service (group "")
-                        reason: FieldValueNotSupported
+                        reason: FieldValueInvalid
                     properties:
                       group:
                         description: API group of the target ("" for core).
