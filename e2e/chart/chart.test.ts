@@ -18,7 +18,10 @@ import { NETNS, startPodBackends, type PodBackend } from '../helpers/backends.js
 import { clusterAvailable, endpointSlice, eventually, kubeconfig, kubectlPath, service, wsRoute } from '../helpers/cluster.js';
 
 const chartDir = path.join(repoRoot, 'charts/wsgate');
-const CRD_FILE = 'wsgate.io_websocketroutes.yaml';
+/** wsgate's own CRDs: crds/*.yaml, copied into the chart's crds/ (always installed). */
+const CRD_FILES = ['wsgate.io_websocketpolicies.yaml', 'wsgate.io_websocketroutes.yaml'];
+/** The vendored Gateway API CRDs, rendered from files/gateway-api/ with gatewayAPI.installCRDs. */
+const GATEWAY_CRD_DIR = 'crds/gateway-api';
 
 // ---------------------------------------------------------------------------------------------
 // processes
@@ -182,11 +185,36 @@ const HELM_SETUP = { timeout: 20 * 60_000 };
 describe('chart, offline', () => {
   before(setupHelm, HELM_SETUP);
 
-  test('the chart\'s CRD is a byte-identical copy of crds/', () => {
-    const source = fs.readFileSync(path.join(repoRoot, 'crds', CRD_FILE));
-    const copy = fs.readFileSync(path.join(chartDir, 'crds', CRD_FILE));
-    assert.ok(source.equals(copy), `charts/wsgate/crds/${CRD_FILE} differs from crds/${CRD_FILE}: run \`make manifests\``);
-    assert.deepEqual(fs.readdirSync(path.join(chartDir, 'crds')), [CRD_FILE]);
+  test('the chart\'s CRDs are byte-identical copies of crds/ (and of crds/gateway-api/)', () => {
+    const yamlFiles = (dir: string) => fs.readdirSync(path.join(repoRoot, dir)).filter((f) => f.endsWith('.yaml')).sort();
+    assert.deepEqual(yamlFiles('crds'), CRD_FILES);
+    for (const [from, to] of [['crds', 'charts/wsgate/crds'], [GATEWAY_CRD_DIR, 'charts/wsgate/files/gateway-api']] as const) {
+      assert.deepEqual(fs.readdirSync(path.join(repoRoot, to)).sort(), yamlFiles(from), `${to} holds the files of ${from}: run \`make manifests\``);
+      for (const f of yamlFiles(from)) {
+        const source = fs.readFileSync(path.join(repoRoot, from, f));
+        const copy = fs.readFileSync(path.join(repoRoot, to, f));
+        assert.ok(source.equals(copy), `${to}/${f} differs from ${from}/${f}: run \`make manifests\``);
+      }
+    }
+  });
+
+  test('gatewayAPI.installCRDs renders the vendored Gateway API CRDs as released (kept on uninstall); off by default', async () => {
+    assert.equal(parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')).gatewayAPI.installCRDs, false);
+    const isGatewayApi = (o: K8sObject) => o.metadata.annotations?.['gateway.networking.k8s.io/bundle-version'] !== undefined;
+    assert.deepEqual((await render([], [], ['--include-crds'])).filter(isGatewayApi), [], 'nothing of Gateway API by default');
+    const rendered = (await render([], ['gatewayAPI.installCRDs=true'])).filter(isGatewayApi);
+    const vendored = fs
+      .readdirSync(path.join(repoRoot, GATEWAY_CRD_DIR))
+      .sort()
+      .flatMap((f) => parseObjects(fs.readFileSync(path.join(repoRoot, GATEWAY_CRD_DIR, f), 'utf8')));
+    assert.ok(vendored.length >= 5, 'GatewayClass, Gateway, HTTPRoute, ReferenceGrant, ...');
+    assert.deepEqual(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort(), vendored.map((o) => `${o.kind}/${o.metadata.name}`).sort());
+    for (const r of rendered) {
+      assert.equal(r.metadata.annotations['helm.sh/resource-policy'], 'keep', `${r.kind} ${r.metadata.name} survives helm uninstall`);
+      const { 'helm.sh/resource-policy': _keep, ...annotations } = r.metadata.annotations;
+      const v = vendored.find((o) => o.kind === r.kind && o.metadata.name === r.metadata.name)!;
+      assert.deepEqual({ ...r, metadata: { ...r.metadata, annotations } }, v, `${r.kind} ${r.metadata.name} is rendered as released`);
+    }
   });
 
   test('helm lint --strict passes with the default and every test values file', async () => {
@@ -296,8 +324,10 @@ describe('chart, offline', () => {
     assert.equal(pdb.spec.maxUnavailable, 1);
     assert.deepEqual(pdb.spec.selector.matchLabels, selector);
 
-    const crd = one(objs, 'CustomResourceDefinition');
-    assert.equal(crd.metadata.name, 'websocketroutes.wsgate.io');
+    assert.deepEqual(
+      objs.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort(),
+      ['websocketpolicies.wsgate.io', 'websocketroutes.wsgate.io'],
+    );
   });
 
   test('values-production.yaml: 3 replicas, PDB, NetworkPolicy, ServiceMonitor, PrometheusRule, dashboard', async () => {

@@ -4,22 +4,35 @@
 #   e2e/chart/render-manifests.sh [OUT]      # default OUT: manifests/install.yaml
 #   e2e/chart/render-manifests.sh --sync-crd [OUT]
 #
-# --sync-crd first copies crds/wsgate.io_websocketroutes.yaml (the one source of the CRD) into
-# charts/wsgate/crds/ (`make manifests` does that). The output is deterministic: the same chart
+# --sync-crd first copies wsgate's CRDs (crds/*.yaml, their one source) into charts/wsgate/crds/
+# and the vendored Gateway API CRDs (crds/gateway-api/) into charts/wsgate/files/gateway-api/
+# (`make manifests` does that). The output is deterministic: the same chart
 # and helm version give the same bytes, so chart-test can compare a fresh render with the file.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 RELEASE=wsgate
 NAMESPACE=wsgate
-CRD=wsgate.io_websocketroutes.yaml
-
 if [[ "${1:-}" == "--sync-crd" ]]; then
   shift
-  if ! cmp -s "crds/$CRD" "charts/wsgate/crds/$CRD"; then
-    cp "crds/$CRD" "charts/wsgate/crds/$CRD"
-    echo "[manifests] copied crds/$CRD to charts/wsgate/crds/" >&2
-  fi
+  sync() { # sync SRC_DIR DEST_DIR: DEST holds exactly SRC's *.yaml files, byte for byte
+    local f
+    mkdir -p "$2"
+    for f in "$2"/*.yaml; do
+      if [[ -e "$f" && ! -e "$1/${f##*/}" ]]; then
+        rm -f "$f"
+        echo "[manifests] removed $f" >&2
+      fi
+    done
+    for f in "$1"/*.yaml; do
+      if ! cmp -s "$f" "$2/${f##*/}"; then
+        cp "$f" "$2/${f##*/}"
+        echo "[manifests] copied $f to $2/" >&2
+      fi
+    done
+  }
+  sync crds charts/wsgate/crds
+  sync crds/gateway-api charts/wsgate/files/gateway-api
 fi
 OUT=${1:-manifests/install.yaml}
 HELM=${HELM:-$(bash e2e/chart/install-helm.sh | tail -n1)}

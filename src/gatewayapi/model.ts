@@ -1,0 +1,205 @@
+// What the translator produces: an intermediate route model (plain data a compiler turns into
+// routing-table entries) and the statuses of every object, as the Gateway API spec asks.
+
+import type { Condition, HashOn, Policy, Scheme } from '../api/types.js';
+import type {
+  GatewayStatus,
+  GatewayStatusAddress,
+  PolicyAncestorStatus,
+  RouteParentStatus,
+  WebSocketBehaviourSpec,
+} from './types.js';
+
+/** Where a route entry came from. */
+export interface RouteSource {
+  readonly kind: 'HTTPRoute';
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly creationTimestamp: string;
+  readonly ruleIndex: number;
+  /** spec.rules[].name, when set (the policy sectionName of a rule). */
+  readonly ruleName?: string;
+  readonly matchIndex: number;
+}
+
+/** The Gateway listener an entry is served on. */
+export interface ListenerRef {
+  readonly gatewayNamespace: string;
+  readonly gatewayName: string;
+  readonly listenerName: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+}
+
+export type PathMatch = { readonly type: 'Exact' | 'PathPrefix'; readonly value: string };
+
+export interface HeaderModifier {
+  /** Lower-cased names, in spec order. */
+  readonly set: ReadonlyArray<{ name: string; value: string }>;
+  readonly add: ReadonlyArray<{ name: string; value: string }>;
+  readonly remove: readonly string[];
+}
+
+export type PathModifier =
+  | { readonly type: 'ReplaceFullPath'; readonly value: string }
+  | { readonly type: 'ReplacePrefixMatch'; readonly value: string };
+
+export interface RouteFilters {
+  readonly requestHeaders?: HeaderModifier;
+  readonly responseHeaders?: HeaderModifier;
+  readonly urlRewrite?: { readonly hostname?: string; readonly path?: PathModifier };
+  /** When set the entry answers with a redirect and sends nothing to its backends. */
+  readonly redirect?: {
+    readonly scheme?: 'http' | 'https';
+    readonly hostname?: string;
+    readonly path?: PathModifier;
+    readonly port?: number;
+    readonly statusCode: 301 | 302 | 303 | 307 | 308;
+  };
+}
+
+/** A backendRef that resolved to a Service port. */
+export interface ServiceBackend {
+  readonly valid: true;
+  readonly namespace: string;
+  readonly name: string;
+  readonly port: number;
+  /** The Service port's name, when it has one (EndpointSlice ports are matched by name). */
+  readonly portName?: string;
+  readonly weight: number;
+  /** From the port's appProtocol (GEP-1911): kubernetes.io/wss and https mean wss; anything else ws. */
+  readonly scheme: Scheme;
+  readonly appProtocol?: string;
+  readonly requestHeaders?: HeaderModifier;
+  readonly responseHeaders?: HeaderModifier;
+}
+
+/**
+ * A backendRef that did not resolve: the spec asks that the share of requests it would have
+ * received (its weight) gets a 500.
+ */
+export interface InvalidBackend {
+  readonly valid: false;
+  readonly weight: number;
+  readonly reason: 'RefNotPermitted' | 'InvalidKind' | 'BackendNotFound' | 'UnsupportedProtocol';
+  readonly message: string;
+}
+
+export type RouteBackend = ServiceBackend | InvalidBackend;
+
+/** Where an entry's WebSocket behaviour came from. */
+export type BehaviourSource =
+  | { readonly kind: 'Default' }
+  | {
+      readonly kind: 'WebSocketPolicy';
+      readonly namespace: string;
+      readonly name: string;
+      /** What the policy targets: the route (or one of its rules) or a backend Service (or one of its ports). */
+      readonly target: 'HTTPRoute' | 'HTTPRouteRule' | 'Service' | 'ServicePort';
+    };
+
+/**
+ * The WebSocket behaviour of an entry: the WebSocketRoute fields a WebSocketPolicy carries,
+ * defaulted exactly as a WebSocketRoute's (src/api/defaults.ts), plus parsed durations.
+ */
+export interface WebSocketBehaviour {
+  readonly spec: WebSocketBehaviourSpec;
+  readonly policy: Policy;
+  readonly hashOn?: HashOn;
+  readonly timeoutsMs: { readonly connect: number; readonly idle: number; readonly maxLifetime: number };
+  readonly drainTimeoutMs: number;
+  /** Namespace in which the auth Secrets (security.auth.*.secretRef) are looked up: the policy's. */
+  readonly secretNamespace: string;
+  readonly source: BehaviourSource;
+  /** Set when the rule's backends carry different Service policies: which ones lost. */
+  readonly overridden?: readonly string[];
+}
+
+/** One routing-table entry: one match of one rule of one HTTPRoute, on one accepted listener. */
+export interface GatewayRouteEntry {
+  /**
+   * `HTTPRoute/<ns>/<name>/rule-<i>/match-<j>@<gateway ns>/<gateway>/<listener>`: starts with the
+   * kind and has more than two '/'-separated parts, so it never equals a WebSocketRoute key
+   * (`<ns>/<name>`).
+   */
+  readonly key: string;
+  /** `HTTPRoute/<ns>/<name>`: the object, for metrics and status. */
+  readonly routeKey: string;
+  /** `HTTPRoute/<ns>/<name>/rule-<i>`. */
+  readonly ruleKey: string;
+  readonly source: RouteSource;
+  readonly listener: ListenerRef;
+  /** Lower-cased; exact or `*.suffix`; empty means any host. */
+  readonly hostnames: readonly string[];
+  readonly path: PathMatch;
+  /** Exact matches; lower-cased names. */
+  readonly headers: ReadonlyArray<{ name: string; value: string }>;
+  /** Exact matches; names as written (query names are case-sensitive). */
+  readonly queryParams: ReadonlyArray<{ name: string; value: string }>;
+  readonly method?: string;
+  readonly filters: RouteFilters;
+  /** In spec order. Empty with no redirect: every request gets a 500. */
+  readonly backends: readonly RouteBackend[];
+  readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
+  readonly websocket: WebSocketBehaviour;
+  /**
+   * Sort key in the spec's precedence order (compare element by element, smaller first):
+   * Exact before PathPrefix, longer prefix first, method, more headers, more query params,
+   * older route, namespace/name, rule index, match index.
+   */
+  readonly precedence: readonly (number | string)[];
+}
+
+/** A listener wsgate must serve: what a data plane opens ports and loads certificates for. */
+export interface ProgrammedListener extends ListenerRef {
+  readonly hostname?: string;
+  /** HTTPS: the certificates, resolved and permitted, in spec order. */
+  readonly certificates: ReadonlyArray<{ namespace: string; name: string }>;
+}
+
+export interface GatewayClassStatusResult {
+  readonly name: string;
+  readonly generation: number;
+  readonly conditions: Condition[];
+  readonly supportedFeatures: Array<{ name: string }>;
+}
+
+export interface GatewayStatusResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly status: GatewayStatus;
+}
+
+export interface HTTPRouteStatusResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  /** The full status.parents to write: other controllers' entries untouched, ours replaced. */
+  readonly parents: RouteParentStatus[];
+}
+
+export interface PolicyStatusResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  /** The full status.ancestors to write: other controllers' entries untouched, ours replaced. */
+  readonly ancestors: PolicyAncestorStatus[];
+}
+
+export interface TranslateOutput {
+  /** Every entry, sorted by `precedence`. */
+  readonly routes: readonly GatewayRouteEntry[];
+  readonly listeners: readonly ProgrammedListener[];
+  /** Keyed by name; only classes with wsgate's controllerName. */
+  readonly gatewayClasses: Map<string, GatewayClassStatusResult>;
+  /** Keyed by "ns/name"; only Gateways of an accepted wsgate class. */
+  readonly gateways: Map<string, GatewayStatusResult>;
+  /** Keyed by "ns/name"; routes with a parentRef to one of our Gateways or an entry of ours to remove. */
+  readonly httpRoutes: Map<string, HTTPRouteStatusResult>;
+  /** Keyed by "ns/name"; every WebSocketPolicy. */
+  readonly policies: Map<string, PolicyStatusResult>;
+}
+
+export type { GatewayStatusAddress };

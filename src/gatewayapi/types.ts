@@ -1,0 +1,372 @@
+// The Gateway API objects the translator reads, as the apiserver returns them (v1, standard
+// channel of the release vendored in crds/gateway-api/), plus Namespaces, Services, Secrets and
+// wsgate's WebSocketPolicy. Only the fields the translator reads are declared;
+// test/gatewayapi/schema-fields.test.ts checks that every one of them exists in the vendored CRD
+// schemas (READ_FIELDS below), so a field renamed upstream fails a test instead of being read
+// as undefined.
+
+import type { Condition, WebSocketRouteSpec } from '../api/types.js';
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const CONTROLLER_NAME = 'wsgate.io/gateway-controller';
+export const POLICY_GROUP = 'wsgate.io';
+export const POLICY_API_VERSION = 'wsgate.io/v1alpha1';
+
+export interface Meta {
+  name: string;
+  namespace?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+// ---- GatewayClass -------------------------------------------------------------------------
+
+export interface GatewayClass {
+  metadata: Meta;
+  spec: {
+    controllerName: string;
+    parametersRef?: { group: string; kind: string; name: string; namespace?: string };
+  };
+  status?: { conditions?: Condition[]; supportedFeatures?: Array<{ name: string }> };
+}
+
+// ---- Gateway ------------------------------------------------------------------------------
+
+export interface SecretObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface RouteGroupKind {
+  group?: string;
+  kind: string;
+}
+
+export interface Listener {
+  name: string;
+  hostname?: string;
+  port: number;
+  protocol: string;
+  tls?: {
+    mode?: 'Terminate' | 'Passthrough';
+    certificateRefs?: SecretObjectReference[];
+    options?: Record<string, string>;
+  };
+  allowedRoutes?: {
+    namespaces?: { from?: 'All' | 'Same' | 'Selector'; selector?: LabelSelector };
+    kinds?: RouteGroupKind[];
+  };
+}
+
+export interface GatewayStatusAddress {
+  type?: string;
+  value: string;
+}
+
+export interface Gateway {
+  metadata: Meta;
+  spec: {
+    gatewayClassName: string;
+    listeners: Listener[];
+    addresses?: Array<{ type?: string; value?: string }>;
+    infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: { group: string; kind: string; name: string } };
+    tls?: { backend?: unknown; frontend?: unknown };
+    allowedListeners?: { namespaces?: { from?: string } };
+  };
+}
+
+export interface ListenerStatus {
+  name: string;
+  supportedKinds: Array<{ group: string; kind: string }>;
+  attachedRoutes: number;
+  conditions: Condition[];
+}
+
+export interface GatewayStatus {
+  addresses: GatewayStatusAddress[];
+  conditions: Condition[];
+  listeners: ListenerStatus[];
+}
+
+// ---- HTTPRoute ----------------------------------------------------------------------------
+
+export interface ParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface HTTPHeaderFilter {
+  set?: Array<{ name: string; value: string }>;
+  add?: Array<{ name: string; value: string }>;
+  remove?: string[];
+}
+
+export interface HTTPPathModifier {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+export interface HTTPRouteFilter {
+  type: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestRedirect?: {
+    scheme?: 'http' | 'https';
+    hostname?: string;
+    path?: HTTPPathModifier;
+    port?: number;
+    statusCode?: number;
+  };
+  urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: unknown;
+  extensionRef?: unknown;
+  cors?: unknown;
+}
+
+export interface HTTPRouteMatch {
+  path?: { type?: 'Exact' | 'PathPrefix' | 'RegularExpression'; value?: string };
+  headers?: Array<{ type?: 'Exact' | 'RegularExpression'; name: string; value: string }>;
+  queryParams?: Array<{ type?: 'Exact' | 'RegularExpression'; name: string; value: string }>;
+  method?: string;
+}
+
+export interface HTTPBackendRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+  weight?: number;
+  filters?: HTTPRouteFilter[];
+}
+
+export interface HTTPRouteRule {
+  name?: string;
+  matches?: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+  timeouts?: { request?: string; backendRequest?: string };
+}
+
+export interface RouteParentStatus {
+  parentRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface HTTPRoute {
+  metadata: Meta;
+  spec: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: HTTPRouteRule[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+// ---- ReferenceGrant -----------------------------------------------------------------------
+
+export interface ReferenceGrant {
+  metadata: Meta;
+  spec: {
+    from: Array<{ group: string; kind: string; namespace: string }>;
+    to: Array<{ group: string; kind: string; name?: string }>;
+  };
+}
+
+// ---- core ---------------------------------------------------------------------------------
+
+export interface Namespace {
+  metadata: { name: string; labels?: Record<string, string> };
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export interface Service {
+  metadata: Meta;
+  spec: { type?: string; ports?: ServicePort[] };
+}
+
+export interface Secret {
+  metadata: Meta;
+  type?: string;
+  /** Base64 values, as the API returns them. */
+  data?: Record<string, string>;
+}
+
+// ---- WebSocketPolicy ----------------------------------------------------------------------
+
+export interface PolicyTargetReference {
+  group: string;
+  kind: string;
+  name: string;
+  sectionName?: string;
+}
+
+/** The WebSocketRoute spec fields a WebSocketPolicy carries (the same schema nodes, see policy-crd.ts). */
+export type WebSocketBehaviourSpec = Pick<
+  WebSocketRouteSpec,
+  'loadBalancer' | 'rebalance' | 'timeouts' | 'drain' | 'limits' | 'security' | 'sessionAffinity'
+>;
+
+export interface PolicyAncestorStatus {
+  ancestorRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface WebSocketPolicy {
+  metadata: Meta;
+  spec: WebSocketBehaviourSpec & { targetRefs: PolicyTargetReference[] };
+  status?: { ancestors?: PolicyAncestorStatus[] };
+}
+
+/**
+ * Every field the translator reads, by CRD file and version: '[]' is a list item. Checked
+ * against the vendored schemas by test/gatewayapi/schema-fields.test.ts.
+ */
+export const READ_FIELDS: Record<string, { version: string; fields: string[] }> = {
+  'gateway-api/gateway.networking.k8s.io_gatewayclasses.yaml': {
+    version: 'v1',
+    fields: ['spec.controllerName', 'spec.parametersRef', 'status.conditions', 'status.supportedFeatures', 'status.supportedFeatures[].name'],
+  },
+  'gateway-api/gateway.networking.k8s.io_gateways.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.gatewayClassName',
+      'spec.addresses',
+      'spec.addresses[].type',
+      'spec.addresses[].value',
+      'spec.infrastructure.parametersRef',
+      'spec.tls.backend',
+      'spec.tls.frontend',
+      'spec.allowedListeners.namespaces.from',
+      'spec.listeners[].name',
+      'spec.listeners[].hostname',
+      'spec.listeners[].port',
+      'spec.listeners[].protocol',
+      'spec.listeners[].tls.mode',
+      'spec.listeners[].tls.certificateRefs[].group',
+      'spec.listeners[].tls.certificateRefs[].kind',
+      'spec.listeners[].tls.certificateRefs[].name',
+      'spec.listeners[].tls.certificateRefs[].namespace',
+      'spec.listeners[].tls.options',
+      'spec.listeners[].allowedRoutes.namespaces.from',
+      'spec.listeners[].allowedRoutes.namespaces.selector.matchLabels',
+      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].key',
+      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].operator',
+      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].values',
+      'spec.listeners[].allowedRoutes.kinds[].group',
+      'spec.listeners[].allowedRoutes.kinds[].kind',
+      'status.addresses[].type',
+      'status.addresses[].value',
+      'status.conditions',
+      'status.listeners[].name',
+      'status.listeners[].supportedKinds[].group',
+      'status.listeners[].supportedKinds[].kind',
+      'status.listeners[].attachedRoutes',
+      'status.listeners[].conditions',
+    ],
+  },
+  'gateway-api/gateway.networking.k8s.io_httproutes.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.parentRefs[].group',
+      'spec.parentRefs[].kind',
+      'spec.parentRefs[].namespace',
+      'spec.parentRefs[].name',
+      'spec.parentRefs[].sectionName',
+      'spec.parentRefs[].port',
+      'spec.hostnames',
+      'spec.rules[].name',
+      'spec.rules[].matches[].path.type',
+      'spec.rules[].matches[].path.value',
+      'spec.rules[].matches[].headers[].type',
+      'spec.rules[].matches[].headers[].name',
+      'spec.rules[].matches[].headers[].value',
+      'spec.rules[].matches[].queryParams[].type',
+      'spec.rules[].matches[].queryParams[].name',
+      'spec.rules[].matches[].queryParams[].value',
+      'spec.rules[].matches[].method',
+      'spec.rules[].filters[].type',
+      'spec.rules[].filters[].requestHeaderModifier.set[].name',
+      'spec.rules[].filters[].requestHeaderModifier.set[].value',
+      'spec.rules[].filters[].requestHeaderModifier.add',
+      'spec.rules[].filters[].requestHeaderModifier.remove',
+      'spec.rules[].filters[].responseHeaderModifier.set',
+      'spec.rules[].filters[].responseHeaderModifier.add',
+      'spec.rules[].filters[].responseHeaderModifier.remove',
+      'spec.rules[].filters[].requestRedirect.scheme',
+      'spec.rules[].filters[].requestRedirect.hostname',
+      'spec.rules[].filters[].requestRedirect.path.type',
+      'spec.rules[].filters[].requestRedirect.path.replaceFullPath',
+      'spec.rules[].filters[].requestRedirect.path.replacePrefixMatch',
+      'spec.rules[].filters[].requestRedirect.port',
+      'spec.rules[].filters[].requestRedirect.statusCode',
+      'spec.rules[].filters[].urlRewrite.hostname',
+      'spec.rules[].filters[].urlRewrite.path.type',
+      'spec.rules[].filters[].urlRewrite.path.replaceFullPath',
+      'spec.rules[].filters[].urlRewrite.path.replacePrefixMatch',
+      'spec.rules[].filters[].requestMirror',
+      'spec.rules[].filters[].extensionRef',
+      'spec.rules[].filters[].cors',
+      'spec.rules[].backendRefs[].group',
+      'spec.rules[].backendRefs[].kind',
+      'spec.rules[].backendRefs[].name',
+      'spec.rules[].backendRefs[].namespace',
+      'spec.rules[].backendRefs[].port',
+      'spec.rules[].backendRefs[].weight',
+      'spec.rules[].backendRefs[].filters[].type',
+      'spec.rules[].timeouts.request',
+      'spec.rules[].timeouts.backendRequest',
+      'status.parents[].parentRef.name',
+      'status.parents[].controllerName',
+      'status.parents[].conditions',
+    ],
+  },
+  'gateway-api/gateway.networking.k8s.io_referencegrants.yaml': {
+    version: 'v1',
+    fields: ['spec.from[].group', 'spec.from[].kind', 'spec.from[].namespace', 'spec.to[].group', 'spec.to[].kind', 'spec.to[].name'],
+  },
+  'wsgate.io_websocketpolicies.yaml': {
+    version: 'v1alpha1',
+    fields: [
+      'spec.targetRefs[].group',
+      'spec.targetRefs[].kind',
+      'spec.targetRefs[].name',
+      'spec.targetRefs[].sectionName',
+      'spec.loadBalancer.policy',
+      'spec.loadBalancer.hashOn',
+      'spec.rebalance',
+      'spec.timeouts.connect',
+      'spec.timeouts.idle',
+      'spec.timeouts.maxLifetime',
+      'spec.drain.timeout',
+      'spec.limits',
+      'spec.security.allowedOrigins',
+      'spec.security.auth',
+      'spec.sessionAffinity',
+      'status.ancestors[].ancestorRef.name',
+      'status.ancestors[].controllerName',
+      'status.ancestors[].conditions',
+    ],
+  },
+};

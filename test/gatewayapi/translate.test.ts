@@ -1,0 +1,843 @@
+// The Gateway API translator, table-driven with plain objects: statuses and reasons as the
+// spec and the conformance suite ask for them, the route model, ReferenceGrants, policies.
+
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { Condition } from '../../src/api/types.js';
+import { translate, IMPLEMENTED_FEATURES, type TranslateInput } from '../../src/gatewayapi/translate.js';
+import type { GatewayRouteEntry, TranslateOutput } from '../../src/gatewayapi/model.js';
+import type { HTTPRoute, ListenerStatus, Secret } from '../../src/gatewayapi/types.js';
+import { routeKey as wsRouteKey } from '../../src/api/types.js';
+import { makeCa } from '../helpers/certs.js';
+import {
+  ADDRESS,
+  CONTROLLER,
+  gateway,
+  gatewayClass,
+  grant,
+  input,
+  listener,
+  ns,
+  parent,
+  policy,
+  route,
+  routeTarget,
+  rule,
+  service,
+  serviceTarget,
+  tlsSecret,
+} from './fixtures.js';
+
+const brief = (c: Condition | undefined) => (c ? `${c.type}=${c.status}/${c.reason}` : 'absent');
+const cond = (list: readonly Condition[] | undefined, type: string) => list?.find((c) => c.type === type);
+
+function gw(out: TranslateOutput, name = 'gw', namespace = 'infra') {
+  const s = out.gateways.get(`${namespace}/${name}`);
+  assert.ok(s, `Gateway ${namespace}/${name} has a status`);
+  return s.status;
+}
+function lis(out: TranslateOutput, name: string, gwName = 'gw'): ListenerStatus {
+  const l = gw(out, gwName).listeners.find((x) => x.name === name);
+  assert.ok(l, `listener ${name}`);
+  return l;
+}
+/** Our parent entries of a route, as "Accepted=True/Accepted ResolvedRefs=..." strings per parentRef. */
+function parents(out: TranslateOutput, name: string, namespace = 'apps'): string[] {
+  const s = out.httpRoutes.get(`${namespace}/${name}`);
+  if (!s) return [];
+  return s.parents.filter((p) => p.controllerName === CONTROLLER).map((p) => p.conditions.map(brief).join(' '));
+}
+function entries(out: TranslateOutput, name: string, namespace = 'apps'): GatewayRouteEntry[] {
+  return out.routes.filter((e) => e.routeKey === `HTTPRoute/${namespace}/${name}`);
+}
+
+let cert = { cert: '', key: '' };
+before(() => {
+  cert = makeCa('gateway api test CA').issue('example.com', ['example.com', '*.example.com']);
+});
+const secret = (name: string, namespace = 'infra'): Secret => tlsSecret(name, namespace, cert.cert, cert.key);
+const httpsListener = (name: string, refs: Array<{ group?: string; kind?: string; name: string; namespace?: string }>, extra = {}) =>
+  listener(name, { port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: refs }, ...extra });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('GatewayClass', () => {
+  it('a class of ours is Accepted with sorted supportedFeatures; another controller\'s class is left alone', () => {
+    const out = translate(input({ gatewayClasses: [gatewayClass('wsgate'), gatewayClass('theirs', 'example.net/gateway-controller')] }));
+    assert.deepEqual([...out.gatewayClasses.keys()], ['wsgate']);
+    const s = out.gatewayClasses.get('wsgate')!;
+    assert.equal(brief(cond(s.conditions, 'Accepted')), 'Accepted=True/Accepted');
+    assert.equal(cond(s.conditions, 'Accepted')!.observedGeneration, 1);
+    assert.deepEqual(s.supportedFeatures, [...IMPLEMENTED_FEATURES].sort().map((name) => ({ name })));
+  });
+
+  it('parametersRef is not supported: Accepted=False/InvalidParameters, and its Gateways are not accepted', () => {
+    const out = translate(input({ gatewayClasses: [gatewayClass('wsgate', CONTROLLER, { parametersRef: { group: 'x', kind: 'Y', name: 'z' } })] }));
+    assert.equal(brief(cond(out.gatewayClasses.get('wsgate')!.conditions, 'Accepted')), 'Accepted=False/InvalidParameters');
+    assert.equal(brief(cond(gw(out).conditions, 'Accepted')), 'Accepted=Unknown/Pending');
+  });
+
+  it('supportedFeatures is what the caller says the conformance run proved', () => {
+    const out = translate(input({ supportedFeatures: ['HTTPRoute', 'Gateway', 'Gateway'] }));
+    assert.deepEqual(out.gatewayClasses.get('wsgate')!.supportedFeatures, [{ name: 'Gateway' }, { name: 'HTTPRoute' }]);
+  });
+});
+
+describe('Gateway and listener status', () => {
+  it('a valid Gateway: Accepted, Programmed, the given addresses, per-listener conditions and supportedKinds', () => {
+    const out = translate(input());
+    const s = gw(out);
+    assert.deepEqual(s.conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=True/Programmed']);
+    assert.deepEqual(s.addresses, [ADDRESS]);
+    const l = lis(out, 'http');
+    assert.deepEqual(l.conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts']);
+    assert.deepEqual(l.supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]);
+    assert.equal(l.attachedRoutes, 0);
+    for (const c of [...s.conditions, ...l.conditions]) assert.equal(c.observedGeneration, 2);
+    assert.deepEqual(out.listeners, [{ gatewayNamespace: 'infra', gatewayName: 'gw', listenerName: 'http', port: 80, protocol: 'HTTP', certificates: [] }]);
+  });
+
+  it('a Gateway of another class gets no status from us', () => {
+    const out = translate(input({ gateways: [gateway('gw', [listener('http')], { gatewayClassName: 'other' })] }));
+    assert.equal(out.gateways.size, 0);
+  });
+
+  it('addresses per Gateway; none yet: Programmed=False/AddressNotAssigned', () => {
+    const out = translate(input({ addresses: () => [] }));
+    assert.deepEqual(gw(out).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned']);
+  });
+
+  it('spec.addresses wsgate cannot assign: Accepted=False/UnsupportedAddress; ones it has: accepted', () => {
+    const bad = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress', value: '192.0.2.9' }] })] }));
+    assert.deepEqual(gw(bad).conditions.map(brief), ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid']);
+    const good = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ value: ADDRESS.value }] })] }));
+    assert.equal(brief(gw(good).conditions[0]), 'Accepted=True/Accepted');
+  });
+
+  it('unsupported Gateway fields are reported, not ignored', () => {
+    const tls = translate(input({ gateways: [gateway('gw', [listener('http')], { tls: { frontend: { default: {} } } })] }));
+    assert.equal(brief(gw(tls).conditions[0]), 'Accepted=False/UnsupportedValue');
+    const infra = translate(input({ gateways: [gateway('gw', [listener('http')], { infrastructure: { parametersRef: { group: 'a', kind: 'B', name: 'c' } } })] }));
+    assert.equal(brief(gw(infra).conditions[0]), 'Accepted=False/InvalidParameters');
+  });
+
+  const listenerCases: Array<{ name: string; listeners: ReturnType<typeof listener>[]; ports?: number[]; gateway: string; want: Record<string, { conditions: string[]; kinds: number }> }> = [
+    {
+      name: 'only an unsupported protocol: Gateway Accepted=False/ListenersNotValid, listener UnsupportedProtocol with no kinds',
+      listeners: [listener('tcp', { protocol: 'TCP', port: 9000 })],
+      gateway: 'Accepted=False/ListenersNotValid',
+      want: { tcp: { conditions: ['Accepted=False/UnsupportedProtocol', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 0 } },
+    },
+    {
+      name: 'one supported and one unsupported protocol: Gateway Accepted=True/ListenersNotValid',
+      listeners: [listener('http'), listener('udp', { protocol: 'UDP', port: 53 })],
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: {
+        http: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 },
+        udp: { conditions: ['Accepted=False/UnsupportedProtocol', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 0 },
+      },
+    },
+    {
+      name: 'a port wsgate does not serve: PortUnavailable',
+      listeners: [listener('http'), listener('odd', { port: 8081 })],
+      ports: [80, 443, 8080],
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: { odd: { conditions: ['Accepted=False/PortUnavailable', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 } },
+    },
+    {
+      name: 'HTTP and HTTPS on one port: ProtocolConflict on both',
+      listeners: [listener('a', { port: 8443 }), listener('b', { port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } })],
+      gateway: 'Accepted=False/ListenersNotValid',
+      want: {
+        a: { conditions: ['Accepted=False/ProtocolConflict', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/ProtocolConflict'], kinds: 1 },
+        b: { conditions: ['Accepted=False/ProtocolConflict', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/ProtocolConflict'], kinds: 1 },
+      },
+    },
+    {
+      name: 'the same hostname twice on one port: HostnameConflict; a different hostname on that port is fine',
+      listeners: [listener('a', { hostname: 'x.example.com' }), listener('b', { hostname: 'x.example.com' }), listener('c', { hostname: 'y.example.com' })],
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: {
+        a: { conditions: ['Accepted=False/HostnameConflict', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/HostnameConflict'], kinds: 1 },
+        c: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 },
+      },
+    },
+    {
+      name: 'only invalid route kinds: ResolvedRefs=False/InvalidRouteKinds and no supportedKinds',
+      listeners: [listener('http', { allowedRoutes: { kinds: [{ kind: 'FooRoute' }] } })],
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: { http: { conditions: ['Accepted=True/Accepted', 'Programmed=False/Invalid', 'ResolvedRefs=False/InvalidRouteKinds', 'Conflicted=False/NoConflicts'], kinds: 0 } },
+    },
+    {
+      name: 'HTTPRoute and an invalid kind: InvalidRouteKinds, HTTPRoute in supportedKinds, still programmed',
+      listeners: [listener('http', { allowedRoutes: { kinds: [{ kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }] } })],
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: { http: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=False/InvalidRouteKinds', 'Conflicted=False/NoConflicts'], kinds: 1 } },
+    },
+    {
+      name: 'tls.options are not supported: UnsupportedValue',
+      listeners: [httpsListener('https', [{ name: 'cert' }], {}), listener('http')].map((l, i) => (i === 0 ? { ...l, tls: { ...l.tls, options: { 'example.com/cipher': 'x' } } } : l)),
+      gateway: 'Accepted=True/ListenersNotValid',
+      want: { https: { conditions: ['Accepted=False/UnsupportedValue', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 } },
+    },
+  ];
+  for (const c of listenerCases) {
+    it(c.name, () => {
+      const out = translate(input({ gateways: [gateway('gw', c.listeners)], secrets: [secret('cert')], ...(c.ports ? { ports: c.ports } : {}) }));
+      assert.equal(brief(gw(out).conditions[0]), c.gateway);
+      for (const [name, want] of Object.entries(c.want)) {
+        const l = lis(out, name);
+        assert.deepEqual(l.conditions.map(brief), want.conditions, `listener ${name}`);
+        assert.equal(l.supportedKinds.length, want.kinds, `listener ${name} supportedKinds`);
+      }
+    });
+  }
+});
+
+describe('HTTPS listeners: certificateRefs and ReferenceGrants', () => {
+  const cases: Array<{ name: string; refs: Array<{ group?: string; kind?: string; name: string; namespace?: string }>; grants?: TranslateInput['referenceGrants']; secrets?: () => Secret[]; want: string }> = [
+    { name: 'a Secret in the Gateway\'s namespace', refs: [{ name: 'cert' }], want: 'ResolvedRefs=True/ResolvedRefs' },
+    { name: 'a Secret that does not exist', refs: [{ name: 'missing' }], want: 'ResolvedRefs=False/InvalidCertificateRef' },
+    { name: 'an unsupported group', refs: [{ group: 'example.com', kind: 'Secret', name: 'cert' }], want: 'ResolvedRefs=False/InvalidCertificateRef' },
+    { name: 'an unsupported kind', refs: [{ kind: 'WrongKind', name: 'cert' }], want: 'ResolvedRefs=False/InvalidCertificateRef' },
+    {
+      name: 'a malformed certificate',
+      refs: [{ name: 'bad' }],
+      secrets: () => [{ metadata: { name: 'bad', namespace: 'infra' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'SGVsbG8gd29ybGQK', 'tls.key': 'SGVsbG8gd29ybGQK' } }],
+      want: 'ResolvedRefs=False/InvalidCertificateRef',
+    },
+    { name: 'another namespace without a ReferenceGrant', refs: [{ name: 'cert', namespace: 'certs' }], want: 'ResolvedRefs=False/RefNotPermitted' },
+    {
+      name: 'another namespace with a ReferenceGrant for that Secret',
+      refs: [{ name: 'cert', namespace: 'certs' }],
+      grants: [grant('certs', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], [{ group: '', kind: 'Secret', name: 'cert' }])],
+      want: 'ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'another namespace with a ReferenceGrant for every Secret there',
+      refs: [{ name: 'cert', namespace: 'certs' }],
+      grants: [grant('certs', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], [{ group: '', kind: 'Secret' }])],
+      want: 'ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'a ReferenceGrant for another Secret name',
+      refs: [{ name: 'cert', namespace: 'certs' }],
+      grants: [grant('certs', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], [{ group: '', kind: 'Secret', name: 'other' }])],
+      want: 'ResolvedRefs=False/RefNotPermitted',
+    },
+    {
+      name: 'a ReferenceGrant from another namespace',
+      refs: [{ name: 'cert', namespace: 'certs' }],
+      grants: [grant('certs', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'elsewhere' }], [{ group: '', kind: 'Secret' }])],
+      want: 'ResolvedRefs=False/RefNotPermitted',
+    },
+    {
+      name: 'a ReferenceGrant in the wrong namespace (the referrer\'s)',
+      refs: [{ name: 'cert', namespace: 'certs' }],
+      grants: [grant('infra', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], [{ group: '', kind: 'Secret' }])],
+      want: 'ResolvedRefs=False/RefNotPermitted',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const secrets = c.secrets ? c.secrets() : [secret('cert'), secret('cert', 'certs')];
+      const out = translate(input({ gateways: [gateway('gw', [httpsListener('https', c.refs)])], referenceGrants: c.grants ?? [], secrets }));
+      const l = lis(out, 'https');
+      assert.equal(brief(cond(l.conditions, 'ResolvedRefs')), c.want);
+      const ok = c.want.endsWith('True/ResolvedRefs');
+      assert.equal(brief(cond(l.conditions, 'Programmed')), ok ? 'Programmed=True/Programmed' : 'Programmed=False/Invalid');
+      assert.equal(out.listeners.length, ok ? 1 : 0);
+      if (ok) assert.deepEqual(out.listeners[0]!.certificates, [{ namespace: c.refs[0]!.namespace ?? 'infra', name: 'cert' }]);
+    });
+  }
+});
+
+const ALL = { allowedRoutes: { namespaces: { from: 'All' as const } } };
+
+describe('HTTPRoute attachment: parentRefs, allowedRoutes, hostnames', () => {
+  const cases: Array<{ name: string; listeners: ReturnType<typeof listener>[]; route: Partial<HTTPRoute['spec']>; routeNs?: string; want: string; attached?: Record<string, number>; hostnames?: string[][] }> = [
+    { name: 'whole Gateway', listeners: [listener('http', ALL)], route: {}, want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs', attached: { http: 1 }, hostnames: [[]] },
+    {
+      name: 'sectionName selects one listener',
+      listeners: [listener('a', { ...ALL, hostname: 'a.example.com' }), listener('b', { ...ALL, hostname: 'b.example.com' })],
+      route: { parentRefs: [parent('gw', { sectionName: 'b' })] },
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+      attached: { a: 0, b: 1 },
+      hostnames: [['b.example.com']],
+    },
+    { name: 'sectionName of no listener: NoMatchingParent', listeners: [listener('http')], route: { parentRefs: [parent('gw', { sectionName: 'nope' })] }, want: 'Accepted=False/NoMatchingParent ResolvedRefs=True/ResolvedRefs', attached: { http: 0 } },
+    {
+      name: 'port selects the listeners on it',
+      listeners: [listener('a', ALL), listener('b', { ...ALL, port: 8080 })],
+      route: { parentRefs: [parent('gw', { port: 8080 })] },
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+      attached: { a: 0, b: 1 },
+    },
+    { name: 'a port no listener has: NoMatchingParent', listeners: [listener('http')], route: { parentRefs: [parent('gw', { port: 81 })] }, want: 'Accepted=False/NoMatchingParent ResolvedRefs=True/ResolvedRefs' },
+    { name: 'sectionName and a port it does not have: NoMatchingParent', listeners: [listener('http')], route: { parentRefs: [parent('gw', { sectionName: 'http', port: 8080 })] }, want: 'Accepted=False/NoMatchingParent ResolvedRefs=True/ResolvedRefs' },
+    { name: 'allowedRoutes Same (default), route in the Gateway\'s namespace', listeners: [listener('http')], route: {}, routeNs: 'infra', want: 'Accepted=True/Accepted ResolvedRefs=False/BackendNotFound' },
+    { name: 'allowedRoutes Same, route elsewhere: NotAllowedByListeners', listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'Same' } } })], route: {}, want: 'Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs', attached: { http: 0 } },
+    { name: 'allowedRoutes All', listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } })], route: {}, want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs', attached: { http: 1 } },
+    {
+      name: 'allowedRoutes Selector matchLabels, matching',
+      listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'a' } } } } })],
+      route: {},
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'allowedRoutes Selector matchLabels, not matching: NotAllowedByListeners',
+      listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'b' } } } } })],
+      route: {},
+      want: 'Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'allowedRoutes Selector matchExpressions In',
+      listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'c'] }] } } } })],
+      route: {},
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'allowedRoutes Selector matchExpressions DoesNotExist: NotAllowedByListeners',
+      listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'team', operator: 'DoesNotExist' }] } } } })],
+      route: {},
+      want: 'Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs',
+    },
+    {
+      name: 'no listener hostname matches: NoMatchingListenerHostname',
+      listeners: [listener('http', { hostname: 'a.example.com', allowedRoutes: { namespaces: { from: 'All' } } })],
+      route: { hostnames: ['b.example.com'] },
+      want: 'Accepted=False/NoMatchingListenerHostname ResolvedRefs=True/ResolvedRefs',
+      attached: { http: 0 },
+    },
+    {
+      name: 'wildcard listener, two route names, one matching: only it is served',
+      listeners: [listener('http', { hostname: '*.example.com', allowedRoutes: { namespaces: { from: 'All' } } })],
+      route: { hostnames: ['test.example.com', 'test.example.net'] },
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+      hostnames: [['test.example.com']],
+    },
+    {
+      name: 'attaches to the hostname-matching listeners only, each with its intersection',
+      listeners: [
+        listener('any', { port: 8080, allowedRoutes: { namespaces: { from: 'All' } } }),
+        listener('wild', { hostname: '*.example.com', allowedRoutes: { namespaces: { from: 'All' } } }),
+        listener('other', { hostname: 'x.example.net', allowedRoutes: { namespaces: { from: 'All' } } }),
+      ],
+      route: { hostnames: ['*.example.com'] },
+      want: 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs',
+      attached: { any: 1, wild: 1, other: 0 },
+      hostnames: [['*.example.com'], ['*.example.com']],
+    },
+    {
+      name: 'a listener that is not valid carries nothing: NotAllowedByListeners',
+      listeners: [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } }), listener('dup', { allowedRoutes: { namespaces: { from: 'All' } } })],
+      route: {},
+      want: 'Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = route('r', c.route, c.routeNs ?? 'apps');
+      const out = translate(input({ gateways: [gateway('gw', c.listeners)], httpRoutes: [r] }));
+      assert.deepEqual(parents(out, 'r', c.routeNs ?? 'apps'), [c.want]);
+      for (const [name, n] of Object.entries(c.attached ?? {})) assert.equal(lis(out, name).attachedRoutes, n, `attachedRoutes of ${name}`);
+      if (c.hostnames) assert.deepEqual(entries(out, 'r', c.routeNs ?? 'apps').map((e) => e.hostnames), c.hostnames);
+      if (!c.want.startsWith('Accepted=True')) assert.equal(entries(out, 'r', c.routeNs ?? 'apps').length, 0, 'a route that is not accepted has no entries');
+    });
+  }
+
+  it('parentRefs to other controllers\' Gateways, to missing Gateways or of other kinds are not ours to report', () => {
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } })]), gateway('theirs', [listener('http')], { gatewayClassName: 'other' })],
+        httpRoutes: [route('r', { parentRefs: [parent('theirs'), parent('missing'), { group: '', kind: 'Service', name: 'mesh' }, parent('gw')] })],
+      }),
+    );
+    const s = out.httpRoutes.get('apps/r')!;
+    assert.deepEqual(s.parents.map((p) => p.parentRef.name), ['gw']);
+  });
+
+  it('a route with two parentRefs to two Gateways: one status entry per parentRef, entries per listener', () => {
+    const all = { allowedRoutes: { namespaces: { from: 'All' as const } } };
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [listener('http', all)]), gateway('gw2', [listener('http', all)])],
+        httpRoutes: [route('r', { parentRefs: [parent('gw'), parent('gw2')] })],
+      }),
+    );
+    assert.equal(parents(out, 'r').length, 2);
+    assert.deepEqual(entries(out, 'r').map((e) => `${e.listener.gatewayName}/${e.listener.listenerName}`), ['gw/http', 'gw2/http']);
+    assert.equal(lis(out, 'http', 'gw2').attachedRoutes, 1);
+  });
+
+  it('attachedRoutes counts each accepted route once per listener', () => {
+    const all = { allowedRoutes: { namespaces: { from: 'All' as const } } };
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [listener('http', all)])],
+        httpRoutes: [
+          route('a', { parentRefs: [parent('gw'), parent('gw', { sectionName: 'http' })] }),
+          route('b'),
+          route('c', { parentRefs: [parent('gw', { sectionName: 'nope' })] }),
+        ],
+      }),
+    );
+    assert.equal(lis(out, 'http').attachedRoutes, 2);
+    assert.equal(entries(out, 'a').length, 1, 'one entry although two parentRefs select the listener');
+  });
+});
+
+// Every other case attaches to a listener that allows all namespaces.
+const openInput = (over: Partial<TranslateInput> = {}) =>
+  input({ gateways: [gateway('gw', [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } })])], ...over });
+
+describe('HTTPRoute backendRefs: ResolvedRefs, ReferenceGrants, weights, appProtocol', () => {
+  const cases: Array<{ name: string; backendRefs: NonNullable<ReturnType<typeof rule>['backendRefs']>; grants?: TranslateInput['referenceGrants']; services?: ReturnType<typeof service>[]; want: string; backends: string[] }> = [
+    { name: 'a Service port in the route\'s namespace', backendRefs: [{ name: 'echo', port: 8080 }], want: 'ResolvedRefs=True/ResolvedRefs', backends: ['apps/echo:8080 w1 ws'] },
+    { name: 'a Service that does not exist: BackendNotFound', backendRefs: [{ name: 'nope', port: 8080 }], want: 'ResolvedRefs=False/BackendNotFound', backends: ['invalid BackendNotFound w1'] },
+    { name: 'a port the Service does not have: BackendNotFound', backendRefs: [{ name: 'echo', port: 9 }], want: 'ResolvedRefs=False/BackendNotFound', backends: ['invalid BackendNotFound w1'] },
+    { name: 'an unknown kind: InvalidKind', backendRefs: [{ group: 'example.com', kind: 'Bucket', name: 'echo', port: 8080 }], want: 'ResolvedRefs=False/InvalidKind', backends: ['invalid InvalidKind w1'] },
+    { name: 'another namespace without a ReferenceGrant: RefNotPermitted', backendRefs: [{ name: 'echo', namespace: 'other', port: 8080 }], want: 'ResolvedRefs=False/RefNotPermitted', backends: ['invalid RefNotPermitted w1'] },
+    {
+      name: 'another namespace with a ReferenceGrant',
+      backendRefs: [{ name: 'echo', namespace: 'other', port: 8080 }],
+      grants: [grant('other', [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps' }], [{ group: '', kind: 'Service', name: 'echo' }])],
+      want: 'ResolvedRefs=True/ResolvedRefs',
+      backends: ['other/echo:8080 w1 ws'],
+    },
+    {
+      name: 'a ReferenceGrant for Gateways does not let routes in',
+      backendRefs: [{ name: 'echo', namespace: 'other', port: 8080 }],
+      grants: [grant('other', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'apps' }], [{ group: '', kind: 'Service' }])],
+      want: 'ResolvedRefs=False/RefNotPermitted',
+      backends: ['invalid RefNotPermitted w1'],
+    },
+    {
+      name: 'weights are kept, a valid and an invalid backend side by side (the invalid share gets 500s)',
+      backendRefs: [{ name: 'echo', port: 8080, weight: 3 }, { name: 'gone', port: 8080, weight: 1 }, { name: 'echo', port: 8080, weight: 0 }],
+      want: 'ResolvedRefs=False/BackendNotFound',
+      backends: ['apps/echo:8080 w3 ws', 'invalid BackendNotFound w1', 'apps/echo:8080 w0 ws'],
+    },
+    {
+      name: 'appProtocol kubernetes.io/ws and kubernetes.io/wss (GEP-1911) choose the scheme',
+      backendRefs: [{ name: 'ws', port: 80 }, { name: 'wss', port: 443 }],
+      services: [service('ws', 'apps', [{ port: 80, appProtocol: 'kubernetes.io/ws' }]), service('wss', 'apps', [{ port: 443, appProtocol: 'kubernetes.io/wss' }])],
+      want: 'ResolvedRefs=True/ResolvedRefs',
+      backends: ['apps/ws:80 w1 ws', 'apps/wss:443 w1 wss'],
+    },
+    {
+      name: 'an appProtocol wsgate does not speak: UnsupportedProtocol',
+      backendRefs: [{ name: 'h2c', port: 80 }],
+      services: [service('h2c', 'apps', [{ port: 80, appProtocol: 'kubernetes.io/h2c' }])],
+      want: 'ResolvedRefs=False/UnsupportedProtocol',
+      backends: ['invalid UnsupportedProtocol w1'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(
+        openInput({
+          httpRoutes: [route('r', { rules: [rule({ backendRefs: c.backendRefs })] })],
+          referenceGrants: c.grants ?? [],
+          services: c.services ?? [service('echo'), service('echo', 'other')],
+        }),
+      );
+      assert.deepEqual(parents(out, 'r'), [`Accepted=True/Accepted ${c.want}`]);
+      const [e] = entries(out, 'r');
+      assert.deepEqual(
+        e!.backends.map((b) => (b.valid ? `${b.namespace}/${b.name}:${b.port} w${b.weight} ${b.scheme}` : `invalid ${b.reason} w${b.weight}`)),
+        c.backends,
+      );
+    });
+  }
+
+  it('a rule without backendRefs is kept (every request gets a 500)', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ backendRefs: [] })] })] }));
+    assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+    assert.deepEqual(entries(out, 'r')[0]!.backends, []);
+  });
+});
+
+describe('HTTPRoute matches, filters and timeouts in the route model', () => {
+  it('matches: path, lower-cased header names, query params as written, method; no matches means PathPrefix /', () => {
+    const out = translate(
+      openInput({
+        httpRoutes: [
+          route('r', {
+            rules: [
+              rule({
+                matches: [
+                  { path: { type: 'Exact', value: '/chat' }, headers: [{ name: 'X-Tenant', value: 'A' }], queryParams: [{ name: 'Room', value: '1' }], method: 'GET' },
+                  { path: { type: 'PathPrefix', value: '/api' } },
+                ],
+              }),
+              rule({ matches: [] }),
+            ],
+          }),
+        ],
+      }),
+    );
+    const es = entries(out, 'r');
+    const byKey = new Map(es.map((e) => [e.key.split('@')[0], e]));
+    const m0 = byKey.get('HTTPRoute/apps/r/rule-0/match-0')!;
+    assert.deepEqual(m0.path, { type: 'Exact', value: '/chat' });
+    assert.deepEqual(m0.headers, [{ name: 'x-tenant', value: 'A' }]);
+    assert.deepEqual(m0.queryParams, [{ name: 'Room', value: '1' }]);
+    assert.equal(m0.method, 'GET');
+    assert.deepEqual(byKey.get('HTTPRoute/apps/r/rule-0/match-1')!.path, { type: 'PathPrefix', value: '/api' });
+    assert.deepEqual(byKey.get('HTTPRoute/apps/r/rule-1/match-0')!.path, { type: 'PathPrefix', value: '/' });
+  });
+
+  it('filters: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect (302 by default); backend-level header filters', () => {
+    const out = translate(
+      openInput({
+        httpRoutes: [
+          route('r', {
+            rules: [
+              rule({
+                filters: [
+                  { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-A', value: '1' }], add: [{ name: 'X-B', value: '2' }], remove: ['X-C'] } },
+                  { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'X-R', value: 'r' }] } },
+                  { type: 'URLRewrite', urlRewrite: { hostname: 'backend.internal', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } },
+                ],
+                backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { add: [{ name: 'X-Backend', value: 'echo' }] } }] }],
+              }),
+              rule({ matches: [{ path: { type: 'Exact', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', path: { type: 'ReplaceFullPath', replaceFullPath: '/new' } } }], backendRefs: [] }),
+            ],
+          }),
+        ],
+      }),
+    );
+    const [a, b] = [...entries(out, 'r')].sort((x, y) => x.source.ruleIndex - y.source.ruleIndex);
+    assert.deepEqual(a!.filters, {
+      requestHeaders: { set: [{ name: 'x-a', value: '1' }], add: [{ name: 'x-b', value: '2' }], remove: ['x-c'] },
+      responseHeaders: { set: [{ name: 'x-r', value: 'r' }], add: [], remove: [] },
+      urlRewrite: { hostname: 'backend.internal', path: { type: 'ReplacePrefixMatch', value: '/v2' } },
+    });
+    assert.deepEqual((a!.backends[0] as { requestHeaders?: unknown }).requestHeaders, { set: [], add: [{ name: 'x-backend', value: 'echo' }], remove: [] });
+    assert.deepEqual(b!.filters, { redirect: { scheme: 'https', path: { type: 'ReplaceFullPath', value: '/new' }, statusCode: 302 } });
+  });
+
+  it('timeouts: request and backendRequest in milliseconds', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ timeouts: { request: '10s', backendRequest: '1m30s' } })] })] }));
+    assert.deepEqual(entries(out, 'r')[0]!.timeouts, { requestMs: 10_000, backendRequestMs: 90_000 });
+  });
+});
+
+describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', () => {
+  const unsupported: Array<[string, ReturnType<typeof rule>]> = [
+    ['a RegularExpression path', rule({ matches: [{ path: { type: 'RegularExpression', value: '/a.*' } }] })],
+    ['a RegularExpression header match', rule({ matches: [{ headers: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
+    ['a RegularExpression query match', rule({ matches: [{ queryParams: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
+    ['method TRACE', rule({ matches: [{ method: 'TRACE' }] })],
+    ['a RequestMirror filter', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] })],
+    ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'x', kind: 'Y', name: 'z' } }] })],
+    ['a CORS filter', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] })],
+    ['a URLRewrite on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] })],
+    ['URLRewrite together with RequestRedirect', rule({ filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }, { type: 'RequestRedirect', requestRedirect: { hostname: 'y' } }] })],
+    ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] })],
+    ['a timeout that is not a duration', rule({ timeouts: { request: 'soon' } })],
+  ];
+  for (const [name, bad] of unsupported) {
+    it(`${name}: the only rule -> Accepted=False/UnsupportedValue, no entries`, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [bad] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=False/UnsupportedValue ResolvedRefs=True/ResolvedRefs']);
+      assert.equal(entries(out, 'r').length, 0);
+      assert.match(cond(out.httpRoutes.get('apps/r')!.parents[0]!.conditions, 'Accepted')!.message, /spec\.rules\[0\]/);
+    });
+    it(`${name}: beside a valid rule -> Accepted, PartiallyInvalid "Dropped Rule", the valid rule served`, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule(), bad] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs PartiallyInvalid=True/UnsupportedValue']);
+      const pi = cond(out.httpRoutes.get('apps/r')!.parents[0]!.conditions, 'PartiallyInvalid')!;
+      assert.match(pi.message, /^Dropped Rule\(s\) 1: spec\.rules\[1\]/);
+      assert.deepEqual(entries(out, 'r').map((e) => e.source.ruleIndex), [0]);
+    });
+  }
+});
+
+describe('status writing: observedGeneration, controllerName, merging with other controllers', () => {
+  const other = { parentRef: { name: 'their-gw' }, controllerName: 'example.net/gateway-controller', conditions: [{ type: 'Accepted', status: 'True' as const, reason: 'Accepted', message: 'theirs', observedGeneration: 1 }] };
+
+  it('every condition carries the route\'s generation; our entries name our controller; theirs are untouched', () => {
+    const r = route('r');
+    r.status = { parents: [other] };
+    const out = translate(openInput({ httpRoutes: [r] }));
+    const ps = out.httpRoutes.get('apps/r')!.parents;
+    assert.deepEqual(ps[0], other, 'the other controller\'s entry, as it was');
+    assert.equal(ps[1]!.controllerName, CONTROLLER);
+    assert.deepEqual(ps[1]!.parentRef, parent('gw'));
+    for (const c of ps[1]!.conditions) assert.equal(c.observedGeneration, 3);
+  });
+
+  it('our entry for a parentRef that is gone is removed, theirs stays', () => {
+    const r = route('r', { parentRefs: [] });
+    r.status = { parents: [other, { parentRef: parent('gw'), controllerName: CONTROLLER, conditions: [] }] };
+    const out = translate(openInput({ httpRoutes: [r] }));
+    assert.deepEqual(out.httpRoutes.get('apps/r')!.parents, [other]);
+  });
+
+  it('a route that never referenced us gets no status', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { parentRefs: [] })] }));
+    assert.equal(out.httpRoutes.has('apps/r'), false);
+  });
+
+  it('lastTransitionTime: `now` for a changed condition, the previous time for an unchanged one; none without `now`', () => {
+    const r = route('r');
+    r.status = {
+      parents: [
+        {
+          parentRef: parent('gw'),
+          controllerName: CONTROLLER,
+          conditions: [
+            { type: 'Accepted', status: 'True', reason: 'Accepted', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+            { type: 'ResolvedRefs', status: 'False', reason: 'BackendNotFound', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+          ],
+        },
+      ],
+    };
+    const out = translate(openInput({ httpRoutes: [r], now: '2026-02-02T00:00:00Z' }));
+    const cs = out.httpRoutes.get('apps/r')!.parents[0]!.conditions;
+    assert.equal(cond(cs, 'Accepted')!.lastTransitionTime, '2026-01-01T00:00:00Z');
+    assert.equal(cond(cs, 'ResolvedRefs')!.lastTransitionTime, '2026-02-02T00:00:00Z');
+    const noClock = translate(openInput({ httpRoutes: [route('r')] }));
+    assert.equal(cond(noClock.httpRoutes.get('apps/r')!.parents[0]!.conditions, 'Accepted')!.lastTransitionTime, undefined);
+  });
+
+  it('the same input gives the same output (no clocks, no randomness)', () => {
+    const make = () => openInput({ httpRoutes: [route('b'), route('a', { hostnames: ['a.example.com'] })], webSocketPolicies: [policy('p', [routeTarget('a')])] });
+    assert.deepEqual(translate(make()), translate(make()));
+  });
+});
+
+describe('route keys carry their kind', () => {
+  it('entry keys are unique, start with HTTPRoute/, and never equal a WebSocketRoute key', () => {
+    const all = { allowedRoutes: { namespaces: { from: 'All' as const } } };
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [listener('a', all), listener('b', { ...all, port: 8080 })])],
+        httpRoutes: [route('chat', { rules: [rule({ matches: [{ path: { value: '/a' } }, { path: { value: '/b' } }] }), rule()] }), route('chat', {}, 'other')],
+        services: [service('echo'), service('echo', 'other')],
+      }),
+    );
+    const keys = out.routes.map((e) => e.key);
+    assert.equal(keys.length, 2 * 3 + 2, 'rule x match x listener, for both routes');
+    assert.equal(new Set(keys).size, keys.length, 'unique');
+    const wsKeys = new Set([wsRouteKey({ metadata: { name: 'chat', namespace: 'apps' } }), wsRouteKey({ metadata: { name: 'chat', namespace: 'other' } })]);
+    for (const e of out.routes) {
+      assert.match(e.key, /^HTTPRoute\/[a-z0-9-]+\/[a-z0-9.-]+\/rule-\d+\/match-\d+@[a-z0-9-]+\/[a-z0-9.-]+\/[a-z0-9.-]+$/);
+      assert.ok(!wsKeys.has(e.key) && !wsKeys.has(e.routeKey) && !wsKeys.has(e.ruleKey), `${e.key} differs from every WebSocketRoute key`);
+    }
+    assert.ok(keys.includes('HTTPRoute/apps/chat/rule-0/match-1@infra/gw/b'));
+  });
+});
+
+describe('precedence as the spec orders matches', () => {
+  it('Exact, longest prefix, method, most headers, most query params, oldest route, namespace/name, rule order', () => {
+    const m = (path: { type?: 'Exact' | 'PathPrefix'; value: string }, extra: Record<string, unknown> = {}) => ({ path, ...extra });
+    const out = translate(
+      openInput({
+        httpRoutes: [
+          route('young', { rules: [rule({ matches: [m({ value: '/x' })] })] }, 'apps', '2026-03-01T00:00:00Z'),
+          route('old', { rules: [rule({ matches: [m({ value: '/x' })] }), rule({ matches: [m({ value: '/x' })] })] }, 'apps', '2026-01-01T00:00:00Z'),
+          route('many', {
+            rules: [
+              rule({
+                matches: [
+                  m({ value: '/' }),
+                  m({ value: '/abc' }),
+                  m({ type: 'Exact', value: '/a' }),
+                  m({ value: '/abc' }, { method: 'GET' }),
+                  m({ value: '/abc' }, { headers: [{ name: 'a', value: '1' }] }),
+                  m({ value: '/abc' }, { headers: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] }),
+                  m({ value: '/abc' }, { queryParams: [{ name: 'q', value: '1' }] }),
+                ],
+              }),
+            ],
+          }, 'apps', '2026-02-01T00:00:00Z'),
+        ],
+      }),
+    );
+    const order = out.routes.map((e) => `${e.source.name}:${e.source.ruleIndex}.${e.source.matchIndex}`);
+    assert.deepEqual(order, ['many:0.2', 'many:0.3', 'many:0.5', 'many:0.4', 'many:0.6', 'many:0.1', 'old:0.0', 'old:1.0', 'young:0.0', 'many:0.0']);
+  });
+});
+
+describe('WebSocketPolicy attachment', () => {
+  const withPolicies = (policies: ReturnType<typeof policy>[], over: Partial<TranslateInput> = {}) =>
+    translate(
+      openInput({
+        httpRoutes: [route('r', { rules: [rule({ name: 'live' }), rule({ matches: [{ path: { value: '/poll' } }] })] })],
+        services: [service('echo', 'apps', [{ name: 'ws', port: 8080 }])],
+        webSocketPolicies: policies,
+        ...over,
+      }),
+    );
+  const behaviour = (out: TranslateOutput, ruleIndex: number) => entries(out, 'r').find((e) => e.source.ruleIndex === ruleIndex)!.websocket;
+  const ancestors = (out: TranslateOutput, name: string) =>
+    out.policies.get(`apps/${name}`)!.ancestors.filter((a) => a.controllerName === CONTROLLER).map((a) => `${a.ancestorRef.kind} ${a.ancestorRef.namespace}/${a.ancestorRef.name}: ${a.conditions.map(brief).join(' ')}`);
+
+  it('without a policy: WebSocket defaults (no 60 s idle cut: idle 1h, connect 5s, drain 30s, LeastConnections)', () => {
+    const w = behaviour(withPolicies([]), 0);
+    assert.deepEqual(w.source, { kind: 'Default' });
+    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 3_600_000, maxLifetime: 0 });
+    assert.equal(w.drainTimeoutMs, 30_000);
+    assert.equal(w.policy, 'LeastConnections');
+    assert.equal(w.secretNamespace, 'apps');
+  });
+
+  it('a policy on the route applies to its rules, defaulted like a WebSocketRoute; ancestor: the Gateway', () => {
+    const out = withPolicies([
+      policy('p', [routeTarget('r')], {
+        timeouts: { idle: '10m', maxLifetime: '24h' },
+        rebalance: { tolerance: 0.2, maxClosesPerSecond: 5 },
+        limits: { maxConnections: 100 },
+        loadBalancer: { policy: 'ConsistentHash', hashOn: { header: 'x-user' } },
+        security: { allowedOrigins: ['https://app.example.com'] },
+      }),
+    ]);
+    const w = behaviour(out, 1);
+    assert.deepEqual(w.source, { kind: 'WebSocketPolicy', namespace: 'apps', name: 'p', target: 'HTTPRoute' });
+    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 600_000, maxLifetime: 86_400_000 });
+    assert.equal(w.policy, 'ConsistentHash');
+    assert.deepEqual(w.hashOn, { header: 'x-user' });
+    assert.deepEqual(w.spec.rebalance, { tolerance: 0.2, maxClosesPerSecond: 5 });
+    assert.deepEqual(w.spec.limits, { maxConnections: 100 });
+    assert.equal(w.spec.security?.allowMissingOrigin, true, 'the same defaults as a WebSocketRoute');
+    assert.deepEqual(ancestors(out, 'p'), ['Gateway infra/gw: Accepted=True/Accepted']);
+    assert.equal(out.policies.get('apps/p')!.ancestors[0]!.conditions[0]!.observedGeneration, 4);
+  });
+
+  it('precedence: a rule (sectionName) policy over a route policy over a Service port policy over a Service policy', () => {
+    const out = withPolicies([
+      policy('on-service', [serviceTarget('echo')], { timeouts: { idle: '1m' } }),
+      policy('on-port', [serviceTarget('echo', 'ws')], { timeouts: { idle: '2m' } }),
+      policy('on-route', [routeTarget('r')], { timeouts: { idle: '3m' } }),
+      policy('on-rule', [routeTarget('r', 'live')], { timeouts: { idle: '4m' } }),
+    ]);
+    assert.deepEqual(behaviour(out, 0).source, { kind: 'WebSocketPolicy', namespace: 'apps', name: 'on-rule', target: 'HTTPRouteRule' });
+    assert.deepEqual([behaviour(out, 0).timeoutsMs.idle, behaviour(out, 1).timeoutsMs.idle], [240_000, 180_000]);
+    const noRoute = withPolicies([policy('on-service', [serviceTarget('echo')], { timeouts: { idle: '1m' } }), policy('on-port', [serviceTarget('echo', 'ws')], { timeouts: { idle: '2m' } })]);
+    assert.equal(behaviour(noRoute, 0).timeoutsMs.idle, 120_000);
+    const serviceOnly = withPolicies([policy('on-service', [serviceTarget('echo')], { timeouts: { idle: '1m' } })]);
+    assert.deepEqual(behaviour(serviceOnly, 0).source, { kind: 'WebSocketPolicy', namespace: 'apps', name: 'on-service', target: 'Service' });
+    assert.deepEqual(ancestors(serviceOnly, 'on-service'), ['Gateway infra/gw: Accepted=True/Accepted']);
+  });
+
+  it('two policies on one target: the older wins, the other is Conflicted', () => {
+    const out = withPolicies([
+      policy('newer', [routeTarget('r')], { timeouts: { idle: '2m' } }, 'apps', '2026-02-01T00:00:00Z'),
+      policy('older', [routeTarget('r')], { timeouts: { idle: '1m' } }, 'apps', '2026-01-01T00:00:00Z'),
+    ]);
+    assert.equal(behaviour(out, 0).timeoutsMs.idle, 60_000);
+    assert.deepEqual(ancestors(out, 'older'), ['Gateway infra/gw: Accepted=True/Accepted']);
+    assert.deepEqual(ancestors(out, 'newer'), ['Gateway infra/gw: Accepted=False/Conflicted']);
+  });
+
+  it('same age: the first by namespace/name wins', () => {
+    const out = withPolicies([policy('b', [routeTarget('r')], { timeouts: { idle: '2m' } }), policy('a', [routeTarget('r')], { timeouts: { idle: '1m' } })]);
+    assert.equal(behaviour(out, 0).timeoutsMs.idle, 60_000);
+    assert.deepEqual(ancestors(out, 'b'), ['Gateway infra/gw: Accepted=False/Conflicted']);
+  });
+
+  it('a route policy and a Service policy do not conflict: both Accepted', () => {
+    const out = withPolicies([policy('svc', [serviceTarget('echo')]), policy('rt', [routeTarget('r')])]);
+    assert.deepEqual(ancestors(out, 'svc'), ['Gateway infra/gw: Accepted=True/Accepted']);
+    assert.deepEqual(ancestors(out, 'rt'), ['Gateway infra/gw: Accepted=True/Accepted']);
+  });
+
+  const notFound: Array<[string, ReturnType<typeof routeTarget>, string]> = [
+    ['a route that does not exist', routeTarget('missing'), 'HTTPRoute apps/missing'],
+    ['a rule name the route does not have', routeTarget('r', 'nope'), 'HTTPRoute apps/r'],
+    ['a Service that does not exist', serviceTarget('missing'), 'Service apps/missing'],
+    ['a port name the Service does not have', serviceTarget('echo', 'nope'), 'Service apps/echo'],
+  ];
+  for (const [name, target, ancestor] of notFound) {
+    it(`TargetNotFound: ${name} (the ancestor is the target itself)`, () => {
+      const out = withPolicies([policy('p', [target])]);
+      assert.deepEqual(ancestors(out, 'p'), [`${ancestor}: Accepted=False/TargetNotFound`]);
+    });
+  }
+
+  it('a target in another namespace is not found: a policy only targets its own namespace', () => {
+    const out = withPolicies([policy('p', [routeTarget('r')], {}, 'other')]);
+    assert.deepEqual(
+      out.policies.get('other/p')!.ancestors.map((a) => `${a.ancestorRef.namespace}/${a.ancestorRef.name} ${brief(a.conditions[0])}`),
+      ['other/r Accepted=False/TargetNotFound'],
+    );
+  });
+
+  it('a policy the WebSocketRoute rules refuse is Invalid and applies nowhere', () => {
+    const out = withPolicies([policy('p', [routeTarget('r')], { loadBalancer: { policy: 'RoundRobin', hashOn: { header: 'x' } } })]);
+    assert.deepEqual(ancestors(out, 'p'), ['HTTPRoute apps/r: Accepted=False/Invalid']);
+    assert.match(out.policies.get('apps/p')!.ancestors[0]!.conditions[0]!.message, /hashOn/);
+    assert.deepEqual(behaviour(out, 0).source, { kind: 'Default' });
+  });
+
+  it('an unsupported target kind is Invalid', () => {
+    const out = withPolicies([policy('p', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }])]);
+    assert.equal(brief(out.policies.get('apps/p')!.ancestors[0]!.conditions[0]), 'Accepted=False/Invalid');
+  });
+
+  it('a route that is not accepted anywhere: the ancestor is the route', () => {
+    const out = withPolicies([policy('p', [routeTarget('r')])], { httpRoutes: [route('r', { parentRefs: [] })] });
+    assert.deepEqual(ancestors(out, 'p'), ['HTTPRoute apps/r: Accepted=True/Accepted']);
+  });
+
+  it('backends with different Service policies: the first backendRef\'s wins, the others are listed as overridden', () => {
+    const out = translate(
+      openInput({
+        httpRoutes: [route('r', { rules: [rule({ backendRefs: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] })] })],
+        services: [service('a', 'apps', [{ port: 80 }]), service('b', 'apps', [{ port: 80 }])],
+        webSocketPolicies: [policy('pb', [serviceTarget('b')], { timeouts: { idle: '2m' } }), policy('pa', [serviceTarget('a')], { timeouts: { idle: '1m' } })],
+      }),
+    );
+    const w = entries(out, 'r')[0]!.websocket;
+    assert.equal(w.timeoutsMs.idle, 60_000);
+    assert.deepEqual(w.overridden, ['apps/pb']);
+  });
+
+  it('ancestors of other controllers are kept', () => {
+    const p = policy('p', [routeTarget('r')]);
+    const theirs = { ancestorRef: { name: 'x' }, controllerName: 'example.net/c', conditions: [] };
+    p.status = { ancestors: [theirs] };
+    const out = withPolicies([p]);
+    assert.deepEqual(out.policies.get('apps/p')!.ancestors[0], theirs);
+    assert.equal(out.policies.get('apps/p')!.ancestors.length, 2);
+  });
+});
+
+describe('namespaces as input', () => {
+  it('a namespace the cache does not know has no labels: a Selector does not match it', () => {
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [listener('http', { allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'a' } } } } })])],
+        httpRoutes: [route('r')],
+        namespaces: [ns('infra')],
+      }),
+    );
+    assert.deepEqual(parents(out, 'r'), ['Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs']);
+  });
+});
+
+describe('what the compiler needs for WebSocketRoute / HTTPRoute conflicts', () => {
+  it('template shapes and signatures in compile.ts terms; method or query matches have none', async () => {
+    const { conflictSignatures, templateShapeOf } = await import('../../src/gatewayapi/conflicts.js');
+    const { parseTemplate, templateShape } = await import('../../src/routing/template.js');
+    assert.equal(templateShapeOf({ type: 'PathPrefix', value: '/gateway' }), templateShape(parseTemplate('/gateway/{catchAll}')));
+    assert.equal(templateShapeOf({ type: 'PathPrefix', value: '/' }), templateShape(parseTemplate('/{rest}')));
+    assert.equal(templateShapeOf({ type: 'Exact', value: '/rooms/live/' }), templateShape(parseTemplate('/rooms/live')));
+    const out = translate(
+      openInput({
+        httpRoutes: [
+          route('r', {
+            hostnames: ['chat.example.com'],
+            rules: [rule({ matches: [{ path: { value: '/gateway' }, headers: [{ name: 'X-B', value: '2' }, { name: 'x-a', value: '1' }] }, { path: { value: '/q' }, queryParams: [{ name: 'a', value: '1' }] }] })],
+          }),
+        ],
+      }),
+    );
+    const [withHeaders, withQuery] = [...entries(out, 'r')].sort((a, b) => a.source.matchIndex - b.source.matchIndex);
+    assert.deepEqual(conflictSignatures(withHeaders!), ['chat.example.com /gateway/{*} x-a=1&x-b=2 ']);
+    assert.deepEqual(conflictSignatures(withQuery!), []);
+  });
+});
