@@ -86,7 +86,7 @@ export function matchTemplate(t: ParsedTemplate, path: string): PathParams | nul
 }
 
 /** "/a/b/" -> ["a", "b", ""]; "/" -> [""]; keeps empty segments so "//" never matches a literal. */
-function splitPath(path: string): string[] {
+export function splitPath(path: string): string[] {
   return path.slice(1).split('/');
 }
 
