@@ -5,7 +5,10 @@
 // literal and `{name}` segments take one non-empty segment, a trailing catch-all takes zero or
 // more, and a template without a catch-all also matches the path with one trailing slash.
 
+import { conditionsMatch } from './conditions.js';
+import type { RouteRequest } from './table.js';
 import type { TemplateSegment } from './template.js';
+import type { CompiledRoute } from './types.js';
 
 interface TrieNode {
   literals: Map<string, TrieNode> | undefined;
@@ -50,38 +53,43 @@ export class PathTrie {
   }
 
   /**
-   * The smallest index whose template matches `parts` (the path split on "/" after the leading
-   * slash, as matchTemplate splits it) and that `accept` takes (its header and subprotocol
-   * conditions), or -1. Routes that match the path but not their conditions are passed over, so
-   * the next one in precedence order wins, as a linear scan would.
+   * The smallest index whose template matches `req.path` and whose conditions `req` meets
+   * (`routes` are the table's, by index), or -1. Routes that match the path but not their conditions are passed
+   * over, so the next one in precedence order wins, as a linear scan would.
    */
-  best(parts: readonly string[], accept: (index: number) => boolean): number {
-    const found = search(this.root, parts, 0, accept, Infinity);
+  best(routes: readonly CompiledRoute[], req: RouteRequest): number {
+    const found = search(this.root, req.path, 1, routes, req, Infinity);
     return found === Infinity ? -1 : found;
   }
 }
 
-function search(at: TrieNode, parts: readonly string[], i: number, accept: (index: number) => boolean, best: number): number {
+// The path is read by offsets, without splitting it. `pos` is where the current segment starts
+// (after the leading slash, as matchTemplate's split). In matchTemplate's terms: `pos` past the
+// end is "all segments consumed"; `pos` at the end is "one empty segment left", a trailing
+// slash. Plain functions with the routes and request passed along: no closure per lookup.
+function search(at: TrieNode, path: string, pos: number, routes: readonly CompiledRoute[], req: RouteRequest, best: number): number {
   if (at.min >= best) return best;
-  best = firstAccepted(at.rests, accept, best);
-  const n = parts.length;
-  // All segments consumed, or only a trailing slash left.
-  if (i === n || (i === n - 1 && parts[i] === '')) best = firstAccepted(at.ends, accept, best);
-  if (i < n) {
-    const part = parts[i]!;
-    if (part !== '') {
-      const lit = at.literals?.get(part);
-      if (lit) best = search(lit, parts, i + 1, accept, best);
-      if (at.param) best = search(at.param, parts, i + 1, accept, best);
+  if (at.rests.length > 0) best = firstAccepted(at.rests, routes, req, best);
+  const len = path.length;
+  if (at.ends.length > 0 && pos >= len) best = firstAccepted(at.ends, routes, req, best);
+  if (pos < len) {
+    let end = path.indexOf('/', pos);
+    if (end === -1) end = len;
+    // An empty segment ("//") matches neither a literal nor a {name}.
+    if (end > pos) {
+      const lit = at.literals?.get(path.slice(pos, end));
+      if (lit) best = search(lit, path, end + 1, routes, req, best);
+      if (at.param) best = search(at.param, path, end + 1, routes, req, best);
     }
   }
   return best;
 }
 
-function firstAccepted(list: readonly number[], accept: (index: number) => boolean, best: number): number {
-  for (const index of list) {
+function firstAccepted(list: readonly number[], routes: readonly CompiledRoute[], req: RouteRequest, best: number): number {
+  for (let k = 0; k < list.length; k++) {
+    const index = list[k]!;
     if (index >= best) break;
-    if (accept(index)) return index;
+    if (conditionsMatch(routes[index]!, req)) return index;
   }
   return best;
 }

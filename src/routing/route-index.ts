@@ -4,6 +4,7 @@
 // does not look at (endpoints, security) can share its predecessor's index.
 
 import { PathTrie } from './path-trie.js';
+import type { RouteRequest } from './table.js';
 import type { CompiledRoute } from './types.js';
 
 export class RouteIndex {
@@ -11,10 +12,13 @@ export class RouteIndex {
   /** Keyed by the suffix with its dot: "*.example.com" -> ".example.com". */
   private readonly wildcards = new Map<string, PathTrie>();
   private readonly anyHost = new PathTrie();
+  /** Position of each route key (the first, should a key repeat). */
+  private readonly positions = new Map<string, number>();
 
   /** @param routes in precedence order. */
   constructor(routes: readonly CompiledRoute[]) {
     routes.forEach((route, index) => {
+      if (!this.positions.has(route.key)) this.positions.set(route.key, index);
       if (route.hosts.length === 0) {
         this.anyHost.add(route.path.segments, index);
         return;
@@ -31,12 +35,13 @@ export class RouteIndex {
   /**
    * The index of the route for this host and path, or -1: the exact host's routes, then the
    * wildcards from the longest suffix to the shortest, then routes without hosts; inside a
-   * group the smallest index that matches and that `accept` takes.
+   * group the smallest index that matches and whose conditions `req` meets.
    */
-  find(host: string, parts: readonly string[], accept: (index: number) => boolean): number {
+  find(routes: readonly CompiledRoute[], req: RouteRequest): number {
+    const host = req.host;
     const exact = this.exact.get(host);
     if (exact) {
-      const i = exact.best(parts, accept);
+      const i = exact.best(routes, req);
       if (i !== -1) return i;
     }
     if (this.wildcards.size > 0) {
@@ -45,11 +50,16 @@ export class RouteIndex {
       for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
         const trie = this.wildcards.get(host.slice(dot));
         if (!trie) continue;
-        const i = trie.best(parts, accept);
+        const i = trie.best(routes, req);
         if (i !== -1) return i;
       }
     }
-    return this.anyHost.best(parts, accept);
+    return this.anyHost.best(routes, req);
+  }
+
+  /** The position of the route with this key, or -1. */
+  position(key: string): number {
+    return this.positions.get(key) ?? -1;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { RouteIndex } from './route-index.js';
-import { matchTemplate, splitPath, type PathParams } from './template.js';
+import { captureParams, type PathParams } from './template.js';
 import type { CompiledRoute } from './types.js';
 
 /** What the proxy knows about an upgrade request when it looks up a route. */
@@ -27,7 +27,6 @@ export interface RouteMatch {
  */
 export class RoutingTable {
   private readonly index: RouteIndex;
-  private readonly byKey: Map<string, CompiledRoute>;
 
   /**
    * @param routes every accepted route, in precedence order.
@@ -39,8 +38,6 @@ export class RoutingTable {
     previous?: RoutingTable,
   ) {
     this.index = previous && RouteIndex.reusable(previous.routes, routes) ? previous.index : new RouteIndex(routes);
-    this.byKey = new Map();
-    for (const r of routes) if (!this.byKey.has(r.key)) this.byKey.set(r.key, r);
     Object.freeze(this);
   }
 
@@ -49,26 +46,15 @@ export class RoutingTable {
   }
 
   lookup(req: RouteRequest): RouteMatch | null {
-    const routes = this.routes;
-    const i = this.index.find(req.host, splitPath(req.path), (k) => conditionsMatch(routes[k]!, req));
+    const i = this.index.find(this.routes, req);
     if (i === -1) return null;
-    const route = routes[i]!;
+    const route = this.routes[i]!;
     // The trie only returns routes whose template matches, so this only captures the values.
-    const params = matchTemplate(route.path, req.path)!;
-    return { route, params };
+    return { route, params: captureParams(route.path, req.path) };
   }
 
   get(key: string): CompiledRoute | undefined {
-    return this.byKey.get(key);
+    const i = this.index.position(key);
+    return i === -1 ? undefined : this.routes[i];
   }
-}
-
-function conditionsMatch(route: CompiledRoute, req: RouteRequest): boolean {
-  if (route.subprotocols.length > 0 && !route.subprotocols.some((p) => req.subprotocols.includes(p))) {
-    return false;
-  }
-  for (const h of route.headers) {
-    if (req.header(h.name) !== h.value) return false;
-  }
-  return true;
 }
