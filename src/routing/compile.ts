@@ -1,7 +1,7 @@
 // Pure translation: routes + endpoint lookups in, an immutable RoutingTable and each route's
 // status out. No I/O, no clocks: the same input always yields the same table and statuses.
 
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
@@ -143,7 +143,7 @@ function compileRoute(raw: WebSocketRoute, input: CompileInput, prev: RouteEntry
     const kept = same.route.backend.endpoints;
     route = kept === endpoints || sameEndpoints(kept, endpoints) ? same.route : withEndpoints(same.route, endpoints);
   } else {
-    route = buildRoute(raw, endpoints, security);
+    route = buildRoute(raw, spec, endpoints, security);
   }
   if (same && same.route === route && same.resolution === resolution) return same;
 
@@ -191,8 +191,8 @@ function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | u
   return resolveService(raw.metadata.namespace ?? 'default', service);
 }
 
-function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
-  const spec = applyDefaults(raw.spec);
+/** @param spec the route's spec with defaults applied (kept in the route as `spec`). */
+function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
   const timeouts = spec.timeouts;
   const cookie = spec.sessionAffinity?.cookie;
   return Object.freeze({
