@@ -127,6 +127,7 @@ for (const n of routeCounts) {
   const changeApplyMs: number[] = [];
   const fullRecompileMs: number[] = [];
   const rebuiltRoutes: number[] = [];
+  const proxySwapMs: number[] = [];
   let reached = true;
   // The first WARMUP changes are not measured: a controller that has run for a while has these
   // code paths optimized by the JIT; the first few calls of a fresh process do not.
@@ -156,6 +157,9 @@ for (const n of routeCounts) {
       return gateway.applyRoutes(cluster.routes, resolverA);
     });
     if (measured) changeApplyMs.push(a.ms);
+    // The proxy's own part of that swap (src/proxy setTable: drain check, endpoint-id sets for
+    // health and agents), timed again on the same table: it walks every endpoint of every route.
+    if (measured) proxySwapMs.push(time(() => gateway.proxy.setTable(gateway.proxy.getTable())).ms);
     const route = gateway.proxy.getTable().routes.find((x) => x.backend.endpoints.some((e) => e.host === addr));
     const seen = route?.backend.endpoints.find((e) => e.host === addr);
     if (!route || route.spec.backend.service?.name !== svc || seen?.ready !== ready) reached = false;
@@ -197,6 +201,7 @@ for (const n of routeCounts) {
     endpointSliceChangeRebuiltRoutes: rebuiltRoutes,
     endpointSliceChangeApplyMs: round(median(changeApplyMs)),
     endpointSliceChangeApplyMsSamples: changeApplyMs.map((x) => round(x)),
+    endpointSliceChangeProxySwapMs: round(median(proxySwapMs)),
     changeReachedTable: reached,
     lookupNsPerRequest: round(lookupNs),
     lookupUsPerRequest: round(lookupNs / 1000, 3),
