@@ -68,6 +68,8 @@ export class Gateway {
   private readonly affinityKeySet: boolean;
   private warnedBuiltInKey = false;
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
+  /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
+  private lastOut: CompileOutput | undefined;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
@@ -121,12 +123,14 @@ export class Gateway {
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver): CompileOutput {
     this.last = { routes, resolveService };
     const secrets = resolveSecret ?? this.secretResolver;
-    const out = compile({ routes, resolveService, resolveSecret: secrets, version: ++this.version });
+    const previous = this.lastOut;
+    const out = compile({ routes, resolveService, resolveSecret: secrets, version: ++this.version }, previous);
+    this.lastOut = out;
     this.proxy.setTable(out.table);
     if (this.tls) this.sni = sniIndex(out.table, this.updateDefaultCertificate(secrets));
     this.synced = true;
     this.metrics.configReloads.inc({ result: 'success' });
-    recordTable(this.metrics, out.table, out.statuses);
+    recordTable(this.metrics, out.table, out.statuses, previous?.table);
     this.observer.pruneEndpointSeries(out.table);
     for (const s of out.statuses.values()) {
       if (s.accepted.status !== 'True') {

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
 import type { Gateway } from '../gateway.js';
+import type { ServiceResolver } from '../routing/types.js';
 import { LeaderElector } from './leader.js';
 import { buildSecretResolver, SECRET_FIELD_SELECTOR } from './resolve-secret.js';
 import { buildServiceResolver, SERVICE_NAME_LABEL } from './resolve-service.js';
@@ -57,6 +58,8 @@ export class Controller {
   private synced = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The last compile's resolver: its answers for Services that did not change are reused. */
+  private resolver: ServiceResolver | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     const { kc, log } = opts;
@@ -182,7 +185,9 @@ export class Controller {
     const resolver = buildServiceResolver(
       this.services.flatMap((w) => w.list()),
       this.slices.flatMap((w) => w.list()),
+      this.resolver,
     );
+    this.resolver = resolver;
     const secrets = buildSecretResolver(this.secrets.flatMap((w) => w.list()), this.secretScope);
     const out = this.opts.gateway.applyRoutes(routes, resolver, secrets);
     this.opts.gateway.metrics.reconcileDuration.observe((performance.now() - started) / 1000);

@@ -6,32 +6,94 @@ import { makeEndpoint, type BackendResolution, type Endpoint, type ServiceResolv
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-export function buildServiceResolver(services: readonly V1Service[], slices: readonly V1EndpointSlice[]): ServiceResolver {
-  const byName = new Map<string, V1Service>();
-  for (const s of services) byName.set(`${s.metadata?.namespace}/${s.metadata?.name}`, s);
-  const slicesByService = new Map<string, V1EndpointSlice[]>();
+/**
+ * What a resolver answered per Service, with the objects it answered from. Informer caches
+ * replace an object on every change and keep it otherwise, so while a Service and its slices
+ * are the same objects, the answer is the same and is handed out again, the very same arrays:
+ * the compiler then sees at a glance which routes' endpoints did not change.
+ */
+interface Answers {
+  readonly service: V1Service;
+  readonly slices: readonly V1EndpointSlice[];
+  /** By requested port, a number or a name. */
+  readonly byPort: Map<number | string, BackendResolution>;
+}
+
+/** namespace -> name -> T: no "namespace/name" string is built per lookup (every route asks). */
+type ByName<T> = Map<string, Map<string, T>>;
+
+function getIn<T>(map: ByName<T> | undefined, namespace: string, name: string): T | undefined {
+  return map?.get(namespace)?.get(name);
+}
+
+function setIn<T>(map: ByName<T>, namespace: string, name: string, value: T): void {
+  let inner = map.get(namespace);
+  if (!inner) map.set(namespace, (inner = new Map()));
+  inner.set(name, value);
+}
+
+const answersOf = new WeakMap<ServiceResolver, ByName<Answers>>();
+const NO_SLICES: readonly V1EndpointSlice[] = Object.freeze([]);
+
+/**
+ * @param previous the resolver built for the last compile: its answers for unchanged Services
+ *   are reused, so one EndpointSlice change re-reads only that Service's slices.
+ */
+export function buildServiceResolver(
+  services: readonly V1Service[],
+  slices: readonly V1EndpointSlice[],
+  previous?: ServiceResolver,
+): ServiceResolver {
+  const byName: ByName<V1Service> = new Map();
+  for (const s of services) setIn(byName, String(s.metadata?.namespace), String(s.metadata?.name), s);
+  const slicesByService: ByName<V1EndpointSlice[]> = new Map();
   for (const slice of slices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (!svc) continue;
-    const key = `${slice.metadata?.namespace}/${svc}`;
-    const list = slicesByService.get(key);
+    const namespace = String(slice.metadata?.namespace);
+    const list = getIn(slicesByService, namespace, svc);
     if (list) list.push(slice);
-    else slicesByService.set(key, [slice]);
+    else setIn(slicesByService, namespace, svc, [slice]);
   }
+  const before = previous ? answersOf.get(previous) : undefined;
+  const answers: ByName<Answers> = new Map();
 
-  return (namespace, ref): BackendResolution => {
-    const key = `${namespace}/${ref.name}`;
-    const service = byName.get(key);
-    if (!service) return { ok: false, reason: 'ServiceNotFound', message: `Service ${key} not found` };
-    if (service.spec?.type === 'ExternalName') {
-      return { ok: false, reason: 'BackendNotSupported', message: `Service ${key} is ExternalName; it has no endpoints to balance` };
+  const resolver: ServiceResolver = (namespace, ref): BackendResolution => {
+    const service = getIn(byName, namespace, ref.name);
+    if (!service) return { ok: false, reason: 'ServiceNotFound', message: `Service ${namespace}/${ref.name} not found` };
+    let known = getIn(answers, namespace, ref.name);
+    if (!known) {
+      const ofService = getIn(slicesByService, namespace, ref.name) ?? NO_SLICES;
+      const last = getIn(before, namespace, ref.name);
+      known = last && last.service === service && sameObjects(last.slices, ofService) ? last : { service, slices: ofService, byPort: new Map() };
+      setIn(answers, namespace, ref.name, known);
     }
-    const port = findServicePort(service.spec?.ports ?? [], ref.port);
-    if (!port) {
-      return { ok: false, reason: 'PortNotFound', message: `Service ${key} has no port ${JSON.stringify(ref.port)}` };
+    let answer = known.byPort.get(ref.port);
+    if (!answer) {
+      answer = resolve(`${namespace}/${ref.name}`, service, known.slices, ref.port);
+      // Shared with the previous resolver's entry when reused: same objects, same answer.
+      known.byPort.set(ref.port, answer);
     }
-    return { ok: true, endpoints: endpointsFor(slicesByService.get(key) ?? [], port.name ?? '') };
+    return answer;
   };
+  answersOf.set(resolver, answers);
+  return resolver;
+}
+
+function resolve(key: string, service: V1Service, slices: readonly V1EndpointSlice[], wanted: number | string): BackendResolution {
+  if (service.spec?.type === 'ExternalName') {
+    return { ok: false, reason: 'BackendNotSupported', message: `Service ${key} is ExternalName; it has no endpoints to balance` };
+  }
+  const port = findServicePort(service.spec?.ports ?? [], wanted);
+  if (!port) {
+    return { ok: false, reason: 'PortNotFound', message: `Service ${key} has no port ${JSON.stringify(wanted)}` };
+  }
+  // Frozen: one answer is shared by every route of the Service and by later compiles.
+  return { ok: true, endpoints: Object.freeze(endpointsFor(slices, port.name ?? '')) as Endpoint[] };
+}
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function findServicePort(ports: readonly V1ServicePort[], wanted: number | string): V1ServicePort | undefined {

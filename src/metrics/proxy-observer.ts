@@ -3,7 +3,7 @@ import type { LiveConnection } from '../proxy/live-connection.js';
 import type { AffinityResult } from '../pipeline/context.js';
 import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
 import type { RoutingTable } from '../routing/table.js';
-import type { CompiledRoute } from '../routing/types.js';
+import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import type { Metrics } from './registry.js';
 
 export interface ObserverOptions {
@@ -20,21 +20,32 @@ export function metricsObserver(
   log: Logger,
   opts: ObserverOptions = { endpointMetrics: true },
 ): ProxyObserver & { pruneEndpointSeries(table: RoutingTable): void } {
-  // Open connections per endpoint series, and the series the current table still has:
+  // Open connections per endpoint series, and the table whose endpoints keep series alive:
   // a series goes away once its endpoint left the table and its last connection closed.
   const perSeries = new Map<string, number>();
-  let inTable = new Set<string>();
+  let table: RoutingTable | undefined;
+  // Endpoint ids per endpoint list: lists are kept across compiles while a Service does not
+  // change, so a table swap costs nothing here for the routes it did not touch.
+  const idsOf = new WeakMap<readonly Endpoint[], Set<string>>();
+  const inTable = (routeKey: string, endpoint: string): boolean => {
+    const list = table?.get(routeKey)?.backend.endpoints;
+    if (!list) return false;
+    let ids = idsOf.get(list);
+    if (!ids) idsOf.set(list, (ids = new Set(list.map((e) => e.id))));
+    return ids.has(endpoint);
+  };
   const seriesKey = (routeKey: string, endpoint: string) => `${routeKey}|${endpoint}`;
   const dropIfGone = (key: string) => {
-    if ((perSeries.get(key) ?? 0) > 0 || inTable.has(key)) return;
-    perSeries.delete(key);
+    if ((perSeries.get(key) ?? 0) > 0) return;
     const [routeKey, endpoint] = key.split('|') as [string, string];
+    if (inTable(routeKey, endpoint)) return;
+    perSeries.delete(key);
     metrics.backendConnections.remove({ ...routeLabels(routeKey), endpoint });
   };
   return {
-    pruneEndpointSeries(table: RoutingTable) {
+    pruneEndpointSeries(next: RoutingTable) {
       if (!opts.endpointMetrics) return;
-      inTable = new Set(table.routes.flatMap((r) => r.backend.endpoints.map((e) => seriesKey(r.key, e.id))));
+      table = next;
       for (const key of [...perSeries.keys()]) dropIfGone(key);
     },
     upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number) {

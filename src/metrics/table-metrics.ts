@@ -2,14 +2,28 @@ import type { RouteStatusResult } from '../routing/types.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { Metrics } from './registry.js';
 
-/** Refreshes the table-shaped gauges after a swap; removes series of routes that are gone. */
-export function recordTable(metrics: Metrics, table: RoutingTable, statuses: Map<string, RouteStatusResult>): void {
+const STATES = ['ready', 'terminating', 'not_ready'] as const;
+
+/**
+ * Refreshes the table-shaped gauges after a swap; removes series of routes that are gone.
+ * With `previous` (the table recorded last), routes that are the same objects in both tables
+ * keep their series as they are: a swap after one EndpointSlice change touches that
+ * Service's routes only.
+ */
+export function recordTable(metrics: Metrics, table: RoutingTable, statuses: Map<string, RouteStatusResult>, previous?: RoutingTable): void {
   let accepted = 0;
   for (const s of statuses.values()) if (s.accepted.status === 'True') accepted++;
   metrics.routes.set({ state: 'accepted' }, accepted);
   metrics.routes.set({ state: 'rejected' }, statuses.size - accepted);
-  metrics.endpoints.reset();
+  if (!previous) metrics.endpoints.reset();
+  else {
+    for (const r of previous.routes) {
+      if (table.get(r.key)) continue;
+      for (const state of STATES) metrics.endpoints.remove({ namespace: r.namespace, route: r.name, state });
+    }
+  }
   for (const r of table.routes) {
+    if (previous && previous.get(r.key) === r) continue;
     const labels = { namespace: r.namespace, route: r.name };
     const terminating = r.backend.endpoints.filter((e) => e.terminating).length;
     metrics.endpoints.set({ ...labels, state: 'ready' }, r.backend.eligible.length);

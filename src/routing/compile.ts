@@ -1,11 +1,22 @@
 // Pure translation: routes + endpoint lookups in, an immutable RoutingTable and each route's
 // status out. No I/O, no clocks: the same input always yields the same table and statuses.
 
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
+import {
+  recordingResolver,
+  sameEndpoints,
+  sameResolution,
+  secretsUnchanged,
+  withEndpoints,
+  CompileCache,
+  type RouteEntry,
+  type SecretLookup,
+  type ValidEntry,
+} from './reuse.js';
 import { RoutingTable } from './table.js';
 import { parseTemplate, templateShape, templateSpecificity } from './template.js';
 import {
@@ -33,50 +44,130 @@ export interface CompileOutput {
   table: RoutingTable;
   /** Keyed by "namespace/name", one per input route. */
   statuses: Map<string, RouteStatusResult>;
+  /** What a next compile may reuse (reuse.ts); not part of the result. */
+  readonly cache: CompileCache;
 }
 
 const UNKNOWN: ConditionResult = { status: 'Unknown', reason: 'NotEvaluated', message: 'the route was not accepted' };
 
-export function compile(input: CompileInput): CompileOutput {
+/**
+ * Compiles routes into a table and statuses. With `previous` (the last output), work whose
+ * inputs did not change is reused instead of redone — an EndpointSlice change rebuilds only the
+ * routes of its Service — and the result is the same as without it. The table's lookup index
+ * is shared with the previous table when no route moved or changed what lookup looks at.
+ */
+export function compile(input: CompileInput, previous?: CompileOutput): CompileOutput {
+  const cache = previous?.cache;
+  // The same route objects in the same order as last time (an EndpointSlice or Secret change):
+  // the key order, the conflicts and the precedence order depend on the route objects alone,
+  // so they are taken over, and each route's last entry is at the same position.
+  const sameRoutes = cache !== undefined && sameObjects(cache.input, input.routes);
+  const sorted = sameRoutes ? cache.sorted : sortByKey(input.routes);
+  const byKey = sameRoutes ? undefined : cache?.byKey();
+  const list: RouteEntry[] = [];
   const statuses = new Map<string, RouteStatusResult>();
-  const candidates: Array<{ route: CompiledRoute; created: string; resolvedRefs: ConditionResult }> = [];
-
-  const sorted = [...input.routes].sort((a, b) => compareKeys(routeKey(a), routeKey(b)));
-  for (const raw of sorted) {
-    const key = routeKey(raw);
-    const generation = raw.metadata?.generation ?? 0;
-    const problems = validateRoute(raw);
-    if (problems.length > 0) {
-      statuses.set(key, rejected(key, generation, 'Invalid', problems.map((p) => `${p.field}: ${p.reason}`).join('; ')));
-      continue;
-    }
-    const resolution = resolveBackend(raw, input.resolveService);
-    const security = compileRouteSecurity(applyDefaults(raw.spec), raw.metadata.namespace ?? 'default', input.resolveSecret);
-    const route = buildRoute(raw, resolution.ok ? resolution.endpoints : [], security);
-    const unresolved = [
-      ...(resolution.ok ? [] : [{ reason: resolution.reason as string, message: resolution.message }]),
-      ...security.problems,
-    ];
-    const resolvedRefs: ConditionResult =
-      unresolved.length === 0
-        ? { status: 'True', reason: 'ResolvedRefs', message: 'backend resolved' }
-        : { status: 'False', reason: unresolved[0]!.reason, message: unresolved.map((u) => u.message).join('; ') };
-    candidates.push({ route, created: raw.metadata.creationTimestamp ?? '', resolvedRefs });
+  const candidates: ValidEntry[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const raw = sorted[i]!;
+    const entry = compileRoute(raw, input, sameRoutes ? cache.list[i] : byKey?.get(routeKey(raw)));
+    list.push(entry);
+    if (entry.invalid) statuses.set(entry.invalid.key, entry.invalid);
+    else candidates.push(entry);
   }
 
-  const losers = findConflicts(candidates);
-  const accepted: CompiledRoute[] = [];
-  for (const c of candidates) {
+  const losers = sameRoutes ? cache.losers : findConflicts(candidates);
+  const acceptedAt: number[] = [];
+  candidates.forEach((c, i) => {
     const lost = losers.get(c.route.key);
     if (lost) {
       statuses.set(c.route.key, rejected(c.route.key, c.route.generation, 'Conflict', lost));
-      continue;
+      return;
     }
-    accepted.push(c.route);
-    statuses.set(c.route.key, acceptedStatus(c.route, c.resolvedRefs));
+    acceptedAt.push(i);
+    statuses.set(c.route.key, c.acceptedStatus);
+  });
+  const order = sameRoutes ? cache.order : acceptedAt.sort((a, b) => comparePrecedence(candidates[a]!, candidates[b]!));
+  const routes = order.map((i) => candidates[i]!.route);
+  return {
+    table: new RoutingTable(input.version ?? 0, routes, previous?.table),
+    statuses,
+    cache: new CompileCache([...input.routes], sorted, list, losers, order),
+  };
+}
+
+function sortByKey(routes: readonly WebSocketRoute[]): WebSocketRoute[] {
+  return routes
+    .map((raw) => ({ raw, key: routeKey(raw) }))
+    .sort((a, b) => compareKeys(a.key, b.key))
+    .map((k) => k.raw);
+}
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One route, reusing what `prev` (the same key, last compile) computed from the same inputs. */
+function compileRoute(raw: WebSocketRoute, input: CompileInput, prev: RouteEntry | undefined): RouteEntry {
+  const same = prev !== undefined && prev.raw === raw ? prev : undefined;
+  if (same?.invalid) return same;
+  const key = routeKey(raw);
+  const generation = raw.metadata?.generation ?? 0;
+  if (!same) {
+    const problems = validateRoute(raw);
+    if (problems.length > 0) {
+      return { raw, invalid: rejected(key, generation, 'Invalid', problems.map((p) => `${p.field}: ${p.reason}`).join('; ')) };
+    }
   }
-  accepted.sort(comparePrecedence);
-  return { table: new RoutingTable(input.version ?? 0, accepted), statuses };
+  const namespace = raw.metadata.namespace ?? 'default';
+  const spec = same ? same.spec : applyDefaults(raw.spec);
+
+  let security: SecurityCompileResult;
+  let secretLookups: readonly SecretLookup[] | null;
+  if (same && secretsUnchanged(same.secretLookups, input.resolveSecret)) {
+    ({ security, secretLookups } = same);
+  } else {
+    const recorder = recordingResolver(input.resolveSecret);
+    security = compileRouteSecurity(spec, namespace, recorder.resolve);
+    secretLookups = recorder.lookups;
+  }
+
+  // Static endpoints come from the route object itself.
+  const fresh = same && raw.spec.backend.endpoints ? same.resolution : resolveBackend(raw, input.resolveService);
+  const resolution = same && sameResolution(same.resolution, fresh) ? same.resolution : fresh;
+  const endpoints = resolution.ok ? resolution.endpoints : [];
+
+  let route: CompiledRoute;
+  if (same && same.security === security) {
+    const kept = same.route.backend.endpoints;
+    route = kept === endpoints || sameEndpoints(kept, endpoints) ? same.route : withEndpoints(same.route, endpoints);
+  } else {
+    route = buildRoute(raw, spec, endpoints, security);
+  }
+  if (same && same.route === route && same.resolution === resolution) return same;
+
+  const unresolved = [
+    ...(resolution.ok ? [] : [{ reason: resolution.reason as string, message: resolution.message }]),
+    ...security.problems,
+  ];
+  const resolvedRefs: ConditionResult =
+    unresolved.length === 0
+      ? { status: 'True', reason: 'ResolvedRefs', message: 'backend resolved' }
+      : { status: 'False', reason: unresolved[0]!.reason, message: unresolved.map((u) => u.message).join('; ') };
+  return {
+    raw,
+    spec,
+    security,
+    secretLookups,
+    resolution,
+    route,
+    resolvedRefs,
+    acceptedStatus: acceptedStatus(route, resolvedRefs),
+    created: raw.metadata.creationTimestamp ?? '',
+    signatures: same ? same.signatures : signatures(route),
+    rank: same ? same.rank : rank(route),
+  };
 }
 
 function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | undefined): BackendResolution {
@@ -100,8 +191,8 @@ function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | u
   return resolveService(raw.metadata.namespace ?? 'default', service);
 }
 
-function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
-  const spec = applyDefaults(raw.spec);
+/** @param spec the route's spec with defaults applied (kept in the route as `spec`). */
+function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
   const timeouts = spec.timeouts;
   const cookie = spec.sessionAffinity?.cookie;
   return Object.freeze({
@@ -151,14 +242,13 @@ function buildRoute(raw: WebSocketRoute, endpoints: Endpoint[], security: Securi
  * shape and the same extra match conditions: neither could ever be reached reliably. The older
  * route (then the lower namespace/name) keeps the match; the other is refused with a reason.
  */
-function findConflicts(candidates: Array<{ route: CompiledRoute; created: string }>): Map<string, string> {
+function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
   const order = [...candidates].sort(
     (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),
   );
   const owners = new Map<string, CompiledRoute>();
   const losers = new Map<string, string>();
-  for (const { route } of order) {
-    const signatures = (route.hosts.length ? route.hosts : ['*']).map((host) => ({ host, sig: signature(host, route) }));
+  for (const { route, signatures } of order) {
     const clash = signatures.find((s) => owners.has(s.sig));
     if (clash) {
       const owner = owners.get(clash.sig)!;
@@ -173,23 +263,29 @@ function findConflicts(candidates: Array<{ route: CompiledRoute; created: string
   return losers;
 }
 
+function signatures(route: CompiledRoute): Array<{ host: string; sig: string }> {
+  return (route.hosts.length ? route.hosts : ['*']).map((host) => ({ host, sig: signature(host, route) }));
+}
+
 function signature(host: string, r: CompiledRoute): string {
   const headers = r.headers.map((h) => `${h.name}=${h.value}`).sort().join('&');
   const protocols = [...r.subprotocols].sort().join(',');
   return `${host} ${templateShape(r.path)} ${headers} ${protocols}`;
 }
 
-/** More specific path first, then more match conditions, then namespace/name. */
-function comparePrecedence(a: CompiledRoute, b: CompiledRoute): number {
-  const sa = templateSpecificity(a.path);
-  const sb = templateSpecificity(b.path);
-  for (let i = 0; i < sa.length; i++) {
-    if (sa[i] !== sb[i]) return sb[i]! - sa[i]!;
+/** More specific path first, then more match conditions: compared lexicographically, higher first. */
+function rank(r: CompiledRoute): number[] {
+  return [...templateSpecificity(r.path), r.headers.length + (r.subprotocols.length ? 1 : 0)];
+}
+
+/** By rank, then namespace/name. */
+function comparePrecedence(a: ValidEntry, b: ValidEntry): number {
+  const ra = a.rank;
+  const rb = b.rank;
+  for (let i = 0; i < ra.length; i++) {
+    if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
   }
-  const ca = a.headers.length + (a.subprotocols.length ? 1 : 0);
-  const cb = b.headers.length + (b.subprotocols.length ? 1 : 0);
-  if (ca !== cb) return cb - ca;
-  return compareKeys(a.key, b.key);
+  return compareKeys(a.route.key, b.route.key);
 }
 
 function compareKeys(a: string, b: string): number {

@@ -1,4 +1,5 @@
-import { matchTemplate, type PathParams } from './template.js';
+import { RouteIndex } from './route-index.js';
+import { captureParams, type PathParams } from './template.js';
 import type { CompiledRoute } from './types.js';
 
 /** What the proxy knows about an upgrade request when it looks up a route. */
@@ -20,32 +21,23 @@ export interface RouteMatch {
 
 /**
  * An immutable routing snapshot. Lookup order is: routes for the exact host, then wildcard
- * hosts (longest suffix first), then routes without hosts; inside each group routes are
- * already sorted by precedence (see compile.ts), so the first match wins.
+ * hosts (longest suffix first), then routes without hosts; inside each group the first route
+ * in precedence order (see compile.ts) whose path and conditions match wins. A host map and a
+ * path trie per host find it without scanning the routes (route-index.ts).
  */
 export class RoutingTable {
-  private readonly exact = new Map<string, CompiledRoute[]>();
-  private readonly wildcards: Array<{ suffix: string; routes: CompiledRoute[] }> = [];
-  private readonly anyHost: CompiledRoute[] = [];
+  private readonly index: RouteIndex;
 
-  /** @param routes every accepted route, in precedence order. */
+  /**
+   * @param routes every accepted route, in precedence order.
+   * @param previous a table whose index may be shared when lookup would see the same routes.
+   */
   constructor(
     readonly version: number,
     readonly routes: readonly CompiledRoute[],
+    previous?: RoutingTable,
   ) {
-    const wild = new Map<string, CompiledRoute[]>();
-    for (const route of routes) {
-      if (route.hosts.length === 0) {
-        this.anyHost.push(route);
-        continue;
-      }
-      for (const host of route.hosts) {
-        if (host.startsWith('*.')) push(wild, host.slice(1), route);
-        else push(this.exact, host, route);
-      }
-    }
-    for (const [suffix, list] of wild) this.wildcards.push({ suffix, routes: list });
-    this.wildcards.sort((a, b) => b.suffix.length - a.suffix.length || (a.suffix < b.suffix ? -1 : 1));
+    this.index = previous && RouteIndex.reusable(previous.routes, routes) ? previous.index : new RouteIndex(routes);
     Object.freeze(this);
   }
 
@@ -54,47 +46,15 @@ export class RoutingTable {
   }
 
   lookup(req: RouteRequest): RouteMatch | null {
-    const exact = this.exact.get(req.host);
-    if (exact) {
-      const m = firstMatch(exact, req);
-      if (m) return m;
-    }
-    for (const w of this.wildcards) {
-      // "*.example.com" matches "a.example.com" and "a.b.example.com", never "example.com".
-      if (req.host.length > w.suffix.length && req.host.endsWith(w.suffix)) {
-        const m = firstMatch(w.routes, req);
-        if (m) return m;
-      }
-    }
-    return firstMatch(this.anyHost, req);
+    const i = this.index.find(this.routes, req);
+    if (i === -1) return null;
+    const route = this.routes[i]!;
+    // The trie only returns routes whose template matches, so this only captures the values.
+    return { route, params: captureParams(route.path, req.path) };
   }
 
   get(key: string): CompiledRoute | undefined {
-    return this.routes.find((r) => r.key === key);
+    const i = this.index.position(key);
+    return i === -1 ? undefined : this.routes[i];
   }
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-function firstMatch(routes: readonly CompiledRoute[], req: RouteRequest): RouteMatch | null {
-  for (const route of routes) {
-    if (!conditionsMatch(route, req)) continue;
-    const params = matchTemplate(route.path, req.path);
-    if (params) return { route, params };
-  }
-  return null;
-}
-
-function conditionsMatch(route: CompiledRoute, req: RouteRequest): boolean {
-  if (route.subprotocols.length > 0 && !route.subprotocols.some((p) => req.subprotocols.includes(p))) {
-    return false;
-  }
-  for (const h of route.headers) {
-    if (req.header(h.name) !== h.value) return false;
-  }
-  return true;
 }

@@ -85,6 +85,27 @@ export function matchTemplate(t: ParsedTemplate, path: string): PathParams | nul
   return null;
 }
 
+/**
+ * The values a template captures from a path it is known to match (the routing table's trie
+ * found it): the same as matchTemplate's, read by offsets without splitting the path. The
+ * segment at `pos` runs to the next "/"; `pos` past the end means no segment is left.
+ */
+export function captureParams(t: ParsedTemplate, path: string): PathParams {
+  const params: PathParams = {};
+  let pos = 1;
+  for (const seg of t.segments) {
+    if (seg.kind === 'rest') {
+      params[seg.name] = pos <= path.length ? path.slice(pos) : '';
+      break;
+    }
+    let end = path.indexOf('/', pos);
+    if (end === -1) end = path.length;
+    if (seg.kind === 'param') params[seg.name] = path.slice(pos, end);
+    pos = end + 1;
+  }
+  return params;
+}
+
 /** "/a/b/" -> ["a", "b", ""]; "/" -> [""]; keeps empty segments so "//" never matches a literal. */
 function splitPath(path: string): string[] {
   return path.slice(1).split('/');

@@ -1,0 +1,82 @@
+// The lookup structure of one routing table: a map from host to a path trie, one trie per
+// wildcard suffix, and one for routes without hosts. It holds route indices (positions in the
+// table's precedence order), not routes, so a table whose routes changed only in what lookup
+// does not look at (endpoints, security) can share its predecessor's index.
+
+import { PathTrie } from './path-trie.js';
+import type { RouteRequest } from './table.js';
+import type { CompiledRoute } from './types.js';
+
+export class RouteIndex {
+  private readonly exact = new Map<string, PathTrie>();
+  /** Keyed by the suffix with its dot: "*.example.com" -> ".example.com". */
+  private readonly wildcards = new Map<string, PathTrie>();
+  private readonly anyHost = new PathTrie();
+  /** Position of each route key (the first, should a key repeat). */
+  private readonly positions = new Map<string, number>();
+
+  /** @param routes in precedence order. */
+  constructor(routes: readonly CompiledRoute[]) {
+    routes.forEach((route, index) => {
+      if (!this.positions.has(route.key)) this.positions.set(route.key, index);
+      if (route.hosts.length === 0) {
+        this.anyHost.add(route.path.segments, index);
+        return;
+      }
+      for (const host of route.hosts) {
+        const [map, key] = host.startsWith('*.') ? [this.wildcards, host.slice(1)] : [this.exact, host];
+        let trie = map.get(key);
+        if (!trie) map.set(key, (trie = new PathTrie()));
+        trie.add(route.path.segments, index);
+      }
+    });
+  }
+
+  /**
+   * The index of the route for this host and path, or -1: the exact host's routes, then the
+   * wildcards from the longest suffix to the shortest, then routes without hosts; inside a
+   * group the smallest index that matches and whose conditions `req` meets.
+   */
+  find(routes: readonly CompiledRoute[], req: RouteRequest): number {
+    const host = req.host;
+    const exact = this.exact.get(host);
+    if (exact) {
+      const i = exact.best(routes, req);
+      if (i !== -1) return i;
+    }
+    if (this.wildcards.size > 0) {
+      // "*.example.com" takes "a.example.com" and "a.b.example.com", never "example.com": the
+      // suffix starts at a dot that is not the first character. Earlier dots = longer suffixes.
+      for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+        const trie = this.wildcards.get(host.slice(dot));
+        if (!trie) continue;
+        const i = trie.best(routes, req);
+        if (i !== -1) return i;
+      }
+    }
+    return this.anyHost.best(routes, req);
+  }
+
+  /** The position of the route with this key, or -1. */
+  position(key: string): number {
+    return this.positions.get(key) ?? -1;
+  }
+
+  /**
+   * True when `next` can use an index built for `prev`: the same routes at the same positions
+   * as far as lookup is concerned. Compile keeps these fields' objects when a route's match
+   * did not change, so identity is enough (and a miss only costs a rebuild).
+   */
+  static reusable(prev: readonly CompiledRoute[], next: readonly CompiledRoute[]): boolean {
+    if (prev.length !== next.length) return false;
+    for (let i = 0; i < next.length; i++) {
+      const a = prev[i]!;
+      const b = next[i]!;
+      if (a === b) continue;
+      if (a.key !== b.key || a.hosts !== b.hosts || a.path !== b.path || a.headers !== b.headers || a.subprotocols !== b.subprotocols) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
