@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AdminServer } from './admin/server.js';
 import type { WebSocketRoute } from './api/types.js';
-import { DataPlane, type HostPort, type SecurityOptions } from './data-plane.js';
+import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
 import { recordTable } from './metrics/table-metrics.js';
 import type { WebSocketProxy } from './proxy/server.js';
@@ -21,7 +21,7 @@ import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
 import { ResolverRecorder } from './workers/snapshot.js';
 
-export type { HostPort, SecurityOptions } from './data-plane.js';
+export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
 export interface GatewayOptions {
   logger: Logger;

@@ -21,6 +21,8 @@ const ALLOWED: Record<string, string[]> = {
   proxy: ['api', 'routing', 'balancer', 'pipeline'],
   admission: ['api', 'routing', 'pipeline', 'security'],
   metrics: ['api', 'routing', 'pipeline', 'proxy'],
+  // The data plane of a thread and the worker threads of --workers; the control plane is above.
+  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics'],
 };
 
 function sourceFiles(dir: string): string[] {

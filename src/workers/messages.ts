@@ -1,6 +1,6 @@
 // What the main thread and its worker threads say to each other (structured-clone messages).
 
-import type { HostPort, SecurityOptions } from '../data-plane.js';
+import type { HostPort, SecurityOptions } from './data-plane.js';
 import type { SharedCounterBuffers } from './shared-counters.js';
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { HostPort } from '../data-plane.js';
+import type { HostPort } from './data-plane.js';
 import type { FromWorker, RequestKind, SlotMapping, ToWorker, WorkerInit } from './messages.js';
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';

@@ -3,8 +3,8 @@
 // connections, ejections and limits in the counters every worker shares.
 
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { DataPlane } from '../data-plane.js';
-import { createLogger } from '../logger.js';
+import { DataPlane } from './data-plane.js';
+import { pino, type LevelWithSilent } from 'pino';
 import { Metrics } from '../metrics/registry.js';
 import { compile } from '../routing/compile.js';
 import type { SecretResolver } from '../routing/types.js';
@@ -15,7 +15,8 @@ import { replayResolvers } from './snapshot.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const log = createLogger(init.logLevel).child({ worker: init.index });
+// As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's index.
+const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, pino.destination(2));
 const metrics = new Metrics({ defaultMetrics: false });
 const slots = new SlotMap();
 const load = new SharedEndpointLoad(init.buffers, slots);

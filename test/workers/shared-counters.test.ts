@@ -127,3 +127,21 @@ test('the counters are shared between threads: connections acquired in two worke
   assert.equal(admitted[0]! + admitted[1]!, 3000);
   assert.equal(new SharedLimiter(buffers).routeConnections('ns/r'), 3000);
 });
+
+test('rebalancing across workers: one plan over the summed counts, closes split by what each worker holds', async () => {
+  const { planAcrossWorkers, split } = await import('../../src/workers/rebalance.js');
+  const { compile } = await import('../../src/routing/compile.js');
+  assert.deepEqual(split(100, [80, 70]), [53, 47]);
+  assert.deepEqual(split(3, [1, 1, 1]), [1, 1, 1]);
+  assert.deepEqual(split(5, [0, 2]), [0, 2]);
+  const endpoints = ['a', 'b', 'c'].map((h, i) => ({ host: `10.0.0.${i + 1}`, port: 80 }));
+  const { table } = compile({
+    routes: [{ apiVersion: 'wsgate.io/v1alpha1', kind: 'WebSocketRoute', metadata: { name: 'rb', namespace: 'ns' }, spec: { match: { path: '/rb' }, backend: { endpoints }, rebalance: { tolerance: 0.2, maxClosesPerSecond: 200 } } }],
+  });
+  // 300 connections on a and b, nothing on the new c: 100 closes in all, each worker its share.
+  const plans = planAcrossWorkers(table, [
+    { 'ns/rb': { '10.0.0.1:80': 80, '10.0.0.2:80': 80, '10.0.0.3:80': 0 } },
+    { 'ns/rb': { '10.0.0.1:80': 70, '10.0.0.2:80': 70, '10.0.0.3:80': 0 } },
+  ]);
+  assert.deepEqual(plans, [{ 'ns/rb': { '10.0.0.1:80': 27, '10.0.0.2:80': 27 } }, { 'ns/rb': { '10.0.0.1:80': 23, '10.0.0.2:80': 23 } }]);
+});

@@ -1,27 +1,27 @@
 // One data plane: the proxy listener (and the TLS listener) with its admission guard, metrics
 // observer and certificate index over the current table. The Gateway runs one in its own thread
-// (--workers 1); with --workers N each worker thread runs one (src/workers/worker.ts), with
+// (--workers 1); with --workers N each worker thread runs one (worker.ts), with
 // counters shared through the load, health and limiter it is given.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import { SecurityGuard } from './admission/guard.js';
-import { AffinityCodec } from './balancer/affinity.js';
-import type { EndpointHealth } from './balancer/health.js';
-import type { EndpointLoad } from './balancer/load.js';
-import { metricsObserver } from './metrics/proxy-observer.js';
-import type { Metrics } from './metrics/registry.js';
-import { enforceHandshakeTimeout } from './proxy/handshake-timeout.js';
-import { WebSocketProxy } from './proxy/server.js';
-import { sniIndex, type SniIndex } from './proxy/sni-index.js';
-import { TlsListener } from './proxy/tls-listener.js';
-import type { RoutingTable } from './routing/table.js';
-import type { SecretResolver } from './routing/types.js';
-import { TrustedProxies } from './security/client-address.js';
-import type { Limiter } from './security/rate-limit.js';
-import { contextFromSecret } from './security/tls-store.js';
+import { SecurityGuard } from '../admission/guard.js';
+import { AffinityCodec } from '../balancer/affinity.js';
+import type { EndpointHealth } from '../balancer/health.js';
+import type { EndpointLoad } from '../balancer/load.js';
+import { metricsObserver } from '../metrics/proxy-observer.js';
+import type { Metrics } from '../metrics/registry.js';
+import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
+import { WebSocketProxy } from '../proxy/server.js';
+import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
+import { TlsListener } from '../proxy/tls-listener.js';
+import type { RoutingTable } from '../routing/table.js';
+import type { SecretResolver } from '../routing/types.js';
+import { TrustedProxies } from '../security/client-address.js';
+import type { Limiter } from '../security/rate-limit.js';
+import { contextFromSecret } from '../security/tls-store.js';
 
 export interface HostPort {
   host: string;
