@@ -78,7 +78,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(
     `${r.machine.cpus} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryGiB)} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
       `everything on loopback; ${r.setup.rounds} interleaved round(s), median shown. ` +
-      'wsgate has no worker mode yet, so each proxy gets one event loop: nginx `worker_processes 1`, HAProxy `nbthread 1`.',
+      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`.',
     '',
   );
   row(['', ...ts.map((t) => TITLE[t] ?? t)]);
