@@ -32,8 +32,17 @@ export interface BenchResult {
   targetsMet: Record<string, boolean | undefined>;
 }
 
-const ORDER = ['wsgate', 'wsgate-alt', 'nginx', 'haproxy', 'direct'];
-const TITLE: Record<string, string> = { wsgate: 'wsgate', 'wsgate-alt': 'wsgate (alt build)', nginx: 'nginx', haproxy: 'HAProxy', direct: 'direct' };
+const ORDER = ['wsgate', 'wsgate-alt', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'direct'];
+const TITLE: Record<string, string> = {
+  wsgate: 'wsgate',
+  'wsgate-alt': 'wsgate (alt build)',
+  nginx: 'nginx',
+  haproxy: 'HAProxy',
+  'wsgate-2': 'wsgate, 2 workers',
+  'nginx-2': 'nginx, 2 workers',
+  'haproxy-2': 'HAProxy, 2 threads',
+  direct: 'direct',
+};
 const COLOR: Record<string, string> = { wsgate: '#2b7bb9', 'wsgate-alt': '#7fb8e6', nginx: '#3a9d4a', haproxy: '#d98a1c', direct: '#8c8c8c' };
 
 function num(o: unknown, ...keys: string[]): number {
@@ -69,7 +78,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(
     `${r.machine.cpus} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryGiB)} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
       `everything on loopback; ${r.setup.rounds} interleaved round(s), median shown. ` +
-      'wsgate has no worker mode yet, so each proxy gets one event loop: nginx `worker_processes 1`, HAProxy `nbthread 1`.',
+      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`.',
     '',
   );
   row(['', ...ts.map((t) => TITLE[t] ?? t)]);
@@ -135,6 +144,15 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | |`);
   lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | |`);
   lines.push('');
+  if (Number.isFinite(num(rt, 'msgsPerSecondVsNginx2')) || Number.isFinite(num(rt, 'upgradesPerSecondVsNginx2'))) {
+    lines.push('| wsgate --workers 2 ratio | vs nginx worker_processes 2 | vs HAProxy nbthread 2 | vs wsgate --workers 1 |', '| --- | ---: | ---: | ---: |');
+    lines.push(`| messages/s (geometric mean) | ${rv('msgsPerSecondVsNginx2')} | ${rv('msgsPerSecondVsHaproxy2')} | ${rv('msgsPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx2')} | ${rv('upgradesPerSecondVsHaproxy2')} | ${rv('upgradesPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx2')} | | |`);
+    lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx2')} | | |`);
+    lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx2')} | | |`);
+    lines.push('');
+  }
   const met = r.targetsMet;
   const yn = (b: boolean | undefined) => (b === undefined ? 'not measured' : b ? '**met**' : '**not met**');
   lines.push(

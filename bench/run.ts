@@ -346,6 +346,18 @@ function aggregate(c: Collected): BenchResult {
     for (const row of throughput) per[row.key] = ratio(get(row.byTarget, a, 'msgsPerSecond'), get(row.byTarget, b, 'msgsPerSecond'));
     return { geomean: round(geomean(Object.values(per)), 3), per };
   };
+  // Two event loops each: wsgate --workers 2 against nginx worker_processes 2 / HAProxy nbthread 2.
+  const two = {
+    msgsPerSecondVsNginx2: tputRatios('wsgate-2', 'nginx-2').geomean,
+    msgsPerSecondVsHaproxy2: tputRatios('wsgate-2', 'haproxy-2').geomean,
+    upgradesPerSecondVsNginx2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'nginx-2', 'upgradesPerSecond')),
+    upgradesPerSecondVsHaproxy2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'haproxy-2', 'upgradesPerSecond')),
+    proxyCpuPerUpgradeVsNginx2: ratio(get(upgrades, 'wsgate-2', 'proxyCpuUsPerUpgrade'), get(upgrades, 'nginx-2', 'proxyCpuUsPerUpgrade')),
+    p99VsNginx2: ratio(get(latency, 'wsgate-2', 'p99Ms'), get(latency, 'nginx-2', 'p99Ms')),
+    memoryPerConnectionVsNginx2: ratio(get(memory, 'wsgate-2', 'bytesPerConnection'), get(memory, 'nginx-2', 'bytesPerConnection')),
+    msgsPerSecondWorkers2VsWorkers1: tputRatios('wsgate-2', 'wsgate').geomean,
+    upgradesPerSecondWorkers2VsWorkers1: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'wsgate', 'upgradesPerSecond')),
+  };
   const vsNginx = tputRatios('wsgate', 'nginx');
   const vsDirect = tputRatios('wsgate', 'direct');
   const vsHaproxy = tputRatios('wsgate', 'haproxy');
@@ -367,6 +379,7 @@ function aggregate(c: Collected): BenchResult {
     p99VsHaproxy: ratio(get(latency, 'wsgate', 'p99Ms'), get(latency, 'haproxy', 'p99Ms')),
     upgradesPerSecondVsHaproxy: ratio(get(upgrades, 'wsgate', 'upgradesPerSecond'), get(upgrades, 'haproxy', 'upgradesPerSecond')),
     memoryPerConnectionVsHaproxy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'haproxy', 'bytesPerConnection')),
+    ...two,
   };
   if (c.labels['wsgate-alt']) {
     Object.assign(ratios, {

@@ -4,6 +4,7 @@ import { parseHostPort } from './cli/host-port.js';
 import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
 import { addSecurityFlags } from './cli/security-flags.js';
+import { defaultWorkers } from './workers/cpus.js';
 
 function hostPort(value: string) {
   try {
@@ -25,6 +26,20 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** --workers default: $WSGATE_WORKERS (the chart sets it from the CPU limit), else the CPUs this process may use. */
+function defaultWorkerCount(): number {
+  const env = process.env.WSGATE_WORKERS;
+  if (env !== undefined && env.trim() !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n) && n > 0) return n;
+    process.stderr.write(`wsgate: WSGATE_WORKERS="${env}" is not a positive integer; using the CPU count\n`);
+  }
+  return defaultWorkers();
+}
+
+const WORKERS_HELP =
+  'data-plane event loops: worker threads that each accept on the proxy port (reusePort, Linux) and share connection counts and limits; 1 = one thread (default: $WSGATE_WORKERS, else the CPUs the process may use: cgroup CPU quota, else the available CPUs)';
+
 function csv(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -42,7 +57,8 @@ const standalone = program
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
   .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
   .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
-  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)');
+  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
+  .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount());
 addSecurityFlags(standalone, 'standalone').action(async (opts) => {
   await runStandalone(opts);
 });
@@ -59,6 +75,7 @@ const controller = program
   .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
   .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
   .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
+  .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount())
   .option('--no-leader-elect', 'write status without electing a leader (single replica only)')
   .option('--leader-election-namespace <ns>', 'namespace of the leader Lease', process.env.POD_NAMESPACE ?? 'default')
   .option('--leader-election-id <name>', 'name of the leader Lease', 'wsgate-leader')

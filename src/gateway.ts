@@ -1,25 +1,27 @@
 // Wires one process: proxy listener, admin listener, metrics, and the table swap every route
 // source (file or Kubernetes) feeds. Sources call applyRoutes; nothing else swaps the table.
+// With `workers` > 1 the proxy listeners run in worker threads (src/workers/): this thread keeps
+// the control plane (sources, status, admin listener), compiles every table as before (statuses,
+// table metrics, /debug/routes) and posts each worker the same snapshot to compile for itself.
 
 import type { Logger } from 'pino';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AdminServer } from './admin/server.js';
-import { AffinityCodec } from './balancer/affinity.js';
 import type { WebSocketRoute } from './api/types.js';
-import { metricsObserver } from './metrics/proxy-observer.js';
+import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
 import { recordTable } from './metrics/table-metrics.js';
-import { WebSocketProxy } from './proxy/server.js';
+import type { WebSocketProxy } from './proxy/server.js';
+import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
 import type { SecretResolver, ServiceResolver } from './routing/types.js';
-import { TlsListener } from './proxy/tls-listener.js';
-import { TrustedProxies } from './security/client-address.js';
-import { SecurityGuard } from './admission/guard.js';
-import { enforceHandshakeTimeout } from './proxy/handshake-timeout.js';
-import { sniIndex, type SniIndex } from './proxy/sni-index.js';
-import { contextFromSecret } from './security/tls-store.js';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import type tls from 'node:tls';
+import type { WorkerStats } from './workers/messages.js';
+import { WorkerPool } from './workers/pool.js';
+import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
+import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
+import { ResolverRecorder } from './workers/snapshot.js';
+
+export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -29,44 +31,28 @@ export interface GatewayOptions {
   security?: SecurityOptions;
   /** Signs session-affinity cookies; every replica behind one load balancer needs the same key. */
   affinityKey?: Buffer;
+  /** Data-plane event loops (worker threads sharing the port); 1 or absent: this thread serves. */
+  workers?: number;
+  /** Log level of the worker threads. */
+  logLevel?: string;
 }
 
-export interface SecurityOptions {
-  /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
-  trustedProxies?: string[];
-  /** A connection must send its complete request head (and finish TLS) within this; default 10 s. */
-  handshakeTimeoutMs?: number;
-  /** The TLS listener; off when unset. */
-  tlsListen?: HostPort;
-  /** Default certificate: a kubernetes.io/tls Secret (resolved like route Secrets)... */
-  tlsDefaultSecret?: { namespace: string; name: string };
-  /** ...or PEM files, read at start (standalone). */
-  tlsDefaultFiles?: { cert: string; key: string };
-}
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
+type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
 export class Gateway {
   readonly metrics = new Metrics();
-  readonly proxy: WebSocketProxy;
   readonly admin: AdminServer;
+  private readonly plane: DataPlane;
+  private readonly multi: Multi | undefined;
   private readonly log: Logger;
   private version = 0;
   private synced = false;
   private stopping = false;
-  private readonly observer: ReturnType<typeof metricsObserver>;
-  readonly guard: SecurityGuard;
-  private readonly tls: TlsListener | undefined;
   private readonly security: SecurityOptions;
-  private sni: SniIndex | undefined;
-  private defaultCertId = '';
-  private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
   private secretResolver: SecretResolver | undefined;
   private readonly affinityKeySet: boolean;
   private warnedBuiltInKey = false;
+  private warnedSlots = false;
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
   private lastOut: CompileOutput | undefined;
@@ -75,37 +61,81 @@ export class Gateway {
     this.log = opts.logger;
     this.security = opts.security ?? {};
     this.affinityKeySet = opts.affinityKey !== undefined;
-    this.observer = metricsObserver(this.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
-    this.guard = new SecurityGuard({
-      log: opts.logger,
-      trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
-    });
-    this.proxy = new WebSocketProxy({
-      logger: opts.logger,
-      observer: this.observer,
-      maxHeaderSize: opts.maxHeaderSize,
-      admission: this.guard,
-      affinity: new AffinityCodec(opts.affinityKey),
-    });
-    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
-    enforceHandshakeTimeout(this.proxy.server, handshakeMs);
-    if (this.security.tlsDefaultFiles) {
-      const { cert, key } = this.security.tlsDefaultFiles;
-      this.defaultFiles = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
-    }
-    if (this.security.tlsListen) {
-      this.tls = new TlsListener({
-        server: this.proxy.server,
-        contextFor: (name) => this.sni?.lookup(name),
-        handshakeTimeoutMs: handshakeMs,
+    const workers = opts.workers ?? 1;
+    if (workers > 1) {
+      const buffers = allocateCounters();
+      const slots = new SlotAllocator(buffers);
+      // This thread's views of the shared counters: /debug/routes reads them, the sweep of idle
+      // limiter entries runs here. Its own proxy never listens.
+      this.plane = new DataPlane({
+        logger: opts.logger,
+        metrics: this.metrics,
+        endpointMetrics: opts.endpointMetrics,
+        security: this.security,
+        affinityKey: opts.affinityKey,
+        load: new SharedEndpointLoad(buffers, slots.slots),
+        health: new SharedEndpointHealth(buffers, slots.slots),
+        limiter: new SharedLimiter(buffers, { sweepIntervalMs: 10_000 }),
+        tls: false,
+        rebalance: false,
+      });
+      const pool = new WorkerPool({
+        count: workers,
         log: opts.logger,
+        init: {
+          logLevel: opts.logLevel ?? opts.logger.level,
+          ...(opts.maxHeaderSize !== undefined ? { maxHeaderSize: opts.maxHeaderSize } : {}),
+          endpointMetrics: opts.endpointMetrics ?? true,
+          security: this.security,
+          ...(opts.affinityKey ? { affinityKey: opts.affinityKey } : {}),
+          buffers,
+        },
+        onFatal: () => {
+          // Kubernetes (or the user) restarts the process; a half-counted one would balance wrong.
+          process.exit(70);
+        },
+        onAck: () => this.collectSlots(),
+      });
+      const collector = setInterval(() => this.collectSlots(), 1000);
+      collector.unref();
+      // Once a second, as in one thread, but planned over every worker's connections.
+      let rebalancing = false;
+      const rebalancer = setInterval(() => {
+        const table = this.proxy.getTable();
+        if (rebalancing || this.stopping || !table.routes.some(rebalances)) return;
+        rebalancing = true;
+        pool
+          .rebalance((counts) => planAcrossWorkers(table, counts))
+          .catch((err: unknown) => this.log.error({ err }, 'rebalancing pass failed'))
+          .finally(() => (rebalancing = false));
+      }, 1000);
+      rebalancer.unref();
+      this.multi = { pool, slots, collector, rebalancer };
+    } else {
+      this.plane = new DataPlane({
+        logger: opts.logger,
+        metrics: this.metrics,
+        maxHeaderSize: opts.maxHeaderSize,
+        endpointMetrics: opts.endpointMetrics,
+        security: this.security,
+        affinityKey: opts.affinityKey,
       });
     }
     this.admin = new AdminServer(this.metrics.registry, {
-      ready: () => this.synced && !this.stopping,
+      ready: () => this.synced && !this.stopping && (!this.multi || this.multi.pool.appliedVersion() > 0),
       notReadyReason: () => (this.stopping ? 'shutting down' : 'waiting for the first routing table'),
       debugRoutes: () => this.debugRoutes(),
+      ...(this.multi ? { metrics: () => this.workerMetrics() } : {}),
     });
+  }
+
+  /** The data plane of this thread (with workers: the table and counters /debug/routes shows). */
+  get proxy(): WebSocketProxy {
+    return this.plane.proxy;
+  }
+
+  get guard(): SecurityGuard {
+    return this.plane.guard;
   }
 
   /** Where Secrets come from when applyRoutes is not given a resolver (standalone: --secrets-dir). */
@@ -123,15 +153,31 @@ export class Gateway {
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver): CompileOutput {
     this.last = { routes, resolveService };
     const secrets = resolveSecret ?? this.secretResolver;
+    const version = ++this.version;
     const previous = this.lastOut;
-    const out = compile({ routes, resolveService, resolveSecret: secrets, version: ++this.version }, previous);
+    let out: CompileOutput;
+    if (this.multi) {
+      // The workers compile the same routes with the answers the resolvers gave here.
+      const rec = new ResolverRecorder(resolveService, secrets);
+      out = compile({ routes, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret, version }, previous);
+      const ref = this.security.tlsDefaultSecret;
+      if (ref) rec.resolveSecret?.(ref.namespace, ref.name);
+      const ids = new Set<string>();
+      for (const r of out.table.routes) for (const e of r.backend.endpoints) ids.add(e.id);
+      const slots = this.multi.slots.assign(ids);
+      if (this.multi.slots.unslotted > 0 && !this.warnedSlots) {
+        this.warnedSlots = true;
+        this.log.warn({ endpoints: this.multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
+      }
+      this.multi.pool.postTable(rec.snapshot(version, routes), slots);
+    } else {
+      out = compile({ routes, resolveService, resolveSecret: secrets, version }, previous);
+    }
     this.lastOut = out;
-    this.proxy.setTable(out.table);
-    if (this.tls) this.sni = sniIndex(out.table, this.updateDefaultCertificate(secrets));
+    this.plane.setTable(out.table, secrets);
     this.synced = true;
     this.metrics.configReloads.inc({ result: 'success' });
     recordTable(this.metrics, out.table, out.statuses, previous?.table);
-    this.observer.pruneEndpointSeries(out.table);
     for (const s of out.statuses.values()) {
       if (s.accepted.status !== 'True') {
         this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
@@ -145,83 +191,70 @@ export class Gateway {
     return out;
   }
 
-  /**
-   * The default certificate, from files or from its Secret (so a rotated Secret is picked up
-   * with the next table); also installed for clients that send no SNI.
-   */
-  private updateDefaultCertificate(resolve: SecretResolver | undefined): tls.SecureContext | undefined {
-    let pair = this.defaultFiles;
-    const ref = this.security.tlsDefaultSecret;
-    if (!pair && ref) {
-      const found = resolve?.(ref.namespace, ref.name);
-      const data = found?.ok ? found.data : undefined;
-      if (data?.['tls.crt'] && data['tls.key']) pair = { cert: data['tls.crt'], key: data['tls.key'] };
-      else this.log.warn({ secret: `${ref.namespace}/${ref.name}` }, 'default TLS certificate Secret not found or without tls.crt/tls.key');
-    }
-    if (!pair) {
-      if (this.defaultCertId !== '') this.tls?.setDefault(undefined);
-      this.defaultCertId = '';
-      return undefined;
-    }
-    const ctx = contextFromSecret({ 'tls.crt': pair.cert, 'tls.key': pair.key });
-    if (!ctx.ok) {
-      this.log.error({ reason: ctx.message }, 'default TLS certificate cannot be used');
-      return undefined;
-    }
-    const id = createHash('sha256').update(pair.cert).update(pair.key).digest('hex');
-    if (id !== this.defaultCertId) {
-      this.tls?.setDefault(pair);
-      this.defaultCertId = id;
-    }
-    return ctx.context;
+  /** Frees the counter slots of endpoints that left, once no worker can still count on them. */
+  private collectSlots(): void {
+    if (!this.multi || this.stopping) return;
+    const next = this.multi.slots.collect(this.multi.pool.ackedEpoch());
+    if (next) this.multi.pool.postSlots(next);
   }
 
   async start(listen: HostPort, adminListen: HostPort): Promise<{ proxy: HostPort; admin: HostPort; tls?: HostPort }> {
     const admin = await this.admin.listen(adminListen.host, adminListen.port);
-    const proxy = await this.proxy.listen(listen.host, listen.port);
-    let tlsAddr: HostPort | undefined;
-    if (this.tls && this.security.tlsListen) {
-      // A default certificate from files is there before the first table.
-      if (!this.sni) this.sni = sniIndex(this.proxy.getTable(), this.updateDefaultCertificate(this.secretResolver));
-      const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port);
-      tlsAddr = { host: a.address, port: a.port };
-    }
+    const bound = this.multi ? await this.multi.pool.start(listen, this.security.tlsListen) : await this.plane.listen(listen, this.secretResolver);
+    const adminAddr = { host: admin.address, port: admin.port };
     this.log.info(
-      { proxy: `${proxy.address}:${proxy.port}`, admin: `${admin.address}:${admin.port}`, tls: tlsAddr ? `${tlsAddr.host}:${tlsAddr.port}` : undefined },
+      { proxy: `${bound.proxy.host}:${bound.proxy.port}`, admin: `${adminAddr.host}:${adminAddr.port}`, tls: bound.tls ? `${bound.tls.host}:${bound.tls.port}` : undefined, workers: this.multi?.pool.size ?? 1 },
       'listening',
     );
-    return { proxy: { host: proxy.address, port: proxy.port }, admin: { host: admin.address, port: admin.port }, ...(tlsAddr ? { tls: tlsAddr } : {}) };
+    return { proxy: bound.proxy, admin: adminAddr, ...(bound.tls ? { tls: bound.tls } : {}) };
   }
 
   /**
    * SIGTERM: /readyz fails at once, the listener stops accepting, connections get `graceMs`
-   * to finish, then a 1001 close; the admin listener closes last.
+   * to finish, then a 1001 close; the admin listener closes last. With workers, every worker
+   * drains its own connections at the same time.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.log.info({ graceMs, connections: this.proxy.connections.size }, 'shutting down');
-    const tlsClosed = this.tls?.stopAccepting();
-    await this.proxy.shutdown(graceMs);
-    await tlsClosed;
-    this.guard.stop();
+    if (this.multi) {
+      this.log.info({ graceMs, workers: this.multi.pool.size }, 'shutting down');
+      clearInterval(this.multi.collector);
+      clearInterval(this.multi.rebalancer);
+      await this.multi.pool.shutdown(graceMs);
+      await this.plane.stop();
+    } else {
+      this.log.info({ graceMs, connections: this.proxy.connections.size }, 'shutting down');
+      await this.plane.shutdown(graceMs);
+    }
     await this.admin.close();
   }
 
   /** Immediate stop (tests, fatal errors). */
   async stop(): Promise<void> {
     this.stopping = true;
-    const tlsClosed = this.tls?.stopAccepting();
-    await this.proxy.close();
-    await tlsClosed;
-    this.guard.stop();
+    if (this.multi) {
+      clearInterval(this.multi.collector);
+      clearInterval(this.multi.rebalancer);
+      await this.multi.pool.stop();
+    }
+    await this.plane.stop();
     await this.admin.close();
   }
 
-  private debugRoutes(): unknown {
+  /** One scrape for the whole process: every worker's registry summed, with this thread's. */
+  private async workerMetrics(): Promise<{ contentType: string; body: string }> {
+    const parts = await this.multi!.pool.request<MetricObjectWithValues<MetricValue<string>>[]>('metrics');
+    const registry = AggregatorRegistry.aggregate([await this.metrics.registry.getMetricsAsJSON(), ...parts]);
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  private async debugRoutes(): Promise<unknown> {
     const table = this.proxy.getTable();
     const ejected = this.proxy.health.snapshot();
+    const workers = this.multi ? (await this.multi.pool.request<WorkerStats>('stats')).sort((a, b) => a.index - b.index) : undefined;
     return {
       version: table.version,
+      ...(workers ? { workers } : {}),
       ejected,
       routes: table.routes.map((r) => ({
         key: r.key,

@@ -23,6 +23,8 @@ const ALLOWED: Record<string, string[]> = {
   metrics: ['api', 'routing', 'pipeline', 'proxy'],
   // Pure: Gateway API objects in, route entries and statuses out.
   gatewayapi: ['api'],
+  // The data plane of a thread and the worker threads of --workers; the control plane is above.
+  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics'],
 };
 
 function sourceFiles(dir: string): string[] {

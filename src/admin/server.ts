@@ -11,6 +11,8 @@ export interface AdminState {
   /** Reason shown by /readyz while not ready. */
   notReadyReason(): string;
   debugRoutes(): unknown;
+  /** The scrape, when it is not this registry's alone (worker threads: every registry merged). */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 export class AdminServer {
@@ -59,8 +61,8 @@ export class AdminServer {
         else res.writeHead(503, { 'Content-Type': 'text/plain' }).end(this.state.notReadyReason() + '\n');
         return;
       case '/metrics': {
-        const body = await this.registry.metrics();
-        res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body);
+        const { contentType, body } = this.state.metrics ? await this.state.metrics() : { contentType: this.registry.contentType, body: await this.registry.metrics() };
+        res.writeHead(200, { 'Content-Type': contentType }).end(body);
         return;
       }
       case '/debug/memory': {
@@ -72,7 +74,7 @@ export class AdminServer {
         return;
       }
       case '/debug/routes':
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(this.state.debugRoutes(), null, 2) + '\n');
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(await this.state.debugRoutes(), null, 2) + '\n');
         return;
       default:
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');

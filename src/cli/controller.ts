@@ -14,6 +14,7 @@ export interface ControllerCliOptions extends SecurityFlags {
   maxHeaderSize: number;
   shutdownGrace: number;
   endpointMetrics: boolean;
+  workers: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -41,6 +42,8 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
     affinityKey: affinityKey(opts),
+    workers: opts.workers,
+    logLevel: opts.logLevel,
   });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const controller = new Controller({

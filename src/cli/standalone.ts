@@ -12,6 +12,7 @@ export interface StandaloneOptions extends SecurityFlags {
   maxHeaderSize: number;
   shutdownGrace: number;
   endpointMetrics: boolean;
+  workers: number;
   secretsDir?: string;
 }
 
@@ -23,6 +24,8 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
     affinityKey: affinityKey(opts),
+    workers: opts.workers,
+    logLevel: opts.logLevel,
   });
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir
@@ -49,6 +52,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   if (!source.start()) {
     source.stop();
     secrets?.stop();
+    await gateway.stop(); // worker threads would keep the process alive
     process.stderr.write(`wsgate: ${opts.config} has problems (see above); nothing to serve\n`);
     process.exitCode = 1;
     return;

@@ -37,16 +37,21 @@ export interface ProxyServerOptions {
   maxAttempts?: number;
   /** Signs and reads session-affinity cookies (the same key on every replica). */
   affinity?: AffinityCodec;
+  /** Connection counts and passive health; injected to share them across worker threads. */
+  load?: EndpointLoad;
+  health?: EndpointHealth;
+  /** False: no rebalancing pass here (worker threads: the main thread plans for every worker). */
+  rebalance?: boolean;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
 
 export class WebSocketProxy {
   readonly server: http.Server;
-  readonly load = new EndpointLoad();
+  readonly load: EndpointLoad;
   readonly connections = new ConnectionRegistry();
-  readonly health = new EndpointHealth();
-  private readonly rebalanceTimer: NodeJS.Timeout;
+  readonly health: EndpointHealth;
+  private readonly rebalanceTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private table = RoutingTable.empty();
   private readonly proxy: HttpProxy;
@@ -66,6 +71,8 @@ export class WebSocketProxy {
     this.observer = opts.observer ?? noopObserver;
     this.admission = opts.admission ?? admitAll;
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.load = opts.load ?? new EndpointLoad();
+    this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, toProxy: true });
     // Without an error listener http-proxy-3 throws; per-call callbacks handle each error.
@@ -96,8 +103,10 @@ export class WebSocketProxy {
       });
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
-    this.rebalanceTimer.unref();
+    if (opts.rebalance !== false) {
+      this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
+      this.rebalanceTimer.unref();
+    }
   }
 
   /**
@@ -119,10 +128,11 @@ export class WebSocketProxy {
     return this.table;
   }
 
-  listen(host: string, port: number): Promise<net.AddressInfo> {
+  /** `reusePort`: several listeners (worker threads) share the port; Linux balances between them. */
+  listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
+      this.server.listen({ host, port, ...(reusePort ? { reusePort } : {}) }, () => {
         this.server.off('error', reject);
         resolve(this.server.address() as net.AddressInfo);
       });

@@ -52,10 +52,10 @@ export class TlsListener {
     this.tlsServer.setSecureContext(options ? { ...options, minVersion: MIN_TLS_VERSION } : { minVersion: MIN_TLS_VERSION });
   }
 
-  listen(host: string, port: number): Promise<net.AddressInfo> {
+  listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {
     return new Promise((resolve, reject) => {
       this.tlsServer.once('error', reject);
-      this.tlsServer.listen({ host, port }, () => {
+      this.tlsServer.listen({ host, port, ...(reusePort ? { reusePort } : {}) }, () => {
         this.tlsServer.off('error', reject);
         resolve(this.tlsServer.address() as net.AddressInfo);
       });

@@ -1,0 +1,176 @@
+// One data plane: the proxy listener (and the TLS listener) with its admission guard, metrics
+// observer and certificate index over the current table. The Gateway runs one in its own thread
+// (--workers 1); with --workers N each worker thread runs one (worker.ts), with
+// counters shared through the load, health and limiter it is given.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type tls from 'node:tls';
+import type { Logger } from 'pino';
+import { SecurityGuard } from '../admission/guard.js';
+import { AffinityCodec } from '../balancer/affinity.js';
+import type { EndpointHealth } from '../balancer/health.js';
+import type { EndpointLoad } from '../balancer/load.js';
+import { metricsObserver } from '../metrics/proxy-observer.js';
+import type { Metrics } from '../metrics/registry.js';
+import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
+import { WebSocketProxy } from '../proxy/server.js';
+import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
+import { TlsListener } from '../proxy/tls-listener.js';
+import type { RoutingTable } from '../routing/table.js';
+import type { SecretResolver } from '../routing/types.js';
+import { TrustedProxies } from '../security/client-address.js';
+import type { Limiter } from '../security/rate-limit.js';
+import { contextFromSecret } from '../security/tls-store.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface SecurityOptions {
+  /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
+  trustedProxies?: string[];
+  /** A connection must send its complete request head (and finish TLS) within this; default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** The TLS listener; off when unset. */
+  tlsListen?: HostPort;
+  /** Default certificate: a kubernetes.io/tls Secret (resolved like route Secrets)... */
+  tlsDefaultSecret?: { namespace: string; name: string };
+  /** ...or PEM files, read at start (standalone). */
+  tlsDefaultFiles?: { cert: string; key: string };
+}
+
+export interface DataPlaneOptions {
+  logger: Logger;
+  metrics: Metrics;
+  maxHeaderSize?: number;
+  endpointMetrics?: boolean;
+  security?: SecurityOptions;
+  affinityKey?: Buffer;
+  /** Shared counters (worker threads); absent: in-process ones. */
+  load?: EndpointLoad;
+  health?: EndpointHealth;
+  limiter?: Limiter;
+  /** False: no rebalancing pass of its own (worker threads). */
+  rebalance?: boolean;
+  /** False: no TLS listener even with security.tlsListen (the main thread of a worker pool). */
+  tls?: boolean;
+}
+
+export class DataPlane {
+  readonly proxy: WebSocketProxy;
+  readonly guard: SecurityGuard;
+  private readonly observer: ReturnType<typeof metricsObserver>;
+  private readonly tls: TlsListener | undefined;
+  private readonly security: SecurityOptions;
+  private readonly log: Logger;
+  private sni: SniIndex | undefined;
+  private defaultCertId = '';
+  private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
+
+  constructor(opts: DataPlaneOptions) {
+    this.log = opts.logger;
+    this.security = opts.security ?? {};
+    this.observer = metricsObserver(opts.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
+    this.guard = new SecurityGuard({
+      log: opts.logger,
+      trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+      ...(opts.limiter ? { limiter: opts.limiter } : {}),
+    });
+    this.proxy = new WebSocketProxy({
+      logger: opts.logger,
+      observer: this.observer,
+      maxHeaderSize: opts.maxHeaderSize,
+      admission: this.guard,
+      affinity: new AffinityCodec(opts.affinityKey),
+      ...(opts.load ? { load: opts.load } : {}),
+      ...(opts.health ? { health: opts.health } : {}),
+      ...(opts.rebalance === false ? { rebalance: false } : {}),
+    });
+    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
+    enforceHandshakeTimeout(this.proxy.server, handshakeMs);
+    if (this.security.tlsDefaultFiles) {
+      const { cert, key } = this.security.tlsDefaultFiles;
+      this.defaultFiles = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+    }
+    if (this.security.tlsListen && opts.tls !== false) {
+      this.tls = new TlsListener({
+        server: this.proxy.server,
+        contextFor: (name) => this.sni?.lookup(name),
+        handshakeTimeoutMs: handshakeMs,
+        log: opts.logger,
+      });
+    }
+  }
+
+  /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
+  setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
+    this.proxy.setTable(table);
+    if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
+    this.observer.pruneEndpointSeries(table);
+  }
+
+  getTable(): RoutingTable {
+    return this.proxy.getTable();
+  }
+
+  /**
+   * The default certificate, from files or from its Secret (so a rotated Secret is picked up
+   * with the next table); also installed for clients that send no SNI.
+   */
+  private updateDefaultCertificate(resolve: SecretResolver | undefined): tls.SecureContext | undefined {
+    let pair = this.defaultFiles;
+    const ref = this.security.tlsDefaultSecret;
+    if (!pair && ref) {
+      const found = resolve?.(ref.namespace, ref.name);
+      const data = found?.ok ? found.data : undefined;
+      if (data?.['tls.crt'] && data['tls.key']) pair = { cert: data['tls.crt'], key: data['tls.key'] };
+      else this.log.warn({ secret: `${ref.namespace}/${ref.name}` }, 'default TLS certificate Secret not found or without tls.crt/tls.key');
+    }
+    if (!pair) {
+      if (this.defaultCertId !== '') this.tls?.setDefault(undefined);
+      this.defaultCertId = '';
+      return undefined;
+    }
+    const ctx = contextFromSecret({ 'tls.crt': pair.cert, 'tls.key': pair.key });
+    if (!ctx.ok) {
+      this.log.error({ reason: ctx.message }, 'default TLS certificate cannot be used');
+      return undefined;
+    }
+    const id = createHash('sha256').update(pair.cert).update(pair.key).digest('hex');
+    if (id !== this.defaultCertId) {
+      this.tls?.setDefault(pair);
+      this.defaultCertId = id;
+    }
+    return ctx.context;
+  }
+
+  /** Binds the proxy (and TLS) listeners; `reusePort` lets every worker bind the same port. */
+  async listen(listen: HostPort, secrets: SecretResolver | undefined, reusePort = false): Promise<{ proxy: HostPort; tls?: HostPort }> {
+    const proxy = await this.proxy.listen(listen.host, listen.port, reusePort);
+    let tlsAddr: HostPort | undefined;
+    if (this.tls && this.security.tlsListen) {
+      // A default certificate from files is there before the first table.
+      if (!this.sni) this.sni = sniIndex(this.proxy.getTable(), this.updateDefaultCertificate(secrets));
+      const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port, reusePort);
+      tlsAddr = { host: a.address, port: a.port };
+    }
+    return { proxy: { host: proxy.address, port: proxy.port }, ...(tlsAddr ? { tls: tlsAddr } : {}) };
+  }
+
+  /** Graceful: stop accepting, let connections run for `graceMs`, then 1001. */
+  async shutdown(graceMs: number): Promise<void> {
+    const tlsClosed = this.tls?.stopAccepting();
+    await this.proxy.shutdown(graceMs);
+    await tlsClosed;
+    this.guard.stop();
+  }
+
+  async stop(): Promise<void> {
+    const tlsClosed = this.tls?.stopAccepting();
+    await this.proxy.close();
+    await tlsClosed;
+    this.guard.stop();
+  }
+}

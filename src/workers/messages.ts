@@ -1,0 +1,50 @@
+// What the main thread and its worker threads say to each other (structured-clone messages).
+
+import type { HostPort, SecurityOptions } from './data-plane.js';
+import type { SharedCounterBuffers } from './shared-counters.js';
+import type { RouteEndpointCounts } from './rebalance.js';
+import type { TableSnapshot } from './snapshot.js';
+
+export type RequestKind = 'metrics' | 'stats' | 'rebalance-counts';
+
+export interface WorkerInit {
+  index: number;
+  logLevel: string;
+  maxHeaderSize?: number;
+  endpointMetrics: boolean;
+  security: SecurityOptions;
+  /** Arrives as a Uint8Array. */
+  affinityKey?: Uint8Array;
+  buffers: SharedCounterBuffers;
+}
+
+export interface SlotMapping {
+  epoch: number;
+  slots: Array<[string, number]>;
+}
+
+export type ToWorker =
+  | { type: 'table'; snapshot: TableSnapshot; slots: SlotMapping }
+  | { type: 'slots'; slots: SlotMapping }
+  | { type: 'listen'; listen: HostPort; tlsListen?: HostPort }
+  | { type: 'request'; id: number; what: RequestKind }
+  | { type: 'rebalance'; plan: RouteEndpointCounts }
+  | { type: 'shutdown'; graceMs: number }
+  | { type: 'stop' };
+
+export interface WorkerStats {
+  index: number;
+  threadId: number;
+  version: number;
+  connections: number;
+  /** This worker's own open connections per endpoint id. */
+  endpoints: Record<string, number>;
+}
+
+export type FromWorker =
+  | { type: 'listening'; proxy: HostPort; tls?: HostPort }
+  | { type: 'failed'; message: string }
+  | { type: 'applied'; version: number }
+  | { type: 'slots-acked'; epoch: number }
+  | { type: 'reply'; id: number; data: unknown }
+  | { type: 'stopped' };

@@ -1,0 +1,77 @@
+// One table version as the main thread posts it to every worker: the routes and the answers its
+// resolvers gave during the main thread's compile (functions cannot be posted; their results
+// can), so each worker's own pure compile yields the same table. Buffers arrive as Uint8Arrays
+// and are turned back into Buffers without a copy.
+
+import type { WebSocketRoute } from '../api/types.js';
+import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
+import type { SecretResolution } from '../security/types.js';
+
+export interface TableSnapshot {
+  version: number;
+  routes: readonly WebSocketRoute[];
+  /** null: the compile had no ServiceResolver (standalone mode). */
+  services: Array<[string, BackendResolution]> | null;
+  /** null: no SecretResolver. */
+  secrets: Array<[string, SecretResolution]> | null;
+}
+
+const serviceKey = (namespace: string, ref: { name: string; port: number | string }) => `${namespace}\u0000${ref.name}\u0000${typeof ref.port}:${ref.port}`;
+const secretKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
+
+export class ResolverRecorder {
+  private readonly services = new Map<string, BackendResolution>();
+  private readonly secrets = new Map<string, SecretResolution>();
+  readonly resolveService: ServiceResolver | undefined;
+  readonly resolveSecret: SecretResolver | undefined;
+
+  constructor(service: ServiceResolver | undefined, secret: SecretResolver | undefined) {
+    this.resolveService = service
+      ? (namespace, ref) => {
+          const key = serviceKey(namespace, ref);
+          const r = service(namespace, ref);
+          this.services.set(key, r);
+          return r;
+        }
+      : undefined;
+    this.resolveSecret = secret
+      ? (namespace, name) => {
+          const r = secret(namespace, name);
+          this.secrets.set(secretKey(namespace, name), r);
+          return r;
+        }
+      : undefined;
+  }
+
+  snapshot(version: number, routes: readonly WebSocketRoute[]): TableSnapshot {
+    return {
+      version,
+      routes,
+      services: this.resolveService ? [...this.services] : null,
+      secrets: this.resolveSecret ? [...this.secrets] : null,
+    };
+  }
+}
+
+/** The resolvers a worker compiles with: the recorded answers; anything else was not asked in the main thread. */
+export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } {
+  const out: { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } = {};
+  if (s.services) {
+    const services = new Map(s.services);
+    out.resolveService = (namespace, ref) =>
+      services.get(serviceKey(namespace, ref)) ?? { ok: false, reason: 'ServiceNotFound', message: `Service ${namespace}/${ref.name} not in the table snapshot` };
+  }
+  if (s.secrets) {
+    const secrets = new Map<string, SecretResolution>();
+    for (const [key, r] of s.secrets) secrets.set(key, r.ok ? { ok: true, data: asBuffers(r.data) } : r);
+    out.resolveSecret = (namespace, name) =>
+      secrets.get(secretKey(namespace, name)) ?? { ok: false, reason: 'SecretNotFound', message: `Secret ${namespace}/${name} not in the table snapshot` };
+  }
+  return out;
+}
+
+function asBuffers(data: Readonly<Record<string, Uint8Array>>): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return out;
+}
