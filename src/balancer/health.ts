@@ -42,8 +42,8 @@ export class EndpointHealth {
     return out;
   }
 
-  /** Forgets endpoints no longer in any route, so the map stays bounded. */
-  retain(ids: ReadonlySet<string>): void {
-    for (const id of this.records.keys()) if (!ids.has(id)) this.records.delete(id);
+  /** Forgets endpoints that left every route, so the map stays bounded. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) this.records.delete(id);
   }
 }

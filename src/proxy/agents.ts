@@ -30,9 +30,11 @@ export class BackendAgents {
    * Retires the pools of endpoints no longer in the table: their idle connections close, and
    * requests still in flight (a Server-Sent Events stream, say) finish on their own socket.
    */
-  retain(endpointIds: ReadonlySet<string>): void {
+  retire(endpointIds: readonly string[]): void {
+    if (endpointIds.length === 0 || this.agents.size === 0) return;
+    const gone = new Set(endpointIds);
     for (const [key, agent] of this.agents) {
-      if (endpointIds.has(key.split(' ')[0]!)) continue;
+      if (!gone.has(key.split(' ')[0]!)) continue;
       this.agents.delete(key);
       retire(agent);
     }

@@ -54,8 +54,9 @@ export class EndpointChooser {
     return affinityCookie(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
   }
 
-  forget(routeKeys: ReadonlySet<string>): void {
-    for (const key of this.cursors.keys()) if (!routeKeys.has(key)) this.cursors.delete(key);
+  /** Drops the round-robin cursors of routes that left the table. */
+  forget(routeKeys: Iterable<string>): void {
+    for (const key of routeKeys) this.cursors.delete(key);
   }
 }
 

@@ -24,6 +24,7 @@ import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
 import { plainRefusal, respondAndClose } from './respond.js';
+import { TableDiff } from './table-diff.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
 
 export interface ProxyServerOptions {
@@ -54,6 +55,7 @@ export class WebSocketProxy {
   private readonly rebalanceTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private table = RoutingTable.empty();
+  private readonly tableDiff = new TableDiff();
   private readonly proxy: HttpProxy;
   private readonly agents = new BackendAgents();
   private readonly chooser: EndpointChooser;
@@ -117,11 +119,11 @@ export class WebSocketProxy {
     const previous = this.table;
     this.table = table;
     applyDrain(this.connections, table, previous);
-    const ids = new Set<string>();
-    for (const r of table.routes) for (const e of r.backend.endpoints) ids.add(e.id);
-    this.health.retain(ids);
-    this.agents.retain(ids);
-    this.chooser.forget(new Set(table.routes.map((r) => r.key)));
+    // Per-endpoint and per-route state of what left, so the maps stay bounded.
+    const change = this.tableDiff.advance(previous, table);
+    this.health.forget(change.goneEndpoints);
+    this.agents.retire(change.goneEndpoints);
+    this.chooser.forget(change.goneRoutes);
   }
 
   getTable(): RoutingTable {

@@ -197,7 +197,7 @@ export class SharedEndpointHealth extends EndpointHealth {
     return out;
   }
 
-  // retain(): the local records only; the main thread resets the slots of endpoints that left.
+  // forget(): the local records only; the main thread resets the slots of endpoints that left.
 }
 
 /**

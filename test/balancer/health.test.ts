@@ -34,10 +34,10 @@ test('pick skips ejected endpoints, unless all are ejected', () => {
   assert.ok(pickEndpoint(r, { load, exclude: new Set(), cursor: 0, random: Math.random, isEjected: (id) => ejected.has(id) }));
 });
 
-test('retain forgets endpoints that left every route', () => {
+test('forget drops endpoints that left every route', () => {
   const h = new EndpointHealth();
   h.fail('a');
   h.fail('b');
-  h.retain(new Set(['b']));
+  h.forget(['a']);
   assert.deepEqual(Object.keys(h.snapshot()), ['b']);
 });
