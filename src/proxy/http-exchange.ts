@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
 import type { RequestContext } from '../pipeline/context.js';
 import type { Endpoint } from '../routing/types.js';
+import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
 
 /** How an attempt ended without a usable response. */
@@ -36,6 +37,7 @@ export class HttpExchanges {
   constructor(
     private readonly proxy: ProxyServer,
     private readonly agents: BackendAgents,
+    private readonly load: EndpointLoad,
   ) {
     proxy.on('proxyReq', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => this.pending.get(req)?.onProxyReq(proxyReq));
     proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) =>
@@ -45,7 +47,7 @@ export class HttpExchanges {
 
   /** Starts the exchange; its outcome reaches the client through `res` and the caller through `hooks`. */
   run(ctx: RequestContext, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number): void {
-    const exchange = new PlainExchange(this.proxy, this.agents, ctx, res, hooks, maxAttempts);
+    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, res, hooks, maxAttempts);
     this.pending.set(ctx.req, exchange);
     exchange.attempt();
   }
@@ -57,10 +59,13 @@ class PlainExchange {
   private readonly retryable: boolean;
   private answered = false;
   private lastFailure: ExchangeFailure | undefined;
+  /** The endpoint this request counts on for least connections, until its response closes. */
+  private counted: Endpoint | undefined;
 
   constructor(
     private readonly proxy: ProxyServer,
     private readonly agents: BackendAgents,
+    private readonly load: EndpointLoad,
     private readonly ctx: RequestContext,
     private readonly res: http.ServerResponse,
     private readonly hooks: ExchangeHooks,
@@ -72,6 +77,15 @@ class PlainExchange {
     // wsgate answers the client's Expect: 100-continue itself (Node does, before the request
     // event); the backend gets the body without waiting for its own 100.
     delete req.headers.expect;
+    // An in-flight request (an event stream, a long poll) is load on its endpoint like an open
+    // WebSocket: least connections spreads them, across workers too (shared counts).
+    res.once('close', () => this.count(undefined));
+  }
+
+  private count(endpoint: Endpoint | undefined): void {
+    if (this.counted) this.load.release(this.counted.id);
+    this.counted = endpoint;
+    if (endpoint) this.load.acquire(endpoint.id);
   }
 
   attempt(): void {
@@ -79,6 +93,7 @@ class PlainExchange {
     if (!endpoint) return this.giveUp();
     this.endpoint = endpoint;
     this.tried.add(endpoint.id);
+    if (!this.res.destroyed) this.count(endpoint);
     const route = this.ctx.route!;
     const retry = this.tried.size > 1;
     this.proxy.web(

@@ -89,7 +89,7 @@ export class WebSocketProxy {
       respond: (ctx) => this.respond(ctx),
     });
     this.onClientSocketError = (err: Error) => this.log.debug({ err }, 'client socket error');
-    this.plain = new HttpExchanges(this.proxy, this.agents);
+    this.plain = new HttpExchanges(this.proxy, this.agents, this.load);
     this.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 });
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.onRequest(req, res).catch((err: unknown) => {

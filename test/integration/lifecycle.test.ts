@@ -81,7 +81,8 @@ describe('graceful shutdown', () => {
     const file = path.join(tempDir(), 'routes.yaml');
     writeRoutes(file, [{ name: 'r', spec: { match: { path: '/r' }, backend: { endpoints: [ep(echo)] } } }]);
     // 4 connections over 3 s: one close every 750 ms.
-    const gw = await startWsgate(['standalone', '--config', file, '--shutdown-grace', '3000']);
+    // One data plane: the test reads the spread its single shutdown log line announces.
+    const gw = await startWsgate(['standalone', '--config', file, '--shutdown-grace', '3000', '--workers', '1']);
     try {
       const clients: OpenClient[] = [];
       for (let i = 0; i < 4; i++) clients.push(await connect(`${gw.url}/r`));
