@@ -256,9 +256,11 @@ describe('chart, offline', () => {
     const c = container(deploy);
     assert.equal(c.image, 'ghcr.io/wsgate/wsgate:0.1.0');
     assert.deepEqual(
-      c.env.map((e: Json) => `${e.name}=${e.valueFrom?.fieldRef?.fieldPath}`),
-      ['POD_NAME=metadata.name', 'POD_NAMESPACE=metadata.namespace'],
+      c.env.map((e: Json) => `${e.name}=${e.valueFrom?.fieldRef?.fieldPath ?? e.valueFrom?.resourceFieldRef?.resource}`),
+      // --workers from the container's CPU (no limit by default: the request, rounded up).
+      ['POD_NAME=metadata.name', 'POD_NAMESPACE=metadata.namespace', 'WSGATE_WORKERS=requests.cpu'],
     );
+    assert.deepEqual(c.env[2].valueFrom.resourceFieldRef, { containerName: 'wsgate', resource: 'requests.cpu', divisor: '1' });
     assert.deepEqual(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['proxy:8080', 'admin:9090']);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'admin' });
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'admin' });
