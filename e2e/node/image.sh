@@ -27,7 +27,14 @@ BASE_TAG="docker.io/library/node:$NODE_VERSION-slim"
 PAUSE_TAG=$(cat e2e/node/pause-image 2>/dev/null || echo registry.k8s.io/pause:3.10.1)
 BASE_KEY="debian=$SUITE-minbase node=$NODE_VERSION npm=$NPM_VERSION rev=1"
 LOAD=1
-[[ "${1:-}" == --no-load ]] && LOAD=0
+PAUSE_ONLY=0
+for a in "$@"; do
+  case "$a" in
+    --no-load) LOAD=0 ;;
+    --pause-only) PAUSE_ONLY=1 ;; # what the node needs before its first pod (node.sh up)
+    *) echo "usage: $0 [--no-load] [--pause-only]" >&2; exit 2 ;;
+  esac
+done
 
 log() { echo "[image] $*" >&2; }
 T0=$SECONDS
@@ -51,6 +58,44 @@ fetch_pkg() {
   fi
   echo "$f"
 }
+
+build_pause() {
+  local pause_bin="$CACHE/images/pause-bin/pause" pctx="$CACHE/images/ctx-pause"
+  if [[ ! -x "$pause_bin" || e2e/node/images/pause/pause.go -nt "$pause_bin" ]]; then
+    mkdir -p "$CACHE/images/pause-bin"
+    (cd e2e/node/images/pause && PATH="/usr/local/go/bin:$PATH" GOTOOLCHAIN=local GOWORK=off GO111MODULE=off CGO_ENABLED=0 \
+      go build -trimpath -ldflags "-s -w" -o "$pause_bin" pause.go)
+  fi
+  rm -rf "$pctx" && mkdir -p "$pctx"
+  cp e2e/node/images/pause/Dockerfile "$pause_bin" "$pctx/"
+  bud -t "$PAUSE_TAG" -f "$pctx/Dockerfile" "$pctx" >/dev/null
+  rm -rf "$pctx"
+}
+
+SOCK="$STATE_DIR/node/containerd/containerd.sock"
+load() {
+  local img
+  [[ $LOAD == 1 ]] || return 0
+  if [[ ! -S "$SOCK" ]]; then
+    log "the node is not up ($SOCK missing): images built, not loaded (make e2e-up, then make image)"
+    return 0
+  fi
+  for img in "$@"; do
+    phase "loading $img into the node's containerd"
+    "${BUILDAH[@]}" push --quiet "$img" "docker-archive:$CACHE/images/load.tar:$img" >/dev/null
+    ctr --address "$SOCK" -n k8s.io images import "$CACHE/images/load.tar" >/dev/null
+    rm -f "$CACHE/images/load.tar"
+  done
+}
+bud() { "${BUILDAH[@]}" bud --quiet --layers --pull=false --runtime runc --network host "$@"; }
+
+if [[ $PAUSE_ONLY == 1 ]]; then
+  phase "building $PAUSE_TAG"
+  build_pause
+  load "$PAUSE_TAG"
+  phase "done"
+  exit 0
+fi
 
 # --- 1. base image ----------------------------------------------------------------------------
 base_key_of() { "${BUILDAH[@]}" inspect --type image --format '{{index .ImageAnnotations "io.wsgate.base-key"}}' "$1" 2>/dev/null || true; }
@@ -96,8 +141,6 @@ ca_args=()
 if [[ -s "$CA_BUNDLE" ]]; then
   ca_args=(--volume "$CA_BUNDLE:/run/wsgate-build/ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/wsgate-build/ca.crt)
 fi
-bud() { "${BUILDAH[@]}" bud --quiet --layers --pull=false --runtime runc --network host "$@"; }
-
 # --- 2. wsgate:dev --------------------------------------------------------------------------
 phase "building wsgate:dev from ./Dockerfile"
 bud "${ca_args[@]}" -t docker.io/library/wsgate:dev -f Dockerfile . >/dev/null
@@ -111,28 +154,9 @@ cp e2e/node/images/backend/Dockerfile dist/e2e/node/images/backend/server.js "$c
 cp -r node_modules/ws "$ctx/backend/node_modules/"
 echo '{"type":"module","private":true}' >"$ctx/backend/package.json"
 bud -t docker.io/library/wsgate-e2e-backend:dev -f "$ctx/backend/Dockerfile" "$ctx/backend" >/dev/null
-export PATH="/usr/local/go/bin:$PATH"
-pause_bin="$CACHE/images/pause-bin/pause"
-if [[ ! -x "$pause_bin" || e2e/node/images/pause/pause.go -nt "$pause_bin" ]]; then
-  mkdir -p "$CACHE/images/pause-bin"
-  (cd e2e/node/images/pause && GOTOOLCHAIN=local GOWORK=off GO111MODULE=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$pause_bin" pause.go)
-fi
-cp e2e/node/images/pause/Dockerfile "$pause_bin" "$ctx/pause/"
-bud -t "$PAUSE_TAG" -f "$ctx/pause/Dockerfile" "$ctx/pause" >/dev/null
+build_pause
 rm -rf "$ctx"
 
 # --- 4. load into the node ----------------------------------------------------------------------
-SOCK="$STATE_DIR/node/containerd/containerd.sock"
-if [[ $LOAD == 1 ]]; then
-  if [[ -S "$SOCK" ]]; then
-    for img in docker.io/library/wsgate:dev docker.io/library/wsgate-e2e-backend:dev "$PAUSE_TAG"; do
-      phase "loading $img into the node's containerd"
-      "${BUILDAH[@]}" push --quiet "$img" "docker-archive:$CACHE/images/load.tar:$img" >/dev/null
-      ctr --address "$SOCK" -n k8s.io images import --no-unpack=false "$CACHE/images/load.tar" >/dev/null
-      rm -f "$CACHE/images/load.tar"
-    done
-  else
-    log "the node is not up ($SOCK missing): images built, not loaded (make e2e-up, then make image)"
-  fi
-fi
+load docker.io/library/wsgate:dev docker.io/library/wsgate-e2e-backend:dev "$PAUSE_TAG"
 phase "done"
