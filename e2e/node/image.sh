@@ -87,7 +87,8 @@ load() {
     rm -f "$CACHE/images/load.tar"
   done
 }
-bud() { "${BUILDAH[@]}" bud --quiet --layers --pull=false --runtime runc --network host "$@"; }
+# --cni-config-dir: buildah would otherwise create /etc/cni/net.d (even with --network host).
+bud() { "${BUILDAH[@]}" bud --quiet --layers --pull=false --runtime runc --network host --cni-config-dir "$CACHE/buildah/cni" "$@"; }
 
 if [[ $PAUSE_ONLY == 1 ]]; then
   phase "building $PAUSE_TAG"

@@ -23,6 +23,7 @@ PAUSE_TAG=$(cat "$CLUSTER_SCRIPT_DIR/../node/pause-image" 2>/dev/null || echo re
 # Kernel tunables the kubelet sets to its own values at start (vm.overcommit_memory=1,
 # kernel.panic=10, ...): saved before, restored by `down`.
 KUBELET_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
+FIXED_PATHS=(/var/lib/kubelet /var/lib/cni /var/log/containers /run/containerd)
 NODE_READY_TIMEOUT=${WSGATE_NODE_READY_TIMEOUT:-180}
 
 nsay() { echo "[node] $*"; }
@@ -282,9 +283,12 @@ mounts_down() {
 
 # --- up ------------------------------------------------------------------------------------
 up() {
-  [[ $(id -u) == 0 ]] || die "the node needs root (WSGATE_E2E_NODE=0 for the control plane only)"
   load_state || die "no cluster in $STATE_DIR: run e2e/cluster/up.sh first"
-  [[ "${NODE_MODE:-0}" == 1 ]] || die "the cluster was started without the node (WSGATE_E2E_NODE=0): e2e/cluster/down.sh, then up.sh again"
+  if [[ "${NODE_MODE:-0}" != 1 ]]; then
+    nsay "the cluster runs without a node (WSGATE_E2E_NODE=0, or not root): control plane only"
+    return 0
+  fi
+  [[ $(id -u) == 0 ]] || die "the node needs root (WSGATE_E2E_NODE=0 for the control plane only)"
   if node_pids_alive && node_ready; then
     nsay "already up: node $NODE_NAME Ready"
     return 0
@@ -333,7 +337,13 @@ EOF
     for k in "${KUBELET_SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k")"; done >"$N/sysctl.saved.tmp"
     mv "$N/sysctl.saved.tmp" "$N/sysctl.saved"
   fi
-  [[ -d /var/log/containers ]] || touch "$N/created-var-log-containers"
+  # Fixed paths the kubelet and containerd's CNI library use whatever their configuration says
+  # (/var/lib/kubelet/device-plugins, /var/lib/cni/results, /var/log/containers, /run/containerd/s):
+  # the ones that do not exist yet are ours, and `down` removes them again.
+  local fp
+  for fp in "${FIXED_PATHS[@]}"; do
+    [[ -e "$fp" ]] || grep -qxF "$fp" "$N/created-paths" 2>/dev/null || echo "$fp" >>"$N/created-paths"
+  done
 
   launch node-containerd "$N/containerd.log" containerd --config "$N/containerd/config.toml"
   wait_for containerd 30 containerd_ready
@@ -416,10 +426,13 @@ down() {
   # The kubelet links container logs into /var/log/containers (a fixed path): ours go.
   if [[ -d /var/log/containers ]]; then
     find /var/log/containers -maxdepth 1 -type l -lname "$N/*" -delete 2>/dev/null || true
-    [[ -f "$N/created-var-log-containers" ]] && rmdir /var/log/containers 2>/dev/null || true
   fi
-  # containerd 1.6 puts shim sockets in /run/containerd/s (a fixed path).
-  rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+  local fp
+  if [[ -f "$N/created-paths" ]]; then
+    while read -r fp; do
+      case "$fp" in /var/lib/kubelet | /var/lib/cni | /var/log/containers | /run/containerd) rm -rf "$fp" ;; esac
+    done <"$N/created-paths"
+  fi
   mounts_down
   rm -rf "$N"
   rm -f "$STATE_DIR/bin/crictl" "$STATE_DIR/bin/kubelet" "$STATE_DIR/bin/kube-proxy" "$STATE_DIR/bin/kube-controller-manager" "$STATE_DIR/bin/kube-scheduler"
