@@ -80,4 +80,22 @@ program
     process.exitCode = runValidate(files);
   });
 
+// Migration from ingress-nginx and Ocelot (issue 16). Loaded on demand, like the controller.
+const { MAPPING_HELP } = await import('./convert/mapping.js');
+program
+  .command('convert')
+  .description('convert ingress-nginx Ingresses or an Ocelot ocelot.json into WebSocketRoutes: YAML on standard output, a report of what was not converted on standard error')
+  .argument('<files...>', 'input files; - reads standard input')
+  .addOption(new Option('--from <format>', 'input format (default: guessed per file)').choices(['ingress-nginx', 'ocelot']))
+  .option('--strict', 'exit 1 when anything was not converted')
+  .option('--namespace <ns>', 'namespace of routes whose input names none (Ocelot routes, Ingresses without one)', (v: string) => {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > 63) throw new InvalidArgumentError(`"${v}" is not a namespace name`);
+    return v;
+  }, 'default')
+  .addHelpText('after', MAPPING_HELP)
+  .action(async (files: string[], opts) => {
+    const { runConvert } = await import('./convert/cli.js');
+    process.exitCode = runConvert(files, opts);
+  });
+
 await program.parseAsync(process.argv);

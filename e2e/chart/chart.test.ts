@@ -204,7 +204,7 @@ describe('chart, offline', () => {
     const objs = await render([], [], ['--include-crds']);
     assert.deepEqual(kinds(objs), [
       'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
-      'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
     ]);
     for (const o of objs) {
       if (o.kind === 'CustomResourceDefinition' || o.kind.startsWith('Cluster')) continue;
@@ -248,7 +248,15 @@ describe('chart, offline', () => {
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
     assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
     assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
-    assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    assert.deepEqual(pod.volumes, [
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'affinity-key', secret: { secretName: 'wsg-wsgate-affinity-key', items: [{ key: 'key', path: 'key' }] } },
+    ]);
+    // Every replica signs affinity cookies with the same generated key.
+    assert.equal(f.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
+    assert.deepEqual(c.volumeMounts.find((m: Json) => m.name === 'affinity-key'), { name: 'affinity-key', mountPath: '/etc/wsgate/affinity', readOnly: true });
+    const keySecret = one(objs, 'Secret', 'wsg-wsgate-affinity-key');
+    assert.ok(Buffer.from(keySecret.data.key, 'base64').toString().length >= 16, 'a key of at least 16 characters');
     assert.equal(pod.serviceAccountName, 'wsg-wsgate');
     const selector = deploy.spec.selector.matchLabels;
     assert.deepEqual(selector, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' });
@@ -296,7 +304,7 @@ describe('chart, offline', () => {
     const objs = await render(['values-production.yaml']);
     assert.deepEqual(kinds(objs), [
       'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget',
-      'PrometheusRule', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor',
+      'PrometheusRule', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor',
     ]);
     const deploy = one(objs, 'Deployment');
     assert.equal(deploy.spec.replicas, 3);
@@ -397,7 +405,7 @@ describe('chart, offline', () => {
 
   test('values-single.yaml: one replica without leader election, NodePort, longer drain, digest', async () => {
     const objs = await render(['values-single.yaml']);
-    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service']);
+    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Secret', 'Service']);
     const deploy = one(objs, 'Deployment');
     const f = flags(deploy);
     assert.ok(f.has('--no-leader-elect'));
@@ -620,7 +628,16 @@ async function impersonating(as: string, file: string): Promise<string> {
  */
 async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateProcess> {
   const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', ns, '-o', 'json']));
-  const args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
+  let args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
+  // The affinity key the kubelet would mount: read from the installed Secret into a local file.
+  const keyFile = args.find((a) => a.startsWith('--affinity-key-file='));
+  if (keyFile) {
+    const secretName = (deploy.spec.template.spec.volumes as Json[]).find((v) => v.name === 'affinity-key')!.secret.secretName as string;
+    const secret = JSON.parse(await kubectlOk(['get', 'secret', secretName, '-n', ns, '-o', 'json']));
+    const local = path.join(tempDir('wsgate-affinity-key-'), 'key');
+    fs.writeFileSync(local, Buffer.from(secret.data.key, 'base64'), { mode: 0o600 });
+    args = args.map((a) => (a === keyFile ? `--affinity-key-file=${local}` : a));
+  }
   // The chart's TLS listener port is fixed; tests use a kernel-chosen loopback port instead.
   const tls = args.some((a) => a.startsWith('--tls-listen')) ? ['--tls-listen', '127.0.0.1:0'] : [];
   const gw = await startWsgate([...args, '--kubeconfig', kc, ...tls]);

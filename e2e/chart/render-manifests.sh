@@ -38,7 +38,7 @@ trap 'rm -f "$tmp"' EXIT
 # One value differs from the chart's defaults: sessionAffinityKey.create=false, since a rendered
 # random key would be the same for everyone. For routes with spec.sessionAffinity, give the
 # replicas a key of your own (or install with Helm, which creates one):
-#   kubectl -n wsgate create secret generic wsgate-affinity-key --from-literal=key=$(openssl rand -hex 32)
+#   kubectl -n wsgate create secret generic wsgate-affinity-key --from-literal=key=\$(openssl rand -hex 32)
 #   and add --affinity-key-file with that Secret mounted, as the chart does.
 ---
 apiVersion: v1

@@ -113,7 +113,8 @@ export function rewriteTarget(downstream: ParsedTemplate, params: PathParams, re
   const q = requestUrl.indexOf('?');
   const path = q === -1 ? requestUrl : requestUrl.slice(0, q);
   let out = renderTemplate(downstream, params);
-  if (path.endsWith('/')) {
+  // The root path's slash is the path itself, not a trailing slash.
+  if (path.endsWith('/') && path !== '/') {
     if (!out.endsWith('/')) out += '/';
   } else if (out.length > 1 && out.endsWith('/') && endsInEmptyRest(downstream, params)) {
     // "/hub" on "/hub/{rest}": the empty catch-all adds no slash the client did not send.

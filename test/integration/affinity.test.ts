@@ -219,12 +219,30 @@ describe('affinity cookie attributes', () => {
       route('samesite-none', { name: 'sticky', sameSite: 'None' }),
       route('secure-true', { name: 'sticky', secure: 'true' }),
     ]);
-    gw = await startWsgate(['standalone', '--config', file]);
+    // 127.0.0.0/8 is a trusted proxy here: its X-Forwarded-Proto says whether the client used TLS.
+    gw = await startWsgate(['standalone', '--config', file, '--trusted-proxies', '127.0.0.0/8']);
   });
 
   after(async () => {
     await gw?.stop();
     await Promise.all((backends ?? []).map((b) => b.close()));
+  });
+
+  test('secure auto: Secure when a trusted proxy says the client came over https, not when it says http', async () => {
+    const overTls = cookieNamed((await get(gw, '/named/x', { 'X-Forwarded-Proto': 'https' })).setCookie, 'sticky');
+    assert.ok(overTls.attrs.has('secure'), 'Secure behind a TLS-terminating trusted proxy');
+    const plain = cookieNamed((await get(gw, '/named/x', { 'X-Forwarded-Proto': 'http' })).setCookie, 'sticky');
+    assert.ok(!plain.attrs.has('secure'), 'no Secure for a plain-HTTP client');
+  });
+
+  test('/debug/routes shows each route\'s affinity settings with their defaults', async () => {
+    const debug = (await (await fetch(`http://127.0.0.1:${gw.adminPort}/debug/routes`)).json()) as {
+      routes: Array<{ key: string; sessionAffinity?: { cookie: Record<string, unknown> }; http?: { methods: string[] } }>;
+    };
+    const byKey = new Map(debug.routes.map((r) => [r.key, r]));
+    assert.deepEqual(byKey.get('default/defaults')?.sessionAffinity, { cookie: { name: 'wsgate-affinity', path: '/', sameSite: 'Lax', secure: 'auto' } });
+    assert.deepEqual(byKey.get('default/maxage')?.sessionAffinity, { cookie: { name: 'sticky', path: '/', sameSite: 'Lax', secure: 'auto', maxAgeSeconds: 3600 } });
+    assert.deepEqual(byKey.get('default/named')?.http, { methods: ['GET'] });
   });
 
   test('first plain GET: Path=/, HttpOnly, SameSite=Lax, no Secure on http with secure auto, a session cookie, opaque', async () => {

@@ -117,6 +117,8 @@ test('rewriteTarget keeps a trailing slash, encoded bytes and the query string',
     ['/hub/{rest}', '/hub/{rest}', '/hub/negotiate?negotiateVersion=1', '/hub/negotiate?negotiateVersion=1'],
     ['/api/{rest}', '/v1/{rest}', '/api/items/?q=a%26b', '/v1/items/?q=a%26b'],
     ['/', '/', '/?a=1', '/?a=1'],
+    ['/', '/ws', '/', '/ws'],
+    ['/', '/ws', '/?x=1', '/ws?x=1'],
   ];
   for (const [up, down, request, expected] of cases) {
     const q = request.indexOf('?');
