@@ -130,7 +130,7 @@ stray_pids() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [[ "$p" == "$$" ]] && continue
-    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
     argv0=${cmd%% *}
     case "${argv0##*/}" in
       kube-apiserver | etcd) [[ "$cmd" == *" "*"$STATE_DIR/"* ]] && echo "$p" ;;
