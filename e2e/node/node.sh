@@ -436,7 +436,7 @@ down() {
   mounts_down
   rm -rf "$N"
   rm -f "$STATE_DIR/bin/crictl" "$STATE_DIR/bin/kubelet" "$STATE_DIR/bin/kube-proxy" "$STATE_DIR/bin/kube-controller-manager" "$STATE_DIR/bin/kube-scheduler"
-  nsay "down"
+  nsay "down in $(ms)"
 }
 
 status() {

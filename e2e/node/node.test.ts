@@ -281,9 +281,11 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     }
     const by = count(seen);
     report('node balance (5)', { newConnectionsPerPod: Object.fromEntries(by), fresh: fresh.join(',') });
-    // 30 connections sit on the three old pods (10 each): least connections fills the new ones first.
-    for (const f of fresh) assert.ok((by.get(f) ?? 0) >= 6, `new pod ${f} got ${by.get(f) ?? 0} of 20`);
-    for (const o of old) assert.ok((by.get(o) ?? 0) <= 2, `old pod ${o} got ${by.get(o) ?? 0} of 20`);
+    // 30 connections sit on the three old pods (10 each): least connections fills the new ones
+    // first, in each replica (kube-proxy picks the replica at random, so exact numbers vary).
+    const most = Math.max(...old.map((o) => by.get(o) ?? 0));
+    for (const f of fresh) assert.ok((by.get(f) ?? 0) > most, `new pod ${f} got ${by.get(f) ?? 0} of 20, an old one ${most}`);
+    assert.ok(fresh.reduce((a, f) => a + (by.get(f) ?? 0), 0) >= 12, 'most new connections went to the new pods');
     await closeAll(open.splice(0));
   });
 
