@@ -13,6 +13,10 @@ ARG NODE_VERSION=24.21.0
 
 # --- build --------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-slim AS build
+# Optional: a CA bundle for a TLS-inspecting proxy, bind-mounted for the build only (never copied
+# into an image), e.g. buildah bud -v /etc/ssl/certs/ca-certificates.crt:/run/ca.crt:ro
+# --build-arg NODE_EXTRA_CA_CERTS=/run/ca.crt. Unset: Node.js's own CA store.
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the only install script is the `node` dev package's binary download, which
@@ -27,6 +31,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.json \
 
 # --- production dependencies --------------------------------------------------------------------
 FROM node:${NODE_VERSION}-slim AS deps
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \

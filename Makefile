@@ -7,13 +7,18 @@ NODE := node_modules/.bin/node
 TSC := node_modules/.bin/tsc
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build run test test-unit e2e e2e-up e2e-down clean
+.PHONY: help install build run test test-unit e2e e2e-up e2e-down image clean
 
 help:
 	@echo "make run        build and start the quickstart (demo backends + wsgate standalone)"
 	@echo "make test       install, build and run every test suite"
-	@echo "make e2e-up     start the local kube-apiserver + etcd (kubeconfig: e2e/.cluster/kubeconfig)"
-	@echo "make e2e-down   stop it"
+	@echo "make e2e-up     start the local cluster: etcd, kube-apiserver and (as root) a real node with"
+	@echo "                kubelet, containerd, kube-proxy, controller-manager, scheduler; kubeconfig:"
+	@echo "                e2e/.cluster/kubeconfig; loads wsgate:dev into the node"
+	@echo "make image      build wsgate:dev (and the e2e images) with buildah, no Docker; load into the node"
+	@echo "make e2e-down   stop it and remove everything it created"
+
+TIMED := bash mk/timed.sh
 
 $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,23 +34,30 @@ run: build
 
 # Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, installed here.
 test-unit: build
-	bash test/prometheus/setup.sh
-	bash test/browser/setup.sh
-	$(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
+	@$(TIMED) "test setup (prometheus, chromium)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh'
+	@$(TIMED) "unit and integration tests" $(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e
 
-e2e-up:
-	bash e2e/cluster/up.sh
+# The node (e2e/node/node.sh) needs root; WSGATE_E2E_NODE=0 starts the control plane only.
+e2e-up: build
+	@$(TIMED) "control plane" bash e2e/cluster/up.sh
+	@$(TIMED) "node" bash e2e/node/node.sh up
+	@if bash e2e/node/node.sh status >/dev/null 2>&1; then $(TIMED) "images" bash e2e/node/image.sh; fi
 	bash e2e/cluster/netns.sh up
 
 e2e-down:
 	bash e2e/cluster/netns.sh down
 	bash e2e/cluster/down.sh
 
+# wsgate:dev from ./Dockerfile without a Docker engine (buildah), plus the e2e backend and pause
+# images; loaded into the node's containerd when the node is up.
+image: build
+	@$(TIMED) "images" bash e2e/node/image.sh
+
 # The control plane is started for the run and stopped after it, pass or fail.
 e2e: build
-	@bash e2e/run.sh
+	@$(TIMED) "e2e (all phases)" bash e2e/run.sh
 
 clean:
 	rm -rf dist

@@ -598,6 +598,11 @@ function valuesFiles(): string[] {
 // ---------------------------------------------------------------------------------------------
 // against the e2e control plane
 
+// These installs check objects and RBAC with wsgate run outside the cluster (it takes the
+// release's Lease). With the e2e cluster's real node their pods would run too and compete for
+// that Lease, so they are kept off the node; e2e/node/node.test.ts runs the chart on real pods.
+const OFF_NODE = ['--set-string', 'nodeSelector.wsgate-e2e-unschedulable=true'];
+
 const suffix = `${process.pid}-${Date.now() % 100000}`;
 const releaseNs = `chart-${suffix}`;
 const appNs = `chart-app-${suffix}`;
@@ -741,7 +746,7 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
   });
 
   test('helm install creates every object; the pod template passes "restricted" Pod Security', async () => {
-    const r = await helm(['install', release, chartDir, '--namespace', releaseNs, '--kubeconfig', kubeconfig], { timeoutMs: 180_000 });
+    const r = await helm(['install', release, chartDir, '--namespace', releaseNs, '--kubeconfig', kubeconfig, ...OFF_NODE], { timeoutMs: 180_000 });
     assert.equal(r.code, 0, `helm install failed:\n${r.stderr}${r.stdout}`);
     installed = true;
     assert.match(r.stdout, /STATUS: deployed/);
@@ -766,8 +771,8 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     const list = JSON.parse((await helm(['list', '--namespace', releaseNs, '--kubeconfig', kubeconfig, '-o', 'json'])).stdout);
     assert.deepEqual(list.map((x: { name: string; status: string }) => `${x.name}:${x.status}`), [`${release}:deployed`]);
 
-    // No kubelet or controller-manager here, so no pod is made from the Deployment: submit its
-    // pod template as a Pod (server-side dry run) to run Pod Security admission ("enforce").
+    // The Deployment's pods are kept off the node here (OFF_NODE): submit its pod template as a
+    // Pod (server-side dry run) to run Pod Security admission ("enforce").
     const deploy = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', releaseNs, '-o', 'json']));
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${fullname}-check`, namespace: releaseNs, labels: deploy.spec.template.metadata.labels }, spec: deploy.spec.template.spec };
     const dry = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
@@ -889,7 +894,7 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     const r = await helm([
       'install', release2, chartDir, '--namespace', releaseNs2, '--kubeconfig', kubeconfig,
       '--set', `controller.watchNamespaces={${appNs}}`, '--set', 'secrets.scope=namespaces', '--set', `secrets.namespaces={${appNs}}`,
-      '--set', 'tls.enabled=true', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP',
+      '--set', 'tls.enabled=true', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP', ...OFF_NODE,
     ], { timeoutMs: 180_000 });
     assert.equal(r.code, 0, `helm install (namespaced) failed:\n${r.stderr}${r.stdout}`);
     installed2 = true;

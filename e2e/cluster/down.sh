@@ -5,6 +5,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 lock_cluster
+# The node first: its mounts and pods live under the state dir that goes below.
+if [[ -d "$STATE_DIR/node" ]]; then bash "$CLUSTER_SCRIPT_DIR/../node/node.sh" down; fi
 stop_proc kube-apiserver TERM "$(apiserver_stop_timeout)"
 stop_proc etcd
 kill_strays

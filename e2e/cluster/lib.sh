@@ -7,8 +7,23 @@ STATE_DIR="${WSGATE_CLUSTER_DIR:-$REPO_ROOT/e2e/.cluster}"
 PKI="$STATE_DIR/pki"
 STATE_FILE="$STATE_DIR/state"
 KUBECONFIG_FILE="$STATE_DIR/kubeconfig"
-SERVICE_CIDR="10.0.0.0/24"
-SERVICE_IP="10.0.0.1" # first IP of SERVICE_CIDR: the `kubernetes` Service
+# Service and pod networks: chosen to collide with nothing else on the machine (the netns
+# "pods" of netns.sh use 10.250.77.0/24). kube-proxy programs SERVICE_CIDR on the host.
+SERVICE_CIDR="${WSGATE_E2E_SERVICE_CIDR:-10.97.0.0/16}"
+SERVICE_IP="${SERVICE_CIDR%/*}"
+SERVICE_IP="${SERVICE_IP%.*}.1"
+# The real node (e2e/node/node.sh): its bridge, pod subnet and node IP (the bridge's address,
+# where the kubelet listens and pods reach the apiserver). WSGATE_E2E_NODE=0: control plane only
+# (the default without root).
+POD_CIDR="${WSGATE_E2E_POD_CIDR:-10.244.0.0/16}"
+NODE_SUBNET="${WSGATE_E2E_NODE_SUBNET:-10.244.0.0/24}"
+NODE_IP="${NODE_SUBNET%/*}"
+NODE_IP="${NODE_IP%.*}.1"
+NODE_BRIDGE="${WSGATE_E2E_BRIDGE:-wsgnode0}"
+NODE_NAME="${WSGATE_E2E_NODE_NAME:-wsgate-node}"
+if [[ -z "${WSGATE_E2E_NODE:-}" ]]; then
+  if [[ $(id -u) == 0 && $(uname -s) == Linux ]]; then WSGATE_E2E_NODE=1; else WSGATE_E2E_NODE=0; fi
+fi
 READY_TIMEOUT="${WSGATE_CLUSTER_READY_TIMEOUT:-60}"
 STOP_TIMEOUT="${WSGATE_CLUSTER_STOP_TIMEOUT:-20}"
 
@@ -26,6 +41,9 @@ need() {
 # One up/down/apiserver operation at a time. fd 8 holds the lock; daemons are started with fd 8
 # closed so they do not keep holding it.
 lock_cluster() {
+  # A script called by one that holds the lock (down.sh -> node.sh down) inherits it.
+  [[ "${WSGATE_CLUSTER_LOCKED:-}" == "$STATE_DIR" ]] && return 0
+  export WSGATE_CLUSTER_LOCKED="$STATE_DIR"
   if command -v flock >/dev/null 2>&1; then
     exec 8<"$CLUSTER_SCRIPT_DIR"
     flock -n 8 || {
@@ -112,7 +130,7 @@ stray_pids() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [[ "$p" == "$$" ]] && continue
-    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
     argv0=${cmd%% *}
     case "${argv0##*/}" in
       kube-apiserver | etcd) [[ "$cmd" == *" "*"$STATE_DIR/"* ]] && echo "$p" ;;
@@ -234,10 +252,18 @@ wait_etcd() {
 # --- kube-apiserver --------------------------------------------------------------------------
 
 start_apiserver() {
+  # With the node, pods reach the apiserver through the `kubernetes` Service at the bridge's
+  # address (NODE_IP), and the apiserver reaches the kubelet with a client certificate.
+  local node_flags=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1)
+  if [[ "${NODE_MODE:-0}" == 1 ]]; then
+    node_flags=(--bind-address=0.0.0.0 --advertise-address="$NODE_IP"
+      --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI/apiserver-kubelet-client.key"
+      --kubelet-preferred-address-types=InternalIP)
+  fi
   launch kube-apiserver "$STATE_DIR/kube-apiserver.log" "$BIN_DIR/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 \
-    --advertise-address=127.0.0.1 \
+    "${node_flags[@]}" \
     --secure-port="$APISERVER_PORT" \
     --cert-dir="$PKI" \
     --tls-cert-file="$PKI/apiserver.crt" \

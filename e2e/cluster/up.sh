@@ -36,7 +36,14 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1,DNS:localhost,IP:$SERVICE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName = IP:127.0.0.1,DNS:localhost,IP:$SERVICE_IP,IP:$NODE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+[v3_kubelet]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = IP:$NODE_IP,DNS:$NODE_NAME
 [v3_client]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -60,6 +67,15 @@ EOF
   }
   leaf apiserver "/CN=kube-apiserver" v3_server
   leaf admin "/O=system:masters/CN=wsgate-e2e-admin" v3_client
+  if [[ $NODE_MODE == 1 ]]; then
+    # The node's identities (e2e/node/node.sh writes their kubeconfigs).
+    leaf apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" v3_client
+    leaf kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" v3_client
+    leaf kubelet-serving "/CN=$NODE_NAME" v3_kubelet
+    leaf kube-controller-manager "/CN=system:kube-controller-manager" v3_client
+    leaf kube-scheduler "/CN=system:kube-scheduler" v3_client
+    leaf kube-proxy "/CN=system:kube-proxy" v3_client
+  fi
   # Service-account token signing key pair.
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key" 2>/dev/null
   openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
@@ -74,6 +90,7 @@ BIN_DIR='$BIN_DIR'
 ETCD_PORT=$ETCD_PORT
 ETCD_PEER_PORT=$ETCD_PEER_PORT
 APISERVER_PORT=$APISERVER_PORT
+NODE_MODE=$NODE_MODE
 EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
 }
@@ -129,6 +146,10 @@ EOF
   "adminTokenFile": "$PKI/admin.token",
   "etcd": "http://127.0.0.1:$ETCD_PORT",
   "serviceCIDR": "$SERVICE_CIDR",
+  "node": $([[ ${NODE_MODE:-0} == 1 ]] && echo true || echo false),
+  "nodeName": "$NODE_NAME",
+  "nodeIP": "$NODE_IP",
+  "podCIDR": "$POD_CIDR",
   "hostIP": "$hip",
   "binDir": "$BIN_DIR",
   "kubectl": "$STATE_DIR/bin/kubectl",
@@ -166,10 +187,12 @@ if load_state && [[ "${BIN_DIR:-}" == "$WANT_BIN_DIR" && -f "$KUBECONFIG_FILE" &
   exit 0
 fi
 BIN_DIR=$WANT_BIN_DIR
+NODE_MODE=$WSGATE_E2E_NODE
 
 # --- fresh start -------------------------------------------------------------------------------
 if [[ -e "$STATE_DIR" ]]; then
   say "cleaning up stale state in $STATE_DIR"
+  if [[ -d "$STATE_DIR/node" ]]; then bash "$CLUSTER_SCRIPT_DIR/../node/node.sh" down; fi
   stop_proc kube-apiserver KILL # its data is thrown away: no graceful shutdown needed
   stop_proc etcd KILL
   kill_strays

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startEchoProc, startGate, tempDir, waitForFds, type EchoProc, type GateProc } from './lib/procs.js';
 import { ep, writeRoutes } from './lib/routes.js';
 import { Fleet, percentile, report, type SeqClient } from './lib/seq-client.js';
+import { eventually } from '../../test/helpers/eventually.js';
 
 const PER_BACKEND = 300;
 
@@ -52,6 +53,16 @@ test('backend killed: its clients close promptly and reconnect elsewhere; the ot
 
     const killedAt = performance.now();
     const exit = await victim.kill('SIGKILL');
+    // The first refused reconnect ejects the endpoint for 1 s (then 2 s, 4 s ...): watch
+    // /debug/routes from now on, so a slow machine (the reconnect storm taking longer than the
+    // ejection) cannot make the check miss it.
+    let ejectedNow: Record<string, unknown> = {};
+    const sawEjected = eventually('the victim ejected in /debug/routes', async () => {
+      const ejected = (await gw!.debugRoutes()).ejected as Record<string, unknown>;
+      if (!(victimId in ejected)) return undefined;
+      ejectedNow = ejected;
+      return true;
+    }, 400, 25).catch(() => false);
     assert.equal(exit.signal, 'SIGKILL');
 
     // Every victim sees its close; each reconnects at once (all 300 in the same instant).
@@ -60,7 +71,7 @@ test('backend killed: its clients close promptly and reconnect elsewhere; the ot
     const victimCodes: Record<string, number> = {};
     for (const c of victims) victimCodes[c.closes[0]!.code] = (victimCodes[c.closes[0]!.code] ?? 0) + 1;
     await fleet.waitFor('every victim reconnected', () => victims.every((c) => c.state === 'open' || c.state === 'failed'), 20000);
-    const ejectedNow = (await gw.debugRoutes()).ejected;
+    await sawEjected;
 
     // Fresh upgrades after the storm, one at a time over ~3 s: each must succeed on a live backend.
     const probes: SeqClient[] = [];
