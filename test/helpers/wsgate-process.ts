@@ -31,7 +31,9 @@ export async function startWsgate(args: string[], opts: { timeoutMs?: number } =
   const child = spawn(
     process.execPath,
     [cliPath, ...args, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'debug'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // One data plane unless a test asks for more (--workers N): which worker the kernel gives a
+    // connection is not under the test's control, and tests of the workers say --workers.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSGATE_WORKERS: process.env.WSGATE_WORKERS ?? '1' } },
   );
   let stdout = '';
   let stderr = '';
