@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ['routing/template'],
   // The rest of routing is above api; only the template parser (a leaf) is used by it.
   security: ['api'],
-  routing: ['api', 'security'],
+  routing: ['api', 'security', 'gatewayapi'],
   balancer: ['api', 'routing'],
   pipeline: ['api', 'routing'],
   proxy: ['api', 'routing', 'balancer', 'pipeline'],

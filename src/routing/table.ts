@@ -8,6 +8,12 @@ export interface RouteRequest {
   host: string;
   /** Raw path without the query string. */
   path: string;
+  /** Request method, upper-case as sent. */
+  method?: string;
+  /** Raw query string without the '?' ('' when none). */
+  query?: string;
+  /** Key of the socket the request arrived on (gateway-types.ts); absent: MAIN_LISTENER. */
+  listener?: string;
   /** Offered subprotocols (Sec-WebSocket-Protocol), in order. */
   subprotocols: readonly string[];
   /** Lower-cased header name -> value (as node gives them). */

@@ -1,6 +1,7 @@
 import type tls from 'node:tls';
 import type { CookieSecure, HashOn, HttpMethod, Policy, SameSite, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls } from '../security/types.js';
+import type { GatewayRouting, RouteKind } from './gateway-types.js';
 import type { ParsedTemplate } from './template.js';
 
 /** One backend address. `id` ("host:port", IPv6 in brackets) keys shared connection counts. */
@@ -42,7 +43,18 @@ export interface CompiledAffinity {
 }
 
 export interface CompiledRoute {
+  /** WebSocketRoute: "namespace/name"; HTTPRoute entries: GatewayRouteEntry.key (starts with the kind). */
   readonly key: string;
+  /** Absent on hand-built routes: WebSocketRoute. */
+  readonly kind?: RouteKind;
+  /** The data-plane socket this route is served on (gateway-types.ts); absent: MAIN_LISTENER. */
+  readonly listener?: string;
+  /** Exact query parameter matches (names case-sensitive); absent: none. */
+  readonly queryParams?: ReadonlyArray<{ name: string; value: string }>;
+  /** Only this request method matches (an upgrade is a GET); absent: any. */
+  readonly method?: string;
+  /** HTTPRoute entries: weights, filters, redirect, timeouts. */
+  readonly gateway?: GatewayRouting;
   readonly namespace: string;
   readonly name: string;
   readonly generation: number;

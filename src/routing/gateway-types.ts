@@ -1,0 +1,87 @@
+// The contract between the Gateway API side (controller + src/gatewayapi translator), the
+// compiler's HTTPRoute processor and the data plane. Types only.
+//
+// Data-plane sockets ("listeners") have a key. WebSocketRoutes are served on the main socket(s)
+// of --listen / --tls-listen, key MAIN_LISTENER. Each Gateway listener port is served on a
+// socket chosen by the controller (GatewayCompileInput.socketOf): with one address per Gateway
+// (--gateway-address-pool) every Gateway port gets its own socket (listener isolation); with
+// shared addresses every Gateway on a port shares one socket; a Gateway port equal to the main
+// port maps to MAIN_LISTENER. A request only matches routes whose `listener` is its socket's key.
+
+import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
+import type { CompiledTls } from '../security/types.js';
+import type { Endpoint } from './types.js';
+import type tls from 'node:tls';
+import type { Scheme } from '../api/types.js';
+
+export type { HeaderModifier, PathMatch, PathModifier };
+
+export const MAIN_LISTENER = 'main';
+
+export type RouteKind = 'WebSocketRoute' | 'HTTPRoute';
+
+/** `<gateway namespace>/<gateway name>:<port>`: a Gateway's port, the unit sockets are assigned to. */
+export function gatewayPortId(gatewayNamespace: string, gatewayName: string, port: number): string {
+  return `${gatewayNamespace}/${gatewayName}:${port}`;
+}
+
+/** A socket the controller asks the data plane to serve for Gateway listeners. */
+export interface GatewaySocketInput {
+  readonly key: string;
+  /** Bind address ('0.0.0.0' / '::' for shared addresses, the Gateway's own address otherwise). */
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /** HTTPS: certificate Secrets (resolved and permitted by the translator), with the listener hostname they serve ('' or absent: any). */
+  readonly certificates: ReadonlyArray<{ readonly namespace: string; readonly name: string; readonly hostname?: string }>;
+}
+
+/** What the controller passes to compile() beside the WebSocketRoutes. Plain data (structured-clonable for worker threads). */
+export interface GatewayCompileInput {
+  /** translate().routes, in precedence order. */
+  readonly entries: readonly GatewayRouteEntry[];
+  /** Sockets other than the main one. */
+  readonly sockets: readonly GatewaySocketInput[];
+  /** gatewayPortId(...) of an entry's listener -> socket key (MAIN_LISTENER allowed). */
+  readonly socketOf: Readonly<Record<string, string>>;
+}
+
+/** A socket in the compiled table: what the data plane opens (and closes when it disappears). */
+export interface TableListener {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /** HTTPS: by SNI hostname ('' = default / any); resolved from Secrets at compile time. */
+  readonly certificates: ReadonlyArray<{ readonly hostname: string; readonly tls: CompiledTls }>;
+}
+
+/** One backendRef of an HTTPRoute rule, as the data plane balances it. */
+export interface WeightedBackend {
+  readonly weight: number;
+  /** Absent: the backendRef did not resolve; its share of requests is answered 500. */
+  readonly target?: {
+    readonly scheme: Scheme;
+    readonly endpoints: readonly Endpoint[];
+    readonly eligible: readonly Endpoint[];
+    readonly tls?: tls.ConnectionOptions;
+  };
+  readonly requestHeaders?: HeaderModifier;
+  readonly responseHeaders?: HeaderModifier;
+}
+
+/** What an HTTPRoute entry adds to a CompiledRoute (CompiledRoute.gateway). */
+export interface GatewayRouting {
+  /** `HTTPRoute/<ns>/<name>`: statuses, metrics and limits are keyed by it. */
+  readonly routeKey: string;
+  readonly ruleKey: string;
+  readonly pathMatch: PathMatch;
+  /** Spec order. Empty and no redirect: every request gets a 500. */
+  readonly backends: readonly WeightedBackend[];
+  readonly requestHeaders?: HeaderModifier;
+  readonly responseHeaders?: HeaderModifier;
+  readonly urlRewrite?: RouteFilters['urlRewrite'];
+  readonly redirect?: RouteFilters['redirect'];
+  readonly requestTimeoutMs?: number;
+  readonly backendRequestTimeoutMs?: number;
+}
