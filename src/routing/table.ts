@@ -1,5 +1,6 @@
 import { RouteIndex } from './route-index.js';
 import { captureParams, type PathParams } from './template.js';
+import type { TableListener } from './gateway-types.js';
 import type { CompiledRoute } from './types.js';
 
 /** What the proxy knows about an upgrade request when it looks up a route. */
@@ -37,11 +38,13 @@ export class RoutingTable {
   /**
    * @param routes every accepted route, in precedence order.
    * @param previous a table whose index may be shared when lookup would see the same routes.
+   * @param listeners the Gateway sockets the data plane serves besides the main one.
    */
   constructor(
     readonly version: number,
     readonly routes: readonly CompiledRoute[],
     previous?: RoutingTable,
+    readonly listeners: readonly TableListener[] = [],
   ) {
     this.index = previous && RouteIndex.reusable(previous.routes, routes) ? previous.index : new RouteIndex(routes);
     Object.freeze(this);
