@@ -20,7 +20,10 @@ export interface WorkerInit {
 
 export interface SlotMapping {
   epoch: number;
+  /** Endpoint id -> endpoint slot. */
   slots: Array<[string, number]>;
+  /** Route key -> cursor slot. */
+  routes: Array<[string, number]>;
 }
 
 export type ToWorker =
