@@ -388,7 +388,9 @@ export class SlotAllocator {
 /** What SlotAllocator publishes (the `SlotMapping` message). */
 export interface SlotMappingOut {
   epoch: number;
+  /** Endpoint id -> endpoint slot. */
   slots: Array<[string, number]>;
+  /** Route key -> cursor slot. */
   routes: Array<[string, number]>;
 }
 
