@@ -1,6 +1,8 @@
 // Renders a bench result as a Markdown table (printed and written to latest.md) and as a small
 // SVG bar chart (latest.svg) for the README. No dependencies: the SVG is written by hand.
 
+import { CAPACITY_METHOD } from './lib/capacity.js';
+
 export interface TargetThroughput {
   msgsPerSecond: number;
   proxyCpuUsPerMsg: number;
@@ -120,6 +122,10 @@ export function renderMarkdown(r: BenchResult): string {
       }),
     ]);
     row([
+      `idle connections within 1 GiB of RSS (extrapolated from ${fmtInt(r.setup.memory.conns / 2)} and ${fmtInt(r.setup.memory.conns)} held)`,
+      ...ts.map((n) => (n === 'direct' ? '–' : fmtInt(num(r.memory, n, 'capacityConnections')))),
+    ]);
+    row([
       'RSS idle → held, MiB',
       ...ts.map((n) =>
         n === 'direct' ? '–' : `${fmt(num(r.memory, n, 'rssIdleBytes') / 2 ** 20, 1)} → ${fmt(num(r.memory, n, 'rssHeldBytes') / 2 ** 20, 1)}`,
@@ -141,6 +147,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | |`);
   lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | |`);
   lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | |`);
+  lines.push(`| idle connections within 1 GiB of RSS (higher is better) | ${rv('capacityVsNginx')} | ${rv('capacityVsHaproxy')} | |`);
   lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | |`);
   lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | |`);
   lines.push('');
@@ -187,6 +194,7 @@ export function renderMarkdown(r: BenchResult): string {
       'round trip (it crosses the proxy twice). Latency is open loop at a fixed rate, measured from the actual send; ' +
       'each percentile is the median over rounds of that round\'s percentile. ' +
       'Memory is the growth of the proxy\'s VmRSS (nginx: master + worker) from idle to the held connections, divided by their number. ' +
+      `Capacity: ${(r.setup.capacity as { method?: string } | undefined)?.method ?? CAPACITY_METHOD} ` +
       'All processes (proxy, echo backends, load generators) share the same cores, so a proxy that uses less CPU leaves more to the others.',
   );
   return `${lines.join('\n')}\n`;

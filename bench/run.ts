@@ -5,7 +5,7 @@
 //
 // node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,direct]
 //   [--scenarios throughput,latency,upgrades,memory,controlplane,gencheck] [--generators N]
-//   [--backends N] [--inflight K] [--out DIR]
+//   [--backends N] [--inflight K] [--memory-conns N] [--out DIR]
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Generators } from './generators.js';
+import { CAPACITY_METHOD, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { openFileLimit } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { geomean, median, percentile, ratio, round } from './lib/stats.js';
@@ -81,7 +82,7 @@ const throughputConfigs: ThroughputConfig[] = [
 }));
 const latencyConfig: LatencyConfig = { conns: 100, size: 32, rate: 5000, warmupMs: quick ? 500 : 1000, durationMs: quick ? 2500 : 4000 };
 const upgradesConfig: UpgradesConfig = { concurrency: 64, warmupMs: quick ? 300 : 500, durationMs: quick ? 1500 : 3000 };
-let memoryConfig: MemoryConfig = { conns: 5000, settleMs: quick ? 1000 : 1500 };
+let memoryConfig: MemoryConfig = { conns: Number(opt('--memory-conns') ?? 5000), settleMs: quick ? 1000 : 1500 };
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
           if (t.name === 'direct') continue;
           const s = await runMemory(gens, t, memoryConfig);
           push(mem, t.name, s);
-          log(`  memory     ${t.name.padEnd(8)} ${s.held} held: ${(s.bytesPerConnection / 1024).toFixed(1)} KiB/conn (RSS ${(s.rssIdleBytes / 2 ** 20).toFixed(1)} -> ${(s.rssHeldBytes / 2 ** 20).toFixed(1)} MiB)${s.heapBytesPerConnection !== undefined ? `, JS heap ${(s.heapBytesPerConnection / 1024).toFixed(1)} + rest ${(s.nativeBytesPerConnection! / 1024).toFixed(1)} KiB/conn` : ''}${errs(s.errors)}`);
+          log(`  memory     ${t.name.padEnd(8)} ${s.held} held: ${(s.bytesPerConnection / 1024).toFixed(1)} KiB/conn (RSS ${(s.rssIdleBytes / 2 ** 20).toFixed(1)} -> ${(s.rssHeldBytes / 2 ** 20).toFixed(1)} MiB)${s.heapBytesPerConnection !== undefined ? `, JS heap ${(s.heapBytesPerConnection / 1024).toFixed(1)} + rest ${(s.nativeBytesPerConnection! / 1024).toFixed(1)} KiB/conn` : ''}; ${s.halfHeld} held ${(s.rssHalfBytes / 2 ** 20).toFixed(1)} MiB, slope ${((s.marginalBytesPerConnection ?? Number.NaN) / 1024).toFixed(1)} KiB/conn: ${s.capacityConnections ?? '–'} conns in 1 GiB${errs(s.errors)}`);
         }
       }
       if (scenarios.has('throughput')) {
@@ -323,6 +324,12 @@ function aggregate(c: Collected): BenchResult {
           }
         : {}),
       held: Math.min(...samples.map((s) => s.held)),
+      ...(samples.every((s) => s.capacityConnections !== undefined)
+        ? {
+            capacityConnections: Math.floor(median(samples.map((s) => s.capacityConnections!))),
+            marginalBytesPerConnection: round(median(samples.map((s) => s.marginalBytesPerConnection!))),
+          }
+        : {}),
       rssIdleBytes: median(samples.map((s) => s.rssIdleBytes)),
       rssHeldBytes: median(samples.map((s) => s.rssHeldBytes)),
       rounds: samples,
@@ -379,6 +386,8 @@ function aggregate(c: Collected): BenchResult {
     p99VsHaproxy: ratio(get(latency, 'wsgate', 'p99Ms'), get(latency, 'haproxy', 'p99Ms')),
     upgradesPerSecondVsHaproxy: ratio(get(upgrades, 'wsgate', 'upgradesPerSecond'), get(upgrades, 'haproxy', 'upgradesPerSecond')),
     memoryPerConnectionVsHaproxy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'haproxy', 'bytesPerConnection')),
+    capacityVsNginx: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'nginx', 'capacityConnections')),
+    capacityVsHaproxy: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'haproxy', 'capacityConnections')),
     ...two,
   };
   if (c.labels['wsgate-alt']) {
@@ -426,6 +435,7 @@ function aggregate(c: Collected): BenchResult {
       latency: latencyConfig,
       upgrades: upgradesConfig,
       memory: memoryConfig,
+      capacity: { budgetBytes: RSS_BUDGET_BYTES, method: CAPACITY_METHOD },
     },
     throughput,
     latency,

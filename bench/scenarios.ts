@@ -7,6 +7,7 @@ import type { ConnectReply, LatencyReply, ThroughputReply, UpgradesReply } from 
 import os from 'node:os';
 import { cpuSeconds, machineBusyPercent, machineJiffies, rssBytes } from './lib/proc.js';
 import { sleep } from './lib/net.js';
+import { capacityWithin, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { percentile, round } from './lib/stats.js';
 import type { Backends, Target } from './targets.js';
 
@@ -251,6 +252,12 @@ export interface MemorySample {
   rssIdleBytes: number;
   rssHeldBytes: number;
   bytesPerConnection: number;
+  /** RSS with the first half of the connections held (the capacity row's second point). */
+  halfHeld: number;
+  rssHalfBytes: number;
+  /** Idle connections within 1 GiB of RSS, extrapolated from the half and full counts (lib/capacity.ts). */
+  capacityConnections?: number;
+  marginalBytesPerConnection?: number;
   /** wsgate: JS heap in use (after a full GC) per held connection, and the rest of the RSS growth. */
   heapBytesPerConnection?: number;
   nativeBytesPerConnection?: number;
@@ -268,7 +275,11 @@ export async function runMemory(gens: Generators, target: Target, cfg: MemoryCon
   // GCs never lower the RSS growth counted per connection.
   const heapIdle = await target.heapUsed?.();
   const idle = rss();
-  const conn = await connectAll(gens, target, cfg.conns, 100);
+  // In two halves: the RSS at both counts gives the slope the capacity row extrapolates with.
+  const first = await connectAll(gens, target, Math.floor(cfg.conns / 2), 100);
+  await sleep(cfg.settleMs);
+  const half = rss();
+  const conn = await connectAll(gens, target, cfg.conns - Math.floor(cfg.conns / 2), 100);
   await sleep(cfg.settleMs);
   const held = rss();
   const heapHeld = await target.heapUsed?.();
@@ -276,14 +287,19 @@ export async function runMemory(gens: Generators, target: Target, cfg: MemoryCon
   await sleep(300);
   const n = Math.max(1, conn.opened);
   const bytesPerConnection = round((held - idle) / n);
+  // The generators' `opened` counts every connection they hold, both halves.
+  const capacity = capacityWithin(RSS_BUDGET_BYTES, { held: first.opened, rssBytes: half }, { held: conn.opened, rssBytes: held });
   const heapPer = heapIdle !== undefined && heapHeld !== undefined ? round((heapHeld - heapIdle) / n) : undefined;
   return {
     held: conn.opened,
     rssIdleBytes: idle,
     rssHeldBytes: held,
     bytesPerConnection,
+    halfHeld: first.opened,
+    rssHalfBytes: half,
+    ...(capacity ? { capacityConnections: capacity.connections, marginalBytesPerConnection: capacity.marginalBytesPerConnection } : {}),
     ...(heapPer !== undefined ? { heapBytesPerConnection: heapPer, nativeBytesPerConnection: round(bytesPerConnection - heapPer) } : {}),
-    connectMs: round(conn.ms),
-    errors: conn.errors,
+    connectMs: round(first.ms + conn.ms),
+    errors: mergeErrors([first.errors, conn.errors]),
   };
 }

@@ -163,8 +163,12 @@ export class Gateway {
       const ref = this.security.tlsDefaultSecret;
       if (ref) rec.resolveSecret?.(ref.namespace, ref.name);
       const ids = new Set<string>();
-      for (const r of out.table.routes) for (const e of r.backend.endpoints) ids.add(e.id);
-      const slots = this.multi.slots.assign(ids);
+      const routeKeys = new Set<string>();
+      for (const r of out.table.routes) {
+        routeKeys.add(r.key);
+        for (const e of r.backend.endpoints) ids.add(e.id);
+      }
+      const slots = this.multi.slots.assign(ids, routeKeys);
       if (this.multi.slots.unslotted > 0 && !this.warnedSlots) {
         this.warnedSlots = true;
         this.log.warn({ endpoints: this.multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');

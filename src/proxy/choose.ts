@@ -4,18 +4,18 @@
 import { AffinityCodec, affinityCookie, cookieValue } from '../balancer/affinity.js';
 import { hashKey } from '../balancer/hash-key.js';
 import type { EndpointHealth } from '../balancer/health.js';
+import { RouteCursors } from '../balancer/cursors.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { pickEndpoint } from '../balancer/pick.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { Endpoint } from '../routing/types.js';
 
 export class EndpointChooser {
-  private readonly cursors = new Map<string, number>();
-
   constructor(
     private readonly load: EndpointLoad,
     private readonly health: EndpointHealth,
     readonly affinity: AffinityCodec = new AffinityCodec(),
+    private readonly cursors: RouteCursors = new RouteCursors(),
   ) {}
 
   /** The endpoint for the next attempt of `ctx`, or undefined when none is left to try. */
@@ -32,8 +32,7 @@ export class EndpointChooser {
         return sticky;
       }
     }
-    const cursor = (this.cursors.get(route.key) ?? 0) + 1;
-    this.cursors.set(route.key, cursor);
+    const cursor = this.cursors.next(route.key);
     return pickEndpoint(route, {
       load: this.load,
       exclude: tried,
@@ -56,7 +55,7 @@ export class EndpointChooser {
 
   /** Drops the round-robin cursors of routes that left the table. */
   forget(routeKeys: Iterable<string>): void {
-    for (const key of routeKeys) this.cursors.delete(key);
+    this.cursors.forget(routeKeys);
   }
 }
 

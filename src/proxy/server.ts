@@ -11,6 +11,7 @@ import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
 import { EndpointHealth } from '../balancer/health.js';
+import type { RouteCursors } from '../balancer/cursors.js';
 import type { AffinityCodec } from '../balancer/affinity.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
@@ -41,6 +42,8 @@ export interface ProxyServerOptions {
   /** Connection counts and passive health; injected to share them across worker threads. */
   load?: EndpointLoad;
   health?: EndpointHealth;
+  /** Round-robin / tie-break cursors per route; injected to share them across worker threads. */
+  cursors?: RouteCursors;
   /** False: no rebalancing pass here (worker threads: the main thread plans for every worker). */
   rebalance?: boolean;
 }
@@ -75,7 +78,7 @@ export class WebSocketProxy {
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
-    this.chooser = new EndpointChooser(this.load, this.health, opts.affinity);
+    this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, toProxy: true });
     // Without an error listener http-proxy-3 throws; per-call callbacks handle each error.
     this.proxy.on('error', (err) => this.log.debug({ err }, 'proxy error'));

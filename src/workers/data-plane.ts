@@ -9,6 +9,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { SecurityGuard } from '../admission/guard.js';
 import { AffinityCodec } from '../balancer/affinity.js';
+import type { RouteCursors } from '../balancer/cursors.js';
 import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
@@ -52,6 +53,7 @@ export interface DataPlaneOptions {
   load?: EndpointLoad;
   health?: EndpointHealth;
   limiter?: Limiter;
+  cursors?: RouteCursors;
   /** False: no rebalancing pass of its own (worker threads). */
   rebalance?: boolean;
   /** False: no TLS listener even with security.tlsListen (the main thread of a worker pool). */
@@ -86,6 +88,7 @@ export class DataPlane {
       affinity: new AffinityCodec(opts.affinityKey),
       ...(opts.load ? { load: opts.load } : {}),
       ...(opts.health ? { health: opts.health } : {}),
+      ...(opts.cursors ? { cursors: opts.cursors } : {}),
       ...(opts.rebalance === false ? { rebalance: false } : {}),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;

@@ -1,7 +1,7 @@
 // What the main thread and its worker threads say to each other (structured-clone messages).
 
 import type { HostPort, SecurityOptions } from './data-plane.js';
-import type { SharedCounterBuffers } from './shared-counters.js';
+import type { SharedCounterBuffers, SlotMappingOut } from './shared-counters.js';
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';
 
@@ -18,10 +18,8 @@ export interface WorkerInit {
   buffers: SharedCounterBuffers;
 }
 
-export interface SlotMapping {
-  epoch: number;
-  slots: Array<[string, number]>;
-}
+/** The shared counters' slots, as SlotAllocator publishes them. */
+export type SlotMapping = SlotMappingOut;
 
 export type ToWorker =
   | { type: 'table'; snapshot: TableSnapshot; slots: SlotMapping }

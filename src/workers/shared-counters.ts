@@ -7,10 +7,15 @@
 // SlotAllocator). A slot is freed only when its count is 0, its endpoint left the table and
 // every worker acknowledged a mapping without it, so a slot never counts for two endpoints.
 //
+// Routes: one slot per route key for its pick cursor (round-robin order, least-connections
+// tie-break rotation), assigned by the main thread and posted with the endpoint slots; freed
+// once every worker acknowledged a mapping without the route.
+//
 // Limits: a fixed-size hash table of (route, client) and route entries, keyed by a 96-bit hash
 // of the key (see SharedLimiter). Its limits are documented there.
 
 import { hash } from 'node:crypto';
+import { RouteCursors } from '../balancer/cursors.js';
 import { EndpointHealth, type EjectionState } from '../balancer/health.js';
 import { EndpointLoad } from '../balancer/load.js';
 import { burstFor, Limiter, type AcquireResult, type RouteLimits, type TokenResult } from '../security/rate-limit.js';
@@ -19,6 +24,9 @@ export interface SharedCounterBuffers {
   /** Per endpoint slot: ejection end (BigInt64, ms since epoch), then count and failures (Int32). */
   endpoints: SharedArrayBuffer;
   endpointSlots: number;
+  /** Per route slot: its pick cursor (Uint32, wraps). */
+  routes: SharedArrayBuffer;
+  routeSlots: number;
   /** The limiter's hash table: stripe locks, then Int32 and Float64 fields per entry. */
   limits: SharedArrayBuffer;
   stripes: number;
@@ -26,15 +34,23 @@ export interface SharedCounterBuffers {
 }
 
 export const DEFAULT_ENDPOINT_SLOTS = 1 << 18;
+export const DEFAULT_ROUTE_SLOTS = 1 << 17;
 export const DEFAULT_STRIPES = 4096;
 export const DEFAULT_STRIPE_SIZE = 64;
 
 /** Allocates the shared memory (zeroed; pages the OS commits only once touched). */
-export function allocateCounters(endpointSlots = DEFAULT_ENDPOINT_SLOTS, stripes = DEFAULT_STRIPES, stripeSize = DEFAULT_STRIPE_SIZE): SharedCounterBuffers {
+export function allocateCounters(
+  endpointSlots = DEFAULT_ENDPOINT_SLOTS,
+  stripes = DEFAULT_STRIPES,
+  stripeSize = DEFAULT_STRIPE_SIZE,
+  routeSlots = DEFAULT_ROUTE_SLOTS,
+): SharedCounterBuffers {
   const entries = stripes * stripeSize;
   return {
     endpoints: new SharedArrayBuffer(endpointSlots * 16),
     endpointSlots,
+    routes: new SharedArrayBuffer(routeSlots * 4),
+    routeSlots,
     limits: new SharedArrayBuffer(stripes * 4 + entries * I32_FIELDS * 4 + pad8(stripes * 4 + entries * I32_FIELDS * 4) + entries * F64_FIELDS * 8),
     stripes,
     stripeSize,
@@ -59,16 +75,21 @@ class EndpointArrays {
   }
 }
 
-/** Endpoint id -> slot, as the main thread last posted it (shared by the load and health views). */
+/** Endpoint id -> slot and route key -> slot, as the main thread last posted them (shared by the views). */
 export class SlotMap {
   private map = new Map<string, number>();
+  private routeMap = new Map<string, number>();
   epoch = 0;
-  set(epoch: number, slots: Iterable<[string, number]>): void {
+  set(epoch: number, slots: Iterable<[string, number]>, routes: Iterable<[string, number]> = []): void {
     this.epoch = epoch;
     this.map = new Map(slots);
+    this.routeMap = new Map(routes);
   }
   get(id: string): number {
     return this.map.get(id) ?? -1;
+  }
+  route(key: string): number {
+    return this.routeMap.get(key) ?? -1;
   }
   ids(): IterableIterator<string> {
     return this.map.keys();
@@ -142,6 +163,31 @@ export class SharedEndpointLoad extends EndpointLoad {
   }
 }
 
+/**
+ * Pick cursors shared by every worker: the kernel hands each connection to any worker, so only
+ * one counter per route gives RoundRobin its exact order and spreads least-connections ties
+ * over the process. A route without a slot (the slots ran out) counts in this worker only.
+ */
+export class SharedRouteCursors extends RouteCursors {
+  private readonly shared: Uint32Array;
+
+  constructor(
+    buffers: SharedCounterBuffers,
+    private readonly slots: SlotMap,
+  ) {
+    super();
+    this.shared = new Uint32Array(buffers.routes, 0, buffers.routeSlots);
+  }
+
+  override next(routeKey: string): number {
+    const s = this.slots.route(routeKey);
+    if (s < 0) return super.next(routeKey);
+    return Atomics.add(this.shared, s, 1) + 1;
+  }
+
+  // forget(): the local cursors only; the main thread resets the slots of routes that left.
+}
+
 /** Passive health shared by every worker: one worker's failed connect ejects the endpoint for all. */
 export class SharedEndpointHealth extends EndpointHealth {
   private readonly a: EndpointArrays;
@@ -207,6 +253,7 @@ export class SharedEndpointHealth extends EndpointHealth {
  */
 export class SlotAllocator {
   private readonly a: EndpointArrays;
+  private readonly cursors: Uint32Array;
   private readonly byId = new Map<string, number>();
   /** Endpoints that left the table but keep their slot (still in the posted mapping). */
   private readonly leaving = new Set<string>();
@@ -214,24 +261,36 @@ export class SlotAllocator {
   private readonly retired = new Map<string, { slot: number; epoch: number }>();
   private readonly free: number[] = [];
   private next = 0;
+  private readonly routeById = new Map<string, number>();
+  /** Routes out of the mapping since epoch N: their slot is freed once every worker acked N. */
+  private readonly retiredRoutes = new Map<string, { slot: number; epoch: number }>();
+  private readonly freeRoutes: number[] = [];
+  private nextRoute = 0;
   private epochCounter = 0;
   /** Endpoints that got no slot because all were taken (counted per worker only). */
   unslotted = 0;
+  /** Routes that got no cursor slot (their cursor is per worker). */
+  unslottedRoutes = 0;
 
   constructor(
     private readonly buffers: SharedCounterBuffers,
     readonly slots: SlotMap = new SlotMap(),
   ) {
     this.a = new EndpointArrays(buffers);
+    this.cursors = new Uint32Array(buffers.routes, 0, buffers.routeSlots);
   }
 
   get used(): number {
     return this.byId.size + this.retired.size;
   }
 
-  /** The mapping for a table with these endpoint ids; also resets the health of endpoints that left. */
-  assign(ids: ReadonlySet<string>): { epoch: number; slots: Array<[string, number]> } {
+  /**
+   * The mapping for a table with these endpoint ids and route keys; also resets the health of
+   * endpoints that left.
+   */
+  assign(ids: ReadonlySet<string>, routeKeys: ReadonlySet<string> = new Set()): SlotMappingOut {
     this.unslotted = 0;
+    this.assignRoutes(routeKeys);
     for (const id of ids) {
       this.leaving.delete(id);
       if (this.byId.has(id)) continue;
@@ -259,12 +318,45 @@ export class SlotAllocator {
     return this.publish();
   }
 
+  private assignRoutes(keys: ReadonlySet<string>): void {
+    this.unslottedRoutes = 0;
+    for (const key of keys) {
+      if (this.routeById.has(key)) continue;
+      const back = this.retiredRoutes.get(key);
+      if (back) {
+        // Came back before its slot was freed: the rotation goes on where it was.
+        this.retiredRoutes.delete(key);
+        this.routeById.set(key, back.slot);
+        continue;
+      }
+      const slot = this.freeRoutes.pop() ?? (this.nextRoute < this.buffers.routeSlots ? this.nextRoute++ : -1);
+      if (slot < 0) {
+        this.unslottedRoutes++;
+        continue;
+      }
+      this.routeById.set(key, slot);
+    }
+    for (const [key, slot] of this.routeById) {
+      if (keys.has(key)) continue;
+      this.routeById.delete(key);
+      // Out of the mapping about to be published; a worker may pick with it until it acks that.
+      this.retiredRoutes.set(key, { slot, epoch: this.epochCounter + 1 });
+    }
+  }
+
   /**
    * Retires leaving endpoints whose count is 0 (a new mapping without them, or undefined when
    * nothing changed) and frees retired slots every worker has seen go (`ackedEpoch`: the lowest
    * epoch all workers acknowledged).
    */
-  collect(ackedEpoch: number): { epoch: number; slots: Array<[string, number]> } | undefined {
+  collect(ackedEpoch: number): SlotMappingOut | undefined {
+    for (const [key, r] of this.retiredRoutes) {
+      if (r.epoch > ackedEpoch) continue;
+      this.retiredRoutes.delete(key);
+      // The next route on this slot starts its rotation as a new route in one process would.
+      Atomics.store(this.cursors, r.slot, 0);
+      this.freeRoutes.push(r.slot);
+    }
     for (const [id, r] of this.retired) {
       if (r.epoch > ackedEpoch) continue;
       if (Atomics.load(this.a.count, r.slot) !== 0) continue;
@@ -285,11 +377,21 @@ export class SlotAllocator {
     return changed ? this.publish() : undefined;
   }
 
-  private publish(): { epoch: number; slots: Array<[string, number]> } {
+  private publish(): SlotMappingOut {
     const slots = [...this.byId];
-    this.slots.set(++this.epochCounter, slots);
-    return { epoch: this.epochCounter, slots };
+    const routes = [...this.routeById];
+    this.slots.set(++this.epochCounter, slots, routes);
+    return { epoch: this.epochCounter, slots, routes };
   }
+}
+
+/** What SlotAllocator publishes (the `SlotMapping` message). */
+export interface SlotMappingOut {
+  epoch: number;
+  /** Endpoint id -> endpoint slot. */
+  slots: Array<[string, number]>;
+  /** Route key -> cursor slot. */
+  routes: Array<[string, number]>;
 }
 
 // --- limits --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { Metrics } from '../metrics/registry.js';
 import { compile } from '../routing/compile.js';
 import type { SecretResolver } from '../routing/types.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
-import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotMap } from './shared-counters.js';
+import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotMap } from './shared-counters.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
 import { replayResolvers } from './snapshot.js';
 
@@ -30,6 +30,7 @@ const plane = new DataPlane({
   load,
   health: new SharedEndpointHealth(init.buffers, slots),
   limiter: new SharedLimiter(init.buffers),
+  cursors: new SharedRouteCursors(init.buffers, slots),
   // The main thread plans rebalancing over every worker's connections.
   rebalance: false,
 });
@@ -42,7 +43,7 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'table': {
       // Slots first: a connection to a new endpoint counts on its shared slot from the start.
-      slots.set(m.slots.epoch, m.slots.slots);
+      slots.set(m.slots.epoch, m.slots.slots, m.slots.routes);
       load.remap();
       const resolvers = replayResolvers(m.snapshot);
       const out = compile({ routes: m.snapshot.routes, ...resolvers, version: m.snapshot.version });
@@ -55,7 +56,7 @@ port.on('message', (m: ToWorker) => {
       return;
     }
     case 'slots':
-      slots.set(m.slots.epoch, m.slots.slots);
+      slots.set(m.slots.epoch, m.slots.slots, m.slots.routes);
       load.remap();
       send({ type: 'slots-acked', epoch: m.slots.epoch });
       return;

@@ -45,6 +45,7 @@ async function closeAll(clients: OpenClient[]): Promise<void> {
 describe('--workers 2', () => {
   let a: EchoServer;
   let b: EchoServer;
+  let c: EchoServer;
   let gw: WsgateProcess;
   let file: string;
   const routes = (): RouteDoc[] => {
@@ -52,7 +53,10 @@ describe('--workers 2', () => {
       { host: '127.0.0.1', port: a.port },
       { host: '127.0.0.1', port: b.port },
     ];
+    const three = [...endpoints, { host: '127.0.0.1', port: c.port }];
     return [
+      { name: 'rr', spec: { match: { path: '/rr' }, backend: { endpoints: three }, loadBalancer: { policy: 'RoundRobin' } } },
+      { name: 'lc3', spec: { match: { path: '/lc3' }, backend: { endpoints: three } } },
       { name: 'lc', spec: { match: { path: '/lc' }, backend: { endpoints } } },
       { name: 'capped', spec: { match: { path: '/capped' }, backend: { endpoints }, limits: { maxConnections: 10 } } },
       { name: 'per-client', spec: { match: { path: '/per-client' }, backend: { endpoints }, limits: { maxConnectionsPerClient: 3 } } },
@@ -63,6 +67,7 @@ describe('--workers 2', () => {
   before(async () => {
     a = await startEchoServer({ name: 'a' });
     b = await startEchoServer({ name: 'b' });
+    c = await startEchoServer({ name: 'c' });
     file = path.join(tempDir(), 'routes.yaml');
     fs.writeFileSync(file, routesYaml(routes()));
     gw = await startWsgate(['standalone', '--config', file, '--workers', '2', '--shutdown-grace', '500']);
@@ -72,7 +77,7 @@ describe('--workers 2', () => {
 
   after(async () => {
     await gw?.stop();
-    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all([a?.close(), b?.close(), c?.close()]);
   });
 
   test('one listening line; both workers accept, and least connections stays balanced across them: 200 -> 100/100', async () => {
@@ -99,6 +104,27 @@ describe('--workers 2', () => {
     }
     await eventually('connections released', async () => (await debugRoutes(gw)).routes.find((r) => r.key === 'default/lc')!.endpoints.every((e) => e.active === 0) || undefined);
   });
+
+  // Whichever worker the kernel hands each connection to, the picks continue one rotation per
+  // route (the cursor is shared): with a cursor per worker the two workers' rotations interleave.
+  for (const [path, policy] of [
+    ['/rr', 'RoundRobin'],
+    ['/lc3', 'LeastConnections tie-breaks'],
+  ] as const) {
+    test(`${policy} across workers: 30 sequential connections over 3 endpoints follow one exact rotation`, async () => {
+      const clients: OpenClient[] = [];
+      try {
+        for (let i = 0; i < 30; i++) clients.push(await connect(`${gw.url}${path}`));
+        const order = clients.map((cl) => cl.hello.backend);
+        assert.equal(new Set(order.slice(0, 3)).size, 3, order.join(','));
+        assert.deepEqual(order, order.map((_, i) => order[i % 3]), `one rotation: ${order.join(',')}`);
+        const d = await debugRoutes(gw);
+        assert.ok(d.workers!.every((w) => w.connections > 0), `both workers took connections: ${d.workers!.map((w) => w.connections).join('/')}`);
+      } finally {
+        await closeAll(clients);
+      }
+    });
+  }
 
   test('maxConnections: 10 holds across workers: every further upgrade gets 503, whichever worker takes it', async () => {
     const clients: OpenClient[] = [];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Limiter } from '../../src/security/rate-limit.js';
-import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator, SlotMap } from '../../src/workers/shared-counters.js';
+import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotAllocator, SlotMap } from '../../src/workers/shared-counters.js';
 
 test('SharedLimiter gives the in-process Limiter\'s answers (buckets, route and client counts, release)', () => {
   let now = 1_000_000;
@@ -144,4 +144,33 @@ test('rebalancing across workers: one plan over the summed counts, closes split 
     { 'ns/rb': { '10.0.0.1:80': 70, '10.0.0.2:80': 70, '10.0.0.3:80': 0 } },
   ]);
   assert.deepEqual(plans, [{ 'ns/rb': { '10.0.0.1:80': 27, '10.0.0.2:80': 27 } }, { 'ns/rb': { '10.0.0.1:80': 23, '10.0.0.2:80': 23 } }]);
+});
+
+test('route cursors: one rotation per route for every view, a slot reset and reused only once every worker acked the route gone', () => {
+  const buffers = allocateCounters(4, 1, 4, 2);
+  const alloc = new SlotAllocator(buffers);
+  const w1 = new SlotMap();
+  const w2 = new SlotMap();
+  const c1 = new SharedRouteCursors(buffers, w1);
+  const c2 = new SharedRouteCursors(buffers, w2);
+  const apply = (m: { epoch: number; slots: Array<[string, number]>; routes: Array<[string, number]> }) => {
+    w1.set(m.epoch, m.slots, m.routes);
+    w2.set(m.epoch, m.slots, m.routes);
+  };
+  apply(alloc.assign(new Set(), new Set(['ns/a', 'ns/b'])));
+  // Two workers picking for one route continue one sequence, as one process would.
+  assert.deepEqual([c1.next('ns/a'), c2.next('ns/a'), c2.next('ns/a'), c1.next('ns/a')], [1, 2, 3, 4]);
+  assert.deepEqual([c2.next('ns/b'), c1.next('ns/b')], [1, 2]);
+  // b leaves; c finds no free slot until every worker acked the mapping without b.
+  const third = alloc.assign(new Set(), new Set(['ns/a', 'ns/c']));
+  assert.equal(alloc.unslottedRoutes, 1);
+  assert.equal(c1.next('ns/c'), 1, 'without a slot: counted in this worker');
+  alloc.collect(third.epoch - 1);
+  apply(alloc.assign(new Set(), new Set(['ns/a', 'ns/c'])));
+  assert.equal(alloc.unslottedRoutes, 1, 'not acked yet: b may still be picked with its slot');
+  alloc.collect(w1.epoch);
+  apply(alloc.assign(new Set(), new Set(['ns/a', 'ns/c'])));
+  assert.equal(alloc.unslottedRoutes, 0);
+  assert.deepEqual([c2.next('ns/c'), c1.next('ns/c')], [1, 2], 'the reused slot starts at 0');
+  assert.equal(c1.next('ns/a'), 5, 'a route that stayed keeps its rotation');
 });

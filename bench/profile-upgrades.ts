@@ -1,0 +1,95 @@
+// A fixed number of upgrades through one wsgate under `node --cpu-prof`: lighter than
+// `make bench-profile` (no generator processes, no time-based windows), for the question of
+// what one upgrade costs. Connect, open, close with the close handshake, `--concurrency` loops
+// at once; a warm-up first, left out of both figures. Prints wsgate's CPU per upgrade from
+// /proc (user + system, so time the machine spent on other programs is not in it) and writes
+// the profile's summary of the measured window (Markdown) and flame graph (SVG).
+//
+// node dist/bench/profile-upgrades.js [--upgrades 2000] [--warmup 300] [--concurrency 8]
+//   [--log-level info] [--no-profile] [--out DIR]
+// --no-profile: the CPU figure only, without the profiler's own cost (A/B runs, e.g. of log levels).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { flameSvg, summarize, summaryMarkdown, type CpuProfile } from './cpuprofile-summary.js';
+import { cpuSeconds, machineBusyPercent, machineJiffies } from './lib/proc.js';
+import { startBackends, startWsgate, type Target } from './targets.js';
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+const REPO = path.resolve(HERE, '../..');
+const opt = (n: string) => {
+  const i = process.argv.indexOf(n);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const upgrades = Number(opt('--upgrades') ?? 2000);
+const warmup = Number(opt('--warmup') ?? 300);
+const concurrency = Number(opt('--concurrency') ?? 8);
+const logLevel = opt('--log-level') ?? 'info';
+const profiling = !process.argv.includes('--no-profile');
+const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results/profile'));
+
+/** `count` upgrades over `concurrency` loops; resolves with the failures. */
+function run(target: Target, count: number): Promise<number> {
+  let started = 0;
+  let failed = 0;
+  let live = 0;
+  return new Promise((resolve) => {
+    const loop = () => {
+      if (started >= count) {
+        if (--live === 0) resolve(failed);
+        return;
+      }
+      const ws = new WebSocket(target.urls[started++ % target.urls.length]!, { perMessageDeflate: false });
+      ws.on('open', () => ws.close(1000));
+      ws.on('error', () => failed++);
+      ws.on('close', loop);
+    };
+    for (let i = 0; i < concurrency; i++) {
+      live++;
+      loop();
+    }
+  });
+}
+
+const backends = await startBackends(2);
+fs.mkdirSync(outDir, { recursive: true });
+const profDir = fs.mkdtempSync(path.join(outDir, '.prof-'));
+const name = 'wsgate-upgrades-fixed.cpuprofile';
+const wsgate = await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
+try {
+  await run(wsgate, warmup);
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const cpu = () => wsgate.pids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const m0 = machineJiffies();
+  const c0 = cpu();
+  const startUs = nowUs();
+  const t0 = performance.now();
+  const failed = await run(wsgate, upgrades);
+  const seconds = (performance.now() - t0) / 1000;
+  const c1 = cpu();
+  const endUs = nowUs();
+  const busy = machineBusyPercent(m0, machineJiffies(), os.cpus().length);
+  await wsgate.stop();
+  const usPer = ((c1 - c0) * 1e6) / upgrades;
+  const line =
+    `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, log level ${logLevel}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
+    `wsgate CPU ${Math.round(usPer)} µs per upgrade (user + system from /proc), ${failed} failed; machine busy ${Math.round(busy)}% of a core during the window (everything, this script included)`;
+  if (!profiling) process.stdout.write(`${line}\n`);
+  else {
+    const file = path.join(profDir, name);
+    if (!fs.existsSync(file)) throw new Error(`no profile written at ${file}`);
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    fs.renameSync(file, path.join(outDir, name));
+    const md = `${line}\n\n${summaryMarkdown(`wsgate under ${upgrades} upgrades`, summarize(profile, 30, { startUs, endUs }))}`;
+    fs.writeFileSync(path.join(outDir, 'upgrades-fixed.md'), md);
+    fs.writeFileSync(path.join(outDir, 'upgrades-fixed.svg'), flameSvg(`wsgate --cpu-prof, ${upgrades} upgrades (busy time in the window)`, profile, { startUs, endUs }));
+    process.stdout.write(`\n${md}\n`);
+  }
+} finally {
+  fs.rmSync(profDir, { recursive: true, force: true });
+  await wsgate.stop();
+  await backends.stop();
+}
