@@ -53,6 +53,8 @@ class HostIndex {
 export class RouteIndex {
   /** Socket key -> its host groups. */
   private readonly sockets = new Map<string, HostIndex>();
+  /** The main socket's, looked up by most requests without the map. */
+  private readonly main: HostIndex | undefined;
   /** Position of each route key (the first, should a key repeat). */
   private readonly positions = new Map<string, number>();
 
@@ -65,6 +67,7 @@ export class RouteIndex {
       if (!hosts) this.sockets.set(socket, (hosts = new HostIndex()));
       hosts.add(route, index);
     });
+    this.main = this.sockets.get(MAIN_LISTENER);
   }
 
   /**
@@ -73,7 +76,8 @@ export class RouteIndex {
    * group the smallest index that matches and whose conditions `req` meets.
    */
   find(routes: readonly CompiledRoute[], req: RouteRequest): number {
-    const hosts = this.sockets.get(req.listener ?? MAIN_LISTENER);
+    const socket = req.listener;
+    const hosts = socket === undefined || socket === MAIN_LISTENER ? this.main : this.sockets.get(socket);
     return hosts ? hosts.find(routes, req) : -1;
   }
 
