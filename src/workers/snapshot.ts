@@ -1,9 +1,12 @@
 // One table version as the main thread posts it to every worker: the routes and the answers its
 // resolvers gave during the main thread's compile (functions cannot be posted; their results
 // can), so each worker's own pure compile yields the same table. Buffers arrive as Uint8Arrays
-// and are turned back into Buffers without a copy.
+// and are turned back into Buffers without a copy. The Gateway API input is plain data and is
+// posted as it is; the Secrets of its listener certificates are recorded like any other lookup.
 
 import type { WebSocketRoute } from '../api/types.js';
+import type { CompileInput } from '../routing/compile.js';
+import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
 import type { SecretResolution } from '../security/types.js';
 
@@ -14,6 +17,8 @@ export interface TableSnapshot {
   services: Array<[string, BackendResolution]> | null;
   /** null: no SecretResolver. */
   secrets: Array<[string, SecretResolution]> | null;
+  /** The HTTPRoute entries and Gateway sockets the main thread compiled with, when any. */
+  gateway?: GatewayCompileInput;
 }
 
 const serviceKey = (namespace: string, ref: { name: string; port: number | string }) => `${namespace}\u0000${ref.name}\u0000${typeof ref.port}:${ref.port}`;
@@ -43,12 +48,13 @@ export class ResolverRecorder {
       : undefined;
   }
 
-  snapshot(version: number, routes: readonly WebSocketRoute[]): TableSnapshot {
+  snapshot(version: number, routes: readonly WebSocketRoute[], gateway?: GatewayCompileInput): TableSnapshot {
     return {
       version,
       routes,
       services: this.resolveService ? [...this.services] : null,
       secrets: this.resolveSecret ? [...this.secrets] : null,
+      ...(gateway ? { gateway } : {}),
     };
   }
 }
@@ -68,6 +74,11 @@ export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceRes
       secrets.get(secretKey(namespace, name)) ?? { ok: false, reason: 'SecretNotFound', message: `Secret ${namespace}/${name} not in the table snapshot` };
   }
   return out;
+}
+
+/** What a worker passes to compile(): the same input the main thread compiled, resolvers replayed. */
+export function snapshotInput(s: TableSnapshot): CompileInput {
+  return { routes: s.routes, ...replayResolvers(s), version: s.version, ...(s.gateway ? { gateway: s.gateway } : {}) };
 }
 
 function asBuffers(data: Readonly<Record<string, Uint8Array>>): Record<string, Buffer> {
