@@ -1,34 +1,31 @@
 // Pure translation: routes + endpoint lookups in, an immutable RoutingTable and each route's
 // status out. No I/O, no clocks: the same input always yields the same table and statuses.
+//
+// One pipeline, several sources (as Contour's DAG builder runs one processor per source kind):
+// the WebSocketRoute processor (websocketroute-processor.ts) and the HTTPRoute processor
+// (httproute-processor.ts, for the Gateway API translator's entries) each turn their source into
+// CompiledRoutes; this file settles what is between them and builds the one table:
+//   - conflicts between a WebSocketRoute and an HTTPRoute entry on the same socket (the same
+//     signature, precedence.ts): the older wins (creationTimestamp, then key); the loser leaves
+//     the table and is reported — a WebSocketRoute in its status (Accepted=False, Conflict), an
+//     HTTPRoute in `gatewayConflicts` for the controller to write;
+//   - precedence: lookup only sees the routes of the request's socket (route-index.ts), so only
+//     the order within a socket matters. WebSocketRoutes keep their order (rank, then key);
+//     HTTPRoute entries keep the translator's (the Gateway API's rules) among themselves. Where
+//     both kinds share a socket (a Gateway port equal to the main port) the two lists are merged
+//     by the same rank (precedence.ts: path specificity, then the number of conditions), so the
+//     more specific route wins whatever its kind; on equal rank the older, then the lower key.
+//   - the Gateway sockets with their certificates (gateway-listeners.ts).
 
-import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
-import { parseDuration } from '../api/duration.js';
-import { routeKey, type WebSocketRoute } from '../api/types.js';
-import { validateRoute } from '../api/validate.js';
-import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
-import {
-  recordingResolver,
-  sameEndpoints,
-  sameResolution,
-  secretsUnchanged,
-  withEndpoints,
-  CompileCache,
-  type RouteEntry,
-  type SecretLookup,
-  type ValidEntry,
-} from './reuse.js';
+import { processHTTPRoutes, type GatewayEntryResult } from './httproute-processor.js';
+import { compileListeners } from './gateway-listeners.js';
+import { MAIN_LISTENER, type GatewayCompileInput } from './gateway-types.js';
+import { compareKeys, compareRank } from './precedence.js';
+import { GatewayCache, type CompileCache, type ValidEntry } from './reuse.js';
 import { RoutingTable } from './table.js';
-import { parseTemplate, templateShape, templateSpecificity } from './template.js';
-import {
-  makeEndpoint,
-  type BackendResolution,
-  type CompiledRoute,
-  type ConditionResult,
-  type Endpoint,
-  type RouteStatusResult,
-  type SecretResolver,
-  type ServiceResolver,
-} from './types.js';
+import type { CompiledRoute, RouteStatusResult, SecretResolver, ServiceResolver } from './types.js';
+import { processWebSocketRoutes, rejected } from './websocketroute-processor.js';
+import type { WebSocketRoute } from '../api/types.js';
 
 export interface CompileInput {
   routes: readonly WebSocketRoute[];
@@ -38,287 +35,133 @@ export interface CompileInput {
   resolveSecret?: SecretResolver;
   /** Version stamped on the table; the caller increments it per swap. */
   version?: number;
+  /** The Gateway API side: translated HTTPRoute entries and the sockets they are served on. */
+  gateway?: GatewayCompileInput;
 }
 
 export interface CompileOutput {
   table: RoutingTable;
   /** Keyed by "namespace/name", one per input route. */
   statuses: Map<string, RouteStatusResult>;
+  /** HTTPRoute routeKey (`HTTPRoute/<ns>/<name>`) -> why some of its entries lost to a WebSocketRoute. */
+  gatewayConflicts: Map<string, string>;
   /** What a next compile may reuse (reuse.ts); not part of the result. */
   readonly cache: CompileCache;
 }
 
-const UNKNOWN: ConditionResult = { status: 'Unknown', reason: 'NotEvaluated', message: 'the route was not accepted' };
-
 /**
  * Compiles routes into a table and statuses. With `previous` (the last output), work whose
- * inputs did not change is reused instead of redone — an EndpointSlice change rebuilds only the
- * routes of its Service — and the result is the same as without it. The table's lookup index
- * is shared with the previous table when no route moved or changed what lookup looks at.
+ * inputs did not change is reused instead of redone, and the result is the same as without it.
+ * The table's lookup index is shared with the previous table when no route moved or changed
+ * what lookup looks at.
  */
 export function compile(input: CompileInput, previous?: CompileOutput): CompileOutput {
-  const cache = previous?.cache;
-  // The same route objects in the same order as last time (an EndpointSlice or Secret change):
-  // the key order, the conflicts and the precedence order depend on the route objects alone,
-  // so they are taken over, and each route's last entry is at the same position.
-  const sameRoutes = cache !== undefined && sameObjects(cache.input, input.routes);
-  const sorted = sameRoutes ? cache.sorted : sortByKey(input.routes);
-  const byKey = sameRoutes ? undefined : cache?.byKey();
-  const list: RouteEntry[] = [];
-  const statuses = new Map<string, RouteStatusResult>();
-  const candidates: ValidEntry[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const raw = sorted[i]!;
-    const entry = compileRoute(raw, input, sameRoutes ? cache.list[i] : byKey?.get(routeKey(raw)));
-    list.push(entry);
-    if (entry.invalid) statuses.set(entry.invalid.key, entry.invalid);
-    else candidates.push(entry);
-  }
-
-  const losers = sameRoutes ? cache.losers : findConflicts(candidates);
-  const acceptedAt: number[] = [];
-  candidates.forEach((c, i) => {
-    const lost = losers.get(c.route.key);
-    if (lost) {
-      statuses.set(c.route.key, rejected(c.route.key, c.route.generation, 'Conflict', lost));
-      return;
-    }
-    acceptedAt.push(i);
-    statuses.set(c.route.key, c.acceptedStatus);
-  });
-  const order = sameRoutes ? cache.order : acceptedAt.sort((a, b) => comparePrecedence(candidates[a]!, candidates[b]!));
-  const routes = order.map((i) => candidates[i]!.route);
-  return {
-    table: new RoutingTable(input.version ?? 0, routes, previous?.table),
-    statuses,
-    cache: new CompileCache([...input.routes], sorted, list, losers, order),
-  };
-}
-
-function sortByKey(routes: readonly WebSocketRoute[]): WebSocketRoute[] {
-  return routes
-    .map((raw) => ({ raw, key: routeKey(raw) }))
-    .sort((a, b) => compareKeys(a.key, b.key))
-    .map((k) => k.raw);
-}
-
-function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** One route, reusing what `prev` (the same key, last compile) computed from the same inputs. */
-function compileRoute(raw: WebSocketRoute, input: CompileInput, prev: RouteEntry | undefined): RouteEntry {
-  const same = prev !== undefined && prev.raw === raw ? prev : undefined;
-  if (same?.invalid) return same;
-  const key = routeKey(raw);
-  const generation = raw.metadata?.generation ?? 0;
-  if (!same) {
-    const problems = validateRoute(raw);
-    if (problems.length > 0) {
-      return { raw, invalid: rejected(key, generation, 'Invalid', problems.map((p) => `${p.field}: ${p.reason}`).join('; ')) };
-    }
-  }
-  const namespace = raw.metadata.namespace ?? 'default';
-  const spec = same ? same.spec : applyDefaults(raw.spec);
-
-  let security: SecurityCompileResult;
-  let secretLookups: readonly SecretLookup[] | null;
-  if (same && secretsUnchanged(same.secretLookups, input.resolveSecret)) {
-    ({ security, secretLookups } = same);
-  } else {
-    const recorder = recordingResolver(input.resolveSecret);
-    security = compileRouteSecurity(spec, namespace, recorder.resolve);
-    secretLookups = recorder.lookups;
-  }
-
-  // Static endpoints come from the route object itself.
-  const fresh = same && raw.spec.backend.endpoints ? same.resolution : resolveBackend(raw, input.resolveService);
-  const resolution = same && sameResolution(same.resolution, fresh) ? same.resolution : fresh;
-  const endpoints = resolution.ok ? resolution.endpoints : [];
-
-  let route: CompiledRoute;
-  if (same && same.security === security) {
-    const kept = same.route.backend.endpoints;
-    route = kept === endpoints || sameEndpoints(kept, endpoints) ? same.route : withEndpoints(same.route, endpoints);
-  } else {
-    route = buildRoute(raw, spec, endpoints, security);
-  }
-  if (same && same.route === route && same.resolution === resolution) return same;
-
-  const unresolved = [
-    ...(resolution.ok ? [] : [{ reason: resolution.reason as string, message: resolution.message }]),
-    ...security.problems,
-  ];
-  const resolvedRefs: ConditionResult =
-    unresolved.length === 0
-      ? { status: 'True', reason: 'ResolvedRefs', message: 'backend resolved' }
-      : { status: 'False', reason: unresolved[0]!.reason, message: unresolved.map((u) => u.message).join('; ') };
-  return {
-    raw,
-    spec,
-    security,
-    secretLookups,
-    resolution,
-    route,
-    resolvedRefs,
-    acceptedStatus: acceptedStatus(route, resolvedRefs),
-    created: raw.metadata.creationTimestamp ?? '',
-    signatures: same ? same.signatures : signatures(route),
-    rank: same ? same.rank : rank(route),
-  };
-}
-
-function resolveBackend(raw: WebSocketRoute, resolveService: ServiceResolver | undefined): BackendResolution {
-  const backend = raw.spec.backend;
-  if (backend.endpoints) {
-    const seen = new Map<string, Endpoint>();
-    for (const e of backend.endpoints) {
-      const ep = makeEndpoint(e.host, e.port);
-      seen.set(ep.id, ep);
-    }
-    return { ok: true, endpoints: [...seen.values()] };
-  }
-  const service = backend.service!;
-  if (!resolveService) {
+  const wsr = processWebSocketRoutes(input, previous?.cache);
+  const statuses = wsr.statuses;
+  const gatewayConflicts = new Map<string, string>();
+  const gw = input.gateway;
+  if (!gw) {
     return {
-      ok: false,
-      reason: 'BackendNotSupported',
-      message: 'backend.service needs the Kubernetes controller; standalone mode supports backend.endpoints only',
+      table: new RoutingTable(input.version ?? 0, wsr.accepted.map((c) => c.route), previous?.table),
+      statuses,
+      gatewayConflicts,
+      cache: wsr.cache,
     };
   }
-  return resolveService(raw.metadata.namespace ?? 'default', service);
-}
 
-/** @param spec the route's spec with defaults applied (kept in the route as `spec`). */
-function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoint[], security: SecurityCompileResult): CompiledRoute {
-  const timeouts = spec.timeouts;
-  const cookie = spec.sessionAffinity?.cookie;
-  return Object.freeze({
-    key: routeKey(raw),
-    namespace: raw.metadata.namespace ?? 'default',
-    name: raw.metadata.name,
-    generation: raw.metadata.generation ?? 0,
-    hosts: [...new Set((spec.hosts ?? []).map((h) => h.toLowerCase()))].sort(),
-    path: parseTemplate(spec.match.path),
-    subprotocols: spec.match.subprotocols ?? [],
-    headers: (spec.match.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), value: h.value })),
-    backend: {
-      scheme: spec.backend.scheme,
-      path: parseTemplate(spec.backend.path),
-      endpoints,
-      eligible: endpoints.filter((e) => e.ready),
-      ...(security.backendTls ? { tls: security.backendTls } : {}),
-    },
-    security: security.security,
-    ...(security.tls ? { tls: security.tls } : {}),
-    policy: spec.loadBalancer.policy,
-    hashOn: spec.loadBalancer.hashOn,
-    timeouts: {
-      connectMs: parseDuration(timeouts.connect),
-      idleMs: parseDuration(timeouts.idle),
-      maxLifetimeMs: timeouts.maxLifetime === undefined ? 0 : parseDuration(timeouts.maxLifetime),
-    },
-    drainTimeoutMs: parseDuration(spec.drain.timeout),
-    ...(spec.http ? { http: { methods: [...new Set(spec.http.methods)] } } : {}),
-    ...(cookie
-      ? {
-          affinity: {
-            name: cookie.name,
-            path: cookie.path,
-            sameSite: cookie.sameSite,
-            secure: cookie.secure,
-            ...(cookie.maxAge !== undefined ? { maxAgeSeconds: Math.floor(parseDuration(cookie.maxAge) / 1000) } : {}),
-          },
-        }
-      : {}),
-    spec,
-  });
+  const prevGateway = previous?.cache.gateway;
+  const http = processHTTPRoutes(gw, input.resolveService, input.resolveSecret, prevGateway?.entries);
+  const listeners = compileListeners(gw.sockets, input.resolveSecret, prevGateway?.listeners);
+
+  const { wsrLosers, entryLosers } = crossConflicts(wsr.accepted, http.compiled);
+  for (const [key, message] of wsrLosers) {
+    const route = wsr.accepted.find((c) => c.route.key === key)!.route;
+    statuses.set(key, rejected(key, route.generation, 'Conflict', message));
+  }
+  for (const [entry, message] of entryLosers) {
+    const known = gatewayConflicts.get(entry.entry.routeKey);
+    if (known === undefined) gatewayConflicts.set(entry.entry.routeKey, message);
+    else if (!known.split('; ').includes(message)) gatewayConflicts.set(entry.entry.routeKey, `${known}; ${message}`);
+  }
+  const wsrs = wsrLosers.size ? wsr.accepted.filter((c) => !wsrLosers.has(c.route.key)) : wsr.accepted;
+  const entries = entryLosers.size ? http.compiled.filter((e) => !entryLosers.has(e)) : http.compiled;
+
+  const routes = [...mergeMain(wsrs, entries.filter((e) => e.socket === MAIN_LISTENER)), ...entries.filter((e) => e.socket !== MAIN_LISTENER).map((e) => e.route)];
+  wsr.cache.gateway = new GatewayCache(http.cache, listeners);
+  return {
+    table: new RoutingTable(input.version ?? 0, routes, previous?.table, [...listeners.values()].map((l) => l.listener)),
+    statuses,
+    gatewayConflicts,
+    cache: wsr.cache,
+  };
 }
 
 /**
- * Two routes conflict when, on a shared host (or both on any host), they have the same path
- * shape and the same extra match conditions: neither could ever be reached reliably. The older
- * route (then the lower namespace/name) keeps the match; the other is refused with a reason.
+ * The main socket's routes: both precedence lists merged by rank, each keeping its own order
+ * (see the file comment). On equal rank the older route, then the lower key, goes first.
  */
-function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
-  const order = [...candidates].sort(
-    (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),
-  );
-  const owners = new Map<string, CompiledRoute>();
-  const losers = new Map<string, string>();
-  for (const { route, signatures } of order) {
-    const clash = signatures.find((s) => owners.has(s.sig));
+function mergeMain(wsrs: readonly ValidEntry[], entries: readonly GatewayEntryResult[]): CompiledRoute[] {
+  const out: CompiledRoute[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < wsrs.length || j < entries.length) {
+    const a = wsrs[i];
+    const b = entries[j];
+    const takeWsr =
+      b === undefined ||
+      (a !== undefined && (compareRank(a.rank, b.rank) || compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key)) <= 0);
+    out.push(takeWsr ? a!.route : b.route);
+    if (takeWsr) i++;
+    else j++;
+  }
+  return out;
+}
+
+/**
+ * WebSocketRoutes and HTTPRoute entries that claim the same requests on the same socket (the
+ * same signature): the older (then the lower key) keeps them. Only conflicts between the two
+ * kinds: WebSocketRoutes among themselves were settled by their processor, HTTPRoute entries
+ * among themselves by the Gateway API's precedence (the translator's order).
+ */
+function crossConflicts(
+  wsrs: readonly ValidEntry[],
+  entries: readonly GatewayEntryResult[],
+): { wsrLosers: Map<string, string>; entryLosers: Map<GatewayEntryResult, string> } {
+  const wsrLosers = new Map<string, string>();
+  const entryLosers = new Map<GatewayEntryResult, string>();
+  if (wsrs.length === 0 || entries.length === 0) return { wsrLosers, entryLosers };
+  // Only signatures both kinds occupy can conflict.
+  const wsrSigs = new Set<string>();
+  for (const c of wsrs) for (const s of c.signatures) wsrSigs.add(s.sig);
+  const contested = entries.filter((e) => e.signatures.some((s) => wsrSigs.has(s.sig)));
+  if (contested.length === 0) return { wsrLosers, entryLosers };
+  const entrySigs = new Set<string>();
+  for (const e of contested) for (const s of e.signatures) entrySigs.add(s.sig);
+
+  type Claim = { created: string; key: string; wsr?: ValidEntry; entry?: GatewayEntryResult; sigs: ReadonlyArray<{ host: string; sig: string }> };
+  const claims: Claim[] = [
+    ...wsrs.filter((c) => c.signatures.some((s) => entrySigs.has(s.sig))).map((c) => ({ created: c.created, key: c.route.key, wsr: c, sigs: c.signatures })),
+    ...contested.map((e) => ({ created: e.created, key: e.route.key, entry: e, sigs: e.signatures })),
+  ].sort((a, b) => compareKeys(a.created, b.created) || compareKeys(a.key, b.key));
+  const owners = new Map<string, Claim>();
+  for (const claim of claims) {
+    const clash = claim.sigs.find((s) => {
+      const owner = owners.get(s.sig);
+      return owner !== undefined && (owner.wsr === undefined) !== (claim.wsr === undefined);
+    });
     if (clash) {
       const owner = owners.get(clash.sig)!;
-      losers.set(
-        route.key,
-        `conflicts with route ${owner.key}: same host "${clash.host}", path "${route.path.source}" and match conditions`,
-      );
+      const route = (claim.wsr ?? claim.entry)!.route;
+      const where = `same host "${clash.host}", path "${route.path.source}" and match conditions`;
+      if (claim.wsr) {
+        const e = owner.entry!.entry;
+        wsrLosers.set(claim.key, `conflicts with HTTPRoute ${e.source.namespace}/${e.source.name} (${e.ruleKey}, listener ${e.listener.gatewayNamespace}/${e.listener.gatewayName}/${e.listener.listenerName}): ${where}`);
+      } else {
+        entryLosers.set(claim.entry!, `conflicts with WebSocketRoute ${owner.key}: ${where}`);
+      }
       continue;
     }
-    for (const s of signatures) owners.set(s.sig, route);
+    for (const s of claim.sigs) if (!owners.has(s.sig)) owners.set(s.sig, claim);
   }
-  return losers;
-}
-
-function signatures(route: CompiledRoute): Array<{ host: string; sig: string }> {
-  return (route.hosts.length ? route.hosts : ['*']).map((host) => ({ host, sig: signature(host, route) }));
-}
-
-function signature(host: string, r: CompiledRoute): string {
-  const headers = r.headers.map((h) => `${h.name}=${h.value}`).sort().join('&');
-  const protocols = [...r.subprotocols].sort().join(',');
-  return `${host} ${templateShape(r.path)} ${headers} ${protocols}`;
-}
-
-/** More specific path first, then more match conditions: compared lexicographically, higher first. */
-function rank(r: CompiledRoute): number[] {
-  return [...templateSpecificity(r.path), r.headers.length + (r.subprotocols.length ? 1 : 0)];
-}
-
-/** By rank, then namespace/name. */
-function comparePrecedence(a: ValidEntry, b: ValidEntry): number {
-  const ra = a.rank;
-  const rb = b.rank;
-  for (let i = 0; i < ra.length; i++) {
-    if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
-  }
-  return compareKeys(a.route.key, b.route.key);
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function rejected(key: string, generation: number, reason: string, message: string): RouteStatusResult {
-  return {
-    key,
-    generation,
-    accepted: { status: 'False', reason, message },
-    resolvedRefs: UNKNOWN,
-    ready: { status: 'False', reason: 'NotAccepted', message: 'the route was not accepted' },
-    backends: { ready: 0, total: 0 },
-  };
-}
-
-function acceptedStatus(route: CompiledRoute, resolvedRefs: ConditionResult): RouteStatusResult {
-  const ready = route.backend.eligible.length;
-  const total = route.backend.endpoints.length;
-  return {
-    key: route.key,
-    generation: route.generation,
-    accepted: { status: 'True', reason: 'Accepted', message: 'the route is valid and serving' },
-    resolvedRefs,
-    ready:
-      ready > 0 && resolvedRefs.status === 'True'
-        ? { status: 'True', reason: 'EndpointsReady', message: `${ready} of ${total} endpoints ready` }
-        : {
-            status: 'False',
-            reason: resolvedRefs.status === 'True' ? 'NoReadyEndpoints' : 'UnresolvedRefs',
-            message: resolvedRefs.status === 'True' ? `0 of ${total} endpoints ready` : resolvedRefs.message,
-          },
-    backends: { ready, total },
-  };
+  return { wsrLosers, entryLosers };
 }

@@ -3,7 +3,8 @@
 // search can return the winner without sorting, and can skip any subtree whose smallest index
 // cannot beat the best found so far. Matching follows matchTemplate (template.ts) exactly:
 // literal and `{name}` segments take one non-empty segment, a trailing catch-all takes zero or
-// more, and a template without a catch-all also matches the path with one trailing slash.
+// more, and a template without a catch-all also matches the path with one trailing slash
+// (unless it is an HTTPRoute Exact path: ParsedTemplate.exact).
 
 import { conditionsMatch } from './conditions.js';
 import type { RouteRequest } from './table.js';
@@ -71,7 +72,7 @@ function search(at: TrieNode, path: string, pos: number, routes: readonly Compil
   if (at.min >= best) return best;
   if (at.rests.length > 0) best = firstAccepted(at.rests, routes, req, best);
   const len = path.length;
-  if (at.ends.length > 0 && pos >= len) best = firstAccepted(at.ends, routes, req, best);
+  if (at.ends.length > 0 && pos >= len) best = firstEnd(at.ends, routes, req, best, pos === len);
   if (pos < len) {
     let end = path.indexOf('/', pos);
     if (end === -1) end = len;
@@ -81,6 +82,19 @@ function search(at: TrieNode, path: string, pos: number, routes: readonly Compil
       if (lit) best = search(lit, path, end + 1, routes, req, best);
       if (at.param) best = search(at.param, path, end + 1, routes, req, best);
     }
+  }
+  return best;
+}
+
+/** Like firstAccepted, for templates ending here; `slash`: the path has one trailing slash left. */
+function firstEnd(list: readonly number[], routes: readonly CompiledRoute[], req: RouteRequest, best: number, slash: boolean): number {
+  for (let k = 0; k < list.length; k++) {
+    const index = list[k]!;
+    if (index >= best) break;
+    const route = routes[index]!;
+    const exact = route.path.exact;
+    if (exact !== undefined && (exact === 'slash') !== slash) continue;
+    if (conditionsMatch(route, req)) return index;
   }
   return best;
 }

@@ -11,6 +11,8 @@
 import type { DefaultedSpec } from '../api/defaults.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
 import type { SecurityCompileResult } from '../security/compile-security.js';
+import type { ListenerEntry } from './gateway-listeners.js';
+import type { GatewayEntryResult } from './httproute-processor.js';
 import type { BackendResolution, CompiledRoute, ConditionResult, Endpoint, RouteStatusResult, SecretResolution, SecretResolver } from './types.js';
 
 export interface SecretLookup {
@@ -46,6 +48,8 @@ export interface ValidEntry {
 /** One compile's work, for the next: every array is the compile's own and never changed. */
 export class CompileCache {
   private keyed: Map<string, RouteEntry> | undefined;
+  /** The Gateway side's work; set by compile() before it returns the output holding this cache. */
+  gateway: GatewayCache | undefined;
 
   constructor(
     /** The input routes, as given (a copy: callers may reuse their array). */
@@ -121,4 +125,14 @@ export function recordingResolver(resolve: SecretResolver | undefined): { resolv
       return result;
     },
   };
+}
+
+/** The HTTPRoute processor's and the Gateway sockets' work, for the next compile. */
+export class GatewayCache {
+  constructor(
+    /** Entry key -> compiled entry. */
+    readonly entries: ReadonlyMap<string, GatewayEntryResult>,
+    /** Socket key -> compiled listener. */
+    readonly listeners: ReadonlyMap<string, ListenerEntry>,
+  ) {}
 }

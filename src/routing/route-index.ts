@@ -1,42 +1,34 @@
-// The lookup structure of one routing table: a map from host to a path trie, one trie per
-// wildcard suffix, and one for routes without hosts. It holds route indices (positions in the
-// table's precedence order), not routes, so a table whose routes changed only in what lookup
-// does not look at (endpoints, security) can share its predecessor's index.
+// The lookup structure of one routing table: per data-plane socket (route.listener), a map from
+// host to a path trie, one trie per wildcard suffix, and one for routes without hosts. It holds
+// route indices (positions in the table's precedence order), not routes, so a table whose routes
+// changed only in what lookup does not look at (endpoints, security) can share its predecessor's
+// index. A request only ever sees the routes of the socket it arrived on (listener isolation).
 
+import { MAIN_LISTENER } from './gateway-types.js';
 import { PathTrie } from './path-trie.js';
 import type { RouteRequest } from './table.js';
 import type { CompiledRoute } from './types.js';
 
-export class RouteIndex {
-  private readonly exact = new Map<string, PathTrie>();
+/** The host groups of one socket. */
+class HostIndex {
+  readonly exact = new Map<string, PathTrie>();
   /** Keyed by the suffix with its dot: "*.example.com" -> ".example.com". */
-  private readonly wildcards = new Map<string, PathTrie>();
-  private readonly anyHost = new PathTrie();
-  /** Position of each route key (the first, should a key repeat). */
-  private readonly positions = new Map<string, number>();
+  readonly wildcards = new Map<string, PathTrie>();
+  readonly anyHost = new PathTrie();
 
-  /** @param routes in precedence order. */
-  constructor(routes: readonly CompiledRoute[]) {
-    routes.forEach((route, index) => {
-      if (!this.positions.has(route.key)) this.positions.set(route.key, index);
-      if (route.hosts.length === 0) {
-        this.anyHost.add(route.path.segments, index);
-        return;
-      }
-      for (const host of route.hosts) {
-        const [map, key] = host.startsWith('*.') ? [this.wildcards, host.slice(1)] : [this.exact, host];
-        let trie = map.get(key);
-        if (!trie) map.set(key, (trie = new PathTrie()));
-        trie.add(route.path.segments, index);
-      }
-    });
+  add(route: CompiledRoute, index: number): void {
+    if (route.hosts.length === 0) {
+      this.anyHost.add(route.path.segments, index);
+      return;
+    }
+    for (const host of route.hosts) {
+      const [map, key] = host.startsWith('*.') ? [this.wildcards, host.slice(1)] : [this.exact, host];
+      let trie = map.get(key);
+      if (!trie) map.set(key, (trie = new PathTrie()));
+      trie.add(route.path.segments, index);
+    }
   }
 
-  /**
-   * The index of the route for this host and path, or -1: the exact host's routes, then the
-   * wildcards from the longest suffix to the shortest, then routes without hosts; inside a
-   * group the smallest index that matches and whose conditions `req` meets.
-   */
   find(routes: readonly CompiledRoute[], req: RouteRequest): number {
     const host = req.host;
     const exact = this.exact.get(host);
@@ -56,6 +48,34 @@ export class RouteIndex {
     }
     return this.anyHost.best(routes, req);
   }
+}
+
+export class RouteIndex {
+  /** Socket key -> its host groups. */
+  private readonly sockets = new Map<string, HostIndex>();
+  /** Position of each route key (the first, should a key repeat). */
+  private readonly positions = new Map<string, number>();
+
+  /** @param routes in precedence order. */
+  constructor(routes: readonly CompiledRoute[]) {
+    routes.forEach((route, index) => {
+      if (!this.positions.has(route.key)) this.positions.set(route.key, index);
+      const socket = route.listener ?? MAIN_LISTENER;
+      let hosts = this.sockets.get(socket);
+      if (!hosts) this.sockets.set(socket, (hosts = new HostIndex()));
+      hosts.add(route, index);
+    });
+  }
+
+  /**
+   * The index of the route for this socket, host and path, or -1: the exact host's routes, then
+   * the wildcards from the longest suffix to the shortest, then routes without hosts; inside a
+   * group the smallest index that matches and whose conditions `req` meets.
+   */
+  find(routes: readonly CompiledRoute[], req: RouteRequest): number {
+    const hosts = this.sockets.get(req.listener ?? MAIN_LISTENER);
+    return hosts ? hosts.find(routes, req) : -1;
+  }
 
   /** The position of the route with this key, or -1. */
   position(key: string): number {
@@ -73,7 +93,16 @@ export class RouteIndex {
       const a = prev[i]!;
       const b = next[i]!;
       if (a === b) continue;
-      if (a.key !== b.key || a.hosts !== b.hosts || a.path !== b.path || a.headers !== b.headers || a.subprotocols !== b.subprotocols) {
+      if (
+        a.key !== b.key ||
+        a.hosts !== b.hosts ||
+        a.path !== b.path ||
+        a.headers !== b.headers ||
+        a.subprotocols !== b.subprotocols ||
+        a.listener !== b.listener ||
+        a.method !== b.method ||
+        a.queryParams !== b.queryParams
+      ) {
         return false;
       }
     }

@@ -12,6 +12,11 @@ export interface ParsedTemplate {
   source: string;
   segments: TemplateSegment[];
   placeholders: string[];
+  /**
+   * Set only on HTTPRoute `Exact` paths, which match one path exactly: 'bare' ("/a") refuses
+   * the trailing slash a template otherwise accepts, 'slash' ("/a/", "/") requires it.
+   */
+  exact?: 'bare' | 'slash';
 }
 
 export class TemplateError extends Error {
@@ -80,8 +85,8 @@ export function matchTemplate(t: ParsedTemplate, path: string): PathParams | nul
     }
   }
   // All template segments consumed: the path may only have a trailing slash left.
-  if (parts.length === segs.length) return params;
-  if (parts.length === segs.length + 1 && parts[segs.length] === '') return params;
+  if (parts.length === segs.length) return t.exact === 'slash' ? null : params;
+  if (parts.length === segs.length + 1 && parts[segs.length] === '') return t.exact === 'bare' ? null : params;
   return null;
 }
 

@@ -1,0 +1,253 @@
+// The HTTPRoute processor: the translator's GatewayRouteEntry[] (src/gatewayapi, already in
+// the spec's precedence order, statuses already computed there) in, CompiledRoutes with
+// `kind: 'HTTPRoute'` out, in the same order. One of compile.ts's processors.
+//
+// Paths as templates (template.ts, path-trie.ts): `PathPrefix /a` (and `/a/`: a trailing slash
+// is ignored) is the literals of the prefix and a catch-all, which takes zero or more segments:
+// /a, /a/, /a/b, never /ab; `PathPrefix /` is a catch-all alone and takes every path. `Exact /a`
+// is the literals with `exact: 'bare'`: /a only, not /a/; `Exact /a/` and `Exact /` require
+// the trailing slash (`exact: 'slash'`). The catch-all is named PREFIX_REST, so a lookup's
+// params carry what follows the prefix (for ReplacePrefixMatch).
+//
+// Reuse (incremental compile): an entry is recompiled from scratch unless its entry object and
+// its socket are the ones of the last compile. Then its match fields keep their objects (so the
+// table's lookup index can be shared), its security is kept while its Secrets answer the same,
+// and the whole CompiledRoute is kept when every backend resolves as before. The translator
+// builds new entry objects on each run, so this pays off when the controller recompiles for an
+// EndpointSlice or Secret change with the same translate() output.
+
+import type { HttpMethod, Scheme, WebSocketRouteSpec } from '../api/types.js';
+import type { DefaultedSpec } from '../api/defaults.js';
+import type { GatewayRouteEntry, PathMatch, ServiceBackend } from '../gatewayapi/model.js';
+import type tls from 'node:tls';
+
+import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
+import { MIN_TLS_VERSION } from '../security/tls-store.js';
+import { compileAffinity } from './behaviour.js';
+import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type WeightedBackend } from './gateway-types.js';
+import { rank, signatures } from './precedence.js';
+import { recordingResolver, sameResolution, secretsUnchanged, type SecretLookup } from './reuse.js';
+import type { ParsedTemplate, TemplateSegment } from './template.js';
+import type { BackendResolution, CompiledRoute, Endpoint, SecretResolver, ServiceResolver } from './types.js';
+
+/** Name of the catch-all of a PathPrefix template: the rest of the path after the prefix. */
+export const PREFIX_REST = 'prefixRest';
+
+/** HTTPRoute entries proxy every method the translator accepts (it drops rules with others). */
+export const HTTPROUTE_METHODS: readonly HttpMethod[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** One entry as a compile left it. */
+export interface GatewayEntryResult {
+  readonly entry: GatewayRouteEntry;
+  /** The socket key it is served on. */
+  readonly socket: string;
+  /** One per entry.backends element; undefined for invalid ones. */
+  readonly resolutions: ReadonlyArray<BackendResolution | undefined>;
+  readonly security: SecurityCompileResult;
+  readonly secretLookups: readonly SecretLookup[] | null;
+  readonly route: CompiledRoute;
+  readonly rank: readonly number[];
+  readonly signatures: ReadonlyArray<{ host: string; sig: string }>;
+  readonly created: string;
+}
+
+export interface HTTPRouteResult {
+  /** Entries that have a socket, in translate's (precedence) order. */
+  readonly compiled: readonly GatewayEntryResult[];
+  /** Entry key -> result: what the next compile may reuse. */
+  readonly cache: ReadonlyMap<string, GatewayEntryResult>;
+}
+
+/**
+ * Entries whose listener has no socket in `gateway.socketOf` are not served (the controller
+ * maps every listener it serves; a listener it does not serve has nothing to route).
+ */
+export function processHTTPRoutes(
+  gateway: GatewayCompileInput,
+  resolveService: ServiceResolver | undefined,
+  resolveSecret: SecretResolver | undefined,
+  previous: ReadonlyMap<string, GatewayEntryResult> | undefined,
+): HTTPRouteResult {
+  const compiled: GatewayEntryResult[] = [];
+  const cache = new Map<string, GatewayEntryResult>();
+  for (const entry of gateway.entries) {
+    const l = entry.listener;
+    const socket = gateway.socketOf[gatewayPortId(l.gatewayNamespace, l.gatewayName, l.port)];
+    if (socket === undefined || cache.has(entry.key)) continue;
+    const prev = previous?.get(entry.key);
+    const result = compileEntry(entry, socket, resolveService, resolveSecret, prev && prev.entry === entry && prev.socket === socket ? prev : undefined);
+    compiled.push(result);
+    cache.set(entry.key, result);
+  }
+  return { compiled, cache };
+}
+
+function compileEntry(
+  entry: GatewayRouteEntry,
+  socket: string,
+  resolveService: ServiceResolver | undefined,
+  resolveSecret: SecretResolver | undefined,
+  same: GatewayEntryResult | undefined,
+): GatewayEntryResult {
+  const fresh = entry.backends.map((b) => (b.valid ? resolve(b, resolveService) : undefined));
+  const resolutions = same ? fresh.map((r, i) => keepSame(same.resolutions[i], r)) : fresh;
+  const spec = same ? same.route.spec : behaviourSpec(entry);
+  let security: SecurityCompileResult;
+  let secretLookups: readonly SecretLookup[] | null;
+  if (same && secretsUnchanged(same.secretLookups, resolveSecret)) {
+    ({ security, secretLookups } = same);
+  } else {
+    const recorder = recordingResolver(resolveSecret);
+    security = compileRouteSecurity(spec as DefaultedSpec, entry.websocket.secretNamespace, recorder.resolve);
+    secretLookups = recorder.lookups;
+  }
+  if (same && same.security === security && resolutions.every((r, i) => r === same.resolutions[i])) return same;
+  const route = buildRoute(entry, socket, spec as DefaultedSpec, resolutions, security, same?.route);
+  return {
+    entry,
+    socket,
+    resolutions,
+    security,
+    secretLookups,
+    route,
+    rank: same ? same.rank : rank(route),
+    signatures: same ? same.signatures : signatures(route),
+    created: entry.source.creationTimestamp,
+  };
+}
+
+function keepSame(prev: BackendResolution | undefined, next: BackendResolution | undefined): BackendResolution | undefined {
+  return prev !== undefined && next !== undefined && sameResolution(prev, next) ? prev : next;
+}
+
+function resolve(b: ServiceBackend, resolveService: ServiceResolver | undefined): BackendResolution {
+  if (!resolveService) {
+    return { ok: false, reason: 'BackendNotSupported', message: 'HTTPRoute backends need the Kubernetes controller' };
+  }
+  return resolveService(b.namespace, { name: b.name, port: b.port });
+}
+
+/**
+ * A WebSocketRoute-shaped spec for code that reads route.spec: the entry's defaulted behaviour
+ * (translator: the same defaults as a WebSocketRoute's, no policy = idle 1h), its match, and its
+ * first valid backend.
+ */
+function behaviourSpec(entry: GatewayRouteEntry): WebSocketRouteSpec {
+  const first = firstService(entry);
+  return {
+    ...entry.websocket.spec,
+    ...(entry.hostnames.length ? { hosts: [...entry.hostnames] } : {}),
+    match: { path: entry.path.value, ...(entry.headers.length ? { headers: entry.headers.map((h) => ({ ...h })) } : {}) },
+    backend: {
+      ...(first ? { service: { name: first.name, port: first.port } } : {}),
+      scheme: first?.scheme ?? 'ws',
+      path: entry.path.value,
+    },
+    http: { methods: [...HTTPROUTE_METHODS] },
+  };
+}
+
+function firstService(entry: GatewayRouteEntry): ServiceBackend | undefined {
+  return entry.backends.find((b): b is ServiceBackend => b.valid);
+}
+
+function buildRoute(
+  entry: GatewayRouteEntry,
+  socket: string,
+  spec: DefaultedSpec,
+  resolutions: ReadonlyArray<BackendResolution | undefined>,
+  security: SecurityCompileResult,
+  prev: CompiledRoute | undefined,
+): CompiledRoute {
+  const ws = entry.websocket;
+  const scheme: Scheme = spec.backend.scheme;
+  const backends: WeightedBackend[] = entry.backends.map((b, i) => {
+    const r = resolutions[i];
+    const modifiers = b.valid
+      ? { ...(b.requestHeaders ? { requestHeaders: b.requestHeaders } : {}), ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}) }
+      : {};
+    if (!b.valid || !r?.ok) return { weight: b.weight, ...modifiers };
+    const tls = b.scheme === 'wss' ? backendTls() : undefined;
+    const endpoints = r.endpoints;
+    return {
+      weight: b.weight,
+      target: { scheme: b.scheme, endpoints, eligible: endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) },
+      ...modifiers,
+    };
+  });
+  // The union of the resolved backends' endpoints: what health, drain, metrics and the table
+  // diff look at; the weighted choice among backends reads `gateway.backends`.
+  const union = new Map<string, Endpoint>();
+  for (const b of backends) for (const e of b.target?.endpoints ?? []) if (!union.has(e.id)) union.set(e.id, e);
+  const endpoints = [...union.values()];
+  const f = entry.filters;
+  const gateway: GatewayRouting = {
+    routeKey: entry.routeKey,
+    ruleKey: entry.ruleKey,
+    pathMatch: entry.path,
+    backends,
+    ...(f.requestHeaders ? { requestHeaders: f.requestHeaders } : {}),
+    ...(f.responseHeaders ? { responseHeaders: f.responseHeaders } : {}),
+    ...(f.urlRewrite ? { urlRewrite: f.urlRewrite } : {}),
+    ...(f.redirect ? { redirect: f.redirect } : {}),
+    ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
+    ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
+  };
+  const path = prev ? prev.path : pathTemplate(entry.path);
+  const affinity = compileAffinity(spec);
+  const tls = scheme === 'wss' ? backendTls() : undefined;
+  return Object.freeze({
+    key: entry.key,
+    kind: 'HTTPRoute' as const,
+    listener: socket,
+    namespace: entry.source.namespace,
+    name: entry.source.name,
+    generation: entry.source.generation,
+    hosts: prev ? prev.hosts : [...new Set(entry.hostnames)].sort(),
+    path,
+    subprotocols: prev ? prev.subprotocols : [],
+    headers: prev ? prev.headers : entry.headers.map((h) => ({ name: h.name.toLowerCase(), value: h.value })),
+    ...(entry.queryParams.length > 0 ? { queryParams: prev?.queryParams ?? entry.queryParams.map((q) => ({ ...q })) } : {}),
+    ...(entry.method !== undefined ? { method: entry.method } : {}),
+    gateway,
+    backend: {
+      scheme,
+      // The identity rewrite: rewriteTarget(path, params) gives back the request path.
+      path,
+      endpoints,
+      eligible: endpoints.filter((e) => e.ready),
+      ...(tls ? { tls } : {}),
+    },
+    security: security.security,
+    policy: ws.policy,
+    hashOn: ws.hashOn,
+    timeouts: { connectMs: ws.timeoutsMs.connect, idleMs: ws.timeoutsMs.idle, maxLifetimeMs: ws.timeoutsMs.maxLifetime },
+    drainTimeoutMs: ws.drainTimeoutMs,
+    http: { methods: HTTPROUTE_METHODS },
+    ...(affinity ? { affinity } : {}),
+    spec,
+  });
+}
+
+/**
+ * TLS options for a wss backend (appProtocol kubernetes.io/wss or https): verified against the
+ * system CAs, as a WebSocketRoute's without backend.tls. A backendRef carries no CA or SNI
+ * settings (BackendTLSPolicy is not supported).
+ */
+function backendTls(): tls.ConnectionOptions {
+  return { minVersion: MIN_TLS_VERSION, ALPNProtocols: ['http/1.1'] };
+}
+
+/** The template a Gateway API path match is in the routing table (see the file comment). */
+export function pathTemplate(match: PathMatch): ParsedTemplate {
+  const value = match.value;
+  const literals: TemplateSegment[] = value
+    .slice(1)
+    .split('/')
+    .filter((part, i, all) => part !== '' || i < all.length - 1)
+    .map((part) => ({ kind: 'literal', value: part }));
+  if (match.type === 'PathPrefix') {
+    return { source: value, segments: [...literals, { kind: 'rest', name: PREFIX_REST }], placeholders: [PREFIX_REST] };
+  }
+  return { source: value, segments: literals, placeholders: [], exact: value.endsWith('/') ? 'slash' : 'bare' };
+}
