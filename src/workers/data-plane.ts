@@ -13,7 +13,7 @@ import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
-import { GatewayListeners } from '../proxy/gateway-listeners.js';
+import { GatewaySockets } from '../proxy/gateway-sockets.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
@@ -74,7 +74,7 @@ export class DataPlane {
   private readonly metrics: Metrics;
   private readonly handshakeMs: number;
   /** The Gateway sockets; opened once this plane listens (the main thread of a pool never does). */
-  private gateway: GatewayListeners | undefined;
+  private gateway: GatewaySockets | undefined;
   private gatewaySync: Promise<void> = Promise.resolve();
 
   constructor(opts: DataPlaneOptions) {
@@ -179,7 +179,7 @@ export class DataPlane {
       const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port, reusePort);
       tlsAddr = { host: a.address, port: a.port };
     }
-    this.gateway = new GatewayListeners({
+    this.gateway = new GatewaySockets({
       log: this.log,
       serverFor: (key) => this.proxy.serverFor(key),
       retire: (server) => this.proxy.retireServer(server),

@@ -4,12 +4,15 @@
 // and are turned back into Buffers without a copy.
 
 import type { WebSocketRoute } from '../api/types.js';
+import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
 import type { SecretResolution } from '../security/types.js';
 
 export interface TableSnapshot {
   version: number;
   routes: readonly WebSocketRoute[];
+  /** The HTTPRoute entries and Gateway sockets of the compile (plain data), when there are any. */
+  gateway?: GatewayCompileInput;
   /** null: the compile had no ServiceResolver (standalone mode). */
   services: Array<[string, BackendResolution]> | null;
   /** null: no SecretResolver. */
@@ -43,10 +46,11 @@ export class ResolverRecorder {
       : undefined;
   }
 
-  snapshot(version: number, routes: readonly WebSocketRoute[]): TableSnapshot {
+  snapshot(version: number, routes: readonly WebSocketRoute[], gateway?: GatewayCompileInput): TableSnapshot {
     return {
       version,
       routes,
+      ...(gateway ? { gateway } : {}),
       services: this.resolveService ? [...this.services] : null,
       secrets: this.resolveSecret ? [...this.secrets] : null,
     };

@@ -45,7 +45,8 @@ port.on('message', (m: ToWorker) => {
       slots.set(m.slots.epoch, m.slots.slots);
       load.remap();
       const resolvers = replayResolvers(m.snapshot);
-      const out = compile({ routes: m.snapshot.routes, ...resolvers, version: m.snapshot.version });
+      // The same compile as the main thread's, Gateway sockets included: each worker opens them (reusePort).
+      const out = compile({ routes: m.snapshot.routes, ...resolvers, version: m.snapshot.version, ...(m.snapshot.gateway ? { gateway: m.snapshot.gateway } : {}) });
       secrets = resolvers.resolveSecret;
       plane.setTable(out.table, secrets);
       version = out.table.version;

@@ -15,7 +15,7 @@ import { MIN_TLS_VERSION } from '../api/defaults.js';
 import type { TableListener } from '../routing/gateway-types.js';
 import { certificateIndex, type SniIndex } from './sni-index.js';
 
-export interface GatewayListenersOptions {
+export interface GatewaySocketsOptions {
   log: Logger;
   /** A server with the proxy's stages whose requests carry `key` (WebSocketProxy.serverFor). */
   serverFor(key: string): http.Server;
@@ -40,14 +40,14 @@ interface OpenSocket {
   address: net.AddressInfo;
 }
 
-export class GatewayListeners {
+export class GatewaySockets {
   /** Bind failures so far. */
   bindErrors = 0;
   private readonly open = new Map<string, OpenSocket>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly opts: GatewayListenersOptions) {}
+  constructor(private readonly opts: GatewaySocketsOptions) {}
 
   /**
    * Makes the open sockets those of `listeners` (one pass at a time, in call order). Resolves
