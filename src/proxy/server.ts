@@ -13,7 +13,7 @@ import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
 import { EndpointHealth } from '../balancer/health.js';
-import type { AffinityCodec } from '../balancer/affinity.js';
+import { cookieValue, type AffinityCodec } from '../balancer/affinity.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
@@ -346,19 +346,35 @@ export class WebSocketProxy {
       const location = redirectLocation(gw.redirect, gw.pathMatch, {
         scheme: ctx.secure ? 'https' : 'http',
         host: hostWithoutPort(req.headers.host ?? ''),
-        listenerPort: req.socket.localPort ?? 0,
+        listenerPort: gw.listenerPort ?? req.socket.localPort ?? 0,
         path: q === -1 ? url : url.slice(0, q),
         query: q === -1 ? '' : url.slice(q + 1),
       });
       return { status: gw.redirect.statusCode, message: `redirecting to ${location}`, result: 'redirected', headers: { Location: location } };
     }
-    const backend = pickWeighted(gw.backends, this.random);
+    const backend = this.stickyBackend(ctx, gw) ?? pickWeighted(gw.backends, this.random);
     if (!backend?.target) {
       return { status: 500, message: `route ${ctx.route!.key}: ${backend ? 'the chosen backendRef is invalid' : 'no backendRef can take requests'}`, result: 'invalid_backend' };
     }
     ctx.gatewayBackend = backend;
     ctx.route = backendView(ctx.route!, backend);
     return null;
+  }
+
+  /**
+   * Session affinity across backendRefs: the one whose endpoints hold the endpoint the client's
+   * cookie names (the cookie is signed over the route's endpoints, every backendRef's), so the
+   * weighted choice does not send a sticky client elsewhere. The chooser then finds that
+   * endpoint in the view of this backendRef.
+   */
+  private stickyBackend(ctx: RequestContext, gw: GatewayRouting): WeightedBackend | undefined {
+    const route = ctx.route!;
+    if (!route.affinity) return undefined;
+    const raw = ctx.req.headers.cookie;
+    const value = cookieValue(Array.isArray(raw) ? raw.join('; ') : raw, route.affinity.name);
+    const sticky = value === undefined ? undefined : this.chooser.affinity.endpointFor(route, value);
+    if (!sticky) return undefined;
+    return gw.backends.find((b) => b.weight > 0 && b.target?.eligible.some((e) => e.id === sticky.id));
   }
 
   /** The request the backend sees: header modifiers (the rule's, then the backendRef's) and URLRewrite. */

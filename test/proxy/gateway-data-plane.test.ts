@@ -155,6 +155,7 @@ describe('HTTPRoute data plane', () => {
     on('timeout.example', { timeouts: { requestMs: 300 }, backends: [service('a', 80)] }),
     on('attempt.example', { timeouts: { backendRequestMs: 300 }, backends: [service('a', 80)] }),
     on('plain.example', { backends: [service('a', 80)] }),
+    entry('sticky', { hostnames: ['sticky.example'], backends: [service('a', 80), service('b', 80)] }, { gateway: 'gw', behaviour: { sessionAffinity: { cookie: {} } } }),
     // Listener isolation: the same host and path on two sockets, to different backends.
     entry('iso-1', { hostnames: ['iso.example'], backends: [service('a', 80)] }, { gateway: 'gw' }),
     entry('iso-2', { hostnames: ['iso.example'], backends: [service('b', 80)] }, { gateway: 'other' }),
@@ -259,6 +260,27 @@ describe('HTTPRoute data plane', () => {
     await closeWs(ws.ws);
   });
 
+  test('session affinity holds across weighted backendRefs: the cookie\'s backendRef is chosen, whatever the weights draw', async () => {
+    const p = port('gw-1');
+    const first = await plainRequest(p, '/', { headers: { host: 'sticky.example' } });
+    const setCookie = first.headers['set-cookie']?.[0] ?? '';
+    assert.ok(setCookie.startsWith('wsgate-affinity='), 'the first answer sets the cookie');
+    const cookie = setCookie.split(';')[0]!;
+    const backend = hello(first.body).backend;
+    const draws = [0.1, 0.9];
+    let i = 0;
+    random = () => draws[i++ % draws.length]!;
+    try {
+      for (let k = 0; k < 10; k++) {
+        const res = await plainRequest(p, '/', { headers: { host: 'sticky.example', cookie } });
+        assert.equal(hello(res.body).backend, backend);
+        assert.equal(res.headers['set-cookie'], undefined, 'the cookie already names the endpoint');
+      }
+    } finally {
+      random = Math.random;
+    }
+  });
+
   test('URLRewrite: the Host the backend sees, ReplacePrefixMatch and ReplaceFullPath with the query kept', async () => {
     const p = port('gw-1');
     const r = hello((await plainRequest(p, '/api/users/7?x=%2F&y', { headers: { host: 'rewrite.example' } })).body);
@@ -322,10 +344,14 @@ describe('HTTPRoute data plane', () => {
     const p2 = port('gw-2');
     const ws = await openWs(p2, '/', 'iso.example');
     assert.equal(ws.greeting.backend, 'b');
+    // A plain request in flight on the socket finishes too.
+    const inFlight = plainRequest(p2, '/hold?ms=300', { headers: { host: 'iso.example' } });
+    await b.waitForRequest((r) => r.url === '/hold?ms=300');
     await apply(baseEntries(), [httpSocket('gw-1'), TLS_SOCKET]);
     assert.equal(plane.gatewaySocket('gw-2'), undefined);
     await assert.rejects(plainRequest(p2, '/', { headers: { host: 'iso.example' } }), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
     assert.equal(await echo(ws.ws, 'survives the close'), 'survives the close');
+    assert.equal((await inFlight).status, 200);
     await apply(baseEntries());
     assert.equal(hello((await plainRequest(port('gw-2'), '/', { headers: { host: 'iso.example' } })).body).backend, 'b');
     assert.equal(await echo(ws.ws, 'and the reopen'), 'and the reopen');
@@ -345,5 +371,36 @@ describe('HTTPRoute data plane', () => {
     await apply(baseEntries(), [httpSocket('gw-1'), httpSocket('gw-2', busy), TLS_SOCKET]);
     assert.equal(port('gw-2'), busy);
     assert.equal(hello((await plainRequest(busy, '/', { headers: { host: 'iso.example' } })).body).backend, 'b');
+  });
+});
+
+describe('Gateway sockets of several data planes (worker threads)', () => {
+  test('with reusePort every plane binds the same Gateway socket, and each serves on it', async () => {
+    const backend = await startHttpBackend('shared');
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const fixed = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const metrics = new Metrics({ defaultMetrics: false });
+    const planes = [0, 1].map(() => new DataPlane({ logger: pino({ level: 'silent' }), metrics }));
+    try {
+      const out = compile({
+        routes: [],
+        resolveService: () => ({ ok: true, endpoints: [makeEndpoint('127.0.0.1', backend.port)] }),
+        version: 1,
+        gateway: { entries: [entry('shared', { backends: [service('shared', 80)] })], sockets: [httpSocket('gw-1', fixed)], socketOf: SOCKET_OF },
+      });
+      for (const plane of planes) {
+        await plane.listen({ host: '127.0.0.1', port: 0 }, undefined, true);
+        plane.setTable(out.table, undefined);
+        await plane.gatewaySocketsSynced();
+        assert.equal(plane.gatewaySocket('gw-1')?.port, fixed);
+      }
+      assert.equal((await metrics.gatewaySocketBindErrors.get()).values.length, 0);
+      assert.equal(hello((await plainRequest(fixed, '/', { headers: { host: 'any.example' } })).body).backend, 'shared');
+    } finally {
+      for (const plane of planes) await plane.stop();
+      await backend.close();
+    }
   });
 });
