@@ -19,7 +19,7 @@ export interface GatewaySocketsOptions {
   log: Logger;
   /** A server with the proxy's stages whose requests carry `key` (WebSocketProxy.serverFor). */
   serverFor(key: string): http.Server;
-  /** The socket of `server` left: the proxy stops tracking it (WebSocketProxy.retireServer). */
+  /** The socket of `server` closed and its last connection ended: the proxy forgets it (WebSocketProxy.retireServer). */
   retire(server: http.Server): void;
   /** Slow clients on the new server (handshake-timeout.ts), as on the main one. */
   prepare?(server: http.Server): void;
@@ -136,15 +136,22 @@ export class GatewaySockets {
   }
 
   /**
-   * Stops accepting at once (the port is free when this returns). Not awaited to the end:
-   * close()'s callback waits for every connection the socket accepted, upgraded ones included.
+   * Stops accepting at once (the port is free when this returns); idle keep-alive connections
+   * close, requests in flight finish. Not awaited: close()'s callback waits for every connection
+   * the socket accepted, upgraded ones included; until then shutdown() still reaches them.
    */
   private closeSocket(socket: OpenSocket): void {
     const { key } = socket.spec;
     this.opts.log.info({ listener: key, address: socket.address.address, port: socket.address.port }, 'Gateway socket closing: no new connections, open ones finish');
-    this.opts.retire(socket.http);
-    socket.tls?.close();
-    socket.http.close(() => this.opts.log.debug({ listener: key }, 'Gateway socket closed: its last connection ended'));
+    const accepting: net.Server = socket.tls ?? socket.http;
+    accepting.close(() => {
+      // The HTTP server of a TLS socket never listened: close() now only ends its handshake sweep.
+      if (socket.tls) socket.http.close();
+      this.opts.retire(socket.http);
+      this.opts.log.debug({ listener: key }, 'Gateway socket closed: its last connection ended');
+    });
+    // A TLS socket's HTTP server never listened: this closes its idle connections.
+    if (socket.tls) socket.http.closeIdleConnections();
   }
 }
 

@@ -140,14 +140,9 @@ export class WebSocketProxy {
     return server;
   }
 
-  /**
-   * Forgets a Gateway socket's server whose socket left the table: it accepts nothing new,
-   * idle keep-alive connections close, requests in flight finish (upgraded connections are
-   * the registry's, not the server's, and stay).
-   */
+  /** Forgets a Gateway socket's server once its socket is closed and its last connection ended. */
   retireServer(server: http.Server): void {
     this.gatewayServers.delete(server);
-    server.closeIdleConnections();
   }
 
   private createServer(listener: string): http.Server {
