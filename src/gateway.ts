@@ -14,6 +14,7 @@ import { recordTable } from './metrics/table-metrics.js';
 import type { WebSocketProxy } from './proxy/server.js';
 import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
+import { MAIN_LISTENER, type GatewayCompileInput } from './routing/gateway-types.js';
 import type { SecretResolver, ServiceResolver } from './routing/types.js';
 import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
@@ -53,7 +54,7 @@ export class Gateway {
   private readonly affinityKeySet: boolean;
   private warnedBuiltInKey = false;
   private warnedSlots = false;
-  private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
+  private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gateway?: GatewayCompileInput } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
   private lastOut: CompileOutput | undefined;
 
@@ -146,12 +147,15 @@ export class Gateway {
   /** Recompiles the last routes (a Secret changed); nothing when no routes were applied yet. */
   reapply(): CompileOutput | undefined {
     if (!this.last) return undefined;
-    return this.applyRoutes(this.last.routes, this.last.resolveService);
+    return this.applyRoutes(this.last.routes, this.last.resolveService, undefined, this.last.gateway);
   }
 
-  /** Compiles and swaps in a new table. Pure compile, then one assignment: atomic for the proxy. */
-  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver): CompileOutput {
-    this.last = { routes, resolveService };
+  /**
+   * Compiles and swaps in a new table. Pure compile, then one assignment: atomic for the proxy.
+   * `gateway`: the translated HTTPRoute entries and Gateway sockets, compiled into the same table.
+   */
+  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
+    this.last = { routes, resolveService, ...(gateway ? { gateway } : {}) };
     const secrets = resolveSecret ?? this.secretResolver;
     const version = ++this.version;
     const previous = this.lastOut;
@@ -159,7 +163,7 @@ export class Gateway {
     if (this.multi) {
       // The workers compile the same routes with the answers the resolvers gave here.
       const rec = new ResolverRecorder(resolveService, secrets);
-      out = compile({ routes, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret, version }, previous);
+      out = compile({ routes, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret, version, ...(gateway ? { gateway } : {}) }, previous);
       const ref = this.security.tlsDefaultSecret;
       if (ref) rec.resolveSecret?.(ref.namespace, ref.name);
       const ids = new Set<string>();
@@ -169,9 +173,9 @@ export class Gateway {
         this.warnedSlots = true;
         this.log.warn({ endpoints: this.multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
       }
-      this.multi.pool.postTable(rec.snapshot(version, routes), slots);
+      this.multi.pool.postTable(rec.snapshot(version, routes, gateway), slots);
     } else {
-      out = compile({ routes, resolveService, resolveSecret: secrets, version }, previous);
+      out = compile({ routes, resolveService, resolveSecret: secrets, version, ...(gateway ? { gateway } : {}) }, previous);
     }
     this.lastOut = out;
     this.plane.setTable(out.table, secrets);
@@ -256,12 +260,35 @@ export class Gateway {
       version: table.version,
       ...(workers ? { workers } : {}),
       ejected,
+      listeners: table.listeners.map((l) => ({
+        key: l.key,
+        address: l.address,
+        port: l.port,
+        protocol: l.protocol,
+        certificates: l.certificates.map((c) => ({ hostname: c.hostname, secret: c.tls.secret })),
+      })),
       routes: table.routes.map((r) => ({
         key: r.key,
+        kind: r.kind ?? 'WebSocketRoute',
+        listener: r.listener ?? MAIN_LISTENER,
         hosts: r.hosts,
         path: r.path.source,
         subprotocols: r.subprotocols,
         headers: r.headers,
+        method: r.method,
+        queryParams: r.queryParams,
+        gateway: r.gateway
+          ? {
+              route: r.gateway.routeKey,
+              rule: r.gateway.ruleKey,
+              pathMatch: r.gateway.pathMatch,
+              backends: r.gateway.backends.map((b) => ({ weight: b.weight, resolved: b.target !== undefined, endpoints: b.target?.endpoints.length ?? 0 })),
+              redirect: r.gateway.redirect,
+              urlRewrite: r.gateway.urlRewrite,
+              requestTimeoutMs: r.gateway.requestTimeoutMs,
+              backendRequestTimeoutMs: r.gateway.backendRequestTimeoutMs,
+            }
+          : undefined,
         backendPath: r.backend.path.source,
         scheme: r.backend.scheme,
         policy: r.policy,

@@ -1,9 +1,11 @@
 // One table version as the main thread posts it to every worker: the routes and the answers its
 // resolvers gave during the main thread's compile (functions cannot be posted; their results
 // can), so each worker's own pure compile yields the same table. Buffers arrive as Uint8Arrays
-// and are turned back into Buffers without a copy.
+// and are turned back into Buffers without a copy. The Gateway API input is plain data and is
+// posted as it is; the Secrets of its listener certificates are recorded like any other lookup.
 
 import type { WebSocketRoute } from '../api/types.js';
+import type { CompileInput } from '../routing/compile.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
 import type { SecretResolution } from '../security/types.js';
@@ -11,12 +13,12 @@ import type { SecretResolution } from '../security/types.js';
 export interface TableSnapshot {
   version: number;
   routes: readonly WebSocketRoute[];
-  /** The HTTPRoute entries and Gateway sockets of the compile (plain data), when there are any. */
-  gateway?: GatewayCompileInput;
   /** null: the compile had no ServiceResolver (standalone mode). */
   services: Array<[string, BackendResolution]> | null;
   /** null: no SecretResolver. */
   secrets: Array<[string, SecretResolution]> | null;
+  /** The HTTPRoute entries and Gateway sockets the main thread compiled with, when any. */
+  gateway?: GatewayCompileInput;
 }
 
 const serviceKey = (namespace: string, ref: { name: string; port: number | string }) => `${namespace}\u0000${ref.name}\u0000${typeof ref.port}:${ref.port}`;
@@ -50,9 +52,9 @@ export class ResolverRecorder {
     return {
       version,
       routes,
-      ...(gateway ? { gateway } : {}),
       services: this.resolveService ? [...this.services] : null,
       secrets: this.resolveSecret ? [...this.secrets] : null,
+      ...(gateway ? { gateway } : {}),
     };
   }
 }
@@ -72,6 +74,11 @@ export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceRes
       secrets.get(secretKey(namespace, name)) ?? { ok: false, reason: 'SecretNotFound', message: `Secret ${namespace}/${name} not in the table snapshot` };
   }
   return out;
+}
+
+/** What a worker passes to compile(): the same input the main thread compiled, resolvers replayed. */
+export function snapshotInput(s: TableSnapshot): CompileInput {
+  return { routes: s.routes, ...replayResolvers(s), version: s.version, ...(s.gateway ? { gateway: s.gateway } : {}) };
 }
 
 function asBuffers(data: Readonly<Record<string, Uint8Array>>): Record<string, Buffer> {

@@ -11,7 +11,7 @@ import type { SecretResolver } from '../routing/types.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotMap } from './shared-counters.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
-import { replayResolvers } from './snapshot.js';
+import { snapshotInput } from './snapshot.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -44,10 +44,9 @@ port.on('message', (m: ToWorker) => {
       // Slots first: a connection to a new endpoint counts on its shared slot from the start.
       slots.set(m.slots.epoch, m.slots.slots);
       load.remap();
-      const resolvers = replayResolvers(m.snapshot);
-      // The same compile as the main thread's, Gateway sockets included: each worker opens them (reusePort).
-      const out = compile({ routes: m.snapshot.routes, ...resolvers, version: m.snapshot.version, ...(m.snapshot.gateway ? { gateway: m.snapshot.gateway } : {}) });
-      secrets = resolvers.resolveSecret;
+      const input = snapshotInput(m.snapshot);
+      const out = compile(input);
+      secrets = input.resolveSecret;
       plane.setTable(out.table, secrets);
       version = out.table.version;
       log.debug({ version, routes: out.table.routes.length }, 'worker table applied');

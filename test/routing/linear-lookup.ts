@@ -1,6 +1,8 @@
 // The lookup the table did before it had a trie, kept as the oracle for the trie tests: per host
-// group, a scan of the routes in precedence order, first path-and-conditions match wins.
+// group, a scan of the routes in precedence order, first path-and-conditions match wins; only
+// the routes of the request's socket (absent on either side: the main one).
 
+import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 import type { RouteMatch, RouteRequest } from '../../src/routing/table.js';
 import { matchTemplate } from '../../src/routing/template.js';
 import type { CompiledRoute } from '../../src/routing/types.js';
@@ -9,7 +11,9 @@ export function linearLookup(routes: readonly CompiledRoute[], req: RouteRequest
   const exact: CompiledRoute[] = [];
   const wild = new Map<string, CompiledRoute[]>();
   const anyHost: CompiledRoute[] = [];
+  const socket = req.listener ?? MAIN_LISTENER;
   for (const route of routes) {
+    if ((route.listener ?? MAIN_LISTENER) !== socket) continue;
     if (route.hosts.length === 0) anyHost.push(route);
     for (const host of route.hosts) {
       if (host.startsWith('*.')) {
@@ -28,6 +32,9 @@ export function linearLookup(routes: readonly CompiledRoute[], req: RouteRequest
     for (const route of group) {
       if (route.subprotocols.length > 0 && !route.subprotocols.some((p) => req.subprotocols.includes(p))) continue;
       if (route.headers.some((h) => req.header(h.name) !== h.value)) continue;
+      if (route.method !== undefined && route.method !== (req.method ?? 'GET')) continue;
+      const query = new URLSearchParams(req.query ?? '');
+      if ((route.queryParams ?? []).some((q) => query.get(q.name) !== q.value)) continue;
       const params = matchTemplate(route.path, req.path);
       if (params) return { route, params };
     }
