@@ -9,11 +9,11 @@
 
 import type http from 'node:http';
 import type net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import { MIN_TLS_VERSION } from '../api/defaults.js';
 import type { TableListener } from '../routing/gateway-types.js';
 import { certificateIndex, type SniIndex } from './sni-index.js';
+import { TlsListener } from './tls-listener.js';
 
 export interface GatewaySocketsOptions {
   log: Logger;
@@ -34,8 +34,8 @@ export interface GatewaySocketsOptions {
 interface OpenSocket {
   readonly spec: TableListener;
   readonly http: http.Server;
-  /** HTTPS: the TLS server that accepts, and the certificates of the current table. */
-  tls?: tls.Server;
+  /** HTTPS: the TLS listener that accepts, and the certificates of the current table. */
+  tls?: TlsListener;
   sni?: SniIndex;
   address: net.AddressInfo;
 }
@@ -102,22 +102,17 @@ export class GatewaySockets {
     const socket: OpenSocket = { spec, http: server, address: { address: spec.address, family: '', port: spec.port } };
     if (spec.protocol === 'HTTPS') {
       socket.sni = certificateIndex(contexts(spec));
-      const tlsServer = tls.createServer({
-        minVersion: MIN_TLS_VERSION,
-        handshakeTimeout: this.opts.tlsHandshakeTimeoutMs,
-        ALPNProtocols: ['http/1.1'],
+      socket.tls = new TlsListener({
+        server,
         // The socket's certificates of the current table (apply() replaces them on a swap).
-        SNICallback: (servername, cb) => cb(null, socket.sni?.lookup(servername)),
+        contextFor: (servername) => socket.sni?.lookup(servername),
+        handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,
+        log: this.opts.log.child({ listener: spec.key }),
       });
-      tlsServer.on('secureConnection', (conn: tls.TLSSocket) => server.emit('connection', conn));
-      tlsServer.on('tlsClientError', (err: Error, conn: tls.TLSSocket) => {
-        this.opts.log.debug({ err: err.message, client: conn.remoteAddress, listener: spec.key }, 'TLS handshake failed');
-        conn.destroy();
-      });
-      socket.tls = tlsServer;
     }
     try {
-      socket.address = await listenOn(socket.tls ?? server, spec.address, spec.port, this.opts.reusePort === true);
+      const reusePort = this.opts.reusePort === true;
+      socket.address = socket.tls ? await socket.tls.listen(spec.address, spec.port, reusePort) : await listenOn(server, spec.address, spec.port, reusePort);
       this.opts.log.info({ listener: spec.key, address: socket.address.address, port: socket.address.port, protocol: spec.protocol }, 'Gateway socket listening');
       return socket;
     } catch (err) {
@@ -143,15 +138,20 @@ export class GatewaySockets {
   private closeSocket(socket: OpenSocket): void {
     const { key } = socket.spec;
     this.opts.log.info({ listener: key, address: socket.address.address, port: socket.address.port }, 'Gateway socket closing: no new connections, open ones finish');
-    const accepting: net.Server = socket.tls ?? socket.http;
-    accepting.close(() => {
-      // The HTTP server of a TLS socket never listened: close() now only ends its handshake sweep.
-      if (socket.tls) socket.http.close();
+    const closed = () => {
       this.opts.retire(socket.http);
       this.opts.log.debug({ listener: key }, 'Gateway socket closed: its last connection ended');
-    });
-    // A TLS socket's HTTP server never listened: this closes its idle connections.
-    if (socket.tls) socket.http.closeIdleConnections();
+    };
+    if (socket.tls) {
+      void socket.tls.stopAccepting().then(() => {
+        // The HTTP server of a TLS socket never listened: close() now only ends its handshake sweep.
+        socket.http.close();
+        closed();
+      });
+      socket.http.closeIdleConnections();
+    } else {
+      socket.http.close(closed);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // over the current table snapshot, carried by one RequestContext. Upgrades are written by
 // wsgate itself on a pre-connected backend socket (upgrade-exchange.ts); plain requests go
 // through http-proxy-3's web() on pooled keep-alive agents (routes opt in with spec.http;
-// HTTPRoute entries take every method). Gateway sockets (gateway-listeners.ts) get servers of
+// HTTPRoute entries take every method). Gateway sockets (gateway-sockets.ts) get servers of
 // their own from serverFor(), with the same stages; each request carries its socket's key.
 
 import http from 'node:http';
