@@ -97,6 +97,8 @@ describe('HTTPRoute data plane', () => {
   const ca = makeCa();
   const certA = ca.issue('a.example', ['a.example']);
   const certB = ca.issue('b.example', ['b.example']);
+  const certA2 = ca.issue('a.example', ['a.example']);
+  let rotated = false;
 
   const resolveService: ServiceResolver = (namespace, ref) => {
     const key = `${namespace}/${ref.name}`;
@@ -106,7 +108,7 @@ describe('HTTPRoute data plane', () => {
     return { ok: false, reason: 'ServiceNotFound', message: `Service ${key} not found` };
   };
   const resolveSecret: SecretResolver = (namespace, name) => {
-    const pair = namespace === 'infra' && name === 'cert-a' ? certA : namespace === 'infra' && name === 'cert-b' ? certB : undefined;
+    const pair = namespace === 'infra' && name === 'cert-a' ? (rotated ? certA2 : certA) : namespace === 'infra' && name === 'cert-b' ? certB : undefined;
     if (!pair) return { ok: false, reason: 'SecretNotFound', message: `Secret ${namespace}/${name} not found` };
     return { ok: true, data: { 'tls.crt': Buffer.from(pair.cert), 'tls.key': Buffer.from(pair.key) } };
   };
@@ -316,17 +318,21 @@ describe('HTTPRoute data plane', () => {
 
   test('HTTPS socket: the certificate by SNI among two, requests and upgrades through it', async () => {
     const p = port('gw-tls');
-    for (const name of ['a.example', 'b.example']) {
-      const { cn, body } = await new Promise<{ cn: string; body: HelloBody }>((resolve, reject) => {
+    const get = (name: string) =>
+      new Promise<{ cn: string; serial: string; body: HelloBody }>((resolve, reject) => {
         const req = https.request({ host: '127.0.0.1', port: p, path: '/s', servername: name, ca: ca.cert, headers: { host: name }, agent: false }, (res) => {
           const cert = (res.socket as tls.TLSSocket).getPeerCertificate();
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ cn: String(cert.subject.CN), body: hello(Buffer.concat(chunks)) }));
+          res.on('end', () => resolve({ cn: String(cert.subject.CN), serial: cert.serialNumber, body: hello(Buffer.concat(chunks)) }));
         });
         req.on('error', reject);
         req.end();
       });
+    const serials: string[] = [];
+    for (const name of ['a.example', 'b.example']) {
+      const { cn, serial, body } = await get(name);
+      serials.push(serial);
       assert.equal(cn, name);
       assert.equal(body.backend, 'b');
       assert.equal(body.headers['x-forwarded-proto'], 'https');
@@ -337,6 +343,19 @@ describe('HTTPRoute data plane', () => {
       ws.once('error', reject);
     });
     assert.equal((JSON.parse(greeting) as { backend: string }).backend, 'b');
+    // A rotated certificate Secret: the next table's handshakes get it, on the same socket, while the WebSocket stays.
+    rotated = true;
+    try {
+      await apply(baseEntries());
+      assert.equal(port('gw-tls'), p);
+      const after = await get('a.example');
+      assert.equal(after.cn, 'a.example');
+      assert.notEqual(after.serial, serials[0]);
+      assert.equal(await echo(ws, 'across the rotation'), 'across the rotation');
+    } finally {
+      rotated = false;
+      await apply(baseEntries());
+    }
     await closeWs(ws);
   });
 
