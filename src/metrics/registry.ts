@@ -139,6 +139,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly gatewaySocketBindErrors = new Counter({
+    name: 'wsgate_gateway_socket_bind_errors_total',
+    help: 'Gateway sockets that could not be bound (EADDRINUSE, EACCES, ...), by socket key and error code; each is retried with the next routing table.',
+    labelNames: ['listener', 'code'] as const,
+    registers: [this.registry],
+  });
+
   /** `defaultMetrics: false` in worker threads: process metrics come from the main thread once. */
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -5,6 +5,7 @@
 // may see; the proxy reads that back. Nothing is kept in module state between the stages.
 
 import type { IncomingMessage } from 'node:http';
+import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
 import type { PathParams } from '../routing/template.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 
@@ -21,6 +22,9 @@ export type UpgradeResult =
   | 'timeout'
   | 'client_gone'
   | 'shutting_down'
+  // HTTPRoute entries: a RequestRedirect answered, or the chosen backendRef is invalid (500).
+  | 'redirected'
+  | 'invalid_backend'
   // Refused by the route's security (src/security/guard.ts):
   | 'not_configured'
   | 'rate_limited'
@@ -42,6 +46,8 @@ export class RequestContext {
   params: PathParams = {};
   endpoint: Endpoint | undefined;
   affinity: AffinityResult | undefined;
+  /** HTTPRoute entries: the backendRef chosen by weight (its header modifiers apply too). */
+  gatewayBackend: WeightedBackend | undefined;
   /** The endpoint the client's affinity cookie named, when it was usable. */
   stickyEndpointId: string | undefined;
   /** Releases what admission counted (open connections per client and route); once. */
@@ -54,6 +60,8 @@ export class RequestContext {
     readonly kind: RequestKind,
     readonly req: IncomingMessage,
     peer: string,
+    /** Key of the socket the request arrived on (routing/gateway-types.ts). */
+    readonly listener: string = MAIN_LISTENER,
   ) {
     this.client = peer;
     this.originalUrl = req.url ?? '/';

@@ -12,7 +12,15 @@ import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
 
 /** How an attempt ended without a usable response. */
-export type ExchangeFailure = 'refused' | 'connect_timeout' | 'idle_timeout' | 'failed';
+export type ExchangeFailure = 'refused' | 'connect_timeout' | 'idle_timeout' | 'request_timeout' | 'backend_timeout' | 'failed';
+
+/** HTTPRoute `timeouts`: absent fields mean no such limit. */
+export interface ExchangeTimeouts {
+  /** `timeouts.request`: the whole request, from its arrival (ctx.started) to the end of the response. */
+  readonly requestMs?: number;
+  /** `timeouts.backendRequest`: one attempt, from sending it to the backend to the end of its response. */
+  readonly backendRequestMs?: number;
+}
 
 export interface ExchangeHooks {
   /** Endpoint for the next attempt (the chooser with the endpoints tried so far), or none. */
@@ -28,6 +36,12 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', '
 
 class IdleTimeoutError extends Error {
   readonly code = 'EIDLETIMEOUT';
+}
+class RequestTimeoutError extends Error {
+  readonly code = 'EREQUESTTIMEOUT';
+}
+class BackendTimeoutError extends Error {
+  readonly code = 'EBACKENDTIMEOUT';
 }
 
 /** Which pending exchange a proxyReq/proxyRes event of the shared http-proxy-3 server belongs to. */
@@ -46,8 +60,8 @@ export class HttpExchanges {
   }
 
   /** Starts the exchange; its outcome reaches the client through `res` and the caller through `hooks`. */
-  run(ctx: RequestContext, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number): void {
-    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, res, hooks, maxAttempts);
+  run(ctx: RequestContext, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number, timeouts: ExchangeTimeouts = {}): void {
+    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, res, hooks, maxAttempts, timeouts);
     this.pending.set(ctx.req, exchange);
     exchange.attempt();
   }
@@ -61,6 +75,11 @@ class PlainExchange {
   private lastFailure: ExchangeFailure | undefined;
   /** The endpoint this request counts on for least connections, until its response closes. */
   private counted: Endpoint | undefined;
+  /** The current attempt's request to the backend (the timeouts abort it). */
+  private proxyReq: http.ClientRequest | undefined;
+  private requestTimer: NodeJS.Timeout | undefined;
+  private attemptTimer: NodeJS.Timeout | undefined;
+  private requestTimedOut = false;
 
   constructor(
     private readonly proxy: ProxyServer,
@@ -70,6 +89,7 @@ class PlainExchange {
     private readonly res: http.ServerResponse,
     private readonly hooks: ExchangeHooks,
     private readonly maxAttempts: number,
+    private readonly timeouts: ExchangeTimeouts,
   ) {
     const req = ctx.req;
     const bodyless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
@@ -79,7 +99,24 @@ class PlainExchange {
     delete req.headers.expect;
     // An in-flight request (an event stream, a long poll) is load on its endpoint like an open
     // WebSocket: least connections spreads them, across workers too (shared counts).
-    res.once('close', () => this.count(undefined));
+    res.once('close', () => {
+      this.count(undefined);
+      clearTimeout(this.requestTimer);
+      clearTimeout(this.attemptTimer);
+    });
+    if (timeouts.requestMs !== undefined && timeouts.requestMs > 0) {
+      const left = Math.max(0, timeouts.requestMs - (performance.now() - ctx.started));
+      this.requestTimer = setTimeout(() => this.onRequestTimeout(), left);
+    }
+  }
+
+  /** `timeouts.request` ran out: 504 when nothing was answered yet, else the response is cut. */
+  private onRequestTimeout(): void {
+    this.requestTimedOut = true;
+    const err = new RequestTimeoutError(`request not complete within ${this.timeouts.requestMs} ms`);
+    if (this.proxyReq && !this.proxyReq.destroyed) this.proxyReq.destroy(err);
+    else if (this.res.headersSent) this.res.destroy();
+    else this.answer(504, 'request timed out');
   }
 
   private count(endpoint: Endpoint | undefined): void {
@@ -89,6 +126,7 @@ class PlainExchange {
   }
 
   attempt(): void {
+    if (this.requestTimedOut) return;
     const endpoint = this.tried.size < this.maxAttempts ? this.hooks.choose(this.tried) : undefined;
     if (!endpoint) return this.giveUp();
     this.endpoint = endpoint;
@@ -115,6 +153,16 @@ class PlainExchange {
   }
 
   onProxyReq(proxyReq: http.ClientRequest): void {
+    this.proxyReq = proxyReq;
+    const attemptMs = this.timeouts.backendRequestMs;
+    if (attemptMs !== undefined && attemptMs > 0) {
+      clearTimeout(this.attemptTimer);
+      this.attemptTimer = setTimeout(() => {
+        if (!proxyReq.destroyed) proxyReq.destroy(new BackendTimeoutError(`backend response not complete within ${attemptMs} ms`));
+      }, attemptMs);
+      // Complete when the response body has ended; an attempt that failed clears it in onError.
+      proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', () => clearTimeout(this.attemptTimer)));
+    }
     const idleMs = this.ctx.route!.timeouts.idleMs;
     // An inactivity timer on the backend socket: a response that sends nothing for this long is cut.
     if (idleMs > 0) proxyReq.setTimeout(idleMs, () => proxyReq.destroy(new IdleTimeoutError(`no bytes for ${idleMs} ms`)));
@@ -142,11 +190,21 @@ class PlainExchange {
 
   private onError(endpoint: Endpoint, err: Error): void {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    const failure: ExchangeFailure =
-      code === 'EIDLETIMEOUT' ? 'idle_timeout' : code === 'ECONNECT_TIMEOUT' ? 'connect_timeout' : CONNECT_ERRORS.has(code) ? 'refused' : 'failed';
+    const failure: ExchangeFailure = this.requestTimedOut
+      ? 'request_timeout'
+      : code === 'EBACKENDTIMEOUT'
+        ? 'backend_timeout'
+        : code === 'EIDLETIMEOUT'
+          ? 'idle_timeout'
+          : code === 'ECONNECT_TIMEOUT'
+            ? 'connect_timeout'
+            : CONNECT_ERRORS.has(code)
+              ? 'refused'
+              : 'failed';
     const connectFailed = failure === 'refused' || failure === 'connect_timeout';
     const retrying = connectFailed && this.retryable && !this.answered && !this.res.headersSent && !this.ctx.req.socket.destroyed && this.tried.size < this.maxAttempts;
     this.lastFailure = failure;
+    clearTimeout(this.attemptTimer);
     this.hooks.failed(endpoint, failure, err, retrying);
     if (retrying) return this.attempt();
     if (this.res.headersSent || this.answered) {
@@ -154,7 +212,7 @@ class PlainExchange {
       this.res.destroy();
       return;
     }
-    const timedOut = failure === 'connect_timeout' || failure === 'idle_timeout';
+    const timedOut = failure === 'connect_timeout' || failure === 'idle_timeout' || failure === 'request_timeout' || failure === 'backend_timeout';
     this.answer(timedOut ? 504 : 502, timedOut ? 'backend timed out' : 'backend failed');
   }
 

@@ -2,7 +2,9 @@
 //   lookup -> admit -> choose endpoint -> backend exchange -> respond -> observe
 // over the current table snapshot, carried by one RequestContext. Upgrades are written by
 // wsgate itself on a pre-connected backend socket (upgrade-exchange.ts); plain requests go
-// through http-proxy-3's web() on pooled keep-alive agents (routes opt in with spec.http).
+// through http-proxy-3's web() on pooled keep-alive agents (routes opt in with spec.http;
+// HTTPRoute entries take every method). Gateway sockets (gateway-sockets.ts) get servers of
+// their own from serverFor(), with the same stages; each request carries its socket's key.
 
 import http from 'node:http';
 import type net from 'node:net';
@@ -12,14 +14,17 @@ import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
 import { EndpointHealth } from '../balancer/health.js';
 import type { RouteCursors } from '../balancer/cursors.js';
-import type { AffinityCodec } from '../balancer/affinity.js';
+import { cookieValue, type AffinityCodec } from '../balancer/affinity.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
+import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
+import type { CompiledRoute } from '../routing/types.js';
 import { rewriteTarget } from '../routing/template.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
 import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
+import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
@@ -46,6 +51,8 @@ export interface ProxyServerOptions {
   cursors?: RouteCursors;
   /** False: no rebalancing pass here (worker threads: the main thread plans for every worker). */
   rebalance?: boolean;
+  /** Random source of the weighted backendRef choice of HTTPRoute entries (tests seed it). */
+  random?: () => number;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
@@ -68,6 +75,10 @@ export class WebSocketProxy {
   private readonly admission: Admission;
   private readonly log: Logger;
   private readonly maxAttempts: number;
+  private readonly maxHeaderSize: number | undefined;
+  private readonly random: () => number;
+  /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
+  private readonly gatewayServers = new Set<http.Server>();
   /** One listener for every client socket (a closure per upgrade would keep its request alive). */
   private readonly onClientSocketError: (err: Error) => void;
 
@@ -76,6 +87,8 @@ export class WebSocketProxy {
     this.observer = opts.observer ?? noopObserver;
     this.admission = opts.admission ?? admitAll;
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.maxHeaderSize = opts.maxHeaderSize;
+    this.random = opts.random ?? Math.random;
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
@@ -89,25 +102,11 @@ export class WebSocketProxy {
       connections: this.connections,
       observer: this.observer,
       table: () => this.table,
-      respond: (ctx) => this.respond(ctx),
+      respond: (ctx, head) => this.respond(ctx, head),
     });
     this.onClientSocketError = (err: Error) => this.log.debug({ err }, 'client socket error');
     this.plain = new HttpExchanges(this.proxy, this.agents, this.load);
-    this.server = http.createServer({ maxHeaderSize: opts.maxHeaderSize ?? 16384 });
-    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.onRequest(req, res).catch((err: unknown) => {
-        this.log.error({ err }, 'request handler failed');
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
-        else res.destroy();
-      });
-    });
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.onUpgrade(req, socket, head).catch((err: unknown) => {
-        this.log.error({ err }, 'upgrade handler failed');
-        respondAndClose(socket, 500, 'internal error');
-      });
-    });
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
       this.rebalanceTimer.unref();
@@ -133,6 +132,41 @@ export class WebSocketProxy {
     return this.table;
   }
 
+  /**
+   * An HTTP server for a Gateway socket: the same stages as `server`, its requests looked up
+   * among the routes of `listener`. Its owner listens on it (or emits TLS connections to it);
+   * shutdown() and close() end its connections with the main server's.
+   */
+  serverFor(listener: string): http.Server {
+    const server = this.createServer(listener);
+    this.gatewayServers.add(server);
+    return server;
+  }
+
+  /** Forgets a Gateway socket's server once its socket is closed and its last connection ended. */
+  retireServer(server: http.Server): void {
+    this.gatewayServers.delete(server);
+  }
+
+  private createServer(listener: string): http.Server {
+    const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? 16384 });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.onRequest(req, res, listener).catch((err: unknown) => {
+        this.log.error({ err }, 'request handler failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
+        else res.destroy();
+      });
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.onUpgrade(req, socket, head, listener).catch((err: unknown) => {
+        this.log.error({ err }, 'upgrade handler failed');
+        respondAndClose(socket, 500, 'internal error');
+      });
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    return server;
+  }
+
   /** `reusePort`: several listeners (worker threads) share the port; Linux balances between them. */
   listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {
     return new Promise((resolve, reject) => {
@@ -156,6 +190,7 @@ export class WebSocketProxy {
     const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Idle keep-alive HTTP connections would hold server.close() open.
     this.server.closeIdleConnections();
+    for (const s of this.gatewayServers) s.closeIdleConnections();
     await this.closeSpread(graceMs);
     // Upgrades that were in flight when the spread began.
     for (const c of this.connections.list()) c.close('shutdown');
@@ -166,6 +201,7 @@ export class WebSocketProxy {
       }
     }
     this.server.closeAllConnections();
+    for (const s of this.gatewayServers) s.closeAllConnections();
     await listenerClosed;
     this.connections.stop();
     this.agents.closeAll();
@@ -183,6 +219,7 @@ export class WebSocketProxy {
       c.backend.destroy();
     }
     this.server.closeAllConnections();
+    for (const s of this.gatewayServers) s.closeAllConnections();
     await closed;
     this.agents.closeAll();
     this.proxy.close();
@@ -236,6 +273,9 @@ export class WebSocketProxy {
     const match = this.table.lookup({
       host: hostWithoutPort(req.headers.host ?? ''),
       path: q === -1 ? url : url.slice(0, q),
+      method: req.method ?? 'GET',
+      query: q === -1 ? '' : url.slice(q + 1),
+      listener: ctx.listener,
       subprotocols: offeredSubprotocols(req),
       header: (name) => {
         const v = req.headers[name];
@@ -263,25 +303,93 @@ export class WebSocketProxy {
     return endpoint;
   }
 
-  /** respond: header lines wsgate adds to the backend's answer, just before it is written (the 101 or a plain head). */
-  private respond(ctx: RequestContext): string[] | undefined {
+  /**
+   * respond: what wsgate changes in the backend's 101 just before it is written: an HTTPRoute's
+   * response header modifiers (the rule's, then the chosen backendRef's), then Set-Cookie.
+   */
+  private respond(ctx: RequestContext, head: Buffer): Buffer | string {
     const cookie = this.chooser.cookieFor(ctx);
-    return cookie ? [`Set-Cookie: ${cookie}`] : undefined;
+    const gw = ctx.route?.gateway;
+    const mods = gw ? [gw.responseHeaders, ctx.gatewayBackend?.responseHeaders] : [];
+    if (!cookie && !mods.some(Boolean)) return head;
+    return modifyHead(head.toString('latin1'), mods, cookie ? [`Set-Cookie: ${cookie}`] : []);
   }
 
   /** The respond stage on a plain response's parsed headers. */
   private respondPlain(ctx: RequestContext, headers: http.IncomingHttpHeaders): void {
+    const gw = ctx.route?.gateway;
+    if (gw) {
+      modifyHeaders(headers, gw.responseHeaders);
+      modifyHeaders(headers, ctx.gatewayBackend?.responseHeaders);
+    }
     const cookie = this.chooser.cookieFor(ctx);
     if (!cookie) return;
     const existing = headers['set-cookie'];
     headers['set-cookie'] = existing ? [...existing, cookie] : [cookie];
   }
 
+  // --- HTTPRoute entries ---------------------------------------------------------------------------
+
+  /**
+   * An HTTPRoute entry's answer before any backend: its RequestRedirect, or a 500 when the
+   * backendRef chosen by weight is invalid (or every weight is 0). Otherwise picks the
+   * backendRef and points ctx.route at a view of the route with that backendRef's endpoints,
+   * so the balancer, health, retries and counts work on them unchanged.
+   */
+  private gatewayStage(ctx: RequestContext, gw: GatewayRouting): { status: number; message: string; result: UpgradeResult; headers?: Record<string, string> } | null {
+    const req = ctx.req;
+    if (gw.redirect) {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const location = redirectLocation(gw.redirect, gw.pathMatch, {
+        scheme: ctx.secure ? 'https' : 'http',
+        host: hostWithoutPort(req.headers.host ?? ''),
+        listenerPort: gw.listenerPort ?? req.socket.localPort ?? 0,
+        path: q === -1 ? url : url.slice(0, q),
+        query: q === -1 ? '' : url.slice(q + 1),
+      });
+      return { status: gw.redirect.statusCode, message: `redirecting to ${location}`, result: 'redirected', headers: { Location: location } };
+    }
+    const backend = this.stickyBackend(ctx, gw) ?? pickWeighted(gw.backends, this.random);
+    if (!backend?.target) {
+      return { status: 500, message: `route ${ctx.route!.key}: ${backend ? 'the chosen backendRef is invalid' : 'no backendRef can take requests'}`, result: 'invalid_backend' };
+    }
+    ctx.gatewayBackend = backend;
+    ctx.route = backendView(ctx.route!, backend);
+    return null;
+  }
+
+  /**
+   * Session affinity across backendRefs: the one whose endpoints hold the endpoint the client's
+   * cookie names (the cookie is signed over the route's endpoints, every backendRef's), so the
+   * weighted choice does not send a sticky client elsewhere. The chooser then finds that
+   * endpoint in the view of this backendRef.
+   */
+  private stickyBackend(ctx: RequestContext, gw: GatewayRouting): WeightedBackend | undefined {
+    const route = ctx.route!;
+    if (!route.affinity) return undefined;
+    const raw = ctx.req.headers.cookie;
+    const value = cookieValue(Array.isArray(raw) ? raw.join('; ') : raw, route.affinity.name);
+    const sticky = value === undefined ? undefined : this.chooser.affinity.endpointFor(route, value);
+    if (!sticky) return undefined;
+    return gw.backends.find((b) => b.weight > 0 && b.target?.eligible.some((e) => e.id === sticky.id));
+  }
+
+  /** The request the backend sees: header modifiers (the rule's, then the backendRef's) and URLRewrite. */
+  private gatewayRequest(ctx: RequestContext, gw: GatewayRouting): void {
+    const req = ctx.req;
+    modifyHeaders(req.headers, gw.requestHeaders);
+    modifyHeaders(req.headers, ctx.gatewayBackend?.requestHeaders);
+    const rewrite = gw.urlRewrite;
+    if (rewrite?.hostname !== undefined) req.headers.host = rewrite.hostname;
+    req.url = rewrittenTarget(req.url ?? '/', gw.pathMatch, rewrite?.path);
+  }
+
   // --- upgrades ----------------------------------------------------------------------------------
 
-  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: string): Promise<void> {
     socket.on('error', this.onClientSocketError);
-    const ctx = this.contextFor('upgrade', req);
+    const ctx = this.contextFor('upgrade', req, listener);
     const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
       this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
       respondAndClose(socket, status, message, headers);
@@ -294,6 +402,11 @@ export class WebSocketProxy {
     if (pathProblem) return finish('bad_request', 400, pathProblem);
 
     if (!this.lookup(ctx)) return finish('no_route', 404, 'no route for this host and path');
+    const gw = ctx.route!.gateway;
+    if (gw) {
+      const answer = this.gatewayStage(ctx, gw);
+      if (answer) return finish(answer.result, answer.status, answer.message, answer.headers);
+    }
     const route = ctx.route!;
     if (route.backend.eligible.length === 0) {
       return finish('no_endpoints', 503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
@@ -309,14 +422,15 @@ export class WebSocketProxy {
       }
     }
     if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
-    req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
+    if (gw) this.gatewayRequest(ctx, gw);
+    else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
     await this.upgrades.run(ctx, socket, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
   }
 
   // --- plain requests ----------------------------------------------------------------------------
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const ctx = this.contextFor('http', req);
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string): Promise<void> {
+    const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;
     res.once('close', () => {
@@ -341,14 +455,21 @@ export class WebSocketProxy {
     const pathProblem = checkPath(pathOf(req.url));
     if (pathProblem) return refuse(400, pathProblem);
     if (!this.lookup(ctx)) return refuse(404, 'no route');
+    const gw = ctx.route!.gateway;
+    if (gw) {
+      const answer = this.gatewayStage(ctx, gw);
+      if (answer) return refuse(answer.status, answer.message, answer.headers);
+    } else {
+      const refusal = plainRefusal(ctx.route!, req.method ?? '');
+      if (refusal) return refuse(refusal.status, refusal.message, refusal.headers);
+    }
     const route = ctx.route!;
-    const refusal = plainRefusal(route, req.method ?? '');
-    if (refusal) return refuse(refusal.status, refusal.message, refusal.headers);
     if (route.backend.eligible.length === 0) return refuse(503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
     const verdict = await this.admit(ctx);
     if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
     if (res.destroyed) return;
-    req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
+    if (gw) this.gatewayRequest(ctx, gw);
+    else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
 
     this.plain.run(
       ctx,
@@ -367,6 +488,7 @@ export class WebSocketProxy {
         },
       },
       this.maxAttempts,
+      gw ? { requestMs: gw.requestTimeoutMs, backendRequestMs: gw.backendRequestTimeoutMs } : {},
     );
   }
 
@@ -376,8 +498,8 @@ export class WebSocketProxy {
     this.log.warn({ route: route.key, endpoint: endpointId, reason: why, ejectedMs }, 'endpoint ejected');
   }
 
-  private contextFor(kind: RequestKind, req: http.IncomingMessage): RequestContext {
-    return new RequestContext(kind, req, req.socket.remoteAddress ?? '');
+  private contextFor(kind: RequestKind, req: http.IncomingMessage, listener: string): RequestContext {
+    return new RequestContext(kind, req, req.socket.remoteAddress ?? '', listener);
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -411,6 +533,27 @@ export function shutdownCloseDue(n: number, graceMs: number, elapsedMs: number):
 /** When (ms into the grace) the (i+1)-th close of a spread shutdown is due. */
 export function shutdownCloseAt(i: number, n: number, graceMs: number): number {
   return Math.ceil((graceMs * (i + 1)) / n);
+}
+
+const views = new WeakMap<CompiledRoute, Map<WeightedBackend, CompiledRoute>>();
+
+/**
+ * The route as the later stages see it once a backendRef is chosen: that backendRef's scheme,
+ * endpoints and TLS. One per backendRef of a table (cached), so round-robin cursors (by route
+ * key), hash rings and shared counts (by endpoint id) behave as for any route.
+ */
+function backendView(route: CompiledRoute, backend: WeightedBackend): CompiledRoute {
+  let forRoute = views.get(route);
+  if (!forRoute) views.set(route, (forRoute = new Map()));
+  const cached = forRoute.get(backend);
+  if (cached) return cached;
+  const t = backend.target!;
+  const view: CompiledRoute = {
+    ...route,
+    backend: { ...route.backend, scheme: t.scheme, endpoints: t.endpoints, eligible: t.eligible, ...(t.tls ? { tls: t.tls } : { tls: undefined }) },
+  };
+  forRoute.set(backend, view);
+  return view;
 }
 
 function pathOf(url: string | undefined): string {

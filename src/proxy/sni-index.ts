@@ -33,6 +33,24 @@ export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | unde
   return index;
 }
 
+/**
+ * Certificates of one Gateway socket (its listeners' hostnames): exact, then wildcards (longest
+ * suffix first), then the '' one (any hostname) or, without one, the first certificate.
+ */
+export function certificateIndex(certs: ReadonlyArray<{ readonly hostname: string; readonly context: tls.SecureContext }>): SniIndex {
+  const exact = new Map<string, tls.SecureContext>();
+  const wild = new Map<string, tls.SecureContext>();
+  let fallback: tls.SecureContext | undefined;
+  for (const c of certs) {
+    const host = c.hostname.toLowerCase();
+    if (host === '') fallback ??= c.context;
+    else if (host.startsWith('*.')) {
+      if (!wild.has(host.slice(1))) wild.set(host.slice(1), c.context);
+    } else if (!exact.has(host)) exact.set(host, c.context);
+  }
+  return new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), fallback ?? certs[0]?.context);
+}
+
 class SniIndexImpl implements SniIndex {
   constructor(
     private readonly exact: Map<string, tls.SecureContext>,

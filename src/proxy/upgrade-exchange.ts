@@ -1,7 +1,8 @@
 // The backend exchange of an upgrade: connect to an endpoint first (a refused or slow one is
 // retried on another while the client waits), then write the upgrade request on that socket
 // and read the backend's answer ourselves. A 101 head is forwarded byte for byte, with only
-// the respond stage's own header lines (Set-Cookie for session affinity) added before its end;
+// the respond stage's changes (Set-Cookie for session affinity, an HTTPRoute's response header
+// modifiers);
 // any other answer is relayed as is, body included, and the client connection then closes.
 //
 // This replaced http-proxy-3's ws() for upgrades (it is kept for plain HTTP): its path costs a
@@ -32,8 +33,12 @@ export interface UpgradeExchangeDeps {
   connections: ConnectionRegistry;
   observer: ProxyObserver;
   table: () => RoutingTable;
-  /** The respond stage: header lines ("Name: value", no CRLF) wsgate adds to the backend's 101. */
-  respond: (ctx: RequestContext) => string[] | undefined;
+  /**
+   * The respond stage on the backend's 101 head (status line to blank line, latin1): what to
+   * write instead (Set-Cookie added, HTTPRoute response header modifiers applied), or the same
+   * buffer when nothing changes.
+   */
+  respond: (ctx: RequestContext, head: Buffer) => Buffer | string;
 }
 
 /** A backend answer head larger than this is not HTTP we relay: 502. */
@@ -214,14 +219,9 @@ class Handshake {
     const d = x.d;
     const route = ctx.route!;
     this.detach();
-    const extra = d.respond(ctx);
-    if (extra && extra.length > 0) {
-      // Before the blank line that ends the head; the backend's own lines stay as they were.
-      client.write(buf.subarray(0, headEnd - 2));
-      client.write(extra.join('\r\n') + '\r\n\r\n');
-    } else {
-      client.write(buf.subarray(0, headEnd));
-    }
+    const head = buf.subarray(0, headEnd);
+    const answer = d.respond(ctx, head);
+    client.write(answer === head ? head : typeof answer === 'string' ? Buffer.from(answer, 'latin1') : answer);
     const conn = d.connections.add({
       routeKey: route.key,
       endpointId: endpoint.id,

@@ -84,4 +84,9 @@ export interface GatewayRouting {
   readonly redirect?: RouteFilters['redirect'];
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
+  /**
+   * The Gateway listener's port (ListenerRef.port): a RequestRedirect without port or scheme
+   * keeps it. Absent: the port of the socket the request arrived on.
+   */
+  readonly listenerPort?: number;
 }

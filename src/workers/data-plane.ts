@@ -1,4 +1,4 @@
-// One data plane: the proxy listener (and the TLS listener) with its admission guard, metrics
+// One data plane: the proxy listener (and the TLS listener, and the table's Gateway sockets) with its admission guard, metrics
 // observer and certificate index over the current table. The Gateway runs one in its own thread
 // (--workers 1); with --workers N each worker thread runs one (worker.ts), with
 // counters shared through the load, health and limiter it is given.
@@ -14,6 +14,7 @@ import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
+import { GatewaySockets } from '../proxy/gateway-sockets.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
@@ -58,6 +59,8 @@ export interface DataPlaneOptions {
   rebalance?: boolean;
   /** False: no TLS listener even with security.tlsListen (the main thread of a worker pool). */
   tls?: boolean;
+  /** Random source of HTTPRoute weights (tests). */
+  random?: () => number;
 }
 
 export class DataPlane {
@@ -70,9 +73,15 @@ export class DataPlane {
   private sni: SniIndex | undefined;
   private defaultCertId = '';
   private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
+  private readonly metrics: Metrics;
+  private readonly handshakeMs: number;
+  /** The Gateway sockets; opened once this plane listens (the main thread of a pool never does). */
+  private gateway: GatewaySockets | undefined;
+  private gatewaySync: Promise<void> = Promise.resolve();
 
   constructor(opts: DataPlaneOptions) {
     this.log = opts.logger;
+    this.metrics = opts.metrics;
     this.security = opts.security ?? {};
     this.observer = metricsObserver(opts.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
     this.guard = new SecurityGuard({
@@ -90,8 +99,10 @@ export class DataPlane {
       ...(opts.health ? { health: opts.health } : {}),
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
       ...(opts.rebalance === false ? { rebalance: false } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
+    this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
     if (this.security.tlsDefaultFiles) {
       const { cert, key } = this.security.tlsDefaultFiles;
@@ -112,6 +123,18 @@ export class DataPlane {
     this.proxy.setTable(table);
     if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
     this.observer.pruneEndpointSeries(table);
+    if (this.gateway) this.gatewaySync = this.gateway.sync(table.listeners);
+  }
+
+  /** Resolves once the Gateway sockets of the last table are open (or failed) and the ones it dropped stopped accepting. */
+  gatewaySocketsSynced(): Promise<void> {
+    return this.gatewaySync;
+  }
+
+  /** Where the Gateway socket `key` is bound, when it is open. */
+  gatewaySocket(key: string): HostPort | undefined {
+    const a = this.gateway?.address(key);
+    return a ? { host: a.address, port: a.port } : undefined;
   }
 
   getTable(): RoutingTable {
@@ -159,11 +182,23 @@ export class DataPlane {
       const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port, reusePort);
       tlsAddr = { host: a.address, port: a.port };
     }
+    this.gateway = new GatewaySockets({
+      log: this.log,
+      serverFor: (key) => this.proxy.serverFor(key),
+      retire: (server) => this.proxy.retireServer(server),
+      prepare: (server) => enforceHandshakeTimeout(server, this.handshakeMs),
+      tlsHandshakeTimeoutMs: this.handshakeMs,
+      reusePort,
+      onBindError: (listener, code) => this.metrics.gatewaySocketBindErrors.inc({ listener: listener.key, code }),
+    });
+    this.gatewaySync = this.gateway.sync(this.proxy.getTable().listeners);
+    await this.gatewaySync;
     return { proxy: { host: proxy.address, port: proxy.port }, ...(tlsAddr ? { tls: tlsAddr } : {}) };
   }
 
   /** Graceful: stop accepting, let connections run for `graceMs`, then 1001. */
   async shutdown(graceMs: number): Promise<void> {
+    await this.gateway?.stopAccepting();
     const tlsClosed = this.tls?.stopAccepting();
     await this.proxy.shutdown(graceMs);
     await tlsClosed;
@@ -171,6 +206,7 @@ export class DataPlane {
   }
 
   async stop(): Promise<void> {
+    await this.gateway?.stopAccepting();
     const tlsClosed = this.tls?.stopAccepting();
     await this.proxy.close();
     await tlsClosed;
