@@ -14,6 +14,7 @@ import { recordTable } from './metrics/table-metrics.js';
 import type { WebSocketProxy } from './proxy/server.js';
 import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
+import type { GatewayCompileInput } from './routing/gateway-types.js';
 import type { SecretResolver, ServiceResolver } from './routing/types.js';
 import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
@@ -53,7 +54,7 @@ export class Gateway {
   private readonly affinityKeySet: boolean;
   private warnedBuiltInKey = false;
   private warnedSlots = false;
-  private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver } | undefined;
+  private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gatewayInput?: GatewayCompileInput } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
   private lastOut: CompileOutput | undefined;
 
@@ -146,12 +147,16 @@ export class Gateway {
   /** Recompiles the last routes (a Secret changed); nothing when no routes were applied yet. */
   reapply(): CompileOutput | undefined {
     if (!this.last) return undefined;
-    return this.applyRoutes(this.last.routes, this.last.resolveService);
+    return this.applyRoutes(this.last.routes, this.last.resolveService, undefined, this.last.gatewayInput);
   }
 
   /** Compiles and swaps in a new table. Pure compile, then one assignment: atomic for the proxy. */
-  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver): CompileOutput {
-    this.last = { routes, resolveService };
+  /**
+   * @param gatewayInput the Gateway API routes and sockets (the controller's --gateway-api);
+   *   kept for reapply(). The compiler's HTTPRoute processor (branch gw-compile) consumes it.
+   */
+  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gatewayInput?: GatewayCompileInput): CompileOutput {
+    this.last = { routes, resolveService, ...(gatewayInput ? { gatewayInput } : {}) };
     const secrets = resolveSecret ?? this.secretResolver;
     const version = ++this.version;
     const previous = this.lastOut;

@@ -46,6 +46,11 @@ export interface CompileOutput {
   statuses: Map<string, RouteStatusResult>;
   /** What a next compile may reuse (reuse.ts); not part of the result. */
   readonly cache: CompileCache;
+  /**
+   * HTTPRoute routeKey (`HTTPRoute/<ns>/<name>`) -> why it conflicts with a WebSocketRoute: the
+   * controller reports it on the HTTPRoute's parents. Absent: no conflict.
+   */
+  readonly gatewayConflicts?: ReadonlyMap<string, string>;
 }
 
 const UNKNOWN: ConditionResult = { status: 'Unknown', reason: 'NotEvaluated', message: 'the route was not accepted' };
