@@ -19,6 +19,8 @@ export interface GatewayFlags {
   gatewayService?: { namespace: string; name: string };
   gatewayAddressPool?: string;
   gatewayPorts?: number[];
+  gatewayServicePort?: number;
+  gatewayServiceTlsPort?: number;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -40,12 +42,14 @@ function pool(value: string): string {
   return value.trim();
 }
 
+function port(value: string): number {
+  const n = Number(value.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port`);
+  return n;
+}
+
 function ports(value: string): number[] {
-  return value.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${s}" is not a port`);
-    return n;
-  });
+  return value.split(',').map(port);
 }
 
 function address(value: string, previous: string[]): string[] {
@@ -68,7 +72,9 @@ export function addGatewayFlags(cmd: Command): Command {
         .argParser(pool)
         .conflicts(['gatewayAddress', 'gatewayService']),
     )
-    .option('--gateway-ports <list>', 'comma-separated listener ports wsgate accepts (others: PortUnavailable); default any', ports);
+    .option('--gateway-ports <list>', 'comma-separated listener ports wsgate accepts (others: PortUnavailable); default any', ports)
+    .option('--gateway-service-port <port>', "the port of wsgate's Service that forwards to --listen: Gateway listeners on it are served by --listen", port)
+    .option('--gateway-service-tls-port <port>', "the port of wsgate's Service that forwards to --tls-listen: HTTPS Gateway listeners on it are served by --tls-listen", port);
 }
 
 /** Discovery until the apiserver answers (it may still be starting), as the informers retry. */
@@ -102,6 +108,8 @@ export async function gatewayApiOptions(flags: GatewayFlags, kc: KubeConfig, log
     ...(flags.gatewayService ? { service: flags.gatewayService } : {}),
     ...(flags.gatewayAddressPool ? { pool: flags.gatewayAddressPool } : {}),
     ...(flags.gatewayPorts ? { ports: flags.gatewayPorts } : {}),
+    ...(flags.gatewayServicePort !== undefined ? { servicePort: flags.gatewayServicePort } : {}),
+    ...(flags.gatewayServiceTlsPort !== undefined ? { serviceTlsPort: flags.gatewayServiceTlsPort } : {}),
     served,
   };
 }

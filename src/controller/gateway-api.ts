@@ -34,6 +34,9 @@ export interface GatewayApiOptions {
   pool?: string;
   /** --gateway-ports: the only listener ports accepted; absent, any. */
   ports?: readonly number[];
+  /** The ports of --gateway-service that forward to --listen / --tls-listen (MainSockets). */
+  servicePort?: number;
+  serviceTlsPort?: number;
   /** What discovery found served. */
   served: ServedGatewayApi;
 }
@@ -165,7 +168,11 @@ export class GatewayApiSource {
       controllerName: this.opts.controllerName,
       now: rfc3339(now),
     });
-    const plan = planSockets(out.routes, out.listeners, mode, main);
+    const plan = planSockets(out.routes, out.listeners, mode, {
+      ...main,
+      ...(this.opts.servicePort !== undefined ? { servicePort: this.opts.servicePort } : {}),
+      ...(this.opts.serviceTlsPort !== undefined ? { serviceTlsPort: this.opts.serviceTlsPort } : {}),
+    });
     return { out, input: plan.input, socketProblems: plan.problems };
   }
 

@@ -20,6 +20,13 @@ export interface MainSockets {
   readonly port: number;
   readonly tlsHost?: string;
   readonly tlsPort?: number;
+  /**
+   * Shared mode: the ports of wsgate's Service that forward to --listen / --tls-listen (the
+   * chart's 80 -> 8080, 443 -> 8443). Clients reach a Gateway on its address and listener port,
+   * i.e. on the Service's port: a Gateway listener on one of these is served by the main socket.
+   */
+  readonly servicePort?: number;
+  readonly serviceTlsPort?: number;
 }
 
 export interface SocketPlan {
@@ -37,8 +44,9 @@ function mainFor(port: number, protocol: 'HTTP' | 'HTTPS', main: MainSockets, bi
   // Isolated sockets on their own address coexist with a main listener bound to one address;
   // against a wildcard main listener the bind would fail, so the main socket serves the port.
   const reaches = (host: string | undefined) => bindAddress === undefined || WILDCARDS.has(host ?? '') || host === bindAddress;
-  if (port === main.port && reaches(main.host)) return protocol === 'HTTP' ? 'main' : 'clash';
-  if (main.tlsPort !== undefined && port === main.tlsPort && reaches(main.tlsHost)) return protocol === 'HTTPS' ? 'main' : 'clash';
+  const shared = bindAddress === undefined;
+  if ((port === main.port && reaches(main.host)) || (shared && port === main.servicePort)) return protocol === 'HTTP' ? 'main' : 'clash';
+  if ((main.tlsPort !== undefined && port === main.tlsPort && reaches(main.tlsHost)) || (shared && port === main.serviceTlsPort)) return protocol === 'HTTPS' ? 'main' : 'clash';
   return undefined;
 }
 
@@ -63,7 +71,7 @@ export function planSockets(
     if (mode.kind === 'isolated' && bind === undefined) continue;
     const onMain = mainFor(l.port, l.protocol, main, bind);
     if (onMain === 'clash') {
-      problems.set(id, `port ${l.port} is wsgate's own ${l.port === main.port ? 'HTTP' : 'HTTPS'} listener; it cannot serve ${l.protocol} there`);
+      problems.set(id, `port ${l.port} is wsgate's own ${l.protocol === 'HTTP' ? 'HTTPS' : 'HTTP'} listener; it cannot serve ${l.protocol} there`);
       continue;
     }
     if (onMain === 'main') {

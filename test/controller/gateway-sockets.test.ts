@@ -63,6 +63,12 @@ describe('socket plan', () => {
     assert.match(plan.problems.get('infra/b:8443')!, /wsgate's own HTTPS listener/);
   });
 
+  test("shared addresses behind wsgate's Service: a Gateway on the Service port of --listen / --tls-listen is the main listener", () => {
+    const plan = planSockets([], [listener('a', 80), listener('a', 443, 'HTTPS'), listener('b', 443, 'HTTP'), listener('a', 9000)], shared, { ...main, tlsHost: '0.0.0.0', tlsPort: 8443, servicePort: 80, serviceTlsPort: 443 });
+    assert.deepEqual(plan.input.socketOf, { 'infra/a:80': MAIN_LISTENER, 'infra/a:443': MAIN_LISTENER, 'infra/a:9000': '*:9000' });
+    assert.match(plan.problems.get('infra/b:443')!, /wsgate's own HTTPS listener/);
+  });
+
   test('pool addresses: a socket per Gateway port on its own address; none for a Gateway without one', () => {
     const addresses: Record<string, string> = { 'infra/a': '127.0.1.1', 'infra/b': '127.0.1.2' };
     const isolated: AddressMode = { kind: 'isolated', addressOf: (ns, name) => addresses[`${ns}/${name}`] };
