@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from './cli/host-port.js';
 import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
+import { addGatewayFlags } from './cli/gateway-flags.js';
 import { addSecurityFlags } from './cli/security-flags.js';
 import { defaultWorkers } from './workers/cpus.js';
 
@@ -82,7 +83,7 @@ const controller = program
   .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
   .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
   .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
-addSecurityFlags(controller, 'controller').action(async (opts) => {
+addGatewayFlags(addSecurityFlags(controller, 'controller')).action(async (opts) => {
   if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
   // Loaded on demand: the Kubernetes client costs ~50 MiB that standalone mode never needs.
   const { runController } = await import('./cli/controller.js');

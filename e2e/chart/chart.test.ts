@@ -175,6 +175,42 @@ const WATCH_GRANTS = [
   'wsgate.io/websocketroutes:watch',
 ];
 const SECRET_GRANTS = ['core/secrets:get', 'core/secrets:list', 'core/secrets:watch'];
+// gatewayAPI.enabled: the namespaced kinds (cluster-wide, or per watched namespace) ...
+const GATEWAY_WATCH_GRANTS = [
+  'gateway.networking.k8s.io/gateways/status:get',
+  'gateway.networking.k8s.io/gateways/status:patch',
+  'gateway.networking.k8s.io/gateways/status:update',
+  'gateway.networking.k8s.io/gateways:get',
+  'gateway.networking.k8s.io/gateways:list',
+  'gateway.networking.k8s.io/gateways:watch',
+  'gateway.networking.k8s.io/httproutes/status:get',
+  'gateway.networking.k8s.io/httproutes/status:patch',
+  'gateway.networking.k8s.io/httproutes/status:update',
+  'gateway.networking.k8s.io/httproutes:get',
+  'gateway.networking.k8s.io/httproutes:list',
+  'gateway.networking.k8s.io/httproutes:watch',
+  'gateway.networking.k8s.io/referencegrants:get',
+  'gateway.networking.k8s.io/referencegrants:list',
+  'gateway.networking.k8s.io/referencegrants:watch',
+  'wsgate.io/websocketpolicies/status:get',
+  'wsgate.io/websocketpolicies/status:patch',
+  'wsgate.io/websocketpolicies/status:update',
+  'wsgate.io/websocketpolicies:get',
+  'wsgate.io/websocketpolicies:list',
+  'wsgate.io/websocketpolicies:watch',
+];
+// ... and the cluster-scoped ones, always cluster-wide.
+const GATEWAY_CLUSTER_GRANTS = [
+  'core/namespaces:get',
+  'core/namespaces:list',
+  'core/namespaces:watch',
+  'gateway.networking.k8s.io/gatewayclasses/status:get',
+  'gateway.networking.k8s.io/gatewayclasses/status:patch',
+  'gateway.networking.k8s.io/gatewayclasses/status:update',
+  'gateway.networking.k8s.io/gatewayclasses:get',
+  'gateway.networking.k8s.io/gatewayclasses:list',
+  'gateway.networking.k8s.io/gatewayclasses:watch',
+];
 
 // ---------------------------------------------------------------------------------------------
 // offline: helm lint / template / schema, the CRD copy, manifests/install.yaml, the image layout
@@ -455,6 +491,56 @@ describe('chart, offline', () => {
     assert.equal(svc.spec.type, 'NodePort');
     assert.equal(svc.spec.ports[0].nodePort, 30080);
     assert.equal(svc.spec.externalTrafficPolicy, 'Local');
+  });
+
+  test('gatewayAPI.enabled: the flags, its RBAC (only then), Service and container ports, the unprivileged-port sysctl', async () => {
+    const off = await render();
+    assert.equal(flags(one(off, 'Deployment')).get('--gateway-api'), 'off', 'off by default: no Gateway API RBAC needed');
+    assert.ok(!off.some((o) => o.metadata.name.endsWith('-gateway-api')));
+    assert.equal(one(off, 'Deployment').spec.template.spec.securityContext.sysctls, undefined);
+
+    const objs = await render([], ['gatewayAPI.enabled=true', 'gatewayAPI.controllerName=example.com/edge']);
+    const deploy = one(objs, 'Deployment');
+    const f = flags(deploy);
+    assert.equal(f.get('--gateway-api'), 'on');
+    assert.equal(f.get('--gateway-controller-name'), 'example.com/edge');
+    assert.equal(f.get('--gateway-service'), 'edge/wsg-wsgate', "every Gateway reports the chart's Service addresses");
+    assert.equal(f.get('--gateway-ports'), '80,443');
+    assert.equal(f.get('--gateway-service-port'), '80', 'Gateway listeners on the Service port of the proxy listener are served by it');
+    assert.equal(f.has('--gateway-service-tls-port'), false);
+    assert.deepEqual(deploy.spec.template.spec.securityContext.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }]);
+    // Port 80 is the proxy listener's Service port; 443 (TLS off) gets a port of its own.
+    assert.deepEqual(container(deploy).ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['proxy:8080', 'admin:9090', 'gw-443:443']);
+    const svc = one(objs, 'Service', 'wsg-wsgate');
+    assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number; targetPort: string }) => `${p.name}:${p.port}->${p.targetPort}`), ['ws:80->proxy', 'gw-443:443->gw-443']);
+    // RBAC: the cluster-wide ClusterRole keeps its grants; the Gateway API ones are separate.
+    assert.deepEqual(grants(one(objs, 'ClusterRole', 'wsg-wsgate').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
+    assert.deepEqual(grants(one(objs, 'ClusterRole', 'wsg-wsgate-gateway-api').rules), [...GATEWAY_CLUSTER_GRANTS, ...GATEWAY_WATCH_GRANTS].sort());
+    assert.deepEqual(one(objs, 'ClusterRoleBinding', 'wsg-wsgate-gateway-api').subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate', namespace: 'edge' }]);
+
+    // TLS on and fixed addresses: 443 is the TLS listener's; no Service watch.
+    const tls = flags(one(await render([], ['gatewayAPI.enabled=true', 'tls.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}']), 'Deployment'));
+    assert.equal(tls.get('--gateway-service-tls-port'), '443');
+    assert.equal(tls.has('--gateway-service'), false);
+    const args = container(one(await render([], ['gatewayAPI.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}']), 'Deployment')).args as string[];
+    assert.deepEqual(args.filter((a) => a.startsWith('--gateway-address=')), ['--gateway-address=203.0.113.7', '--gateway-address=edge.example.com']);
+
+    // Namespaced: the namespaced kinds in a Role per watched namespace, cluster-scoped ones in
+    // the ClusterRole, and the chart's own Service readable in the release namespace.
+    const namespaced = await render(['values-namespaced.yaml'], ['gatewayAPI.enabled=true']);
+    assert.deepEqual(grants(one(namespaced, 'ClusterRole', 'wsg-wsgate-gateway-api').rules), GATEWAY_CLUSTER_GRANTS);
+    for (const ns of ['team-a', 'team-b']) {
+      const role = namespaced.find((o) => o.kind === 'Role' && o.metadata.name === 'wsg-wsgate-gateway-api' && o.metadata.namespace === ns)!;
+      assert.deepEqual(grants(role.rules), GATEWAY_WATCH_GRANTS, `Gateway API Role in ${ns}`);
+    }
+    const own = one(namespaced, 'Role', 'wsg-wsgate-gateway-service');
+    assert.equal(own.metadata.namespace, 'edge');
+    assert.deepEqual(grants(own.rules), ['core/services:get', 'core/services:list', 'core/services:watch']);
+
+    // A Gateway port that is also a container port of the chart's own listeners is refused.
+    const r = await helm(['template', 'wsg', chartDir, '--set', 'gatewayAPI.enabled=true', '--set', 'gatewayAPI.ports={9090}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /gatewayAPI\.ports: 9090 is also one of containerPorts/);
   });
 
   test('the values schema refuses bad values, with the key in the message', async () => {

@@ -3,9 +3,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
+import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
 import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
 
-export interface ControllerCliOptions extends SecurityFlags {
+export interface ControllerCliOptions extends SecurityFlags, GatewayFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
   listen: HostPort;
@@ -46,6 +47,11 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     logLevel: opts.logLevel,
   });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
+  // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway
+  // ports equal to the main listener's are served by it, so the controller needs the bound ports.
+  const bound = await gateway.start(opts.listen, opts.adminListen);
+  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
+  const gatewayApi = await gatewayApiOptions(opts, kc, log);
   const controller = new Controller({
     kc,
     gateway,
@@ -53,6 +59,9 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     namespaces: opts.watchNamespaces,
     ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),
     debounceMs: opts.debounce,
+    ...(gatewayApi
+      ? { gatewayApi: { ...gatewayApi, main: { host: bound.proxy.host, port: bound.proxy.port, ...(bound.tls ? { tlsHost: bound.tls.host, tlsPort: bound.tls.port } : {}) } } }
+      : {}),
     leaderElection: {
       enabled: opts.leaderElect,
       namespace: opts.leaderElectionNamespace,
@@ -62,9 +71,6 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
       retryPeriodMs: opts.leaseRetryPeriod,
     },
   });
-  // Listen first so probes answer (not ready) while the first sync runs.
-  const bound = await gateway.start(opts.listen, opts.adminListen);
-  process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -16,6 +16,9 @@ import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
 import type { Gateway } from '../gateway.js';
 import type { ServiceResolver } from '../routing/types.js';
+import { GatewayApiSource, type GatewayApiOptions } from './gateway-api.js';
+import type { MainSockets } from './gateway-sockets.js';
+import { GatewayStatusWriter } from './gateway-status-writer.js';
 import { LeaderElector } from './leader.js';
 import { buildSecretResolver, SECRET_FIELD_SELECTOR } from './resolve-secret.js';
 import { buildServiceResolver, SERVICE_NAME_LABEL } from './resolve-service.js';
@@ -34,6 +37,8 @@ export interface ControllerOptions {
    */
   secretNamespaces?: string[];
   debounceMs: number;
+  /** Gateway API support (--gateway-api); absent: off. `main`: wsgate's own listeners as bound. */
+  gatewayApi?: GatewayApiOptions & { main: MainSockets };
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -53,6 +58,8 @@ export class Controller {
   private readonly secrets: Watched<V1Secret>[] = [];
   private readonly secretScope: (namespace: string) => boolean;
   private readonly statusWriter: StatusWriter;
+  private readonly gatewayApi: GatewayApiSource | undefined;
+  private readonly gatewayStatusWriter: GatewayStatusWriter | undefined;
   private readonly elector: LeaderElector | undefined;
   private leading: boolean;
   private synced = false;
@@ -134,6 +141,10 @@ export class Controller {
       );
     }
     this.statusWriter = new StatusWriter(kc, log);
+    if (opts.gatewayApi) {
+      this.gatewayApi = new GatewayApiSource(opts.gatewayApi, { kc, log, scopes, onChange, onError });
+      this.gatewayStatusWriter = new GatewayStatusWriter(kc, log);
+    }
     const le = opts.leaderElection;
     this.leading = !le.enabled;
     opts.gateway.metrics.leader.set(this.leading ? 1 : 0);
@@ -160,7 +171,7 @@ export class Controller {
   async start(): Promise<void> {
     this.elector?.start();
     const all = [...this.routes, ...this.services, ...this.slices, ...this.secrets];
-    await Promise.all(all.map((w) => w.start()));
+    await Promise.all([...all.map((w) => w.start()), this.gatewayApi?.start()]);
     this.synced = true;
     this.opts.log.info('initial sync complete');
     this.compileNow();
@@ -168,7 +179,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    await Promise.all([...this.routes, ...this.services, ...this.slices, ...this.secrets].map((w) => w.stop()));
+    await Promise.all([...[...this.routes, ...this.services, ...this.slices, ...this.secrets].map((w) => w.stop()), this.gatewayApi?.stop()]);
     await this.writing;
     await this.elector?.stop();
   }
@@ -188,14 +199,20 @@ export class Controller {
       this.resolver,
     );
     this.resolver = resolver;
-    const secrets = buildSecretResolver(this.secrets.flatMap((w) => w.list()), this.secretScope);
-    const out = this.opts.gateway.applyRoutes(routes, resolver, secrets);
+    const secretObjects = this.secrets.flatMap((w) => w.list());
+    const secrets = buildSecretResolver(secretObjects, this.secretScope);
+    const now = new Date();
+    const gw = this.gatewayApi?.translate(this.services.flatMap((w) => w.list()), secretObjects, this.opts.gatewayApi!.main, now);
+    const out = this.opts.gateway.applyRoutes(routes, resolver, secrets, gw?.input);
     this.opts.gateway.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     if (!this.leading) return;
+    const gatewayWrites = gw ? this.gatewayApi!.statusWrites(gw, out.gatewayConflicts, now) : [];
     // Status writes are serialised; a compile during a write queues the next one.
     this.writing = this.writing.then(async () => {
       const written = await this.statusWriter.write(routes, out.statuses);
       if (written > 0) this.opts.log.debug({ written }, 'route statuses updated');
+      const gatewayWritten = gatewayWrites.length ? await this.gatewayStatusWriter!.write(gatewayWrites) : 0;
+      if (gatewayWritten > 0) this.opts.log.debug({ written: gatewayWritten }, 'Gateway API statuses updated');
     });
   }
 }

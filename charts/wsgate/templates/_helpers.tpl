@@ -100,6 +100,13 @@ render (install, upgrade, template, lint) runs them.
 {{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) -}}
 {{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
 {{- end -}}
+{{- if .Values.gatewayAPI.enabled -}}
+{{- range (include "wsgate.gatewayPorts" . | splitList "\n" | compact) -}}
+{{- if has (int .) (list (int $.Values.containerPorts.proxy) (int $.Values.containerPorts.admin) (int $.Values.containerPorts.tls)) -}}
+{{- fail (printf "gatewayAPI.ports: %s is also one of containerPorts (proxy, admin, tls); a Gateway listener port needs a container port of its own" .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if or (eq (int .Values.containerPorts.proxy) (int .Values.containerPorts.admin)) (and .Values.tls.enabled (has (int .Values.containerPorts.tls) (list (int .Values.containerPorts.proxy) (int .Values.containerPorts.admin)))) -}}
 {{- fail "containerPorts.proxy, containerPorts.admin and containerPorts.tls must differ" -}}
 {{- end -}}
@@ -123,6 +130,39 @@ render (install, upgrade, template, lint) runs them.
   resources: [events]
   verbs: [create, patch]
 {{- end }}
+{{/* Gateway API RBAC for the namespaced kinds (cluster-wide or per watched namespace); see rbac-gateway-api.yaml. */}}
+{{- define "wsgate.rbac.gatewayRules" -}}
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [gateways, httproutes, referencegrants]
+  verbs: [get, list, watch]
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [gateways/status, httproutes/status]
+  verbs: [get, patch, update]
+- apiGroups: [wsgate.io]
+  resources: [websocketpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [wsgate.io]
+  resources: [websocketpolicies/status]
+  verbs: [get, patch, update]
+{{- end }}
+
+{{/*
+The Gateway listener ports that get a Service port and container port of their own: those of
+gatewayAPI.ports other than service.port and (with tls.enabled) service.tlsPort, which the proxy
+and TLS listeners serve (--gateway-service-port, --gateway-service-tls-port). One per line.
+*/}}
+{{- define "wsgate.gatewayPorts" -}}
+{{- if .Values.gatewayAPI.enabled -}}
+{{- $main := list (int .Values.service.port) -}}
+{{- if .Values.tls.enabled }}{{ $main = append $main (int .Values.service.tlsPort) }}{{ end -}}
+{{- range .Values.gatewayAPI.ports -}}
+{{- if not (has (int .) $main) }}
+{{ int . }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
 {{- define "wsgate.rbac.secretRules" -}}
 - apiGroups: [""]
   resources: [secrets]

@@ -1,0 +1,98 @@
+// Pure: where Gateways are reachable. Shared mode: every Gateway has wsgate's own addresses (the
+// --gateway-address values or wsgate's Service). Isolated mode (--gateway-address-pool): each
+// Gateway gets one address of the pool, kept while the Gateway exists, so its listeners get
+// sockets of their own (listener isolation between Gateways on the same port).
+
+import net from 'node:net';
+import type { GatewayStatusAddress } from '../gatewayapi/types.js';
+
+/** A --gateway-address value: an IP is an IPAddress, anything else a Hostname. */
+export function statusAddress(value: string): GatewayStatusAddress {
+  return { type: net.isIP(value) ? 'IPAddress' : 'Hostname', value };
+}
+
+/** The subset of a core/v1 Service read for addresses. */
+export interface AddressedService {
+  spec?: { clusterIP?: string; clusterIPs?: string[] };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+}
+
+/** wsgate's Service as Gateway addresses: its load balancer's ingress, else its cluster IPs. */
+export function serviceAddresses(svc: AddressedService | undefined): GatewayStatusAddress[] {
+  if (!svc) return [];
+  const ingress = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) =>
+    i.ip ? [statusAddress(i.ip)] : i.hostname ? [statusAddress(i.hostname)] : [],
+  );
+  if (ingress.length) return ingress;
+  const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : [];
+  return ips.filter((ip) => net.isIP(ip)).map((ip) => ({ type: 'IPAddress', value: ip }));
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function intToIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/**
+ * The usable addresses of an IPv4 CIDR: without the network and broadcast addresses when the
+ * prefix leaves room for them (/30 and shorter), as a subnet's hosts are counted.
+ */
+export function parsePool(cidr: string): { first: number; last: number } {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr.trim());
+  const bits = m ? Number(m[2]) : NaN;
+  if (!m || net.isIPv4(m[1]!) === false || bits > 32) {
+    throw new Error(`"${cidr}" is not an IPv4 CIDR (for example 127.0.1.0/24 or 10.20.0.0/28)`);
+  }
+  const size = 2 ** (32 - bits);
+  const base = ipv4ToInt(m[1]!) - (ipv4ToInt(m[1]!) % size);
+  return size >= 4 ? { first: base + 1, last: base + size - 2 } : { first: base, last: base + size - 1 };
+}
+
+export interface PoolGateway {
+  readonly namespace: string;
+  readonly name: string;
+  readonly creationTimestamp?: string;
+}
+
+/**
+ * Assigns pool addresses to Gateways. State lives in memory only: an assignment is kept while
+ * its Gateway exists and freed when it is gone. New Gateways get the lowest free address in
+ * the order (creationTimestamp, namespace/name), so a restarted wsgate, which assigns all at
+ * once in that order, mostly gives every Gateway the address it had.
+ */
+export class AddressPool {
+  private readonly range: { first: number; last: number };
+  private readonly assigned = new Map<string, number>();
+
+  constructor(cidr: string) {
+    this.range = parsePool(cidr);
+  }
+
+  get capacity(): number {
+    return this.range.last - this.range.first + 1;
+  }
+
+  /** Gateway "ns/name" -> its address; a Gateway missing from the map found the pool exhausted. */
+  assign(gateways: readonly PoolGateway[]): Map<string, string> {
+    const present = new Map(gateways.map((g) => [`${g.namespace}/${g.name}`, g]));
+    for (const k of this.assigned.keys()) if (!present.has(k)) this.assigned.delete(k);
+    const used = new Set(this.assigned.values());
+    const waiting = [...present.entries()].filter(([k]) => !this.assigned.has(k)).sort(([ka, a], [kb, b]) => {
+      const ta = a.creationTimestamp ?? '';
+      const tb = b.creationTimestamp ?? '';
+      if (ta !== tb) return ta < tb ? -1 : 1;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    let next = this.range.first;
+    for (const [k] of waiting) {
+      while (next <= this.range.last && used.has(next)) next++;
+      if (next > this.range.last) break;
+      this.assigned.set(k, next);
+      used.add(next);
+    }
+    return new Map([...this.assigned].map(([k, n]) => [k, intToIpv4(n)]));
+  }
+}
