@@ -173,7 +173,7 @@ else
   build_kubernetes
 fi
 
-"$BIN_DIR/etcd" --version | head -n1 >&2
+"$BIN_DIR/etcd" --version | sed -n 1p >&2 # sed reads all: head would close the pipe early, etcd would die of SIGPIPE and pipefail stop the build (exit 141)
 "$BIN_DIR/kube-apiserver" --version >&2
 "$BIN_DIR/kubectl" version --client >&2
 echo "$WANT_STAMP" >"$STAMP"

@@ -75,7 +75,7 @@ GOBIN="$tmp" GOFLAGS= go install -trimpath -ldflags "-s -w -X github.com/coredns
 
 for b in conformance.test echo-basic coredns; do mv -f "$tmp/$b" "$BIN_DIR/$b"; done
 rm -rf "$tmp"
-"$BIN_DIR/coredns" -version | head -n1 >&2
+"$BIN_DIR/coredns" -version | sed -n 1p >&2 # not head: see build.sh
 printf 'gateway-api=%s module=%s\ncoredns=%s\n' "$VERSION" "$MOD_HASH" "$COREDNS_VERSION" >"$STAMP"
 log "done in $(($(date +%s) - START)) s: $BIN_DIR"
 echo "$BIN_DIR"
