@@ -139,7 +139,7 @@ extra=()
   --no-leader-elect \
   --workers 1 \
   --shutdown-grace 2000 \
-  "${extra[@]}" >>"$WSGATE_LOG" 2>&1 &
+  "${extra[@]}" >>"$WSGATE_LOG" 2>&1 6>&- &
 WSGATE_PID=$!
 gsay "wsgate controller pid $WSGATE_PID (controller name $CONTROLLER_NAME, pool $POOL, log $WSGATE_LOG)"
 ready=0
