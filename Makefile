@@ -17,6 +17,8 @@ help:
 	@echo "                e2e/.cluster/kubeconfig; loads wsgate:dev into the node"
 	@echo "make image      build wsgate:dev (and the e2e images) with buildah, no Docker; load into the node"
 	@echo "make e2e-down   stop it and remove everything it created"
+	@echo "make gateway-conformance  the upstream Gateway API conformance suite against wsgate"
+	@echo "                (needs make e2e-up as root; report in e2e/.cluster/)"
 
 TIMED := bash mk/timed.sh
 
@@ -65,3 +67,4 @@ clean:
 include mk/chart.mk
 include mk/bench.mk
 include mk/soak.mk
+include mk/gateway.mk

@@ -31,32 +31,17 @@ if have_all; then
 fi
 
 # --- slow path -------------------------------------------------------------------------------
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then
-    export PATH="/usr/local/go/bin:$PATH"
-  else
-    echo "[build] error: 'go' not found (need Go >= 1.26 on PATH or in /usr/local/go)" >&2
-    exit 1
-  fi
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/go.sh"
+use_go
 
 mkdir -p "$CACHE/bin" "$CACHE/src"
-# One build at a time (two `up.sh` started together must not race on the same files).
-exec 9>"$CACHE/.build.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -n 9 || { log "another build is running, waiting for $CACHE/.build.lock"; flock 9; }
-fi
+build_lock "$CACHE/.build.lock" build
 if have_all; then # built by whoever held the lock
   log "up to date: $BIN_DIR ($WANT_STAMP)"
   echo "$BIN_DIR"
   exit 0
 fi
 
-# Hermetic-ish Go settings: use the local toolchain, no workspace, module mode that may write
-# go.mod/go.sum of our throwaway modules. The build cache stays at its default location so
-# rebuilds (another version, a wiped bin dir) are fast.
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS="-mod=mod" CGO_ENABLED=0
-unset GOOS GOARCH
 log "go: $(go version) (GOMODCACHE=$(go env GOMODCACHE), GOCACHE=$(go env GOCACHE))"
 
 mkdir -p "$BIN_DIR"
@@ -74,8 +59,7 @@ build_kubernetes() {
   staging_ver="v0.$minor.$patch"
 
   log "kubernetes $K8S_VERSION: fetching module"
-  gomod=$(cd /tmp && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+  gomod=$(go_mod_field "k8s.io/kubernetes@$K8S_VERSION" GoMod)
   [[ -f "$gomod" ]] || { echo "[build] error: could not download k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
 
   local staging
@@ -140,8 +124,7 @@ build_etcd() {
   local src="$CACHE/src/etcd-$ETCD_VERSION"
   log "etcd $ETCD_VERSION: fetching module"
   local gomod go_line
-  gomod=$(cd /tmp && go mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+  gomod=$(go_mod_field "go.etcd.io/etcd/server/v3@$ETCD_VERSION" GoMod)
   [[ -f "$gomod" ]] || { echo "[build] error: could not download go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2; exit 1; }
   go_line=$(grep -E '^go [0-9]' "$gomod" | head -n1)
   mkdir -p "$src"

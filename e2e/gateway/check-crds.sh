@@ -17,12 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 VENDORED=crds/gateway-api
 CHART_COPY=charts/wsgate/files/gateway-api
 
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; else
-    echo "[gateway-crds] error: 'go' not found (PATH or /usr/local/go/bin)" >&2
-    exit 2
-  fi
-fi
+source e2e/cluster/go.sh
+use_go
 
 versions=$(grep -h '^    gateway.networking.k8s.io/bundle-version:' "$VENDORED"/*.yaml | awk '{print $2}' | sort -u)
 channels=$(grep -h '^    gateway.networking.k8s.io/channel:' "$VENDORED"/*.yaml | awk '{print $2}' | sort -u)
@@ -38,8 +34,7 @@ if [[ "$channels" != standard ]]; then
 fi
 [[ "$VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "[gateway-crds] bad version '$VERSION'" >&2; exit 1; }
 
-DIR=$(cd /tmp && GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/gateway-api@$VERSION" |
-  sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')
+DIR=$(go_mod_field "sigs.k8s.io/gateway-api@$VERSION" Dir)
 [[ -n "$DIR" && -d "$DIR/config/crd/standard" ]] || { echo "[gateway-crds] go mod download gave no Dir for $VERSION" >&2; exit 1; }
 UPSTREAM="$DIR/config/crd/standard"
 

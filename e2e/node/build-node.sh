@@ -34,23 +34,15 @@ bash "$(dirname "${BASH_SOURCE[0]}")/../cluster/build.sh" >/dev/null
 src="$CACHE/src/k8s-$K8S_VERSION"
 [[ -f "$src/go.mod" ]] || { log "error: no throwaway module at $src (build.sh should have written it)"; exit 1; }
 
-if ! command -v go >/dev/null 2>&1; then
-  [[ -x /usr/local/go/bin/go ]] || { log "error: 'go' not found (need Go >= 1.26)"; exit 1; }
-  export PATH="/usr/local/go/bin:$PATH"
-fi
-
-exec 9>"$CACHE/.build-node.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -n 9 || { log "another node build is running, waiting for $CACHE/.build-node.lock"; flock 9; }
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/go.sh"
+use_go
+build_lock "$CACHE/.build-node.lock" build-node
 if have_all; then
   log "up to date: $BIN_DIR ($WANT_STAMP)"
   echo "$BIN_DIR"
   exit 0
 fi
 
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS="-mod=mod" CGO_ENABLED=0
-unset GOOS GOARCH
 START=$(date +%s)
 minor=$(echo "$K8S_VERSION" | cut -d. -f2)
 ldflags="-s -w"
