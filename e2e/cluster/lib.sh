@@ -68,7 +68,7 @@ pid_of() {
   pid=$(cat "$f" 2>/dev/null) || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   proc_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STATE_DIR" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "$STATE_DIR" >/dev/null || return 1
   echo "$pid"
 }
 
@@ -202,7 +202,7 @@ host_ip() {
       const a = all.find((i) => i.family === "IPv4" && !i.internal && !i.address.startsWith("169.254."));
       console.log(a ? a.address : "");'
   else
-    hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -vE '^(127|169\.254)\.' | head -n1 || true
+    hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -vE '^(127|169\.254)\.' | sed -n 1p || true
   fi
 }
 

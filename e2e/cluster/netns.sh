@@ -15,7 +15,7 @@ NS_IF=wsge${OCTET}n
 PODS=20
 
 up() {
-  if ip netns list | grep -qw "$NS"; then
+  if ip netns list | grep -w "$NS" >/dev/null; then
     echo "netns $NS already up"
     return
   fi
@@ -33,7 +33,7 @@ up() {
 }
 
 down() {
-  if ip netns list | grep -qw "$NS"; then
+  if ip netns list | grep -w "$NS" >/dev/null; then
     # Processes left in the namespace (backends of an aborted run) go with it.
     ip netns pids "$NS" | xargs -r kill -9 || true
     ip netns del "$NS"

@@ -145,7 +145,7 @@ gsay "wsgate controller pid $WSGATE_PID (controller name $CONTROLLER_NAME, pool 
 ready=0
 for ((i = 0; i < 600; i++)); do
   kill -0 "$WSGATE_PID" 2>/dev/null || break
-  if timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET /readyz HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3' "$ADMIN_PORT" 2>/dev/null | grep -q ' 200'; then
+  if timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET /readyz HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3' "$ADMIN_PORT" 2>/dev/null | grep ' 200' >/dev/null; then
     ready=1
     break
   fi

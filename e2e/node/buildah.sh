@@ -33,8 +33,8 @@ load() {
   local loaded="$STATE_DIR/node/loaded-images" id
   touch "$loaded"
   for img in "$@"; do
-    id=$("${BUILDAH[@]}" images --no-trunc --format '{{.ID}}' "$img" | head -n1)
-    if grep -qxF "$img $id" "$loaded" && ctr --address "$SOCK" -n k8s.io images ls -q | grep -qxF "$img"; then
+    id=$("${BUILDAH[@]}" images --no-trunc --format '{{.ID}}' "$img" | sed -n 1p)
+    if grep -qxF "$img $id" "$loaded" && ctr --address "$SOCK" -n k8s.io images ls -q | grep -xF "$img" >/dev/null; then
       log "$img already on the node"
       continue
     fi

@@ -21,7 +21,7 @@ STATE_DIR="${WSGATE_CLUSTER_DIR:-$REPO/e2e/.cluster}"
 SUITE=${WSGATE_BASE_SUITE:-bookworm}
 MIRROR=${WSGATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NPM_VERSION=${WSGATE_NPM_VERSION:-11.6.2}
-NODE_VERSION=$(sed -n 's/^ARG NODE_VERSION=\(.*\)$/\1/p' Dockerfile | head -n1)
+NODE_VERSION=$(sed -n 's/^ARG NODE_VERSION=\(.*\)$/\1/p' Dockerfile | sed -n 1p)
 [[ -n "$NODE_VERSION" ]] || { echo "[image] error: no ARG NODE_VERSION in Dockerfile" >&2; exit 1; }
 BASE_TAG="docker.io/library/node:$NODE_VERSION-slim"
 PAUSE_TAG=$(cat e2e/node/pause-image 2>/dev/null || echo registry.k8s.io/pause:3.10.1)

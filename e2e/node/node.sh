@@ -296,7 +296,7 @@ up() {
   # One node per machine: another kubelet would fight over the same iptables chains.
   local p
   for p in $(pgrep -x kubelet || true); do
-    tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$STATE_DIR" || die "another kubelet (pid $p) runs on this machine; one e2e node at a time"
+    tr '\0' ' ' <"/proc/$p/cmdline" | grep -F -- "$STATE_DIR" >/dev/null || die "another kubelet (pid $p) runs on this machine; one e2e node at a time"
   done
   bash "$CLUSTER_SCRIPT_DIR/../node/setup.sh"
   local bin
@@ -349,7 +349,7 @@ EOF
   wait_for containerd 30 containerd_ready
   nsay "containerd up ($(ms))"
   # The sandbox image must be there before the first pod (no registry to pull it from).
-  if ! ctr --address "$SOCK" -n k8s.io images ls -q | grep -qxF "$PAUSE_TAG"; then
+  if ! ctr --address "$SOCK" -n k8s.io images ls -q | grep -xF "$PAUSE_TAG" >/dev/null; then
     bash "$CLUSTER_SCRIPT_DIR/../node/image.sh" --pause-only >&2
   fi
 

@@ -5,7 +5,7 @@
 # (the base image's root filesystem).
 set -euo pipefail
 need=()
-have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep 'install ok installed' >/dev/null; }
 for p in containerd runc containernetworking-plugins iptables conntrack buildah debootstrap uidmap; do
   have "$p" || need+=("$p")
 done
