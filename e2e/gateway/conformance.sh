@@ -162,7 +162,7 @@ metadata:
   name: $CLASS
 spec:
   controllerName: $CONTROLLER_NAME
-  description: wsgate under the Gateway API conformance suite (e2e/gateway/conformance.sh)
+  description: wsgate under the upstream conformance suite
 EOF
 if ! "${KC[@]}" wait --for=condition=Accepted=True --timeout=60s "gatewayclass/$CLASS" >/dev/null 2>&1; then
   "${KC[@]}" get gatewayclass "$CLASS" -o yaml >&2 || true
