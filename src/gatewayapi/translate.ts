@@ -536,10 +536,16 @@ function resolveParent(route: HTTPRoute, ref: ParentReference, g: GatewayState, 
     return hostnames ? [{ listener: l, hostnames }] : [];
   });
   if (matched.length === 0) return result(false, 'NoMatchingListenerHostname', `no listener of Gateway ${gwName} has a hostname matching ${(route.spec.hostnames ?? []).join(', ')}`);
+  // An accepted listener whose references do not resolve (a missing certificate) still has
+  // the route attached (attachedRoutes counts it, as the spec's conformance tests expect); it
+  // is not programmed, so no entries are made for it.
+  const attachable = matched.filter((m) => m.listener.accepted);
   const serving = matched.filter((m) => m.listener.usable);
-  if (serving.length === 0) return result(false, 'NotAllowedByListeners', `the listeners of Gateway ${gwName} this route matches (${matched.map((m) => m.listener.listener.name).join(', ')}) are not valid`);
+  if (attachable.length === 0) return result(false, 'NotAllowedByListeners', `the listeners of Gateway ${gwName} this route matches (${matched.map((m) => m.listener.listener.name).join(', ')}) are not valid`);
   if (allRulesInvalid !== undefined) return result(false, 'UnsupportedValue', `no rule can be served: ${allRulesInvalid}`);
-  return result(true, 'Accepted', `accepted by Gateway ${gwName}`, matched.map((m) => m.listener), serving);
+  const unprogrammed = attachable.filter((m) => !m.listener.usable).map((m) => m.listener.listener.name);
+  const note = unprogrammed.length ? `; listeners ${unprogrammed.join(', ')} are not programmed (see the Gateway's status) and serve nothing yet` : '';
+  return result(true, 'Accepted', `accepted by Gateway ${gwName}${note}`, attachable.map((m) => m.listener), serving);
 }
 
 // ---------------------------------------------------------------------------------------------

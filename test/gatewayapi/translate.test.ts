@@ -370,6 +370,23 @@ describe('HTTPRoute attachment: parentRefs, allowedRoutes, hostnames', () => {
     assert.equal(lis(out, 'http', 'gw2').attachedRoutes, 1);
   });
 
+  it('a listener with an unresolved certificate still counts its attached route, and serves nothing', () => {
+    const all = { allowedRoutes: { namespaces: { from: 'All' as const } } };
+    const out = translate(
+      input({
+        gateways: [gateway('gw', [httpsListener('tls', [{ name: 'does-not-exist' }], all)])],
+        httpRoutes: [route('r', { parentRefs: [parent('gw', { sectionName: 'tls' })] })],
+      }),
+    );
+    const l = lis(out, 'tls');
+    assert.equal(l.attachedRoutes, 1);
+    assert.equal(brief(cond(l.conditions, 'Programmed')), 'Programmed=False/Invalid');
+    assert.equal(brief(cond(l.conditions, 'ResolvedRefs')), 'ResolvedRefs=False/InvalidCertificateRef');
+    assert.match(parents(out, 'r')[0]!, /^Accepted=True\/Accepted/);
+    assert.equal(entries(out, 'r').length, 0, 'no entries on a listener that is not programmed');
+    assert.equal(out.listeners.length, 0);
+  });
+
   it('attachedRoutes counts each accepted route once per listener', () => {
     const all = { allowedRoutes: { namespaces: { from: 'All' as const } } };
     const out = translate(
