@@ -30,6 +30,8 @@ export interface ListenerRef {
   readonly listenerName: string;
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS';
+  /** The listener's hostname, lower-cased ('' when it has none): requests pick the most specific one. */
+  readonly hostname?: string;
 }
 
 export type PathMatch = { readonly type: 'Exact' | 'PathPrefix'; readonly value: string };

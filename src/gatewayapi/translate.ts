@@ -747,6 +747,7 @@ export function translate(input: TranslateInput): TranslateOutput {
               listenerName: l.listener.name,
               port: l.listener.port,
               protocol: l.listener.protocol as 'HTTP' | 'HTTPS',
+              hostname: (l.listener.hostname ?? '').toLowerCase(),
             };
             const entryKey = `${routeKey}/rule-${rule.index}/match-${j}@${lref.gatewayNamespace}/${lref.gatewayName}/${lref.listenerName}`;
             if (seen.has(entryKey)) return; // two parentRefs selecting the same listener

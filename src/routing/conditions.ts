@@ -3,6 +3,7 @@ import type { CompiledRoute } from './types.js';
 
 /** The route's method, query, header and subprotocol conditions, checked once its path matched. */
 export function conditionsMatch(route: CompiledRoute, req: RouteRequest): boolean {
+  if (route.listenerHostname !== undefined && route.listenerHostname !== req.listenerHostname) return false;
   // A request without a method is an upgrade, and an upgrade is a GET.
   if (route.method !== undefined && route.method !== (req.method ?? 'GET')) return false;
   if (route.subprotocols.length > 0 && !route.subprotocols.some((p) => req.subprotocols.includes(p))) {

@@ -200,6 +200,7 @@ function buildRoute(
     key: entry.key,
     kind: 'HTTPRoute' as const,
     listener: socket,
+    listenerHostname: entry.listener.hostname ?? '',
     namespace: entry.source.namespace,
     name: entry.source.name,
     generation: entry.source.generation,

@@ -104,6 +104,7 @@ export class RouteIndex {
         a.headers !== b.headers ||
         a.subprotocols !== b.subprotocols ||
         a.listener !== b.listener ||
+        a.listenerHostname !== b.listenerHostname ||
         a.method !== b.method ||
         a.queryParams !== b.queryParams
       ) {

@@ -1,6 +1,6 @@
 import { RouteIndex } from './route-index.js';
 import { captureParams, type PathParams } from './template.js';
-import type { TableListener } from './gateway-types.js';
+import { MAIN_LISTENER, type TableListener } from './gateway-types.js';
 import type { CompiledRoute } from './types.js';
 
 /** What the proxy knows about an upgrade request when it looks up a route. */
@@ -15,6 +15,8 @@ export interface RouteRequest {
   query?: string;
   /** Key of the socket the request arrived on (gateway-types.ts); absent: MAIN_LISTENER. */
   listener?: string;
+  /** Set by RoutingTable.lookup: the most specific Gateway listener hostname of the socket matching `host`. */
+  listenerHostname?: string;
   /** Offered subprotocols (Sec-WebSocket-Protocol), in order. */
   subprotocols: readonly string[];
   /** Lower-cased header name -> value (as node gives them). */
@@ -34,6 +36,8 @@ export interface RouteMatch {
  */
 export class RoutingTable {
   private readonly index: RouteIndex;
+  /** Socket key -> the Gateway listener hostnames of its HTTPRoute entries, most specific first. */
+  private readonly listenerHostnames: ReadonlyMap<string, readonly string[]>;
 
   /**
    * @param routes every accepted route, in precedence order.
@@ -46,7 +50,9 @@ export class RoutingTable {
     previous?: RoutingTable,
     readonly listeners: readonly TableListener[] = [],
   ) {
-    this.index = previous && RouteIndex.reusable(previous.routes, routes) ? previous.index : new RouteIndex(routes);
+    const reuse = previous !== undefined && RouteIndex.reusable(previous.routes, routes);
+    this.index = reuse ? previous.index : new RouteIndex(routes);
+    this.listenerHostnames = reuse ? previous.listenerHostnames : listenerHostnamesBySocket(routes);
     Object.freeze(this);
   }
 
@@ -55,6 +61,8 @@ export class RoutingTable {
   }
 
   lookup(req: RouteRequest): RouteMatch | null {
+    const hostnames = this.listenerHostnames.get(req.listener ?? MAIN_LISTENER);
+    if (hostnames !== undefined) req.listenerHostname = mostSpecificListener(hostnames, req.host);
     const i = this.index.find(this.routes, req);
     if (i === -1) return null;
     const route = this.routes[i]!;
@@ -66,4 +74,37 @@ export class RoutingTable {
     const i = this.index.position(key);
     return i === -1 ? undefined : this.routes[i];
   }
+}
+
+function listenerHostnamesBySocket(routes: readonly CompiledRoute[]): Map<string, string[]> {
+  const sets = new Map<string, Set<string>>();
+  for (const r of routes) {
+    if (r.listenerHostname === undefined) continue;
+    const key = r.listener ?? MAIN_LISTENER;
+    let set = sets.get(key);
+    if (!set) sets.set(key, (set = new Set()));
+    set.add(r.listenerHostname);
+  }
+  const out = new Map<string, string[]>();
+  for (const [key, set] of sets) out.set(key, [...set].sort(bySpecificity));
+  return out;
+}
+
+/** Exact hostnames, then wildcards by longer suffix, then '' (no hostname). */
+function bySpecificity(a: string, b: string): number {
+  const rank = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0);
+  return rank(a) - rank(b) || b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The Gateway listener a request belongs to on a socket shared by several listeners: the most
+ * specific hostname matching its host (`*.example.com` matches any name below example.com), or
+ * '' when only a listener without a hostname takes it. No match: undefined (no entry matches).
+ */
+function mostSpecificListener(hostnames: readonly string[], host: string): string | undefined {
+  for (const h of hostnames) {
+    if (h === '' || h === host) return h;
+    if (h.startsWith('*.') && host.length > h.length - 1 && host.endsWith(h.slice(1))) return h;
+  }
+  return undefined;
 }

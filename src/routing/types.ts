@@ -53,6 +53,12 @@ export interface CompiledRoute {
   readonly queryParams?: ReadonlyArray<{ name: string; value: string }>;
   /** Only this request method matches (an upgrade is a GET); absent: any. */
   readonly method?: string;
+  /**
+   * HTTPRoute entries: the hostname of the Gateway listener the entry is attached to ('' none).
+   * A request is served only by the entries of the most specific listener hostname of its
+   * socket that matches its host (Gateway API listener isolation).
+   */
+  readonly listenerHostname?: string;
   /** HTTPRoute entries: weights, filters, redirect, timeouts. */
   readonly gateway?: GatewayRouting;
   readonly namespace: string;

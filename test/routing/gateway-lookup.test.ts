@@ -120,3 +120,30 @@ test('hosts: exact and *.suffix as for WebSocketRoutes, [] any', () => {
   assert.equal(at('x.b.example'), 'wild');
   assert.equal(at('example'), 'any');
 });
+
+test('listener isolation on one socket: a request is served only by the most specific listener hostname matching its host', () => {
+  // The conformance suite's GatewayHTTPListenerIsolation: four listeners on port 80 of one Gateway.
+  const on = (name: string, hostname: string, path: string, hostnames: string[]) => {
+    const e = entry(name, { path: { type: 'PathPrefix', value: path }, hostnames }, { listener: name });
+    return { ...e, listener: { ...e.listener, hostname } };
+  };
+  const t = table(
+    [
+      on('empty', '', '/empty', []),
+      on('wild', '*.example.com', '/wild', ['*.example.com']),
+      on('wildfoo', '*.foo.example.com', '/wildfoo', ['*.foo.example.com']),
+      on('abc', 'abc.foo.example.com', '/abc', ['abc.foo.example.com']),
+    ],
+    [],
+  );
+  const at = (host: string, p: string) => t.lookup(request(p, { host, listener: 'gw-80' }))?.route.name ?? null;
+  assert.equal(at('bar.com', '/empty'), 'empty');
+  assert.equal(at('bar.example.com', '/empty'), null, 'bar.example.com belongs to *.example.com');
+  assert.equal(at('bar.example.com', '/wild'), 'wild');
+  assert.equal(at('bar.foo.example.com', '/wild'), null, 'bar.foo.example.com belongs to *.foo.example.com');
+  assert.equal(at('bar.foo.example.com', '/wildfoo'), 'wildfoo');
+  assert.equal(at('abc.foo.example.com', '/wildfoo'), null);
+  assert.equal(at('abc.foo.example.com', '/abc'), 'abc');
+  assert.equal(at('example.com', '/wild'), null, '*.example.com does not match example.com');
+  assert.equal(at('example.com', '/empty'), 'empty');
+});
