@@ -1,7 +1,7 @@
 # Gateway API conformance (included from the Makefile).
 #
 #   make gateway-conformance   the upstream suite (GATEWAY-HTTP profile, the features of
-#                              e2e/gateway/conformance-features.txt) against a wsgate controller on
+#                              IMPLEMENTED_FEATURES in src/gatewayapi/translate.ts) against a wsgate controller on
 #                              this host; needs root and `make e2e-up`, which it leaves running.
 #                              Report: e2e/.cluster/gateway-conformance-report.yaml.
 #                              Suite flags: make gateway-conformance ARGS=--run-test=HTTPRouteSimpleSameNamespace

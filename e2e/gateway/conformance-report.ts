@@ -48,14 +48,6 @@ export function parseTestLog(text: string): TestResult[] {
   return results;
 }
 
-/** Feature names of conformance-features.txt: one a line, `#` starts a comment. */
-export function parseFeatures(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter((l) => l !== '');
-}
-
 export interface Statistics {
   Passed: number;
   Skipped: number;

@@ -6,12 +6,12 @@
 // Exit status 1 when the claim is not proven (or the report is missing), else 0.
 
 import fs from 'node:fs';
-import { claimProblems, parseFeatures, parseReport, parseTestLog, type Outcome } from './conformance-report.js';
+import { claimProblems, parseReport, parseTestLog, type Outcome } from './conformance-report.js';
 
 const PROFILE = 'GATEWAY-HTTP';
-const [logFile, reportFile, featuresFile] = process.argv.slice(2);
-if (!logFile || !reportFile || !featuresFile) {
-  console.error('usage: conformance-summary.js SUITE_LOG REPORT FEATURES_FILE');
+const [logFile, reportFile, featuresCsv] = process.argv.slice(2);
+if (!logFile || !reportFile || !featuresCsv) {
+  console.error('usage: conformance-summary.js SUITE_LOG REPORT FEATURES_CSV');
   process.exit(2);
 }
 
@@ -36,11 +36,11 @@ for (const p of report.profiles) {
   console.log(`profile ${p.name}: core ${s(p.core)}; extended ${s(p.extended)}`);
   if (p.extended?.supportedFeatures?.length) console.log(`  extended features tested: ${p.extended.supportedFeatures.join(', ')}`);
 }
-const problems = claimProblems(report, PROFILE, parseFeatures(fs.readFileSync(featuresFile, 'utf8')));
+const problems = claimProblems(report, PROFILE, featuresCsv.split(','));
 if (problems.length === 0) {
-  console.log(`every test of the claimed features passed (${featuresFile})`);
+  console.log(`every test of the claimed features passed (IMPLEMENTED_FEATURES, src/gatewayapi/translate.ts)`);
 } else {
-  console.log(`the claim of ${featuresFile} is not proven:`);
+  console.log(`the claim of IMPLEMENTED_FEATURES (src/gatewayapi/translate.ts) is not proven:`);
   for (const p of problems) console.log(`  ${p}`);
   process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make gateway-conformance: the upstream Gateway API conformance suite (GATEWAY-HTTP profile,
-# the features of e2e/gateway/conformance-features.txt) against a wsgate controller running on
+# the features of IMPLEMENTED_FEATURES in src/gatewayapi/translate.ts) against a wsgate controller running on
 # this host, with the suite's backends as pods on the e2e node.
 #
 #   1. builds the suite, echo-basic and coredns (build-conformance.sh) and their images, loaded
@@ -39,7 +39,6 @@ gdie() { gsay "error: $*"; exit 2; }
 CLASS=${WSGATE_CONFORMANCE_CLASS:-wsgate-conformance}
 POOL=${WSGATE_CONFORMANCE_POOL:-127.30.0.0/24}
 SUITE_TIMEOUT=${WSGATE_CONFORMANCE_TIMEOUT:-90m}
-FEATURES_FILE=e2e/gateway/conformance-features.txt
 REPORT="$STATE_DIR/gateway-conformance-report.yaml"
 SUITE_LOG="$STATE_DIR/gateway-conformance.log"
 WSGATE_LOG="$STATE_DIR/gateway-conformance-wsgate.log"
@@ -57,9 +56,10 @@ bash e2e/node/node.sh status >/dev/null || gdie "the node is not up: run make e2
 exec 6>"$STATE_DIR/gateway-conformance.lock"
 flock -n 6 || { gsay "another conformance run holds $STATE_DIR/gateway-conformance.lock, waiting"; flock 6; }
 
-features_csv() { sed 's/#.*//' "$FEATURES_FILE" | tr -s ' \t' '\n\n' | grep -v '^$' | paste -sd, -; }
-FEATURES=$(features_csv)
-[[ -n "$FEATURES" ]] || gdie "$FEATURES_FILE lists no feature"
+# The one list of claimed features is IMPLEMENTED_FEATURES (src/gatewayapi/translate.ts): the
+# GatewayClass status says the same.
+FEATURES=$("$NODE" --input-type=module -e "import { IMPLEMENTED_FEATURES as f } from './dist/src/gatewayapi/translate.js'; console.log(f.join(','))")
+[[ -n "$FEATURES" ]] || gdie "IMPLEMENTED_FEATURES lists no feature"
 
 # --- 1. binaries and images ------------------------------------------------------------------
 t=$(date +%s%N)
@@ -194,6 +194,6 @@ set -e
 SUITE_TIME=$(secs "$t")
 
 # --- 5. results ------------------------------------------------------------------------------
-"$NODE" dist/e2e/gateway/conformance-summary.js "$SUITE_LOG" "$REPORT" "$FEATURES_FILE" || true
+"$NODE" dist/e2e/gateway/conformance-summary.js "$SUITE_LOG" "$REPORT" "$FEATURES" || true
 gsay "suite exit $suite_rc in $SUITE_TIME (output $SUITE_LOG, report $REPORT)"
 exit $suite_rc

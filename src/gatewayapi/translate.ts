@@ -63,12 +63,15 @@ import {
 } from './types.js';
 
 /**
- * Features the translator implements (GatewayClass status.supportedFeatures unless the caller
- * passes its own list). A claim is only honest once the conformance suite passes for it on
- * the wired data plane: the caller should pass what the conformance run proved.
+ * The Gateway API features wsgate claims: GatewayClass status.supportedFeatures (unless the
+ * caller passes its own list) and exactly what `make gateway-conformance` passes to the upstream
+ * suite as --supported-features (GATEWAY-HTTP profile); e2e/gateway/conformance.test.ts fails
+ * unless every test of every one of them passes. Add a feature here only with a passing run.
+ * Header matching, weights, RequestHeaderModifier and hostname redirects are core HTTPRoute.
  */
 export const IMPLEMENTED_FEATURES = [
   'Gateway',
+  'GatewayHTTPListenerIsolation',
   'GatewayPort8080',
   'HTTPRoute',
   'HTTPRoute303RedirectStatusCode',
@@ -77,6 +80,7 @@ export const IMPLEMENTED_FEATURES = [
   'HTTPRouteBackendProtocolWebSocket',
   'HTTPRouteBackendRequestHeaderModification',
   'HTTPRouteBackendTimeout',
+  'HTTPRouteDestinationPortMatching',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRouteNamedRouteRule',

@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { claimProblems, parseFeatures, parseReport, parseTestLog } from '../../e2e/gateway/conformance-report.js';
+import { claimProblems, parseReport, parseTestLog } from '../../e2e/gateway/conformance-report.js';
 
 const LOG = `=== RUN   TestConformance
 === RUN   TestConformance/HTTPRouteSimpleSameNamespace
@@ -69,10 +69,6 @@ describe('conformance run output', () => {
       { name: 'HTTPRouteQueryParamMatching', outcome: 'FAIL', seconds: 60.1, reasons: ['Condition never satisfied', 'Gateway 127.30.0.1 never answered'] },
       { name: 'GatewayWithAttachedRoutes', outcome: 'SKIP', seconds: 0, reasons: [] },
     ]);
-  });
-
-  test('the feature file: one name a line, comments and blank lines ignored', () => {
-    assert.deepEqual(parseFeatures('# c\nGateway\n\n  HTTPRoute  # core\nHTTPRouteMethodMatching\n'), ['Gateway', 'HTTPRoute', 'HTTPRouteMethodMatching']);
   });
 
   test('a claim is proven only when every test of its features passed and every feature was tested', () => {
