@@ -175,7 +175,9 @@ describe('Gateway API traffic on a real node: Gateway sockets on pool addresses,
       'controller', '--kubeconfig', kubeconfig, '--watch-namespaces', ns,
       '--leader-election-namespace', ns, '--leader-election-id', 'gw-e2e-traffic',
       '--gateway-api', 'on', '--gateway-controller-name', controllerName, '--gateway-address-pool', POOL,
-    ]);
+    // A wildcard main listener: a pool Gateway's listener on its port is served by it (the
+    // isolated bind would fail), which the conflict case needs.
+    ], { listen: '0.0.0.0:0' });
     await wsgate.waitForLog(/became leader/, 30_000);
   }, { timeout: 180_000 });
 
@@ -294,6 +296,55 @@ describe('Gateway API traffic on a real node: Gateway sockets on pool addresses,
     assert.equal(brief(wsr.status.conditions).Accepted, 'True/Accepted');
     const route = await getJson(['get', 'httproute', 'echo']);
     assert.equal(brief(route.status.parents.find((p: Json) => p.controllerName === controllerName).conditions).Accepted, 'True/Accepted');
+    await closeAll(open.splice(0));
+  });
+
+  test('a Gateway listener on the main port: between a WebSocketRoute and an HTTPRoute claiming the same path the older keeps it, the newer is reported', async () => {
+    const mainPort = wsgate!.proxyPort;
+    const clashRoute = (name: string, path: string) => ({
+      apiVersion: `${GATEWAY}/v1`,
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: ns },
+      spec: { parentRefs: [{ name: 'gw-main' }], rules: [{ matches: [{ path: { type: 'Exact', value: path } }], backendRefs: [{ name: 'echo', port: 80 }] }] },
+    });
+    const clashWsr = (name: string, path: string) => wsRoute(ns, name, { match: { path }, backend: { service: { name: 'side', port: 80 } } });
+    // The older of the two keeps the path: a WebSocketRoute first on /w, an HTTPRoute first on /h.
+    await apply([
+      {
+        apiVersion: `${GATEWAY}/v1`,
+        kind: 'Gateway',
+        metadata: { name: 'gw-main', namespace: ns },
+        spec: { gatewayClassName: className, listeners: [{ name: 'http', port: mainPort, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+      },
+      clashWsr('old-w', '/w'),
+      clashRoute('old-h', '/h'),
+    ]);
+    // creationTimestamp has seconds: the newer ones must be created in a later second.
+    const created = Date.parse((await getJson(['get', 'wsr', 'old-w'])).metadata.creationTimestamp);
+    await eventually('a second after the older routes', () => Date.now() >= created + 2000, 100, 100);
+    await apply([clashRoute('new-w', '/w'), clashWsr('new-h', '/h')]);
+
+    const parentOf = async (name: string) => (await getJson(['get', 'httproute', name])).status?.parents?.find((p: Json) => p.controllerName === controllerName);
+    const lost = await eventually('the newer HTTPRoute reports the conflict', async () => {
+      const ours = await parentOf('new-w');
+      return brief(ours?.conditions).Accepted === 'False/ConflictsWithWebSocketRoute' ? ours : undefined;
+    }, 240, 250);
+    assert.match(lost.conditions.find((c: Json) => c.type === 'Accepted').message, /old-w/);
+    const wsr = await eventually('the newer WebSocketRoute reports the conflict', async () => {
+      const o = await getJson(['get', 'wsr', 'new-h']);
+      return brief(o.status?.conditions).Accepted === 'False/Conflict' ? o : undefined;
+    }, 240, 250);
+    assert.match(wsr.status.conditions.find((c: Json) => c.type === 'Accepted').message, /HTTPRoute .*old-h/);
+    assert.equal(brief((await getJson(['get', 'wsr', 'old-w'])).status.conditions).Accepted, 'True/Accepted');
+    assert.equal(brief((await parentOf('old-h')).conditions).Accepted, 'True/Accepted');
+
+    // On the main socket each path goes to the older route's backend.
+    const [side] = await settled('side', 1);
+    const viaWsr = await greet(`${wsgate!.url}/w`);
+    const viaHttpRoute = await greet(`${wsgate!.url}/h`);
+    open.push(viaWsr, viaHttpRoute);
+    assert.equal(viaWsr.backend, side);
+    assert.match(viaHttpRoute.backend, /^echo-/);
     await closeAll(open.splice(0));
   });
 });
