@@ -815,6 +815,9 @@ export function translate(input: TranslateInput): TranslateOutput {
     for (const r of policyTargets.get(pk) ?? []) {
       const gateways = new Map<string, ParentReference>();
       if (r.reason !== 'TargetNotFound' && r.reason !== 'Invalid') {
+        // A route whose parentRefs name none of our Gateways is another controller's (or no
+        // one's): an entry of ours would claim a policy we do not apply.
+        if (r.kind === 'HTTPRoute' && !routeParents.get(key(r.namespace, r.name))?.length) continue;
         const reaching = r.kind === 'HTTPRoute' ? [key(r.namespace, r.name)] : routesUsingService(r, routeRules);
         for (const rk of reaching) {
           for (const parent of routeParents.get(rk) ?? []) {

@@ -795,9 +795,17 @@ describe('WebSocketPolicy attachment', () => {
     assert.equal(brief(out.policies.get('apps/p')!.ancestors[0]!.conditions[0]), 'Accepted=False/Invalid');
   });
 
-  it('a route that is not accepted anywhere: the ancestor is the route', () => {
-    const out = withPolicies([policy('p', [routeTarget('r')])], { httpRoutes: [route('r', { parentRefs: [] })] });
+  it('a route our Gateway does not accept: the ancestor is the route', () => {
+    const out = withPolicies([policy('p', [routeTarget('r')])], { httpRoutes: [route('r', { parentRefs: [parent('gw', { sectionName: 'nope' })] })] });
     assert.deepEqual(ancestors(out, 'p'), ['HTTPRoute apps/r: Accepted=True/Accepted']);
+  });
+
+  it('a route of no Gateway of ours (another controller\'s): no ancestor entry of ours, theirs kept', () => {
+    const p = policy('p', [routeTarget('r')]);
+    const theirs = { ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'apps', name: 'their-gw' }, controllerName: 'example.net/c', conditions: [] };
+    p.status = { ancestors: [theirs] };
+    const out = withPolicies([p], { httpRoutes: [route('r', { parentRefs: [{ name: 'their-gw' }] })] });
+    assert.deepEqual(out.policies.get('apps/p')!.ancestors, [theirs]);
   });
 
   it('backends with different Service policies: the first backendRef\'s wins, the others are listed as overridden', () => {
