@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -366,6 +366,36 @@ describe('HTTPRoute data plane', () => {
       await apply(baseEntries());
     }
     await closeWs(ws);
+  });
+
+  test('HTTPS socket: a client without SNI (an IP address) gets the \'\' certificate, or without one the first', async () => {
+    /** A request over TLS to 127.0.0.1 with no server name sent; the peer certificate's CN and the answer. */
+    const withoutSni = (p: number) =>
+      new Promise<{ cn: string; status: string; backend: string }>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: p, servername: '', ca: ca.cert, checkServerIdentity: () => undefined, ALPNProtocols: ['http/1.1'] }, () => {
+          socket.write('GET /s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+        });
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+          resolve({ cn: String(socket.getPeerCertificate().subject.CN), status: text.slice(9, 12), backend: hello(Buffer.from(body)).backend });
+        });
+      });
+    // cert-a (a.example) and cert-b (b.example), neither for any hostname: the first.
+    const first = await withoutSni(port('gw-tls'));
+    assert.deepEqual(first, { cn: 'a.example', status: '200', backend: 'b' });
+    // cert-b on a listener without hostname becomes the default, on the same socket.
+    const withAny: GatewaySocketInput = { ...TLS_SOCKET, certificates: [TLS_SOCKET.certificates[0]!, { namespace: 'infra', name: 'cert-b' }] };
+    try {
+      await apply(baseEntries(), [httpSocket('gw-1'), httpSocket('gw-2'), withAny]);
+      assert.equal((await withoutSni(port('gw-tls'))).cn, 'b.example');
+    } finally {
+      await apply(baseEntries());
+    }
+    assert.equal((await withoutSni(port('gw-tls'))).cn, 'a.example');
   });
 
   test('a Gateway socket closes when it leaves the table without dropping an established WebSocket on it, and opens again when it returns', async () => {
