@@ -10,7 +10,7 @@ import { gatewayPortId } from '../routing/gateway-types.js';
 
 /**
  * Accepted=False reason on an HTTPRoute's parents when the compiler found it claims the same
- * requests as a WebSocketRoute (src/gatewayapi/conflicts.ts): a wsgate reason, the spec has none
+ * requests as a WebSocketRoute (src/routing/precedence.ts): a wsgate reason, the spec has none
  * for conflicts between route kinds.
  */
 export const CONFLICT_REASON = 'ConflictsWithWebSocketRoute';

@@ -4,15 +4,16 @@
 // and stay. Each socket has an HTTP server of its own with the proxy's stages whose requests
 // carry the socket's key (WebSocketProxy.serverFor); an HTTPS socket terminates TLS with a
 // certificate chosen by SNI among its listeners' and hands the connection to that server, as
-// the main TLS listener does. A bind error (EADDRINUSE, EACCES, ...) is logged and counted,
+// the main TLS listener does; clients without SNI get the socket's default certificate
+// (defaultCertificate()), given to the TLS server as PEM since they never reach the SNI callback. A bind error (EADDRINUSE, EACCES, ...) is logged and counted,
 // never fatal, and the socket is tried again on the next swap.
 
 import type http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { TableListener } from '../routing/gateway-types.js';
-import { certificateIndex, type SniIndex } from './sni-index.js';
+import type { TableCertificate, TableListener } from '../routing/gateway-types.js';
+import { certificateIndex, defaultCertificate, type SniIndex } from './sni-index.js';
 import { TlsListener } from './tls-listener.js';
 
 export interface GatewaySocketsOptions {
@@ -37,6 +38,8 @@ interface OpenSocket {
   /** HTTPS: the TLS listener that accepts, and the certificates of the current table. */
   tls?: TlsListener;
   sni?: SniIndex;
+  /** The PEM the TLS server's default context was last made of. */
+  defaultPem?: TableCertificate['pem'];
   address: net.AddressInfo;
 }
 
@@ -87,7 +90,7 @@ export class GatewaySockets {
         const open = this.open.get(spec.key);
         if (open) {
           // Same socket: the certificates may have changed (new handshakes get the new ones).
-          if (open.tls) open.sni = certificateIndex(contexts(spec));
+          if (open.tls) setCertificates(open, spec);
           return;
         }
         const socket = await this.openSocket(spec);
@@ -101,7 +104,6 @@ export class GatewaySockets {
     this.opts.prepare?.(server);
     const socket: OpenSocket = { spec, http: server, address: { address: spec.address, family: '', port: spec.port } };
     if (spec.protocol === 'HTTPS') {
-      socket.sni = certificateIndex(contexts(spec));
       socket.tls = new TlsListener({
         server,
         // The socket's certificates of the current table (apply() replaces them on a swap).
@@ -109,6 +111,7 @@ export class GatewaySockets {
         handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,
         log: this.opts.log.child({ listener: spec.key }),
       });
+      setCertificates(socket, spec);
     }
     try {
       const reusePort = this.opts.reusePort === true;
@@ -161,6 +164,21 @@ function sameSocket(a: TableListener, b: TableListener): boolean {
 
 function contexts(spec: TableListener): Array<{ hostname: string; context: tls.SecureContext }> {
   return spec.certificates.map((c) => ({ hostname: c.hostname, context: c.tls.context }));
+}
+
+/** The certificates of `spec` for new handshakes on an HTTPS socket: by SNI, and the default for clients without SNI. */
+function setCertificates(socket: OpenSocket, spec: TableListener): void {
+  socket.sni = certificateIndex(contexts(spec));
+  const pem = defaultCertificate(spec.certificates)?.pem;
+  // A default context is built from PEM: only again when the default certificate changed.
+  if (samePem(pem, socket.defaultPem)) return;
+  socket.tls?.setDefault(pem);
+  socket.defaultPem = pem;
+}
+
+function samePem(a: TableCertificate['pem'] | undefined, b: TableCertificate['pem'] | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a === b || (a.cert.equals(b.cert) && a.key.equals(b.key));
 }
 
 function listenOn(server: net.Server, host: string, port: number, reusePort: boolean): Promise<net.AddressInfo> {

@@ -34,21 +34,28 @@ export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | unde
 }
 
 /**
+ * The certificate of a Gateway socket for a name no listener hostname covers, and for clients
+ * that send no SNI: the '' one (a listener without hostname), or without one the first.
+ */
+export function defaultCertificate<T extends { readonly hostname: string }>(certs: readonly T[]): T | undefined {
+  return certs.find((c) => c.hostname === '') ?? certs[0];
+}
+
+/**
  * Certificates of one Gateway socket (its listeners' hostnames): exact, then wildcards (longest
- * suffix first), then the '' one (any hostname) or, without one, the first certificate.
+ * suffix first), then defaultCertificate().
  */
 export function certificateIndex(certs: ReadonlyArray<{ readonly hostname: string; readonly context: tls.SecureContext }>): SniIndex {
   const exact = new Map<string, tls.SecureContext>();
   const wild = new Map<string, tls.SecureContext>();
-  let fallback: tls.SecureContext | undefined;
   for (const c of certs) {
     const host = c.hostname.toLowerCase();
-    if (host === '') fallback ??= c.context;
-    else if (host.startsWith('*.')) {
+    if (host === '') continue;
+    if (host.startsWith('*.')) {
       if (!wild.has(host.slice(1))) wild.set(host.slice(1), c.context);
     } else if (!exact.has(host)) exact.set(host, c.context);
   }
-  return new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), fallback ?? certs[0]?.context);
+  return new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), defaultCertificate(certs)?.context);
 }
 
 class SniIndexImpl implements SniIndex {

@@ -1,7 +1,8 @@
 // The Gateway sockets of a table (TableListener[]): what the controller asked the data plane to
 // serve, with each HTTPS certificate's Secret turned into a SecureContext the same way a
 // WebSocketRoute's spec.tls is (security/tls-store.ts). A certificate that does not resolve or
-// parse is left out: the translator already put that on the Gateway listener's status.
+// parse is left out: the translator already put that on the Gateway listener's status. The PEM
+// is kept beside the context for the TLS server's default certificate (clients without SNI).
 
 import { contextFromSecret } from '../security/tls-store.js';
 import type { GatewaySocketInput, TableListener } from './gateway-types.js';
@@ -35,7 +36,12 @@ export function compileListeners(
         if (!secret.ok) continue;
         const ctx = contextFromSecret(secret.data);
         if (!ctx.ok) continue;
-        certificates.push({ hostname: (ref.hostname ?? '').toLowerCase(), tls: { context: ctx.context, secret: `${ref.namespace}/${ref.name}` } });
+        certificates.push({
+          hostname: (ref.hostname ?? '').toLowerCase(),
+          tls: { context: ctx.context, secret: `${ref.namespace}/${ref.name}` },
+          // contextFromSecret checked both keys are there.
+          pem: { cert: secret.data['tls.crt']!, key: secret.data['tls.key']! },
+        });
       }
     }
     const listener: TableListener = Object.freeze({

@@ -53,7 +53,18 @@ export interface TableListener {
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS';
   /** HTTPS: by SNI hostname ('' = default / any); resolved from Secrets at compile time. */
-  readonly certificates: ReadonlyArray<{ readonly hostname: string; readonly tls: CompiledTls }>;
+  readonly certificates: ReadonlyArray<TableCertificate>;
+}
+
+/** A certificate of an HTTPS socket. */
+export interface TableCertificate {
+  readonly hostname: string;
+  readonly tls: CompiledTls;
+  /**
+   * The Secret's tls.crt / tls.key: a TLS server's default certificate (for clients that send
+   * no SNI, which never reach the SNI callback) can only be given as PEM, not as a SecureContext.
+   */
+  readonly pem: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** One backendRef of an HTTPRoute rule, as the data plane balances it. */

@@ -192,6 +192,9 @@ function buildRoute(
     ...(f.redirect ? { redirect: f.redirect } : {}),
     ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
     ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
+    // The port clients use can differ from the socket's (shared mode: wsgate's Service maps
+    // 80 to the pod's 8080), and a redirect keeps the port the client used.
+    listenerPort: entry.listener.port,
   };
   const path = prev ? prev.path : pathTemplate(entry.path);
   const affinity = compileAffinity(spec);

@@ -843,26 +843,3 @@ describe('namespaces as input', () => {
     assert.deepEqual(parents(out, 'r'), ['Accepted=False/NotAllowedByListeners ResolvedRefs=True/ResolvedRefs']);
   });
 });
-
-describe('what the compiler needs for WebSocketRoute / HTTPRoute conflicts', () => {
-  it('template shapes and signatures in compile.ts terms; method or query matches have none', async () => {
-    const { conflictSignatures, templateShapeOf } = await import('../../src/gatewayapi/conflicts.js');
-    const { parseTemplate, templateShape } = await import('../../src/routing/template.js');
-    assert.equal(templateShapeOf({ type: 'PathPrefix', value: '/gateway' }), templateShape(parseTemplate('/gateway/{catchAll}')));
-    assert.equal(templateShapeOf({ type: 'PathPrefix', value: '/' }), templateShape(parseTemplate('/{rest}')));
-    assert.equal(templateShapeOf({ type: 'Exact', value: '/rooms/live/' }), templateShape(parseTemplate('/rooms/live')));
-    const out = translate(
-      openInput({
-        httpRoutes: [
-          route('r', {
-            hostnames: ['chat.example.com'],
-            rules: [rule({ matches: [{ path: { value: '/gateway' }, headers: [{ name: 'X-B', value: '2' }, { name: 'x-a', value: '1' }] }, { path: { value: '/q' }, queryParams: [{ name: 'a', value: '1' }] }] })],
-          }),
-        ],
-      }),
-    );
-    const [withHeaders, withQuery] = [...entries(out, 'r')].sort((a, b) => a.source.matchIndex - b.source.matchIndex);
-    assert.deepEqual(conflictSignatures(withHeaders!), ['chat.example.com /gateway/{*} x-a=1&x-b=2 ']);
-    assert.deepEqual(conflictSignatures(withQuery!), []);
-  });
-});

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -135,6 +135,9 @@ describe('HTTPRoute data plane', () => {
     on('r303.example', { filters: { redirect: { port: 8443, statusCode: 303 } } }),
     on('r307.example', { path: { type: 'PathPrefix', value: '/old' }, filters: { redirect: { path: { type: 'ReplacePrefixMatch', value: '/new' }, statusCode: 307 } } }),
     on('r308.example', { filters: { redirect: { path: { type: 'ReplaceFullPath', value: '/moved' }, scheme: 'http', port: 80, statusCode: 308 } } }),
+    // Gateway `main` port 8080 is served on the main socket, which listens on another port.
+    entry('r8080', { hostnames: ['r8080.example'], filters: { redirect: { hostname: 'elsewhere.example', statusCode: 302 } } }, { gateway: 'main', port: 8080 }),
+    entry('r8080s', { hostnames: ['r8080s.example'], filters: { redirect: { scheme: 'https', statusCode: 302 } } }, { gateway: 'main', port: 8080 }),
     on('none.example', { backends: [] }),
     on('half.example', { backends: [invalid, service('a', 80)] }),
     on('zero.example', { backends: [service('a', 80, 0), service('b', 80, 1)] }),
@@ -181,18 +184,24 @@ describe('HTTPRoute data plane', () => {
   test('redirects: scheme, hostname, port, prefix and full path, each status code; nothing reaches a backend, upgrades included', async () => {
     const before = a.requests.length + b.requests.length + a.upgrades.length + b.upgrades.length;
     const p = port('gw-1');
-    const cases: Array<[host: string, path: string, status: number, location: string]> = [
+    // Without a port in the filter the Location keeps the Gateway listener's port (80 for gw-1,
+    // 8080 for main), not the port the socket listens on, and leaves out a scheme's default.
+    const cases: Array<[host: string, path: string, status: number, location: string, socketPort?: number]> = [
       ['r301.example', '/x/y?q=1', 301, 'https://r301.example/x/y?q=1'],
-      ['r302.example', '/x?q=%2F', 302, `http://elsewhere.example:${p}/x?q=%2F`],
+      ['r302.example', '/x?q=%2F', 302, 'http://elsewhere.example/x?q=%2F'],
       ['r303.example', '/x', 303, 'http://r303.example:8443/x'],
-      ['r307.example', '/old/page?k=v', 307, `http://r307.example:${p}/new/page?k=v`],
+      ['r307.example', '/old/page?k=v', 307, 'http://r307.example/new/page?k=v'],
       ['r308.example', '/anything?z', 308, 'http://r308.example/moved?z'],
+      ['r8080.example', '/x', 302, 'http://elsewhere.example:8080/x', mainPort],
+      ['r8080s.example', '/x', 302, 'https://r8080s.example/x', mainPort],
     ];
-    for (const [host, path, status, location] of cases) {
-      const res = await plainRequest(p, path, { method: 'POST', headers: { host } });
+    assert.notEqual(p, 80);
+    assert.notEqual(mainPort, 8080);
+    for (const [host, path, status, location, socketPort = p] of cases) {
+      const res = await plainRequest(socketPort, path, { method: 'POST', headers: { host } });
       assert.equal(res.status, status, host);
       assert.equal(res.headers.location, location, host);
-      const up = await rawRequest(p, upgradeRequest(path, { Host: host }));
+      const up = await rawRequest(socketPort, upgradeRequest(path, { Host: host }));
       assert.equal(up.status, status, `${host} upgrade`);
       assert.equal(up.headers.location, location, `${host} upgrade`);
     }
@@ -357,6 +366,36 @@ describe('HTTPRoute data plane', () => {
       await apply(baseEntries());
     }
     await closeWs(ws);
+  });
+
+  test('HTTPS socket: a client without SNI (an IP address) gets the \'\' certificate, or without one the first', async () => {
+    /** A request over TLS to 127.0.0.1 with no server name sent; the peer certificate's CN and the answer. */
+    const withoutSni = (p: number) =>
+      new Promise<{ cn: string; status: string; backend: string }>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: p, servername: '', ca: ca.cert, checkServerIdentity: () => undefined, ALPNProtocols: ['http/1.1'] }, () => {
+          socket.write('GET /s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+        });
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+          resolve({ cn: String(socket.getPeerCertificate().subject.CN), status: text.slice(9, 12), backend: hello(Buffer.from(body)).backend });
+        });
+      });
+    // cert-a (a.example) and cert-b (b.example), neither for any hostname: the first.
+    const first = await withoutSni(port('gw-tls'));
+    assert.deepEqual(first, { cn: 'a.example', status: '200', backend: 'b' });
+    // cert-b on a listener without hostname becomes the default, on the same socket.
+    const withAny: GatewaySocketInput = { ...TLS_SOCKET, certificates: [TLS_SOCKET.certificates[0]!, { namespace: 'infra', name: 'cert-b' }] };
+    try {
+      await apply(baseEntries(), [httpSocket('gw-1'), httpSocket('gw-2'), withAny]);
+      assert.equal((await withoutSni(port('gw-tls'))).cn, 'b.example');
+    } finally {
+      await apply(baseEntries());
+    }
+    assert.equal((await withoutSni(port('gw-tls'))).cn, 'a.example');
   });
 
   test('a Gateway socket closes when it leaves the table without dropping an established WebSocket on it, and opens again when it returns', async () => {

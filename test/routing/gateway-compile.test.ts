@@ -89,6 +89,9 @@ test('filters and timeouts are carried', () => {
   const red = compileEntries([entry('r', { filters: { redirect }, backends: [] })]).table.get(KEY)!;
   assert.deepEqual(red.gateway!.redirect, redirect);
   assert.equal(red.gateway!.requestTimeoutMs, undefined);
+  assert.equal(red.gateway!.listenerPort, 80, 'the Gateway listener port, which a redirect keeps');
+  const onMain = compileEntries([entry('r', { filters: { redirect }, backends: [] }, { gateway: 'main', port: 8080 })]).table.get('HTTPRoute/apps/r/rule-0/match-0@infra/main/http')!;
+  assert.equal(onMain.gateway!.listenerPort, 8080);
 });
 
 test('behaviour: WebSocketRoute defaults without a policy (idle 1h, not 60s); a policy\'s values and security', () => {
