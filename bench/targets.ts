@@ -3,7 +3,8 @@
 // the same three with two (wsgate-2: --workers 2, nginx-2: worker_processes 2, haproxy-2:
 // nbthread 2), and the direct connection to the backends (no proxy). All are configured as the same WebSocket reverse
 // proxy: least-connections over the same echo endpoints, an access log line per connection,
-// X-Forwarded-For added, one hour idle/tunnel timeout.
+// X-Forwarded-For added, one hour idle/tunnel timeout. `node-relay` (bench/node-relay.ts) is the
+// floor for Node.js: a bare relay with none of that, one event loop.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,10 +13,10 @@ import path from 'node:path';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
-export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'direct' | 'wsgate-alt';
+export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'node-relay' | 'direct' | 'wsgate-alt';
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
  * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
-export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'direct'];
+export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
 export interface Target {
@@ -63,16 +64,21 @@ export async function startBackends(count: number): Promise<Backends> {
   const child = track(
     spawn(NODE, [path.join(REPO, 'dist/bench/echo-backend.js'), String(count)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   );
-  const ports = await new Promise<number[]>((resolve, reject) => {
+  const { ports } = await firstLineJson<{ ports: number[] }>(child, 'echo backends');
+  return { ports, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** The JSON a child prints on its first line of stdout once it listens. */
+function firstLineJson<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
-      if (nl !== -1) resolve((JSON.parse(buf.slice(0, nl)) as { ports: number[] }).ports);
+      if (nl !== -1) resolve(JSON.parse(buf.slice(0, nl)) as T);
     });
-    child.once('exit', (code) => reject(new Error(`echo backends exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
-  return { ports, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -324,6 +330,21 @@ ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
   };
 }
 
+/** The bare Node.js relay (bench/node-relay.ts): what Node costs before wsgate does anything. */
+export async function startNodeRelay(backends: Backends): Promise<Target> {
+  const child = track(
+    spawn(NODE, [path.join(REPO, 'dist/bench/node-relay.js'), '0', ...backends.ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  const port = await firstLineJson<{ port: number }>(child, 'node-relay').then((m) => m.port);
+  return {
+    name: 'node-relay',
+    label: `bare Node.js ${process.versions.node} relay (bench/node-relay.ts: http upgrade, net.connect, raw heads, data listeners; no routing, tracking, metrics or logs)`,
+    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    pids: () => [child.pid!],
+    stop: () => stopChild(child, 'SIGTERM'),
+  };
+}
+
 export function directTarget(backends: Backends): Target {
   return {
     name: 'direct',
@@ -348,6 +369,8 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startNginx(backends, 2, 'nginx-2');
     case 'haproxy-2':
       return startHaproxy(backends, 2, 'haproxy-2');
+    case 'node-relay':
+      return startNodeRelay(backends);
     case 'direct':
       return directTarget(backends);
     case 'wsgate-alt': {
