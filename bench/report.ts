@@ -28,6 +28,8 @@ export interface BenchResult {
   upgrades: Record<string, unknown>;
   memory: Record<string, unknown>;
   otherLoadPercent?: Record<string, number>;
+  stealPercent?: Record<string, number>;
+  latencyStealPercent?: Record<string, number>;
   generatorCheck: unknown;
   controlPlane: unknown;
   ratios: Record<string, unknown>;
@@ -147,6 +149,12 @@ export function renderMarkdown(r: BenchResult): string {
     row([
       'other programs\' CPU during the windows, % of a core (median)',
       ...ts.map((n) => fmt(r.otherLoadPercent?.[n] ?? Number.NaN, 0)),
+    ]);
+  }
+  if (r.stealPercent && Object.keys(r.stealPercent).length) {
+    row([
+      '… of which stolen by the hypervisor (steal), % of a core (median; latency windows)',
+      ...ts.map((n) => `${fmt(r.stealPercent?.[n] ?? Number.NaN, 0)} (${fmt(r.latencyStealPercent?.[n] ?? Number.NaN, 0)})`),
     ]);
   }
   lines.push('');

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
         for (const t of targets) {
           const s = await measure(() => runLatency(gens, t, backends, latencyConfig));
           push(lat, t.name, s);
-          log(`  latency    ${t.name.padEnd(8)} p50 ${s.p50Ms} p99 ${s.p99Ms} p999 ${s.p999Ms} ms (n=${s.count}, lost ${s.lost}, send lag ${s.maxSendLagMs} ms, other cpu ${s.cpu.other}%)${errs(s.errors)}`);
+          log(`  latency    ${t.name.padEnd(8)} p50 ${s.p50Ms} p99 ${s.p99Ms} p999 ${s.p999Ms} ms (n=${s.count}, lost ${s.lost}, send lag ${s.maxSendLagMs} ms, other cpu ${s.cpu.other}%, steal ${s.cpu.steal}%)${errs(s.errors)}`);
           await sleep(200);
         }
       }
@@ -337,14 +337,23 @@ function aggregate(c: Collected): BenchResult {
   }
 
   // CPU that other programs used during the measurement windows (a shared machine), per target.
+  // Of it, the CPU the hypervisor gave to other guests (steal); the latency windows apart, since
+  // steal is what turns a p99 into a measure of the host.
   const otherLoad: Record<string, number> = {};
+  const steal: Record<string, number> = {};
+  const latencySteal: Record<string, number> = {};
   for (const name of targetNames) {
-    const all = [
-      ...[...c.tput.values()].flatMap((m) => (m.get(name) ?? []).map((s) => s.cpu.other)),
-      ...(c.lat.get(name) ?? []).map((s) => s.cpu.other),
-      ...(c.upg.get(name) ?? []).map((s) => s.cpu.other),
+    const windows = [
+      ...[...c.tput.values()].flatMap((m) => m.get(name) ?? []),
+      ...(c.lat.get(name) ?? []),
+      ...(c.upg.get(name) ?? []),
     ];
-    if (all.length) otherLoad[name] = round(median(all), 3);
+    if (windows.length) {
+      otherLoad[name] = round(median(windows.map((s) => s.cpu.other)), 3);
+      steal[name] = round(median(windows.map((s) => s.cpu.steal ?? 0)), 3);
+    }
+    const lat = c.lat.get(name) ?? [];
+    if (lat.length) latencySteal[name] = round(median(lat.map((s) => s.cpu.steal ?? 0)), 3);
   }
 
   const get = (o: Record<string, unknown>, t: string, k: string) => ((o[t] as Record<string, number> | undefined)?.[k] ?? Number.NaN);
@@ -459,6 +468,8 @@ function aggregate(c: Collected): BenchResult {
     upgrades,
     memory,
     otherLoadPercent: otherLoad,
+    stealPercent: steal,
+    latencyStealPercent: latencySteal,
     generatorCheck: c.genCheck,
     controlPlane: c.controlPlane,
     ratios,

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Generators } from './generators.js';
 import type { ConnectReply, LatencyReply, ThroughputReply, UpgradesReply } from './loadgen.js';
 import os from 'node:os';
-import { cpuSeconds, machineBusyPercent, machineJiffies, rssBytes } from './lib/proc.js';
+import { cpuSeconds, machineBusyPercent, machineJiffies, machineStealPercent, rssBytes } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { capacityWithin, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { percentile, round } from './lib/stats.js';
@@ -16,8 +16,10 @@ export interface CpuShare {
   proxy: number;
   backend: number;
   generator: number;
-  /** Everything else on the machine (other programs, the kernel's own threads). */
+  /** Everything else on the machine (other programs, the kernel's own threads, steal). */
   other: number;
+  /** Of `other`: CPU the hypervisor gave to other guests (steal). */
+  steal: number;
 }
 
 const CPUS = os.cpus().length;
@@ -58,7 +60,7 @@ function mergeErrors(list: Array<Record<string, number>>): Record<string, number
 }
 
 /** CPU seconds of the three groups, to compare before and after a window. */
-type CpuSample = { groups: [number, number, number]; machine: { busy: number; total: number } };
+type CpuSample = { groups: [number, number, number]; machine: { busy: number; total: number; steal: number } };
 
 function cpuGroups(target: Target, backends: Backends, gens: Generators): CpuSample {
   const sum = (pids: number[]) => pids.reduce((s, p) => s + cpuSeconds(p), 0);
@@ -69,7 +71,8 @@ function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
   const pct = (i: number) => ((b.groups[i]! - a.groups[i]!) / seconds) * 100;
   const ours = pct(0) + pct(1) + pct(2);
   const machine = machineBusyPercent(a.machine, b.machine, CPUS);
-  return { proxy: round(pct(0), 3), backend: round(pct(1), 3), generator: round(pct(2), 3), other: round(Math.max(0, machine - ours), 3) };
+  const steal = machineStealPercent(a.machine, b.machine, CPUS);
+  return { proxy: round(pct(0), 3), backend: round(pct(1), 3), generator: round(pct(2), 3), other: round(Math.max(0, machine - ours), 3), steal: round(steal, 3) };
 }
 
 async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number): Promise<ConnectReply> {

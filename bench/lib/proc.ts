@@ -63,12 +63,20 @@ export function sampleCpu(pids: readonly number[]): number[] {
 }
 
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-export function machineJiffies(): { busy: number; total: number } {
+export function machineJiffies(): { busy: number; total: number; steal: number } {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const total = v.slice(0, 8).reduce((s, x) => s + x, 0); // user..steal (guest is inside user)
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  return { busy: total - idle, total };
+  // Steal: time the hypervisor gave this VM's CPUs to someone else. It is in `busy` (so in
+  // "other"), and it is what makes a latency percentile measure the host instead of the proxy.
+  return { busy: total - idle, total, steal: v[7] ?? 0 };
+}
+
+/** CPU the hypervisor took between two samples, in per cent of one core. */
+export function machineStealPercent(a: { steal: number; total: number }, b: { steal: number; total: number }, cpus: number): number {
+  const dt = b.total - a.total;
+  return dt > 0 ? ((b.steal - a.steal) / dt) * cpus * 100 : 0;
 }
 
 /** CPU busy on the whole machine between two samples, in per cent of one core. */
