@@ -6,8 +6,10 @@
 // the profile's summary of the measured window (Markdown) and flame graph (SVG).
 //
 // node dist/bench/profile-upgrades.js [--upgrades 2000] [--warmup 300] [--concurrency 8]
-//   [--log-level info] [--no-profile] [--out DIR]
-// --no-profile: the CPU figure only, without the profiler's own cost (A/B runs, e.g. of log levels).
+//   [--log-level info] [--no-profile] [--target wsgate|node-relay] [--out DIR]
+// --no-profile: the CPU figure only, without the profiler's own cost (A/B runs, e.g. of log levels,
+// or against --target node-relay, the bare Node.js relay: what Node costs without wsgate's work).
+// WSGATE_BENCH_CLI=<other build>/dist/src/cli.js measures another build of wsgate.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { flameSvg, summarize, summaryMarkdown, type CpuProfile } from './cpuprofile-summary.js';
 import { cpuSeconds, machineBusyPercent, machineJiffies } from './lib/proc.js';
-import { startBackends, startWsgate, type Target } from './targets.js';
+import { startBackends, startNodeRelay, startWsgate, type Target } from './targets.js';
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const REPO = path.resolve(HERE, '../..');
@@ -30,6 +32,9 @@ const concurrency = Number(opt('--concurrency') ?? 8);
 const logLevel = opt('--log-level') ?? 'info';
 const profiling = !process.argv.includes('--no-profile');
 const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results/profile'));
+const targetName = opt('--target') ?? 'wsgate';
+if (targetName !== 'wsgate' && targetName !== 'node-relay') throw new Error(`--target: wsgate or node-relay, not ${targetName}`);
+if (targetName === 'node-relay' && profiling) throw new Error('--target node-relay: only with --no-profile');
 
 /** `count` upgrades over `concurrency` loops; resolves with the failures. */
 function run(target: Target, count: number): Promise<number> {
@@ -58,7 +63,10 @@ const backends = await startBackends(2);
 fs.mkdirSync(outDir, { recursive: true });
 const profDir = fs.mkdtempSync(path.join(outDir, '.prof-'));
 const name = 'wsgate-upgrades-fixed.cpuprofile';
-const wsgate = await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
+const wsgate =
+  targetName === 'node-relay'
+    ? await startNodeRelay(backends)
+    : await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
 try {
   await run(wsgate, warmup);
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -75,8 +83,8 @@ try {
   await wsgate.stop();
   const usPer = ((c1 - c0) * 1e6) / upgrades;
   const line =
-    `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, log level ${logLevel}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
-    `wsgate CPU ${Math.round(usPer)} µs per upgrade (user + system from /proc), ${failed} failed; machine busy ${Math.round(busy)}% of a core during the window (everything, this script included)`;
+    `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, ${targetName === 'wsgate' ? `log level ${logLevel}` : 'bare Node relay'}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
+    `${targetName} CPU ${Math.round(usPer)} µs per upgrade (user + system from /proc), ${failed} failed; machine busy ${Math.round(busy)}% of a core during the window (everything, this script included)`;
   if (!profiling) process.stdout.write(`${line}\n`);
   else {
     const file = path.join(profDir, name);
