@@ -63,24 +63,24 @@ const backends = await startBackends(2);
 fs.mkdirSync(outDir, { recursive: true });
 const profDir = fs.mkdtempSync(path.join(outDir, '.prof-'));
 const name = 'wsgate-upgrades-fixed.cpuprofile';
-const wsgate =
+const target =
   targetName === 'node-relay'
     ? await startNodeRelay(backends)
     : await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
 try {
-  await run(wsgate, warmup);
+  await run(target, warmup);
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-  const cpu = () => wsgate.pids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const cpu = () => target.pids().reduce((s, p) => s + cpuSeconds(p), 0);
   const m0 = machineJiffies();
   const c0 = cpu();
   const startUs = nowUs();
   const t0 = performance.now();
-  const failed = await run(wsgate, upgrades);
+  const failed = await run(target, upgrades);
   const seconds = (performance.now() - t0) / 1000;
   const c1 = cpu();
   const endUs = nowUs();
   const busy = machineBusyPercent(m0, machineJiffies(), os.cpus().length);
-  await wsgate.stop();
+  await target.stop();
   const usPer = ((c1 - c0) * 1e6) / upgrades;
   const line =
     `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, ${targetName === 'wsgate' ? `log level ${logLevel}` : 'bare Node relay'}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
@@ -98,6 +98,6 @@ try {
   }
 } finally {
   fs.rmSync(profDir, { recursive: true, force: true });
-  await wsgate.stop();
+  await target.stop();
   await backends.stop();
 }

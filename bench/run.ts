@@ -350,13 +350,15 @@ function aggregate(c: Collected): BenchResult {
     ];
     if (windows.length) {
       otherLoad[name] = round(median(windows.map((s) => s.cpu.other)), 3);
-      steal[name] = round(median(windows.map((s) => s.cpu.steal ?? 0)), 3);
+      steal[name] = round(median(windows.map((s) => s.cpu.steal)), 3);
     }
     const lat = c.lat.get(name) ?? [];
-    if (lat.length) latencySteal[name] = round(median(lat.map((s) => s.cpu.steal ?? 0)), 3);
+    if (lat.length) latencySteal[name] = round(median(lat.map((s) => s.cpu.steal)), 3);
   }
 
   const get = (o: Record<string, unknown>, t: string, k: string) => ((o[t] as Record<string, number> | undefined)?.[k] ?? Number.NaN);
+  /** CPU per message in the first throughput config (100 x 32 B). */
+  const cpuMsg = (t: string) => get(throughput[0]?.byTarget ?? {}, t, 'proxyCpuUsPerMsg');
   const tputRatios = (a: string, b: string) => {
     const per: Record<string, number> = {};
     for (const row of throughput) per[row.key] = ratio(get(row.byTarget, a, 'msgsPerSecond'), get(row.byTarget, b, 'msgsPerSecond'));
@@ -376,7 +378,6 @@ function aggregate(c: Collected): BenchResult {
   };
   // The bare Node.js relay (bench/node-relay.ts) against wsgate and against nginx: what of
   // wsgate's cost is its own, and how far Node itself is from nginx.
-  const cpuMsg = (t: string) => get(throughput[0]?.byTarget ?? {}, t, 'proxyCpuUsPerMsg');
   const relay = (a: string, b: string) => ({
     msgsPerSecond: tputRatios(a, b).geomean,
     p99: ratio(get(latency, a, 'p99Ms'), get(latency, b, 'p99Ms')),
@@ -389,17 +390,22 @@ function aggregate(c: Collected): BenchResult {
   const vsNginx = tputRatios('wsgate', 'nginx');
   const vsDirect = tputRatios('wsgate', 'direct');
   const vsHaproxy = tputRatios('wsgate', 'haproxy');
-  const ratios: Record<string, unknown> & Record<'msgsPerSecondVsNginx' | 'p99VsNginx' | 'memoryPerConnectionVsNginx', number> = {
+  const ratios: Record<string, unknown> & Record<
+      | 'msgsPerSecondVsNginx'
+      | 'p99VsNginx'
+      | 'memoryPerConnectionVsNginx'
+      | 'upgradesPerSecondVsNginx'
+      | 'proxyCpuPerUpgradeVsNginx'
+      | 'proxyCpuPerMessageVsNginx',
+      number
+    > = {
     msgsPerSecondVsNginx: vsNginx.geomean,
     msgsPerSecondVsNginxByConfig: vsNginx.per,
     msgsPerSecondVsDirect: vsDirect.geomean,
     msgsPerSecondVsDirectByConfig: vsDirect.per,
     p99VsNginx: ratio(get(latency, 'wsgate', 'p99Ms'), get(latency, 'nginx', 'p99Ms')),
     p999VsNginx: ratio(get(latency, 'wsgate', 'p999Ms'), get(latency, 'nginx', 'p999Ms')),
-    proxyCpuPerMessageVsNginx: ratio(
-      get(throughput[0]?.byTarget ?? {}, 'wsgate', 'proxyCpuUsPerMsg'),
-      get(throughput[0]?.byTarget ?? {}, 'nginx', 'proxyCpuUsPerMsg'),
-    ),
+    proxyCpuPerMessageVsNginx: ratio(cpuMsg('wsgate'), cpuMsg('nginx')),
     proxyCpuPerUpgradeVsNginx: ratio(get(upgrades, 'wsgate', 'proxyCpuUsPerUpgrade'), get(upgrades, 'nginx', 'proxyCpuUsPerUpgrade')),
     upgradesPerSecondVsNginx: ratio(get(upgrades, 'wsgate', 'upgradesPerSecond'), get(upgrades, 'nginx', 'upgradesPerSecond')),
     memoryPerConnectionVsNginx: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'nginx', 'bytesPerConnection')),
@@ -415,10 +421,7 @@ function aggregate(c: Collected): BenchResult {
   if (c.labels['wsgate-alt']) {
     Object.assign(ratios, {
       altMsgsPerSecondVsWsgate: tputRatios('wsgate-alt', 'wsgate').geomean,
-      altProxyCpuPerMessageVsWsgate: ratio(
-        get(throughput[0]?.byTarget ?? {}, 'wsgate-alt', 'proxyCpuUsPerMsg'),
-        get(throughput[0]?.byTarget ?? {}, 'wsgate', 'proxyCpuUsPerMsg'),
-      ),
+      altProxyCpuPerMessageVsWsgate: ratio(cpuMsg('wsgate-alt'), cpuMsg('wsgate')),
       altUpgradesPerSecondVsWsgate: ratio(get(upgrades, 'wsgate-alt', 'upgradesPerSecond'), get(upgrades, 'wsgate', 'upgradesPerSecond')),
       altProxyCpuPerUpgradeVsWsgate: ratio(get(upgrades, 'wsgate-alt', 'proxyCpuUsPerUpgrade'), get(upgrades, 'wsgate', 'proxyCpuUsPerUpgrade')),
       altMemoryPerConnectionVsWsgate: ratio(get(memory, 'wsgate-alt', 'bytesPerConnection'), get(memory, 'wsgate', 'bytesPerConnection')),
@@ -432,9 +435,9 @@ function aggregate(c: Collected): BenchResult {
     msgsPerSecondAtLeast1_1xNginx: met(ratios.msgsPerSecondVsNginx, (v) => v >= 1.1),
     p99AtMost1_2xNginx: met(ratios.p99VsNginx, (v) => v <= 1.2),
     memoryPerConnectionAtMostNginx: met(ratios.memoryPerConnectionVsNginx, (v) => v <= 1),
-    upgradesPerSecondAtLeastNginx: met(ratios.upgradesPerSecondVsNginx as number, (v) => v >= 1),
-    proxyCpuPerUpgradeAtMostNginx: met(ratios.proxyCpuPerUpgradeVsNginx as number, (v) => v <= 1),
-    proxyCpuPerMessageAtMostNginx: met(ratios.proxyCpuPerMessageVsNginx as number, (v) => v <= 1),
+    upgradesPerSecondAtLeastNginx: met(ratios.upgradesPerSecondVsNginx, (v) => v >= 1),
+    proxyCpuPerUpgradeAtMostNginx: met(ratios.proxyCpuPerUpgradeVsNginx, (v) => v <= 1),
+    proxyCpuPerMessageAtMostNginx: met(ratios.proxyCpuPerMessageVsNginx, (v) => v <= 1),
   };
 
   return {

@@ -75,12 +75,15 @@ export function machineJiffies(): { busy: number; total: number; steal: number }
 
 /** CPU the hypervisor took between two samples, in per cent of one core. */
 export function machineStealPercent(a: { steal: number; total: number }, b: { steal: number; total: number }, cpus: number): number {
-  const dt = b.total - a.total;
-  return dt > 0 ? ((b.steal - a.steal) / dt) * cpus * 100 : 0;
+  return percentOfCore(b.steal - a.steal, b.total - a.total, cpus);
+}
+
+/** `jiffies` out of `totalJiffies` of all `cpus` cores, in per cent of one core. */
+function percentOfCore(jiffies: number, totalJiffies: number, cpus: number): number {
+  return totalJiffies > 0 ? (jiffies / totalJiffies) * cpus * 100 : 0;
 }
 
 /** CPU busy on the whole machine between two samples, in per cent of one core. */
 export function machineBusyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }, cpus: number): number {
-  const dt = b.total - a.total;
-  return dt > 0 ? ((b.busy - a.busy) / dt) * cpus * 100 : 0;
+  return percentOfCore(b.busy - a.busy, b.total - a.total, cpus);
 }

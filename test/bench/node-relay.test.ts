@@ -2,25 +2,22 @@
 // WebSocket proxy, or the "what bounds it" ratios compare wsgate with nothing.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-
-const RELAY = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bench/node-relay.js');
+import { startNodeRelay, type Target } from '../../bench/targets.js';
 
 let echo: WebSocketServer;
 let refusing: http.Server;
-const relays: ChildProcess[] = [];
+const relays: Target[] = [];
 
-async function startRelay(...backendPorts: number[]): Promise<number> {
-  const child = spawn(process.execPath, [RELAY, '0', ...backendPorts.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  relays.push(child);
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return (JSON.parse(line.toString().split('\n')[0]!) as { port: number }).port;
+/** The relay as `make bench` starts it, in front of one backend port; its URL. */
+async function startRelay(backendPort: number): Promise<string> {
+  const relay = await startNodeRelay({ ports: [backendPort], pid: 0, stop: async () => {} });
+  relays.push(relay);
+  return relay.urls[0]!;
 }
 
 before(async () => {
@@ -38,19 +35,14 @@ before(async () => {
 });
 
 after(async () => {
-  for (const r of relays) {
-    if (r.exitCode === null && r.signalCode === null) {
-      r.kill('SIGTERM');
-      await once(r, 'exit');
-    }
-  }
+  for (const r of relays) await r.stop();
   echo.close();
   refusing.close();
 });
 
 test('node-relay: upgrades through to the backend and relays frames both ways, text and binary', async () => {
-  const port = await startRelay((echo.address() as AddressInfo).port);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/bench?x=1`);
+  const url = await startRelay((echo.address() as AddressInfo).port);
+  const ws = new WebSocket(`${url}?x=1`);
   const got: Array<{ data: string; binary: boolean }> = [];
   const want = 4;
   const done = new Promise<void>((resolve, reject) => {
@@ -75,13 +67,13 @@ test('node-relay: upgrades through to the backend and relays frames both ways, t
 });
 
 test('node-relay: a backend that refuses the upgrade is relayed as it answered; plain requests get 404', async () => {
-  const port = await startRelay((refusing.address() as AddressInfo).port);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/bench`);
+  const url = await startRelay((refusing.address() as AddressInfo).port);
+  const ws = new WebSocket(url);
   const [, res] = (await once(ws, 'unexpected-response')) as [unknown, http.IncomingMessage];
   assert.equal(res.statusCode, 403);
   res.resume();
   ws.on('error', () => {}); // terminate() before open reports itself as an error
   ws.terminate();
-  const plain = await fetch(`http://127.0.0.1:${port}/`);
+  const plain = await fetch(url.replace('ws:', 'http:'));
   assert.equal(plain.status, 404);
 });
