@@ -225,7 +225,14 @@ function buildRoute(
     security: security.security,
     policy: ws.policy,
     hashOn: ws.hashOn,
-    timeouts: { connectMs: ws.timeoutsMs.connect, idleMs: ws.timeoutsMs.idle, maxLifetimeMs: ws.timeoutsMs.maxLifetime },
+    timeouts: {
+      connectMs: ws.timeoutsMs.connect,
+      idleMs: ws.timeoutsMs.idle,
+      // The rule's backendRequest is the Gateway API's bound on one request to a backend; the
+      // upgrade request is one, so a non-zero one wins over the policy's (or the default) upgrade.
+      upgradeMs: entry.timeouts.backendRequestMs !== undefined && entry.timeouts.backendRequestMs > 0 ? entry.timeouts.backendRequestMs : ws.timeoutsMs.upgrade,
+      maxLifetimeMs: ws.timeoutsMs.maxLifetime,
+    },
     drainTimeoutMs: ws.drainTimeoutMs,
     http: { methods: HTTPROUTE_METHODS },
     ...(affinity ? { affinity } : {}),

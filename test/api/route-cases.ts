@@ -45,7 +45,7 @@ export function fullRoute(): WebSocketRoute {
       },
       loadBalancer: { policy: 'ConsistentHash', hashOn: { header: 'x-user' } },
       rebalance: { tolerance: 0.2, maxClosesPerSecond: 5 },
-      timeouts: { connect: '5s', idle: '1h', maxLifetime: '24h' },
+      timeouts: { connect: '5s', idle: '1h', upgrade: '10s', maxLifetime: '24h' },
       drain: { timeout: '30s' },
       limits: { maxConnections: 10000, maxConnectionsPerClient: 50, upgradesPerSecondPerClient: 10 },
       security: {
@@ -57,6 +57,7 @@ export function fullRoute(): WebSocketRoute {
             audiences: ['chat'],
             issuer: 'https://id.example.com',
             clockSkew: '30s',
+            requireExpiration: true,
             algorithms: ['RS256', 'ES256'],
             tokenFrom: { query: 'access_token', subprotocolPrefix: 'bearer.' },
             requiredClaims: { scope: ['chat'], 'https://example.com/roles': ['admin', 'user'] },
