@@ -18,6 +18,7 @@
 
 import type { HttpMethod, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { DefaultedSpec } from '../api/defaults.js';
+import { MAX_TIMER_MS } from '../api/duration.js';
 import type { GatewayRouteEntry, PathMatch, ServiceBackend } from '../gatewayapi/model.js';
 import type tls from 'node:tls';
 
@@ -230,7 +231,8 @@ function buildRoute(
       idleMs: ws.timeoutsMs.idle,
       // The rule's backendRequest is the Gateway API's bound on one request to a backend; the
       // upgrade request is one, so a non-zero one wins over the policy's (or the default) upgrade.
-      upgradeMs: entry.timeouts.backendRequestMs !== undefined && entry.timeouts.backendRequestMs > 0 ? entry.timeouts.backendRequestMs : ws.timeoutsMs.upgrade,
+      // Its format allows more than a Node.js timer holds (which would then fire at once).
+      upgradeMs: entry.timeouts.backendRequestMs !== undefined && entry.timeouts.backendRequestMs > 0 ? Math.min(entry.timeouts.backendRequestMs, MAX_TIMER_MS) : ws.timeoutsMs.upgrade,
       maxLifetimeMs: ws.timeoutsMs.maxLifetime,
     },
     drainTimeoutMs: ws.drainTimeoutMs,
