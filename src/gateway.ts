@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AdminServer } from './admin/server.js';
+import { randomAffinityKey } from './balancer/affinity.js';
 import type { WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
@@ -30,7 +31,10 @@ export interface GatewayOptions {
   /** Per-endpoint metric series (off for very large fleets). */
   endpointMetrics?: boolean;
   security?: SecurityOptions;
-  /** Signs session-affinity cookies; every replica behind one load balancer needs the same key. */
+  /**
+   * Signs session-affinity cookies; every replica behind one load balancer needs the same key.
+   * Absent: a random key made here, shared by this process's worker threads only.
+   */
   affinityKey?: Buffer;
   /** Data-plane event loops (worker threads sharing the port); 1 or absent: this thread serves. */
   workers?: number;
@@ -51,8 +55,9 @@ export class Gateway {
   private stopping = false;
   private readonly security: SecurityOptions;
   private secretResolver: SecretResolver | undefined;
-  private readonly affinityKeySet: boolean;
-  private warnedBuiltInKey = false;
+  /** True when the affinity key was made at start (no --affinity-key-file). */
+  private readonly affinityKeyRandom: boolean;
+  private warnedRandomKey = false;
   private warnedSlots = false;
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gateway?: GatewayCompileInput } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
@@ -61,7 +66,9 @@ export class Gateway {
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
     this.security = opts.security ?? {};
-    this.affinityKeySet = opts.affinityKey !== undefined;
+    this.affinityKeyRandom = opts.affinityKey === undefined;
+    // Made once here, before any worker starts, so every data plane of this process signs alike.
+    const affinityKey = opts.affinityKey ?? randomAffinityKey();
     const workers = opts.workers ?? 1;
     if (workers > 1) {
       const buffers = allocateCounters();
@@ -73,7 +80,7 @@ export class Gateway {
         metrics: this.metrics,
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
-        affinityKey: opts.affinityKey,
+        affinityKey,
         load: new SharedEndpointLoad(buffers, slots.slots),
         health: new SharedEndpointHealth(buffers, slots.slots),
         limiter: new SharedLimiter(buffers, { sweepIntervalMs: 10_000 }),
@@ -88,7 +95,7 @@ export class Gateway {
           ...(opts.maxHeaderSize !== undefined ? { maxHeaderSize: opts.maxHeaderSize } : {}),
           endpointMetrics: opts.endpointMetrics ?? true,
           security: this.security,
-          ...(opts.affinityKey ? { affinityKey: opts.affinityKey } : {}),
+          affinityKey,
           buffers,
         },
         onFatal: () => {
@@ -119,7 +126,7 @@ export class Gateway {
         maxHeaderSize: opts.maxHeaderSize,
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
-        affinityKey: opts.affinityKey,
+        affinityKey,
       });
     }
     this.admin = new AdminServer(this.metrics.registry, {
@@ -191,9 +198,11 @@ export class Gateway {
         this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
       }
     }
-    if (!this.affinityKeySet && !this.warnedBuiltInKey && out.table.routes.some((r) => r.affinity)) {
-      this.warnedBuiltInKey = true;
-      this.log.warn('session-affinity cookies are signed with the built-in key: set --affinity-key-file (the chart does) so their values cannot be derived from endpoint addresses');
+    if (this.affinityKeyRandom && !this.warnedRandomKey && out.table.routes.some((r) => r.affinity)) {
+      this.warnedRandomKey = true;
+      this.log.warn(
+        'session-affinity cookies are signed with a random key made at start: another replica (or this one after a restart) does not honour them; give every replica the same --affinity-key-file (the chart does)',
+      );
     }
     this.log.info({ version: out.table.version, routes: out.table.routes.length }, 'routing table updated');
     return out;

@@ -6,31 +6,22 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { IMPLEMENTED_FEATURES } from '../../src/gatewayapi/translate.js';
-import { repoRoot, startWsgate, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
-import { apply, clusterAvailable, eventually, kubeconfig, kubectl, kubectlOk, service } from '../helpers/cluster.js';
+import type { WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { apply, clusterAvailable, eventually, kubectl, kubectlOk, service } from '../helpers/cluster.js';
+import { GATEWAY, gatewayClass as gatewayClassObj, type Condition, httpGateway, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
 
 const ns = `gw-controller-${process.pid}-${Date.now() % 100000}`;
 const className = `wsgate-${ns}`;
 // Unique per run: controllers of parallel runs (and the conformance run) never fight over objects.
 const controllerName = `wsgate.io/e2e-${ns}`;
 const OTHER = 'example.com/other-controller';
-const GATEWAY = 'gateway.networking.k8s.io';
 // Each process its own pool: were the data plane to bind the addresses, both could. The second
 // pool also shows the new leader rewriting the addresses it disagrees with.
 const POOL_A = '127.0.71.0/24';
 const POOL_B = '127.0.72.0/24';
 const PORT = 18080;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime?: string;
-}
 interface Obj {
   metadata: { name: string; generation: number; resourceVersion: string };
   status?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,36 +41,11 @@ const logged = (p: WsgateProcess, message: string) => p.stderr().split('\n').fil
 const compiledSince = (p: WsgateProcess, before: number) => eventually(`a recompile of pid ${p.child.pid}`, () => logged(p, 'routing table updated') > before);
 
 function startController(pool: string, lease: string): Promise<WsgateProcess> {
-  return startWsgate([
-    'controller',
-    '--kubeconfig',
-    kubeconfig,
-    '--watch-namespaces',
-    ns,
-    '--leader-election-namespace',
-    ns,
-    '--leader-election-id',
-    lease,
-    '--lease-duration',
-    '4000',
-    '--lease-retry-period',
-    '500',
-    '--gateway-api',
-    'on',
-    '--gateway-controller-name',
-    controllerName,
-    '--gateway-address-pool',
-    pool,
-  ]);
+  return startGatewayController({ namespace: ns, lease, controllerName, pool, extra: ['--lease-duration', '4000', '--lease-retry-period', '500'] });
 }
 
-const gatewayClass = { apiVersion: `${GATEWAY}/v1`, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName } };
-const gatewayObj = (name: string) => ({
-  apiVersion: `${GATEWAY}/v1`,
-  kind: 'Gateway',
-  metadata: { name, namespace: ns },
-  spec: { gatewayClassName: className, listeners: [{ name: 'http', port: PORT, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
-});
+const gatewayClass = gatewayClassObj(className, controllerName);
+const gatewayObj = (name: string) => httpGateway(ns, name, className, PORT);
 const httpRoute = (hostnames: string[]) => ({
   apiVersion: `${GATEWAY}/v1`,
   kind: 'HTTPRoute',
@@ -101,10 +67,7 @@ describe('wsgate controller: Gateway API status on a real apiserver', { skip: !c
   let b: WsgateProcess | undefined;
 
   before(async () => {
-    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds/gateway-api')]);
-    await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
-    const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((k) => `crd/${k}.${GATEWAY}`);
-    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds, 'crd/websocketpolicies.wsgate.io', 'crd/websocketroutes.wsgate.io']);
+    await installGatewayCrds();
     await kubectlOk(['create', 'namespace', ns]);
     await apply([
       gatewayClass,

@@ -9,8 +9,11 @@ export const DEFAULT_POLICY: Policy = 'LeastConnections';
 export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';
+/** How long a backend may take to answer the upgrade request (its 101 or any other status). */
+export const DEFAULT_UPGRADE_TIMEOUT = '10s';
 export const DEFAULT_DRAIN_TIMEOUT = '30s';
 export const DEFAULT_JWT_CLOCK_SKEW = '30s';
+export const DEFAULT_JWT_REQUIRE_EXPIRATION = false;
 export const DEFAULT_API_KEY_HEADER = 'x-api-key';
 /** Oldest TLS version wsgate speaks, to clients and to wss backends. */
 export const MIN_TLS_VERSION = 'TLSv1.2';
@@ -23,7 +26,7 @@ export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
 export type DefaultedSpec = WebSocketRouteSpec & {
   backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };
   loadBalancer: NonNullable<WebSocketRouteSpec['loadBalancer']> & { policy: Policy };
-  timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string };
+  timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string; upgrade: string };
   drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
   sessionAffinity?: { cookie: Required<Omit<AffinityCookie, 'maxAge'>> & Pick<AffinityCookie, 'maxAge'> };
 };
@@ -37,6 +40,7 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     ...out.timeouts,
     connect: out.timeouts?.connect ?? DEFAULT_CONNECT_TIMEOUT,
     idle: out.timeouts?.idle ?? DEFAULT_IDLE_TIMEOUT,
+    upgrade: out.timeouts?.upgrade ?? DEFAULT_UPGRADE_TIMEOUT,
   };
   const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
   const { sessionAffinity: _affinity, ...rest } = out;
@@ -47,7 +51,13 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     const auth = security.auth;
     if (auth) {
       security.auth = { ...auth };
-      if (auth.jwt) security.auth.jwt = { ...auth.jwt, clockSkew: auth.jwt.clockSkew ?? DEFAULT_JWT_CLOCK_SKEW };
+      if (auth.jwt) {
+        security.auth.jwt = {
+          ...auth.jwt,
+          clockSkew: auth.jwt.clockSkew ?? DEFAULT_JWT_CLOCK_SKEW,
+          requireExpiration: auth.jwt.requireExpiration ?? DEFAULT_JWT_REQUIRE_EXPIRATION,
+        };
+      }
       if (auth.apiKeys) security.auth.apiKeys = { ...auth.apiKeys, header: auth.apiKeys.header ?? DEFAULT_API_KEY_HEADER };
     }
     result.security = security;

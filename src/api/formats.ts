@@ -23,6 +23,15 @@ export function isHttpToken(s: string): boolean {
   return HTTP_TOKEN.test(s);
 }
 
+// CR and LF end a header line (and NUL ends it for some parsers): in a value they would start a
+// header or a response of the writer's choosing. The WebSocketRoute CRD's value pattern is the same.
+const HEADER_VALUE_BREAK = /[\r\n\0]/;
+
+/** A header value that stays one value on the wire: no CR, LF or NUL. */
+export function isHeaderValue(s: string): boolean {
+  return !HEADER_VALUE_BREAK.test(s);
+}
+
 /** RFC 1123 host name: dot-separated labels of at most 63 characters, 253 in all. */
 export function isHostname(s: string): boolean {
   return s.length <= 253 && s.split('.').every((label) => label.length <= 63 && HOST_LABEL.test(label));

@@ -52,6 +52,7 @@ export const WSGATE_HEADERS = new Set([
 const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
   { at: ['timeouts', 'connect'], zeroAllowed: false },
   { at: ['timeouts', 'idle'], zeroAllowed: true },
+  { at: ['timeouts', 'upgrade'], zeroAllowed: false },
   { at: ['timeouts', 'maxLifetime'], zeroAllowed: true },
   { at: ['drain', 'timeout'], zeroAllowed: true },
   { at: ['security', 'auth', 'jwt', 'clockSkew'], zeroAllowed: true },

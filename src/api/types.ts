@@ -77,6 +77,8 @@ export interface JwtAuth {
   issuer?: string;
   /** Duration; default 30s. */
   clockSkew?: string;
+  /** A token without `exp` is refused; default false. */
+  requireExpiration?: boolean;
   algorithms?: JwtAlgorithm[];
   tokenFrom?: {
     query?: string;
@@ -148,6 +150,8 @@ export interface WebSocketRouteSpec {
   timeouts?: {
     connect?: string;
     idle?: string;
+    /** Time the backend has to answer the upgrade request; default 10s. */
+    upgrade?: string;
     maxLifetime?: string;
   };
   drain?: {

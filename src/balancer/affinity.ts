@@ -2,24 +2,29 @@
 // HMAC of the route's namespace and the endpoint address under a key every replica has
 // (--affinity-key-file, from a Secret in the chart), so replicas behind one load balancer
 // agree without sharing state, and a forged or stale value simply matches no endpoint.
+// Without a key file each process makes a random key at start: a key anyone can read in the
+// source would let them forge cookies and test guesses of endpoint addresses against them.
 //
 // The namespace, not the route name, goes into the value: routes of one application (its
 // Socket.IO path, its SignalR hub, its pages) usually share endpoints and a cookie name, and
 // then one cookie keeps the client on one pod across all of them.
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { CompiledAffinity, CompiledRoute, Endpoint } from '../routing/types.js';
 
 const VERSION = 'v1';
-/** Used when no key is configured: values stay opaque, but someone who reads this could guess them. */
-export const BUILT_IN_KEY = 'wsgate-affinity-built-in-key-set-affinity-key-file';
+
+/** A key for one process when none is configured: 32 bytes, the HMAC-SHA-256 block's worth of strength. */
+export function randomAffinityKey(): Buffer {
+  return randomBytes(32);
+}
 
 export class AffinityCodec {
   private readonly key: Buffer;
   /** Per table snapshot of a route: cookie value -> endpoint. Routes are immutable, so this never goes stale. */
   private readonly indexes = new WeakMap<CompiledRoute, Map<string, Endpoint>>();
 
-  constructor(key: string | Buffer = BUILT_IN_KEY) {
+  constructor(key: string | Buffer) {
     this.key = Buffer.isBuffer(key) ? key : Buffer.from(key);
     if (this.key.length === 0) throw new Error('the affinity key must not be empty');
   }

@@ -109,7 +109,7 @@ export interface WebSocketBehaviour {
   readonly spec: WebSocketBehaviourSpec;
   readonly policy: Policy;
   readonly hashOn?: HashOn;
-  readonly timeoutsMs: { readonly connect: number; readonly idle: number; readonly maxLifetime: number };
+  readonly timeoutsMs: { readonly connect: number; readonly idle: number; readonly upgrade: number; readonly maxLifetime: number };
   readonly drainTimeoutMs: number;
   /** Namespace in which the auth Secrets (security.auth.*.secretRef) are looked up: the policy's. */
   readonly secretNamespace: string;

@@ -76,6 +76,7 @@ export function buildBehaviour(
     timeoutsMs: {
       connect: parseDuration(d.timeouts.connect),
       idle: parseDuration(d.timeouts.idle),
+      upgrade: parseDuration(d.timeouts.upgrade),
       maxLifetime: d.timeouts.maxLifetime === undefined ? 0 : parseDuration(d.timeouts.maxLifetime),
     },
     drainTimeoutMs: parseDuration(d.drain.timeout),

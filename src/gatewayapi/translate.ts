@@ -8,6 +8,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
 import { parseDuration } from '../api/duration.js';
+import { isHeaderValue, isHttpToken } from '../api/formats.js';
 import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './conditions.js';
 import { intersectHostnames } from './hostnames.js';
 import type {
@@ -339,6 +340,24 @@ interface RuleResult {
   timeouts: { requestMs?: number; backendRequestMs?: number };
 }
 
+/**
+ * The Gateway API CRD puts no pattern on header values (and its name pattern is the only guard
+ * on names): a value with CR or LF would be written into the backend's request or the client's
+ * 101 as further header lines of the route author's choosing (Set-Cookie included). Such a
+ * filter makes its rule invalid, with the field named.
+ */
+function headerModifierProblems(f: HTTPHeaderFilter | undefined, where: string, problems: string[]): void {
+  for (const op of ['set', 'add'] as const) {
+    (f?.[op] ?? []).forEach((h, i) => {
+      if (!isHttpToken(h.name)) problems.push(`${where}.${op}[${i}].name ${JSON.stringify(h.name)} is not an HTTP header name`);
+      if (!isHeaderValue(h.value)) problems.push(`${where}.${op}[${i}].value contains CR, LF or NUL, which would split the header`);
+    });
+  }
+  (f?.remove ?? []).forEach((name, i) => {
+    if (!isHttpToken(name)) problems.push(`${where}.remove[${i}] ${JSON.stringify(name)} is not an HTTP header name`);
+  });
+}
+
 function headerModifier(f: HTTPHeaderFilter | undefined): HeaderModifier {
   return {
     set: (f?.set ?? []).map((h) => ({ name: h.name.toLowerCase(), value: h.value })),
@@ -396,9 +415,11 @@ function translateFilters(filters: readonly HTTPRouteFilter[] | undefined, at: s
     }
     switch (f.type) {
       case 'RequestHeaderModifier':
+        headerModifierProblems(f.requestHeaderModifier, `${where}.requestHeaderModifier`, problems);
         out.requestHeaders = headerModifier(f.requestHeaderModifier);
         break;
       case 'ResponseHeaderModifier':
+        headerModifierProblems(f.responseHeaderModifier, `${where}.responseHeaderModifier`, problems);
         out.responseHeaders = headerModifier(f.responseHeaderModifier);
         break;
       case 'URLRewrite': {
@@ -450,6 +471,8 @@ function resolveBackend(
   const kind = ref.kind ?? 'Service';
   const ns = ref.namespace ?? routeNs;
   const invalid = (reason: InvalidBackend['reason'], message: string): InvalidBackend => ({ valid: false, weight, reason, message: `${at}: ${message}` });
+  // First, so a filter's problems are reported whether or not the backend resolves.
+  const filters = translateFilters(ref.filters, at, problems, matches, true);
   if (group !== '' || kind !== 'Service') return invalid('InvalidKind', `backendRef kind ${group || 'core'}/${kind} is not supported (core Service is)`);
   if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace: routeNs }, { group: '', kind: 'Service', namespace: ns, name: ref.name })) {
     return invalid('RefNotPermitted', `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant there allows it`);
@@ -461,7 +484,6 @@ function resolveBackend(
   if (!port) return invalid('BackendNotFound', `Service ${ns}/${ref.name} has no port ${ref.port}`);
   const scheme = schemeFor(port.appProtocol);
   if (!scheme) return invalid('UnsupportedProtocol', `Service ${ns}/${ref.name} port ${ref.port} has appProtocol ${port.appProtocol}, which wsgate does not speak`);
-  const filters = translateFilters(ref.filters, at, problems, matches, true);
   return {
     valid: true,
     namespace: ns,

@@ -358,6 +358,7 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.rebalance',
       'spec.timeouts.connect',
       'spec.timeouts.idle',
+      'spec.timeouts.upgrade',
       'spec.timeouts.maxLifetime',
       'spec.drain.timeout',
       'spec.limits',

@@ -1,7 +1,7 @@
 // The endpoint-choice stage: the affinity cookie first, then the route's balancer, skipping
 // endpoints that already failed for this request and those passive health ejected.
 
-import { AffinityCodec, affinityCookie, cookieValue } from '../balancer/affinity.js';
+import { AffinityCodec, affinityCookie, cookieValue, randomAffinityKey } from '../balancer/affinity.js';
 import { hashKey } from '../balancer/hash-key.js';
 import type { EndpointHealth } from '../balancer/health.js';
 import { RouteCursors } from '../balancer/cursors.js';
@@ -14,7 +14,7 @@ export class EndpointChooser {
   constructor(
     private readonly load: EndpointLoad,
     private readonly health: EndpointHealth,
-    readonly affinity: AffinityCodec = new AffinityCodec(),
+    readonly affinity: AffinityCodec = new AffinityCodec(randomAffinityKey()),
     private readonly cursors: RouteCursors = new RouteCursors(),
   ) {}
 

@@ -4,6 +4,7 @@
 // Pure: plain values in, plain values out; the proxy's stages call these.
 
 import type http from 'node:http';
+import { isHeaderValue, isHttpToken } from '../api/formats.js';
 import type { GatewayRouting, HeaderModifier, PathMatch, PathModifier, WeightedBackend } from '../routing/gateway-types.js';
 
 type Redirect = NonNullable<GatewayRouting['redirect']>;
@@ -69,14 +70,25 @@ export function rewrittenTarget(url: string, pathMatch: PathMatch, modifier: Pat
 }
 
 /**
+ * Whether a modifier entry can be written as one header line. The translator refuses routes
+ * with any other (src/gatewayapi/translate.ts); this is the data plane's own guard, so that no
+ * path into a compiled table can put a line break into what wsgate writes.
+ */
+function writable(name: string, value: string): boolean {
+  return isHttpToken(name) && isHeaderValue(value);
+}
+
+/**
  * Applies a header modifier to parsed headers (lower-cased names, as Node keeps them): `set`
  * overwrites, `add` appends a value to what is there (a further header line), `remove` deletes.
- * Used for the request the backend sees and for plain responses.
+ * Used for the request the backend sees and for plain responses. Entries that are not
+ * `writable` are skipped.
  */
 export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModifier | undefined): void {
   if (!mod) return;
-  for (const { name, value } of mod.set) headers[name.toLowerCase()] = value;
+  for (const { name, value } of mod.set) if (writable(name, value)) headers[name.toLowerCase()] = value;
   for (const { name, value } of mod.add) {
+    if (!writable(name, value)) continue;
     const key = name.toLowerCase();
     const existing = headers[key];
     if (existing === undefined) headers[key] = value;
@@ -89,7 +101,7 @@ export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModi
  * A raw response head ("HTTP/1.1 101 ...\r\n...\r\n\r\n", latin1) after header modifiers and
  * extra lines: lines whose header `set` or `remove` names are dropped, then the `set` and `add`
  * lines and the extra ones go before the blank line. The status line and every other line stay
- * as the backend wrote them.
+ * as the backend wrote them. Entries and extra lines that are not `writable` are skipped.
  */
 export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | undefined>, extra: readonly string[]): string {
   const drop = new Set<string>();
@@ -97,13 +109,14 @@ export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | un
   for (const mod of mods) {
     if (!mod) continue;
     for (const { name, value } of mod.set) {
+      if (!writable(name, value)) continue;
       const key = name.toLowerCase();
       drop.add(key);
       // A later set or remove of the same name wins over what an earlier modifier added.
       removeLines(added, key);
       added.push(`${name}: ${value}`);
     }
-    for (const { name, value } of mod.add) added.push(`${name}: ${value}`);
+    for (const { name, value } of mod.add) if (writable(name, value)) added.push(`${name}: ${value}`);
     for (const name of mod.remove) {
       const key = name.toLowerCase();
       drop.add(key);
@@ -112,7 +125,7 @@ export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | un
   }
   const lines = head.slice(0, head.length - 4).split('\r\n');
   const kept = drop.size === 0 ? lines : lines.filter((line, i) => i === 0 || !drop.has(headerName(line)));
-  return [...kept, ...added, ...extra].join('\r\n') + '\r\n\r\n';
+  return [...kept, ...added, ...extra.filter(isHeaderValue)].join('\r\n') + '\r\n\r\n';
 }
 
 function headerName(line: string): string {

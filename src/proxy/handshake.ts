@@ -39,21 +39,25 @@ export function checkHandshake(req: IncomingMessage): HandshakeRejection | null 
   return null;
 }
 
-/** Requests that two parsers could read differently are refused rather than forwarded. */
-function findAmbiguity(raw: string[]): string | null {
+/**
+ * Requests that two parsers could read differently are refused rather than forwarded. An
+ * upgrade has no body (RFC 6455 4.1 sends a GET; RFC 9110 9.3.1 gives a GET body no meaning):
+ * any Transfer-Encoding, or a non-zero Content-Length, means bytes behind the head that Node
+ * counts as body and the backend, reading a WebSocket upgrade, may read as a second request
+ * or as frames. So they are refused before a backend is chosen.
+ */
+export function findAmbiguity(raw: string[]): string | null {
   let hosts = 0;
-  let contentLength = false;
-  let transferEncoding = false;
   let keys = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (name === 'host') hosts++;
-    else if (name === 'content-length') contentLength = true;
-    else if (name === 'transfer-encoding') transferEncoding = true;
+    else if (name === 'content-length') {
+      if (raw[i + 1]!.trim() !== '0') return 'a WebSocket upgrade must not have a body (Content-Length)';
+    } else if (name === 'transfer-encoding') return 'a WebSocket upgrade must not have a body (Transfer-Encoding)';
     else if (name === 'sec-websocket-key') keys++;
   }
   if (hosts > 1) return 'duplicate Host header';
-  if (contentLength && transferEncoding) return 'both Content-Length and Transfer-Encoding';
   if (keys > 1) return 'duplicate Sec-WebSocket-Key header';
   return null;
 }

@@ -4,6 +4,9 @@
 // the respond stage's changes (Set-Cookie for session affinity, an HTTPRoute's response header
 // modifiers);
 // any other answer is relayed as is, body included, and the client connection then closes.
+// The answer has its own bound (the route's timeouts.upgrade; 504 past it), and a 101 must
+// carry the Sec-WebSocket-Accept of the client's key (502 otherwise): only then is the client
+// tunnelled.
 //
 // This replaced http-proxy-3's ws() for upgrades (it is kept for plain HTTP): its path costs a
 // ClientRequest, an http.Agent, a second HTTP parser and IncomingMessage for the 101, a rebuilt
@@ -25,6 +28,7 @@ import { drainIfGone } from './lifecycle.js';
 import type { LiveConnection } from './live-connection.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { respondAndClose } from './respond.js';
+import { acceptMatches } from './websocket-accept.js';
 
 export interface UpgradeExchangeDeps {
   log: Logger;
@@ -147,6 +151,9 @@ function hsClientClose(this: HsSocket): void {
   this[kHandshake]?.onClientGone();
 }
 function hsClientError(): void {}
+function hsAnswerTimeout(hs: Handshake): void {
+  hs.onAnswerTimeout();
+}
 
 /**
  * One upgrade between the request written to the backend and its answer. Once the 101 is
@@ -155,6 +162,8 @@ function hsClientError(): void {}
 class Handshake {
   private pending: Buffer | null = null;
   private done = false;
+  /** The bound on the backend's answer (timeouts.upgrade). */
+  private readonly answerTimer: NodeJS.Timeout;
 
   constructor(
     private readonly x: UpgradeExchanges,
@@ -173,11 +182,15 @@ class Handshake {
     client.on('error', hsClientError);
     const req = ctx.req;
     backend.write(requestHead(req.url ?? '/', req.headers));
+    // A backend that accepts the connection but never answers would otherwise hold the client
+    // until a TCP timeout; the bound starts with the request written, as nginx's read timeout.
+    this.answerTimer = setTimeout(hsAnswerTimeout, ctx.route!.timeouts.upgradeMs, this);
   }
 
   /** Detaches the handshake's listeners from both sockets. */
   private detach(): void {
     this.done = true;
+    clearTimeout(this.answerTimer);
     const { client, backend } = this;
     client[kHandshake] = undefined;
     backend[kHandshake] = undefined;
@@ -203,7 +216,13 @@ class Handshake {
     const headEnd = end + 4;
     const status = statusOf(buf);
     if (status === -1) return this.failed('the backend did not answer with HTTP', 502);
-    if (status === 101) return this.upgraded(buf, headEnd);
+    if (status === 101) {
+      // Checked before anything of the 101 reaches the client or of the client the backend.
+      if (!acceptMatches(buf.toString('latin1', 0, headEnd), this.ctx.req.headers['sec-websocket-key'])) {
+        return this.failed('the backend\'s 101 does not carry the Sec-WebSocket-Accept of the client\'s key', 502);
+      }
+      return this.upgraded(buf, headEnd);
+    }
     if (status < 200) {
       // An interim answer (100, 103): relayed, and the real one follows.
       this.client.write(buf.subarray(0, headEnd));
@@ -270,17 +289,24 @@ class Handshake {
     this.failed(err ? String(err) : 'the backend closed the connection before answering', 502);
   }
 
-  private failed(why: string, status: number): void {
+  /** timeouts.upgrade ran out with no complete answer: 504, and the endpoint counts as failed. */
+  onAnswerTimeout(): void {
+    if (this.done) return;
+    const ms = this.ctx.route!.timeouts.upgradeMs;
+    this.failed(`no answer to the upgrade request within ${ms} ms`, 504, 'timeout', 'backend did not answer the WebSocket upgrade in time');
+  }
+
+  private failed(why: string, status: number, result: UpgradeResult = 'backend_error', message = 'backend failed during the WebSocket handshake'): void {
     const { x, ctx, client, backend, endpoint } = this;
     const route = ctx.route!;
     this.detach();
     backend.on('error', hsClientError);
     backend.destroy();
     x.d.load.release(endpoint.id);
-    x.d.log.warn({ err: why, route: route.key, endpoint: endpoint.id }, 'backend failed during handshake');
-    x.report(ctx, 'backend_error');
+    x.d.log.warn({ err: why, route: route.key, endpoint: endpoint.id, requestId: ctx.requestId, result }, 'backend failed during handshake');
+    x.report(ctx, result);
     x.eject(route, endpoint.id);
-    respondAndClose(client, status, 'backend failed during the WebSocket handshake');
+    respondAndClose(client, status, message);
   }
 
   onClientGone(): void {

@@ -18,6 +18,7 @@
 
 import type { HttpMethod, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { DefaultedSpec } from '../api/defaults.js';
+import { MAX_TIMER_MS } from '../api/duration.js';
 import type { GatewayRouteEntry, PathMatch, ServiceBackend } from '../gatewayapi/model.js';
 import type tls from 'node:tls';
 
@@ -225,7 +226,15 @@ function buildRoute(
     security: security.security,
     policy: ws.policy,
     hashOn: ws.hashOn,
-    timeouts: { connectMs: ws.timeoutsMs.connect, idleMs: ws.timeoutsMs.idle, maxLifetimeMs: ws.timeoutsMs.maxLifetime },
+    timeouts: {
+      connectMs: ws.timeoutsMs.connect,
+      idleMs: ws.timeoutsMs.idle,
+      // The rule's backendRequest is the Gateway API's bound on one request to a backend; the
+      // upgrade request is one, so a non-zero one wins over the policy's (or the default) upgrade.
+      // Its format allows more than a Node.js timer holds (which would then fire at once).
+      upgradeMs: entry.timeouts.backendRequestMs !== undefined && entry.timeouts.backendRequestMs > 0 ? Math.min(entry.timeouts.backendRequestMs, MAX_TIMER_MS) : ws.timeoutsMs.upgrade,
+      maxLifetimeMs: ws.timeoutsMs.maxLifetime,
+    },
     drainTimeoutMs: ws.drainTimeoutMs,
     http: { methods: HTTPROUTE_METHODS },
     ...(affinity ? { affinity } : {}),

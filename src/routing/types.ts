@@ -86,7 +86,8 @@ export interface CompiledRoute {
   readonly tls?: CompiledTls;
   readonly policy: Policy;
   readonly hashOn: HashOn | undefined;
-  readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly maxLifetimeMs: number };
+  /** upgradeMs: how long the backend may take to answer the upgrade request (then 504). */
+  readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly upgradeMs: number; readonly maxLifetimeMs: number };
   readonly drainTimeoutMs: number;
   /** Plain (non-upgrade) methods proxied on this route; absent: plain requests get 426. */
   readonly http?: { readonly methods: readonly HttpMethod[] };

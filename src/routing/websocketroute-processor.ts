@@ -207,6 +207,7 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
     timeouts: {
       connectMs: parseDuration(timeouts.connect),
       idleMs: parseDuration(timeouts.idle),
+      upgradeMs: parseDuration(timeouts.upgrade),
       maxLifetimeMs: timeouts.maxLifetime === undefined ? 0 : parseDuration(timeouts.maxLifetime),
     },
     drainTimeoutMs: parseDuration(spec.drain.timeout),

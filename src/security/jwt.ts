@@ -84,6 +84,8 @@ export function compileJwtVerifier(spec: JwtAuth, keys: JwtKeys): JwtVerifier {
   if (spec.issuer) options.issuer = spec.issuer;
   if (spec.audiences?.length) options.audience = spec.audiences;
   if (spec.algorithms?.length) options.algorithms = spec.algorithms;
+  // jose checks exp only when present; Envoy's require_expiration refuses a token without it.
+  if (spec.requireExpiration) options.requiredClaims = ['exp'];
   return {
     keys,
     options,
@@ -145,7 +147,9 @@ async function attempt(run: () => Promise<{ payload: JWTPayload }>): Promise<Ver
 
 function describeError(err: unknown): { ok: false; description: string; retry?: boolean } {
   if (err instanceof errors.JWTExpired) return { ok: false, description: 'token expired' };
-  if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, description: `${err.claim} claim check failed` };
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return { ok: false, description: err.reason === 'missing' ? `${err.claim} claim missing` : `${err.claim} claim check failed` };
+  }
   if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, description: 'signature verification failed', retry: true };
   if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, description: 'algorithm not allowed' };
   if (err instanceof errors.JWKSNoMatchingKey) return { ok: false, description: 'no key matches the token' };

@@ -49,7 +49,8 @@ export interface DataPlaneOptions {
   maxHeaderSize?: number;
   endpointMetrics?: boolean;
   security?: SecurityOptions;
-  affinityKey?: Buffer;
+  /** Signs session-affinity cookies: the Gateway gives every plane of a process the same one. */
+  affinityKey: Buffer;
   /** Shared counters (worker threads); absent: in-process ones. */
   load?: EndpointLoad;
   health?: EndpointHealth;

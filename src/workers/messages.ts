@@ -13,8 +13,8 @@ export interface WorkerInit {
   maxHeaderSize?: number;
   endpointMetrics: boolean;
   security: SecurityOptions;
-  /** Arrives as a Uint8Array. */
-  affinityKey?: Uint8Array;
+  /** The process's affinity key (from the file, or made at start): every worker signs with it. Arrives as a Uint8Array. */
+  affinityKey: Uint8Array;
   buffers: SharedCounterBuffers;
 }
 

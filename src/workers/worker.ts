@@ -26,7 +26,7 @@ const plane = new DataPlane({
   maxHeaderSize: init.maxHeaderSize,
   endpointMetrics: init.endpointMetrics,
   security: init.security,
-  ...(init.affinityKey ? { affinityKey: Buffer.from(init.affinityKey.buffer, init.affinityKey.byteOffset, init.affinityKey.byteLength) } : {}),
+  affinityKey: Buffer.from(init.affinityKey.buffer, init.affinityKey.byteOffset, init.affinityKey.byteLength),
   load,
   health: new SharedEndpointHealth(init.buffers, slots),
   limiter: new SharedLimiter(init.buffers),

@@ -27,6 +27,7 @@ describe('applyDefaults', () => {
     assert.equal(spec.backend.scheme, 'ws');
     assert.equal(spec.timeouts.connect, '5s');
     assert.equal(spec.timeouts.idle, '1h');
+    assert.equal(spec.timeouts.upgrade, '10s');
     assert.equal(spec.timeouts.maxLifetime, undefined);
     assert.equal(spec.drain.timeout, '30s');
     assert.equal(spec.security, undefined);

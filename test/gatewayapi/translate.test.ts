@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import type { Condition } from '../../src/api/types.js';
 import { translate, IMPLEMENTED_FEATURES, type TranslateInput } from '../../src/gatewayapi/translate.js';
 import type { GatewayRouteEntry, TranslateOutput } from '../../src/gatewayapi/model.js';
-import type { HTTPRoute, ListenerStatus, Secret } from '../../src/gatewayapi/types.js';
+import type { HTTPRoute, HTTPRouteFilter, ListenerStatus, Secret } from '../../src/gatewayapi/types.js';
 import { routeKey as wsRouteKey } from '../../src/api/types.js';
 import { makeCa } from '../helpers/certs.js';
 import {
@@ -572,6 +572,84 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
   }
 });
 
+describe('header modifier values that would split a header line are refused, naming the field', () => {
+  type Kind = 'requestHeaderModifier' | 'responseHeaderModifier';
+  const filter = (kind: Kind, op: 'set' | 'add', value: string, name = 'X-Injected') => {
+    const headers = [{ name: 'X-Fine', value: 'ok' }, { name, value }];
+    const type = kind === 'requestHeaderModifier' ? 'RequestHeaderModifier' : 'ResponseHeaderModifier';
+    return { type, [kind]: { [op]: headers } } as HTTPRouteFilter;
+  };
+  // A harmless filter first, so the field path has to carry the bad filter's own index.
+  const harmless: HTTPRouteFilter = { type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-old'] } };
+  const breaks: Array<[string, string]> = [
+    ['CR', 'a\rSet-Cookie: session=evil'],
+    ['LF', 'a\nSet-Cookie: session=evil'],
+    ['CRLF', 'a\r\nSet-Cookie: session=evil'],
+    ['NUL', 'a\u0000b'],
+  ];
+  for (const [what, value] of breaks) {
+    for (const kind of ['requestHeaderModifier', 'responseHeaderModifier'] as const) {
+      for (const op of ['set', 'add'] as const) {
+        it(`${what} in a rule's ${kind}.${op} value: Accepted=False/UnsupportedValue naming the field; a sibling route is served`, () => {
+          const bad = route('bad', { rules: [rule({ filters: [harmless, filter(kind, op, value)] })] });
+          const good = route('good', { rules: [rule({ filters: [filter(kind, op, 'fine value')] })] });
+          const out = translate(openInput({ httpRoutes: [bad, good] }));
+          assert.deepEqual(parents(out, 'bad'), ['Accepted=False/UnsupportedValue ResolvedRefs=True/ResolvedRefs']);
+          const message = cond(out.httpRoutes.get('apps/bad')!.parents[0]!.conditions, 'Accepted')!.message;
+          assert.ok(message.includes(`spec.rules[0].filters[1].${kind}.${op}[1].value`), message);
+          assert.ok(!/[\r\n\0]/.test(message), 'the message itself carries no line break');
+          assert.equal(entries(out, 'bad').length, 0, 'nothing of the bad route is served');
+          assert.deepEqual(parents(out, 'good'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+          assert.equal(entries(out, 'good').length, 1);
+        });
+        it(`${what} in a backendRef's ${kind}.${op} value: Accepted=False/UnsupportedValue naming the field`, () => {
+          const bad = route('bad', { rules: [rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [harmless, filter(kind, op, value)] }] })] });
+          const out = translate(openInput({ httpRoutes: [bad, route('good')] }));
+          assert.deepEqual(parents(out, 'bad'), ['Accepted=False/UnsupportedValue ResolvedRefs=True/ResolvedRefs']);
+          const message = cond(out.httpRoutes.get('apps/bad')!.parents[0]!.conditions, 'Accepted')!.message;
+          assert.ok(message.includes(`spec.rules[0].backendRefs[0].filters[1].${kind}.${op}[1].value`), message);
+          assert.equal(entries(out, 'bad').length, 0);
+          assert.equal(entries(out, 'good').length, 1);
+        });
+      }
+    }
+  }
+
+  it('a backendRef filter is checked even when its Service does not resolve', () => {
+    const bad = route('bad', { rules: [rule({ backendRefs: [{ name: 'missing', port: 8080, filters: [filter('requestHeaderModifier', 'set', 'a\nb')] }] })] });
+    const out = translate(openInput({ httpRoutes: [bad] }));
+    const message = cond(out.httpRoutes.get('apps/bad')!.parents[0]!.conditions, 'Accepted')!.message;
+    assert.match(message, /spec\.rules\[0\]\.backendRefs\[0\]\.filters\[0\]\.requestHeaderModifier\.set\[1\]\.value/);
+  });
+
+  it('header names that are not HTTP tokens are refused too (set, add and remove)', () => {
+    const badName = route('bad', {
+      rules: [
+        rule({ filters: [filter('requestHeaderModifier', 'add', 'v', 'X-A: b')] }),
+        rule({ filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x-ok', 'x bad'] } }] }),
+      ],
+    });
+    const out = translate(openInput({ httpRoutes: [badName] }));
+    const message = cond(out.httpRoutes.get('apps/bad')!.parents[0]!.conditions, 'Accepted')!.message;
+    assert.ok(message.includes('spec.rules[0].filters[0].requestHeaderModifier.add[1].name'), message);
+    assert.ok(message.includes('spec.rules[1].filters[0].responseHeaderModifier.remove[1]'), message);
+  });
+
+  it('beside a valid rule, only the rule with the bad value is dropped (PartiallyInvalid names the field); the other is served', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule(), rule({ filters: [filter('responseHeaderModifier', 'set', 'x\r\nSet-Cookie: a=b')] })] })] }));
+    assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs PartiallyInvalid=True/UnsupportedValue']);
+    const pi = cond(out.httpRoutes.get('apps/r')!.parents[0]!.conditions, 'PartiallyInvalid')!;
+    assert.ok(pi.message.includes('spec.rules[1].filters[0].responseHeaderModifier.set[1].value'), pi.message);
+    assert.deepEqual(entries(out, 'r').map((e) => e.source.ruleIndex), [0]);
+  });
+
+  it('tabs and other visible text in values are kept as they are', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ filters: [filter('requestHeaderModifier', 'set', 'a\tb; c="d"')] })] })] }));
+    assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+    assert.deepEqual(entries(out, 'r')[0]!.filters.requestHeaders?.set, [{ name: 'x-fine', value: 'ok' }, { name: 'x-injected', value: 'a\tb; c="d"' }]);
+  });
+});
+
 describe('status writing: observedGeneration, controllerName, merging with other controllers', () => {
   const other = { parentRef: { name: 'their-gw' }, controllerName: 'example.net/gateway-controller', conditions: [{ type: 'Accepted', status: 'True' as const, reason: 'Accepted', message: 'theirs', observedGeneration: 1 }] };
 
@@ -693,10 +771,10 @@ describe('WebSocketPolicy attachment', () => {
   const ancestors = (out: TranslateOutput, name: string) =>
     out.policies.get(`apps/${name}`)!.ancestors.filter((a) => a.controllerName === CONTROLLER).map((a) => `${a.ancestorRef.kind} ${a.ancestorRef.namespace}/${a.ancestorRef.name}: ${a.conditions.map(brief).join(' ')}`);
 
-  it('without a policy: WebSocket defaults (no 60 s idle cut: idle 1h, connect 5s, drain 30s, LeastConnections)', () => {
+  it('without a policy: WebSocket defaults (no 60 s idle cut: idle 1h, connect 5s, upgrade 10s, drain 30s, LeastConnections)', () => {
     const w = behaviour(withPolicies([]), 0);
     assert.deepEqual(w.source, { kind: 'Default' });
-    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 3_600_000, maxLifetime: 0 });
+    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 3_600_000, upgrade: 10_000, maxLifetime: 0 });
     assert.equal(w.drainTimeoutMs, 30_000);
     assert.equal(w.policy, 'LeastConnections');
     assert.equal(w.secretNamespace, 'apps');
@@ -714,7 +792,7 @@ describe('WebSocketPolicy attachment', () => {
     ]);
     const w = behaviour(out, 1);
     assert.deepEqual(w.source, { kind: 'WebSocketPolicy', namespace: 'apps', name: 'p', target: 'HTTPRoute' });
-    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 600_000, maxLifetime: 86_400_000 });
+    assert.deepEqual(w.timeoutsMs, { connect: 5_000, idle: 600_000, upgrade: 10_000, maxLifetime: 86_400_000 });
     assert.equal(w.policy, 'ConsistentHash');
     assert.deepEqual(w.hashOn, { header: 'x-user' });
     assert.deepEqual(w.spec.rebalance, { tolerance: 0.2, maxClosesPerSecond: 5 });

@@ -4,6 +4,8 @@ import type { Hello } from '../../examples/echo-server.js';
 export interface OpenClient {
   ws: WebSocket;
   hello: Hello;
+  /** The Set-Cookie lines of the 101. */
+  setCookie: string[];
   /** Sends a text message and resolves with the echo. */
   echo(text: string): Promise<string>;
   close(): Promise<number>;
@@ -26,6 +28,8 @@ export function connect(url: string, opts: { protocols?: string[]; headers?: Rec
       if (q !== undefined) res(q);
       else waiting.push(res);
     });
+    let setCookie: string[] = [];
+    ws.once('upgrade', (res) => (setCookie = res.headers['set-cookie'] ?? []));
     ws.once('unexpected-response', (_req, res) => {
       reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, headers: res.headers }));
       ws.terminate();
@@ -37,6 +41,7 @@ export function connect(url: string, opts: { protocols?: string[]; headers?: Rec
         resolve({
           ws,
           hello: JSON.parse(greeting) as Hello,
+          setCookie,
           echo: (text) => {
             ws.send(text);
             return next();

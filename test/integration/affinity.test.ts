@@ -498,6 +498,58 @@ describe('replicas sharing --affinity-key-file', () => {
     assert.equal(r.status, 200);
     assert.notEqual(cookieNamed(r.setCookie, 'sticky').value, cookie);
     assert.deepEqual(await affinityCounts(other, 'shared'), { hit: 0, miss: 0, stale: 1 });
+    for (const gw of [a, b, other]) assert.ok(!gw.stderr().includes('random key'), 'with a key file there is no random-key warning');
+  });
+});
+
+describe('no --affinity-key-file: a random key made by each process', () => {
+  let backends: AffinityBackend[];
+  const gws: WsgateProcess[] = [];
+  const WARNING = 'session-affinity cookies are signed with a random key made at start';
+
+  before(async () => {
+    backends = await Promise.all(['a', 'b'].map((n) => startAffinityBackend(n)));
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [affinityRoute('own', backends)]);
+    gws.push(...(await Promise.all([startWsgate(['standalone', '--config', file]), startWsgate(['standalone', '--config', file])])));
+  });
+
+  after(async () => {
+    await Promise.all(gws.map((g) => g.stop()));
+    await Promise.all((backends ?? []).map((x) => x.close()));
+  });
+
+  test('a cookie is honoured by the process that issued it and stale on another; each issues its own value for one backend', async () => {
+    const [one, two] = gws as [WsgateProcess, WsgateProcess];
+    const first = await get(one, '/own/x');
+    const cookie = cookieNamed(first.setCookie, 'sticky').value;
+    for (let i = 0; i < 3; i++) assert.equal((await get(one, '/own/x', { Cookie: `sticky=${cookie}` })).backend, first.backend);
+    assert.deepEqual(await affinityCounts(one, 'own'), { hit: 3, miss: 1, stale: 0 });
+
+    const elsewhere = await get(two, '/own/x', { Cookie: `sticky=${cookie}` });
+    assert.equal(elsewhere.status, 200);
+    assert.notEqual(cookieNamed(elsewhere.setCookie, 'sticky').value, cookie, 'a fresh cookie from the other key');
+    assert.deepEqual(await affinityCounts(two, 'own'), { hit: 0, miss: 0, stale: 1 });
+    // Even for the same backend the other process's value differs: nothing about it is fixed.
+    let issuedByTwo = '';
+    for (let i = 0; i < 10 && !issuedByTwo; i++) {
+      const r = await get(two, '/own/x');
+      if (r.backend === first.backend) issuedByTwo = cookieNamed(r.setCookie, 'sticky').value;
+    }
+    assert.ok(issuedByTwo !== '' && issuedByTwo !== cookie, `${issuedByTwo} vs ${cookie}`);
+  });
+
+  test('each process warns once that replicas must share a key', async () => {
+    for (const gw of gws) {
+      // Logged with the first table that has an affinity route, before the listening line.
+      const lines = await eventually('the warning', () => {
+        const found = gw.stderr().split('\n').filter((l) => l.includes(WARNING));
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(lines.length, 1, gw.stderr().slice(-2000));
+      assert.match(lines[0]!, /"level":40/);
+      assert.match(lines[0]!, /--affinity-key-file/);
+    }
   });
 });
 

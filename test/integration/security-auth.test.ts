@@ -17,13 +17,11 @@ import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-proc
 const HMAC = 'hs256-test-secret-0123456789abcdef-XYZ';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-function hs256(claims: Record<string, unknown>, opts: { aud?: string; exp?: number | string; secret?: string } = {}) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://id.test')
-    .setAudience(opts.aud ?? 'chat')
-    .setExpirationTime(opts.exp ?? '5m')
-    .sign(new TextEncoder().encode(opts.secret ?? HMAC));
+/** `exp: null`: a token without an exp claim. */
+function hs256(claims: Record<string, unknown>, opts: { aud?: string; exp?: number | string | null; secret?: string } = {}) {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://id.test').setAudience(opts.aud ?? 'chat');
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '5m');
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? HMAC));
 }
 
 /** The refusal status and headers of an upgrade (101 and {} when it succeeds). */
@@ -77,6 +75,9 @@ describe('security: authentication', () => {
           },
         },
         { name: 'keys', spec: { match: { path: '/keys' }, backend: { endpoints }, security: { auth: { apiKeys: { secretRef: { name: 'keys' }, query: 'api_key' } } } } },
+        { name: 'exp-required', spec: { match: { path: '/exp-required' }, backend: { endpoints }, security: { auth: { jwt: jwt('jwt-hmac', { requireExpiration: true }) } } } },
+        { name: 'exp-optional', spec: { match: { path: '/exp-optional' }, backend: { endpoints }, security: { auth: { jwt: jwt('jwt-hmac', { requireExpiration: false }) } } } },
+        { name: 'exp-default', spec: { match: { path: '/exp-default' }, backend: { endpoints }, security: { auth: { jwt: jwt('jwt-hmac') } } } },
         {
           name: 'both',
           spec: { match: { path: '/both' }, backend: { endpoints }, security: { auth: { jwt: jwt('jwt-jwks'), apiKeys: { secretRef: { name: 'keys', key: 'alpha' } } } } },
@@ -122,6 +123,21 @@ describe('security: authentication', () => {
       const r = await refusal(`${gw.url}/jwt`, { headers: { Authorization: `Bearer ${t}` } });
       assert.equal(r.status, 401, t);
       assert.match(r.headers['www-authenticate'] ?? '', /^Bearer realm="wsgate", error="invalid_token", error_description="[^"]+"$/);
+    }
+  });
+
+  test('JWT without exp: 401 invalid_token with requireExpiration true; accepted with it false or unset; a token with exp passes everywhere', async () => {
+    const noExp = await hs256({ sub: 'forever' }, { exp: null });
+    const withExp = await hs256({ sub: 'bounded' });
+    used.push(noExp, withExp);
+    const r = await refusal(`${gw.url}/exp-required`, { headers: { Authorization: `Bearer ${noExp}` } });
+    assert.equal(r.status, 401);
+    assert.equal(r.headers['www-authenticate'], 'Bearer realm="wsgate", error="invalid_token", error_description="exp claim missing"');
+    for (const route of ['/exp-optional', '/exp-default']) {
+      assert.equal((await refusal(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${noExp}` } })).status, 101, route);
+    }
+    for (const route of ['/exp-required', '/exp-optional', '/exp-default']) {
+      assert.equal((await refusal(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${withExp}` } })).status, 101, route);
     }
   });
 

@@ -1,6 +1,8 @@
 // The upgrade path wsgate writes itself on the pre-connected backend socket: what reaches the
 // backend and the client byte for byte, answers other than 101 relayed as is, a backend that
-// goes away before answering, and close frames when a backend's connection dies.
+// goes away before answering, what the exchange checks (no body on an upgrade, the bound on the
+// backend's answer, the 101's Sec-WebSocket-Accept), and close frames when a backend's
+// connection dies.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,8 @@ interface RawBackend {
   port: number;
   /** Request heads (and anything after them) received, per connection, in order. */
   received: Buffer[];
+  /** Connections not closed yet (by either side). */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ function startRawBackend(answer: (socket: net.Socket, head: string, index: numbe
       resolve({
         port: (server.address() as net.AddressInfo).port,
         received,
+        open: () => sockets.size,
         close: () =>
           new Promise<void>((r) => {
             for (const s of sockets) s.destroy();
@@ -277,6 +282,95 @@ describe('answers other than 101', () => {
       await garbage.close();
     }
   });
+});
+
+describe('what the upgrade exchange checks', () => {
+  let backend: RawBackend;
+  let gw: WsgateProcess;
+  /** How the backend answers each connection, by the request's path. */
+  const answers: Record<string, (socket: net.Socket, head: string) => void> = {
+    '/ok': (socket, head) => socket.write(accept101(head)),
+    // Accepts the connection, reads the request, never answers.
+    '/silent': () => {},
+    '/wrong-accept': (socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n'),
+    '/no-accept': (socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+  };
+
+  before(async () => {
+    backend = await startRawBackend((socket, head) => {
+      const target = /^GET (\S+) /.exec(head)?.[1] ?? '';
+      answers[target]?.(socket, head);
+    });
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(
+      file,
+      Object.keys(answers).map((p) => ({
+        name: p.slice(1),
+        // A short bound, far below the 10 s default and the client's own 10 s wait below.
+        spec: { match: { path: p }, backend: { endpoints: [ep(backend.port)] }, timeouts: { upgrade: '300ms' } },
+      })),
+    );
+    gw = await startWsgate(['standalone', '--config', file]);
+  });
+  after(async () => {
+    await gw.stop();
+    await backend.close();
+  });
+
+  test('an upgrade with a body (Content-Length, Transfer-Encoding) gets 400 and never reaches a backend; Content-Length: 0 passes', async () => {
+    const before = backend.received.length;
+    const bodies = [
+      upgradeRequest('/ok', { 'Content-Length': '5' }) + 'hello',
+      upgradeRequest('/ok', { 'Transfer-Encoding': 'chunked' }) + '5\r\nhello\r\n0\r\n\r\n',
+      upgradeRequest('/ok', { 'Transfer-Encoding': 'identity' }),
+    ];
+    for (const request of bodies) {
+      const got = (await exchange(gw.proxyPort, request)).toString('latin1');
+      assert.match(got, /^HTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(request));
+      assert.match(got, /must not have a body/);
+    }
+    assert.equal(backend.received.length, before, 'the backend saw no connection');
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="",route="",result="bad_request"\} (\d+)/), String(bodies.length));
+    assert.match(await headOf(gw.proxyPort, upgradeRequest('/ok', { 'Content-Length': '0' })), /^HTTP\/1\.1 101 /);
+    assert.equal(backend.received.length, before + 1);
+  });
+
+  test('a backend that accepts and never answers: 504 after timeouts.upgrade, its socket closed, the endpoint ejected, result="timeout"', async () => {
+    const before = backend.received.length;
+    const got = (await exchange(gw.proxyPort, upgradeRequest('/silent'), 5000)).toString('latin1');
+    assert.match(got, /^HTTP\/1\.1 504 Gateway Timeout\r\n/);
+    assert.match(got, /backend did not answer the WebSocket upgrade in time/);
+    assert.equal(backend.received.length, before + 1, 'the request reached the backend');
+    await eventually('wsgate closed the backend connection', () => backend.open() === 0);
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="silent",result="timeout"\} (\d+)/), '1');
+    assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="silent"\} (\d+)/), '1');
+    const log = await eventually('the warning logged', () => gw.stderr().split('\n').find((l) => l.includes('no answer to the upgrade request within 300 ms')));
+    assert.match(log, /"result":"timeout"/);
+  });
+
+  for (const [route, what] of [['/wrong-accept', 'the Accept of another key'], ['/no-accept', 'no Sec-WebSocket-Accept']] as const) {
+    test(`a 101 with ${what}: 502, both sockets closed, nothing of the client reaches the backend after its request`, async () => {
+      const before = backend.received.length;
+      const client = net.connect({ host: '127.0.0.1', port: gw.proxyPort });
+      client.on('error', () => {});
+      const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const frame = Buffer.from([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2]);
+      // The client's first frame rides in the same write as its request head, as browsers may do.
+      client.write(Buffer.concat([Buffer.from(upgradeRequest(route, { 'Sec-WebSocket-Key': 'AQIDBAUGBwgJCgsMDQ4PEA==' }), 'latin1'), frame]));
+      const got = await readUntil(client, (all) => all.includes('\r\n\r\n'));
+      assert.match(got.toString('latin1'), /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+      assert.ok(!got.toString('latin1').includes('101'), 'nothing of the 101 reached the client');
+      // One more byte after the answer: it must not reach the backend either.
+      client.write(Buffer.from([0x88]));
+      await clientClosed;
+      await eventually('wsgate closed the backend connection', () => backend.open() === 0);
+      assert.equal(backend.received.length, before + 1);
+      const seen = backend.received.at(-1)!.toString('latin1');
+      assert.equal(seen.length, seen.indexOf('\r\n\r\n') + 4, `the backend saw the request head only: ${JSON.stringify(seen)}`);
+      const name = route.slice(1);
+      assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error"\\} (\\d+)`)), '1');
+    });
+  }
 });
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {

@@ -61,6 +61,7 @@ describe('--workers 2', () => {
       { name: 'capped', spec: { match: { path: '/capped' }, backend: { endpoints }, limits: { maxConnections: 10 } } },
       { name: 'per-client', spec: { match: { path: '/per-client' }, backend: { endpoints }, limits: { maxConnectionsPerClient: 3 } } },
       { name: 'rate', spec: { match: { path: '/rate' }, backend: { endpoints }, limits: { upgradesPerSecondPerClient: 0.01 } } },
+      { name: 'sticky', spec: { match: { path: '/sticky' }, backend: { endpoints: three }, loadBalancer: { policy: 'RoundRobin' }, sessionAffinity: { cookie: {} } } },
     ];
   };
 
@@ -125,6 +126,25 @@ describe('--workers 2', () => {
       }
     });
   }
+
+  // No --affinity-key-file: the process makes one random key and hands it to every worker. With a
+  // key per worker, the worker that did not sign the cookie would see it as stale and rotate.
+  test('session affinity without a key file: a cookie signed by one worker is honoured by the other (one random key per process)', async () => {
+    const clients: OpenClient[] = [];
+    try {
+      const first = await connect(`${gw.url}/sticky`);
+      clients.push(first);
+      const cookie = first.setCookie.find((c) => c.startsWith('wsgate-affinity='))?.split(';')[0];
+      assert.ok(cookie, `the 101 carries the affinity cookie: ${first.setCookie.join(' | ')}`);
+      for (let i = 0; i < 30; i++) clients.push(await connect(`${gw.url}/sticky`, { headers: { Cookie: cookie } }));
+      assert.deepEqual(new Set(clients.map((cl) => cl.hello.backend)), new Set([first.hello.backend]), 'every connection on the cookie\'s backend');
+      const d = await debugRoutes(gw);
+      assert.ok(d.workers!.every((w) => w.connections > 0), `both workers took connections: ${d.workers!.map((w) => w.connections).join('/')}`);
+      assert.match(await metrics(gw), /^wsgate_affinity_total\{namespace="default",route="sticky",result="hit"\} 30$/m);
+    } finally {
+      await closeAll(clients);
+    }
+  });
 
   test('maxConnections: 10 holds across workers: every further upgrade gets 503, whichever worker takes it', async () => {
     const clients: OpenClient[] = [];

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import type { GatewayRouteEntry, HeaderModifier, RouteBackend } from '../../src/gatewayapi/model.js';
+import { randomAffinityKey } from '../../src/balancer/affinity.js';
 import { Metrics } from '../../src/metrics/registry.js';
 import { compile, type CompileOutput } from '../../src/routing/compile.js';
 import { gatewayPortId, MAIN_LISTENER, type GatewaySocketInput } from '../../src/routing/gateway-types.js';
@@ -170,7 +171,7 @@ describe('HTTPRoute data plane', () => {
   before(async () => {
     a = await startHttpBackend('a');
     b = await startHttpBackend('b');
-    plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics, random: () => random() });
+    plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics, affinityKey: randomAffinityKey(), random: () => random() });
     mainPort = (await plane.listen({ host: '127.0.0.1', port: 0 }, resolveSecret)).proxy.port;
     await apply(baseEntries());
   });
@@ -440,7 +441,7 @@ describe('Gateway sockets of several data planes (worker threads)', () => {
     const fixed = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const metrics = new Metrics({ defaultMetrics: false });
-    const planes = [0, 1].map(() => new DataPlane({ logger: pino({ level: 'silent' }), metrics }));
+    const planes = [0, 1].map(() => new DataPlane({ logger: pino({ level: 'silent' }), metrics, affinityKey: randomAffinityKey() }));
     try {
       const out = compile({
         routes: [],

@@ -89,6 +89,34 @@ describe('header modifiers', () => {
     );
     assert.equal(out, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Add: a1\r\nX-Add: a2\r\nx-set: backend\r\nSet-Cookie: c=1\r\n\r\n');
   });
+
+  // The translator refuses such routes; these are the data plane's own guard if one got through.
+  const breaking = ['a\r\nSet-Cookie: session=evil', 'a\rb', 'a\nb', 'a\u0000b'];
+  const hostile = (value: string) => ({
+    set: [{ name: 'X-Set', value }, { name: 'X-Bad: name', value: 'v' }, { name: 'X-Ok', value: 'ok' }],
+    add: [{ name: 'X-Add', value }, { name: 'x\r\ny', value: 'v' }],
+    remove: [],
+  });
+
+  test('on a raw 101 head: values with CR, LF or NUL and names that are not tokens are never written', () => {
+    const head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
+    for (const value of breaking) {
+      const out = modifyHead(head, [hostile(value)], [`Set-Cookie: ${value}`, 'Set-Cookie: c=1']);
+      assert.equal(out, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Ok: ok\r\nSet-Cookie: c=1\r\n\r\n', JSON.stringify(value));
+      // Every line of the result is one the head had or one well-formed header line.
+      const lines = out.slice(0, -4).split('\r\n');
+      for (const line of lines.slice(1)) assert.match(line, /^[!#$%&'*+.^_`|~0-9A-Za-z-]+: [^\r\n\0]*$/);
+      assert.ok(!out.slice(0, -4).includes('\n\n') && !/\r(?!\n)|(?<!\r)\n|\0/.test(out), 'no bare CR, LF or NUL');
+    }
+  });
+
+  test('on parsed headers: values with CR, LF or NUL and names that are not tokens are skipped', () => {
+    for (const value of breaking) {
+      const h: http.IncomingHttpHeaders = { 'x-set': 'old', 'x-add': 'a1' };
+      modifyHeaders(h, hostile(value));
+      assert.deepEqual(h, { 'x-set': 'old', 'x-add': 'a1', 'x-ok': 'ok' }, JSON.stringify(value));
+    }
+  });
 });
 
 describe('weighted backendRefs', () => {

@@ -12,13 +12,40 @@ import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { compile } from '../../src/routing/compile.js';
 import { WebSocketProxy, shutdownCloseAt, shutdownCloseDue } from '../../src/proxy/server.js';
+import { findAmbiguity } from '../../src/proxy/handshake.js';
 import { ChunkedEnd, requestHead, statusOf } from '../../src/proxy/upgrade-exchange.js';
+import { acceptMatches, acceptOf, expectedAccept } from '../../src/proxy/websocket-accept.js';
 import { eventually } from '../helpers/eventually.js';
 import { route } from '../fixtures.js';
 
 test('requestHead writes the target and every header (arrays as repeated lines) in order', () => {
   const head = requestHead('/a?b=%2F', { host: 'x', 'sec-websocket-protocol': 'p1, p2', 'x-tag': ['a', 'b'], skipped: undefined });
   assert.equal(head, 'GET /a?b=%2F HTTP/1.1\r\nhost: x\r\nsec-websocket-protocol: p1, p2\r\nx-tag: a\r\nx-tag: b\r\n\r\n');
+});
+
+test('Sec-WebSocket-Accept: the RFC 6455 example, any header case and spacing; missing, repeated or another key\'s value does not match', () => {
+  assert.equal(expectedAccept('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  const head = (lines: string) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n${lines}\r\n`;
+  const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+  assert.ok(acceptMatches(head('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'), key));
+  assert.ok(acceptMatches(head('sec-websocket-accept:\ts3pPLMBiTxaQ9kYGzzhZRbK+xOo=  \r\n'), key));
+  assert.ok(acceptMatches(head('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'), ` ${key} `), 'the key as the client sent it, spaces trimmed');
+  assert.equal(acceptOf(head('X-A: 1\r\n')), null);
+  assert.equal(acceptOf(head('Sec-WebSocket-Accept: a\r\nSec-WebSocket-Accept: b\r\n')), null);
+  assert.ok(!acceptMatches(head('X-Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'), key), 'another header ending in the name');
+  assert.ok(!acceptMatches(head('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'), 'AQIDBAUGBwgJCgsMDQ4PEA=='));
+  assert.ok(!acceptMatches(head('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=,x\r\n'), key));
+  assert.ok(!acceptMatches(head('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'), undefined));
+});
+
+test('an upgrade may carry no body: any Transfer-Encoding or a non-zero Content-Length is refused, Content-Length: 0 is not', () => {
+  const base = ['Host', 'x', 'Upgrade', 'websocket'];
+  assert.equal(findAmbiguity(base), null);
+  assert.equal(findAmbiguity([...base, 'Content-Length', '0']), null);
+  assert.match(findAmbiguity([...base, 'Content-Length', '5']) ?? '', /Content-Length/);
+  assert.match(findAmbiguity([...base, 'content-length', ' 1 ']) ?? '', /Content-Length/);
+  for (const te of ['chunked', 'identity', 'gzip, chunked']) assert.match(findAmbiguity([...base, 'Transfer-Encoding', te]) ?? '', /Transfer-Encoding/);
+  assert.match(findAmbiguity([...base, 'Host', 'y']) ?? '', /duplicate Host/);
 });
 
 test('statusOf reads HTTP/1.x status lines and refuses anything else', () => {

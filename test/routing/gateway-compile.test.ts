@@ -94,9 +94,19 @@ test('filters and timeouts are carried', () => {
   assert.equal(onMain.gateway!.listenerPort, 8080);
 });
 
+test('the bound on the backend\'s answer to an upgrade: a rule\'s non-zero backendRequest, else the policy\'s timeouts.upgrade, else 10 s', () => {
+  const upgradeMs = (timeouts: { backendRequestMs?: number }, behaviour = {}) =>
+    compileEntries([entry('r', { timeouts }, { behaviour, namespace: 'apps' })]).table.get(KEY)!.timeouts.upgradeMs;
+  assert.equal(upgradeMs({}), 10_000);
+  assert.equal(upgradeMs({}, { timeouts: { upgrade: '2s' } }), 2000);
+  assert.equal(upgradeMs({ backendRequestMs: 1500 }, { timeouts: { upgrade: '2s' } }), 1500);
+  assert.equal(upgradeMs({ backendRequestMs: 0 }, { timeouts: { upgrade: '2s' } }), 2000, 'backendRequest 0s (no limit) leaves the upgrade bounded');
+  assert.equal(upgradeMs({ backendRequestMs: 99_999 * 3_600_000 }), 2 ** 31 - 1, 'never more than a timer holds');
+});
+
 test('behaviour: WebSocketRoute defaults without a policy (idle 1h, not 60s); a policy\'s values and security', () => {
   const r = compileEntries([entry('r')]).table.get(KEY)!;
-  assert.deepEqual(r.timeouts, { connectMs: 5000, idleMs: 3_600_000, maxLifetimeMs: 0 });
+  assert.deepEqual(r.timeouts, { connectMs: 5000, idleMs: 3_600_000, upgradeMs: 10_000, maxLifetimeMs: 0 });
   assert.equal(r.drainTimeoutMs, 30_000);
   assert.equal(r.policy, 'LeastConnections');
   assert.equal(r.spec.timeouts?.idle, '1h');
@@ -107,7 +117,7 @@ test('behaviour: WebSocketRoute defaults without a policy (idle 1h, not 60s); a 
 
   const behaviour = {
     loadBalancer: { policy: 'ConsistentHash' as const, hashOn: { header: 'x-user' } },
-    timeouts: { idle: '90s', maxLifetime: '10m' },
+    timeouts: { idle: '90s', upgrade: '3s', maxLifetime: '10m' },
     drain: { timeout: '5s' },
     limits: { maxConnections: 7 },
     security: { allowedOrigins: ['https://a.example'], auth: { apiKeys: { secretRef: { name: 'keys' } } } },
@@ -121,7 +131,7 @@ test('behaviour: WebSocketRoute defaults without a policy (idle 1h, not 60s); a 
   const p = compileEntries([entry('r', {}, { behaviour, namespace: 'apps' })], { resolveSecret: secrets }).table.get(KEY)!;
   assert.equal(p.policy, 'ConsistentHash');
   assert.deepEqual(p.hashOn, { header: 'x-user' });
-  assert.deepEqual(p.timeouts, { connectMs: 5000, idleMs: 90_000, maxLifetimeMs: 600_000 });
+  assert.deepEqual(p.timeouts, { connectMs: 5000, idleMs: 90_000, upgradeMs: 3000, maxLifetimeMs: 600_000 });
   assert.equal(p.drainTimeoutMs, 5000);
   assert.equal(p.security?.limits.maxConnections, 7);
   assert.equal(p.security?.origin.any, false);

@@ -76,6 +76,17 @@ describe('jwt verification', () => {
     assert.deepEqual(await verifyToken(v, 'not.a.jwt'), { ok: false, description: 'malformed token' });
   });
 
+  it('refuses a token without exp only when requireExpiration is set', async () => {
+    const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://id.test').setAudience('chat').sign(rsa.privateKey);
+    assert.ok((await verifyToken(compileJwtVerifier(base, keys(pem(rsa))), noExp)).ok, 'without requireExpiration a token without exp passes (jose, Envoy)');
+    assert.ok((await verifyToken(compileJwtVerifier({ ...base, requireExpiration: false }, keys(pem(rsa))), noExp)).ok);
+    const strict = compileJwtVerifier({ ...base, requireExpiration: true }, keys(pem(rsa)));
+    assert.deepEqual(await verifyToken(strict, noExp), { ok: false, description: 'exp claim missing' });
+    assert.ok((await verifyToken(strict, await sign(rsa.privateKey, 'RS256'))).ok, 'a token with exp still passes');
+    const expired = await sign(rsa.privateKey, 'RS256', {}, { exp: Math.floor(Date.now() / 1000) - 3600 });
+    assert.deepEqual(await verifyToken(strict, expired), { ok: false, description: 'token expired' });
+  });
+
   it('restricts algorithms when told to', async () => {
     const v = compileJwtVerifier({ ...base, algorithms: ['ES256'] }, keys(pem(rsa) + pem(ec)));
     assert.deepEqual(await verifyToken(v, await sign(rsa.privateKey, 'RS256')), { ok: false, description: 'algorithm not allowed' });

@@ -1,0 +1,58 @@
+// What the Gateway API e2e files share: the CRDs they need, a GatewayClass with one Gateway of
+// one HTTP listener, and a `wsgate controller` with --gateway-api on and its own address pool.
+
+import path from 'node:path';
+import { repoRoot, startWsgate, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { kubeconfig, kubectlOk } from './cluster.js';
+
+export const GATEWAY = 'gateway.networking.k8s.io';
+
+/** A status condition as kubectl returns it. */
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime?: string;
+}
+
+/** The vendored Gateway API CRDs and wsgate's, applied and Established. */
+export async function installGatewayCrds(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds/gateway-api')]);
+  await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
+  const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((k) => `crd/${k}.${GATEWAY}`);
+  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds, 'crd/websocketpolicies.wsgate.io', 'crd/websocketroutes.wsgate.io']);
+}
+
+/** A Gateway of `className` with one HTTP listener `http` on `port`, for routes of its own namespace. */
+export function httpGateway(namespace: string, name: string, className: string, port: number): object {
+  return {
+    apiVersion: `${GATEWAY}/v1`,
+    kind: 'Gateway',
+    metadata: { name, namespace },
+    spec: { gatewayClassName: className, listeners: [{ name: 'http', port, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+  };
+}
+
+export function gatewayClass(name: string, controllerName: string): object {
+  return { apiVersion: `${GATEWAY}/v1`, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } };
+}
+
+/**
+ * `wsgate controller` watching `namespace` only, with its Lease there, Gateway API on under
+ * `controllerName` and addresses from `pool`; `extra` flags go last.
+ */
+export function startGatewayController(
+  o: { namespace: string; lease: string; controllerName: string; pool: string; extra?: string[]; listen?: string },
+): Promise<WsgateProcess> {
+  return startWsgate(
+    [
+      'controller', '--kubeconfig', kubeconfig, '--watch-namespaces', o.namespace,
+      '--leader-election-namespace', o.namespace, '--leader-election-id', o.lease,
+      '--gateway-api', 'on', '--gateway-controller-name', o.controllerName, '--gateway-address-pool', o.pool,
+      ...(o.extra ?? []),
+    ],
+    o.listen ? { listen: o.listen } : {},
+  );
+}
