@@ -6,6 +6,7 @@
 // safely is refused with 400. Pure: strings in, a result out.
 
 import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS } from '../api/defaults.js';
+import { isUnreserved } from './template.js';
 
 /** How paths are normalised (the --path-* flags). */
 export interface PathOptions {
@@ -38,11 +39,6 @@ export interface NormalTarget {
 }
 
 const refuse = (message: string): TargetRefusal => ({ ok: false, status: 400, message });
-
-/** ALPHA DIGIT - . _ ~ (RFC 3986 section 2.3): their percent-encodings mean the same path. */
-function isUnreserved(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
-}
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;

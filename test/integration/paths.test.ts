@@ -2,7 +2,7 @@
 // plain requests alike: the route a request matches and the target and Host its backend
 // receives come from one normalised form, so "/%61dmin", "//admin" or "secure.example.com."
 // cannot reach a protected path or host through a public route. One process runs with the
-// default --path-* settings, one with every setting switched to keep.
+// default --path-* settings, one (with two worker threads) with every setting switched to keep.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -79,7 +79,8 @@ describe('path and Host normalisation', () => {
     const common = ['standalone', '--config', file, '--secrets-dir', secrets];
     [strict, lenient] = await Promise.all([
       startWsgate(common),
-      startWsgate([...common, '--path-escaped-slashes', 'keep', '--path-semicolons', 'keep', '--no-path-merge-slashes']),
+      // In worker threads: the settings travel to every data plane, whichever takes a connection.
+      startWsgate([...common, '--workers', '2', '--path-escaped-slashes', 'keep', '--path-semicolons', 'keep', '--no-path-merge-slashes']),
     ]);
   });
 
