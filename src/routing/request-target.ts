@@ -54,7 +54,19 @@ const encoded = (v: number): string => '%' + HEX[v >> 4]! + HEX[v & 15]!;
  * Characters RFC 3986 does not allow in a path but Node's parser lets through: sent on encoded,
  * so "/a{b" and "/a%7Bb" (the same path to any backend that decodes) are one path here too.
  */
-const ENCODE_RAW = new Set(['"', '<', '>', '[', ']', '^', '`', '{', '|', '}'].map((s) => s.charCodeAt(0)));
+const ENCODE_RAW = '"<>[]^`{|}';
+
+/**
+ * Per ASCII byte: 0 copied as is, 1 looked at (% # backslash ; controls, space, DEL, ENCODE_RAW).
+ * Most paths have only 0 bytes, so the loop below is one table read per character.
+ */
+const SPECIAL = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c <= 0x20; c++) t[c] = 1;
+  t[0x7f] = 1;
+  for (const ch of '%#\\;' + ENCODE_RAW) t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
 
 /**
  * The request target (origin form, as req.url holds it) normalised, or why it is refused:
@@ -66,7 +78,7 @@ const ENCODE_RAW = new Set(['"', '<', '>', '[', ']', '^', '`', '{', '|', '}'].ma
  *   - "//" merged (mergeSlashes);
  *   - "." and ".." segments refused, raw or encoded, also where a kept %2F, %5C or ";" would
  *     make one for a backend that splits or cuts there.
- * Case is significant (RFC 3986 section 6.2.2.1 lower-cases only the hex digits' case).
+ * Case is significant: RFC 3986 section 6.2.2.1 normalises only the hex digits (to upper case).
  * The query is kept byte for byte (only "#" and bytes Node would not accept are refused).
  */
 export function normalizeTarget(target: string, opts: PathOptions = DEFAULT_PATH_OPTIONS): NormalTarget | TargetRefusal {
@@ -82,7 +94,7 @@ export function normalizeTarget(target: string, opts: PathOptions = DEFAULT_PATH
   if (raw.charCodeAt(0) !== 0x2f) return refuse('request target must be an absolute path');
   const decoded = decodePath(raw, opts);
   if (typeof decoded !== 'string') return decoded;
-  const path = opts.mergeSlashes ? decoded.replace(/\/{2,}/g, '/') : decoded;
+  const path = opts.mergeSlashes && decoded.includes('//') ? decoded.replace(/\/{2,}/g, '/') : decoded;
   if (hasDotSegment(path)) return refuse('dot segments are not allowed in the path');
   return { ok: true, path, query };
 }
@@ -98,7 +110,7 @@ function decodePath(raw: string, opts: PathOptions): string | TargetRefusal {
   let copied = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    let replacement: string | undefined;
+    if (c < 0x80 && SPECIAL[c] === 0) continue;
     if (c === 0x25) {
       const hi = hexValue(raw.charCodeAt(i + 1));
       const lo = hexValue(raw.charCodeAt(i + 2));
@@ -107,8 +119,7 @@ function decodePath(raw: string, opts: PathOptions): string | TargetRefusal {
       if (v < 0x20 || v === 0x7f) return refuse('encoded control character in the path');
       if ((v === 0x2f || v === 0x5c) && opts.escapedSlashes === 'reject') return refuse('encoded "/" or "\\" (%2F, %5C) in the path');
       if (v === 0x3b && opts.semicolons === 'reject') return refuse('";" (%3B) in the path');
-      replacement = isUnreserved(v) ? String.fromCharCode(v) : encoded(v);
-      out += raw.slice(copied, i) + replacement;
+      out += raw.slice(copied, i) + (isUnreserved(v) ? String.fromCharCode(v) : encoded(v));
       i += 2;
       copied = i + 1;
       continue;
@@ -117,7 +128,7 @@ function decodePath(raw: string, opts: PathOptions): string | TargetRefusal {
     if (c === 0x5c) return refuse('backslash in the path');
     if (c === 0x3b && opts.semicolons === 'reject') return refuse('";" in the path');
     if (c <= 0x20 || c >= 0x7f) return refuse('control character or non-ASCII byte in the path');
-    if (ENCODE_RAW.has(c)) {
+    if (ENCODE_RAW.includes(raw[i]!)) {
       out += raw.slice(copied, i) + encoded(c);
       copied = i + 1;
     }
@@ -126,11 +137,8 @@ function decodePath(raw: string, opts: PathOptions): string | TargetRefusal {
 }
 
 function queryProblem(query: string): string | null {
-  for (let i = 0; i < query.length; i++) {
-    const c = query.charCodeAt(i);
-    if (c === 0x23) return '"#" in the request target';
-    if (c <= 0x20 || c >= 0x7f) return 'control character or non-ASCII byte in the query';
-  }
+  if (query.includes('#')) return '"#" in the request target';
+  if (/[^\x21-\x7e]/.test(query)) return 'control character or non-ASCII byte in the query';
   return null;
 }
 
@@ -139,6 +147,7 @@ function queryProblem(query: string): string | null {
  * that decodes %2F or cuts ";params" would see "/a/..%2Fb" or "/..;x/" as a dot segment.
  */
 function hasDotSegment(path: string): boolean {
+  if (!path.includes('.')) return false;
   for (const segment of path.split('/')) {
     if (segment === '.' || segment === '..') return true;
     if (!segment.includes('.')) continue;
