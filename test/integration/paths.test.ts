@@ -14,7 +14,7 @@ import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { rawUpgradeHello } from '../helpers/raw-ws.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
 
 const KEY = 'paths-key-0123';
 const KINDS = ['upgrade', 'plain'] as const;
@@ -87,6 +87,14 @@ describe('path and Host normalisation', () => {
   after(async () => {
     await Promise.all([strict?.stop(), lenient?.stop()]);
     await backend?.close();
+  });
+
+  test('a --path-* value other than reject or keep stops wsgate at start, naming the choices', async () => {
+    for (const flag of ['--path-escaped-slashes', '--path-semicolons']) {
+      const r = await runCli(['standalone', '--config', 'unused.yaml', flag, 'decode']);
+      assert.notEqual(r.code, 0, flag);
+      assert.match(r.stderr, new RegExp(`${flag} <action>' argument 'decode' is invalid. Allowed choices are reject, keep`), flag);
+    }
   });
 
   for (const kind of KINDS) {
