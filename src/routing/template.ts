@@ -31,6 +31,10 @@ export function parseTemplate(template: string): ParsedTemplate {
   if (/[?#\s]/.test(template)) {
     throw new TemplateError(`template "${template}" must not contain "?", "#" or whitespace`);
   }
+  // Requests with one are refused before lookup (request-target.ts): such a route never matches.
+  if (/%(?![0-9A-Fa-f]{2})/.test(template)) {
+    throw new TemplateError(`template "${template}" has a malformed percent-encoding ("%" takes two hex digits)`);
+  }
   // "/" alone and a trailing slash both mean "no more literal segments".
   const body = template.slice(1).replace(/\/$/, '');
   const parts = body === '' ? [] : body.split('/');
@@ -38,8 +42,10 @@ export function parseTemplate(template: string): ParsedTemplate {
   const placeholders: string[] = [];
   parts.forEach((part, i) => {
     if (part === '') throw new TemplateError(`template "${template}" has an empty segment`);
-    if (part === '.' || part === '..') {
-      throw new TemplateError(`template "${template}" has a "${part}" segment`);
+    // Requests are matched after normalisation, so a literal is compared in that same form.
+    const literal = canonicalEncoding(part);
+    if (literal === '.' || literal === '..') {
+      throw new TemplateError(`template "${template}" has a "${literal}" segment`);
     }
     const m = PLACEHOLDER.exec(part);
     if (m) {
@@ -56,8 +62,7 @@ export function parseTemplate(template: string): ParsedTemplate {
         `template "${template}" has segment "${part}": a placeholder must be a whole segment like {name}`,
       );
     }
-    // Requests are matched after normalisation, so a literal is compared in that same form.
-    segments.push({ kind: 'literal', value: canonicalEncoding(part) });
+    segments.push({ kind: 'literal', value: literal });
   });
   return { source: template, segments, placeholders };
 }
