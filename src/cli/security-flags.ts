@@ -66,7 +66,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
 
 /**
  * Path normalisation (docs/security-paths.md): process-wide, since it runs before a route is
- * known. Both spellings of the slash merge exist so a values file can state either.
+ * known. The slash merge has both spellings (--path-merge-slashes, --no-path-merge-slashes).
  */
 function addPathFlags(cmd: Command): void {
   cmd
