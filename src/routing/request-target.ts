@@ -176,8 +176,8 @@ export function normalizeHost(value: string | undefined): NormalHost | TargetRef
   const { name, port } = splitHostPort((value ?? '').trim().toLowerCase());
   if (name.startsWith('[')) return { ok: true, header: name + port, name };
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (bare !== '' && bare.split('.').includes('')) return refuse('invalid Host: empty label');
-  if (bare === '' && name !== '') return refuse('invalid Host: empty label');
+  const emptyLabel = bare === '' ? name !== '' : bare.startsWith('.') || bare.endsWith('.') || bare.includes('..');
+  if (emptyLabel) return refuse('invalid Host: empty label');
   return { ok: true, header: bare + port, name: bare };
 }
 
