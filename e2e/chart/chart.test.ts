@@ -286,7 +286,9 @@ describe('chart, offline', () => {
     assert.equal(f.get('--log-level'), 'info');
     assert.equal(f.get('--shutdown-grace'), '25000', 'milliseconds');
     assert.equal(f.get('--handshake-timeout'), '10s');
-    for (const absent of ['--no-leader-elect', '--watch-namespaces', '--no-watch-secrets', '--secret-namespaces', '--tls-listen', '--trusted-proxies', '--no-endpoint-metrics']) {
+    assert.equal(f.get('--path-escaped-slashes'), 'reject');
+    assert.equal(f.get('--path-semicolons'), 'reject');
+    for (const absent of ['--no-leader-elect', '--watch-namespaces', '--no-watch-secrets', '--secret-namespaces', '--tls-listen', '--trusted-proxies', '--no-endpoint-metrics', '--no-path-merge-slashes']) {
       assert.ok(!f.has(absent), `no ${absent} by default`);
     }
     const c = container(deploy);
@@ -543,6 +545,13 @@ describe('chart, offline', () => {
     assert.match(r.stderr, /gatewayAPI\.ports: 9090 is also one of containerPorts/);
   });
 
+  test('controller.paths: each path normalisation value becomes its flag', async () => {
+    const f = flags(one(await render([], ['controller.paths.mergeSlashes=false', 'controller.paths.escapedSlashes=keep', 'controller.paths.semicolons=keep']), 'Deployment'));
+    assert.equal(f.get('--path-escaped-slashes'), 'keep');
+    assert.equal(f.get('--path-semicolons'), 'keep');
+    assert.ok(f.has('--no-path-merge-slashes'));
+  });
+
   test('the values schema refuses bad values, with the key in the message', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],
@@ -553,6 +562,8 @@ describe('chart, offline', () => {
       [['tls.defaultSecret=wildcard-cert'], /at '\/tls\/defaultSecret': '.*' does not match pattern/],
       [['containerPorts.proxy=70000'], /at '\/containerPorts\/proxy': maximum: got 70,000, want 65,535/],
       [['controller.logLevel=verbose'], /at '\/controller\/logLevel': value must be one of/],
+      [['controller.paths.escapedSlashes=decode'], /at '\/controller\/paths\/escapedSlashes': value must be one of 'reject', 'keep'/],
+      [['controller.paths.semicolons=strip'], /at '\/controller\/paths\/semicolons': value must be one of 'reject', 'keep'/],
       [['metrics.serviceMonitor.interval=often'], /at '\/metrics\/serviceMonitor\/interval': '.*' does not match pattern/],
       [['controller.watchNamespaces={Team_A}'], /at '\/controller\/watchNamespaces\/0': '.*' does not match pattern/],
     ];

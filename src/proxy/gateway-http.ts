@@ -11,7 +11,7 @@ type Redirect = NonNullable<GatewayRouting['redirect']>;
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
-/** What the redirect needs of the request, all as received. */
+/** What the redirect needs of the request, after the path and Host normalisation (routing/request-target.ts). */
 export interface RedirectRequest {
   /** 'http' or 'https': how the request reached the listener. */
   readonly scheme: 'http' | 'https';
@@ -19,7 +19,7 @@ export interface RedirectRequest {
   readonly host: string;
   /** The Gateway listener's port (the port the client used). */
   readonly listenerPort: number;
-  /** Raw path, without the query. */
+  /** The normalised path, without the query. */
   readonly path: string;
   /** Raw query without '?' ('' when none). */
   readonly query: string;

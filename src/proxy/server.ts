@@ -19,11 +19,12 @@ import { RequestContext, type Admission, type RequestKind, type Verdict } from '
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
+import { DEFAULT_PATH_OPTIONS, hostWithoutPort, normalizeHost, normalizeTarget, targetString, type PathOptions, type TargetRefusal } from '../routing/request-target.js';
 import { rewriteTarget } from '../routing/template.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
-import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
+import { checkHandshake, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
@@ -53,6 +54,8 @@ export interface ProxyServerOptions {
   rebalance?: boolean;
   /** Random source of the weighted backendRef choice of HTTPRoute entries (tests seed it). */
   random?: () => number;
+  /** How request paths are normalised before lookup (--path-* flags). */
+  paths?: PathOptions;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
@@ -77,6 +80,7 @@ export class WebSocketProxy {
   private readonly maxAttempts: number;
   private readonly maxHeaderSize: number | undefined;
   private readonly random: () => number;
+  private readonly paths: PathOptions;
   /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
   private readonly gatewayServers = new Set<http.Server>();
   /** One listener for every client socket (a closure per upgrade would keep its request alive). */
@@ -89,6 +93,7 @@ export class WebSocketProxy {
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.maxHeaderSize = opts.maxHeaderSize;
     this.random = opts.random ?? Math.random;
+    this.paths = opts.paths ?? DEFAULT_PATH_OPTIONS;
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
@@ -265,6 +270,22 @@ export class WebSocketProxy {
 
   // --- the stages ------------------------------------------------------------------------------
 
+  /**
+   * normalise: the request target and Host replaced by their normal forms (routing/
+   * request-target.ts) before anything reads them, so lookup, rewrites, redirects and the
+   * backend all see one path and one host. ctx.originalUrl keeps what the client sent (logs).
+   */
+  private normalise(ctx: RequestContext): TargetRefusal | null {
+    const req = ctx.req;
+    const target = normalizeTarget(req.url ?? '/', this.paths);
+    if (!target.ok) return target;
+    const host = normalizeHost(req.headers.host);
+    if (!host.ok) return host;
+    req.url = targetString(target);
+    if (req.headers.host !== undefined) req.headers.host = host.header;
+    return null;
+  }
+
   /** lookup: the route for the request's host, path and match conditions, and the path's captures. */
   private lookup(ctx: RequestContext): RouteMatch | null {
     const req = ctx.req;
@@ -398,8 +419,8 @@ export class WebSocketProxy {
     if (this.shuttingDown) return finish('shutting_down', 503, 'proxy is shutting down', { Connection: 'close' });
     const rejection = checkHandshake(req);
     if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
-    const pathProblem = checkPath(pathOf(req.url));
-    if (pathProblem) return finish('bad_request', 400, pathProblem);
+    const badTarget = this.normalise(ctx);
+    if (badTarget) return finish('bad_request', badTarget.status, badTarget.message);
 
     if (!this.lookup(ctx)) return finish('no_route', 404, 'no route for this host and path');
     const gw = ctx.route!.gateway;
@@ -452,8 +473,8 @@ export class WebSocketProxy {
     };
 
     if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
-    const pathProblem = checkPath(pathOf(req.url));
-    if (pathProblem) return refuse(400, pathProblem);
+    const badTarget = this.normalise(ctx);
+    if (badTarget) return refuse(badTarget.status, badTarget.message);
     if (!this.lookup(ctx)) return refuse(404, 'no route');
     const gw = ctx.route!.gateway;
     if (gw) {

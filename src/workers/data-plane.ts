@@ -19,6 +19,7 @@ import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
+import type { PathOptions } from '../routing/request-target.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { SecretResolver } from '../routing/types.js';
 import { TrustedProxies } from '../security/client-address.js';
@@ -41,6 +42,8 @@ export interface SecurityOptions {
   tlsDefaultSecret?: { namespace: string; name: string };
   /** ...or PEM files, read at start (standalone). */
   tlsDefaultFiles?: { cert: string; key: string };
+  /** How request paths are normalised before lookup (--path-*); absent: the defaults. */
+  paths?: PathOptions;
 }
 
 export interface DataPlaneOptions {
@@ -101,6 +104,7 @@ export class DataPlane {
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
       ...(opts.rebalance === false ? { rebalance: false } : {}),
       ...(opts.random ? { random: opts.random } : {}),
+      ...(this.security.paths ? { paths: this.security.paths } : {}),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;

@@ -270,6 +270,8 @@ export const INVALID: RouteCase[] = [
   { layer: 'semantic', name: 'placeholder inside a segment', edit: (d) => { spec(d).match.path = '/a/x{catchAll}'; delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'whole segment' },
   { layer: 'semantic', name: 'repeated placeholder', edit: (d) => { spec(d).match.path = '/{a}/{a}'; delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'repeats' },
   { layer: 'semantic', name: 'dot-dot segment', edit: (d) => { spec(d).match.path = '/a/../b'; delete spec(d).backend.path; }, field: 'spec.match.path' },
+  { layer: 'semantic', name: 'encoded dot-dot segment', edit: (d) => { spec(d).match.path = '/a/%2E%2e/b'; delete spec(d).backend.path; }, field: 'spec.match.path', reason: 'segment' },
+  { layer: 'semantic', name: 'malformed percent-encoding', edit: (d) => { spec(d).backend.path = '/a%zz/{catchAll}'; }, field: 'spec.backend.path', reason: 'malformed percent-encoding' },
   { layer: 'semantic', name: 'unclosed placeholder in backend.path', edit: (d) => { spec(d).backend.path = '/{catchAll'; }, field: 'spec.backend.path' },
   { layer: 'semantic', name: 'connect timeout 0s', edit: (d) => { spec(d).timeouts = { connect: '0s' }; }, field: 'spec.timeouts.connect', reason: 'greater than 0' },
   { layer: 'semantic', name: 'upgrade timeout 0s (an unbounded answer is what the field prevents)', edit: (d) => { spec(d).timeouts = { upgrade: '0s' }; }, field: 'spec.timeouts.upgrade', reason: 'greater than 0' },
