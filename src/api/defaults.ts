@@ -3,7 +3,7 @@
 // plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
 // path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
 
-import type { AffinityCookie, CookieSecure, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
+import type { AffinityCookie, CookieSecure, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
 export const DEFAULT_SCHEME: Scheme = 'ws';
@@ -21,6 +21,8 @@ export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
 export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
 export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
+export const DEFAULT_ON_RATE_EXCEEDED: OnRateExceeded = 'Throttle';
+export const DEFAULT_PONG_TIMEOUT = '10s';
 
 // Request path normalisation: process-wide, not per route, because it runs before a route is
 // known (as Envoy's listener-level normalize_path / merge_slashes). The flags --path-* default
@@ -39,7 +41,17 @@ export type DefaultedSpec = WebSocketRouteSpec & {
   timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string; upgrade: string };
   drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
   sessionAffinity?: { cookie: Required<Omit<AffinityCookie, 'maxAge'>> & Pick<AffinityCookie, 'maxAge'> };
+  messages?: NonNullable<WebSocketRouteSpec['messages']> & { onRateExceeded: OnRateExceeded };
+  keepalive?: Required<NonNullable<WebSocketRouteSpec['keepalive']>>;
 };
+
+/**
+ * Burst of a message or byte rate left unset: one second's worth (at least one message), a
+ * bucket as large as the rate. Not a CRD default because it depends on perSecond.
+ */
+export function defaultBurst(perSecond: number): number {
+  return Math.max(1, Math.ceil(perSecond));
+}
 
 /** A defaulted deep copy; `spec` is left untouched. */
 export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
@@ -53,7 +65,7 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     upgrade: out.timeouts?.upgrade ?? DEFAULT_UPGRADE_TIMEOUT,
   };
   const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
-  const { sessionAffinity: _affinity, ...rest } = out;
+  const { sessionAffinity: _affinity, messages: _messages, keepalive: _keepalive, ...rest } = out;
   const result: DefaultedSpec = { ...rest, backend, loadBalancer, timeouts, drain };
   // Only a present security block gets allowMissingOrigin, as in the CRD (no `default: {}` there).
   if (out.security) {
@@ -72,6 +84,9 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     }
     result.security = security;
   }
+  // Only present blocks get their defaults, as in the CRD (no `default: {}` on them).
+  if (out.messages) result.messages = { ...out.messages, onRateExceeded: out.messages.onRateExceeded ?? DEFAULT_ON_RATE_EXCEEDED };
+  if (out.keepalive) result.keepalive = { ...out.keepalive, pongTimeout: out.keepalive.pongTimeout ?? DEFAULT_PONG_TIMEOUT };
   if (out.sessionAffinity) {
     const c = out.sessionAffinity.cookie ?? {};
     result.sessionAffinity = {

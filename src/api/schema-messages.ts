@@ -25,6 +25,7 @@ export const PATTERN_HINTS: Record<string, string> = {
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$':
     'must be a condition type such as Ready or example.com/Ready',
   '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$': 'must be a CamelCase reason such as BackendNotFound',
+  '^[0-9]{1,16}(Ki|Mi|Gi|Ti|k|M|G|T)?$': 'must be a byte count such as 65536, or a quantity such as 64Ki, 1Mi or 10M',
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -6,6 +6,7 @@
 
 import { TemplateError, parseTemplate } from '../routing/template.js';
 import { MAX_TIMER_MS, parseDuration } from './duration.js';
+import { parseByteSize } from './quantity.js';
 import { formatFieldPath, type PathSegment } from './field-path.js';
 import { isHostname, isHttpToken, isIPAddress, isOriginPattern, isPortName, isRouteHost } from './formats.js';
 import type { Problem } from './problem.js';
@@ -57,6 +58,16 @@ const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
   { at: ['drain', 'timeout'], zeroAllowed: true },
   { at: ['security', 'auth', 'jwt', 'clockSkew'], zeroAllowed: true },
   { at: ['sessionAffinity', 'cookie', 'maxAge'], zeroAllowed: false },
+  { at: ['keepalive', 'pingInterval'], zeroAllowed: false },
+  { at: ['keepalive', 'pongTimeout'], zeroAllowed: false },
+];
+
+/** Byte sizes (integers or quantities); each must be at least one byte. */
+const SIZES: ReadonlyArray<PathSegment[]> = [
+  ['messages', 'maxBytes'],
+  ['messages', 'maxBytesFromBackend'],
+  ['messages', 'byteRate', 'perSecond'],
+  ['messages', 'byteRate', 'burst'],
 ];
 
 export function checkSemantics(spec: unknown): Problem[] {
@@ -65,6 +76,7 @@ export function checkSemantics(spec: unknown): Problem[] {
   const report = (at: PathSegment[], reason: string) => problems.push({ field: formatFieldPath(['spec', ...at]), reason });
   checkTemplates(spec, report);
   checkDurations(spec, report);
+  checkSizes(spec, report);
   checkHosts(spec, report);
   checkBackend(spec, report);
   checkMatchHeaders(spec, report);
@@ -92,8 +104,7 @@ function checkTemplates(spec: Obj, report: Report): void {
 
 function checkDurations(spec: Obj, report: Report): void {
   for (const { at, zeroAllowed } of DURATIONS) {
-    let value: unknown = spec;
-    for (const step of at) value = obj(value)[step];
+    const value = valueAt(spec, at);
     if (typeof value !== 'string') continue;
     let ms: number;
     try {
@@ -105,6 +116,24 @@ function checkDurations(spec: Obj, report: Report): void {
     if (ms === 0 && !zeroAllowed) report(at, 'must be greater than 0');
     // A longer Node.js timer fires after 1ms, which would close every connection at once.
     else if (ms > MAX_TIMER_MS) report(at, `must be at most ${MAX_TIMER_MS}ms (about 24 days), the longest timer Node.js can set`);
+  }
+}
+
+function valueAt(spec: Obj, at: readonly PathSegment[]): unknown {
+  let value: unknown = spec;
+  for (const step of at) value = obj(value)[step];
+  return value;
+}
+
+function checkSizes(spec: Obj, report: Report): void {
+  for (const at of SIZES) {
+    const value = valueAt(spec, at);
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    try {
+      if (parseByteSize(value) < 1) report(at, 'must be at least 1 byte');
+    } catch (err) {
+      report(at, (err as Error).message);
+    }
   }
 }
 

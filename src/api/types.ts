@@ -122,6 +122,26 @@ export interface AffinityCookie {
   secure?: CookieSecure;
 }
 
+/** A size in bytes: an integer or a quantity string such as "64Ki", "1Mi" (src/api/quantity.ts). */
+export type ByteSize = number | string;
+
+export type OnRateExceeded = 'Throttle' | 'Close';
+
+export interface MessageLimits {
+  maxBytes?: ByteSize;
+  maxBytesFromBackend?: ByteSize;
+  rate?: { perSecond: number; burst?: number };
+  byteRate?: { perSecond: ByteSize; burst?: ByteSize };
+  /** Default Throttle. */
+  onRateExceeded?: OnRateExceeded;
+}
+
+export interface Keepalive {
+  pingInterval: string;
+  /** Default 10s. */
+  pongTimeout?: string;
+}
+
 export interface WebSocketRouteSpec {
   hosts?: string[];
   tls?: {
@@ -162,6 +182,8 @@ export interface WebSocketRouteSpec {
     maxConnectionsPerClient?: number;
     upgradesPerSecondPerClient?: number;
   };
+  messages?: MessageLimits;
+  keepalive?: Keepalive;
   security?: {
     allowedOrigins?: string[];
     /** Whether a request without Origin (a non-browser client) may connect; default true. */

@@ -224,7 +224,7 @@ export interface PolicyTargetReference {
 /** The WebSocketRoute spec fields a WebSocketPolicy carries (the same schema nodes, see policy-crd.ts). */
 export type WebSocketBehaviourSpec = Pick<
   WebSocketRouteSpec,
-  'loadBalancer' | 'rebalance' | 'timeouts' | 'drain' | 'limits' | 'security' | 'sessionAffinity'
+  'loadBalancer' | 'rebalance' | 'timeouts' | 'drain' | 'limits' | 'messages' | 'keepalive' | 'security' | 'sessionAffinity'
 >;
 
 export interface PolicyAncestorStatus {

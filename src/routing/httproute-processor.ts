@@ -16,6 +16,7 @@
 // builds new entry objects on each run, so this pays off when the controller recompiles for an
 // EndpointSlice or Secret change with the same translate() output.
 
+import { compileMessages } from './compile-messages.js';
 import type { HttpMethod, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { MAX_TIMER_MS } from '../api/duration.js';
@@ -241,6 +242,7 @@ function buildRoute(
     drainTimeoutMs: ws.drainTimeoutMs,
     http: { methods: HTTPROUTE_METHODS },
     ...(affinity ? { affinity } : {}),
+    ...compileMessages(ws.spec as Pick<DefaultedSpec, 'messages' | 'keepalive'>),
     spec,
   });
 }

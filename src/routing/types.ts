@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import type { CookieSecure, HashOn, HttpMethod, Policy, SameSite, Scheme, WebSocketRouteSpec } from '../api/types.js';
+import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls } from '../security/types.js';
 import type { GatewayRouting, RouteKind } from './gateway-types.js';
 import type { ParsedTemplate } from './template.js';
@@ -40,6 +40,28 @@ export interface CompiledAffinity {
   readonly secure: CookieSecure;
   /** Absent: a session cookie. */
   readonly maxAgeSeconds?: number;
+}
+
+/** A token bucket: `perSecond` refill, at most `burst` tokens. */
+export interface CompiledRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** spec.messages, in bytes; 0 = no size limit. */
+export interface CompiledMessages {
+  readonly maxBytes: number;
+  readonly maxBytesFromBackend: number;
+  /** Client messages per connection. */
+  readonly rate?: CompiledRate;
+  /** Client bytes (on the wire) per connection. */
+  readonly byteRate?: CompiledRate;
+  readonly onRateExceeded: OnRateExceeded;
+}
+
+export interface CompiledKeepalive {
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
 }
 
 export interface CompiledRoute {
@@ -92,6 +114,10 @@ export interface CompiledRoute {
   /** Plain (non-upgrade) methods proxied on this route; absent: plain requests get 426. */
   readonly http?: { readonly methods: readonly HttpMethod[] };
   readonly affinity?: CompiledAffinity;
+  /** Message limits; absent: none (the proxy then follows frames exactly as without them). */
+  readonly messages?: CompiledMessages;
+  /** Proxy pings; absent: none. */
+  readonly keepalive?: CompiledKeepalive;
   readonly spec: WebSocketRouteSpec;
 }
 

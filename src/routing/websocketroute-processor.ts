@@ -2,6 +2,7 @@
 // order and their statuses out, reusing the previous compile's work where its inputs are
 // unchanged (reuse.ts). One of compile.ts's processors.
 
+import { compileMessages } from './compile-messages.js';
 import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
@@ -213,6 +214,7 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
     drainTimeoutMs: parseDuration(spec.drain.timeout),
     ...(spec.http ? { http: { methods: [...new Set(spec.http.methods)] } } : {}),
     ...(affinity ? { affinity } : {}),
+    ...compileMessages(spec),
     spec,
   });
 }

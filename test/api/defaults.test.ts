@@ -33,6 +33,14 @@ describe('applyDefaults', () => {
     assert.equal(spec.security, undefined);
   });
 
+  it('defaults onRateExceeded and pongTimeout inside present blocks only', () => {
+    assert.equal(applyDefaults(minimal()).messages, undefined);
+    assert.equal(applyDefaults(minimal()).keepalive, undefined);
+    const spec = applyDefaults({ ...minimal(), messages: { maxBytes: '1Mi' }, keepalive: { pingInterval: '30s' } });
+    assert.equal(spec.messages?.onRateExceeded, 'Throttle');
+    assert.equal(spec.keepalive?.pongTimeout, '10s');
+  });
+
   it('defaults backend.path to match.path (pass-through)', () => {
     const spec = minimal();
     delete spec.backend.path;
