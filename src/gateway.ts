@@ -307,6 +307,9 @@ export class Gateway {
         policy: r.policy,
         http: r.http ? { methods: r.http.methods } : undefined,
         sessionAffinity: r.affinity ? { cookie: r.affinity } : undefined,
+        // Compiled: sizes in bytes (0 = no limit), rates per second.
+        messages: r.messages,
+        keepalive: r.keepalive,
         tls: r.tls ? { secret: r.tls.secret } : undefined,
         security: r.security
           ? {

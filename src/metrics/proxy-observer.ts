@@ -4,6 +4,8 @@ import type { AffinityResult } from '../pipeline/context.js';
 import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
+import { liveTraffic } from './live-traffic.js';
+import { routeLabels } from './route-labels.js';
 import type { Metrics } from './registry.js';
 
 export interface ObserverOptions {
@@ -42,7 +44,16 @@ export function metricsObserver(
     perSeries.delete(key);
     metrics.backendConnections.remove({ ...routeLabels(routeKey), endpoint });
   };
+  const live = liveTraffic(metrics);
   return {
+    messageEvents: {
+      limit(conn, limit) {
+        metrics.messageLimits.inc({ ...routeLabels(conn.routeKey), limit });
+      },
+      ping(conn, result) {
+        metrics.pings.inc({ ...routeLabels(conn.routeKey), result });
+      },
+    },
     pruneEndpointSeries(next: RoutingTable) {
       if (!opts.endpointMetrics) return;
       table = next;
@@ -56,6 +67,7 @@ export function metricsObserver(
     opened(conn: LiveConnection) {
       const labels = routeLabels(conn.routeKey);
       metrics.connectionsActive.inc(labels);
+      live.add(conn);
       if (opts.endpointMetrics) {
         const key = seriesKey(conn.routeKey, conn.endpointId);
         perSeries.set(key, (perSeries.get(key) ?? 0) + 1);
@@ -76,11 +88,9 @@ export function metricsObserver(
       metrics.connectionDuration.observe(labels, seconds);
       metrics.closes.inc({ ...labels, code: String(code) });
       if (conn.closing) metrics.lifecycleCloses.inc({ ...labels, reason: conn.closing });
-      // Socket counters are read once at close: nothing is counted per message.
+      live.remove(conn);
       const upstream = conn.backend.bytesWritten;
       const downstream = conn.backend.bytesRead;
-      metrics.bytes.inc({ ...labels, direction: 'upstream' }, upstream);
-      metrics.bytes.inc({ ...labels, direction: 'downstream' }, downstream);
       log.info(
         {
           route: conn.routeKey,
@@ -127,8 +137,3 @@ export function metricsObserver(
 
 /** Method label values; anything else is OTHER, so a client cannot mint series. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
-
-export function routeLabels(key: string): { namespace: string; route: string } {
-  const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), route: key.slice(slash + 1) };
-}

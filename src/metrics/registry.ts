@@ -38,8 +38,29 @@ export class Metrics {
 
   readonly bytes = new Counter({
     name: 'wsgate_bytes_total',
-    help: 'Bytes relayed on closed connections; direction is upstream (client to backend) or downstream.',
+    help: 'Bytes relayed, counted as they flow (at least once a second per open connection); direction is upstream (client to backend) or downstream.',
     labelNames: ['namespace', 'route', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messages = new Counter({
+    name: 'wsgate_messages_total',
+    help: 'WebSocket data messages relayed (a fragmented message counts once), counted as they flow; direction as for wsgate_bytes_total.',
+    labelNames: ['namespace', 'route', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messageLimits = new Counter({
+    name: 'wsgate_message_limit_total',
+    help: 'Message limits hit (spec.messages, spec.keepalive): size and pong close the connection, rate and byteRate close it or throttle the client.',
+    labelNames: ['namespace', 'route', 'limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pings = new Counter({
+    name: 'wsgate_pings_total',
+    help: 'Keepalive pings wsgate sent, by result: pong (answered) or timeout (connection closed).',
+    labelNames: ['namespace', 'route', 'result'] as const,
     registers: [this.registry],
   });
 

@@ -7,6 +7,8 @@
 // chunks is read byte by byte into the same fields, so a tracker costs a few dozen bytes per
 // direction of a connection.
 
+import { randomFillSync } from 'node:crypto';
+
 const OPCODE_CLOSE = 0x8;
 
 /** Orders close frames seen on different streams: which peer closed first. */
@@ -33,6 +35,8 @@ export class FrameTracker {
   closeCode = 0;
   /** When that close frame was seen, relative to close frames on other streams (0 = none). */
   closeOrder = 0;
+  /** Data messages started in this direction (read by the metrics flush, not per message). */
+  messages = 0;
   /** True once the stream stopped making sense as WebSocket frames; tracking is then abandoned. */
   broken = false;
 
@@ -151,7 +155,10 @@ export class FrameTracker {
 
   private startPayload(len: number): void {
     this.remaining = len;
-    if ((this.b0 & 0x0f) === OPCODE_CLOSE && this.closeCode === 0 && len >= 2) {
+    const opcode = this.b0 & 0x0f;
+    // Text (1) and binary (2) start a message; continuations (0) and control frames do not.
+    if (opcode - 1 >>> 0 < 2) this.messages++;
+    else if (opcode === OPCODE_CLOSE && this.closeCode === 0 && len >= 2) {
       this.closePayloadSeen = 0;
       this.closeCodeBytes = 0;
     }
@@ -183,4 +190,23 @@ export function closeFrame(code: number, reason: string): Buffer {
   frame.writeUInt16BE(code, 2);
   text.copy(frame, 4);
   return frame;
+}
+
+/**
+ * A close frame toward a backend: wsgate speaks to it as a client, so the frame is masked
+ * (RFC 6455 5.3) with a fresh random key.
+ */
+export function maskedCloseFrame(code: number, reason: string): Buffer {
+  const payload = closeFrame(code, reason).subarray(2);
+  const frame = Buffer.allocUnsafe(6 + payload.length);
+  frame[0] = 0x88;
+  frame[1] = 0x80 | payload.length;
+  randomFillSync(frame, 2, 4);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i]! ^ frame[2 + (i & 3)]!;
+  return frame;
+}
+
+/** wsgate's keepalive ping to a client (unmasked, FIN set) carrying `payload`. */
+export function pingFrame(payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0x89, payload.length]), payload]);
 }

@@ -8,10 +8,17 @@
 // to its connection through one symbol property), and no connection has a timer of its own:
 // the registry's one sweep checks idle, lifetime and drain deadlines.
 
+import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { closeFrame, FrameTracker } from './frame-tracker.js';
+import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
+import { FrameGate } from './frame-gate.js';
+import { closeFrame, FrameTracker, maskedCloseFrame, pingFrame } from './frame-tracker.js';
+import { BackendPolicy, ClientPolicy, NONCE_LENGTH, type LimitKind } from './message-policy.js';
 
-export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance';
+/** Closes for spec.messages and spec.keepalive (the client's code first, see BACKEND_CLOSE). */
+export type MessageCloseReason = 'message_size' | 'backend_message_size' | 'message_rate' | 'byte_rate' | 'pong_timeout';
+
+export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance' | MessageCloseReason;
 
 export const CLOSE_CODES: Record<CloseReason, number> = {
   drain: 1001, // Going Away: the endpoint left
@@ -19,6 +26,11 @@ export const CLOSE_CODES: Record<CloseReason, number> = {
   idle_timeout: 1001, // Going Away: nothing moved for timeouts.idle
   max_lifetime: 1012, // Service Restart: reconnect, the session reached timeouts.maxLifetime
   rebalance: 1012, // Service Restart: reconnect to land on a less loaded endpoint
+  message_size: 1009, // Message Too Big: over messages.maxBytes
+  backend_message_size: 1011, // Internal Error: the backend sent more than messages.maxBytesFromBackend
+  message_rate: 1008, // Policy Violation: over messages.rate with onRateExceeded Close
+  byte_rate: 1008, // Policy Violation: over messages.byteRate with onRateExceeded Close
+  pong_timeout: 1001, // Going Away: no pong within keepalive.pongTimeout
 };
 
 const CLOSE_TEXT: Record<CloseReason, string> = {
@@ -27,7 +39,32 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
   idle_timeout: 'idle timeout',
   max_lifetime: 'maximum lifetime reached',
   rebalance: 'rebalancing',
+  message_size: 'message over messages.maxBytes',
+  backend_message_size: 'backend message over messages.maxBytesFromBackend',
+  message_rate: 'over messages.rate',
+  byte_rate: 'over messages.byteRate',
+  pong_timeout: 'no pong within keepalive.pongTimeout',
 };
+
+/**
+ * The close frame the backend gets (masked, as from a client) when wsgate closes for a message
+ * limit: a clean close at a boundary of the client's stream. Other reasons end the backend's
+ * connection without one, as before.
+ */
+const BACKEND_CLOSE: Partial<Record<CloseReason, { code: number; text: string }>> = {
+  message_size: { code: 1001, text: 'client closed: message over messages.maxBytes' },
+  backend_message_size: { code: 1009, text: 'message over messages.maxBytesFromBackend' },
+  message_rate: { code: 1001, text: 'client closed: over messages.rate' },
+  byte_rate: { code: 1001, text: 'client closed: over messages.byteRate' },
+  pong_timeout: { code: 1001, text: 'client closed: no pong within keepalive.pongTimeout' },
+};
+
+/** What a connection with spec.messages or spec.keepalive reports, for metrics. */
+export interface MessageEvents {
+  /** A limit stopped a direction: closed, or (rates with Throttle) the client paused. */
+  limit(conn: LiveConnection, limit: LimitKind | 'pong'): void;
+  ping(conn: LiveConnection, result: 'pong' | 'timeout'): void;
+}
 
 /** The backend's connection died after frames had flowed: 1011 Internal Error. */
 export const BACKEND_LOST = 1011;
@@ -111,6 +148,30 @@ function onClientClose(this: Tagged): void {
   if (!c.closing) letGo(c.backend);
   c.ended();
 }
+// The listeners of a connection with gates (spec.messages or spec.keepalive): the gate forwards
+// through its sink and decides; backpressure is read from the destination after the push.
+function onBackendDataGated(this: Tagged, chunk: Buffer): void {
+  const c = this[kConn]!;
+  c.moved = true;
+  c.answered = true;
+  if (!c.downGate!.push(chunk)) c.downStopped();
+  else if (c.client.writableNeedDrain) this.pause();
+}
+function onClientDataGated(this: Tagged, chunk: Buffer): void {
+  const c = this[kConn]!;
+  c.moved = true;
+  c.clientMoved = true;
+  c.pushUp(chunk);
+}
+function onBackendDrainGated(this: Tagged): void {
+  const c = this[kConn]!;
+  if (!c.closing && !c.throttled) c.client.resume();
+}
+function retryThrottled(c: LiveConnection): void {
+  c.throttleTimer = undefined;
+  if (!c.closing) c.pushUp(undefined);
+}
+
 /** Errors are followed by `close`, which does the work. */
 function ignoreError(): void {}
 
@@ -125,6 +186,10 @@ export interface LiveConnectionInit {
   clientAddress: string;
   /** Called once, when the first of the two sockets closes. */
   onEnded?: (conn: LiveConnection) => void;
+  /** The route's spec.messages and spec.keepalive; with neither, frames are only followed. */
+  messages?: CompiledMessages;
+  keepalive?: CompiledKeepalive;
+  messageEvents?: MessageEvents;
 }
 
 export class LiveConnection {
@@ -153,6 +218,22 @@ export class LiveConnection {
   idleMs = 0;
   lifetimeAt = 0;
   drainAt = 0;
+  /** With spec.messages/keepalive: the gates each way (null where a direction needs none). */
+  readonly upGate: FrameGate | null = null;
+  readonly downGate: FrameGate | null = null;
+  private readonly upPolicy: ClientPolicy | null = null;
+  private readonly downPolicy: BackendPolicy | null = null;
+  private readonly messages: CompiledMessages | undefined;
+  private readonly keepalive: CompiledKeepalive | undefined;
+  private readonly messageEvents: MessageEvents | undefined;
+  /** Throttled by a rate: the client is paused until throttleTimer retries. */
+  throttled = false;
+  throttleTimer: NodeJS.Timeout | undefined;
+  /** Keepalive: the client sent bytes since the last sweep; when it was last heard; ping out since. */
+  clientMoved = false;
+  private clientHeardAt = this.startedAt;
+  private pingSentAt = 0;
+  private ping: Buffer | null = null;
   private onEnded: ((conn: LiveConnection) => void) | undefined;
 
   constructor(init: LiveConnectionInit) {
@@ -168,10 +249,31 @@ export class LiveConnection {
     const backend = this.backend as Tagged;
     client[kConn] = this;
     backend[kConn] = this;
-    backend.on('data', onBackendData);
-    client.on('data', onClientData);
+    this.messages = init.messages;
+    this.keepalive = init.keepalive;
+    this.messageEvents = init.messageEvents;
+    if (init.messages || init.keepalive) {
+      const nonce = init.keepalive ? randomBytes(NONCE_LENGTH) : null;
+      if (nonce) this.ping = pingFrame(nonce);
+      if (nonce || (init.messages && (init.messages.maxBytes || init.messages.rate || init.messages.byteRate))) {
+        this.upPolicy = new ClientPolicy(init.messages, nonce);
+        this.upGate = new FrameGate(this.upPolicy, (piece) => {
+          this.upstream.push(piece);
+          this.backend.write(piece);
+        });
+      }
+      if (nonce || init.messages?.maxBytesFromBackend) {
+        this.downPolicy = new BackendPolicy(init.messages?.maxBytesFromBackend ?? 0);
+        this.downGate = new FrameGate(this.downPolicy, (piece) => {
+          this.downstream.push(piece);
+          this.client.write(piece);
+        });
+      }
+    }
+    backend.on('data', this.downGate ? onBackendDataGated : onBackendData);
+    client.on('data', this.upGate ? onClientDataGated : onClientData);
     client.on('drain', onClientDrain);
-    backend.on('drain', onBackendDrain);
+    backend.on('drain', this.upGate ? onBackendDrainGated : onBackendDrain);
     backend.on('end', onBackendEnd);
     client.on('end', onClientEnd);
     // When one side goes away, the other only gets a FIN; if it is paused (backpressure) it
@@ -183,6 +285,64 @@ export class LiveConnection {
     client.on('error', ignoreError);
     backend.resume();
     client.resume();
+  }
+
+  /** Bytes that came with the handshake (behind the backend's 101): forwarded like any chunk. */
+  relayFromBackend(chunk: Buffer): void {
+    (this.downGate ? onBackendDataGated : onBackendData).call(this.backend as Tagged, chunk);
+  }
+
+  /** Bytes the client sent with its upgrade request. */
+  relayFromClient(chunk: Buffer): void {
+    (this.upGate ? onClientDataGated : onClientData).call(this.client as Tagged, chunk);
+  }
+
+  /** Client bytes through the gate (a chunk, or nothing to retry what a throttle held). */
+  pushUp(chunk: Buffer | undefined): void {
+    const gate = this.upGate!;
+    const policy = this.upPolicy!;
+    const passed = gate.push(chunk);
+    if (policy.pongs > 0) {
+      policy.pongs = 0;
+      if (this.pingSentAt !== 0) this.messageEvents?.ping(this, 'pong');
+      this.pingSentAt = 0;
+    }
+    if (!passed) return this.upStopped();
+    if (this.throttled) {
+      this.throttled = false;
+      if (!this.backend.writableNeedDrain) this.client.resume();
+    } else if (this.backend.writableNeedDrain) this.client.pause();
+  }
+
+  /** The client's gate stopped at a frame: close for a size or a rate (Close), or throttle. */
+  private upStopped(): void {
+    const policy = this.upPolicy!;
+    const kind = policy.stopped!;
+    if (this.upGate!.broken) return this.destroyBoth();
+    if (kind === 'size' || this.messages?.onRateExceeded === 'Close') {
+      this.messageEvents?.limit(this, kind);
+      this.close(kind === 'size' ? 'message_size' : kind === 'rate' ? 'message_rate' : 'byte_rate');
+      return;
+    }
+    // Throttle: nothing is read from the client until the bucket has the tokens; TCP
+    // backpressure then slows the client down and nothing is lost or reordered.
+    if (!this.throttled) this.messageEvents?.limit(this, kind);
+    this.throttled = true;
+    this.client.pause();
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(retryThrottled, policy.waitMs, this);
+  }
+
+  /** The backend's gate stopped: its message went over maxBytesFromBackend. */
+  downStopped(): void {
+    if (this.downGate!.broken) return this.destroyBoth();
+    this.messageEvents?.limit(this, 'size');
+    this.close('backend_message_size');
+  }
+
+  private destroyBoth(): void {
+    this.client.destroy();
+    this.backend.destroy();
   }
 
   /** The first socket closed: the connection is over for the registry, metrics and the log. */
@@ -271,6 +431,9 @@ export class LiveConnection {
     let t = this.idleMs;
     const life = this.lifetimeAt ? this.lifetimeAt - this.startedAt : 0;
     if (life && (!t || life < t)) t = life;
+    const k = this.keepalive;
+    const ping = k ? Math.min(k.pingIntervalMs, k.pongTimeoutMs) : 0;
+    if (ping && (!t || ping < t)) t = ping;
     return t;
   }
 
@@ -284,6 +447,25 @@ export class LiveConnection {
     if (this.drainAt && now >= this.drainAt) this.close('drain');
     else if (this.lifetimeAt && now >= this.lifetimeAt) this.close('max_lifetime');
     else if (this.idleMs && now - this.lastActive >= this.idleMs) this.close('idle_timeout');
+    else if (this.ping) this.checkKeepalive(now);
+  }
+
+  /** Pings a client silent for pingInterval (at the backend stream's next frame boundary). */
+  private checkKeepalive(now: number): void {
+    if (this.clientMoved) {
+      this.clientMoved = false;
+      this.clientHeardAt = now;
+    }
+    const k = this.keepalive!;
+    if (this.pingSentAt !== 0) {
+      if (now - this.pingSentAt < k.pongTimeoutMs) return;
+      this.messageEvents?.ping(this, 'timeout');
+      this.messageEvents?.limit(this, 'pong');
+      this.close('pong_timeout');
+    } else if (now - this.clientHeardAt >= k.pingIntervalMs) {
+      this.pingSentAt = now;
+      this.downGate!.inject(this.ping!);
+    }
   }
 
   /** Both sockets are gone: no deadline applies any more. */
@@ -291,6 +473,8 @@ export class LiveConnection {
     this.drainAt = 0;
     this.lifetimeAt = 0;
     this.idleMs = 0;
+    this.ping = null;
+    clearTimeout(this.throttleTimer);
   }
 
   /**
@@ -301,11 +485,13 @@ export class LiveConnection {
     if (this.closing || this.lost || this.client.destroyed) return;
     this.closing = reason;
     this.dispose();
-    const { client, backend, downstream } = this;
+    const { client, backend, downstream, upstream } = this;
     // From here on nothing is forwarded as is: the rest of the backend's frame, then the close.
     backend.removeListener('data', onBackendData);
+    backend.removeListener('data', onBackendDataGated);
     backend.removeListener('end', onBackendEnd);
     client.removeListener('data', onClientData);
+    client.removeListener('data', onClientDataGated);
     client.removeListener('end', onClientEnd);
     backend.pause();
     // The client's answer (its close frame) is read and dropped; it must not reach the backend.
@@ -317,11 +503,31 @@ export class LiveConnection {
     giveUp.unref();
     client.once('close', () => clearTimeout(giveUp));
 
+    const toBackend = BACKEND_CLOSE[reason];
     const finish = () => {
       backend.removeListener('data', forwardRest);
-      backend.destroy();
+      // With a close frame for the backend, its connection ends after that frame (below); until
+      // then what it still sends is read and dropped.
+      if (toBackend) backend.resume();
+      else backend.destroy();
       client.end(closeFrame(CLOSE_CODES[reason], CLOSE_TEXT[reason]));
     };
+    if (toBackend) {
+      // The client's frame under way is forwarded to its last byte, then the masked close.
+      const endBackend = () => {
+        client.removeListener('data', forwardUp);
+        backend.end(maskedCloseFrame(toBackend.code, toBackend.text));
+        letGo(backend);
+      };
+      const forwardUp = (chunk: Buffer) => {
+        const n = upstream.consumeUntilBoundary(chunk);
+        if (n < 0) return this.destroyBoth();
+        if (n > 0) backend.write(chunk.subarray(0, n));
+        if (upstream.atBoundary()) endBackend();
+      };
+      if (upstream.atBoundary()) endBackend();
+      else client.on('data', forwardUp);
+    }
     // A frame already under way is forwarded to its last byte, then the close frame follows.
     const forwardRest = (chunk: Buffer) => {
       const n = downstream.consumeUntilBoundary(chunk);

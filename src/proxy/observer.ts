@@ -1,6 +1,6 @@
 import type { AffinityResult, UpgradeResult } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
-import type { LiveConnection as ProxiedConnection } from './live-connection.js';
+import type { LiveConnection as ProxiedConnection, MessageEvents } from './live-connection.js';
 
 export type { UpgradeResult } from '../pipeline/context.js';
 
@@ -29,6 +29,8 @@ export interface ProxyObserver {
   ejected(route: CompiledRoute, endpointId: string): void;
   httpRequest(record: HttpRequestRecord): void;
   affinity(route: CompiledRoute, result: AffinityResult): void;
+  /** Limits and pings of connections on routes with spec.messages/keepalive; absent: not observed. */
+  readonly messageEvents?: MessageEvents;
 }
 
 export const noopObserver: ProxyObserver = {

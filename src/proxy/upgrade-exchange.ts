@@ -249,19 +249,14 @@ class Handshake {
       requestId: ctx.requestId,
       clientAddress: ctx.client,
       onEnded: x.connectionEnded,
+      ...(route.messages ? { messages: route.messages } : {}),
+      ...(route.keepalive ? { keepalive: route.keepalive } : {}),
+      ...(d.observer.messageEvents ? { messageEvents: d.observer.messageEvents } : {}),
     });
     // Frames the backend sent right behind its 101, and the client's own that came with its
     // request head: forwarded as the first bytes each way.
-    if (headEnd < buf.length) {
-      const rest = buf.subarray(headEnd);
-      conn.downstream.push(rest);
-      conn.answered = true;
-      client.write(rest);
-    }
-    if (this.head.length > 0) {
-      conn.upstream.push(this.head);
-      backend.write(this.head);
-    }
+    if (headEnd < buf.length) conn.relayFromBackend(buf.subarray(headEnd));
+    if (this.head.length > 0) conn.relayFromClient(this.head);
     conn.setIdleTimeout(route.timeouts.idleMs);
     conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
     d.connections.watch(conn.shortestTimeout());

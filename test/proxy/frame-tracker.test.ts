@@ -1,29 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeFrame, FrameTracker } from '../../src/proxy/frame-tracker.js';
-
-/** One frame as a server (unmasked) or client (masked) would send it. */
-function frame(opcode: number, payload: Buffer, opts: { fin?: boolean; mask?: boolean } = {}): Buffer {
-  const fin = opts.fin ?? true;
-  const mask = opts.mask ?? false;
-  const len = payload.length;
-  const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
-  const head = Buffer.alloc(2 + ext + (mask ? 4 : 0));
-  head[0] = (fin ? 0x80 : 0) | opcode;
-  head[1] = (mask ? 0x80 : 0) | (ext === 0 ? len : ext === 2 ? 126 : 127);
-  if (ext === 2) head.writeUInt16BE(len, 2);
-  if (ext === 8) {
-    head.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    head.writeUInt32BE(len >>> 0, 6);
-  }
-  let body = payload;
-  if (mask) {
-    const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-    key.copy(head, 2 + ext);
-    body = Buffer.from(payload.map((b, i) => b ^ key[i % 4]!));
-  }
-  return Buffer.concat([head, body]);
-}
+import { frame } from '../helpers/ws-frames.js';
 
 const sizes = [0, 1, 125, 126, 127, 65535, 65536, 70000];
 
