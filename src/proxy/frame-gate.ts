@@ -51,6 +51,11 @@ export class FrameGate {
     else this.pendingInject = frame;
   }
 
+  /** A frame waits for the next boundary. */
+  injectPending(): boolean {
+    return this.pendingInject !== null;
+  }
+
   /** Bytes held back after a STOP (or a partial header), for tests and the close path. */
   heldBytes(): number {
     return this.held ? this.held.length : 0;

@@ -6,17 +6,16 @@
 // each). Nothing of the handshake (request, response, head buffers) is kept, the socket
 // listeners are module-level functions shared by every connection (each socket points back
 // to its connection through one symbol property), and no connection has a timer of its own:
-// the registry's one sweep checks idle, lifetime and drain deadlines.
+// the registry's one sweep checks idle, lifetime and drain deadlines. A route with
+// spec.messages or spec.keepalive adds one MessageGates object (message-gates.ts) and its own
+// listeners; without them `gates` is null and the listeners are the plain ones.
 
-import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
-import { FrameGate } from './frame-gate.js';
-import { closeFrame, FrameTracker, maskedCloseFrame, pingFrame } from './frame-tracker.js';
-import { BackendPolicy, ClientPolicy, NONCE_LENGTH, type LimitKind } from './message-policy.js';
+import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
+import { MessageGates, type MessageCloseReason, type MessageEvents } from './message-gates.js';
 
-/** Closes for spec.messages and spec.keepalive (the client's code first, see BACKEND_CLOSE). */
-export type MessageCloseReason = 'message_size' | 'backend_message_size' | 'message_rate' | 'byte_rate' | 'pong_timeout';
+export type { MessageEvents } from './message-gates.js';
 
 export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance' | MessageCloseReason;
 
@@ -48,8 +47,8 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
 
 /**
  * The close frame the backend gets (masked, as from a client) when wsgate closes for a message
- * limit: a clean close at a boundary of the client's stream. Other reasons end the backend's
- * connection without one, as before.
+ * limit: a clean close at a frame boundary of the client's stream. Other reasons end the
+ * backend's connection without one, as before.
  */
 const BACKEND_CLOSE: Partial<Record<CloseReason, { code: number; text: string }>> = {
   message_size: { code: 1001, text: 'client closed: message over messages.maxBytes' },
@@ -58,13 +57,6 @@ const BACKEND_CLOSE: Partial<Record<CloseReason, { code: number; text: string }>
   byte_rate: { code: 1001, text: 'client closed: over messages.byteRate' },
   pong_timeout: { code: 1001, text: 'client closed: no pong within keepalive.pongTimeout' },
 };
-
-/** What a connection with spec.messages or spec.keepalive reports, for metrics. */
-export interface MessageEvents {
-  /** A limit stopped a direction: closed, or (rates with Throttle) the client paused. */
-  limit(conn: LiveConnection, limit: LimitKind | 'pong'): void;
-  ping(conn: LiveConnection, result: 'pong' | 'timeout'): void;
-}
 
 /** The backend's connection died after frames had flowed: 1011 Internal Error. */
 export const BACKEND_LOST = 1011;
@@ -148,28 +140,23 @@ function onClientClose(this: Tagged): void {
   if (!c.closing) letGo(c.backend);
   c.ended();
 }
-// The listeners of a connection with gates (spec.messages or spec.keepalive): the gate forwards
-// through its sink and decides; backpressure is read from the destination after the push.
+// The listeners of a connection with gates: the gate forwards and decides, and reads
+// backpressure from the destination after the push.
 function onBackendDataGated(this: Tagged, chunk: Buffer): void {
   const c = this[kConn]!;
   c.moved = true;
   c.answered = true;
-  if (!c.downGate!.push(chunk)) c.downStopped();
-  else if (c.client.writableNeedDrain) this.pause();
+  c.gates!.pushDown(chunk);
 }
 function onClientDataGated(this: Tagged, chunk: Buffer): void {
   const c = this[kConn]!;
   c.moved = true;
-  c.clientMoved = true;
-  c.pushUp(chunk);
+  c.gates!.clientMoved = true;
+  c.gates!.pushUp(chunk);
 }
 function onBackendDrainGated(this: Tagged): void {
   const c = this[kConn]!;
-  if (!c.closing && !c.throttled) c.client.resume();
-}
-function retryThrottled(c: LiveConnection): void {
-  c.throttleTimer = undefined;
-  if (!c.closing) c.pushUp(undefined);
+  if (!c.closing && !c.gates!.throttled) c.client.resume();
 }
 
 /** Errors are followed by `close`, which does the work. */
@@ -218,22 +205,8 @@ export class LiveConnection {
   idleMs = 0;
   lifetimeAt = 0;
   drainAt = 0;
-  /** With spec.messages/keepalive: the gates each way (null where a direction needs none). */
-  readonly upGate: FrameGate | null = null;
-  readonly downGate: FrameGate | null = null;
-  private readonly upPolicy: ClientPolicy | null = null;
-  private readonly downPolicy: BackendPolicy | null = null;
-  private readonly messages: CompiledMessages | undefined;
-  private readonly keepalive: CompiledKeepalive | undefined;
-  private readonly messageEvents: MessageEvents | undefined;
-  /** Throttled by a rate: the client is paused until throttleTimer retries. */
-  throttled = false;
-  throttleTimer: NodeJS.Timeout | undefined;
-  /** Keepalive: the client sent bytes since the last sweep; when it was last heard; ping out since. */
-  clientMoved = false;
-  private clientHeardAt = this.startedAt;
-  private pingSentAt = 0;
-  private ping: Buffer | null = null;
+  /** spec.messages/keepalive state; null on routes with neither. */
+  readonly gates: MessageGates | null = null;
   private onEnded: ((conn: LiveConnection) => void) | undefined;
 
   constructor(init: LiveConnectionInit) {
@@ -249,31 +222,14 @@ export class LiveConnection {
     const backend = this.backend as Tagged;
     client[kConn] = this;
     backend[kConn] = this;
-    this.messages = init.messages;
-    this.keepalive = init.keepalive;
-    this.messageEvents = init.messageEvents;
     if (init.messages || init.keepalive) {
-      const nonce = init.keepalive ? randomBytes(NONCE_LENGTH) : null;
-      if (nonce) this.ping = pingFrame(nonce);
-      if (nonce || (init.messages && (init.messages.maxBytes || init.messages.rate || init.messages.byteRate))) {
-        this.upPolicy = new ClientPolicy(init.messages, nonce);
-        this.upGate = new FrameGate(this.upPolicy, (piece) => {
-          this.upstream.push(piece);
-          this.backend.write(piece);
-        });
-      }
-      if (nonce || init.messages?.maxBytesFromBackend) {
-        this.downPolicy = new BackendPolicy(init.messages?.maxBytesFromBackend ?? 0);
-        this.downGate = new FrameGate(this.downPolicy, (piece) => {
-          this.downstream.push(piece);
-          this.client.write(piece);
-        });
-      }
+      this.gates = new MessageGates(this, init.messages, init.keepalive, init.messageEvents, this.startedAt);
     }
-    backend.on('data', this.downGate ? onBackendDataGated : onBackendData);
-    client.on('data', this.upGate ? onClientDataGated : onClientData);
+    const up = this.gates?.up;
+    backend.on('data', this.gates?.down ? onBackendDataGated : onBackendData);
+    client.on('data', up ? onClientDataGated : onClientData);
     client.on('drain', onClientDrain);
-    backend.on('drain', this.upGate ? onBackendDrainGated : onBackendDrain);
+    backend.on('drain', up ? onBackendDrainGated : onBackendDrain);
     backend.on('end', onBackendEnd);
     client.on('end', onClientEnd);
     // When one side goes away, the other only gets a FIN; if it is paused (backpressure) it
@@ -289,60 +245,12 @@ export class LiveConnection {
 
   /** Bytes that came with the handshake (behind the backend's 101): forwarded like any chunk. */
   relayFromBackend(chunk: Buffer): void {
-    (this.downGate ? onBackendDataGated : onBackendData).call(this.backend as Tagged, chunk);
+    (this.gates?.down ? onBackendDataGated : onBackendData).call(this.backend as Tagged, chunk);
   }
 
   /** Bytes the client sent with its upgrade request. */
   relayFromClient(chunk: Buffer): void {
-    (this.upGate ? onClientDataGated : onClientData).call(this.client as Tagged, chunk);
-  }
-
-  /** Client bytes through the gate (a chunk, or nothing to retry what a throttle held). */
-  pushUp(chunk: Buffer | undefined): void {
-    const gate = this.upGate!;
-    const policy = this.upPolicy!;
-    const passed = gate.push(chunk);
-    if (policy.pongs > 0) {
-      policy.pongs = 0;
-      if (this.pingSentAt !== 0) this.messageEvents?.ping(this, 'pong');
-      this.pingSentAt = 0;
-    }
-    if (!passed) return this.upStopped();
-    if (this.throttled) {
-      this.throttled = false;
-      if (!this.backend.writableNeedDrain) this.client.resume();
-    } else if (this.backend.writableNeedDrain) this.client.pause();
-  }
-
-  /** The client's gate stopped at a frame: close for a size or a rate (Close), or throttle. */
-  private upStopped(): void {
-    const policy = this.upPolicy!;
-    const kind = policy.stopped!;
-    if (this.upGate!.broken) return this.destroyBoth();
-    if (kind === 'size' || this.messages?.onRateExceeded === 'Close') {
-      this.messageEvents?.limit(this, kind);
-      this.close(kind === 'size' ? 'message_size' : kind === 'rate' ? 'message_rate' : 'byte_rate');
-      return;
-    }
-    // Throttle: nothing is read from the client until the bucket has the tokens; TCP
-    // backpressure then slows the client down and nothing is lost or reordered.
-    if (!this.throttled) this.messageEvents?.limit(this, kind);
-    this.throttled = true;
-    this.client.pause();
-    clearTimeout(this.throttleTimer);
-    this.throttleTimer = setTimeout(retryThrottled, policy.waitMs, this);
-  }
-
-  /** The backend's gate stopped: its message went over maxBytesFromBackend. */
-  downStopped(): void {
-    if (this.downGate!.broken) return this.destroyBoth();
-    this.messageEvents?.limit(this, 'size');
-    this.close('backend_message_size');
-  }
-
-  private destroyBoth(): void {
-    this.client.destroy();
-    this.backend.destroy();
+    (this.gates?.up ? onClientDataGated : onClientData).call(this.client as Tagged, chunk);
   }
 
   /** The first socket closed: the connection is over for the registry, metrics and the log. */
@@ -431,8 +339,7 @@ export class LiveConnection {
     let t = this.idleMs;
     const life = this.lifetimeAt ? this.lifetimeAt - this.startedAt : 0;
     if (life && (!t || life < t)) t = life;
-    const k = this.keepalive;
-    const ping = k ? Math.min(k.pingIntervalMs, k.pongTimeoutMs) : 0;
+    const ping = this.gates ? this.gates.sweepPeriod() : 0;
     if (ping && (!t || ping < t)) t = ping;
     return t;
   }
@@ -447,25 +354,7 @@ export class LiveConnection {
     if (this.drainAt && now >= this.drainAt) this.close('drain');
     else if (this.lifetimeAt && now >= this.lifetimeAt) this.close('max_lifetime');
     else if (this.idleMs && now - this.lastActive >= this.idleMs) this.close('idle_timeout');
-    else if (this.ping) this.checkKeepalive(now);
-  }
-
-  /** Pings a client silent for pingInterval (at the backend stream's next frame boundary). */
-  private checkKeepalive(now: number): void {
-    if (this.clientMoved) {
-      this.clientMoved = false;
-      this.clientHeardAt = now;
-    }
-    const k = this.keepalive!;
-    if (this.pingSentAt !== 0) {
-      if (now - this.pingSentAt < k.pongTimeoutMs) return;
-      this.messageEvents?.ping(this, 'timeout');
-      this.messageEvents?.limit(this, 'pong');
-      this.close('pong_timeout');
-    } else if (now - this.clientHeardAt >= k.pingIntervalMs) {
-      this.pingSentAt = now;
-      this.downGate!.inject(this.ping!);
-    }
+    else if (this.gates) this.gates.check(now);
   }
 
   /** Both sockets are gone: no deadline applies any more. */
@@ -473,8 +362,7 @@ export class LiveConnection {
     this.drainAt = 0;
     this.lifetimeAt = 0;
     this.idleMs = 0;
-    this.ping = null;
-    clearTimeout(this.throttleTimer);
+    this.gates?.dispose();
   }
 
   /**
@@ -521,7 +409,11 @@ export class LiveConnection {
       };
       const forwardUp = (chunk: Buffer) => {
         const n = upstream.consumeUntilBoundary(chunk);
-        if (n < 0) return this.destroyBoth();
+        if (n < 0) {
+          client.destroy();
+          backend.destroy();
+          return;
+        }
         if (n > 0) backend.write(chunk.subarray(0, n));
         if (upstream.atBoundary()) endBackend();
       };
