@@ -46,8 +46,8 @@ export type DefaultedSpec = WebSocketRouteSpec & {
 };
 
 /**
- * Burst of a message or byte rate left unset: one second's worth (at least one message), a
- * bucket as large as the rate. Not a CRD default because it depends on perSecond.
+ * Burst of a token bucket left unset (message and byte rates, and the per-client upgrade rate):
+ * one second's worth, at least one. Not a CRD default because it depends on perSecond.
  */
 export function defaultBurst(perSecond: number): number {
   return Math.max(1, Math.ceil(perSecond));

@@ -4,6 +4,8 @@
 // is deleted once it holds no connection and its bucket has refilled, and when there are more
 // than `maxClients` entries the least recently seen idle ones are evicted.
 
+import { defaultBurst } from '../api/defaults.js';
+
 export interface RouteLimits {
   maxConnections?: number;
   maxConnectionsPerClient?: number;
@@ -30,10 +32,8 @@ export interface LimiterOptions {
   sweepIntervalMs?: number;
 }
 
-/** Burst of a bucket: one second's worth, at least one upgrade. */
-export function burstFor(rate: number): number {
-  return Math.max(1, Math.ceil(rate));
-}
+/** Burst of a bucket: one second's worth, at least one upgrade (the same rule as message rates). */
+export const burstFor = defaultBurst;
 
 export class Limiter {
   private readonly routes = new Map<string, number>();

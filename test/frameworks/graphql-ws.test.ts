@@ -1,10 +1,14 @@
 // The graphql-ws client against graphql-ws servers, through a wsgate route that matches on the
-// graphql-transport-ws subprotocol: a query and a subscription per client over one socket.
+// graphql-transport-ws subprotocol: a query and a subscription per client over one socket,
+// with wsgate's keepalive pings and message limits on (the client answers the pings, the
+// server never sees the pongs, the protocol is undisturbed).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { eventually } from '../helpers/eventually.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { endpointsOf, marks, since, startFrameworkGateway, type FrameworkGateway } from './gateway.js';
 
 const CLIENTS = 10;
@@ -51,6 +55,8 @@ describe('graphql-ws through wsgate', () => {
         spec: {
           match: { path: '/graphql', subprotocols: ['graphql-transport-ws'] },
           backend: { endpoints: endpointsOf(backends) },
+          keepalive: { pingInterval: '50ms', pongTimeout: '5s' },
+          messages: { maxBytes: '64Ki', rate: { perSecond: 1000 } },
         },
       },
     ]);
@@ -87,6 +93,12 @@ describe('graphql-ws through wsgate', () => {
       assert.equal(upgrades.length, perBackend.get(fw.backends[i]!.name) ?? 0, `upgrades on ${fw.backends[i]!.name}`);
       for (const u of upgrades) assert.equal(u.headers['sec-websocket-protocol'], 'graphql-transport-ws');
     });
+    // Keepalive pings went out and were answered; the clients still work on the same sockets.
+    await eventually('keepalive pings answered', async () => {
+      return seriesValue(await scrapeMetrics(fw.gw), 'wsgate_pings_total', 'route="graphql",result="pong"') >= CLIENTS;
+    });
+    const after = await Promise.all(clients.map((c) => query<{ whoami: string }>(c, '{ whoami }')));
+    assert.deepEqual(after.map((a) => a.whoami), results.map((r) => r.first));
     console.log(`# graphql-ws: clients per backend ${JSON.stringify(Object.fromEntries(perBackend))}`);
     assert.equal(perBackend.size, 2, 'clients spread over both backends');
     assert.ok([...perBackend.keys()].every((n) => fw.backends.some((b) => b.name === n)));

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
+import { eventually } from '../helpers/eventually.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { endpointsOf, startFrameworkGateway, type FrameworkGateway } from './gateway.js';
 
 const CLIENTS = 12;
@@ -51,6 +53,9 @@ describe('Socket.IO through wsgate', () => {
           backend: { endpoints: endpointsOf(backends), path: '/socket.io/' },
           http: { methods: ['GET', 'POST'] },
           sessionAffinity: { cookie: {} },
+          // wsgate's pings and limits on the WebSocket transport: Socket.IO must not notice.
+          keepalive: { pingInterval: '50ms', pongTimeout: '5s' },
+          messages: { maxBytes: '1Mi', rate: { perSecond: 1000 } },
         },
       },
       {
@@ -97,6 +102,11 @@ describe('Socket.IO through wsgate', () => {
         }
       }
     }
+    // wsgate pinged the WebSocket transports; the answers never disturbed Socket.IO.
+    await eventually('keepalive pings answered', async () => {
+      return seriesValue(await scrapeMetrics(fw.gw), 'wsgate_pings_total', 'route="socketio",result="pong"') >= CLIENTS;
+    });
+    for (const o of opened) assert.equal((await o.socket.timeout(5000).emitWithAck('echo', 'again')) as string, `${(await whoamiTimes(o.socket, 1))[0]}:again`);
     console.log(`# socket.io default transports: clients per backend ${JSON.stringify(Object.fromEntries(perBackend))}`);
     assert.equal(perBackend.size, 2, 'clients spread over both backends');
   });

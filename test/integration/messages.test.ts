@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { eventually } from '../helpers/eventually.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { startMessageBackend, type MessageBackend } from '../helpers/message-backend.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
@@ -50,15 +51,6 @@ function open(url: string, opts: WebSocket.ClientOptions = {}): Promise<Client> 
 const clientPayloadFor = (wire: number) => wire - 8;
 /** Backend frames are not masked: 2 + 2 header bytes for 126..65535. */
 const backendPayloadFor = (wire: number) => wire - 4;
-
-async function metricsText(gw: WsgateProcess): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
-}
-
-function metricValue(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 describe('messages and keepalive', () => {
   let backend: MessageBackend;
@@ -137,7 +129,7 @@ describe('messages and keepalive', () => {
     const got: string[] = [];
     for (let i = 0; i < n; i++) got.push((await c.next()).toString());
     assert.deepEqual(got, Array.from({ length: n }, (_, i) => `m${i}`));
-    await eventually('throttle counted', async () => metricValue(await metricsText(gw), 'wsgate_message_limit_total', 'route="throttle",limit="rate"') >= 1);
+    await eventually('throttle counted', async () => seriesValue(await scrapeMetrics(gw), 'wsgate_message_limit_total', 'route="throttle",limit="rate"') >= 1);
     c.ws.close();
     await c.closed;
   });
@@ -148,7 +140,7 @@ describe('messages and keepalive', () => {
     const parts = Array.from({ length: 6 }, (_, i) => Buffer.alloc(1500, i));
     for (const p of parts) c.ws.send(p);
     for (const p of parts) assert.ok((await c.next()).equals(p));
-    await eventually('byteRate throttle counted', async () => metricValue(await metricsText(gw), 'wsgate_message_limit_total', 'route="byte-throttle",limit="byteRate"') >= 1);
+    await eventually('byteRate throttle counted', async () => seriesValue(await scrapeMetrics(gw), 'wsgate_message_limit_total', 'route="byte-throttle",limit="byteRate"') >= 1);
     c.ws.close();
     await c.closed;
   });
@@ -187,7 +179,7 @@ describe('messages and keepalive', () => {
     assert.equal((await c.next()).toString(), 'still here');
     assert.equal(b.pongs, 1, 'only the pong to the backend\'s own ping');
     assert.equal(c.ws.readyState, WebSocket.OPEN);
-    await eventually('pongs counted', async () => metricValue(await metricsText(gw), 'wsgate_pings_total', 'route="keepalive",result="pong"') >= 3);
+    await eventually('pongs counted', async () => seriesValue(await scrapeMetrics(gw), 'wsgate_pings_total', 'route="keepalive",result="pong"') >= 3);
     c.ws.close();
     await c.closed;
   });
@@ -201,9 +193,9 @@ describe('messages and keepalive', () => {
     assert.ok(c.pings() >= 1);
     const bc = await b.closed;
     assert.equal(bc.code, 1001);
-    const text = await metricsText(gw);
-    assert.ok(metricValue(text, 'wsgate_pings_total', 'route="keepalive",result="timeout"') >= 1);
-    assert.ok(metricValue(text, 'wsgate_message_limit_total', 'route="keepalive",limit="pong"') >= 1);
+    const text = await scrapeMetrics(gw);
+    assert.ok(seriesValue(text, 'wsgate_pings_total', 'route="keepalive",result="timeout"') >= 1);
+    assert.ok(seriesValue(text, 'wsgate_message_limit_total', 'route="keepalive",limit="pong"') >= 1);
   });
 
   test('permessage-deflate: compressed messages pass and are limited on their size on the wire', async () => {
@@ -239,19 +231,19 @@ describe('messages and keepalive', () => {
   test('metrics move while a connection stays open', async () => {
     const c = await open(url('plain'));
     await backend.next();
-    const before = await metricsText(gw);
-    const m0 = metricValue(before, 'wsgate_messages_total', 'route="plain",direction="upstream"');
-    const b0 = metricValue(before, 'wsgate_bytes_total', 'route="plain",direction="downstream"');
+    const before = await scrapeMetrics(gw);
+    const m0 = seriesValue(before, 'wsgate_messages_total', 'route="plain",direction="upstream"');
+    const b0 = seriesValue(before, 'wsgate_bytes_total', 'route="plain",direction="downstream"');
     for (let i = 0; i < 5; i++) {
       c.ws.send(`hello ${i}`);
       await c.next();
     }
     await eventually('messages and bytes counted while open', async () => {
-      const t = await metricsText(gw);
+      const t = await scrapeMetrics(gw);
       return (
-        metricValue(t, 'wsgate_messages_total', 'route="plain",direction="upstream"') >= m0 + 5 &&
-        metricValue(t, 'wsgate_messages_total', 'route="plain",direction="downstream"') >= 5 &&
-        metricValue(t, 'wsgate_bytes_total', 'route="plain",direction="downstream"') > b0
+        seriesValue(t, 'wsgate_messages_total', 'route="plain",direction="upstream"') >= m0 + 5 &&
+        seriesValue(t, 'wsgate_messages_total', 'route="plain",direction="downstream"') >= 5 &&
+        seriesValue(t, 'wsgate_bytes_total', 'route="plain",direction="downstream"') > b0
       );
     });
     assert.equal(c.ws.readyState, WebSocket.OPEN);

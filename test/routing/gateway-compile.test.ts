@@ -141,6 +141,14 @@ test('behaviour: WebSocketRoute defaults without a policy (idle 1h, not 60s); a 
   assert.equal(p.affinity?.maxAgeSeconds, 7200);
 });
 
+test('a policy\'s messages and keepalive compile into the HTTPRoute entry as they do for a WebSocketRoute', () => {
+  assert.equal(compileEntries([entry('r')]).table.get(KEY)!.messages, undefined);
+  const behaviour = { messages: { maxBytes: '1Mi', rate: { perSecond: 5 } }, keepalive: { pingInterval: '20s' } };
+  const r = compileEntries([entry('r', {}, { behaviour, namespace: 'apps' })]).table.get(KEY)!;
+  assert.deepEqual(r.messages, { maxBytes: 1048576, maxBytesFromBackend: 0, rate: { perSecond: 5, burst: 5 }, onRateExceeded: 'Throttle' });
+  assert.deepEqual(r.keepalive, { pingIntervalMs: 20_000, pongTimeoutMs: 10_000 });
+});
+
 test('a WebSocketRoute ns/name and an HTTPRoute of the same name never share a key', () => {
   const out = compile({
     routes: [route('r', { match: { path: '/w' } }, { namespace: 'apps' })],
