@@ -36,9 +36,10 @@ export interface BenchResult {
   targetsMet: Record<string, boolean | undefined>;
 }
 
-const ORDER = ['wsgate', 'wsgate-alt', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
+const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-alt', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
 const TITLE: Record<string, string> = {
   wsgate: 'wsgate',
+  'wsgate-messages': 'wsgate, messages + keepalive on',
   'wsgate-alt': 'wsgate (alt build)',
   nginx: 'nginx',
   haproxy: 'HAProxy',
@@ -50,6 +51,7 @@ const TITLE: Record<string, string> = {
 };
 const COLOR: Record<string, string> = {
   wsgate: '#2b7bb9',
+  'wsgate-messages': '#4f9fd6',
   'wsgate-alt': '#7fb8e6',
   nginx: '#3a9d4a',
   haproxy: '#d98a1c',

@@ -418,6 +418,18 @@ function aggregate(c: Collected): BenchResult {
     ...two,
     ...nodeRelay,
   };
+  // spec.messages + spec.keepalive all on, against the same build with none (issue 26: CPU per
+  // message at most 1.10x).
+  if (c.labels['wsgate-messages']) {
+    Object.assign(ratios, {
+      messagesOnVsOff: {
+        msgsPerSecond: tputRatios('wsgate-messages', 'wsgate').geomean,
+        proxyCpuPerMessage: ratio(cpuMsg('wsgate-messages'), cpuMsg('wsgate')),
+        p99: ratio(get(latency, 'wsgate-messages', 'p99Ms'), get(latency, 'wsgate', 'p99Ms')),
+        memoryPerConnection: ratio(get(memory, 'wsgate-messages', 'bytesPerConnection'), get(memory, 'wsgate', 'bytesPerConnection')),
+      },
+    });
+  }
   if (c.labels['wsgate-alt']) {
     Object.assign(ratios, {
       altMsgsPerSecondVsWsgate: tputRatios('wsgate-alt', 'wsgate').geomean,

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
-export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'node-relay' | 'direct' | 'wsgate-alt';
+export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'node-relay' | 'direct' | 'wsgate-alt' | 'wsgate-messages';
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
  * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
-export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
+export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct', 'wsgate-messages'];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
 export interface Target {
@@ -116,7 +116,22 @@ export interface WsgateOptions {
   name?: TargetName;
   /** --workers (default 1: the single-thread data plane). */
   workers?: number;
+  /** Extra lines of the route's spec (indented two spaces), e.g. spec.messages. */
+  specLines?: string[];
 }
+
+/**
+ * wsgate-messages: every spec.messages limit and keepalive on, set high enough that none is
+ * hit, so the row shows what following messages costs (against `wsgate`, which has none).
+ */
+const ALL_MESSAGE_LIMITS = [
+  '  messages:',
+  '    maxBytes: 16Mi',
+  '    maxBytesFromBackend: 16Mi',
+  '    rate: { perSecond: 1000000, burst: 1000000 }',
+  '    byteRate: { perSecond: 1Gi, burst: 1Gi }',
+  '  keepalive: { pingInterval: 30s, pongTimeout: 10s }',
+];
 
 export async function startWsgate(backends: Backends, opts: WsgateOptions = {}): Promise<Target> {
   const cli = path.resolve(opts.cli ?? process.env.WSGATE_BENCH_CLI ?? path.join(REPO, 'dist/src/cli.js'));
@@ -138,6 +153,7 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       ...backends.ports.map((p) => `      - { host: 127.0.0.1, port: ${p} }`),
       '  loadBalancer: { policy: LeastConnections }',
       '  timeouts: { connect: 5s, idle: 1h }',
+      ...(opts.specLines ?? []),
       '',
     ].join('\n'),
   );
@@ -373,6 +389,8 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startNodeRelay(backends);
     case 'direct':
       return directTarget(backends);
+    case 'wsgate-messages':
+      return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
     case 'wsgate-alt': {
       const cli = process.env.WSGATE_ALT_CLI;
       if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');

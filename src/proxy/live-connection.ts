@@ -280,6 +280,7 @@ export class LiveConnection {
       this.lost = never ? BACKEND_NEVER_ANSWERED : BACKEND_LOST;
       // The rest of the client's frames have nowhere to go: read and dropped from here on.
       client.removeListener('data', onClientData);
+      client.removeListener('data', onClientDataGated);
       client.end(never ? NEVER_ANSWERED_FRAME : LOST_FRAME);
       client.resume();
     } else {

@@ -75,6 +75,10 @@ describe('messages and keepalive', () => {
         spec: { match: { path: '/deflate' }, backend: to(deflateBackend), messages: { maxBytes: 1000 }, keepalive: { pingInterval: '150ms', pongTimeout: '1s' } },
       },
       { name: 'plain', spec: { match: { path: '/plain' }, backend: to(backend) } },
+      {
+        name: 'idle-keepalive',
+        spec: { match: { path: '/idle-keepalive' }, backend: to(backend), timeouts: { idle: '400ms' }, keepalive: { pingInterval: '100ms', pongTimeout: '10s' } },
+      },
     ]);
     gw = await startWsgate(['standalone', '--config', file]);
   });
@@ -196,6 +200,25 @@ describe('messages and keepalive', () => {
     const text = await scrapeMetrics(gw);
     assert.ok(seriesValue(text, 'wsgate_pings_total', 'route="keepalive",result="timeout"') >= 1);
     assert.ok(seriesValue(text, 'wsgate_message_limit_total', 'route="keepalive",limit="pong"') >= 1);
+  });
+
+  test('keepalive: wsgate\'s own pings are not activity for timeouts.idle (a silent client is idle-closed)', async () => {
+    const c = await open(url('idle-keepalive'), { autoPong: false });
+    await backend.next();
+    const { code, reason } = await c.closed;
+    assert.equal(code, 1001);
+    assert.equal(reason, 'idle timeout');
+    assert.ok(c.pings() >= 1, 'it was pinged before');
+  });
+
+  test('a gated route still tells the client 1011 when the backend\'s connection dies', async () => {
+    const c = await open(url('keepalive'));
+    const b = await backend.next();
+    c.ws.send('before');
+    assert.equal((await c.next()).toString(), 'before');
+    b.ws.terminate();
+    const { code } = await c.closed;
+    assert.equal(code, 1011);
   });
 
   test('permessage-deflate: compressed messages pass and are limited on their size on the wire', async () => {
