@@ -124,3 +124,19 @@ test('a 64-bit length beyond 2^53 split across chunks is caught too', () => {
   for (let i = 0; i < head.length; i++) t.push(head.subarray(i, i + 1));
   assert.equal(t.broken, true);
 });
+
+test('messages counts data messages: a fragmented message once, control frames never', () => {
+  const t = new FrameTracker();
+  const stream = Buffer.concat([
+    frame(0x1, Buffer.from('a'), { fin: false }),
+    frame(0x9, Buffer.from('ping')),
+    frame(0x0, Buffer.alloc(300), { fin: false }),
+    frame(0xa, Buffer.alloc(0)),
+    frame(0x0, Buffer.from('z')),
+    frame(0x2, Buffer.alloc(70000), { mask: true }),
+    frame(0x8, Buffer.from([0x03, 0xe8])),
+  ]);
+  for (let i = 0; i < stream.length; i += 7) t.push(stream.subarray(i, i + 7));
+  assert.equal(t.messages, 2);
+  assert.equal(t.closeCode, 1000);
+});
