@@ -73,7 +73,7 @@ export class Metrics {
 
   readonly lifecycleCloses = new Counter({
     name: 'wsgate_lifecycle_closes_total',
-    help: 'Connections wsgate closed itself, by reason (drain, shutdown, idle_timeout, max_lifetime, rebalance).',
+    help: 'Connections wsgate closed itself, by reason (drain, shutdown, idle_timeout, max_lifetime, rebalance, message_size, backend_message_size, message_rate, byte_rate, pong_timeout).',
     labelNames: ['namespace', 'route', 'reason'] as const,
     registers: [this.registry],
   });

@@ -274,3 +274,39 @@ describe('messages and keepalive', () => {
     await c.closed;
   });
 });
+
+describe('messages and keepalive with --workers 2', () => {
+  test('limits and pings act in the workers, and their metrics reach the one /metrics', async () => {
+    const backend = await startMessageBackend();
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [
+      {
+        name: 'both',
+        spec: {
+          match: { path: '/both' },
+          backend: { endpoints: [{ host: '127.0.0.1', port: backend.port }] },
+          messages: { maxBytes: 100 },
+          keepalive: { pingInterval: '100ms', pongTimeout: '200ms' },
+        },
+      },
+    ]);
+    const gw = await startWsgate(['standalone', '--config', file, '--workers', '2']);
+    try {
+      const silent = await open(`${gw.url}/both`, { autoPong: false });
+      const big = await open(`${gw.url}/both`);
+      big.ws.send(Buffer.alloc(200));
+      assert.equal((await big.closed).code, 1009);
+      assert.equal((await silent.closed).code, 1001);
+      await eventually('worker metrics aggregated', async () => {
+        const text = await scrapeMetrics(gw);
+        return (
+          seriesValue(text, 'wsgate_message_limit_total', 'route="both",limit="size"') === 1 &&
+          seriesValue(text, 'wsgate_pings_total', 'route="both",result="timeout"') === 1
+        );
+      });
+    } finally {
+      await gw.stop();
+      await backend.close();
+    }
+  });
+});
