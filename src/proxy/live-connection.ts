@@ -419,7 +419,12 @@ export class LiveConnection {
         if (upstream.atBoundary()) endBackend();
       };
       if (upstream.atBoundary()) endBackend();
-      else client.on('data', forwardUp);
+      else {
+        client.on('data', forwardUp);
+        // A client that leaves in the middle of its frame leaves no boundary for the close
+        // frame: the backend's connection just ends (with the usual grace), never lingers.
+        client.once('close', () => letGo(backend));
+      }
     }
     // A frame already under way is forwarded to its last byte, then the close frame follows.
     const forwardRest = (chunk: Buffer) => {

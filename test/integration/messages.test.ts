@@ -5,10 +5,13 @@
 // connection stays open.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { eventually } from '../helpers/eventually.js';
+import { frame } from '../helpers/ws-frames.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { startMessageBackend, type MessageBackend } from '../helpers/message-backend.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
@@ -123,6 +126,37 @@ describe('messages and keepalive', () => {
     assert.equal(reason, 'backend message over messages.maxBytesFromBackend');
     const bc = await b.closed;
     assert.equal(bc.code, 1009);
+  });
+
+  test('a limit close waits for the frame the other side is in the middle of: the backend gets that frame whole, then 1009', async () => {
+    // Half-open allowed: the client goes on writing its frame after wsgate's close frame and FIN,
+    // as a client whose frame was already in flight does.
+    const sock = net.connect({ port: gw.proxyPort, host: '127.0.0.1', allowHalfOpen: true });
+    const received: Buffer[] = [];
+    sock.on('data', (d) => received.push(d));
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    try {
+      sock.write(`GET /size HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      await eventually('101', () => Buffer.concat(received).includes('\r\n\r\n'));
+      const b = await backend.next();
+      // A whole message asking the backend for one over maxBytesFromBackend, then the first
+      // 10 bytes of a 500-byte frame: the client is in the middle of a frame when wsgate closes.
+      const second = frame(0x2, Buffer.alloc(500, 9), { mask: true });
+      sock.write(Buffer.concat([frame(0x1, Buffer.from(`send:${backendPayloadFor(1025)}`), { mask: true }), second.subarray(0, 16)]));
+      await eventually('the client got its close frame', () => {
+        const all = Buffer.concat(received);
+        const at = all.indexOf('\r\n\r\n') + 4;
+        return all.length >= at + 4 && all[at] === 0x88 && all.readUInt16BE(at + 2) === 1011;
+      });
+      assert.equal(b.messages.length, 1, 'nothing of the unfinished frame reached the backend as a message yet');
+      sock.write(second.subarray(16));
+      const bc = await b.closed;
+      assert.equal(bc.code, 1009);
+      assert.deepEqual(b.messages.map((m) => m.length), [`send:${backendPayloadFor(1025)}`.length, 500], 'the frame under way was finished first');
+    } finally {
+      sock.destroy();
+      await closed;
+    }
   });
 
   test('rate with Throttle: every message arrives, in order, and the limit is counted', async () => {
