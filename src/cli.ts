@@ -5,6 +5,7 @@ import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
 import { addGatewayFlags } from './cli/gateway-flags.js';
 import { addSecurityFlags } from './cli/security-flags.js';
+import { addOverloadFlags } from './cli/overload-flags.js';
 import { defaultWorkers } from './workers/cpus.js';
 
 function hostPort(value: string) {
@@ -60,7 +61,7 @@ const standalone = program
   .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
   .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
   .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount());
-addSecurityFlags(standalone, 'standalone').action(async (opts) => {
+addOverloadFlags(addSecurityFlags(standalone, 'standalone')).action(async (opts) => {
   await runStandalone(opts);
 });
 
@@ -83,7 +84,7 @@ const controller = program
   .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
   .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
   .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
-addGatewayFlags(addSecurityFlags(controller, 'controller')).action(async (opts) => {
+addOverloadFlags(addGatewayFlags(addSecurityFlags(controller, 'controller'))).action(async (opts) => {
   if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
   // Loaded on demand: the Kubernetes client costs ~50 MiB that standalone mode never needs.
   const { runController } = await import('./cli/controller.js');

@@ -22,6 +22,11 @@ import { WorkerPool } from './workers/pool.js';
 import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
 import { ResolverRecorder } from './workers/snapshot.js';
+import type { OverloadLimits } from './workers/messages.js';
+import { CapacityReadiness, waterMarks } from './overload/capacity-readiness.js';
+import { OverloadManager, type ManagerOptions } from './overload/manager.js';
+import { OverloadState, ProcessCounters } from './overload/process-counters.js';
+import { registerOverloadGauges } from './metrics/overload-metrics.js';
 
 export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
@@ -40,6 +45,18 @@ export interface GatewayOptions {
   workers?: number;
   /** Log level of the worker threads. */
   logLevel?: string;
+  /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
+  overload?: GatewayOverloadOptions;
+}
+
+export interface GatewayOverloadOptions {
+  limits: OverloadLimits;
+  /** /readyz turns 503 at this fraction of maxConnections... */
+  readyHighWater: number;
+  /** ...and 200 again at this one. */
+  readyLowWater: number;
+  /** The memory overload manager; absent: off. */
+  manager?: Omit<ManagerOptions, 'counters' | 'onState'>;
 }
 
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
@@ -62,6 +79,10 @@ export class Gateway {
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gateway?: GatewayCompileInput } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
   private lastOut: CompileOutput | undefined;
+  /** Connections of the whole process and the overload state (shared with the workers). */
+  readonly counters: ProcessCounters;
+  private readonly capacity: CapacityReadiness;
+  private readonly overloadManager: OverloadManager | undefined;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
@@ -70,8 +91,11 @@ export class Gateway {
     // Made once here, before any worker starts, so every data plane of this process signs alike.
     const affinityKey = opts.affinityKey ?? randomAffinityKey();
     const workers = opts.workers ?? 1;
+    const overload = opts.overload;
+    let counters: ProcessCounters;
     if (workers > 1) {
       const buffers = allocateCounters();
+      counters = new ProcessCounters(buffers.process);
       const slots = new SlotAllocator(buffers);
       // This thread's views of the shared counters: /debug/routes reads them, the sweep of idle
       // limiter entries runs here. Its own proxy never listens.
@@ -97,6 +121,7 @@ export class Gateway {
           security: this.security,
           affinityKey,
           buffers,
+          ...(overload ? { overload: overload.limits } : {}),
         },
         onFatal: () => {
           // Kubernetes (or the user) restarts the process; a half-counted one would balance wrong.
@@ -120,6 +145,7 @@ export class Gateway {
       rebalancer.unref();
       this.multi = { pool, slots, collector, rebalancer };
     } else {
+      counters = new ProcessCounters();
       this.plane = new DataPlane({
         logger: opts.logger,
         metrics: this.metrics,
@@ -127,11 +153,38 @@ export class Gateway {
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
         affinityKey,
+        ...(overload ? { overload: { ...overload.limits, counters } } : {}),
+      });
+    }
+    this.counters = counters;
+    const max = overload?.limits.maxConnections ?? 0;
+    this.capacity = new CapacityReadiness(max > 0 ? waterMarks(max, overload!.readyHighWater, overload!.readyLowWater) : undefined);
+    if (overload?.manager) {
+      this.overloadManager = new OverloadManager({
+        ...overload.manager,
+        counters,
+        onState: (state, pressure) =>
+          this.log.warn({ state: OverloadState[state], pressure: Math.round(pressure * 1000) / 1000, connections: counters.connections }, 'memory overload state changed'),
+      });
+    }
+    if (overload) {
+      registerOverloadGauges(this.metrics.registry, {
+        connections: () => counters.connections,
+        maxConnections: max,
+        state: () => counters.overloadState,
+        pressure: () => this.overloadManager?.pressure ?? 0,
       });
     }
     this.admin = new AdminServer(this.metrics.registry, {
-      ready: () => this.synced && !this.stopping && (!this.multi || this.multi.pool.appliedVersion() > 0),
-      notReadyReason: () => (this.stopping ? 'shutting down' : 'waiting for the first routing table'),
+      ready: () => this.synced && !this.stopping && (!this.multi || this.multi.pool.appliedVersion() > 0) && this.capacity.update(this.counters.connections) === 'accepting',
+      notReadyReason: () => {
+        if (this.stopping) return 'shutting down';
+        if (this.capacity.current === 'full') {
+          const m = this.capacity.marks!;
+          return `at capacity: ${this.counters.connections} connections (not ready from ${m.high}, ready again at ${m.low}); open connections are kept`;
+        }
+        return 'waiting for the first routing table';
+      },
       debugRoutes: () => this.debugRoutes(),
       ...(this.multi ? { metrics: () => this.workerMetrics() } : {}),
     });
@@ -219,6 +272,7 @@ export class Gateway {
     const admin = await this.admin.listen(adminListen.host, adminListen.port);
     const bound = this.multi ? await this.multi.pool.start(listen, this.security.tlsListen) : await this.plane.listen(listen, this.secretResolver);
     const adminAddr = { host: admin.address, port: admin.port };
+    this.overloadManager?.start();
     this.log.info(
       { proxy: `${bound.proxy.host}:${bound.proxy.port}`, admin: `${adminAddr.host}:${adminAddr.port}`, tls: bound.tls ? `${bound.tls.host}:${bound.tls.port}` : undefined, workers: this.multi?.pool.size ?? 1 },
       'listening',
@@ -233,6 +287,7 @@ export class Gateway {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.overloadManager?.stop();
     if (this.multi) {
       this.log.info({ graceMs, workers: this.multi.pool.size }, 'shutting down');
       clearInterval(this.multi.collector);
@@ -249,6 +304,7 @@ export class Gateway {
   /** Immediate stop (tests, fatal errors). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.overloadManager?.stop();
     if (this.multi) {
       clearInterval(this.multi.collector);
       clearInterval(this.multi.rebalancer);

@@ -18,13 +18,15 @@ const ALLOWED: Record<string, string[]> = {
   routing: ['api', 'security', 'gatewayapi'],
   balancer: ['api', 'routing'],
   pipeline: ['api', 'routing'],
-  proxy: ['api', 'routing', 'balancer', 'pipeline'],
+  proxy: ['api', 'routing', 'balancer', 'pipeline', 'overload'],
   admission: ['api', 'routing', 'pipeline', 'security'],
   metrics: ['api', 'routing', 'pipeline', 'proxy'],
   // Pure: Gateway API objects in, route entries and statuses out.
   gatewayapi: ['api'],
   // The data plane of a thread and the worker threads of --workers; the control plane is above.
-  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics'],
+  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics', 'overload'],
+  // Process counters, memory readings, the overload manager and the sizing rule: below the data plane.
+  overload: [],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -5,8 +5,9 @@ import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
 import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
 import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { overloadOptions, type OverloadFlags } from './overload-flags.js';
 
-export interface ControllerCliOptions extends SecurityFlags, GatewayFlags {
+export interface ControllerCliOptions extends SecurityFlags, GatewayFlags, OverloadFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
   listen: HostPort;
@@ -45,6 +46,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     affinityKey: affinityKey(opts),
     workers: opts.workers,
     logLevel: opts.logLevel,
+    overload: overloadOptions(opts),
   });
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway

@@ -3,8 +3,9 @@ import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
 import { SecretsDirSource } from '../sources/secrets-dir.js';
 import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { overloadOptions, type OverloadFlags } from './overload-flags.js';
 
-export interface StandaloneOptions extends SecurityFlags {
+export interface StandaloneOptions extends SecurityFlags, OverloadFlags {
   config: string;
   listen: HostPort;
   adminListen: HostPort;
@@ -26,6 +27,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
     affinityKey: affinityKey(opts),
     workers: opts.workers,
     logLevel: opts.logLevel,
+    overload: overloadOptions(opts),
   });
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir

@@ -45,8 +45,15 @@ export class Metrics {
 
   readonly closes = new Counter({
     name: 'wsgate_closes_total',
-    help: 'Closed connections by WebSocket close code (wsgate\'s own, else the backend\'s, else the client\'s; 1006 = no close frame).',
+    help: 'Closed connections by WebSocket close code (wsgate\'s own, else the backend\'s, else the client\'s; 1006 = no close frame). Codes 1000-1015 as they are, 3000-3999 as 3xxx, 4000-4999 as 4xxx, anything else as other.',
     labelNames: ['namespace', 'route', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly overloadActions = new Counter({
+    name: 'wsgate_overload_actions_total',
+    help: 'What the memory overload manager made the data plane do: refuse_upgrade, refuse_body (503s), close_connection (1013 closes of the newest connections).',
+    labelNames: ['action'] as const,
     registers: [this.registry],
   });
 

@@ -11,7 +11,7 @@
 import type net from 'node:net';
 import { closeFrame, FrameTracker } from './frame-tracker.js';
 
-export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance';
+export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance' | 'overload';
 
 export const CLOSE_CODES: Record<CloseReason, number> = {
   drain: 1001, // Going Away: the endpoint left
@@ -19,6 +19,7 @@ export const CLOSE_CODES: Record<CloseReason, number> = {
   idle_timeout: 1001, // Going Away: nothing moved for timeouts.idle
   max_lifetime: 1012, // Service Restart: reconnect, the session reached timeouts.maxLifetime
   rebalance: 1012, // Service Restart: reconnect to land on a less loaded endpoint
+  overload: 1013, // Try Again Later: the memory overload manager sheds the newest connections
 };
 
 const CLOSE_TEXT: Record<CloseReason, string> = {
@@ -27,6 +28,7 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
   idle_timeout: 'idle timeout',
   max_lifetime: 'maximum lifetime reached',
   rebalance: 'rebalancing',
+  overload: 'proxy overloaded, try again later',
 };
 
 /** The backend's connection died after frames had flowed: 1011 Internal Error. */

@@ -1,6 +1,7 @@
 import type { AffinityResult, UpgradeResult } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { LiveConnection as ProxiedConnection } from './live-connection.js';
+import type { OverloadAction } from './overload-gate.js';
 
 export type { UpgradeResult } from '../pipeline/context.js';
 
@@ -29,6 +30,8 @@ export interface ProxyObserver {
   ejected(route: CompiledRoute, endpointId: string): void;
   httpRequest(record: HttpRequestRecord): void;
   affinity(route: CompiledRoute, result: AffinityResult): void;
+  /** The overload protection acted (`n` times: connections closed in one pass). */
+  overloadAction(action: OverloadAction, n?: number): void;
 }
 
 export const noopObserver: ProxyObserver = {
@@ -38,4 +41,5 @@ export const noopObserver: ProxyObserver = {
   ejected() {},
   httpRequest() {},
   affinity() {},
+  overloadAction() {},
 };

@@ -26,6 +26,7 @@ import { ConnectionRegistry } from './connections.js';
 import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
+import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
@@ -53,6 +54,8 @@ export interface ProxyServerOptions {
   rebalance?: boolean;
   /** Random source of the weighted backendRef choice of HTTPRoute entries (tests seed it). */
   random?: () => number;
+  /** --max-connections and the memory overload manager's state (absent: neither). */
+  overload?: OverloadOptions;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
@@ -63,6 +66,8 @@ export class WebSocketProxy {
   readonly connections = new ConnectionRegistry();
   readonly health: EndpointHealth;
   private readonly rebalanceTimer: NodeJS.Timeout | undefined;
+  private readonly overload: OverloadGate | undefined;
+  private readonly shedTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private table = RoutingTable.empty();
   private readonly tableDiff = new TableDiff();
@@ -110,6 +115,12 @@ export class WebSocketProxy {
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
       this.rebalanceTimer.unref();
+    }
+    if (opts.overload) {
+      const gate = new OverloadGate(opts.overload, (action, n) => this.observer.overloadAction(action, n));
+      this.overload = gate;
+      this.shedTimer = setInterval(() => gate.shed(this.connections), SHED_TICK_MS);
+      this.shedTimer.unref();
     }
   }
 
@@ -187,6 +198,7 @@ export class WebSocketProxy {
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.rebalanceTimer);
+    clearInterval(this.shedTimer);
     const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Idle keep-alive HTTP connections would hold server.close() open.
     this.server.closeIdleConnections();
@@ -212,6 +224,7 @@ export class WebSocketProxy {
   async close(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.rebalanceTimer);
+    clearInterval(this.shedTimer);
     this.connections.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections.all()) {
@@ -400,6 +413,12 @@ export class WebSocketProxy {
     if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
     const pathProblem = checkPath(pathOf(req.url));
     if (pathProblem) return finish('bad_request', 400, pathProblem);
+    if (this.overload) {
+      // First among the costly stages: a refused upgrade costs no lookup, admission or backend.
+      const slot = this.overload.upgrade();
+      if (typeof slot !== 'function') return finish(slot.result, slot.status, slot.message, slot.headers);
+      releaseOnClose(socket, slot);
+    }
 
     if (!this.lookup(ctx)) return finish('no_route', 404, 'no route for this host and path');
     const gw = ctx.route!.gateway;
@@ -414,13 +433,7 @@ export class WebSocketProxy {
     const verdict = await this.admit(ctx);
     // Per-client counters live as long as the client socket, whatever the outcome.
     const release = ctx.takeRelease();
-    if (release) {
-      if (socket.destroyed) release();
-      else {
-        (socket as ReleasingSocket)[kRelease] = release;
-        socket.on('close', runRelease);
-      }
-    }
+    if (release) releaseOnClose(socket, release);
     if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
@@ -454,6 +467,8 @@ export class WebSocketProxy {
     if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
     const pathProblem = checkPath(pathOf(req.url));
     if (pathProblem) return refuse(400, pathProblem);
+    const bodyRefusal = this.overload?.plainBody(req);
+    if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, Connection: 'close' });
     if (!this.lookup(ctx)) return refuse(404, 'no route');
     const gw = ctx.route!.gateway;
     if (gw) {
@@ -516,12 +531,24 @@ export class WebSocketProxy {
 }
 
 const kRelease = Symbol('wsgate.release');
-type ReleasingSocket = Duplex & { [kRelease]?: () => void };
-/** Shared 'close' listener: gives back what admission counted for this client socket. */
+type ReleasingSocket = Duplex & { [kRelease]?: Array<() => void> };
+/** Shared 'close' listener: gives back what was counted for this client socket (connection slot, admission). */
 function runRelease(this: ReleasingSocket): void {
-  const fn = this[kRelease];
+  const fns = this[kRelease];
   this[kRelease] = undefined;
-  fn?.();
+  for (const fn of fns ?? []) fn();
+}
+
+/** Runs `release` when the client socket closes (at once if it is gone already). */
+function releaseOnClose(socket: Duplex, release: () => void): void {
+  if (socket.destroyed) return release();
+  const s = socket as ReleasingSocket;
+  const list = s[kRelease];
+  if (list) list.push(release);
+  else {
+    s[kRelease] = [release];
+    socket.on('close', runRelease);
+  }
 }
 
 /** How many of `n` connections a shutdown spread over `graceMs` has closed `elapsedMs` in (the k-th at grace·k/n). */

@@ -12,6 +12,8 @@ import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.j
 import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotMap } from './shared-counters.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
 import { snapshotInput } from './snapshot.js';
+import { heapPermille } from '../overload/manager.js';
+import { ProcessCounters } from '../overload/process-counters.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -20,6 +22,12 @@ const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate
 const metrics = new Metrics({ defaultMetrics: false });
 const slots = new SlotMap();
 const load = new SharedEndpointLoad(init.buffers, slots);
+const counters = new ProcessCounters(init.buffers.process);
+if (init.overload) {
+  // This worker's heap is its own: the main thread's overload manager sees it through this.
+  const heapReporter = setInterval(() => counters.reportHeap(heapPermille()), 250);
+  heapReporter.unref();
+}
 const plane = new DataPlane({
   logger: log,
   metrics,
@@ -33,6 +41,7 @@ const plane = new DataPlane({
   cursors: new SharedRouteCursors(init.buffers, slots),
   // The main thread plans rebalancing over every worker's connections.
   rebalance: false,
+  ...(init.overload ? { overload: { ...init.overload, counters } } : {}),
 });
 let secrets: SecretResolver | undefined;
 let version = 0;
