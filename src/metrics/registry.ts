@@ -2,6 +2,7 @@
 // request id: series count stays bounded by routes x endpoints.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopLag } from './event-loop-lag.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -146,6 +147,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly certificateExpiry = new Gauge({
+    name: 'wsgate_tls_certificate_expiry_timestamp_seconds',
+    help: 'When each TLS certificate served from a Secret (routes\' spec.tls, Gateway listeners) expires, in seconds since the epoch; series of Secrets no longer in the table are removed.',
+    labelNames: ['secret'] as const,
+    registers: [this.registry],
+  });
+
   readonly gatewaySocketBindErrors = new Counter({
     name: 'wsgate_gateway_socket_bind_errors_total',
     help: 'Gateway sockets that could not be bound (EADDRINUSE, EACCES, ...), by socket key and error code; each is retried with the next routing table.',
@@ -153,8 +161,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** `defaultMetrics: false` in worker threads: process metrics come from the main thread once. */
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `defaultMetrics: false` in worker threads: process metrics come from the main thread once.
+   * `thread`: the label of this thread's event-loop lag series (main, worker-N).
+   */
+  constructor(opts: { defaultMetrics?: boolean; thread?: string } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    registerEventLoopLag(this.registry, opts.thread ?? 'main');
   }
 }

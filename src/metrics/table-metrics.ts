@@ -30,5 +30,15 @@ export function recordTable(metrics: Metrics, table: RoutingTable, statuses: Map
     metrics.endpoints.set({ ...labels, state: 'terminating' }, terminating);
     metrics.endpoints.set({ ...labels, state: 'not_ready' }, r.backend.endpoints.length - r.backend.eligible.length - terminating);
   }
+  recordCertificates(metrics, table);
   metrics.tableLastUpdate.set(Date.now() / 1000);
+}
+
+/** One series per Secret serving a certificate in this table (routes and Gateway listeners). */
+function recordCertificates(metrics: Metrics, table: RoutingTable): void {
+  const expiry = new Map<string, number>();
+  for (const r of table.routes) if (r.tls) expiry.set(r.tls.secret, r.tls.notAfter);
+  for (const l of table.listeners) for (const c of l.certificates) expiry.set(c.tls.secret, c.tls.notAfter);
+  metrics.certificateExpiry.reset();
+  for (const [secret, notAfter] of expiry) metrics.certificateExpiry.set({ secret }, notAfter);
 }

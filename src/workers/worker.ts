@@ -19,7 +19,7 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 // As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's index.
 const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, pino.destination(2));
-const metrics = new Metrics({ defaultMetrics: false });
+const metrics = new Metrics({ defaultMetrics: false, thread: `worker-${init.index}` });
 const slots = new SlotMap();
 const load = new SharedEndpointLoad(init.buffers, slots);
 const counters = new ProcessCounters(init.buffers.process);

@@ -103,6 +103,10 @@ describe('--max-connections 200 over two workers', () => {
     assert.equal(await readyz(gw), 200, 'at the low-water mark');
     assert.equal(await readyz(gw), 200);
     assert.match(gw.stderr(), /"workers":2/);
+    // Each worker's event loop is measured, not only the main thread's.
+    for (const thread of ['main', 'worker-0', 'worker-1']) {
+      assert.notEqual(await metric(gw, `wsgate_event_loop_lag_seconds{thread="${thread}",stat="max"}`), undefined, thread);
+    }
   });
 });
 

@@ -72,7 +72,7 @@ annotations:
 
 {{/* Whether more than one replica can run at a time. */}}
 {{- define "wsgate.multiReplica" -}}
-{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- if or .Values.autoscaling.enabled .Values.keda.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
 {{- end -}}
 
 {{/*
@@ -99,6 +99,12 @@ render (install, upgrade, template, lint) runs them.
 {{- end -}}
 {{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) -}}
 {{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
+{{- end -}}
+{{- if and .Values.keda.enabled .Values.autoscaling.enabled -}}
+{{- fail "keda.enabled and autoscaling.enabled exclude each other: KEDA's ScaledObject makes its own HorizontalPodAutoscaler" -}}
+{{- end -}}
+{{- if and .Values.keda.enabled (lt (int .Values.keda.maxReplicas) (int .Values.keda.minReplicas)) -}}
+{{- fail "keda.maxReplicas must be at least keda.minReplicas" -}}
 {{- end -}}
 {{- if .Values.gatewayAPI.enabled -}}
 {{- range (include "wsgate.gatewayPorts" . | splitList "\n" | compact) -}}
@@ -177,3 +183,34 @@ and TLS listeners serve (--gateway-service-port, --gateway-service-tls-port). On
 {{- printf "%s-affinity-key" (include "wsgate.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+The overload protection flags of the data plane (docs/overload.md): only the values set; a null
+leaves wsgate's own default (one place for each default: the wsgate command).
+*/}}
+{{- define "wsgate.overloadArgs" -}}
+{{- with .Values.overload -}}
+{{- if not (kindIs "invalid" .maxConnections) }}
+- --max-connections={{ int64 .maxConnections }}
+{{- end }}
+{{- if not (kindIs "invalid" .readyHighWater) }}
+- --ready-high-water={{ .readyHighWater }}
+{{- end }}
+{{- if not (kindIs "invalid" .readyLowWater) }}
+- --ready-low-water={{ .readyLowWater }}
+{{- end }}
+{{- if not .manager.enabled }}
+- --no-overload-manager
+{{- else }}
+{{- if not (kindIs "invalid" .manager.refuseAt) }}
+- --overload-refuse-at={{ .manager.refuseAt }}
+{{- end }}
+{{- if not (kindIs "invalid" .manager.shedAt) }}
+- --overload-shed-at={{ .manager.shedAt }}
+{{- end }}
+{{- if not (kindIs "invalid" .manager.shedPerSecond) }}
+- --overload-shed-per-second={{ int64 .manager.shedPerSecond }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
