@@ -415,7 +415,10 @@ describe('chart, offline', () => {
     const rule = one(objs, 'PrometheusRule');
     const rules = rule.spec.groups[0].rules as Array<{ alert: string; expr: string; labels?: { severity: string } }>;
     const byName = new Map(rules.map((r) => [r.alert, r]));
-    assert.deepEqual([...byName.keys()], ['WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateNoLeader', 'WsgateDown']);
+    assert.deepEqual([...byName.keys()], [
+      'WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateTargetMissing', 'WsgateMemoryNearLimit',
+      'WsgateConnectionsNearLimit', 'WsgateOverloadActions', 'WsgateCertificateExpiringSoon', 'WsgateNoLeader', 'WsgateDown',
+    ]);
     assert.equal(byName.get('WsgateRouteNoReadyEndpoints')!.expr, 'max by (namespace, route) (wsgate_endpoints{state="ready", job="wsgate-admin"}) == 0');
     assert.match(byName.get('WsgateUpgradeErrorRatioHigh')!.expr, /rate\(wsgate_upgrades_total\{result!="ok", job="wsgate-admin"\}\[5m\]\)[\s\S]*\/[\s\S]*rate\(wsgate_upgrades_total\{job="wsgate-admin"\}\[5m\]\)[\s\S]*> 0\.05/);
     assert.equal(byName.get('WsgateConfigReloadFailures')!.expr, 'increase(wsgate_config_reloads_total{result="failure", job="wsgate-admin"}[15m]) > 0');
@@ -444,6 +447,74 @@ describe('chart, offline', () => {
     assert.deepEqual(pm.spec.podMetricsEndpoints[0].port, 'admin');
     assert.equal(pm.spec.podMetricsEndpoints[0].interval, '20s');
     assert.equal(objs.filter((o) => o.kind === 'ServiceMonitor').length, 0);
+  });
+
+  test('overload values: flags only for the values set (null keeps wsgate\'s default), the manager can be turned off', async () => {
+    const none = flags(one(await render(), 'Deployment'));
+    assert.deepEqual([...none.keys()].filter((k) => /max-connections|ready-|overload/.test(k)), [], 'defaults: wsgate derives them');
+    const set = flags(
+      one(
+        // --set makes 0.85 a string (the schema wants a number): JSON values instead.
+        await render([], [], ['--set-json', 'overload={"maxConnections":20000,"readyHighWater":0.85,"readyLowWater":0.7,"manager":{"enabled":true,"refuseAt":0.8,"shedAt":0.9,"shedPerSecond":20}}']),
+        'Deployment',
+      ),
+    );
+    assert.deepEqual(
+      ['--max-connections', '--ready-high-water', '--ready-low-water', '--overload-refuse-at', '--overload-shed-at', '--overload-shed-per-second'].map((k) => set.get(k)),
+      ['20000', '0.85', '0.7', '0.8', '0.9', '20'],
+    );
+    const off = flags(one(await render([], ['overload.manager.enabled=false'], ['--set-json', 'overload.manager.shedAt=0.9']), 'Deployment'));
+    assert.equal(off.get('--no-overload-manager'), '');
+    assert.equal(off.get('--overload-shed-at'), undefined);
+  });
+
+  test('autoscaling on connections: the HPA gets a Pods metric on wsgate_connections; off by default', async () => {
+    const hpa = one(await render(['values-autoscaling.yaml'], ['autoscaling.targetConnectionsPerPod=8000']), 'HorizontalPodAutoscaler');
+    const pods = hpa.spec.metrics.filter((m: Json) => m.type === 'Pods');
+    assert.deepEqual(pods, [{ type: 'Pods', pods: { metric: { name: 'wsgate_connections' }, target: { type: 'AverageValue', averageValue: '8000' } } }]);
+    assert.equal((await render()).filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject').length, 0);
+  });
+
+  test('keda.enabled: a ScaledObject on the pods\' connections owns the replica count; not together with autoscaling.enabled', async () => {
+    const objs = await render([], ['keda.enabled=true', 'keda.minReplicas=3', 'keda.maxReplicas=30', 'keda.targetConnectionsPerPod=12000']);
+    assert.equal(one(objs, 'Deployment').spec.replicas, undefined);
+    assert.equal(objs.filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0);
+    const so = one(objs, 'ScaledObject');
+    assert.equal(so.apiVersion, 'keda.sh/v1alpha1');
+    assert.deepEqual(so.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wsg-wsgate' });
+    assert.deepEqual([so.spec.minReplicaCount, so.spec.maxReplicaCount], [3, 30]);
+    assert.equal(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies[0].value, 1, 'scale-in one pod at a time, as the HPA');
+    assert.deepEqual(so.spec.triggers, [
+      {
+        type: 'prometheus',
+        metricType: 'AverageValue',
+        metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', query: 'sum(wsgate_connections{namespace="edge",pod=~"wsg-wsgate-[a-z0-9]+-[a-z0-9]+"})', threshold: '12000' },
+      },
+    ]);
+    const both = await helm(['template', 'wsg', chartDir, '--set', 'keda.enabled=true', '--set', 'autoscaling.enabled=true']);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /keda\.enabled and autoscaling\.enabled exclude each other/);
+  });
+
+  test('the PrometheusRule loads into Prometheus: promtool check rules, with and without a selector', async () => {
+    const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => fs.existsSync(p));
+    if (!promtool) {
+      if (process.env.CI === 'true') assert.fail('CI=true needs promtool: test/prometheus/setup.sh installs Debian\'s prometheus');
+      return;
+    }
+    const dir = tempDir('wsgate-rules-');
+    for (const [i, sets] of [[], ['metrics.prometheusRule.selector=job="wsgate-admin"']].entries()) {
+      const rule = one(await render([], ['metrics.prometheusRule.enabled=true', ...sets]), 'PrometheusRule');
+      const names = rule.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
+      for (const a of ['WsgateTargetMissing', 'WsgateMemoryNearLimit', 'WsgateConnectionsNearLimit', 'WsgateOverloadActions', 'WsgateCertificateExpiringSoon']) assert.ok(names.includes(a), a);
+      const file = path.join(dir, `rules-${i}.yaml`);
+      fs.writeFileSync(file, stringify({ groups: rule.spec.groups }));
+      const r = await run(promtool, ['check', 'rules', file]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+    }
+    const expiring = one(await render([], ['metrics.prometheusRule.enabled=true']), 'PrometheusRule').spec.groups[0].rules.find((r: { alert: string }) => r.alert === 'WsgateCertificateExpiringSoon');
+    assert.equal(expiring.expr, 'min by (secret) (wsgate_tls_certificate_expiry_timestamp_seconds) - time() < 1209600', '14 days');
   });
 
   test('values-namespaced.yaml: a Role per watched namespace, Secrets in one namespace only', async () => {
