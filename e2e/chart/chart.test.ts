@@ -439,7 +439,10 @@ describe('chart, offline', () => {
     assert.equal(hpa.apiVersion, 'autoscaling/v2');
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wsg-wsgate' });
     assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [3, 12]);
-    assert.deepEqual(hpa.spec.metrics.map((m: Json) => `${m.resource.name}=${m.resource.target.averageUtilization}`), ['cpu=60', 'memory=80']);
+    assert.deepEqual(
+      hpa.spec.metrics.map((m: Json) => (m.type === 'Resource' ? `${m.resource.name}=${m.resource.target.averageUtilization}` : `${m.pods.metric.name}=${m.pods.target.averageValue}`)),
+      ['cpu=60', 'wsgate_connections=6000', 'memory=80'],
+    );
     assert.equal(hpa.spec.behavior.scaleDown.policies[0].value, 1, 'scale down slowly: it closes WebSockets');
     one(objs, 'PodDisruptionBudget');
     assert.equal(objs.filter((o) => o.kind === 'Service').length, 1);
@@ -953,6 +956,28 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       assert.deepEqual(dry.stderr.trim(), '', `${file}: no warnings (Pod Security "restricted" is enforced here)`);
       assert.equal(dry.stdout.trim().split('\n').length, objs.length, dry.stdout);
       assert.match(dry.stdout, / created \(server dry run\)/);
+    }
+  });
+
+  test('keda.enabled: the ScaledObject is accepted by the apiserver (a ScaledObject schema written from KEDA\'s documentation)', async () => {
+    const crd = path.join(repoRoot, 'e2e/chart/testdata/keda-scaledobject-crd.yaml');
+    const hadCrd = (await kubectl(['get', 'crd', 'scaledobjects.keda.sh'])).code === 0;
+    if (!hadCrd) await kubectlOk(['apply', '-f', crd]);
+    try {
+      await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh']);
+      const r = await helm(['template', `${release}keda`, chartDir, '--namespace', releaseNs, '--set', 'keda.enabled=true']);
+      assert.equal(r.code, 0, r.stderr);
+      const so = one(parseObjects(r.stdout), 'ScaledObject');
+      const dry = await kubectl(['apply', '--dry-run=server', '-f', '-'], toYaml([so]));
+      assert.equal(dry.code, 0, `the API server refused the ScaledObject:\n${dry.stderr}`);
+      assert.match(dry.stdout, /scaledobject\.keda\.sh\/\S+ created \(server dry run\)/);
+      // The schema does check: a threshold that is not a string is refused.
+      so.spec.triggers[0].metadata.threshold = 12000;
+      const bad = await kubectl(['apply', '--dry-run=server', '-f', '-'], toYaml([so]));
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /threshold/);
+    } finally {
+      if (!hadCrd) await kubectl(['delete', '-f', crd, '--wait=false', '--ignore-not-found']);
     }
   });
 

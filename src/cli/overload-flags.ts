@@ -60,13 +60,23 @@ export function addOverloadFlags(cmd: Command): Command {
     .option('--overload-shed-per-second <n>', 'memory overload manager: connections closed with 1013 per second at most, all workers together', positive, 50)
     .option('--overload-max-body <bytes>', 'memory overload manager: while refusing, plain request bodies above this (or of unknown length) get 503', count, 65536)
     .option('--overload-check-interval <duration>', 'memory overload manager: how often memory is read', durationMs, 1000)
-    .option('--retry-after <seconds>', 'Retry-After of the 503s of --max-connections and the overload manager', positive, 5);
+    .option('--retry-after <seconds>', 'Retry-After of the 503s of --max-connections and the overload manager', positive, 5)
+    .hook('preAction', (command) => {
+      // Flags that contradict each other: one usage line and exit 1, before anything starts.
+      const problem = overloadFlagProblem(command.opts() as OverloadFlags);
+      if (problem) command.error(`error: ${problem}`);
+    });
 }
 
-/** Throws (a usage error) when the flags contradict each other. */
+/** Why these overload flags cannot be used together, or undefined. */
+export function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' | 'readyLowWater' | 'overloadRefuseAt' | 'overloadShedAt'>): string | undefined {
+  if (opts.readyLowWater >= opts.readyHighWater) return `--ready-low-water (${opts.readyLowWater}) must be below --ready-high-water (${opts.readyHighWater})`;
+  if (opts.overloadShedAt < opts.overloadRefuseAt) return `--overload-shed-at (${opts.overloadShedAt}) must not be below --overload-refuse-at (${opts.overloadRefuseAt})`;
+  return undefined;
+}
+
+/** The Gateway's overload options from the flags (checked by the preAction hook above). */
 export function overloadOptions(opts: OverloadFlags, read: () => MemoryReading = systemMemoryReader(opts.cgroupRoot)): GatewayOverloadOptions {
-  if (opts.readyLowWater >= opts.readyHighWater) throw new Error('--ready-low-water must be below --ready-high-water');
-  if (opts.overloadShedAt < opts.overloadRefuseAt) throw new Error('--overload-shed-at must not be below --overload-refuse-at');
   const maxConnections = opts.maxConnections ?? defaultMaxConnections(memoryLimit(opts.cgroupRoot), opts.workers);
   return {
     limits: { maxConnections, maxPlainBodyBytes: opts.overloadMaxBody, retryAfterSeconds: opts.retryAfter },

@@ -3,6 +3,7 @@
 // cgroup directory (--cgroup-root) whose files the test writes: no real memory pressure.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +11,7 @@ import { startEchoServer, type EchoServer } from '../../examples/echo-server.js'
 import { eventually } from '../helpers/eventually.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { cliPath, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
 
 async function upgradeStatus(url: string): Promise<{ status: number; retryAfter?: string }> {
   try {
@@ -179,4 +180,16 @@ describe('memory overload manager on a fake cgroup (v2)', () => {
     assert.match(gw.stderr(), /memory overload state changed/);
     open.splice(8 - n);
   });
+});
+
+test('overload flags that contradict each other: one clear line, exit 1, nothing started', () => {
+  for (const [flags, message] of [
+    [['--ready-low-water', '0.95'], '--ready-low-water (0.95) must be below --ready-high-water (0.9)'],
+    [['--overload-refuse-at', '0.9', '--overload-shed-at', '0.5'], '--overload-shed-at (0.5) must not be below --overload-refuse-at (0.9)'],
+    [['--ready-high-water', '1.5'], '"1.5" is not a fraction in (0, 1]'],
+  ] as const) {
+    const r = spawnSync(process.execPath, [cliPath, 'standalone', '--config', '/nonexistent.yaml', ...flags], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.split('\n')[0]!.includes(message), r.stderr.split('\n')[0]);
+  }
 });
