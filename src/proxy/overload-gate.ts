@@ -76,7 +76,8 @@ export class OverloadGate {
   shed(connections: ConnectionRegistry): number {
     if (this.opts.counters.overloadState < OverloadState.Shedding || connections.size === 0) return 0;
     const open: LiveConnection[] = [];
-    for (const c of connections.all()) if (!c.closing) open.push(c);
+    // Only connections a close frame can still end (not already closing, nor lost and closing by themselves).
+    for (const c of connections.all()) if (!c.closing && !c.lost && !c.client.destroyed) open.push(c);
     const n = this.opts.counters.claimShedding(open.length);
     if (n === 0) return 0;
     // Ids grow with each connection: the highest are the newest.
