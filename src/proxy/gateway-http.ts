@@ -4,6 +4,7 @@
 // Pure: plain values in, plain values out; the proxy's stages call these.
 
 import type http from 'node:http';
+import { isFramingHeader } from '../api/reserved-headers.js';
 import type { GatewayRouting, HeaderModifier, PathMatch, PathModifier, WeightedBackend } from '../routing/gateway-types.js';
 
 type Redirect = NonNullable<GatewayRouting['redirect']>;
@@ -71,25 +72,35 @@ export function rewrittenTarget(url: string, pathMatch: PathMatch, modifier: Pat
 /**
  * Applies a header modifier to parsed headers (lower-cased names, as Node keeps them): `set`
  * overwrites, `add` appends a value to what is there (a further header line), `remove` deletes.
- * Used for the request the backend sees and for plain responses.
+ * Used for the request the backend sees and for plain responses. Names that carry the
+ * message's framing (Content-Length, Transfer-Encoding, Connection ...) are ignored: the proxy
+ * writes those itself.
  */
 export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModifier | undefined): void {
   if (!mod) return;
-  for (const { name, value } of mod.set) headers[name.toLowerCase()] = value;
+  for (const { name, value } of mod.set) {
+    const key = name.toLowerCase();
+    if (!isFramingHeader(key)) headers[key] = value;
+  }
   for (const { name, value } of mod.add) {
     const key = name.toLowerCase();
+    if (isFramingHeader(key)) continue;
     const existing = headers[key];
     if (existing === undefined) headers[key] = value;
     else headers[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
   }
-  for (const name of mod.remove) delete headers[name.toLowerCase()];
+  for (const name of mod.remove) {
+    const key = name.toLowerCase();
+    if (!isFramingHeader(key)) delete headers[key];
+  }
 }
 
 /**
  * A raw response head ("HTTP/1.1 101 ...\r\n...\r\n\r\n", latin1) after header modifiers and
  * extra lines: lines whose header `set` or `remove` names are dropped, then the `set` and `add`
  * lines and the extra ones go before the blank line. The status line and every other line stay
- * as the backend wrote them.
+ * as the backend wrote them. Framing names (Connection, Upgrade, Content-Length ...) are ignored,
+ * as in modifyHeaders.
  */
 export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | undefined>, extra: readonly string[]): string {
   const drop = new Set<string>();
@@ -98,14 +109,16 @@ export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | un
     if (!mod) continue;
     for (const { name, value } of mod.set) {
       const key = name.toLowerCase();
+      if (isFramingHeader(key)) continue;
       drop.add(key);
       // A later set or remove of the same name wins over what an earlier modifier added.
       removeLines(added, key);
       added.push(`${name}: ${value}`);
     }
-    for (const { name, value } of mod.add) added.push(`${name}: ${value}`);
+    for (const { name, value } of mod.add) if (!isFramingHeader(name.toLowerCase())) added.push(`${name}: ${value}`);
     for (const name of mod.remove) {
       const key = name.toLowerCase();
+      if (isFramingHeader(key)) continue;
       drop.add(key);
       removeLines(added, key);
     }

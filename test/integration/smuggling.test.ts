@@ -1,0 +1,166 @@
+// Differential smuggling suite (issue 21): raw client bytes through a real `wsgate standalone
+// --workers 1` to a recording backend that parses strictly and records every request per
+// backend connection. For each framing case (smuggling-cases.ts) the backend must parse exactly
+// the client's requests (method, target, body, wsgate's own framing header) or, for ambiguous
+// framing, nothing while the client gets 400/501 and a closed connection. After every case a
+// second client (another connection, with its own Cookie) must reach the backend exactly as it
+// sent its request and get its own response: a smuggled prefix left on a pooled backend
+// connection would be completed by it. Then the pool: which exchanges may reuse a backend
+// connection (early responses, half-closed bodies, backends closing early).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { writeSecret } from '../helpers/certs.js';
+import { rawClient, type ParsedResponse } from '../helpers/raw-client.js';
+import { headerOf, startRecordingBackend, type RecordedRequest, type RecordingBackend } from '../helpers/recording-backend.js';
+import { routesYaml } from '../helpers/routes-yaml.js';
+import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { FRAMING_CASES, request, type Forwarded } from './smuggling-cases.js';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** The JSON the recording backend answers with: which request the response belongs to. */
+interface Answer {
+  conn: number;
+  index: number;
+  method: string;
+  target: string;
+}
+
+const answerOf = (r: ParsedResponse): Answer => JSON.parse(r.body.toString('utf8')) as Answer;
+
+/** Exactly one framing header, the one expected, and consistent with the body. */
+function assertFraming(r: RecordedRequest, expected: Forwarded['framing'], what: string): void {
+  const cl = r.headers.filter(([n]) => n.toLowerCase() === 'content-length');
+  const te = r.headers.filter(([n]) => n.toLowerCase() === 'transfer-encoding');
+  if (expected === 'length') {
+    assert.deepEqual([cl.length, te.length], [1, 0], `${what}: one Content-Length`);
+    assert.equal(cl[0]![1], String(r.body.length), `${what}: Content-Length is the body's`);
+  } else if (expected === 'chunked') {
+    assert.deepEqual([cl.length, te.length], [0, 1], `${what}: one Transfer-Encoding`);
+    assert.equal(te[0]![1], 'chunked', what);
+  } else {
+    assert.deepEqual([cl.length, te.length], [0, 0], `${what}: no framing header`);
+  }
+}
+
+describe('request smuggling: one request in, one request out', () => {
+  let backend: RecordingBackend;
+  let gw: WsgateProcess;
+  let probes = 0;
+
+  before(async () => {
+    backend = await startRecordingBackend();
+    const dir = tempDir();
+    const secretsDir = path.join(dir, 'secrets');
+    writeSecret(secretsDir, 'default', 'admin-keys', { key: 'admin-key-123' });
+    const endpoints = [{ host: '127.0.0.1', port: backend.port }];
+    const file = path.join(dir, 'routes.yaml');
+    fs.writeFileSync(
+      file,
+      routesYaml([
+        {
+          name: 'admin',
+          spec: {
+            match: { path: '/admin/{rest}' },
+            backend: { endpoints, path: '/admin/{rest}' },
+            http: { methods: METHODS },
+            security: { auth: { apiKeys: { secretRef: { name: 'admin-keys' } } } },
+          },
+        },
+        { name: 'public', spec: { match: { path: '/{rest}' }, backend: { endpoints, path: '/{rest}' }, http: { methods: METHODS } } },
+      ]),
+    );
+    gw = await startWsgate(['standalone', '--config', file, '--secrets-dir', secretsDir, '--workers', '1']);
+  });
+
+  after(async () => {
+    await gw?.stop();
+    await backend?.close();
+  });
+
+  /**
+   * Another client's request on its own connection: it must reach the backend exactly as sent
+   * and get its own response. Also a barrier: what the case made wsgate forward is recorded by
+   * the time the probe is.
+   */
+  async function probe(): Promise<RecordedRequest> {
+    const target = `/probe/${++probes}`;
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(request('GET', target, ['Cookie: session=victim', 'Authorization: Bearer victim-token']));
+      const res = await client.response();
+      assert.equal(res.status, 200, 'the probe is answered');
+      assert.equal(answerOf(res).target, target, 'the probe gets its own response');
+      const rec = await backend.waitFor((r) => r.target === target);
+      assert.equal(rec.method, 'GET');
+      assert.equal(rec.body.length, 0);
+      assert.equal(rec.complete, true);
+      assert.equal(headerOf(rec, 'cookie'), 'session=victim');
+      assert.equal(headerOf(rec, 'authorization'), 'Bearer victim-token');
+      return rec;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  test('the keyed route refuses a request without a key (the suite would prove nothing otherwise)', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    client.write(request('GET', '/admin/secret', []));
+    assert.equal((await client.response()).status, 401);
+    client.destroy();
+    await probe();
+    assert.deepEqual(backend.requests.filter((r) => !r.target.startsWith('/probe/')), []);
+  });
+
+  test(`the case table has at least 40 cases (${FRAMING_CASES.length})`, () => {
+    assert.ok(FRAMING_CASES.length >= 40);
+  });
+
+  for (const c of FRAMING_CASES) {
+    test(c.name, async () => {
+      backend.reset();
+      const client = await rawClient(gw.proxyPort);
+      try {
+        client.write(c.raw);
+        if (c.refused !== undefined) {
+          const res = await client.response();
+          assert.equal(res.status, c.refused, `status; body ${res.body.toString()}`);
+          await client.closed();
+        } else {
+          for (const f of c.forwarded ?? []) {
+            const res = await client.response({ bodyless: c.bodyless ?? false });
+            assert.equal(res.status, 200, `${f.method} ${f.target}: status`);
+            if (!c.bodyless) assert.deepEqual([answerOf(res).method, answerOf(res).target], [f.method, f.target], 'the client gets the response to its own request');
+          }
+        }
+      } finally {
+        client.destroy();
+      }
+      const probeRecord = await probe();
+      const seen = backend.requests.filter((r) => r !== probeRecord);
+      assert.deepEqual(backend.errors, [], 'the backend parsed everything it got');
+      if (c.cutShort && seen.length > 0) {
+        assert.equal(seen.length, 1, 'at most the request cut short');
+        const [r] = seen;
+        assert.deepEqual([r!.method, r!.target, r!.complete], [c.cutShort.method, c.cutShort.target, false]);
+        assert.ok(c.cutShort.body.startsWith(r!.body.toString('latin1')), 'only bytes before the error');
+        await backend.waitClosed(r!.conn);
+        return;
+      }
+      assert.deepEqual(
+        seen.map((r) => ({ method: r.method, target: r.target, body: r.body.toString('latin1'), complete: r.complete })),
+        (c.forwarded ?? []).map((f) => ({ method: f.method, target: f.target, body: f.body, complete: true })),
+        'what the backend parsed',
+      );
+      seen.forEach((r, i) => {
+        const f = c.forwarded![i]!;
+        assertFraming(r, f.framing, `${f.method} ${f.target}`);
+        for (const [name, value] of Object.entries(f.headers ?? {})) assert.equal(headerOf(r, name) ?? null, value, `header ${name}`);
+      });
+    });
+  }
+});
