@@ -187,6 +187,7 @@ export async function startRecordingBackend(): Promise<RecordingBackend> {
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       for (let i = 0; i < 10000 && step(); i++);
+      notify();
     });
     socket.on('error', () => {});
     socket.on('close', () => {

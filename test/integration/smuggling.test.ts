@@ -120,6 +120,94 @@ describe('request smuggling: one request in, one request out', () => {
     assert.ok(FRAMING_CASES.length >= 40);
   });
 
+  /** The request recorded for `target` (waits for its head). */
+  const recorded = (target: string) => backend.waitFor((r) => r.target === target);
+
+  test('pool: a complete exchange hands its backend connection to the next request', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(request('POST', '/public/pool-1', ['Content-Length: 3'], 'one'));
+      assert.equal((await client.response()).status, 200);
+      client.write(request('GET', '/public/pool-2', []));
+      assert.equal((await client.response()).status, 200);
+    } finally {
+      client.destroy();
+    }
+    const [first, second] = [await recorded('/public/pool-1'), await recorded('/public/pool-2')];
+    assert.equal(second.conn, first.conn, 'the keep-alive connection was reused');
+    assert.equal(backend.closed(first.conn), false);
+  });
+
+  test('pool: a response before the request body is complete retires the backend connection', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(request('POST', '/early/upload', ['Content-Length: 10'], 'hello'));
+      const early = await client.response();
+      assert.equal(early.status, 401, 'the backend answered before the body was complete');
+      const rec = await recorded('/early/upload');
+      await backend.waitClosed(rec.conn);
+      // The rest of the body is read and dropped; the client's connection carries on.
+      client.write(`world${request('GET', '/public/after-early', [])}`);
+      const next = await client.response();
+      assert.equal(answerOf(next).target, '/public/after-early');
+      const after = await recorded('/public/after-early');
+      assert.notEqual(after.conn, rec.conn, 'a new backend connection');
+      assert.deepEqual(
+        backend.requests.filter((r) => r.conn === rec.conn).map((r) => r.target),
+        ['/early/upload'],
+        'nothing else was sent on the retired connection',
+      );
+    } finally {
+      client.destroy();
+    }
+    await probe();
+  });
+
+  test('pool: a client that half-closes mid-body cuts the backend request and its connection', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(request('POST', '/public/half', ['Content-Length: 10'], 'hello'));
+      const rec = await recorded('/public/half');
+      client.end();
+      await backend.waitClosed(rec.conn);
+      assert.equal(rec.complete, false);
+      assert.equal(backend.requests.filter((r) => r.conn === rec.conn).length, 1);
+    } finally {
+      client.destroy();
+    }
+    const next = await probe();
+    assert.notEqual(next.conn, backend.requests.find((r) => r.target === '/public/half')!.conn);
+  });
+
+  test('pool: a client that disconnects mid-body cuts the backend request and its connection', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    client.write(request('PUT', '/public/gone', ['Transfer-Encoding: chunked'], '5\r\nhello\r\n'));
+    const rec = await backend.waitFor((r) => r.target === '/public/gone' && r.body.length === 5);
+    client.destroy();
+    await backend.waitClosed(rec.conn);
+    assert.equal(rec.complete, false);
+    const next = await probe();
+    assert.notEqual(next.conn, rec.conn);
+  });
+
+  test('pool: a backend that closes after the head: 502, and the next request gets a new connection', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(request('POST', '/close/x', ['Content-Length: 3'], 'abc'));
+      assert.equal((await client.response()).status, 502);
+    } finally {
+      client.destroy();
+    }
+    const rec = await recorded('/close/x');
+    const next = await probe();
+    assert.notEqual(next.conn, rec.conn);
+  });
+
   for (const c of FRAMING_CASES) {
     test(c.name, async () => {
       backend.reset();
