@@ -44,16 +44,22 @@ function findAmbiguity(raw: string[]): string | null {
   let hosts = 0;
   let contentLength = false;
   let transferEncoding = false;
+  let body = false;
   let keys = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (name === 'host') hosts++;
-    else if (name === 'content-length') contentLength = true;
-    else if (name === 'transfer-encoding') transferEncoding = true;
+    else if (name === 'content-length') {
+      contentLength = true;
+      if (raw[i + 1]!.trim() !== '0') body = true;
+    } else if (name === 'transfer-encoding') transferEncoding = true;
     else if (name === 'sec-websocket-key') keys++;
   }
   if (hosts > 1) return 'duplicate Host header';
   if (contentLength && transferEncoding) return 'both Content-Length and Transfer-Encoding';
+  // The handshake is a GET without content (RFC 6455 4.1): the bytes after its head are frames,
+  // which a backend reading a body would take as that body instead.
+  if (body || transferEncoding) return 'an upgrade request must not have a body';
   if (keys > 1) return 'duplicate Sec-WebSocket-Key header';
   return null;
 }

@@ -17,7 +17,7 @@ import { rawClient, type ParsedResponse } from '../helpers/raw-client.js';
 import { headerOf, startRecordingBackend, type RecordedRequest, type RecordingBackend } from '../helpers/recording-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
-import { FRAMING_CASES, request, type Forwarded } from './smuggling-cases.js';
+import { chunked, FRAMING_CASES, request, SMUGGLED, type Forwarded } from './smuggling-cases.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -206,6 +206,49 @@ describe('request smuggling: one request in, one request out', () => {
     const rec = await recorded('/close/x');
     const next = await probe();
     assert.notEqual(next.conn, rec.conn);
+  });
+
+  const upgradeHead = (target: string, extra: readonly string[]) =>
+    request('GET', target, ['Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', ...extra]);
+
+  for (const [what, extra, body] of [
+    ['Content-Length', ['Connection: Upgrade', `Content-Length: ${SMUGGLED.length}`], SMUGGLED],
+    ['chunked', ['Connection: Upgrade', 'Transfer-Encoding: chunked'], chunked(SMUGGLED)],
+    ['Content-Length named in Connection', ['Connection: Upgrade, Content-Length', `Content-Length: ${SMUGGLED.length}`], SMUGGLED],
+  ] as const) {
+    test(`upgrade: a handshake with a body (${what}) is refused and nothing reaches the backend`, async () => {
+      backend.reset();
+      const client = await rawClient(gw.proxyPort);
+      try {
+        client.write(upgradeHead('/public/ws', extra) + body);
+        assert.equal((await client.response()).status, 400);
+        await client.closed();
+      } finally {
+        client.destroy();
+      }
+      await probe();
+      assert.deepEqual(backend.requests.filter((r) => !r.target.startsWith('/probe/')), []);
+    });
+  }
+
+  test('upgrade: Content-Length: 0 is dropped, and Connection cannot remove what wsgate sets', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      client.write(upgradeHead('/public/ws', ['Connection: Upgrade, X-Request-Id, X-Forwarded-For, Forwarded, Host', 'Content-Length: 0', 'X-Request-Id: rid-upgrade-2']));
+      // The recording backend does not switch protocols: its 200 is relayed.
+      assert.equal((await client.response()).status, 200);
+    } finally {
+      client.destroy();
+    }
+    const rec = await recorded('/public/ws');
+    assert.equal(headerOf(rec, 'content-length'), undefined);
+    assert.equal(headerOf(rec, 'transfer-encoding'), undefined);
+    assert.equal(headerOf(rec, 'connection'), 'Upgrade');
+    assert.equal(headerOf(rec, 'x-request-id'), 'rid-upgrade-2');
+    assert.equal(headerOf(rec, 'x-forwarded-for'), '127.0.0.1');
+    assert.equal(headerOf(rec, 'forwarded'), 'for=127.0.0.1;host=gw.test;proto=http');
+    assert.equal(headerOf(rec, 'host'), 'gw.test');
   });
 
   for (const c of FRAMING_CASES) {
