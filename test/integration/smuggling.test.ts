@@ -131,12 +131,14 @@ describe('request smuggling: one request in, one request out', () => {
       assert.equal((await client.response()).status, 200);
       client.write(request('GET', '/public/pool-2', []));
       assert.equal((await client.response()).status, 200);
+      client.write(request('DELETE', '/public/pool-3', ['Transfer-Encoding: chunked'], chunked('three')));
+      assert.equal((await client.response()).status, 200);
     } finally {
       client.destroy();
     }
-    const [first, second] = [await recorded('/public/pool-1'), await recorded('/public/pool-2')];
-    assert.equal(second.conn, first.conn, 'the keep-alive connection was reused');
-    assert.equal(backend.closed(first.conn), false);
+    const conns = await Promise.all(['/public/pool-1', '/public/pool-2', '/public/pool-3'].map(async (t) => (await recorded(t)).conn));
+    assert.deepEqual(conns, [conns[0], conns[0], conns[0]], 'one keep-alive backend connection carried all three');
+    assert.equal(backend.closed(conns[0]!), false);
   });
 
   test('pool: a response before the request body is complete retires the backend connection', async () => {
