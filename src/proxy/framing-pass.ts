@@ -25,10 +25,13 @@ export function webPasses(proxy: ProxyServer): WebPass[] {
 /**
  * Installs the framing on `proxy`. `framingOf` gives the framing of a request wsgate is
  * forwarding; a request without one is not sent (its response is destroyed): nothing leaves
- * unframed. Throws when http-proxy-3 no longer has the passes this relies on, so an upgrade of
- * it cannot silently bring the hazard back.
+ * unframed. Throws when http-proxy-3 no longer has the passes this relies on (so an upgrade of
+ * it cannot silently bring the hazard back) or is told to send through fetch().
  */
 export function installFraming(proxy: ProxyServer, framingOf: (req: http.IncomingMessage) => BodyFraming | undefined): void {
+  // http-proxy-3 sends through fetch() instead of http.request when this is set; that path
+  // drops GET and HEAD bodies and streams others with its own framing.
+  if (process.env.FORCE_FETCH_PATH === 'true') throw new Error('FORCE_FETCH_PATH=true: http-proxy-3 would not send requests with the framing wsgate writes; unset it');
   const passes = webPasses(proxy);
   const at = passes.findIndex((p) => p.name === DELETE_LENGTH);
   if (at === -1 || !passes.some((p) => p.name === STREAM)) throw new Error(`http-proxy-3 web passes changed: ${passes.map((p) => p.name).join(', ')}`);

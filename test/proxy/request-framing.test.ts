@@ -89,6 +89,17 @@ describe('framing pass on http-proxy-3', () => {
     proxy.close();
   });
 
+  it("refuses to install when http-proxy-3 is told to send through fetch() (FORCE_FETCH_PATH)", () => {
+    const proxy = createProxyServer({});
+    process.env.FORCE_FETCH_PATH = 'true';
+    try {
+      assert.throws(() => installFraming(proxy, () => undefined), /FORCE_FETCH_PATH/);
+    } finally {
+      delete process.env.FORCE_FETCH_PATH;
+      proxy.close();
+    }
+  });
+
   it('refuses to install on passes it does not know (an http-proxy-3 upgrade must be looked at)', () => {
     const proxy = createProxyServer({});
     webPasses(proxy).splice(0, webPasses(proxy).length);
