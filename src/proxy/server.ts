@@ -30,6 +30,7 @@ import { HttpExchanges } from './http-exchange.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
+import { requestFraming } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
 import { TableDiff } from './table-diff.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
@@ -451,6 +452,10 @@ export class WebSocketProxy {
   // --- plain requests ----------------------------------------------------------------------------
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string): Promise<void> {
+    // A request the parser read after one refused for its framing, from the same bytes: what
+    // it is depends on how that framing was read, so it is not served: the refusal's
+    // `Connection: close` ends the connection once the refusal is written.
+    if (refusedSockets.has(req.socket)) return;
     const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;
@@ -472,6 +477,12 @@ export class WebSocketProxy {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message + '\n');
     };
 
+    const framing = requestFraming(req);
+    if (!framing.ok) {
+      refusedSockets.add(req.socket);
+      this.log.info({ client: req.socket.remoteAddress, status: framing.status }, `request refused: ${framing.message}`);
+      return refuse(framing.status, framing.message, { Connection: 'close' });
+    }
     if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
     const badTarget = this.normalise(ctx);
     if (badTarget) return refuse(badTarget.status, badTarget.message);
@@ -488,12 +499,15 @@ export class WebSocketProxy {
     if (route.backend.eligible.length === 0) return refuse(503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
     const verdict = await this.admit(ctx);
     if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
-    if (res.destroyed) return;
+    // The client went away, or the parser refused what followed the head (a malformed body in
+    // the same bytes): nothing is sent to a backend.
+    if (res.destroyed || req.socket.destroyed || refusedSockets.has(req.socket)) return;
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
 
     this.plain.run(
       ctx,
+      framing.framing,
       res,
       {
         choose: (tried) => this.choose(ctx, tried),
@@ -524,6 +538,7 @@ export class WebSocketProxy {
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    refusedSockets.add(socket);
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -535,6 +550,12 @@ export class WebSocketProxy {
     respondAndClose(socket, 400, 'malformed HTTP request');
   }
 }
+
+/**
+ * Client sockets that sent a request refused for its framing, or bytes the parser refused:
+ * nothing more is served on them (a request already parsed is not forwarded either).
+ */
+const refusedSockets = new WeakSet<object>();
 
 const kRelease = Symbol('wsgate.release');
 type ReleasingSocket = Duplex & { [kRelease]?: () => void };
