@@ -65,7 +65,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
 }
 
 /**
- * Path normalisation (docs/security-paths.md): process-wide, since it runs before a route is
+ * Path normalisation (docs/security.md): process-wide, since it runs before a route is
  * known. The slash merge has both spellings (--path-merge-slashes, --no-path-merge-slashes).
  */
 function addPathFlags(cmd: Command): void {
