@@ -146,6 +146,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Split mode, proxy: seconds since a controller last confirmed the served table (set by `wsgate proxy`). */
+  snapshotAgeSource: (() => number) | undefined;
+
+  readonly snapshotAge = new Gauge({
+    name: 'wsgate_snapshot_age_seconds',
+    help: 'Proxy (split mode): seconds since a controller last confirmed the routing table this proxy serves is its newest (by a snapshot or a heartbeat); since start before the first table. Grows while no controller is reachable.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.snapshotAgeSource) this.snapshotAge.set(this.snapshotAgeSource());
+    },
+  });
+
+  readonly controllerConnected = new Gauge({
+    name: 'wsgate_controller_connected',
+    help: 'Proxy (split mode): 1 while the snapshot stream to a controller is up, else 0 (the last table keeps serving).',
+    registers: [this.registry],
+  });
+
+  readonly snapshotSubscribers = new Gauge({
+    name: 'wsgate_snapshot_subscribers',
+    help: 'Controller (split mode): proxies connected to this replica\'s snapshot stream.',
+    registers: [this.registry],
+  });
+
+  readonly snapshotStreamsRefused = new Counter({
+    name: 'wsgate_snapshot_streams_refused_total',
+    help: 'Controller (split mode): snapshot stream connections refused, by reason (handshake: no certificate or not this install\'s; identity: not a proxy\'s).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** `defaultMetrics: false` in worker threads: process metrics come from the main thread once. */
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
