@@ -24,7 +24,7 @@ export interface ControlPlaneOptions {
 }
 
 export class ControlPlane {
-  readonly metrics = new Metrics();
+  readonly metrics = new Metrics({ omit: ['dataPlane', 'proxyStream'] });
   readonly admin: AdminServer;
   private readonly server: SnapshotServer;
   private readonly log: Logger;

@@ -36,12 +36,14 @@ export interface GatewayOptions {
   workers?: number;
   /** Log level of the worker threads. */
   logLevel?: string;
+  /** Which process this data plane is part of: the metrics it exports differ. */
+  role?: 'standalone' | 'controller' | 'proxy';
 }
 
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
 export class Gateway {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly admin: AdminServer;
   private readonly plane: DataPlane;
   private readonly multi: Multi | undefined;
@@ -60,6 +62,7 @@ export class Gateway {
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
+    this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};
     this.affinityKeySet = opts.affinityKey !== undefined;
     const workers = opts.workers ?? 1;

@@ -39,7 +39,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     await runSplitController(opts, kc, log);
     return;
   }
-  const gateway = gatewayFromFlags(opts, log);
+  const gateway = gatewayFromFlags(opts, log, 'controller');
   // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway
   // ports equal to the main listener's are served by it, so the controller needs the bound ports.
   const bound = await gateway.start(opts.listen, opts.adminListen);

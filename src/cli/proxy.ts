@@ -16,7 +16,7 @@ export async function runProxy(opts: ProxyCliOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
   // Fail at start, not on the first attempt, when the certificates are missing.
   readStreamTls(opts.snapshotTlsDir);
-  const gateway = gatewayFromFlags(opts, log);
+  const gateway = gatewayFromFlags(opts, log, 'proxy');
   const client = new SnapshotClient({
     host: opts.controller.host,
     port: opts.controller.port,

@@ -15,7 +15,7 @@ export interface DataPlaneFlags extends SecurityFlags {
   workers: number;
 }
 
-export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger): Gateway {
+export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy'): Gateway {
   return new Gateway({
     logger: log,
     maxHeaderSize: opts.maxHeaderSize,
@@ -24,6 +24,7 @@ export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger): Gateway {
     affinityKey: affinityKey(opts),
     workers: opts.workers,
     logLevel: opts.logLevel,
+    role,
   });
 }
 

@@ -11,7 +11,7 @@ export interface StandaloneOptions extends DataPlaneFlags {
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = gatewayFromFlags(opts, log);
+  const gateway = gatewayFromFlags(opts, log, 'standalone');
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir
     ? new SecretsDirSource(opts.secretsDir, log, () => {

@@ -3,6 +3,30 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Metrics only one kind of process sets. */
+const METRIC_GROUPS = {
+  /** Set by the controller (single process or --no-proxy). */
+  controller: ['wsgate_reconcile_duration_seconds', 'wsgate_leader', 'wsgate_watch_errors_total', 'wsgate_snapshot_subscribers', 'wsgate_snapshot_streams_refused_total'],
+  /** Set by `wsgate proxy` about its stream. */
+  proxyStream: ['wsgate_snapshot_age_seconds', 'wsgate_controller_connected'],
+  /** Set by a data plane (a controller with --no-proxy has none). */
+  dataPlane: [
+    'wsgate_connections_active',
+    'wsgate_upgrades_total',
+    'wsgate_upgrade_duration_seconds',
+    'wsgate_connection_duration_seconds',
+    'wsgate_bytes_total',
+    'wsgate_closes_total',
+    'wsgate_lifecycle_closes_total',
+    'wsgate_endpoint_ejections_total',
+    'wsgate_backend_connections_active',
+    'wsgate_http_requests_total',
+    'wsgate_http_request_duration_seconds',
+    'wsgate_affinity_total',
+    'wsgate_gateway_socket_bind_errors_total',
+  ],
+} as const;
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -177,8 +201,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** `defaultMetrics: false` in worker threads: process metrics come from the main thread once. */
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `defaultMetrics: false` in worker threads: process metrics come from the main thread once.
+   * `omit`: groups of metrics this process never sets, left out of its scrape (a proxy that
+   * exported `wsgate_leader 0` would look like a controller without a leader to the alerts).
+   */
+  constructor(opts: { defaultMetrics?: boolean; omit?: ReadonlyArray<keyof typeof METRIC_GROUPS> } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    for (const group of opts.omit ?? []) for (const name of METRIC_GROUPS[group]) this.registry.removeSingleMetric(name);
   }
 }
