@@ -281,7 +281,8 @@ describe('chart, offline', () => {
     // The data plane: `wsgate proxy`, fed by the controller Service over mutual TLS.
     assert.equal(proxy.spec.replicas, 2);
     const pf = flags(proxy, 'proxy');
-    assert.equal(pf.get('--controller'), 'wsg-wsgate-controller.edge.svc:9443');
+    assert.equal(pf.get('--controller'), '$(WSG_WSGATE_CONTROLLER_SERVICE_HOST):9443', "the Service's cluster IP (the kubelet expands Service variables): no DNS needed");
+    assert.equal(pf.get('--controller-name'), 'wsg-wsgate-controller.edge.svc', 'the name the controller certificate must carry');
     assert.equal(pf.get('--snapshot-tls-dir'), '/etc/wsgate/stream');
     assert.equal(pf.get('--controller-timeout'), '15s', 'three heartbeats');
     assert.equal(pf.get('--listen'), '0.0.0.0:8080');
@@ -919,8 +920,7 @@ async function startSplitAsDeployments(ns: string, kc: string): Promise<{ contro
   try {
     const proxyDeploy = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', ns, '-o', 'json']));
     let pargs = proxyDeploy.spec.template.spec.containers[0].args as string[];
-    const service = pargs.find((a) => a.startsWith('--controller='))!.slice('--controller='.length).split(':')[0]!;
-    assert.equal(service, `${fullname}-controller.${ns}.svc`);
+    assert.ok(pargs.includes(`--controller-name=${fullname}-controller.${ns}.svc`));
     pargs = withFlag(withFlag(pargs, '--snapshot-tls-dir', await secretDir(`${fullname}-stream-proxy`, ns)), '--controller', `127.0.0.1:${controller.proxyPort}`);
     const keyFile = pargs.find((a) => a.startsWith('--affinity-key-file='));
     if (keyFile) {
@@ -930,7 +930,7 @@ async function startSplitAsDeployments(ns: string, kc: string): Promise<{ contro
       pargs = withFlag(pargs, '--affinity-key-file', local);
     }
     // No kubeconfig, and none to find: the data plane gets everything over the stream.
-    const proxy = await startWsgate([...pargs, '--controller-name', service], { env: { KUBECONFIG: '/nonexistent', KUBERNETES_SERVICE_HOST: '' } });
+    const proxy = await startWsgate(pargs, { env: { KUBECONFIG: '/nonexistent', KUBERNETES_SERVICE_HOST: '' } });
     await eventually('data plane readyz', async () => (await fetch(`http://127.0.0.1:${proxy.adminPort}/readyz`)).status === 200, 300, 100);
     return { controller, proxy };
   } catch (err) {

@@ -248,7 +248,9 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
   });
 
   test('the data plane holds no credentials: no token volume in its pods, and its ServiceAccount may do nothing an authenticated user may not', async () => {
-    for (const name of await readyPods(WSGATE_PODS)) {
+    const proxies = await readyPods(WSGATE_PODS);
+    assert.equal(proxies.length, 2);
+    for (const name of proxies) {
       const pod = await getJson(['get', 'pod', name, '-n', ns]);
       assert.equal(pod.spec.automountServiceAccountToken, false);
       const projected = (pod.spec.volumes as Json[]).filter((v) => v.projected?.sources?.some((src: Json) => src.serviceAccountToken));

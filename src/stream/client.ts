@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { TableSnapshot } from '../workers/snapshot.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { decodeMessage, FrameError, FrameReader } from './codec.js';
+import { decodeMessage, FrameReader } from './codec.js';
 import type { StreamTls } from './tls-files.js';
 
 export interface SnapshotClientOptions {
@@ -76,7 +76,7 @@ export class SnapshotClient {
 
   private connect(): void {
     this.state = 'connecting';
-    let creds;
+    let creds: StreamTls;
     try {
       creds = this.opts.loadTls();
     } catch (err) {
@@ -141,7 +141,6 @@ export class SnapshotClient {
     try {
       this.opts.onSnapshot(m.snapshot);
     } catch (err) {
-      if (err instanceof FrameError) throw err;
       this.opts.log.error({ err, version: m.snapshot.version }, 'could not apply a snapshot; the last table keeps serving');
       return;
     }
