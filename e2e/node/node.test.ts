@@ -256,8 +256,9 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
       const projected = (pod.spec.volumes as Json[]).filter((v) => v.projected?.sources?.some((src: Json) => src.serviceAccountToken));
       assert.deepEqual(projected, [], `${name}: no projected service-account token volume`);
       assert.ok(pod.spec.containers.every((c: Json) => !(c.volumeMounts as Json[]).some((m) => m.mountPath.startsWith('/var/run/secrets/kubernetes.io'))));
-      // Inside the running container: no token file, and the stream's certificates are there.
-      const probe = `const fs=require('fs');console.log(fs.existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')+' '+fs.readdirSync('/etc/wsgate/stream').sort().join(','))`;
+      // Inside the running container: no token file, and the stream's certificates are there
+      // (beside the Secret volume's own dot-entries).
+      const probe = `const fs=require('fs');console.log(fs.existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')+' '+fs.readdirSync('/etc/wsgate/stream').filter((f)=>!f.startsWith('.')).sort().join(','))`;
       assert.equal((await kubectlOk(['exec', '-n', ns, name, '--', 'node', '-e', probe])).trim(), 'false ca.crt,tls.crt,tls.key');
     }
     const list = async (as: string) => (await kubectlOk(['auth', 'can-i', '--list', `--as=${as}`, '-n', ns])).trim();
