@@ -533,7 +533,8 @@ describe('chart, offline', () => {
     const rule = one(objs, 'PrometheusRule');
     const rules = rule.spec.groups[0].rules as Array<{ alert: string; expr: string; labels?: { severity: string } }>;
     const byName = new Map(rules.map((r) => [r.alert, r]));
-    assert.deepEqual([...byName.keys()], ['WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateNoLeader', 'WsgateDown']);
+    assert.deepEqual([...byName.keys()], ['WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateNoLeader', 'WsgateProxyWithoutController', 'WsgateDown']);
+    assert.equal(byName.get('WsgateProxyWithoutController')!.expr, 'max by (namespace, pod) (wsgate_snapshot_age_seconds{job="wsgate-admin"}) > 300');
     assert.equal(byName.get('WsgateRouteNoReadyEndpoints')!.expr, 'max by (namespace, route) (wsgate_endpoints{state="ready", job="wsgate-admin"}) == 0');
     assert.match(byName.get('WsgateUpgradeErrorRatioHigh')!.expr, /rate\(wsgate_upgrades_total\{result!="ok", job="wsgate-admin"\}\[5m\]\)[\s\S]*\/[\s\S]*rate\(wsgate_upgrades_total\{job="wsgate-admin"\}\[5m\]\)[\s\S]*> 0\.05/);
     assert.equal(byName.get('WsgateConfigReloadFailures')!.expr, 'increase(wsgate_config_reloads_total{result="failure", job="wsgate-admin"}[15m]) > 0');
