@@ -11,7 +11,7 @@ import { randomAffinityKey } from './balancer/affinity.js';
 import type { WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
-import { recordTable } from './metrics/table-metrics.js';
+import { reportTable } from './metrics/table-metrics.js';
 import type { WebSocketProxy } from './proxy/server.js';
 import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
@@ -21,7 +21,7 @@ import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
 import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
-import { ResolverRecorder } from './workers/snapshot.js';
+import { compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
 import type { OverloadLimits } from './workers/messages.js';
 import { CapacityReadiness, waterMarks } from './overload/capacity-readiness.js';
 import { OverloadManager, type ManagerOptions } from './overload/manager.js';
@@ -45,6 +45,8 @@ export interface GatewayOptions {
   workers?: number;
   /** Log level of the worker threads. */
   logLevel?: string;
+  /** Which process this data plane is part of: the metrics it exports differ. */
+  role?: 'standalone' | 'controller' | 'proxy';
   /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
   overload?: GatewayOverloadOptions;
 }
@@ -62,7 +64,7 @@ export interface GatewayOverloadOptions {
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
 export class Gateway {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly admin: AdminServer;
   private readonly plane: DataPlane;
   private readonly multi: Multi | undefined;
@@ -86,6 +88,7 @@ export class Gateway {
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
+    this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};
     this.affinityKeyRandom = opts.affinityKey === undefined;
     // Made once here, before any worker starts, so every data plane of this process signs alike.
@@ -217,47 +220,56 @@ export class Gateway {
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
     this.last = { routes, resolveService, ...(gateway ? { gateway } : {}) };
     const secrets = resolveSecret ?? this.secretResolver;
-    const version = ++this.version;
-    const previous = this.lastOut;
-    let out: CompileOutput;
-    if (this.multi) {
-      // The workers compile the same routes with the answers the resolvers gave here.
-      const rec = new ResolverRecorder(resolveService, secrets);
-      out = compile({ routes, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret, version, ...(gateway ? { gateway } : {}) }, previous);
-      const ref = this.security.tlsDefaultSecret;
-      if (ref) rec.resolveSecret?.(ref.namespace, ref.name);
-      const ids = new Set<string>();
-      const routeKeys = new Set<string>();
-      for (const r of out.table.routes) {
-        routeKeys.add(r.key);
-        for (const e of r.backend.endpoints) ids.add(e.id);
-      }
-      const slots = this.multi.slots.assign(ids, routeKeys);
-      if (this.multi.slots.unslotted > 0 && !this.warnedSlots) {
-        this.warnedSlots = true;
-        this.log.warn({ endpoints: this.multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
-      }
-      this.multi.pool.postTable(rec.snapshot(version, routes, gateway), slots);
-    } else {
-      out = compile({ routes, resolveService, resolveSecret: secrets, version, ...(gateway ? { gateway } : {}) }, previous);
+    const input = { routes, resolveService, resolveSecret: secrets, version: ++this.version, ...(gateway ? { gateway } : {}) };
+    if (!this.multi) return this.swap(compile(input, this.lastOut), secrets);
+    // The workers compile the same routes with the answers the resolvers gave here.
+    const { out, snapshot } = compileRecorded(input, this.lastOut, this.security.tlsDefaultSecret ? [this.security.tlsDefaultSecret] : []);
+    this.postToWorkers(out, snapshot);
+    return this.swap(out, secrets);
+  }
+
+  /**
+   * Split mode (`wsgate proxy`): a table from the controller's snapshot stream, compiled here as a
+   * worker thread compiles one (the controller's version, its resolvers' recorded answers), then
+   * posted on to this process's workers unchanged.
+   */
+  applySnapshot(snapshot: TableSnapshot): CompileOutput {
+    const input = snapshotInput(snapshot);
+    const out = compile(input);
+    this.version = snapshot.version;
+    if (this.multi) this.postToWorkers(out, snapshot);
+    return this.swap(out, input.resolveSecret);
+  }
+
+  private postToWorkers(out: CompileOutput, snapshot: TableSnapshot): void {
+    const multi = this.multi!;
+    const ids = new Set<string>();
+    const routeKeys = new Set<string>();
+    for (const r of out.table.routes) {
+      routeKeys.add(r.key);
+      for (const e of r.backend.endpoints) ids.add(e.id);
     }
+    const slots = multi.slots.assign(ids, routeKeys);
+    if (multi.slots.unslotted > 0 && !this.warnedSlots) {
+      this.warnedSlots = true;
+      this.log.warn({ endpoints: multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
+    }
+    multi.pool.postTable(snapshot, slots);
+  }
+
+  /** Swaps a compiled table into this thread's data plane: one assignment, atomic for the proxy. */
+  private swap(out: CompileOutput, secrets: SecretResolver | undefined): CompileOutput {
+    const previous = this.lastOut;
     this.lastOut = out;
     this.plane.setTable(out.table, secrets);
     this.synced = true;
-    this.metrics.configReloads.inc({ result: 'success' });
-    recordTable(this.metrics, out.table, out.statuses, previous?.table);
-    for (const s of out.statuses.values()) {
-      if (s.accepted.status !== 'True') {
-        this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
-      }
-    }
+    reportTable(this.metrics, this.log, out, previous);
     if (this.affinityKeyRandom && !this.warnedRandomKey && out.table.routes.some((r) => r.affinity)) {
       this.warnedRandomKey = true;
       this.log.warn(
         'session-affinity cookies are signed with a random key made at start: another replica (or this one after a restart) does not honour them; give every replica the same --affinity-key-file (the chart does)',
       );
     }
-    this.log.info({ version: out.table.version, routes: out.table.routes.length }, 'routing table updated');
     return out;
   }
 

@@ -22,6 +22,16 @@ export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
 export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
 
+// Request path normalisation: process-wide, not per route, because it runs before a route is
+// known (as Envoy's listener-level normalize_path / merge_slashes). The flags --path-* default
+// to these; src/routing/request-target.ts applies them.
+/** "//" runs in a path become one "/" (--no-path-merge-slashes keeps them). */
+export const DEFAULT_PATH_MERGE_SLASHES = true;
+/** %2F and %5C in a path: 'reject' (400) or 'keep' (forwarded encoded, one segment for matching). */
+export const DEFAULT_PATH_ESCAPED_SLASHES: 'reject' | 'keep' = 'reject';
+/** ";" (and %3B) in a path: 'reject' (400) or 'keep'. Servlet containers cut ";params" from segments. */
+export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
+
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {
   backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };

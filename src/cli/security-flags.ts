@@ -1,8 +1,10 @@
-// The security flags both commands share (and the few only one has), and their translation
+// The security flags every serving command shares (and the few only one has; a proxy's Secrets
+// arrive in its snapshots, so it has neither a directory nor a watch of its own), and their translation
 // into the Gateway's SecurityOptions.
 
 import fs from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../gateway.js';
 import { TrustedProxies } from '../security/client-address.js';
@@ -42,24 +44,45 @@ function secretName(value: string): { namespace: string; name: string } {
   return { namespace: m[1]!, name: m[3]! };
 }
 
-export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'): Command {
+export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller' | 'proxy'): Command {
   cmd
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares)');
+  addPathFlags(cmd);
   if (mode === 'standalone') {
     cmd
       .option('--secrets-dir <dir>', 'Secrets as files DIR/<namespace>/<name>/<key> (the layout of mounted Secrets); watched for changes')
       .option('--tls-cert <file>', 'default certificate chain (PEM) for the TLS listener, with --tls-key; read at start')
       .option('--tls-key <file>', 'private key (PEM) of --tls-cert');
-  } else {
+  } else if (mode === 'controller') {
     cmd
       .option('--secret-namespaces <list>', 'namespaces whose Secrets are watched (default: the watched namespaces)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
       .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed');
   }
   return cmd;
+}
+
+/**
+ * Path normalisation (docs/security.md): process-wide, since it runs before a route is
+ * known. The slash merge has both spellings (--path-merge-slashes, --no-path-merge-slashes).
+ */
+function addPathFlags(cmd: Command): void {
+  cmd
+    .addOption(new Option('--path-merge-slashes', 'merge "//" runs in request paths into one "/" before matching and forwarding').default(DEFAULT_PATH_MERGE_SLASHES))
+    .option('--no-path-merge-slashes', 'keep "//" in request paths as sent')
+    .addOption(
+      new Option('--path-escaped-slashes <action>', '%2F and %5C in a request path: reject (400) or keep (forwarded encoded; one segment for matching)')
+        .choices(['reject', 'keep'])
+        .default(DEFAULT_PATH_ESCAPED_SLASHES),
+    )
+    .addOption(
+      new Option('--path-semicolons <action>', '";" and %3B in a request path: reject (400; servlet containers cut ";params" from segments) or keep')
+        .choices(['reject', 'keep'])
+        .default(DEFAULT_PATH_SEMICOLONS),
+    );
 }
 
 export interface SecurityFlags {
@@ -70,6 +93,9 @@ export interface SecurityFlags {
   tlsCert?: string;
   tlsKey?: string;
   affinityKeyFile?: string;
+  pathMergeSlashes: boolean;
+  pathEscapedSlashes: 'reject' | 'keep';
+  pathSemicolons: 'reject' | 'keep';
 }
 
 /** The affinity cookie key from --affinity-key-file (a trailing newline is not part of it). */
@@ -85,6 +111,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
   return {
     trustedProxies: flags.trustedProxies,
     handshakeTimeoutMs: flags.handshakeTimeout,
+    paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },
     ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),
     ...(flags.tlsDefaultSecret ? { tlsDefaultSecret: flags.tlsDefaultSecret } : {}),
     ...(flags.tlsCert && flags.tlsKey ? { tlsDefaultFiles: { cert: flags.tlsCert, key: flags.tlsKey } } : {}),

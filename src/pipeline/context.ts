@@ -56,7 +56,7 @@ export class RequestContext {
   /** Releases what admission counted (open connections per client and route); once. */
   private releaseFn: (() => void) | undefined;
 
-  /** The request target as the client sent it (admission and rewrite change req.url). */
+  /** The request target as the client sent it (normalisation, admission and rewrite change req.url). */
   readonly originalUrl: string;
 
   constructor(

@@ -62,31 +62,6 @@ export function findAmbiguity(raw: string[]): string | null {
   return null;
 }
 
-/**
- * A request path must be absolute and free of dot segments (also percent-encoded ones): a
- * path like /public/../admin could match one route and reach another path on the backend.
- */
-export function checkPath(rawPath: string): string | null {
-  if (!rawPath.startsWith('/')) return 'request target must be an absolute path';
-  for (const seg of rawPath.split('/')) {
-    const s = seg.toLowerCase();
-    if (s === '.' || s === '..' || /^(\.|%2e){1,2}$/.test(s)) return 'dot segments are not allowed in the path';
-  }
-  if (rawPath.includes('\\')) return 'backslash in the path';
-  return null;
-}
-
-/** "Host: Chat.Example.com:8080" -> "chat.example.com"; IPv6 literals keep their brackets. */
-export function hostWithoutPort(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end === -1 ? h : h.slice(0, end + 1);
-  }
-  const colon = h.indexOf(':');
-  return colon === -1 ? h : h.slice(0, colon);
-}
-
 export function offeredSubprotocols(req: IncomingMessage): string[] {
   const value = req.headers['sec-websocket-protocol'];
   if (!value) return [];

@@ -19,17 +19,19 @@ import { RequestContext, type Admission, type RequestKind, type Verdict } from '
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
+import { DEFAULT_PATH_OPTIONS, hostWithoutPort, normalizeHost, normalizeTarget, targetString, type PathOptions, type TargetRefusal } from '../routing/request-target.js';
 import { rewriteTarget } from '../routing/template.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
-import { checkHandshake, checkPath, hostWithoutPort, offeredSubprotocols } from './handshake.js';
+import { checkHandshake, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
+import { requestFraming } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
 import { TableDiff } from './table-diff.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
@@ -56,6 +58,8 @@ export interface ProxyServerOptions {
   random?: () => number;
   /** --max-connections and the memory overload manager's state (absent: neither). */
   overload?: OverloadOptions;
+  /** How request paths are normalised before lookup (--path-* flags). */
+  paths?: PathOptions;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
@@ -82,6 +86,7 @@ export class WebSocketProxy {
   private readonly maxAttempts: number;
   private readonly maxHeaderSize: number | undefined;
   private readonly random: () => number;
+  private readonly paths: PathOptions;
   /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
   private readonly gatewayServers = new Set<http.Server>();
   /** One listener for every client socket (a closure per upgrade would keep its request alive). */
@@ -94,6 +99,7 @@ export class WebSocketProxy {
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.maxHeaderSize = opts.maxHeaderSize;
     this.random = opts.random ?? Math.random;
+    this.paths = opts.paths ?? DEFAULT_PATH_OPTIONS;
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
@@ -278,6 +284,22 @@ export class WebSocketProxy {
 
   // --- the stages ------------------------------------------------------------------------------
 
+  /**
+   * normalise: the request target and Host replaced by their normal forms (routing/
+   * request-target.ts) before anything reads them, so lookup, rewrites, redirects and the
+   * backend all see one path and one host. ctx.originalUrl keeps what the client sent (logs).
+   */
+  private normalise(ctx: RequestContext): TargetRefusal | null {
+    const req = ctx.req;
+    const target = normalizeTarget(req.url ?? '/', this.paths);
+    if (!target.ok) return target;
+    const host = normalizeHost(req.headers.host);
+    if (!host.ok) return host;
+    req.url = targetString(target);
+    if (req.headers.host !== undefined) req.headers.host = host.header;
+    return null;
+  }
+
   /** lookup: the route for the request's host, path and match conditions, and the path's captures. */
   private lookup(ctx: RequestContext): RouteMatch | null {
     const req = ctx.req;
@@ -411,8 +433,8 @@ export class WebSocketProxy {
     if (this.shuttingDown) return finish('shutting_down', 503, 'proxy is shutting down', { Connection: 'close' });
     const rejection = checkHandshake(req);
     if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
-    const pathProblem = checkPath(pathOf(req.url));
-    if (pathProblem) return finish('bad_request', 400, pathProblem);
+    const badTarget = this.normalise(ctx);
+    if (badTarget) return finish('bad_request', badTarget.status, badTarget.message);
     if (this.overload) {
       // First among the costly stages: a refused upgrade costs no lookup, admission or backend.
       const slot = this.overload.upgrade();
@@ -443,6 +465,10 @@ export class WebSocketProxy {
   // --- plain requests ----------------------------------------------------------------------------
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string): Promise<void> {
+    // A request the parser read after one refused for its framing, from the same bytes: what
+    // it is depends on how that framing was read, so it is not served: the refusal's
+    // `Connection: close` ends the connection once the refusal is written.
+    if (refusedSockets.has(req.socket)) return;
     const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;
@@ -464,9 +490,15 @@ export class WebSocketProxy {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message + '\n');
     };
 
+    const framing = requestFraming(req);
+    if (!framing.ok) {
+      refusedSockets.add(req.socket);
+      this.log.info({ client: req.socket.remoteAddress, status: framing.status }, `request refused: ${framing.message}`);
+      return refuse(framing.status, framing.message, { Connection: 'close' });
+    }
     if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
-    const pathProblem = checkPath(pathOf(req.url));
-    if (pathProblem) return refuse(400, pathProblem);
+    const badTarget = this.normalise(ctx);
+    if (badTarget) return refuse(badTarget.status, badTarget.message);
     const bodyRefusal = this.overload?.plainBody(req);
     if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, Connection: 'close' });
     if (!this.lookup(ctx)) return refuse(404, 'no route');
@@ -482,12 +514,15 @@ export class WebSocketProxy {
     if (route.backend.eligible.length === 0) return refuse(503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
     const verdict = await this.admit(ctx);
     if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
-    if (res.destroyed) return;
+    // The client went away, or the parser refused what followed the head (a malformed body in
+    // the same bytes): nothing is sent to a backend.
+    if (res.destroyed || req.socket.destroyed || refusedSockets.has(req.socket)) return;
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
 
     this.plain.run(
       ctx,
+      framing.framing,
       res,
       {
         choose: (tried) => this.choose(ctx, tried),
@@ -518,6 +553,7 @@ export class WebSocketProxy {
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    refusedSockets.add(socket);
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -529,6 +565,12 @@ export class WebSocketProxy {
     respondAndClose(socket, 400, 'malformed HTTP request');
   }
 }
+
+/**
+ * Client sockets that sent a request refused for its framing, or bytes the parser refused:
+ * nothing more is served on them (a request already parsed is not forwarded either).
+ */
+const refusedSockets = new WeakSet<object>();
 
 const kRelease = Symbol('wsgate.release');
 type ReleasingSocket = Duplex & { [kRelease]?: Array<() => void> };

@@ -110,12 +110,15 @@ export class UpgradeExchanges {
   }
 }
 
-/** The upgrade request for the backend: the (rewritten) target and the prepared headers. */
+/**
+ * The upgrade request for the backend: the (rewritten) target and the prepared headers. It has
+ * no body (handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
+ */
 export function requestHead(url: string, headers: http.IncomingHttpHeaders): string {
   let s = `GET ${url} HTTP/1.1\r\n`;
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined) continue;
+    if (v === undefined || name === 'content-length' || name === 'transfer-encoding') continue;
     if (typeof v === 'string') s += `${name}: ${v}\r\n`;
     else for (const x of v) s += `${name}: ${x}\r\n`;
   }

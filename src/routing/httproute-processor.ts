@@ -28,7 +28,7 @@ import { compileAffinity } from './behaviour.js';
 import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type WeightedBackend } from './gateway-types.js';
 import { rank, signatures } from './precedence.js';
 import { recordingResolver, sameResolution, secretsUnchanged, type SecretLookup } from './reuse.js';
-import type { ParsedTemplate, TemplateSegment } from './template.js';
+import { canonicalEncoding, type ParsedTemplate, type TemplateSegment } from './template.js';
 import type { BackendResolution, CompiledRoute, Endpoint, SecretResolver, ServiceResolver } from './types.js';
 
 /** Name of the catch-all of a PathPrefix template: the rest of the path after the prefix. */
@@ -182,10 +182,13 @@ function buildRoute(
   for (const b of backends) for (const e of b.target?.endpoints ?? []) if (!union.has(e.id)) union.set(e.id, e);
   const endpoints = [...union.values()];
   const f = entry.filters;
+  const matchValue = canonicalEncoding(entry.path.value);
   const gateway: GatewayRouting = {
     routeKey: entry.routeKey,
     ruleKey: entry.ruleKey,
-    pathMatch: entry.path,
+    // In the form request paths have when they are matched (request-target.ts), so URLRewrite
+    // and redirects find the prefix in them.
+    pathMatch: matchValue === entry.path.value ? entry.path : { ...entry.path, value: matchValue },
     backends,
     ...(f.requestHeaders ? { requestHeaders: f.requestHeaders } : {}),
     ...(f.responseHeaders ? { responseHeaders: f.responseHeaders } : {}),
@@ -258,7 +261,7 @@ export function pathTemplate(match: PathMatch): ParsedTemplate {
     .slice(1)
     .split('/')
     .filter((part, i, all) => part !== '' || i < all.length - 1)
-    .map((part) => ({ kind: 'literal', value: part }));
+    .map((part) => ({ kind: 'literal', value: canonicalEncoding(part) }));
   if (match.type === 'PathPrefix') {
     return { source: value, segments: [...literals, { kind: 'rest', name: PREFIX_REST }], placeholders: [PREFIX_REST] };
   }

@@ -5,9 +5,9 @@ import type { CompiledRoute } from './types.js';
 
 /** What the proxy knows about an upgrade request when it looks up a route. */
 export interface RouteRequest {
-  /** Host header without port, lower-cased. */
+  /** Host header without port, lower-cased, without a trailing dot (request-target.ts). */
   host: string;
-  /** Raw path without the query string. */
+  /** The normalised path (request-target.ts), without the query string. */
   path: string;
   /** Request method, upper-case as sent. */
   method?: string;

@@ -1,7 +1,8 @@
 // Ocelot-style path templates: `/gateway/{catchAll}`, `/rooms/{room}/live`.
 // A `{name}` placeholder takes one non-empty segment; one in the last segment takes the rest
-// of the path (zero or more segments). Matching is done on the raw, still percent-encoded path
-// so that a rewrite forwards exactly the bytes the client sent.
+// of the path (zero or more segments). Matching is done on the path as the proxy normalised it
+// (request-target.ts: unreserved characters decoded, other encodings kept with upper-case hex),
+// so a rewrite forwards the very bytes that were matched.
 
 export type TemplateSegment =
   | { kind: 'literal'; value: string }
@@ -30,6 +31,10 @@ export function parseTemplate(template: string): ParsedTemplate {
   if (/[?#\s]/.test(template)) {
     throw new TemplateError(`template "${template}" must not contain "?", "#" or whitespace`);
   }
+  // Requests with one are refused before lookup (request-target.ts): such a route never matches.
+  if (/%(?![0-9A-Fa-f]{2})/.test(template)) {
+    throw new TemplateError(`template "${template}" has a malformed percent-encoding ("%" takes two hex digits)`);
+  }
   // "/" alone and a trailing slash both mean "no more literal segments".
   const body = template.slice(1).replace(/\/$/, '');
   const parts = body === '' ? [] : body.split('/');
@@ -37,8 +42,10 @@ export function parseTemplate(template: string): ParsedTemplate {
   const placeholders: string[] = [];
   parts.forEach((part, i) => {
     if (part === '') throw new TemplateError(`template "${template}" has an empty segment`);
-    if (part === '.' || part === '..') {
-      throw new TemplateError(`template "${template}" has a "${part}" segment`);
+    // Requests are matched after normalisation, so a literal is compared in that same form.
+    const literal = canonicalEncoding(part);
+    if (literal === '.' || literal === '..') {
+      throw new TemplateError(`template "${template}" has a "${literal}" segment`);
     }
     const m = PLACEHOLDER.exec(part);
     if (m) {
@@ -55,15 +62,33 @@ export function parseTemplate(template: string): ParsedTemplate {
         `template "${template}" has segment "${part}": a placeholder must be a whole segment like {name}`,
       );
     }
-    segments.push({ kind: 'literal', value: part });
+    segments.push({ kind: 'literal', value: literal });
   });
   return { source: template, segments, placeholders };
+}
+
+/** ALPHA DIGIT - . _ ~ (RFC 3986 section 2.3): their percent-encodings mean the same path. */
+export function isUnreserved(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
+}
+
+/**
+ * The form request paths are matched in (RFC 3986 sections 6.2.2.1-2): "%61" -> "a", "%c3" ->
+ * "%C3". For path values in route configuration; requests get the same through
+ * request-target.ts, which also refuses what cannot be normalised.
+ */
+export function canonicalEncoding(s: string): string {
+  if (!s.includes('%')) return s;
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const v = parseInt(hex, 16);
+    return isUnreserved(v) ? String.fromCharCode(v) : `%${hex.toUpperCase()}`;
+  });
 }
 
 export type PathParams = Record<string, string>;
 
 /**
- * Matches a raw request path (no query) against a template. Returns the captured raw values
+ * Matches a normalised request path (no query) against a template. Returns the captured values
  * or null. A literal-only template also matches the same path with a trailing slash.
  */
 export function matchTemplate(t: ParsedTemplate, path: string): PathParams | null {
@@ -131,7 +156,7 @@ export function renderTemplate(t: ParsedTemplate, params: PathParams): string {
 }
 
 /**
- * The request target for the backend: the downstream template filled with the captured raw
+ * The request target for the backend: the downstream template filled with the captured
  * values, a trailing slash kept when the client sent one (Socket.IO's `/socket.io/` differs
  * from `/socket.io`), and the query string passed on byte for byte.
  */

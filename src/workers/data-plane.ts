@@ -20,6 +20,7 @@ import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
+import type { PathOptions } from '../routing/request-target.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { SecretResolver } from '../routing/types.js';
 import { TrustedProxies } from '../security/client-address.js';
@@ -42,6 +43,8 @@ export interface SecurityOptions {
   tlsDefaultSecret?: { namespace: string; name: string };
   /** ...or PEM files, read at start (standalone). */
   tlsDefaultFiles?: { cert: string; key: string };
+  /** How request paths are normalised before lookup (--path-*); absent: the defaults. */
+  paths?: PathOptions;
 }
 
 export interface DataPlaneOptions {
@@ -105,6 +108,7 @@ export class DataPlane {
       ...(opts.rebalance === false ? { rebalance: false } : {}),
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.overload ? { overload: opts.overload } : {}),
+      ...(this.security.paths ? { paths: this.security.paths } : {}),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;

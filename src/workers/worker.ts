@@ -19,7 +19,8 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 // As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's index.
 const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, pino.destination(2));
-const metrics = new Metrics({ defaultMetrics: false, thread: `worker-${init.index}` });
+// A worker never leads nor talks to a controller: those series come from the main thread.
+const metrics = new Metrics({ defaultMetrics: false, thread: `worker-${init.index}`, omit: ['controller', 'proxyStream'] });
 const slots = new SlotMap();
 const load = new SharedEndpointLoad(init.buffers, slots);
 const counters = new ProcessCounters(init.buffers.process);

@@ -110,10 +110,12 @@ describe('plain HTTP beside the upgrade', () => {
   });
 
   test('GET and POST are proxied with the rewrite keeping a trailing slash, percent-encoded bytes and the query exactly', async () => {
-    const g = await plainRequest(gw.proxyPort, '/api/a%2Fb/c%20d/?q=1&x=%20&y');
+    // Reserved characters stay encoded (hex upper-cased by the path normalisation; %2F itself is
+    // refused by default, see paths.test.ts); the query is not touched.
+    const g = await plainRequest(gw.proxyPort, '/api/a%3ab/c%20d/?q=1&x=%2f&y');
     assert.equal(g.status, 200);
     const gb = hello(g.body);
-    assert.deepEqual([gb.backend, gb.method, gb.url], ['b1', 'GET', '/v1/a%2Fb/c%20d/?q=1&x=%20&y']);
+    assert.deepEqual([gb.backend, gb.method, gb.url], ['b1', 'GET', '/v1/a%3Ab/c%20d/?q=1&x=%2f&y']);
     const p = await plainRequest(gw.proxyPort, '/api/echo-body/?k=v%2F1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     assert.equal(p.status, 200);
     assert.equal(p.body.toString(), '{"a":1}');

@@ -306,6 +306,24 @@ describe('HTTPRoute data plane', () => {
     await closeWs(ws.ws);
   });
 
+  test('HTTPRoute matching, URLRewrite and redirects work on the normalised path and Host (upgrades too)', async () => {
+    const p = port('gw-1');
+    // "//%61pi" is "/api" to the PathPrefix match; ReplacePrefixMatch computes from that path.
+    const r = hello((await plainRequest(p, '//%61pi//users/%37?x=%2f', { headers: { host: 'Rewrite.Example.' } })).body);
+    assert.equal(r.url, '/v2/users/7?x=%2f');
+    const plain = hello((await plainRequest(p, '/some//wh%65re', { headers: { host: 'plain.example.:80' } })).body);
+    assert.deepEqual([plain.url, plain.headers.host], ['/some/where', 'plain.example:80']);
+    const redirect = await plainRequest(p, '/%6Fld//page?k=v', { headers: { host: 'r307.example.' } });
+    assert.deepEqual([redirect.status, redirect.headers.location], [307, 'http://r307.example/new/page?k=v']);
+    const ws = await openWs(p, '//%61pi/live?s=1', 'rewrite.example.');
+    assert.equal(ws.greeting.path, '/v2/live?s=1');
+    await closeWs(ws.ws);
+    for (const target of ['/api%2Fusers', '/api#x', '/api;x']) {
+      assert.equal((await plainRequest(p, target, { headers: { host: 'rewrite.example' } })).status, 400, target);
+      assert.equal((await rawRequest(p, upgradeRequest(target, { Host: 'rewrite.example' }))).status, 400, `${target} upgrade`);
+    }
+  });
+
   test('timeouts: request and backendRequest answer 504; an upgraded connection outlives them', async () => {
     const p = port('gw-1');
     const t0 = performance.now();

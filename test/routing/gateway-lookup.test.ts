@@ -38,6 +38,13 @@ test('PathPrefix captures the rest of the path after the prefix', () => {
   assert.deepEqual(t.lookup(request('/a', { listener: 'gw-80' }))?.params, { prefixRest: '' });
 });
 
+test('path values are matched in the normalised form of requests; the rewrite prefix is in that form too', () => {
+  const t = table([entry('r', { path: { type: 'PathPrefix', value: '/caf%c3%a9/%61pi' } })], []);
+  const m = t.lookup(request('/caf%C3%A9/api/x', { listener: 'gw-80' }));
+  assert.deepEqual(m?.params, { prefixRest: 'x' });
+  assert.equal(m?.route.gateway?.pathMatch.value, '/caf%C3%A9/api');
+});
+
 test('Exact wins over PathPrefix, longer prefix over shorter, in translate order', () => {
   const t = table(
     [

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  canonicalEncoding,
   matchTemplate,
   parseTemplate,
   renderTemplate,
@@ -32,6 +33,10 @@ test('parseTemplate refuses malformed templates with a reason', () => {
     ['chat', /must start with "\/"/],
     ['/a//b', /empty segment/],
     ['/a/../b', /"\.\." segment/],
+    ['/a/%2e%2E/b', /"\.\." segment/],
+    ['/a/%2e', /"\." segment/],
+    ['/a%zz/{x}', /malformed percent-encoding/],
+    ['/a/%4', /malformed percent-encoding/],
     ['/a/./b', /"\." segment/],
     ['/a/{x}/{x}', /repeats placeholder \{x\}/],
     ['/a/pre{x}', /whole segment/],
@@ -71,6 +76,15 @@ test('matchTemplate: table of paths', () => {
   for (const [tpl, path, expected] of cases) {
     assert.deepEqual(matchTemplate(parseTemplate(tpl), path), expected, `${tpl} vs ${path}`);
   }
+});
+
+test('literals are kept in the normalised form requests are matched in: unreserved decoded, hex upper-cased', () => {
+  const t = parseTemplate('/%61dmin/caf%c3%a9/{rest}');
+  assert.deepEqual(t.segments.slice(0, 2), [{ kind: 'literal', value: 'admin' }, { kind: 'literal', value: 'caf%C3%A9' }]);
+  assert.equal(t.source, '/%61dmin/caf%c3%a9/{rest}', 'the source stays as written');
+  assert.deepEqual(matchTemplate(t, '/admin/caf%C3%A9/x'), { rest: 'x' });
+  assert.equal(templateShape(parseTemplate('/%7e%41')), templateShape(parseTemplate('/~A')), 'the same path conflicts with itself');
+  assert.equal(canonicalEncoding('/a%2fb%zz%4'), '/a%2Fb%zz%4', 'malformed "%" left to request-target.ts to refuse');
 });
 
 test('renderTemplate rewrites with captured raw values', () => {
