@@ -475,6 +475,9 @@ export class WebSocketProxy {
     if (refusedSockets.has(req.socket)) return;
     // Synchronously, before any await: an upgrade pipelined behind this request waits for it.
     owe(req.socket, res);
+    // Node chunks responses to an HTTP/1.0 request that says "TE: chunked"; RFC 9112 6.1 forbids
+    // Transfer-Encoding in a response to HTTP/1.0, which reads a body without length to the close.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false;
     const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;

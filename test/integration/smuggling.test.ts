@@ -233,6 +233,21 @@ describe('request smuggling: one request in, one request out', () => {
     }
   });
 
+  test('HTTP/1.0 with "TE: chunked": no response to it carries Transfer-Encoding (RFC 9112 6.1), refusals included', async () => {
+    for (const target of ['/public/te', '/public/te#refused']) {
+      const client = await rawClient(gw.proxyPort);
+      try {
+        client.write(request('GET', target, ['TE: chunked'], '', 'HTTP/1.0'));
+        const res = await client.response();
+        assert.equal(res.headers['transfer-encoding'], undefined, `${target}: ${JSON.stringify(res.headers)}`);
+        assert.equal(res.status, target.includes('#') ? 400 : 200);
+        assert.equal(res.headers.connection, 'close', target);
+      } finally {
+        client.destroy();
+      }
+    }
+  });
+
   const upgradeHead = (target: string, extra: readonly string[]) =>
     request('GET', target, ['Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', ...extra]);
 
