@@ -167,6 +167,8 @@ describe('the upgrade request and the 101 pass byte for byte', () => {
       const req = upgradeRequest('/plain?q=%2F1', {
         'Sec-WebSocket-Protocol': 'chat.v2, chat.v1',
         'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits, x-webkit-deflate-frame',
+        // obs-text (RFC 9110 5.5): UTF-8 bytes of "é€" in a cookie, as browsers send them.
+        Cookie: 'name=\xc3\xa9\xe2\x82\xac',
       });
       client.write(Buffer.concat([Buffer.from(req, 'latin1'), clientFrame]));
       const got = await readUntil(client, (all) => all.length >= odd101.length + firstFrame.length);
@@ -181,6 +183,8 @@ describe('the upgrade request and the 101 pass byte for byte', () => {
       assert.match(head, /\r\nsec-websocket-extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame\r\n/);
       assert.match(head, /\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n/);
       assert.match(head, /\r\nconnection: Upgrade\r\n/);
+      // Byte for byte: not re-encoded (each byte above 0x7F would become two).
+      assert.ok(seen.includes(Buffer.from('\r\ncookie: name=\xc3\xa9\xe2\x82\xac\r\n', 'latin1')), `the cookie's bytes: ${JSON.stringify(head)}`);
       assert.equal(seen.length, head.indexOf('\r\n\r\n') + 4 + clientFrame.length, 'the frame follows the head, once');
     } finally {
       client.destroy();
