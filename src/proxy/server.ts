@@ -21,7 +21,6 @@ import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
 import { DEFAULT_PATH_OPTIONS, hostWithoutPort, normalizeHost, normalizeTarget, targetString, type PathOptions, type TargetRefusal } from '../routing/request-target.js';
 import { rewriteTarget } from '../routing/template.js';
-import { dropUnderscoreAliases } from '../security/request-headers.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
@@ -404,8 +403,6 @@ export class WebSocketProxy {
     const req = ctx.req;
     modifyHeaders(req.headers, gw.requestHeaders);
     modifyHeaders(req.headers, ctx.gatewayBackend?.requestHeaders);
-    // A header the modifiers wrote is not to be shadowed by the client's "_" spelling of it.
-    dropUnderscoreAliases(req.headers);
     const rewrite = gw.urlRewrite;
     if (rewrite?.hostname !== undefined) req.headers.host = rewrite.hostname;
     req.url = rewrittenTarget(req.url ?? '/', gw.pathMatch, rewrite?.path);
