@@ -26,6 +26,7 @@ import { Limiter } from '../security/rate-limit.js';
 import {
   applyHeaderRules,
   claimHeaderValue,
+  dropUnderscoreAliases,
   queryParam,
   removeSubprotocolEntries,
   stripHopByHop,
@@ -145,6 +146,7 @@ export class SecurityGuard implements Admission {
       if (sec.jwt.subprotocolPrefix) removeSubprotocolEntries(h, sec.jwt.subprotocolPrefix);
     }
     if (sec) applyHeaderRules(h, sec.headers);
+    dropUnderscoreAliases(h, sec?.jwt?.claimHeaders);
     // Credentials in the query string end up in every access log on the way: not forwarded.
     const credentialParams = new Set([sec?.jwt?.query, sec?.apiKeys?.query].filter((q): q is string => q !== undefined));
     if (credentialParams.size > 0 && req.url) req.url = withoutQueryParams(req.url, credentialParams);

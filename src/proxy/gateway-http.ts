@@ -101,10 +101,23 @@ export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModi
     if (existing === undefined) headers[key] = value;
     else headers[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
   }
+  if (mod.set.length > 0 || mod.add.length > 0) dropUnderscoreSpellings(headers, [...mod.set, ...mod.add]);
   for (const name of mod.remove) {
     const key = name.toLowerCase();
     if (!isFramingHeader(key)) delete headers[key];
   }
+}
+
+/**
+ * Removes headers whose name, with "_" read as "-", is one a modifier wrote: CGI-style backends
+ * fold both spellings into one key, so a client's `X_Tenant` would join or replace the
+ * `X-Tenant` the route sets (the admission stage does the same for what wsgate itself sets).
+ */
+function dropUnderscoreSpellings(headers: http.IncomingHttpHeaders, written: ReadonlyArray<{ readonly name: string }>): void {
+  const keys = Object.keys(headers).filter((k) => k.includes('_'));
+  if (keys.length === 0) return;
+  const names = new Set(written.map((w) => w.name.toLowerCase()));
+  for (const k of keys) if (names.has(k.replace(/_/g, '-'))) delete headers[k];
 }
 
 /**

@@ -186,7 +186,18 @@ class PlainExchange {
     this.answered = true;
     // The backend's own connection management stays between it and wsgate.
     delete proxyRes.headers['keep-alive'];
-    proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+    const req = this.ctx.req;
+    // An HTTP/1.0 client reads a body without Content-Length to the connection's end (Node
+    // closes it then), so such a response must not promise keep-alive.
+    const closeDelimited = req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && proxyRes.headers['content-length'] === undefined;
+    const connection = res.shouldKeepAlive && !closeDelimited ? 'keep-alive' : 'close';
+    proxyRes.headers.connection = connection;
+    // http-proxy-3's setConnection pass (it runs after this event) writes req.headers.connection,
+    // or "close", on the response to an HTTP/1.0 client, over the value above: the client would
+    // be told (and Node would do) otherwise than its parser decided, and a request pipelined
+    // behind would reach the backend unanswered. The request head has been sent by now, so
+    // req.headers.connection can carry wsgate's decision to that pass.
+    req.headers.connection = connection;
     if (proxyRes.headers.trailer) {
       proxyRes.once('end', () => {
         if (Object.keys(proxyRes.trailers).length > 0) res.addTrailers(proxyRes.trailers);

@@ -33,6 +33,7 @@ import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
 import { requestFraming } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
+import { owe, owedOn, settled } from './responses-in-flight.js';
 import { TableDiff } from './table-diff.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
 
@@ -424,6 +425,19 @@ export class WebSocketProxy {
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: string): Promise<void> {
     socket.on('error', this.onClientSocketError);
+    // Pipelined behind plain requests: their responses go first (responses-in-flight.ts).
+    const earlier = owedOn(req.socket);
+    if (earlier > 0) {
+      this.log.debug({ client: req.socket.remoteAddress, earlier }, 'upgrade waits for the responses before it on its connection');
+      await settled(req.socket);
+      // The last of them may have closed the connection (Connection: close, an error).
+      if (socket.destroyed || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // Node armed its keep-alive timeout when the last of them finished; the tunnel has its own timers.
+      (socket as net.Socket).setTimeout(0);
+    }
     const ctx = this.contextFor('upgrade', req, listener);
     const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
       this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
@@ -469,6 +483,11 @@ export class WebSocketProxy {
     // it is depends on how that framing was read, so it is not served: the refusal's
     // `Connection: close` ends the connection once the refusal is written.
     if (refusedSockets.has(req.socket)) return;
+    // Synchronously, before any await: an upgrade pipelined behind this request waits for it.
+    owe(req.socket, res);
+    // Node chunks responses to an HTTP/1.0 request that says "TE: chunked"; RFC 9112 6.1 forbids
+    // Transfer-Encoding in a response to HTTP/1.0, which reads a body without length to the close.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false;
     const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;

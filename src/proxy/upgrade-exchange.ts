@@ -184,7 +184,9 @@ class Handshake {
     client.on('close', hsClientClose);
     client.on('error', hsClientError);
     const req = ctx.req;
-    backend.write(requestHead(req.url ?? '/', req.headers));
+    // latin1: Node's parser read each byte as one character (obs-text in values included), so
+    // this writes the bytes the client sent; utf8 would turn each byte above 0x7F into two.
+    backend.write(requestHead(req.url ?? '/', req.headers), 'latin1');
     // A backend that accepts the connection but never answers would otherwise hold the client
     // until a TCP timeout; the bound starts with the request written, as nginx's read timeout.
     this.answerTimer = setTimeout(hsAnswerTimeout, ctx.route!.timeouts.upgradeMs, this);

@@ -4,6 +4,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { FRAMING_HEADERS, WSGATE_SET_HEADERS } from '../api/reserved-headers.js';
+import { TARGET_OVERRIDE_HEADERS } from './forwarded.js';
 
 /** Always hop-by-hop (RFC 9110 7.6.1 and common practice); Connection and Upgrade are rebuilt. */
 const HOP_BY_HOP = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'];
@@ -71,6 +72,23 @@ export function stripHopByHop(headers: IncomingHttpHeaders, upgrade = true, also
   } else {
     delete headers.connection;
     delete headers.upgrade;
+  }
+}
+
+/**
+ * Removes client headers whose name has a "_" and reads as one wsgate sets, protects or
+ * forwards once "_" is taken for "-": CGI-style servers (PHP, WSGI, Rack, servlet containers
+ * behind AJP) and frameworks fold both spellings into one key (HTTP_X_FORWARDED_FOR), so a
+ * client's `X_Forwarded_For`, `X_Real_IP` or `X_User` (a forwarded claim) would stand in for,
+ * or be merged into, the value wsgate wrote. Run on the finished head; `alsoProtected`: the
+ * route's claim headers, which must go even when the token lacks the claim. Other underscore
+ * names are passed on (nginx drops them all by default; Envoy keeps them).
+ */
+export function dropUnderscoreAliases(headers: IncomingHttpHeaders, alsoProtected: ReadonlySet<string> = NONE): void {
+  for (const name of Object.keys(headers)) {
+    if (!name.includes('_')) continue;
+    const folded = name.replace(/_/g, '-');
+    if (headers[folded] !== undefined || !connectionMayRemove(folded, alsoProtected) || TARGET_OVERRIDE_HEADERS.includes(folded as never)) delete headers[name];
   }
 }
 

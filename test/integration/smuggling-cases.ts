@@ -125,6 +125,29 @@ export const FRAMING_CASES: readonly FramingCase[] = [
       },
     ],
   },
+  {
+    name: 'underscore spellings of forwarding headers (X_Forwarded_For, X_Real_IP, X_Request_Id, X_Original_URL) do not reach the backend, which may fold "_" into "-"',
+    raw: request('GET', '/public/x', ['X_Forwarded_For: 6.6.6.6', 'X-Forwarded_Host: admin.test', 'x_real_ip: 6.6.6.6', 'X_Request_Id: forged', 'X_Original_URL: /admin/secret', 'X_Tenant: kept']),
+    forwarded: [
+      {
+        method: 'GET',
+        target: '/public/x',
+        body: '',
+        framing: 'none',
+        headers: {
+          'x-forwarded-for': '127.0.0.1',
+          'x-real-ip': '127.0.0.1',
+          x_forwarded_for: null,
+          'x-forwarded_host': null,
+          x_real_ip: null,
+          x_request_id: null,
+          x_original_url: null,
+          // Not a header wsgate sets or removes: passed on as sent.
+          x_tenant: 'kept',
+        },
+      },
+    ],
+  },
   // --- bodies on every method (issue 21, step 2: deleteLength, unframed GET/HEAD/DELETE/OPTIONS)
   {
     name: 'HEAD with a Content-Length body',

@@ -210,6 +210,44 @@ describe('request smuggling: one request in, one request out', () => {
     assert.notEqual(next.conn, rec.conn);
   });
 
+  test('HTTP/1.0 keep-alive: each pipelined request is answered with the Connection wsgate keeps, none runs unanswered', async () => {
+    backend.reset();
+    const client = await rawClient(gw.proxyPort);
+    try {
+      // http-proxy-3's setConnection pass wrote the client's own Connection value (or "close")
+      // on responses to HTTP/1.0 clients, over what wsgate decided: the connection then
+      // closed after the first response while the second request still reached the backend.
+      const keepAlive = ['Connection: keep-alive'];
+      client.write(request('GET', '/public/ten-1', keepAlive, '', 'HTTP/1.0') + request('POST', '/public/ten-2', [...keepAlive, 'Content-Length: 3'], 'two', 'HTTP/1.0'));
+      const first = await client.response();
+      assert.deepEqual([first.status, answerOf(first).target, first.headers.connection], [200, '/public/ten-1', 'keep-alive']);
+      const second = await client.response();
+      assert.deepEqual([second.status, answerOf(second).target, second.headers.connection], [200, '/public/ten-2', 'keep-alive']);
+      // Without keep-alive an HTTP/1.0 exchange ends with its response, and says so.
+      client.write(request('GET', '/public/ten-3', [], '', 'HTTP/1.0'));
+      const third = await client.response();
+      assert.deepEqual([third.status, answerOf(third).target, third.headers.connection], [200, '/public/ten-3', 'close']);
+      await client.closed();
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('HTTP/1.0 with "TE: chunked": no response to it carries Transfer-Encoding (RFC 9112 6.1), refusals included', async () => {
+    for (const target of ['/public/te', '/public/te#refused']) {
+      const client = await rawClient(gw.proxyPort);
+      try {
+        client.write(request('GET', target, ['TE: chunked'], '', 'HTTP/1.0'));
+        const res = await client.response();
+        assert.equal(res.headers['transfer-encoding'], undefined, `${target}: ${JSON.stringify(res.headers)}`);
+        assert.equal(res.status, target.includes('#') ? 400 : 200);
+        assert.equal(res.headers.connection, 'close', target);
+      } finally {
+        client.destroy();
+      }
+    }
+  });
+
   const upgradeHead = (target: string, extra: readonly string[]) =>
     request('GET', target, ['Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', ...extra]);
 

@@ -6,6 +6,7 @@ import {
   claimHeaderValue,
   compileHeaderRules,
   connectionMayRemove,
+  dropUnderscoreAliases,
   queryParam,
   removeSubprotocolEntries,
   safeHeaderValue,
@@ -14,6 +15,28 @@ import {
 } from '../../src/security/request-headers.js';
 
 describe('request headers', () => {
+  it('drops "_" spellings of headers wsgate sets, protects or forwards, and keeps other "_" names', () => {
+    const h: IncomingHttpHeaders = {
+      'x-forwarded-for': '127.0.0.1',
+      x_forwarded_for: '6.6.6.6',
+      'x_forwarded-prefix': '/p',
+      x_real_ip: '6.6.6.6',
+      x_request_id: 'forged',
+      'x_original_url': '/admin',
+      x_rewrite_url: '/admin',
+      content_length: '5',
+      transfer_encoding: 'chunked',
+      // A forwarded claim: dropped even when the token had no such claim (no x-user here).
+      x_user: 'admin',
+      'x-tenant': 'a',
+      x_tenant: 'b',
+      x_custom: 'kept',
+      'accept_language': 'kept too',
+    };
+    dropUnderscoreAliases(h, new Set(['x-user']));
+    assert.deepEqual(h, { 'x-forwarded-for': '127.0.0.1', 'x-tenant': 'a', x_custom: 'kept', accept_language: 'kept too' });
+  });
+
   it('strips hop-by-hop headers and those Connection names, never the handshake ones', () => {
     const h: IncomingHttpHeaders = {
       host: 'a',
