@@ -5,6 +5,8 @@ import { runStandalone } from './cli/standalone.js';
 import { runValidate } from './cli/validate.js';
 import { addGatewayFlags } from './cli/gateway-flags.js';
 import { addSecurityFlags } from './cli/security-flags.js';
+import { addControllerStreamFlags, addProxyStreamFlags } from './cli/stream-flags.js';
+import { addOverloadFlags } from './cli/overload-flags.js';
 import { defaultWorkers } from './workers/cpus.js';
 
 function hostPort(value: string) {
@@ -49,45 +51,57 @@ const program = new Command('wsgate')
   .description('WebSocket ingress: routes, balances and guards WebSocket upgrades')
   .showHelpAfterError();
 
-const standalone = program
-  .command('standalone')
-  .description('run the data plane from a route file, without a cluster; reloads the file on change')
-  .requiredOption('--config <file>', 'YAML file of WebSocketRoute documents with static backend.endpoints')
-  .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
-  .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
-  .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
-  .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
-  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
-  .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount());
-addSecurityFlags(standalone, 'standalone').action(async (opts) => {
+/** The flags of every command that runs (or, with --no-proxy, describes) a data plane. */
+function addDataPlaneFlags(cmd: Command): Command {
+  return cmd
+    .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
+    .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+    .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
+    .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
+    .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount());
+}
+
+const standalone = addDataPlaneFlags(
+  program
+    .command('standalone')
+    .description('run the data plane from a route file, without a cluster; reloads the file on change')
+    .requiredOption('--config <file>', 'YAML file of WebSocketRoute documents with static backend.endpoints'),
+);
+addOverloadFlags(addSecurityFlags(standalone, 'standalone')).action(async (opts) => {
   await runStandalone(opts);
 });
 
-const controller = program
-  .command('controller')
-  .description('run in a cluster: watch WebSocketRoutes, Services and EndpointSlices and serve the routes')
-  .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster config, then $KUBECONFIG / ~/.kube/config)')
-  .option('--watch-namespaces <list>', 'comma-separated namespaces to watch (default: all)', csv, [])
-  .option('--namespace <ns>', 'watch a single namespace (same as --watch-namespaces NS)')
-  .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
-  .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
-  .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
-  .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
-  .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
-  .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount())
+const controller = addDataPlaneFlags(
+  program
+    .command('controller')
+    .description('run in a cluster: watch WebSocketRoutes, Services and EndpointSlices and serve the routes (with --no-proxy: feed them to `wsgate proxy` processes)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster config, then $KUBECONFIG / ~/.kube/config)')
+    .option('--watch-namespaces <list>', 'comma-separated namespaces to watch (default: all)', csv, [])
+    .option('--namespace <ns>', 'watch a single namespace (same as --watch-namespaces NS)'),
+)
   .option('--no-leader-elect', 'write status without electing a leader (single replica only)')
   .option('--leader-election-namespace <ns>', 'namespace of the leader Lease', process.env.POD_NAMESPACE ?? 'default')
   .option('--leader-election-id <name>', 'name of the leader Lease', 'wsgate-leader')
   .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
   .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
   .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
-addGatewayFlags(addSecurityFlags(controller, 'controller')).action(async (opts) => {
+addControllerStreamFlags(addOverloadFlags(addGatewayFlags(addSecurityFlags(controller, 'controller')))).action(async (opts) => {
   if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
   // Loaded on demand: the Kubernetes client costs ~50 MiB that standalone mode never needs.
   const { runController } = await import('./cli/controller.js');
   await runController(opts);
+});
+
+const proxy = addDataPlaneFlags(
+  program
+    .command('proxy')
+    .description('run the data plane of split mode: no cluster access; routing tables arrive from `wsgate controller --no-proxy` over mutual TLS'),
+);
+addProxyStreamFlags(addOverloadFlags(addSecurityFlags(proxy, 'proxy'))).action(async (opts) => {
+  const { runProxy } = await import('./cli/proxy.js');
+  await runProxy(opts);
 });
 
 program

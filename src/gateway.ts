@@ -11,7 +11,7 @@ import { randomAffinityKey } from './balancer/affinity.js';
 import type { WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
-import { recordTable } from './metrics/table-metrics.js';
+import { reportTable } from './metrics/table-metrics.js';
 import type { WebSocketProxy } from './proxy/server.js';
 import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
@@ -21,7 +21,12 @@ import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
 import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
-import { ResolverRecorder } from './workers/snapshot.js';
+import { compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
+import type { OverloadLimits } from './workers/messages.js';
+import { CapacityReadiness, waterMarks } from './overload/capacity-readiness.js';
+import { OverloadManager, type ManagerOptions } from './overload/manager.js';
+import { OverloadState, ProcessCounters } from './overload/process-counters.js';
+import { registerOverloadGauges } from './metrics/overload-metrics.js';
 
 export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
@@ -40,12 +45,26 @@ export interface GatewayOptions {
   workers?: number;
   /** Log level of the worker threads. */
   logLevel?: string;
+  /** Which process this data plane is part of: the metrics it exports differ. */
+  role?: 'standalone' | 'controller' | 'proxy';
+  /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
+  overload?: GatewayOverloadOptions;
+}
+
+export interface GatewayOverloadOptions {
+  limits: OverloadLimits;
+  /** /readyz turns 503 at this fraction of maxConnections... */
+  readyHighWater: number;
+  /** ...and 200 again at this one. */
+  readyLowWater: number;
+  /** The memory overload manager; absent: off. */
+  manager?: Omit<ManagerOptions, 'counters' | 'onState'>;
 }
 
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
 export class Gateway {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly admin: AdminServer;
   private readonly plane: DataPlane;
   private readonly multi: Multi | undefined;
@@ -62,16 +81,24 @@ export class Gateway {
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gateway?: GatewayCompileInput } | undefined;
   /** The last compile: the next one reuses what did not change (see routing/reuse.ts). */
   private lastOut: CompileOutput | undefined;
+  /** Connections of the whole process and the overload state (shared with the workers). */
+  readonly counters: ProcessCounters;
+  private readonly capacity: CapacityReadiness;
+  private readonly overloadManager: OverloadManager | undefined;
 
   constructor(opts: GatewayOptions) {
     this.log = opts.logger;
+    this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};
     this.affinityKeyRandom = opts.affinityKey === undefined;
     // Made once here, before any worker starts, so every data plane of this process signs alike.
     const affinityKey = opts.affinityKey ?? randomAffinityKey();
     const workers = opts.workers ?? 1;
+    const overload = opts.overload;
+    let counters: ProcessCounters;
     if (workers > 1) {
       const buffers = allocateCounters();
+      counters = new ProcessCounters(buffers.process);
       const slots = new SlotAllocator(buffers);
       // This thread's views of the shared counters: /debug/routes reads them, the sweep of idle
       // limiter entries runs here. Its own proxy never listens.
@@ -97,6 +124,7 @@ export class Gateway {
           security: this.security,
           affinityKey,
           buffers,
+          ...(overload ? { overload: overload.limits } : {}),
         },
         onFatal: () => {
           // Kubernetes (or the user) restarts the process; a half-counted one would balance wrong.
@@ -120,6 +148,7 @@ export class Gateway {
       rebalancer.unref();
       this.multi = { pool, slots, collector, rebalancer };
     } else {
+      counters = new ProcessCounters();
       this.plane = new DataPlane({
         logger: opts.logger,
         metrics: this.metrics,
@@ -127,11 +156,38 @@ export class Gateway {
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
         affinityKey,
+        ...(overload ? { overload: { ...overload.limits, counters } } : {}),
+      });
+    }
+    this.counters = counters;
+    const max = overload?.limits.maxConnections ?? 0;
+    this.capacity = new CapacityReadiness(max > 0 ? waterMarks(max, overload!.readyHighWater, overload!.readyLowWater) : undefined);
+    if (overload?.manager) {
+      this.overloadManager = new OverloadManager({
+        ...overload.manager,
+        counters,
+        onState: (state, pressure) =>
+          this.log.warn({ state: OverloadState[state], pressure: Math.round(pressure * 1000) / 1000, connections: counters.connections }, 'memory overload state changed'),
+      });
+    }
+    if (overload) {
+      registerOverloadGauges(this.metrics.registry, {
+        connections: () => counters.connections,
+        maxConnections: max,
+        state: () => counters.overloadState,
+        pressure: () => this.overloadManager?.pressure ?? 0,
       });
     }
     this.admin = new AdminServer(this.metrics.registry, {
-      ready: () => this.synced && !this.stopping && (!this.multi || this.multi.pool.appliedVersion() > 0),
-      notReadyReason: () => (this.stopping ? 'shutting down' : 'waiting for the first routing table'),
+      ready: () => this.synced && !this.stopping && (!this.multi || this.multi.pool.appliedVersion() > 0) && this.capacity.update(this.counters.connections) === 'accepting',
+      notReadyReason: () => {
+        if (this.stopping) return 'shutting down';
+        if (this.capacity.current === 'full') {
+          const m = this.capacity.marks!;
+          return `at capacity: ${this.counters.connections} connections (not ready from ${m.high}, ready again at ${m.low}); open connections are kept`;
+        }
+        return 'waiting for the first routing table';
+      },
       debugRoutes: () => this.debugRoutes(),
       ...(this.multi ? { metrics: () => this.workerMetrics() } : {}),
     });
@@ -164,47 +220,56 @@ export class Gateway {
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
     this.last = { routes, resolveService, ...(gateway ? { gateway } : {}) };
     const secrets = resolveSecret ?? this.secretResolver;
-    const version = ++this.version;
-    const previous = this.lastOut;
-    let out: CompileOutput;
-    if (this.multi) {
-      // The workers compile the same routes with the answers the resolvers gave here.
-      const rec = new ResolverRecorder(resolveService, secrets);
-      out = compile({ routes, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret, version, ...(gateway ? { gateway } : {}) }, previous);
-      const ref = this.security.tlsDefaultSecret;
-      if (ref) rec.resolveSecret?.(ref.namespace, ref.name);
-      const ids = new Set<string>();
-      const routeKeys = new Set<string>();
-      for (const r of out.table.routes) {
-        routeKeys.add(r.key);
-        for (const e of r.backend.endpoints) ids.add(e.id);
-      }
-      const slots = this.multi.slots.assign(ids, routeKeys);
-      if (this.multi.slots.unslotted > 0 && !this.warnedSlots) {
-        this.warnedSlots = true;
-        this.log.warn({ endpoints: this.multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
-      }
-      this.multi.pool.postTable(rec.snapshot(version, routes, gateway), slots);
-    } else {
-      out = compile({ routes, resolveService, resolveSecret: secrets, version, ...(gateway ? { gateway } : {}) }, previous);
+    const input = { routes, resolveService, resolveSecret: secrets, version: ++this.version, ...(gateway ? { gateway } : {}) };
+    if (!this.multi) return this.swap(compile(input, this.lastOut), secrets);
+    // The workers compile the same routes with the answers the resolvers gave here.
+    const { out, snapshot } = compileRecorded(input, this.lastOut, this.security.tlsDefaultSecret ? [this.security.tlsDefaultSecret] : []);
+    this.postToWorkers(out, snapshot);
+    return this.swap(out, secrets);
+  }
+
+  /**
+   * Split mode (`wsgate proxy`): a table from the controller's snapshot stream, compiled here as a
+   * worker thread compiles one (the controller's version, its resolvers' recorded answers), then
+   * posted on to this process's workers unchanged.
+   */
+  applySnapshot(snapshot: TableSnapshot): CompileOutput {
+    const input = snapshotInput(snapshot);
+    const out = compile(input);
+    this.version = snapshot.version;
+    if (this.multi) this.postToWorkers(out, snapshot);
+    return this.swap(out, input.resolveSecret);
+  }
+
+  private postToWorkers(out: CompileOutput, snapshot: TableSnapshot): void {
+    const multi = this.multi!;
+    const ids = new Set<string>();
+    const routeKeys = new Set<string>();
+    for (const r of out.table.routes) {
+      routeKeys.add(r.key);
+      for (const e of r.backend.endpoints) ids.add(e.id);
     }
+    const slots = multi.slots.assign(ids, routeKeys);
+    if (multi.slots.unslotted > 0 && !this.warnedSlots) {
+      this.warnedSlots = true;
+      this.log.warn({ endpoints: multi.slots.unslotted }, 'more endpoints than shared counter slots: those are balanced on per-worker counts');
+    }
+    multi.pool.postTable(snapshot, slots);
+  }
+
+  /** Swaps a compiled table into this thread's data plane: one assignment, atomic for the proxy. */
+  private swap(out: CompileOutput, secrets: SecretResolver | undefined): CompileOutput {
+    const previous = this.lastOut;
     this.lastOut = out;
     this.plane.setTable(out.table, secrets);
     this.synced = true;
-    this.metrics.configReloads.inc({ result: 'success' });
-    recordTable(this.metrics, out.table, out.statuses, previous?.table);
-    for (const s of out.statuses.values()) {
-      if (s.accepted.status !== 'True') {
-        this.log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
-      }
-    }
+    reportTable(this.metrics, this.log, out, previous);
     if (this.affinityKeyRandom && !this.warnedRandomKey && out.table.routes.some((r) => r.affinity)) {
       this.warnedRandomKey = true;
       this.log.warn(
         'session-affinity cookies are signed with a random key made at start: another replica (or this one after a restart) does not honour them; give every replica the same --affinity-key-file (the chart does)',
       );
     }
-    this.log.info({ version: out.table.version, routes: out.table.routes.length }, 'routing table updated');
     return out;
   }
 
@@ -219,6 +284,7 @@ export class Gateway {
     const admin = await this.admin.listen(adminListen.host, adminListen.port);
     const bound = this.multi ? await this.multi.pool.start(listen, this.security.tlsListen) : await this.plane.listen(listen, this.secretResolver);
     const adminAddr = { host: admin.address, port: admin.port };
+    this.overloadManager?.start();
     this.log.info(
       { proxy: `${bound.proxy.host}:${bound.proxy.port}`, admin: `${adminAddr.host}:${adminAddr.port}`, tls: bound.tls ? `${bound.tls.host}:${bound.tls.port}` : undefined, workers: this.multi?.pool.size ?? 1 },
       'listening',
@@ -233,6 +299,7 @@ export class Gateway {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.overloadManager?.stop();
     if (this.multi) {
       this.log.info({ graceMs, workers: this.multi.pool.size }, 'shutting down');
       clearInterval(this.multi.collector);
@@ -249,6 +316,7 @@ export class Gateway {
   /** Immediate stop (tests, fatal errors). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.overloadManager?.stop();
     if (this.multi) {
       clearInterval(this.multi.collector);
       clearInterval(this.multi.rebalancer);

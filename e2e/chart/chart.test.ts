@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,11 @@ function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
   return found[0]!;
 }
 
+/** Split mode's two Deployments: the data plane (<fullname>) and the controller (<fullname>-controller). */
+function split(objects: K8sObject[]): { proxy: K8sObject; controller: K8sObject } {
+  return { proxy: one(objects, 'Deployment', 'wsg-wsgate'), controller: one(objects, 'Deployment', 'wsg-wsgate-controller') };
+}
+
 function kinds(objects: K8sObject[]): string[] {
   return [...new Set(objects.map((o) => o.kind))].sort();
 }
@@ -128,10 +134,10 @@ function container(deploy: K8sObject): Json {
   return deploy.spec.template.spec.containers[0];
 }
 
-/** The Deployment's args as a map flag -> value ("" for a bare flag). */
-function flags(deploy: K8sObject): Map<string, string> {
+/** The Deployment's args as a map flag -> value ("" for a bare flag); `command`: the wsgate subcommand expected. */
+function flags(deploy: K8sObject, command: 'controller' | 'proxy' = 'controller'): Map<string, string> {
   const args = container(deploy).args as string[];
-  assert.equal(args[0], 'controller');
+  assert.equal(args[0], command);
   const m = new Map<string, string>();
   for (const a of args.slice(1)) {
     const i = a.indexOf('=');
@@ -264,8 +270,106 @@ describe('chart, offline', () => {
     }
   });
 
-  test('default values: HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
+  test('default values (split mode): a data plane with no API access and no token, a controller with the RBAC, certificates of the install', async () => {
     const objs = await render([], [], ['--include-crds']);
+    assert.deepEqual(kinds(objs), [
+      'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
+      'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
+    ]);
+    const { proxy, controller } = split(objs);
+
+    // The data plane: `wsgate proxy`, fed by the controller Service over mutual TLS.
+    assert.equal(proxy.spec.replicas, 2);
+    const pf = flags(proxy, 'proxy');
+    assert.equal(pf.get('--controller'), '$(WSG_WSGATE_CONTROLLER_SERVICE_HOST):9443', "the Service's cluster IP (the kubelet expands Service variables): no DNS needed");
+    assert.equal(pf.get('--controller-name'), 'wsg-wsgate-controller.edge.svc', 'the name the controller certificate must carry');
+    assert.equal(pf.get('--snapshot-tls-dir'), '/etc/wsgate/stream');
+    assert.equal(pf.get('--controller-timeout'), '15s', 'three heartbeats');
+    assert.equal(pf.get('--listen'), '0.0.0.0:8080');
+    assert.equal(pf.get('--admin-listen'), '0.0.0.0:9090');
+    assert.equal(pf.get('--shutdown-grace'), '25000');
+    assert.equal(pf.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
+    for (const absent of ['--no-proxy', '--leader-election-id', '--debounce', '--gateway-api', '--watch-namespaces', '--kubeconfig']) assert.ok(!pf.has(absent), `no ${absent} on the data plane`);
+    const pod = proxy.spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'wsg-wsgate');
+    assert.equal(pod.automountServiceAccountToken, false, 'no token mounted');
+    assert.equal(one(objs, 'ServiceAccount', 'wsg-wsgate').automountServiceAccountToken, false);
+    const pc = container(proxy);
+    assert.deepEqual(pc.env.map((e: Json) => e.name), ['WSGATE_WORKERS']);
+    assert.deepEqual(pc.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['proxy:8080', 'admin:9090']);
+    assert.deepEqual(pc.readinessProbe.httpGet, { path: '/readyz', port: 'admin' });
+    assert.equal(pc.lifecycle.preStop.sleep.seconds, 5);
+    assert.deepEqual(pod.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'wsg-wsgate-stream-proxy');
+    const selector = proxy.spec.selector.matchLabels;
+    assert.deepEqual(selector, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' }, 'unchanged: a Deployment selector cannot change on upgrade');
+    assert.deepEqual(one(objs, 'Service', 'wsg-wsgate').spec.selector, selector);
+    assert.deepEqual(one(objs, 'PodDisruptionBudget').spec.selector.matchLabels, selector);
+
+    // The controller: `wsgate controller --no-proxy`, the only holder of the RBAC.
+    assert.equal(controller.spec.replicas, 2);
+    const cf = flags(controller);
+    assert.ok(cf.has('--no-proxy'));
+    assert.equal(cf.get('--snapshot-listen'), '0.0.0.0:9443');
+    assert.equal(cf.get('--snapshot-tls-dir'), '/etc/wsgate/stream');
+    assert.equal(cf.get('--snapshot-heartbeat'), '5s');
+    assert.equal(cf.get('--leader-election-id'), 'wsg-wsgate-leader');
+    assert.equal(cf.get('--listen'), '0.0.0.0:8080', "the proxies' listener, for Gateway API ports");
+    for (const absent of ['--affinity-key-file', '--workers', '--shutdown-grace']) assert.ok(!cf.has(absent), `no ${absent} on the controller`);
+    const cpod = controller.spec.template.spec;
+    assert.equal(cpod.serviceAccountName, 'wsg-wsgate-controller');
+    assert.equal(cpod.automountServiceAccountToken, true);
+    assert.deepEqual(cpod.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'wsg-wsgate-stream-controller');
+    assert.deepEqual(container(controller).ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ['snapshots:9443', 'admin:9090']);
+    const cselector = controller.spec.selector.matchLabels;
+    assert.deepEqual(cselector, { 'app.kubernetes.io/name': 'wsgate-controller', 'app.kubernetes.io/instance': 'wsg' });
+    const controllerPodLabels = controller.spec.template.metadata.labels;
+    assert.ok(Object.entries(selector).some(([k, v]) => controllerPodLabels[k] !== v), "the data plane's Service never selects a controller pod");
+    const csvc = one(objs, 'Service', 'wsg-wsgate-controller');
+    assert.equal(csvc.spec.type, 'ClusterIP');
+    assert.deepEqual(csvc.spec.selector, cselector);
+    assert.deepEqual(csvc.spec.ports.map((p: Json) => `${p.name}:${p.port}->${p.targetPort}`), ['snapshots:9443->snapshots', 'admin:9090->admin']);
+
+    // RBAC: bound to the controller's ServiceAccount only.
+    assert.deepEqual(grants(one(objs, 'ClusterRole').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
+    const bindings = objs.filter((o) => o.kind.endsWith('RoleBinding'));
+    assert.equal(bindings.length, 2);
+    for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }], b.metadata.name);
+
+    // The stream's certificates: one CA of this install, a server certificate naming the
+    // controller Service, a client certificate named wsgate-proxy; each pod gets only its own key.
+    const cs = one(objs, 'Secret', 'wsg-wsgate-stream-controller');
+    const ps = one(objs, 'Secret', 'wsg-wsgate-stream-proxy');
+    const pem = (o: K8sObject, k: string) => Buffer.from(o.data[k], 'base64');
+    assert.deepEqual([cs.type, ps.type], ['kubernetes.io/tls', 'kubernetes.io/tls']);
+    assert.deepEqual(pem(cs, 'ca.crt'), pem(ps, 'ca.crt'));
+    const ca = new X509Certificate(pem(cs, 'ca.crt'));
+    assert.equal(ca.ca, true);
+    const server = new X509Certificate(pem(cs, 'tls.crt'));
+    const client = new X509Certificate(pem(ps, 'tls.crt'));
+    assert.ok(server.verify(ca.publicKey) && client.verify(ca.publicKey), 'both signed by the CA');
+    assert.ok(server.subjectAltName!.split(', ').includes('DNS:wsg-wsgate-controller.edge.svc'), server.subjectAltName);
+    assert.equal(client.subjectAltName, 'DNS:wsgate-proxy');
+    assert.ok(server.checkPrivateKey(createPrivateKey(pem(cs, 'tls.key'))) && client.checkPrivateKey(createPrivateKey(pem(ps, 'tls.key'))));
+    const again = await render();
+    assert.notDeepEqual(pem(one(again, 'Secret', 'wsg-wsgate-stream-proxy'), 'ca.crt'), pem(ps, 'ca.crt'), 'a CA per install');
+  });
+
+  test('streamTls.source=certManager: a CA Issuer of the install and Certificates into the same Secrets', async () => {
+    const objs = await render([], ['streamTls.source=certManager']);
+    assert.equal(objs.filter((o) => o.kind === 'Secret' && o.metadata.name.includes('-stream-')).length, 0, 'no key rendered');
+    assert.deepEqual(objs.filter((o) => o.kind === 'Issuer').map((o) => Object.keys(o.spec)[0]), ['selfSigned', 'ca']);
+    const certs = new Map(objs.filter((o) => o.kind === 'Certificate').map((o) => [o.metadata.name, o.spec]));
+    assert.equal(certs.get('wsg-wsgate-stream-ca').isCA, true);
+    const server = certs.get('wsg-wsgate-stream-controller');
+    assert.equal(server.secretName, 'wsg-wsgate-stream-controller');
+    assert.ok(server.dnsNames.includes('wsg-wsgate-controller.edge.svc'));
+    assert.deepEqual(server.usages, ['server auth']);
+    assert.deepEqual([certs.get('wsg-wsgate-stream-proxy').dnsNames, certs.get('wsg-wsgate-stream-proxy').usages], [['wsgate-proxy'], ['client auth']]);
+    assert.equal(server.issuerRef.name, 'wsg-wsgate-stream-ca');
+  });
+
+  test('mode=single: today\'s one HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
+    const objs = await render([], ['mode=single'], ['--include-crds']);
     assert.deepEqual(kinds(objs), [
       'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
       'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
@@ -376,14 +480,18 @@ describe('chart, offline', () => {
       'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget',
       'PrometheusRule', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor',
     ]);
-    const deploy = one(objs, 'Deployment');
+    const { proxy: deploy, controller } = split(objs);
     assert.equal(deploy.spec.replicas, 3);
     assert.equal(container(deploy).image, 'ghcr.io/wsgate/wsgate:0.1.0-test');
-    const f = flags(deploy);
+    assert.equal(container(controller).image, 'ghcr.io/wsgate/wsgate:0.1.0-test');
+    const f = flags(deploy, 'proxy');
+    const cf = flags(controller);
     assert.equal(f.get('--log-level'), 'warn');
-    assert.equal(f.get('--lease-duration'), '10000');
-    assert.equal(f.get('--lease-retry-period'), '2000');
-    assert.equal((container(deploy).args as string[]).at(-1), '--debounce=100', 'extraArgs come last');
+    assert.equal(cf.get('--log-level'), 'warn');
+    assert.equal(cf.get('--lease-duration'), '10000');
+    assert.equal(cf.get('--lease-retry-period'), '2000');
+    assert.equal((container(controller).args as string[]).at(-1), '--debounce=100', 'extraArgs come last');
+    assert.equal(cf.get('--tls-default-secret'), 'edge/wildcard-cert', 'the controller puts the default certificate into the snapshots');
     assert.equal(f.get('--tls-listen'), '0.0.0.0:8443');
     assert.equal(f.get('--tls-default-secret'), 'edge/wildcard-cert');
     assert.equal(f.get('--trusted-proxies'), '10.0.0.0/8,192.168.0.0/16');
@@ -401,7 +509,9 @@ describe('chart, offline', () => {
     assert.deepEqual(svc.spec.loadBalancerSourceRanges, ['203.0.113.0/24']);
     assert.equal(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb');
 
-    const np = one(objs, 'NetworkPolicy');
+    const np = one(objs, 'NetworkPolicy', 'wsg-wsgate');
+    const cnp = one(objs, 'NetworkPolicy', 'wsg-wsgate-controller');
+    assert.deepEqual(cnp.spec.ingress[0], { ports: [{ port: 'snapshots', protocol: 'TCP' }], from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' } } }] }, 'the stream only from this release\'s data plane');
     assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
     assert.deepEqual(np.spec.ingress.map((r: Json) => r.ports.map((p: Json) => p.port)), [['proxy', 'tls'], ['admin']]);
     assert.deepEqual(np.spec.ingress[1].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
@@ -410,14 +520,26 @@ describe('chart, offline', () => {
     const sm = one(objs, 'ServiceMonitor');
     assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
     assert.equal(sm.metadata.labels.release, 'kube-prometheus-stack');
-    assert.deepEqual(sm.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg', 'app.kubernetes.io/service': 'admin' });
+    // The admin Service and the controller Service (its admin port: wsgate_leader and the watch metrics).
+    assert.deepEqual(sm.spec.selector, {
+      matchLabels: { 'app.kubernetes.io/instance': 'wsg' },
+      matchExpressions: [
+        { key: 'app.kubernetes.io/name', operator: 'In', values: ['wsgate', 'wsgate-controller'] },
+        { key: 'app.kubernetes.io/service', operator: 'In', values: ['admin', 'controller'] },
+      ],
+    });
+    assert.equal(one(objs, 'Service', 'wsg-wsgate-controller').metadata.labels['app.kubernetes.io/service'], 'controller');
     assert.deepEqual(one(objs, 'Service', 'wsg-wsgate-admin').metadata.labels['app.kubernetes.io/service'], 'admin');
     assert.deepEqual(sm.spec.endpoints, [{ port: 'admin', path: '/metrics', scheme: 'http', honorLabels: true, interval: '15s', scrapeTimeout: '10s' }]);
 
     const rule = one(objs, 'PrometheusRule');
     const rules = rule.spec.groups[0].rules as Array<{ alert: string; expr: string; labels?: { severity: string } }>;
     const byName = new Map(rules.map((r) => [r.alert, r]));
-    assert.deepEqual([...byName.keys()], ['WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateNoLeader', 'WsgateDown']);
+    assert.deepEqual([...byName.keys()], [
+      'WsgateRouteNoReadyEndpoints', 'WsgateUpgradeErrorRatioHigh', 'WsgateConfigReloadFailures', 'WsgateTargetMissing', 'WsgateMemoryNearLimit',
+      'WsgateConnectionsNearLimit', 'WsgateOverloadActions', 'WsgateCertificateExpiringSoon', 'WsgateNoLeader', 'WsgateProxyWithoutController', 'WsgateDown',
+    ]);
+    assert.equal(byName.get('WsgateProxyWithoutController')!.expr, 'max by (namespace, pod) (wsgate_snapshot_age_seconds{job="wsgate-admin"}) > 300');
     assert.equal(byName.get('WsgateRouteNoReadyEndpoints')!.expr, 'max by (namespace, route) (wsgate_endpoints{state="ready", job="wsgate-admin"}) == 0');
     assert.match(byName.get('WsgateUpgradeErrorRatioHigh')!.expr, /rate\(wsgate_upgrades_total\{result!="ok", job="wsgate-admin"\}\[5m\]\)[\s\S]*\/[\s\S]*rate\(wsgate_upgrades_total\{job="wsgate-admin"\}\[5m\]\)[\s\S]*> 0\.05/);
     assert.equal(byName.get('WsgateConfigReloadFailures')!.expr, 'increase(wsgate_config_reloads_total{result="failure", job="wsgate-admin"}[15m]) > 0');
@@ -432,33 +554,108 @@ describe('chart, offline', () => {
 
   test('values-autoscaling.yaml: an HPA owns the replica count; a PodMonitor, no admin Service', async () => {
     const objs = await render(['values-autoscaling.yaml']);
-    const deploy = one(objs, 'Deployment');
+    const deploy = one(objs, 'Deployment', 'wsg-wsgate');
+    assert.equal(one(objs, 'Deployment', 'wsg-wsgate-controller').spec.replicas, 2, 'the HPA scales the data plane only');
     assert.equal(deploy.spec.replicas, undefined);
     const hpa = one(objs, 'HorizontalPodAutoscaler');
     assert.equal(hpa.apiVersion, 'autoscaling/v2');
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wsg-wsgate' });
     assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [3, 12]);
-    assert.deepEqual(hpa.spec.metrics.map((m: Json) => `${m.resource.name}=${m.resource.target.averageUtilization}`), ['cpu=60', 'memory=80']);
+    assert.deepEqual(
+      hpa.spec.metrics.map((m: Json) => (m.type === 'Resource' ? `${m.resource.name}=${m.resource.target.averageUtilization}` : `${m.pods.metric.name}=${m.pods.target.averageValue}`)),
+      ['cpu=60', 'wsgate_connections=6000', 'memory=80'],
+    );
     assert.equal(hpa.spec.behavior.scaleDown.policies[0].value, 1, 'scale down slowly: it closes WebSockets');
     one(objs, 'PodDisruptionBudget');
-    assert.equal(objs.filter((o) => o.kind === 'Service').length, 1);
+    assert.deepEqual(objs.filter((o) => o.kind === 'Service').map((o) => o.metadata.name), ['wsg-wsgate-controller', 'wsg-wsgate']);
     const pm = one(objs, 'PodMonitor');
     assert.deepEqual(pm.spec.podMetricsEndpoints[0].port, 'admin');
     assert.equal(pm.spec.podMetricsEndpoints[0].interval, '20s');
     assert.equal(objs.filter((o) => o.kind === 'ServiceMonitor').length, 0);
   });
 
+  test('overload values: flags only for the values set (null keeps wsgate\'s default), the manager can be turned off', async () => {
+    const none = flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.deepEqual([...none.keys()].filter((k) => /max-connections|ready-|overload/.test(k)), [], 'defaults: wsgate derives them');
+    const set = flags(
+      one(
+        // --set makes 0.85 a string (the schema wants a number): JSON values instead.
+        await render([], [], ['--set-json', 'overload={"maxConnections":20000,"readyHighWater":0.85,"readyLowWater":0.7,"manager":{"enabled":true,"refuseAt":0.8,"shedAt":0.9,"shedPerSecond":20}}']),
+        'Deployment',
+        'wsg-wsgate',
+      ),
+      'proxy',
+    );
+    assert.deepEqual(
+      ['--max-connections', '--ready-high-water', '--ready-low-water', '--overload-refuse-at', '--overload-shed-at', '--overload-shed-per-second'].map((k) => set.get(k)),
+      ['20000', '0.85', '0.7', '0.8', '0.9', '20'],
+    );
+    const off = flags(one(await render([], ['overload.manager.enabled=false'], ['--set-json', 'overload.manager.shedAt=0.9']), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.equal(off.get('--no-overload-manager'), '');
+    assert.equal(off.get('--overload-shed-at'), undefined);
+  });
+
+  test('autoscaling on connections: the HPA gets a Pods metric on wsgate_connections; off by default', async () => {
+    const hpa = one(await render(['values-autoscaling.yaml'], ['autoscaling.targetConnectionsPerPod=8000']), 'HorizontalPodAutoscaler');
+    const pods = hpa.spec.metrics.filter((m: Json) => m.type === 'Pods');
+    assert.deepEqual(pods, [{ type: 'Pods', pods: { metric: { name: 'wsgate_connections' }, target: { type: 'AverageValue', averageValue: '8000' } } }]);
+    assert.equal((await render()).filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject').length, 0);
+  });
+
+  test('keda.enabled: a ScaledObject on the pods\' connections owns the replica count; not together with autoscaling.enabled', async () => {
+    const objs = await render([], ['keda.enabled=true', 'keda.minReplicas=3', 'keda.maxReplicas=30', 'keda.targetConnectionsPerPod=12000']);
+    assert.equal(one(objs, 'Deployment', 'wsg-wsgate').spec.replicas, undefined);
+    assert.equal(objs.filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0);
+    const so = one(objs, 'ScaledObject');
+    assert.equal(so.apiVersion, 'keda.sh/v1alpha1');
+    assert.deepEqual(so.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'wsg-wsgate' });
+    assert.deepEqual([so.spec.minReplicaCount, so.spec.maxReplicaCount], [3, 30]);
+    assert.equal(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies[0].value, 1, 'scale-in one pod at a time, as the HPA');
+    assert.deepEqual(so.spec.triggers, [
+      {
+        type: 'prometheus',
+        metricType: 'AverageValue',
+        metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', query: 'sum(wsgate_connections{namespace="edge",pod=~"wsg-wsgate-[a-z0-9]+-[a-z0-9]+"})', threshold: '12000' },
+      },
+    ]);
+    const both = await helm(['template', 'wsg', chartDir, '--set', 'keda.enabled=true', '--set', 'autoscaling.enabled=true']);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /keda\.enabled and autoscaling\.enabled exclude each other/);
+  });
+
+  test('the PrometheusRule loads into Prometheus: promtool check rules, with and without a selector', async () => {
+    const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => fs.existsSync(p));
+    if (!promtool) {
+      if (process.env.CI === 'true') assert.fail('CI=true needs promtool: test/prometheus/setup.sh installs Debian\'s prometheus');
+      return;
+    }
+    const dir = tempDir('wsgate-rules-');
+    for (const [i, sets] of [[], ['metrics.prometheusRule.selector=job="wsgate-admin"']].entries()) {
+      const rule = one(await render([], ['metrics.prometheusRule.enabled=true', ...sets]), 'PrometheusRule');
+      const names = rule.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
+      for (const a of ['WsgateTargetMissing', 'WsgateMemoryNearLimit', 'WsgateConnectionsNearLimit', 'WsgateOverloadActions', 'WsgateCertificateExpiringSoon']) assert.ok(names.includes(a), a);
+      const file = path.join(dir, `rules-${i}.yaml`);
+      fs.writeFileSync(file, stringify({ groups: rule.spec.groups }));
+      const r = await run(promtool, ['check', 'rules', file]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+    }
+    const expiring = one(await render([], ['metrics.prometheusRule.enabled=true']), 'PrometheusRule').spec.groups[0].rules.find((r: { alert: string }) => r.alert === 'WsgateCertificateExpiringSoon');
+    assert.equal(expiring.expr, 'min by (secret) (wsgate_tls_certificate_expiry_timestamp_seconds) - time() < 1209600', '14 days');
+  });
+
   test('values-namespaced.yaml: a Role per watched namespace, Secrets in one namespace only', async () => {
     const objs = await render(['values-namespaced.yaml']);
     assert.equal(objs.filter((o) => o.kind.startsWith('Cluster')).length, 0, 'no cluster-wide RBAC');
-    assert.equal(flags(one(objs, 'Deployment')).get('--watch-namespaces'), 'team-a,team-b');
-    assert.equal(flags(one(objs, 'Deployment')).get('--leader-election-id'), 'edge-leader');
-    assert.equal(flags(one(objs, 'Deployment')).get('--secret-namespaces'), 'tls-certs');
+    const cf = flags(split(objs).controller);
+    assert.equal(cf.get('--watch-namespaces'), 'team-a,team-b');
+    assert.equal(cf.get('--leader-election-id'), 'edge-leader');
+    assert.equal(cf.get('--secret-namespaces'), 'tls-certs');
     for (const ns of ['team-a', 'team-b']) {
       const role = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === ns)!;
       assert.deepEqual(grants(role.rules), WATCH_GRANTS, `Role in ${ns}`);
       const rb = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === ns)!;
-      assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate', namespace: 'edge' }]);
+      assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }]);
     }
     const secrets = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === 'tls-certs')!;
     assert.deepEqual(grants(secrets.rules), SECRET_GRANTS);
@@ -497,13 +694,14 @@ describe('chart, offline', () => {
 
   test('gatewayAPI.enabled: the flags, its RBAC (only then), Service and container ports, the unprivileged-port sysctl', async () => {
     const off = await render();
-    assert.equal(flags(one(off, 'Deployment')).get('--gateway-api'), 'off', 'off by default: no Gateway API RBAC needed');
+    assert.equal(flags(split(off).controller).get('--gateway-api'), 'off', 'off by default: no Gateway API RBAC needed');
     assert.ok(!off.some((o) => o.metadata.name.endsWith('-gateway-api')));
-    assert.equal(one(off, 'Deployment').spec.template.spec.securityContext.sysctls, undefined);
+    assert.equal(split(off).proxy.spec.template.spec.securityContext.sysctls, undefined);
 
     const objs = await render([], ['gatewayAPI.enabled=true', 'gatewayAPI.controllerName=example.com/edge']);
-    const deploy = one(objs, 'Deployment');
-    const f = flags(deploy);
+    // The controller translates Gateways; the data plane binds their ports.
+    const { proxy: deploy, controller } = split(objs);
+    const f = flags(controller);
     assert.equal(f.get('--gateway-api'), 'on');
     assert.equal(f.get('--gateway-controller-name'), 'example.com/edge');
     assert.equal(f.get('--gateway-service'), 'edge/wsg-wsgate', "every Gateway reports the chart's Service addresses");
@@ -518,13 +716,14 @@ describe('chart, offline', () => {
     // RBAC: the cluster-wide ClusterRole keeps its grants; the Gateway API ones are separate.
     assert.deepEqual(grants(one(objs, 'ClusterRole', 'wsg-wsgate').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
     assert.deepEqual(grants(one(objs, 'ClusterRole', 'wsg-wsgate-gateway-api').rules), [...GATEWAY_CLUSTER_GRANTS, ...GATEWAY_WATCH_GRANTS].sort());
-    assert.deepEqual(one(objs, 'ClusterRoleBinding', 'wsg-wsgate-gateway-api').subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate', namespace: 'edge' }]);
+    assert.deepEqual(one(objs, 'ClusterRoleBinding', 'wsg-wsgate-gateway-api').subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }]);
+    assert.equal(controller.spec.template.spec.securityContext.sysctls, undefined, 'the controller binds no Gateway port');
 
     // TLS on and fixed addresses: 443 is the TLS listener's; no Service watch.
-    const tls = flags(one(await render([], ['gatewayAPI.enabled=true', 'tls.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}']), 'Deployment'));
+    const tls = flags(split(await render([], ['gatewayAPI.enabled=true', 'tls.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}'])).controller);
     assert.equal(tls.get('--gateway-service-tls-port'), '443');
     assert.equal(tls.has('--gateway-service'), false);
-    const args = container(one(await render([], ['gatewayAPI.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}']), 'Deployment')).args as string[];
+    const args = container(split(await render([], ['gatewayAPI.enabled=true', 'gatewayAPI.addresses={203.0.113.7,edge.example.com}'])).controller).args as string[];
     assert.deepEqual(args.filter((a) => a.startsWith('--gateway-address=')), ['--gateway-address=203.0.113.7', '--gateway-address=edge.example.com']);
 
     // Namespaced: the namespaced kinds in a Role per watched namespace, cluster-scoped ones in
@@ -546,7 +745,7 @@ describe('chart, offline', () => {
   });
 
   test('controller.paths: each path normalisation value becomes its flag', async () => {
-    const f = flags(one(await render([], ['controller.paths.mergeSlashes=false', 'controller.paths.escapedSlashes=keep', 'controller.paths.semicolons=keep']), 'Deployment'));
+    const f = flags(one(await render([], ['controller.paths.mergeSlashes=false', 'controller.paths.escapedSlashes=keep', 'controller.paths.semicolons=keep']), 'Deployment', 'wsg-wsgate'), 'proxy');
     assert.equal(f.get('--path-escaped-slashes'), 'keep');
     assert.equal(f.get('--path-semicolons'), 'keep');
     assert.ok(f.has('--no-path-merge-slashes'));
@@ -556,6 +755,8 @@ describe('chart, offline', () => {
     const cases: Array<[string[], RegExp]> = [
       [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],
       [['replicas=3'], /additional properties 'replicas' not allowed/],
+      [['mode=both'], /at '\/mode': value must be one of 'split', 'single'/],
+      [['streamTls.source=vault'], /at '\/streamTls\/source': value must be one of 'helm', 'certManager'/],
       [['service.type=Ingress'], /at '\/service\/type': value must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'/],
       [['secrets.scope=some'], /at '\/secrets\/scope': value must be one of 'all', 'namespaces', 'none'/],
       [['rbac.secrets.scope=all'], /at '\/rbac': additional properties 'secrets' not allowed/],
@@ -577,8 +778,10 @@ describe('chart, offline', () => {
 
   test('rules across values that the schema cannot express fail the render with a clear message', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['leaderElection.enabled=false'], /leaderElection\.enabled must be true when more than one replica can run/],
-      [['replicaCount=1', 'leaderElection.enabled=false', 'autoscaling.enabled=true'], /leaderElection\.enabled must be true/],
+      [['leaderElection.enabled=false'], /leaderElection\.enabled must be true when more than one controller replica runs/],
+      [['mode=single', 'leaderElection.enabled=false'], /leaderElection\.enabled must be true when more than one replica can run/],
+      [['mode=single', 'replicaCount=1', 'leaderElection.enabled=false', 'autoscaling.enabled=true'], /leaderElection\.enabled must be true/],
+      [['controllerDeployment.snapshotPort=9090'], /controllerDeployment\.snapshotPort and containerPorts\.admin must differ/],
       [['terminationGracePeriodSeconds=30'], /terminationGracePeriodSeconds \(30\) must be larger than shutdown\.preStopSleepSeconds \+ the shutdown grace \(5 \+ 25 = 30\)/],
       [['shutdown.graceSeconds=60'], /terminationGracePeriodSeconds \(40\) must be larger than .*\(5 \+ 60 = 65\)/],
       [['secrets.scope=namespaces'], /secrets\.namespaces must list at least one namespace/],
@@ -705,8 +908,11 @@ const releaseNs = `chart-${suffix}`;
 const appNs = `chart-app-${suffix}`;
 const release = `wsg${process.pid % 100000}`;
 const fullname = `${release}-wsgate`;
-const sa = `system:serviceaccount:${releaseNs}:${fullname}`;
-// A second, namespaced install (controller.watchNamespaces = [appNs]: Roles, no ClusterRole).
+// Split mode (the default): the controller's ServiceAccount holds the RBAC, the data plane's none.
+const sa = `system:serviceaccount:${releaseNs}:${fullname}-controller`;
+const proxySa = `system:serviceaccount:${releaseNs}:${fullname}`;
+// A second, namespaced install in single-process mode (controller.watchNamespaces = [appNs]:
+// Roles, no ClusterRole).
 const releaseNs2 = `chart-nsd-${suffix}`;
 const release2 = `wsn${process.pid % 100000}`;
 const fullname2 = `${release2}-wsgate`;
@@ -774,6 +980,53 @@ async function startAsDeployment(name: string, ns: string, kc: string): Promise<
   return gw;
 }
 
+/** A kubernetes.io/tls Secret of the release written out as the snapshot stream reads it. */
+async function secretDir(name: string, ns: string): Promise<string> {
+  const secret = JSON.parse(await kubectlOk(['get', 'secret', name, '-n', ns, '-o', 'json']));
+  const dir = tempDir('wsgate-stream-tls-');
+  for (const k of ['ca.crt', 'tls.crt', 'tls.key']) fs.writeFileSync(path.join(dir, k), Buffer.from(secret.data[k], 'base64'), { mode: 0o600 });
+  return dir;
+}
+
+/** Replaces a `--flag=value` argument (keeps the rest). */
+function withFlag(args: string[], flag: string, value: string): string[] {
+  return args.map((a) => (a.startsWith(`${flag}=`) ? `${flag}=${value}` : a));
+}
+
+/**
+ * Split mode outside the cluster: the controller Deployment's arguments as `kc` (its snapshot
+ * stream on a loopback port), then the data plane Deployment's arguments with NO kubeconfig,
+ * pointed at that port under the controller Service's name, each with the certificates the chart
+ * generated for it. Resolves once the data plane has its first table.
+ */
+async function startSplitAsDeployments(ns: string, kc: string): Promise<{ controller: WsgateProcess; proxy: WsgateProcess }> {
+  const controllerDeploy = JSON.parse(await kubectlOk(['get', 'deployment', `${fullname}-controller`, '-n', ns, '-o', 'json']));
+  let cargs = (controllerDeploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
+  cargs = withFlag(withFlag(cargs, '--snapshot-tls-dir', await secretDir(`${fullname}-stream-controller`, ns)), '--snapshot-listen', '127.0.0.1:0');
+  const controller = await startWsgate([...cargs, '--kubeconfig', kc]);
+  await eventually('controller readyz', async () => (await fetch(`http://127.0.0.1:${controller.adminPort}/readyz`)).status === 200, 300, 100);
+  try {
+    const proxyDeploy = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', ns, '-o', 'json']));
+    let pargs = proxyDeploy.spec.template.spec.containers[0].args as string[];
+    assert.ok(pargs.includes(`--controller-name=${fullname}-controller.${ns}.svc`));
+    pargs = withFlag(withFlag(pargs, '--snapshot-tls-dir', await secretDir(`${fullname}-stream-proxy`, ns)), '--controller', `127.0.0.1:${controller.proxyPort}`);
+    const keyFile = pargs.find((a) => a.startsWith('--affinity-key-file='));
+    if (keyFile) {
+      const secret = JSON.parse(await kubectlOk(['get', 'secret', `${fullname}-affinity-key`, '-n', ns, '-o', 'json']));
+      const local = path.join(tempDir('wsgate-affinity-key-'), 'key');
+      fs.writeFileSync(local, Buffer.from(secret.data.key, 'base64'), { mode: 0o600 });
+      pargs = withFlag(pargs, '--affinity-key-file', local);
+    }
+    // No kubeconfig, and none to find: the data plane gets everything over the stream.
+    const proxy = await startWsgate(pargs, { env: { KUBECONFIG: '/nonexistent', KUBERNETES_SERVICE_HOST: '' } });
+    await eventually('data plane readyz', async () => (await fetch(`http://127.0.0.1:${proxy.adminPort}/readyz`)).status === 200, 300, 100);
+    return { controller, proxy };
+  } catch (err) {
+    await controller.stop();
+    throw err;
+  }
+}
+
 /**
  * SIGTERM, then SIGKILL if wsgate has not exited after its drain grace plus a margin (a hung
  * shutdown is reported, not waited for).
@@ -817,6 +1070,8 @@ function netnsUp(): boolean {
 describe('chart against the e2e control plane', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
   let pods: PodBackend[] = [];
   let gw: WsgateProcess | undefined;
+  /** Split mode's data plane, beside its controller `gw`. */
+  let dataPlane: WsgateProcess | undefined;
   let work = '';
   let createdInstallNs = false;
   let installed = false;
@@ -833,6 +1088,7 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
   }, HELM_SETUP);
 
   after(async () => {
+    await stopBounded(dataPlane);
     await stopBounded(gw);
     await Promise.all(pods.map((p) => p.close()));
     if (installed) await helm(['uninstall', release, '--namespace', releaseNs, '--kubeconfig', kubeconfig], { timeoutMs: 120_000 });
@@ -854,12 +1110,15 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     const names = (await kubectlOk(['get', 'deployment,service,serviceaccount,role,rolebinding,poddisruptionbudget', '-n', releaseNs, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name'])).trim().split('\n').sort();
     assert.deepEqual(names, [
       `deployment.apps/${fullname}`,
+      `deployment.apps/${fullname}-controller`,
       `poddisruptionbudget.policy/${fullname}`,
       `role.rbac.authorization.k8s.io/${fullname}-leader-election`,
       `rolebinding.rbac.authorization.k8s.io/${fullname}-leader-election`,
       `service/${fullname}`,
       `service/${fullname}-admin`,
+      `service/${fullname}-controller`,
       `serviceaccount/${fullname}`,
+      `serviceaccount/${fullname}-controller`,
     ]);
     await kubectlOk(['get', `clusterrole/${fullname}`, `clusterrolebinding/${fullname}`]);
     // The API server allocated the LoadBalancer's node port and the Local policy's health check port.
@@ -870,11 +1129,13 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
 
     // The Deployment's pods are kept off the node here (OFF_NODE): submit its pod template as a
     // Pod (server-side dry run) to run Pod Security admission ("enforce").
-    const deploy = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', releaseNs, '-o', 'json']));
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${fullname}-check`, namespace: releaseNs, labels: deploy.spec.template.metadata.labels }, spec: deploy.spec.template.spec };
-    const dry = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
-    assert.equal(dry.code, 0, `the pod template is refused:\n${dry.stderr}`);
-    assert.doesNotMatch(dry.stderr, /PodSecurity|would violate/);
+    for (const name of [fullname, `${fullname}-controller`]) {
+      const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', releaseNs, '-o', 'json']));
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-check`, namespace: releaseNs, labels: deploy.spec.template.metadata.labels }, spec: deploy.spec.template.spec };
+      const dry = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+      assert.equal(dry.code, 0, `the pod template of ${name} is refused:\n${dry.stderr}`);
+      assert.doesNotMatch(dry.stderr, /PodSecurity|would violate/);
+    }
   });
 
   test('every test values file renders objects the API server accepts (server-side dry run)', async () => {
@@ -893,6 +1154,28 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       assert.deepEqual(dry.stderr.trim(), '', `${file}: no warnings (Pod Security "restricted" is enforced here)`);
       assert.equal(dry.stdout.trim().split('\n').length, objs.length, dry.stdout);
       assert.match(dry.stdout, / created \(server dry run\)/);
+    }
+  });
+
+  test('keda.enabled: the ScaledObject is accepted by the apiserver (a ScaledObject schema written from KEDA\'s documentation)', async () => {
+    const crd = path.join(repoRoot, 'e2e/chart/testdata/keda-scaledobject-crd.yaml');
+    const hadCrd = (await kubectl(['get', 'crd', 'scaledobjects.keda.sh'])).code === 0;
+    if (!hadCrd) await kubectlOk(['apply', '-f', crd]);
+    try {
+      await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh']);
+      const r = await helm(['template', `${release}keda`, chartDir, '--namespace', releaseNs, '--set', 'keda.enabled=true']);
+      assert.equal(r.code, 0, r.stderr);
+      const so = one(parseObjects(r.stdout), 'ScaledObject');
+      const dry = await kubectl(['apply', '--dry-run=server', '-f', '-'], toYaml([so]));
+      assert.equal(dry.code, 0, `the API server refused the ScaledObject:\n${dry.stderr}`);
+      assert.match(dry.stdout, /scaledobject\.keda\.sh\/\S+ created \(server dry run\)/);
+      // The schema does check: a threshold that is not a string is refused.
+      so.spec.triggers[0].metadata.threshold = 12000;
+      const bad = await kubectl(['apply', '--dry-run=server', '-f', '-'], toYaml([so]));
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /threshold/);
+    } finally {
+      if (!hadCrd) await kubectl(['delete', '-f', crd, '--wait=false', '--ignore-not-found']);
     }
   });
 
@@ -915,7 +1198,7 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     for (const l of lines) assert.match(l, /(created|configured|unchanged) \(server dry run\)$/);
   });
 
-  test('the controller as the chart\'s ServiceAccount: routes served, status, Lease, events; nothing else', async () => {
+  test('split mode as installed: the controller as its ServiceAccount (routes, status, Lease, events; nothing else), the data plane with no credentials at all', async () => {
     const kc = await impersonating(sa, path.join(work, 'impersonate.kubeconfig'));
 
     // Two backend "pods", their Service and EndpointSlice, and two routes: one good, one refused
@@ -928,11 +1211,13 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       wsRoute(appNs, 'echo', { match: { path: '/chart/{rest}' }, backend: { service: { name: 'echo', port: 'ws' }, path: '/{rest}' } }),
       wsRoute(appNs, 'bad-template', { match: { path: '/bad/pre{x}' }, backend: { service: { name: 'echo', port: 80 } } }),
     ]));
-    const wsgate = (gw = await startAsDeployment(fullname, releaseNs, kc));
+    const started = await startSplitAsDeployments(releaseNs, kc);
+    const wsgate = (gw = started.controller);
+    dataPlane = started.proxy;
 
     await explained(wsgate, async () => {
-      // Routes served.
-      const client = await connect(`${wsgate.url}/chart/room`);
+      // Routes served by the data plane, with the certificates the chart generated.
+      const client = await connect(`${started.proxy.url}/chart/room`);
       assert.match(client.hello.backend, /^chart-pod-[ab]$/);
       assert.equal(client.hello.path, '/room');
       assert.equal(await client.echo('through the chart RBAC'), 'through the chart RBAC');
@@ -981,17 +1266,30 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     await mayNot(['update', 'leases.coordination.k8s.io/someone-else', '-n', releaseNs]);
     await mayNot(['create', 'leases.coordination.k8s.io', '-n', appNs]);
     await mayNot(['create', 'pods', '-n', releaseNs]);
+
+    // The data plane's ServiceAccount: nothing beyond what every authenticated user may do (the
+    // same list as a ServiceAccount that does not exist), and its pods mount no token.
+    const list = async (as: string) => (await kubectlOk(['auth', 'can-i', '--list', `--as=${as}`, '-n', releaseNs])).trim();
+    assert.equal(await list(proxySa), await list(`system:serviceaccount:${releaseNs}:no-such-account`));
+    for (const args of [['list', 'secrets', '--all-namespaces'], ['get', 'secrets', '-n', releaseNs], ['list', 'websocketroutes.wsgate.io', '-n', appNs], ['get', 'leases.coordination.k8s.io', '-n', releaseNs]]) {
+      assert.equal(await canI(proxySa, args), false, `the data plane: can-i ${args.join(' ')}`);
+    }
+    const proxyPod = JSON.parse(await kubectlOk(['get', 'deployment', fullname, '-n', releaseNs, '-o', 'json'])).spec.template.spec;
+    assert.equal(proxyPod.automountServiceAccountToken, false);
+    assert.equal(JSON.parse(await kubectlOk(['get', 'serviceaccount', fullname, '-n', releaseNs, '-o', 'json'])).automountServiceAccountToken, false);
   });
 
-  test('a namespaced install (controller.watchNamespaces, TLS on): Roles in the watched namespace are enough', async () => {
+  test('a namespaced install in single-process mode (controller.watchNamespaces, TLS on): Roles in the watched namespace are enough', async () => {
     // The cluster-wide controller hands over: stop it, so only the namespaced one writes status.
+    await stopBounded(dataPlane);
+    dataPlane = undefined;
     await stopBounded(gw);
     gw = undefined;
     await kubectlOk(['create', 'namespace', releaseNs2]);
     const r = await helm([
       'install', release2, chartDir, '--namespace', releaseNs2, '--kubeconfig', kubeconfig,
       '--set', `controller.watchNamespaces={${appNs}}`, '--set', 'secrets.scope=namespaces', '--set', `secrets.namespaces={${appNs}}`,
-      '--set', 'tls.enabled=true', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP', ...OFF_NODE,
+      '--set', 'tls.enabled=true', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP', '--set', 'mode=single', ...OFF_NODE,
     ], { timeoutMs: 180_000 });
     assert.equal(r.code, 0, `helm install (namespaced) failed:\n${r.stderr}${r.stdout}`);
     installed2 = true;

@@ -28,6 +28,9 @@ export function kubectl(args: string[], input?: string): Promise<KubectlResult> 
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // A kubectl that exits without reading its input (most commands) can make this write fail
+    // with EPIPE; its exit code is what counts, not an uncaught error in the test process.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

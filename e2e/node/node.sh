@@ -108,7 +108,8 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     max_conf_num = 1
 EOF
   # The bridge (made by this script with NODE_IP) is the pods' gateway; isGateway stays false so
-  # the plugin does not switch on IP forwarding: pod<->pod is bridged, pod<->host is local.
+  # the plugin does not switch on IP forwarding globally: pod<->pod is bridged, pod<->host is
+  # local, pod->Service->pod is forwarded on the bridge only (net_up).
   cat >"$N/cni/net.d/10-wsgate-node.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
@@ -226,6 +227,10 @@ net_up() {
   fi
   ip addr replace "$NODE_IP/${NODE_SUBNET#*/}" dev "$NODE_BRIDGE"
   ip link set "$NODE_BRIDGE" up
+  # Pod -> Service IP -> another pod (split mode's proxies reach the controller Service) is
+  # routed by the host: allow forwarding of what arrives on this bridge only (it goes back out
+  # the same bridge). The global ip_forward stays as it is; the setting goes with the bridge.
+  sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.forwarding=1" "net.ipv4.conf.$NODE_BRIDGE.send_redirects=0"
   # Service IPs route to the bridge: the host picks NODE_IP as the source, and a packet that no
   # kube-proxy rule rewrites stays on this dead end instead of going to the default gateway.
   ip route replace "$SERVICE_CIDR" dev "$NODE_BRIDGE" src "$NODE_IP"

@@ -1,7 +1,8 @@
 // wsgate on real pods: the chart installed by helm with the image built by `make image`
-// (wsgate:dev, pullPolicy Never), echo backends as a real Deployment behind a real Service, the
-// EndpointSlices written by the controller-manager, and clients reaching wsgate through
-// kube-proxy (ClusterIP and NodePort) from the host, which is the node.
+// (wsgate:dev, pullPolicy Never) in its default split mode (data plane `wsgate proxy` without
+// cluster credentials, fed by `wsgate controller --no-proxy`), echo backends as a real Deployment
+// behind a real Service, the EndpointSlices written by the controller-manager, and clients
+// reaching wsgate through kube-proxy (ClusterIP and NodePort) from the host, which is the node.
 //
 // Needs the node of e2e/node/node.sh (make e2e-up, or e2e/run.sh). Without it the suite is
 // skipped, unless CI=true, where that is a failure.
@@ -81,7 +82,10 @@ async function allPods(selector: string): Promise<string[]> {
   return list.items.map((p: Json) => p.metadata.name as string).sort();
 }
 
+/** The data plane's pods (the proxies). */
 const WSGATE_PODS = `app.kubernetes.io/instance=${release},app.kubernetes.io/name=wsgate`;
+const CONTROLLER_PODS = `app.kubernetes.io/instance=${release},app.kubernetes.io/name=wsgate-controller`;
+const HELD = 200;
 const ECHO_PODS = 'app=echo';
 
 /** Waits until exactly `n` pods of `selector` exist and all are Ready (none terminating). */
@@ -214,18 +218,19 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     await kubectlOk(['delete', 'service,endpointslice', 'manual', 'manual-1', '-n', ns, '--ignore-not-found']);
   });
 
-  test('helm install: both replicas Ready, one holds the Lease, "restricted" admits them, the root fs is read-only', async () => {
+  test('helm install (split mode): proxies and controllers Ready, a controller holds the Lease, "restricted" admits them, the root fs is read-only', async () => {
     const r = await helmOk(['install', release, path.join(repoRoot, 'charts/wsgate'), '--namespace', ns,
       '--set', 'image.repository=wsgate,image.tag=dev,image.pullPolicy=Never', '--set', `controller.watchNamespaces={${ns}}`,
       '--wait', '--timeout', '180s']);
     installed = true;
     assert.doesNotMatch(r.stderr, /PodSecurity|would violate/, 'no Pod Security warnings');
     const pods = await settled(WSGATE_PODS, 2);
+    const controllers = await settled(CONTROLLER_PODS, 2);
     const lease = await eventually('the Lease has a holder', async () => {
       const l = await getJson(['get', 'lease', `${fullname}-leader`, '-n', ns]);
       return l.spec.holderIdentity ? (l.spec.holderIdentity as string) : undefined;
     }, 240, 250);
-    assert.ok(pods.some((p) => lease.startsWith(p)), `Lease holder ${lease} is one of ${pods.join(', ')}`);
+    assert.ok(controllers.some((p) => lease.startsWith(p)), `Lease holder ${lease} is one of the controllers ${controllers.join(', ')}`);
     const pod = await getJson(['get', 'pod', pods[0]!, '-n', ns]);
     assert.equal(pod.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
     assert.equal(pod.spec.containers[0].image, 'wsgate:dev');
@@ -239,7 +244,32 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     assert.ok(clusterIP.startsWith(info.serviceCIDR.split('.').slice(0, 2).join('.')), clusterIP);
     clusterUrl = `ws://${clusterIP}:${svc.spec.ports[0].port}/echo/room`;
     nodePortUrl = `ws://${info.nodeIP}:${nodePort}/echo/room`;
-    report('node install', { pods: pods.join(','), leaseHolder: lease, clusterIP, nodePort });
+    report('node install', { pods: pods.join(','), controllers: controllers.join(','), leaseHolder: lease, clusterIP, nodePort });
+  });
+
+  test('the data plane holds no credentials: no token volume in its pods, and its ServiceAccount may do nothing an authenticated user may not', async () => {
+    const proxies = await readyPods(WSGATE_PODS);
+    assert.equal(proxies.length, 2);
+    for (const name of proxies) {
+      const pod = await getJson(['get', 'pod', name, '-n', ns]);
+      assert.equal(pod.spec.automountServiceAccountToken, false);
+      const projected = (pod.spec.volumes as Json[]).filter((v) => v.projected?.sources?.some((src: Json) => src.serviceAccountToken));
+      assert.deepEqual(projected, [], `${name}: no projected service-account token volume`);
+      assert.ok(pod.spec.containers.every((c: Json) => !(c.volumeMounts as Json[]).some((m) => m.mountPath.startsWith('/var/run/secrets/kubernetes.io'))));
+      // Inside the running container: no token file, and the stream's certificates are there
+      // (beside the Secret volume's own dot-entries).
+      const probe = `const fs=require('fs');console.log(fs.existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')+' '+fs.readdirSync('/etc/wsgate/stream').filter((f)=>!f.startsWith('.')).sort().join(','))`;
+      assert.equal((await kubectlOk(['exec', '-n', ns, name, '--', 'node', '-e', probe])).trim(), 'false ca.crt,tls.crt,tls.key');
+    }
+    const list = async (as: string) => (await kubectlOk(['auth', 'can-i', '--list', `--as=${as}`, '-n', ns])).trim();
+    const proxySa = `system:serviceaccount:${ns}:${fullname}`;
+    const nobody = `system:serviceaccount:${ns}:no-such-account`;
+    const [theirs, baseline] = [await list(proxySa), await list(nobody)];
+    report('node proxy can-i --list', { lines: theirs.split('\n').length });
+    assert.equal(theirs, baseline, 'the proxy ServiceAccount can do exactly what every authenticated ServiceAccount can');
+    const controllerPod = (await readyPods(CONTROLLER_PODS))[0]!;
+    const cpod = await getJson(['get', 'pod', controllerPod, '-n', ns]);
+    assert.equal(cpod.spec.serviceAccountName, `${fullname}-controller`);
   });
 
   test('echo Deployment (3) behind a Service: clients through ClusterIP and NodePort are balanced over the pods', async () => {
@@ -264,6 +294,105 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     // Least connections in each of the two replicas: per replica at most 1 apart, so at most 2
     // apart over both.
     assert.ok(Math.max(...by.values()) - Math.min(...by.values()) <= 2, JSON.stringify(Object.fromEntries(by)));
+  });
+
+  test('a route created after the install is served through the Service within moments', async () => {
+    const started = performance.now();
+    await kubectlOk(['apply', '-f', '-'], toYaml([wsRoute(ns, 'late', { match: { path: '/late/{rest}' }, backend: { service: { name: 'echo', port: 80 }, path: '/{rest}' } })]));
+    const url = `ws://${clusterIP}:80/late/x`;
+    // Both proxies (kube-proxy picks one per connection): two successes in a row.
+    await eventually('the new route served by the proxies', async () => {
+      for (let i = 0; i < 2; i++) (await greet(url)).ws.terminate();
+      return true;
+    }, 200, 50);
+    report('node late route', { servedAfterMs: Math.round(performance.now() - started) });
+  });
+
+  test(`controller rollout restart and a helm upgrade of the controller only: ${HELD} held WebSockets see no close; a route change right after is served`, async () => {
+    const proxies = await readyPods(WSGATE_PODS);
+    const fleet = new Fleet();
+    const clients = Array.from({ length: HELD }, () => fleet.add({ url: clusterUrl, padding: 16 }));
+    let stopTraffic = () => {};
+    try {
+      await fleet.connectAll(clients, 16);
+      stopTraffic = fleet.startTraffic(2000);
+      await fleet.waitFor('traffic on every held client', () => clients.every((c) => c.checked >= 1), 60_000);
+
+      const oldControllers = await allPods(CONTROLLER_PODS);
+      await kubectlOk(['rollout', 'restart', `deployment/${fullname}-controller`, '-n', ns]);
+      await kubectlOk(['rollout', 'status', `deployment/${fullname}-controller`, '-n', ns, '--timeout=240s']);
+      await eventually('the old controllers gone', async () => ((await allPods(CONTROLLER_PODS)).some((p) => oldControllers.includes(p)) ? undefined : true), 480, 250);
+
+      const restarted = await allPods(CONTROLLER_PODS);
+      await helmOk(['upgrade', release, path.join(repoRoot, 'charts/wsgate'), '--namespace', ns, '--reuse-values',
+        '--set', 'controller.debounceMs=60', '--wait', '--timeout', '240s']);
+      await eventually('the controllers replaced by the upgrade', async () => ((await allPods(CONTROLLER_PODS)).some((p) => restarted.includes(p)) ? undefined : true), 480, 250);
+      assert.deepEqual(await readyPods(WSGATE_PODS), proxies, 'the proxies were not restarted');
+
+      // A route change right after: the new controllers serve it to the same proxies.
+      const started = performance.now();
+      await kubectlOk(['apply', '-f', '-'], toYaml([wsRoute(ns, 'late', { match: { path: '/later/{rest}' }, backend: { service: { name: 'echo', port: 80 }, path: '/{rest}' } })]));
+      await eventually('the changed route served', async () => {
+        for (let i = 0; i < 2; i++) (await greet(`ws://${clusterIP}:80/later/x`)).ws.terminate();
+        return true;
+      }, 400, 50);
+      report('node controller-only changes', { routeChangeServedAfterMs: Math.round(performance.now() - started) });
+
+      const mark = clients.map((c) => c.checked);
+      await fleet.waitFor('every held client still echoing', () => clients.every((c, i) => c.checked > mark[i]!), 60_000);
+      stopTraffic();
+      await fleet.settle(20_000);
+      const sum = fleet.summary();
+      report('node controller-only changes', { held: HELD, closes: sum.closes, checked: sum.checked, lost: sum.lost });
+      assert.deepEqual(sum.closes, {}, 'no held connection closed');
+      assert.equal(sum.lost + sum.reordered + sum.unanswered, 0);
+    } finally {
+      stopTraffic();
+      await fleet.stopAll();
+    }
+  });
+
+  /** A proxy pod's metric, read from its admin port (the host is the node: pod IPs are reachable). */
+  async function proxyMetric(pod: string, name: string): Promise<number> {
+    const ip = (await getJson(['get', 'pod', pod, '-n', ns])).status.podIP as string;
+    const text = await (await fetch(`http://${ip}:9090/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    assert.ok(line, `${name} on ${pod}`);
+    return Number(line.split(' ')[1]);
+  }
+
+  test('the controller scaled to 0 for a minute: the proxies keep serving, the snapshot age grows; back to 1, they catch up', async () => {
+    const proxies = await readyPods(WSGATE_PODS);
+    const held = await greet(clusterUrl);
+    let closed = false;
+    held.ws.once('close', () => (closed = true));
+    await kubectlOk(['scale', `deployment/${fullname}-controller`, '-n', ns, '--replicas=0']);
+    await eventually('no controller pod', async () => ((await allPods(CONTROLLER_PODS)).length === 0 ? true : undefined), 480, 250);
+    for (const p of proxies) await eventually(`${p} disconnected`, async () => ((await proxyMetric(p, 'wsgate_controller_connected')) === 0 ? true : undefined), 240, 250);
+    const ageBefore = Math.min(...(await Promise.all(proxies.map((p) => proxyMetric(p, 'wsgate_snapshot_age_seconds')))));
+    // The outage itself: a minute without a controller.
+    await new Promise((r) => setTimeout(r, 60_000));
+    const ages = await Promise.all(proxies.map((p) => proxyMetric(p, 'wsgate_snapshot_age_seconds')));
+    assert.ok(ages.every((a) => a >= ageBefore + 55), `the snapshot age grew on every proxy: ${ages.join(', ')} (was ${ageBefore})`);
+    for (let i = 0; i < 6; i++) (await greet(clusterUrl)).ws.terminate();
+    assert.equal((await readyPods(WSGATE_PODS)).length, proxies.length, 'the proxies stay ready');
+    // A change while no controller runs: served once one is back.
+    await kubectlOk(['apply', '-f', '-'], toYaml([wsRoute(ns, 'late', { match: { path: '/back/{rest}' }, backend: { service: { name: 'echo', port: 80 }, path: '/{rest}' } })]));
+
+    await kubectlOk(['scale', `deployment/${fullname}-controller`, '-n', ns, '--replicas=1']);
+    await settled(CONTROLLER_PODS, 1, 180);
+    for (const p of proxies) await eventually(`${p} reconnected`, async () => ((await proxyMetric(p, 'wsgate_controller_connected')) === 1 ? true : undefined), 240, 250);
+    await eventually('the change made during the outage served', async () => {
+      for (let i = 0; i < 2; i++) (await greet(`ws://${clusterIP}:80/back/x`)).ws.terminate();
+      return true;
+    }, 400, 50);
+    const after = await Promise.all(proxies.map((p) => proxyMetric(p, 'wsgate_snapshot_age_seconds')));
+    report('node controller outage', { ageAfterMinute: ages.map((a) => Math.round(a)).join(','), ageAfterReturn: after.map((a) => a.toFixed(1)).join(',') });
+    assert.ok(after.every((a) => a < 30), `caught up: ${after.join(', ')}`);
+    assert.equal(closed, false, 'a connection held through the outage stays open');
+    held.ws.terminate();
+    await kubectlOk(['scale', `deployment/${fullname}-controller`, '-n', ns, '--replicas=2']);
+    await settled(CONTROLLER_PODS, 2, 180);
   });
 
   test('kubectl scale to 5: new connections go to the new pods', async () => {
@@ -350,7 +479,7 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     await settled(ECHO_PODS, 5, 120);
   });
 
-  test('kubectl rollout restart of wsgate: clients see only 1001, reconnect, lose nothing', async () => {
+  test('kubectl rollout restart of the data plane: clients see only 1001, reconnect, lose nothing', async () => {
     const old = await readyPods(WSGATE_PODS);
     const s = await withTraffic('node wsgate rollout', clusterUrl, (c) => c === 1001, async () => {
       await kubectlOk(['rollout', 'restart', `deployment/${fullname}`, '-n', ns]);
@@ -363,7 +492,7 @@ describe('wsgate on a real node: helm install, real pods, kube-proxy', { skip },
     await settled(WSGATE_PODS, 2);
   });
 
-  test('helm upgrade with a changed value rolls the pods without an abnormal close', async () => {
+  test('helm upgrade with a value of both parts rolls the pods without an abnormal close', async () => {
     const old = await readyPods(WSGATE_PODS);
     const s = await withTraffic('node helm upgrade', nodePortUrl, (c) => c === 1001, async () => {
       await helmOk(['upgrade', release, path.join(repoRoot, 'charts/wsgate'), '--namespace', ns, '--reuse-values',

@@ -3,6 +3,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import { listen } from '../net/listen.js';
 import type { Registry } from 'prom-client';
 
 export interface AdminState {
@@ -30,14 +31,9 @@ export class AdminServer {
   }
 
   listen(host: string, port: number): Promise<net.AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as net.AddressInfo);
-      });
-    });
+    return listen(this.server, host, port);
   }
+
 
   close(): Promise<void> {
     return new Promise((resolve) => {

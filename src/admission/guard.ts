@@ -7,9 +7,11 @@
 //      (not for a CORS preflight: browsers send no credentials on it)
 //   5. upgrades only: maxConnections (503), maxConnectionsPerClient (429), counted until the
 //      client socket closes
-// then the request head for the backend is prepared: hop-by-hop headers stripped, X-Forwarded-*,
+// Before any of it, the hop-by-hop headers (and those the client's Connection names, except
+// the protected ones) are stripped from the client's headers, before wsgate adds anything.
+// Then the request head for the backend is prepared: X-Forwarded-*, Forwarded, X-Real-IP,
 // request id and trace context, forwarded claims, header rules, credentials that must not
-// travel removed.
+// travel removed, headers that would override the target removed.
 
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -17,13 +19,14 @@ import type { Admission, RequestContext, Verdict } from '../pipeline/context.js'
 import type { CompiledRoute } from '../routing/types.js';
 import { apiKeyValid, type ApiKeyVerifier } from '../security/api-keys.js';
 import { clientAddress, normalizeAddress, type TrustedProxies } from '../security/client-address.js';
-import { forwardedHeaders } from '../security/forwarded.js';
+import { forwardedHeaders, TARGET_OVERRIDE_HEADERS } from '../security/forwarded.js';
 import { findToken, unmetClaim, verifyToken, type JwtVerifier } from '../security/jwt.js';
 import { originAllowed } from '../security/origin.js';
 import { Limiter } from '../security/rate-limit.js';
 import {
   applyHeaderRules,
   claimHeaderValue,
+  dropUnderscoreAliases,
   queryParam,
   removeSubprotocolEntries,
   stripHopByHop,
@@ -68,10 +71,12 @@ export class SecurityGuard implements Admission {
   }
 
   async admit(ctx: RequestContext): Promise<Verdict> {
-    this.identify(ctx);
     const route = ctx.route!;
     const req = ctx.req;
     const sec = route.security;
+    // From what the client sent, before wsgate sets anything Connection could name.
+    stripHopByHop(req.headers, ctx.kind === 'upgrade', sec?.jwt?.claimHeaders);
+    this.identify(ctx);
     if (!sec) return this.prepare(ctx, undefined);
     const client = ctx.client;
     const refuse = (verdict: Refusal): Verdict => {
@@ -124,10 +129,9 @@ export class SecurityGuard implements Admission {
     const req = ctx.req;
     const route: CompiledRoute = ctx.route!;
     const h = req.headers;
-    // Computed before hop-by-hop stripping and header rules: from what the client sent.
-    const forwarded = forwardedHeaders(req, ctx.fromTrustedProxy);
-    stripHopByHop(h, ctx.kind === 'upgrade');
-    Object.assign(h, forwarded);
+    // Computed before header rules: from what the client sent.
+    Object.assign(h, forwardedHeaders(req, ctx.fromTrustedProxy, ctx.client));
+    for (const name of TARGET_OVERRIDE_HEADERS) delete h[name];
     const trace = traceparentFor(h.traceparent);
     h.traceparent = trace.value;
     if (trace.started) delete h.tracestate;
@@ -142,6 +146,7 @@ export class SecurityGuard implements Admission {
       if (sec.jwt.subprotocolPrefix) removeSubprotocolEntries(h, sec.jwt.subprotocolPrefix);
     }
     if (sec) applyHeaderRules(h, sec.headers);
+    dropUnderscoreAliases(h, sec?.jwt?.claimHeaders);
     // Credentials in the query string end up in every access log on the way: not forwarded.
     const credentialParams = new Set([sec?.jwt?.query, sec?.apiKeys?.query].filter((q): q is string => q !== undefined));
     if (credentialParams.size > 0 && req.url) req.url = withoutQueryParams(req.url, credentialParams);

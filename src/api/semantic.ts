@@ -10,6 +10,7 @@ import { parseByteSize } from './quantity.js';
 import { formatFieldPath, type PathSegment } from './field-path.js';
 import { isHostname, isHttpToken, isIPAddress, isOriginPattern, isPortName, isRouteHost } from './formats.js';
 import type { Problem } from './problem.js';
+import { FRAMING_HEADERS, WSGATE_SET_HEADERS } from './reserved-headers.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -17,37 +18,23 @@ const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /**
- * Headers the proxy owns on the upgrade request: changing them would break the handshake or
+ * Headers the proxy owns on the request: changing them would break the WebSocket handshake or
  * the framing of the request, so requestHeaders may not set, add or remove them.
  */
-export const MANAGED_HEADERS = new Set([
-  'connection',
-  'upgrade',
+export const MANAGED_HEADERS: ReadonlySet<string> = new Set([
+  ...FRAMING_HEADERS,
   'sec-websocket-key',
   'sec-websocket-version',
   'sec-websocket-accept',
   'sec-websocket-protocol',
   'sec-websocket-extensions',
-  'content-length',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'keep-alive',
-  'proxy-connection',
 ]);
 
 /**
- * Headers wsgate itself sets on every proxied upgrade (forwarding, request id, trace context):
+ * Headers wsgate itself sets on every proxied request (forwarding, request id, trace context):
  * a rule changing them would be overwritten or would break what they promise.
  */
-export const WSGATE_HEADERS = new Set([
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-request-id',
-  'traceparent',
-]);
+export const WSGATE_HEADERS = WSGATE_SET_HEADERS;
 
 /** Durations and whether 0 is meaningful (0 = no limit for idle/maxLifetime, close at once for drain). */
 const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
@@ -204,8 +191,8 @@ function checkRequestHeaders(spec: Obj, report: Report): void {
 
 /** Why a header may not be named by a header rule, or null. */
 function headerProblem(lower: string): string | null {
-  if (MANAGED_HEADERS.has(lower)) return 'cannot be changed: wsgate manages this header for the WebSocket handshake';
-  if (WSGATE_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, X-Request-Id, traceparent)';
+  if (MANAGED_HEADERS.has(lower)) return 'cannot be changed: wsgate manages this header for the WebSocket handshake and the framing of the request';
+  if (WSGATE_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, traceparent, tracestate)';
   return null;
 }
 

@@ -1,21 +1,19 @@
 import os from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Controller } from '../controller/controller.js';
-import { Gateway, type HostPort } from '../gateway.js';
+import type { Logger } from 'pino';
+import { ControlPlane } from '../control-plane.js';
+import { Controller, type TableSink } from '../controller/controller.js';
+import type { MainSockets } from '../controller/gateway-sockets.js';
+import { readStreamTls } from '../stream/tls-files.js';
 import { createLogger } from '../logger.js';
 import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
-import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { securityOptions, tlsSuffix } from './security-flags.js';
+import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
+import type { ControllerStreamFlags } from './stream-flags.js';
 
-export interface ControllerCliOptions extends SecurityFlags, GatewayFlags {
+export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
-  listen: HostPort;
-  adminListen: HostPort;
-  logLevel: string;
-  maxHeaderSize: number;
-  shutdownGrace: number;
-  endpointMetrics: boolean;
-  workers: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -37,31 +35,48 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
 export async function runController(opts: ControllerCliOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
   const kc = loadKubeConfig(opts.kubeconfig);
-  const gateway = new Gateway({
-    logger: log,
-    maxHeaderSize: opts.maxHeaderSize,
-    endpointMetrics: opts.endpointMetrics,
-    security: securityOptions(opts),
-    affinityKey: affinityKey(opts),
-    workers: opts.workers,
-    logLevel: opts.logLevel,
-  });
-  const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
+  if (!opts.proxy) {
+    await runSplitController(opts, kc, log);
+    return;
+  }
+  const gateway = gatewayFromFlags(opts, log, 'controller');
   // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway
   // ports equal to the main listener's are served by it, so the controller needs the bound ports.
   const bound = await gateway.start(opts.listen, opts.adminListen);
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
+  const main = { host: bound.proxy.host, port: bound.proxy.port, ...(bound.tls ? { tlsHost: bound.tls.host, tlsPort: bound.tls.port } : {}) };
+  await runWith(opts, kc, log, gateway, main, (graceMs) => gateway.shutdown(graceMs));
+}
+
+/**
+ * `--no-proxy`: no proxy listener; tables go to the proxies over the snapshot stream. Closing
+ * this process closes no client connection, so it stops at once (no grace period).
+ */
+async function runSplitController(opts: ControllerCliOptions, kc: KubeConfig, log: Logger): Promise<void> {
+  if (!opts.snapshotTlsDir) throw new Error('--no-proxy needs --snapshot-tls-dir (the certificates of the snapshot stream)');
+  const plane = new ControlPlane({
+    logger: log,
+    security: securityOptions(opts),
+    stream: { tls: readStreamTls(opts.snapshotTlsDir), clientName: opts.snapshotClientName, heartbeatMs: opts.snapshotHeartbeat },
+  });
+  const bound = await plane.start(opts.snapshotListen, opts.adminListen);
+  process.stdout.write(`wsgate listening snapshots=${bound.stream.host}:${bound.stream.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
+  // The proxies' listeners, as their flags say (the chart passes both the same values).
+  const main = { host: opts.listen.host, port: opts.listen.port, ...(opts.tlsListen ? { tlsHost: opts.tlsListen.host, tlsPort: opts.tlsListen.port } : {}) };
+  await runWith(opts, kc, log, plane, main, () => plane.stop());
+}
+
+async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, sink: TableSink, main: MainSockets, shutdown: (graceMs: number) => Promise<void>): Promise<void> {
+  const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const gatewayApi = await gatewayApiOptions(opts, kc, log);
   const controller = new Controller({
     kc,
-    gateway,
+    gateway: sink,
     log,
     namespaces: opts.watchNamespaces,
     ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),
     debounceMs: opts.debounce,
-    ...(gatewayApi
-      ? { gatewayApi: { ...gatewayApi, main: { host: bound.proxy.host, port: bound.proxy.port, ...(bound.tls ? { tlsHost: bound.tls.host, tlsPort: bound.tls.port } : {}) } } }
-      : {}),
+    ...(gatewayApi ? { gatewayApi: { ...gatewayApi, main } } : {}),
     leaderElection: {
       enabled: opts.leaderElect,
       namespace: opts.leaderElectionNamespace,
@@ -71,21 +86,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
       retryPeriodMs: opts.leaseRetryPeriod,
     },
   });
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    // The API server may be gone: releasing the lease and last status writes get a bounded time.
-    const controllerStopped = Promise.race([controller.stop(), new Promise<void>((r) => setTimeout(r, 5000).unref())]);
-    Promise.all([controllerStopped, gateway.shutdown(opts.shutdownGrace)]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // The API server may be gone: releasing the lease and last status writes get a bounded time.
+  stopOnSignals(log, () => Promise.all([Promise.race([controller.stop(), new Promise<void>((r) => setTimeout(r, 5000).unref())]), shutdown(opts.shutdownGrace)]));
   await controller.start();
 }

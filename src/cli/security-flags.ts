@@ -1,4 +1,5 @@
-// The security flags both commands share (and the few only one has), and their translation
+// The security flags every serving command shares (and the few only one has; a proxy's Secrets
+// arrive in its snapshots, so it has neither a directory nor a watch of its own), and their translation
 // into the Gateway's SecurityOptions.
 
 import fs from 'node:fs';
@@ -43,7 +44,7 @@ function secretName(value: string): { namespace: string; name: string } {
   return { namespace: m[1]!, name: m[3]! };
 }
 
-export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'): Command {
+export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller' | 'proxy'): Command {
   cmd
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
@@ -56,7 +57,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
       .option('--secrets-dir <dir>', 'Secrets as files DIR/<namespace>/<name>/<key> (the layout of mounted Secrets); watched for changes')
       .option('--tls-cert <file>', 'default certificate chain (PEM) for the TLS listener, with --tls-key; read at start')
       .option('--tls-key <file>', 'private key (PEM) of --tls-cert');
-  } else {
+  } else if (mode === 'controller') {
     cmd
       .option('--secret-namespaces <list>', 'namespaces whose Secrets are watched (default: the watched namespaces)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
       .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed');
@@ -65,7 +66,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
 }
 
 /**
- * Path normalisation (docs/security-paths.md): process-wide, since it runs before a route is
+ * Path normalisation (docs/security.md): process-wide, since it runs before a route is
  * known. The slash merge has both spellings (--path-merge-slashes, --no-path-merge-slashes).
  */
 function addPathFlags(cmd: Command): void {

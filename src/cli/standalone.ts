@@ -1,32 +1,17 @@
-import { Gateway, type HostPort } from '../gateway.js';
 import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
 import { SecretsDirSource } from '../sources/secrets-dir.js';
-import { affinityKey, securityOptions, tlsSuffix, type SecurityFlags } from './security-flags.js';
+import { tlsSuffix } from './security-flags.js';
+import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 
-export interface StandaloneOptions extends SecurityFlags {
+export interface StandaloneOptions extends DataPlaneFlags {
   config: string;
-  listen: HostPort;
-  adminListen: HostPort;
-  logLevel: string;
-  maxHeaderSize: number;
-  shutdownGrace: number;
-  endpointMetrics: boolean;
-  workers: number;
   secretsDir?: string;
 }
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = new Gateway({
-    logger: log,
-    maxHeaderSize: opts.maxHeaderSize,
-    endpointMetrics: opts.endpointMetrics,
-    security: securityOptions(opts),
-    affinityKey: affinityKey(opts),
-    workers: opts.workers,
-    logLevel: opts.logLevel,
-  });
+  const gateway = gatewayFromFlags(opts, log, 'standalone');
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir
     ? new SecretsDirSource(opts.secretsDir, log, () => {
@@ -60,20 +45,9 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const bound = await gateway.start(opts.listen, opts.adminListen);
   // One line on stdout that scripts and tests can wait for.
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(log, () => {
     source.stop();
     secrets?.stop();
-    gateway.shutdown(opts.shutdownGrace).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+    return gateway.shutdown(opts.shutdownGrace);
+  });
 }

@@ -14,7 +14,10 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
-import type { Gateway } from '../gateway.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { CompileOutput } from '../routing/compile.js';
+import type { GatewayCompileInput } from '../routing/gateway-types.js';
+import type { SecretResolver } from '../routing/types.js';
 import type { ServiceResolver } from '../routing/types.js';
 import { GatewayApiSource, type GatewayApiOptions } from './gateway-api.js';
 import type { MainSockets } from './gateway-sockets.js';
@@ -25,9 +28,18 @@ import { buildServiceResolver, SERVICE_NAME_LABEL } from './resolve-service.js';
 import { StatusWriter } from './status-writer.js';
 import { Watched } from './watched.js';
 
+/**
+ * Where the compiled tables go: the process's own data plane (Gateway, single-process mode) or
+ * the snapshot stream to the proxies (ControlPlane, `--no-proxy`).
+ */
+export interface TableSink {
+  readonly metrics: Metrics;
+  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput;
+}
+
 export interface ControllerOptions {
   kc: KubeConfig;
-  gateway: Gateway;
+  gateway: TableSink;
   log: Logger;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { LiveConnection } from '../proxy/live-connection.js';
 import type { AffinityResult } from '../pipeline/context.js';
 import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
+import type { OverloadAction } from '../proxy/overload-gate.js';
+import { closeCodeLabel } from './close-codes.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { liveTraffic } from './live-traffic.js';
@@ -86,7 +88,7 @@ export function metricsObserver(
         dropIfGone(key);
       }
       metrics.connectionDuration.observe(labels, seconds);
-      metrics.closes.inc({ ...labels, code: String(code) });
+      metrics.closes.inc({ ...labels, code: closeCodeLabel(code) });
       if (conn.closing) metrics.lifecycleCloses.inc({ ...labels, reason: conn.closing });
       live.remove(conn);
       const upstream = conn.backend.bytesWritten;
@@ -131,6 +133,9 @@ export function metricsObserver(
     },
     affinity(route: CompiledRoute, result: AffinityResult) {
       metrics.affinity.inc({ namespace: route.namespace, route: route.name, result });
+    },
+    overloadAction(action: OverloadAction, n = 1) {
+      metrics.overloadActions.inc({ action }, n);
     },
   };
 }

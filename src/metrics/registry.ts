@@ -2,6 +2,32 @@
 // request id: series count stays bounded by routes x endpoints.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopLag } from './event-loop-lag.js';
+
+/** Metrics only one kind of process sets. */
+const METRIC_GROUPS = {
+  /** Set by the controller (single process or --no-proxy). */
+  controller: ['wsgate_reconcile_duration_seconds', 'wsgate_leader', 'wsgate_watch_errors_total', 'wsgate_snapshot_subscribers', 'wsgate_snapshot_streams_refused_total'],
+  /** Set by `wsgate proxy` about its stream. */
+  proxyStream: ['wsgate_snapshot_age_seconds', 'wsgate_controller_connected'],
+  /** Set by a data plane (a controller with --no-proxy has none). */
+  dataPlane: [
+    'wsgate_connections_active',
+    'wsgate_upgrades_total',
+    'wsgate_upgrade_duration_seconds',
+    'wsgate_connection_duration_seconds',
+    'wsgate_bytes_total',
+    'wsgate_closes_total',
+    'wsgate_overload_actions_total',
+    'wsgate_lifecycle_closes_total',
+    'wsgate_endpoint_ejections_total',
+    'wsgate_backend_connections_active',
+    'wsgate_http_requests_total',
+    'wsgate_http_request_duration_seconds',
+    'wsgate_affinity_total',
+    'wsgate_gateway_socket_bind_errors_total',
+  ],
+} as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -66,8 +92,15 @@ export class Metrics {
 
   readonly closes = new Counter({
     name: 'wsgate_closes_total',
-    help: 'Closed connections by WebSocket close code (wsgate\'s own, else the backend\'s, else the client\'s; 1006 = no close frame).',
+    help: 'Closed connections by WebSocket close code (wsgate\'s own, else the backend\'s, else the client\'s; 1006 = no close frame). Codes 1000-1015 as they are, 3000-3999 as 3xxx, 4000-4999 as 4xxx, anything else as other.',
     labelNames: ['namespace', 'route', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly overloadActions = new Counter({
+    name: 'wsgate_overload_actions_total',
+    help: 'What the memory overload manager made the data plane do: refuse_upgrade, refuse_body (503s), close_connection (1013 closes of the newest connections).',
+    labelNames: ['action'] as const,
     registers: [this.registry],
   });
 
@@ -160,6 +193,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly certificateExpiry = new Gauge({
+    name: 'wsgate_tls_certificate_expiry_timestamp_seconds',
+    help: 'When each TLS certificate served from a Secret (routes\' spec.tls, Gateway listeners) expires, in seconds since the epoch; series of Secrets no longer in the table are removed.',
+    labelNames: ['secret'] as const,
+    registers: [this.registry],
+  });
+
   readonly gatewaySocketBindErrors = new Counter({
     name: 'wsgate_gateway_socket_bind_errors_total',
     help: 'Gateway sockets that could not be bound (EADDRINUSE, EACCES, ...), by socket key and error code; each is retried with the next routing table.',
@@ -167,8 +207,46 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** `defaultMetrics: false` in worker threads: process metrics come from the main thread once. */
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /** Split mode, proxy: seconds since a controller last confirmed the served table (set by `wsgate proxy`). */
+  snapshotAgeSource: (() => number) | undefined;
+
+  readonly snapshotAge = new Gauge({
+    name: 'wsgate_snapshot_age_seconds',
+    help: 'Proxy (split mode): seconds since a controller last confirmed the routing table this proxy serves is its newest (by a snapshot or a heartbeat); since start before the first table. Grows while no controller is reachable.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.snapshotAgeSource) this.snapshotAge.set(this.snapshotAgeSource());
+    },
+  });
+
+  readonly controllerConnected = new Gauge({
+    name: 'wsgate_controller_connected',
+    help: 'Proxy (split mode): 1 while the snapshot stream to a controller is up, else 0 (the last table keeps serving).',
+    registers: [this.registry],
+  });
+
+  readonly snapshotSubscribers = new Gauge({
+    name: 'wsgate_snapshot_subscribers',
+    help: 'Controller (split mode): proxies connected to this replica\'s snapshot stream.',
+    registers: [this.registry],
+  });
+
+  readonly snapshotStreamsRefused = new Counter({
+    name: 'wsgate_snapshot_streams_refused_total',
+    help: 'Controller (split mode): snapshot stream connections refused, by reason (handshake: no certificate or not this install\'s; identity: not a proxy\'s).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * `defaultMetrics: false` in worker threads: process metrics come from the main thread once.
+   * `omit`: groups of metrics this process never sets, left out of its scrape (a proxy that
+   * exported `wsgate_leader 0` would look like a controller without a leader to the alerts).
+   * `thread`: the label of this thread's event-loop lag series (main, worker-N).
+   */
+  constructor(opts: { defaultMetrics?: boolean; thread?: string; omit?: ReadonlyArray<keyof typeof METRIC_GROUPS> } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    registerEventLoopLag(this.registry, opts.thread ?? 'main');
+    for (const group of opts.omit ?? []) for (const name of METRIC_GROUPS[group]) this.registry.removeSingleMetric(name);
   }
 }

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import type { CompileOutput } from '../routing/compile.js';
 import type { RouteStatusResult } from '../routing/types.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { Metrics } from './registry.js';
@@ -30,5 +32,25 @@ export function recordTable(metrics: Metrics, table: RoutingTable, statuses: Map
     metrics.endpoints.set({ ...labels, state: 'terminating' }, terminating);
     metrics.endpoints.set({ ...labels, state: 'not_ready' }, r.backend.endpoints.length - r.backend.eligible.length - terminating);
   }
+  recordCertificates(metrics, table);
   metrics.tableLastUpdate.set(Date.now() / 1000);
+}
+
+/** One series per Secret serving a certificate in this table (routes and Gateway listeners). */
+function recordCertificates(metrics: Metrics, table: RoutingTable): void {
+  const expiry = new Map<string, number>();
+  for (const r of table.routes) if (r.tls) expiry.set(r.tls.secret, r.tls.notAfter);
+  for (const l of table.listeners) for (const c of l.certificates) expiry.set(c.tls.secret, c.tls.notAfter);
+  metrics.certificateExpiry.reset();
+  for (const [secret, notAfter] of expiry) metrics.certificateExpiry.set({ secret }, notAfter);
+}
+
+/** After a swap (a proxy's or a control plane's): table metrics, a warning per refused route, one log line. */
+export function reportTable(metrics: Metrics, log: Logger, out: CompileOutput, previous: CompileOutput | undefined): void {
+  metrics.configReloads.inc({ result: 'success' });
+  recordTable(metrics, out.table, out.statuses, previous?.table);
+  for (const s of out.statuses.values()) {
+    if (s.accepted.status !== 'True') log.warn({ route: s.key, reason: s.accepted.reason }, `route not accepted: ${s.accepted.message}`);
+  }
+  log.info({ version: out.table.version, routes: out.table.routes.length }, 'routing table updated');
 }

@@ -31,7 +31,10 @@ export type UpgradeResult =
   | 'forbidden'
   | 'unauthorized'
   | 'client_limit'
-  | 'route_limit';
+  | 'route_limit'
+  // Refused by the process's overload protection (src/proxy/overload-gate.ts):
+  | 'max_connections'
+  | 'overloaded';
 
 export type AffinityResult = 'hit' | 'miss' | 'stale';
 

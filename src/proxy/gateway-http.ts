@@ -5,6 +5,7 @@
 
 import type http from 'node:http';
 import { isHeaderValue, isHttpToken } from '../api/formats.js';
+import { isFramingHeader } from '../api/reserved-headers.js';
 import type { GatewayRouting, HeaderModifier, PathMatch, PathModifier, WeightedBackend } from '../routing/gateway-types.js';
 
 type Redirect = NonNullable<GatewayRouting['redirect']>;
@@ -70,23 +71,29 @@ export function rewrittenTarget(url: string, pathMatch: PathMatch, modifier: Pat
 }
 
 /**
- * Whether a modifier entry can be written as one header line. The translator refuses routes
- * with any other (src/gatewayapi/translate.ts); this is the data plane's own guard, so that no
- * path into a compiled table can put a line break into what wsgate writes.
+ * Whether a modifier entry can be written as one header line that leaves the message's framing
+ * alone. The translator refuses routes with line breaks (src/gatewayapi/translate.ts); this is
+ * the data plane's own guard, so that no path into a compiled table can put a line break into
+ * what wsgate writes. Framing names (Content-Length, Transfer-Encoding, Connection ...) are
+ * written by the proxy itself, never by a modifier.
  */
 function writable(name: string, value: string): boolean {
-  return isHttpToken(name) && isHeaderValue(value);
+  return isHttpToken(name) && isHeaderValue(value) && !isFramingHeader(name.toLowerCase());
 }
 
 /**
  * Applies a header modifier to parsed headers (lower-cased names, as Node keeps them): `set`
  * overwrites, `add` appends a value to what is there (a further header line), `remove` deletes.
  * Used for the request the backend sees and for plain responses. Entries that are not
- * `writable` are skipped.
+ * `writable` are skipped, and so are names that carry the message's framing (Content-Length,
+ * Transfer-Encoding, Connection ...): the proxy writes those itself.
  */
 export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModifier | undefined): void {
   if (!mod) return;
-  for (const { name, value } of mod.set) if (writable(name, value)) headers[name.toLowerCase()] = value;
+  for (const { name, value } of mod.set) {
+    const key = name.toLowerCase();
+    if (writable(name, value)) headers[key] = value;
+  }
   for (const { name, value } of mod.add) {
     if (!writable(name, value)) continue;
     const key = name.toLowerCase();
@@ -94,14 +101,31 @@ export function modifyHeaders(headers: http.IncomingHttpHeaders, mod: HeaderModi
     if (existing === undefined) headers[key] = value;
     else headers[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
   }
-  for (const name of mod.remove) delete headers[name.toLowerCase()];
+  if (mod.set.length > 0 || mod.add.length > 0) dropUnderscoreSpellings(headers, [...mod.set, ...mod.add]);
+  for (const name of mod.remove) {
+    const key = name.toLowerCase();
+    if (!isFramingHeader(key)) delete headers[key];
+  }
+}
+
+/**
+ * Removes headers whose name, with "_" read as "-", is one a modifier wrote: CGI-style backends
+ * fold both spellings into one key, so a client's `X_Tenant` would join or replace the
+ * `X-Tenant` the route sets (the admission stage does the same for what wsgate itself sets).
+ */
+function dropUnderscoreSpellings(headers: http.IncomingHttpHeaders, written: ReadonlyArray<{ readonly name: string }>): void {
+  const keys = Object.keys(headers).filter((k) => k.includes('_'));
+  if (keys.length === 0) return;
+  const names = new Set(written.map((w) => w.name.toLowerCase()));
+  for (const k of keys) if (names.has(k.replace(/_/g, '-'))) delete headers[k];
 }
 
 /**
  * A raw response head ("HTTP/1.1 101 ...\r\n...\r\n\r\n", latin1) after header modifiers and
  * extra lines: lines whose header `set` or `remove` names are dropped, then the `set` and `add`
  * lines and the extra ones go before the blank line. The status line and every other line stay
- * as the backend wrote them. Entries and extra lines that are not `writable` are skipped.
+ * as the backend wrote them. Entries and extra lines that are not `writable` are skipped, and
+ * framing names (Connection, Upgrade, Content-Length ...) are ignored, as in modifyHeaders.
  */
 export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | undefined>, extra: readonly string[]): string {
   const drop = new Set<string>();
@@ -119,6 +143,7 @@ export function modifyHead(head: string, mods: ReadonlyArray<HeaderModifier | un
     for (const { name, value } of mod.add) if (writable(name, value)) added.push(`${name}: ${value}`);
     for (const name of mod.remove) {
       const key = name.toLowerCase();
+      if (isFramingHeader(key)) continue;
       drop.add(key);
       removeLines(added, key);
     }

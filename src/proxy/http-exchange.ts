@@ -2,6 +2,8 @@
 // pooled keep-alive agent per endpoint, streaming both bodies (Server-Sent Events and long
 // polls flow as the backend writes them). A refused connection is retried on another endpoint
 // only when that cannot repeat an effect: an idempotent method whose body has not started.
+// The body is framed by wsgate (framing-pass.ts) and a backend connection is pooled again only
+// after a complete exchange (backend-reuse.ts).
 
 import type http from 'node:http';
 import { Readable } from 'node:stream';
@@ -10,6 +12,9 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { Endpoint } from '../routing/types.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
+import { BackendReuse } from './backend-reuse.js';
+import { installFraming } from './framing-pass.js';
+import type { BodyFraming } from './request-framing.js';
 
 /** How an attempt ended without a usable response. */
 export type ExchangeFailure = 'refused' | 'connect_timeout' | 'idle_timeout' | 'request_timeout' | 'backend_timeout' | 'failed';
@@ -53,15 +58,19 @@ export class HttpExchanges {
     private readonly agents: BackendAgents,
     private readonly load: EndpointLoad,
   ) {
+    installFraming(proxy, (req) => this.pending.get(req)?.framing);
     proxy.on('proxyReq', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => this.pending.get(req)?.onProxyReq(proxyReq));
     proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) =>
       this.pending.get(req)?.onProxyRes(proxyRes, res),
     );
   }
 
-  /** Starts the exchange; its outcome reaches the client through `res` and the caller through `hooks`. */
-  run(ctx: RequestContext, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number, timeouts: ExchangeTimeouts = {}): void {
-    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, res, hooks, maxAttempts, timeouts);
+  /**
+   * Starts the exchange of a request whose body is delimited by `framing` (request-framing.ts);
+   * its outcome reaches the client through `res` and the caller through `hooks`.
+   */
+  run(ctx: RequestContext, framing: BodyFraming, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number, timeouts: ExchangeTimeouts = {}): void {
+    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, framing, res, hooks, maxAttempts, timeouts);
     this.pending.set(ctx.req, exchange);
     exchange.attempt();
   }
@@ -77,6 +86,8 @@ class PlainExchange {
   private counted: Endpoint | undefined;
   /** The current attempt's request to the backend (the timeouts abort it). */
   private proxyReq: http.ClientRequest | undefined;
+  /** Whether the current attempt's backend connection may be pooled again. */
+  private reuse: BackendReuse | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
   private attemptTimer: NodeJS.Timeout | undefined;
   private requestTimedOut = false;
@@ -86,13 +97,14 @@ class PlainExchange {
     private readonly agents: BackendAgents,
     private readonly load: EndpointLoad,
     private readonly ctx: RequestContext,
+    readonly framing: BodyFraming,
     private readonly res: http.ServerResponse,
     private readonly hooks: ExchangeHooks,
     private readonly maxAttempts: number,
     private readonly timeouts: ExchangeTimeouts,
   ) {
     const req = ctx.req;
-    const bodyless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    const bodyless = framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
     this.retryable = IDEMPOTENT.has(req.method ?? '') && bodyless;
     // wsgate answers the client's Expect: 100-continue itself (Node does, before the request
     // event); the backend gets the body without waiting for its own 100.
@@ -130,6 +142,7 @@ class PlainExchange {
     const endpoint = this.tried.size < this.maxAttempts ? this.hooks.choose(this.tried) : undefined;
     if (!endpoint) return this.giveUp();
     this.endpoint = endpoint;
+    this.reuse = undefined;
     this.tried.add(endpoint.id);
     if (!this.res.destroyed) this.count(endpoint);
     const route = this.ctx.route!;
@@ -154,6 +167,7 @@ class PlainExchange {
 
   onProxyReq(proxyReq: http.ClientRequest): void {
     this.proxyReq = proxyReq;
+    this.reuse = new BackendReuse(proxyReq, this.ctx.req);
     const attemptMs = this.timeouts.backendRequestMs;
     if (attemptMs !== undefined && attemptMs > 0) {
       clearTimeout(this.attemptTimer);
@@ -172,7 +186,18 @@ class PlainExchange {
     this.answered = true;
     // The backend's own connection management stays between it and wsgate.
     delete proxyRes.headers['keep-alive'];
-    proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+    const req = this.ctx.req;
+    // An HTTP/1.0 client reads a body without Content-Length to the connection's end (Node
+    // closes it then), so such a response must not promise keep-alive.
+    const closeDelimited = req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && proxyRes.headers['content-length'] === undefined;
+    const connection = res.shouldKeepAlive && !closeDelimited ? 'keep-alive' : 'close';
+    proxyRes.headers.connection = connection;
+    // http-proxy-3's setConnection pass (it runs after this event) writes req.headers.connection,
+    // or "close", on the response to an HTTP/1.0 client, over the value above: the client would
+    // be told (and Node would do) otherwise than its parser decided, and a request pipelined
+    // behind would reach the backend unanswered. The request head has been sent by now, so
+    // req.headers.connection can carry wsgate's decision to that pass.
+    req.headers.connection = connection;
     if (proxyRes.headers.trailer) {
       proxyRes.once('end', () => {
         if (Object.keys(proxyRes.trailers).length > 0) res.addTrailers(proxyRes.trailers);
@@ -205,8 +230,12 @@ class PlainExchange {
     const retrying = connectFailed && this.retryable && !this.answered && !this.res.headersSent && !this.ctx.req.socket.destroyed && this.tried.size < this.maxAttempts;
     this.lastFailure = failure;
     clearTimeout(this.attemptTimer);
+    // A failed attempt's connection is never pooled, whatever state it was left in.
+    this.reuse?.retire();
     this.hooks.failed(endpoint, failure, err, retrying);
     if (retrying) return this.attempt();
+    // The client has its whole response: an error after that concerns the backend alone.
+    if (this.res.writableFinished) return;
     if (this.res.headersSent || this.answered) {
       // Mid-response: the client must see that the body is incomplete.
       this.res.destroy();

@@ -17,7 +17,7 @@ import { MessageGates, type MessageCloseReason, type MessageEvents } from './mes
 
 export type { MessageEvents } from './message-gates.js';
 
-export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance' | MessageCloseReason;
+export type CloseReason = 'drain' | 'shutdown' | 'idle_timeout' | 'max_lifetime' | 'rebalance' | 'overload' | MessageCloseReason;
 
 export const CLOSE_CODES: Record<CloseReason, number> = {
   drain: 1001, // Going Away: the endpoint left
@@ -25,6 +25,7 @@ export const CLOSE_CODES: Record<CloseReason, number> = {
   idle_timeout: 1001, // Going Away: nothing moved for timeouts.idle
   max_lifetime: 1012, // Service Restart: reconnect, the session reached timeouts.maxLifetime
   rebalance: 1012, // Service Restart: reconnect to land on a less loaded endpoint
+  overload: 1013, // Try Again Later: the memory overload manager sheds the newest connections
   message_size: 1009, // Message Too Big: over messages.maxBytes
   backend_message_size: 1011, // Internal Error: the backend sent more than messages.maxBytesFromBackend
   message_rate: 1008, // Policy Violation: over messages.rate with onRateExceeded Close
@@ -38,6 +39,7 @@ const CLOSE_TEXT: Record<CloseReason, string> = {
   idle_timeout: 'idle timeout',
   max_lifetime: 'maximum lifetime reached',
   rebalance: 'rebalancing',
+  overload: 'proxy overloaded, try again later',
   message_size: 'message over messages.maxBytes',
   backend_message_size: 'backend message over messages.maxBytesFromBackend',
   message_rate: 'over messages.rate',

@@ -1,6 +1,7 @@
 import type { AffinityResult, UpgradeResult } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { LiveConnection as ProxiedConnection, MessageEvents } from './live-connection.js';
+import type { OverloadAction } from './overload-gate.js';
 
 export type { UpgradeResult } from '../pipeline/context.js';
 
@@ -29,6 +30,8 @@ export interface ProxyObserver {
   ejected(route: CompiledRoute, endpointId: string): void;
   httpRequest(record: HttpRequestRecord): void;
   affinity(route: CompiledRoute, result: AffinityResult): void;
+  /** The overload protection acted (`n` times: connections closed in one pass). */
+  overloadAction(action: OverloadAction, n?: number): void;
   /** Limits and pings of connections on routes with spec.messages/keepalive; absent: not observed. */
   readonly messageEvents?: MessageEvents;
 }
@@ -40,4 +43,5 @@ export const noopObserver: ProxyObserver = {
   ejected() {},
   httpRequest() {},
   affinity() {},
+  overloadAction() {},
 };

@@ -27,10 +27,13 @@ import { ConnectionRegistry } from './connections.js';
 import { checkHandshake, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
+import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain, rebalanceOnce } from './lifecycle.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
+import { requestFraming } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
+import { owe, owedOn, settled } from './responses-in-flight.js';
 import { TableDiff } from './table-diff.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
 
@@ -54,6 +57,8 @@ export interface ProxyServerOptions {
   rebalance?: boolean;
   /** Random source of the weighted backendRef choice of HTTPRoute entries (tests seed it). */
   random?: () => number;
+  /** --max-connections and the memory overload manager's state (absent: neither). */
+  overload?: OverloadOptions;
   /** How request paths are normalised before lookup (--path-* flags). */
   paths?: PathOptions;
 }
@@ -66,6 +71,8 @@ export class WebSocketProxy {
   readonly connections = new ConnectionRegistry();
   readonly health: EndpointHealth;
   private readonly rebalanceTimer: NodeJS.Timeout | undefined;
+  private readonly overload: OverloadGate | undefined;
+  private readonly shedTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private table = RoutingTable.empty();
   private readonly tableDiff = new TableDiff();
@@ -115,6 +122,12 @@ export class WebSocketProxy {
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
       this.rebalanceTimer.unref();
+    }
+    if (opts.overload) {
+      const gate = new OverloadGate(opts.overload, (action, n) => this.observer.overloadAction(action, n));
+      this.overload = gate;
+      this.shedTimer = setInterval(() => gate.shed(this.connections), SHED_TICK_MS);
+      this.shedTimer.unref();
     }
   }
 
@@ -192,6 +205,7 @@ export class WebSocketProxy {
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.rebalanceTimer);
+    clearInterval(this.shedTimer);
     const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Idle keep-alive HTTP connections would hold server.close() open.
     this.server.closeIdleConnections();
@@ -217,6 +231,7 @@ export class WebSocketProxy {
   async close(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.rebalanceTimer);
+    clearInterval(this.shedTimer);
     this.connections.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections.all()) {
@@ -410,6 +425,19 @@ export class WebSocketProxy {
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: string): Promise<void> {
     socket.on('error', this.onClientSocketError);
+    // Pipelined behind plain requests: their responses go first (responses-in-flight.ts).
+    const earlier = owedOn(req.socket);
+    if (earlier > 0) {
+      this.log.debug({ client: req.socket.remoteAddress, earlier }, 'upgrade waits for the responses before it on its connection');
+      await settled(req.socket);
+      // The last of them may have closed the connection (Connection: close, an error).
+      if (socket.destroyed || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // Node armed its keep-alive timeout when the last of them finished; the tunnel has its own timers.
+      (socket as net.Socket).setTimeout(0);
+    }
     const ctx = this.contextFor('upgrade', req, listener);
     const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
       this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
@@ -421,6 +449,12 @@ export class WebSocketProxy {
     if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
     const badTarget = this.normalise(ctx);
     if (badTarget) return finish('bad_request', badTarget.status, badTarget.message);
+    if (this.overload) {
+      // First among the costly stages: a refused upgrade costs no lookup, admission or backend.
+      const slot = this.overload.upgrade();
+      if (typeof slot !== 'function') return finish(slot.result, slot.status, slot.message, slot.headers);
+      releaseOnClose(socket, slot);
+    }
 
     if (!this.lookup(ctx)) return finish('no_route', 404, 'no route for this host and path');
     const gw = ctx.route!.gateway;
@@ -435,13 +469,7 @@ export class WebSocketProxy {
     const verdict = await this.admit(ctx);
     // Per-client counters live as long as the client socket, whatever the outcome.
     const release = ctx.takeRelease();
-    if (release) {
-      if (socket.destroyed) release();
-      else {
-        (socket as ReleasingSocket)[kRelease] = release;
-        socket.on('close', runRelease);
-      }
-    }
+    if (release) releaseOnClose(socket, release);
     if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
@@ -451,6 +479,15 @@ export class WebSocketProxy {
   // --- plain requests ----------------------------------------------------------------------------
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string): Promise<void> {
+    // A request the parser read after one refused for its framing, from the same bytes: what
+    // it is depends on how that framing was read, so it is not served: the refusal's
+    // `Connection: close` ends the connection once the refusal is written.
+    if (refusedSockets.has(req.socket)) return;
+    // Synchronously, before any await: an upgrade pipelined behind this request waits for it.
+    owe(req.socket, res);
+    // Node chunks responses to an HTTP/1.0 request that says "TE: chunked"; RFC 9112 6.1 forbids
+    // Transfer-Encoding in a response to HTTP/1.0, which reads a body without length to the close.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false;
     const ctx = this.contextFor('http', req, listener);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;
@@ -472,9 +509,17 @@ export class WebSocketProxy {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message + '\n');
     };
 
+    const framing = requestFraming(req);
+    if (!framing.ok) {
+      refusedSockets.add(req.socket);
+      this.log.info({ client: req.socket.remoteAddress, status: framing.status }, `request refused: ${framing.message}`);
+      return refuse(framing.status, framing.message, { Connection: 'close' });
+    }
     if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
     const badTarget = this.normalise(ctx);
     if (badTarget) return refuse(badTarget.status, badTarget.message);
+    const bodyRefusal = this.overload?.plainBody(req);
+    if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, Connection: 'close' });
     if (!this.lookup(ctx)) return refuse(404, 'no route');
     const gw = ctx.route!.gateway;
     if (gw) {
@@ -488,12 +533,15 @@ export class WebSocketProxy {
     if (route.backend.eligible.length === 0) return refuse(503, `route ${route.key} has no ready endpoints`, { 'Retry-After': '1' });
     const verdict = await this.admit(ctx);
     if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
-    if (res.destroyed) return;
+    // The client went away, or the parser refused what followed the head (a malformed body in
+    // the same bytes): nothing is sent to a backend.
+    if (res.destroyed || req.socket.destroyed || refusedSockets.has(req.socket)) return;
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
 
     this.plain.run(
       ctx,
+      framing.framing,
       res,
       {
         choose: (tried) => this.choose(ctx, tried),
@@ -524,6 +572,7 @@ export class WebSocketProxy {
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    refusedSockets.add(socket);
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -536,13 +585,31 @@ export class WebSocketProxy {
   }
 }
 
+/**
+ * Client sockets that sent a request refused for its framing, or bytes the parser refused:
+ * nothing more is served on them (a request already parsed is not forwarded either).
+ */
+const refusedSockets = new WeakSet<object>();
+
 const kRelease = Symbol('wsgate.release');
-type ReleasingSocket = Duplex & { [kRelease]?: () => void };
-/** Shared 'close' listener: gives back what admission counted for this client socket. */
+type ReleasingSocket = Duplex & { [kRelease]?: Array<() => void> };
+/** Shared 'close' listener: gives back what was counted for this client socket (connection slot, admission). */
 function runRelease(this: ReleasingSocket): void {
-  const fn = this[kRelease];
+  const fns = this[kRelease];
   this[kRelease] = undefined;
-  fn?.();
+  for (const fn of fns ?? []) fn();
+}
+
+/** Runs `release` when the client socket closes (at once if it is gone already). */
+function releaseOnClose(socket: Duplex, release: () => void): void {
+  if (socket.destroyed) return release();
+  const s = socket as ReleasingSocket;
+  const list = s[kRelease];
+  if (list) list.push(release);
+  else {
+    s[kRelease] = [release];
+    socket.on('close', runRelease);
+  }
 }
 
 /** How many of `n` connections a shutdown spread over `graceMs` has closed `elapsedMs` in (the k-th at grace·k/n). */

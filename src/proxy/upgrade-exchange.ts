@@ -110,12 +110,15 @@ export class UpgradeExchanges {
   }
 }
 
-/** The upgrade request for the backend: the (rewritten) target and the prepared headers. */
+/**
+ * The upgrade request for the backend: the (rewritten) target and the prepared headers. It has
+ * no body (handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
+ */
 export function requestHead(url: string, headers: http.IncomingHttpHeaders): string {
   let s = `GET ${url} HTTP/1.1\r\n`;
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined) continue;
+    if (v === undefined || name === 'content-length' || name === 'transfer-encoding') continue;
     if (typeof v === 'string') s += `${name}: ${v}\r\n`;
     else for (const x of v) s += `${name}: ${x}\r\n`;
   }
@@ -181,7 +184,9 @@ class Handshake {
     client.on('close', hsClientClose);
     client.on('error', hsClientError);
     const req = ctx.req;
-    backend.write(requestHead(req.url ?? '/', req.headers));
+    // latin1: Node's parser read each byte as one character (obs-text in values included), so
+    // this writes the bytes the client sent; utf8 would turn each byte above 0x7F into two.
+    backend.write(requestHead(req.url ?? '/', req.headers), 'latin1');
     // A backend that accepts the connection but never answers would otherwise hold the client
     // until a TCP timeout; the bound starts with the request written, as nginx's read timeout.
     this.answerTimer = setTimeout(hsAnswerTimeout, ctx.route!.timeouts.upgradeMs, this);

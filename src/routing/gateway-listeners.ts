@@ -38,7 +38,7 @@ export function compileListeners(
         if (!ctx.ok) continue;
         certificates.push({
           hostname: (ref.hostname ?? '').toLowerCase(),
-          tls: { context: ctx.context, secret: `${ref.namespace}/${ref.name}` },
+          tls: { context: ctx.context, secret: `${ref.namespace}/${ref.name}`, notAfter: ctx.notAfter },
           // contextFromSecret checked both keys are there.
           pem: { cert: secret.data['tls.crt']!, key: secret.data['tls.key']! },
         });

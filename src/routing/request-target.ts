@@ -5,6 +5,7 @@
 // lookup, as Envoy does with normalize_path + merge_slashes, and what cannot be normalised
 // safely is refused with 400. Pure: strings in, a result out.
 
+import { isIP } from 'node:net';
 import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS } from '../api/defaults.js';
 import { isUnreserved } from './template.js';
 
@@ -167,18 +168,36 @@ export interface NormalHost {
 }
 
 /**
+ * What a Host may hold (RFC 9112 3.2: any other value is answered 400): a name of letters,
+ * digits, "-", "." and "_", or an IPv6 literal in brackets, then an optional port of digits.
+ * Narrower than RFC 3986's reg-name on purpose: "@" (userinfo), "/", "\\", "?", "#", "," or
+ * "%" make a backend that builds a URL from "http://" + Host, or splits a list, read another
+ * host than the one wsgate matched ("a@secure.example.com" is secure.example.com to a URL
+ * parser), and no real host name needs them.
+ */
+const REG_NAME = /^[a-z0-9._-]*$/;
+const PORT = /^(?::(?:[0-9]{0,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$/;
+
+/**
  * "Secure.Example.com.:8080" -> header "secure.example.com:8080", name "secure.example.com".
  * A fully qualified name's trailing dot names the same host (RFC 1034 section 3.1), so it is
  * dropped before matching: otherwise a host route's auth could be skipped by adding the dot.
- * A name with an empty label ("a..b", ".a", "a..") is refused. No Host: empty name.
+ * A name with an empty label ("a..b", ".a", "a..") is refused, as is anything that is not a
+ * host name or address with an optional port (REG_NAME, PORT). No Host: empty name.
  */
 export function normalizeHost(value: string | undefined): NormalHost | TargetRefusal {
   const { name, port } = splitHostPort((value ?? '').trim().toLowerCase());
+  if (!PORT.test(port) || !(name.startsWith('[') ? isIPv6Literal(name) : REG_NAME.test(name))) return refuse('invalid Host: not a host name or address with an optional port');
   if (name.startsWith('[')) return { ok: true, header: name + port, name };
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
   const emptyLabel = bare === '' ? name !== '' : bare.startsWith('.') || bare.endsWith('.') || bare.includes('..');
   if (emptyLabel) return refuse('invalid Host: empty label');
   return { ok: true, header: bare + port, name: bare };
+}
+
+/** "[fd00::1]" with a valid IPv6 address inside (no zone: "%" is refused in a Host). */
+function isIPv6Literal(name: string): boolean {
+  return name.endsWith(']') && !name.includes('%') && isIP(name.slice(1, -1)) === 6;
 }
 
 /** "host:port" -> name and ":port" ('' without one); "[::1]:80" keeps the brackets in the name. */

@@ -97,7 +97,7 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     const data = lookup(name);
     if (data) {
       const ctx = contextFromSecret(data);
-      if (ctx.ok) serverTls = { context: ctx.context, secret: `${namespace}/${name}` };
+      if (ctx.ok) serverTls = { context: ctx.context, secret: `${namespace}/${name}`, notAfter: ctx.notAfter };
       else invalid(name, ctx.message);
     }
   }

@@ -23,6 +23,8 @@ export interface JwtVerifier {
   readonly requiredClaims: ReadonlyArray<readonly [string, readonly string[]]>;
   /** Claim -> lower-cased header name. */
   readonly forwardClaims: ReadonlyArray<readonly [string, string]>;
+  /** The header names of forwardClaims: a client's Connection cannot remove them. */
+  readonly claimHeaders: ReadonlySet<string>;
 }
 
 export type VerifyResult = { ok: true; claims: JWTPayload } | { ok: false; description: string };
@@ -93,6 +95,7 @@ export function compileJwtVerifier(spec: JwtAuth, keys: JwtKeys): JwtVerifier {
     subprotocolPrefix: spec.tokenFrom?.subprotocolPrefix,
     requiredClaims: Object.entries(spec.requiredClaims ?? {}),
     forwardClaims: Object.entries(spec.forwardClaims ?? {}).map(([claim, header]) => [claim, header.toLowerCase()] as const),
+    claimHeaders: new Set(Object.values(spec.forwardClaims ?? {}).map((header) => header.toLowerCase())),
   };
 }
 

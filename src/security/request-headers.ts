@@ -3,12 +3,33 @@
 // travel (the bearer subprotocol entry, credential query parameters) taken out.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import { FRAMING_HEADERS, WSGATE_SET_HEADERS } from '../api/reserved-headers.js';
+import { TARGET_OVERRIDE_HEADERS } from './forwarded.js';
 
 /** Always hop-by-hop (RFC 9110 7.6.1 and common practice); Connection and Upgrade are rebuilt. */
 const HOP_BY_HOP = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'];
 
-/** Never removed because Connection names them: the handshake and routing need them. */
-const PROTECTED = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+/**
+ * Never removed because Connection names them: the handshake, the framing, and every header
+ * wsgate sets itself. Connection can name only true hop-by-hop extensions (RFC 9110 7.6.1); a
+ * client naming one of these must not make wsgate drop it, nor drop what wsgate adds.
+ */
+const PROTECTED: ReadonlySet<string> = new Set([
+  ...FRAMING_HEADERS,
+  'host',
+  ...WSGATE_SET_HEADERS,
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+]);
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Whether Connection may remove `name` (lower-case); `alsoProtected`: the route's own (forwarded claims). */
+export function connectionMayRemove(name: string, alsoProtected: ReadonlySet<string> = NONE): boolean {
+  return !PROTECTED.has(name) && !name.startsWith('x-forwarded-') && !alsoProtected.has(name);
+}
 
 export interface HeaderRules {
   /** Lower-cased name -> value. */
@@ -19,29 +40,55 @@ export interface HeaderRules {
 
 export const NO_RULES: HeaderRules = { set: [], add: [], remove: [] };
 
+/**
+ * Header rules without the names that define the request's framing (reserved-headers.ts):
+ * validation refuses such rules in a route file; anything that reaches here anyway is ignored.
+ */
 export function compileHeaderRules(spec: { set?: Record<string, string>; add?: Record<string, string>; remove?: string[] } | undefined): HeaderRules {
+  const entries = (m: Record<string, string> | undefined) =>
+    Object.entries(m ?? {})
+      .map(([k, v]) => [k.toLowerCase(), safeHeaderValue(v)] as const)
+      .filter(([k]) => !FRAMING_HEADERS.has(k));
   return {
-    set: Object.entries(spec?.set ?? {}).map(([k, v]) => [k.toLowerCase(), safeHeaderValue(v)] as const),
-    add: Object.entries(spec?.add ?? {}).map(([k, v]) => [k.toLowerCase(), safeHeaderValue(v)] as const),
-    remove: (spec?.remove ?? []).map((k) => k.toLowerCase()),
+    set: entries(spec?.set),
+    add: entries(spec?.add),
+    remove: (spec?.remove ?? []).map((k) => k.toLowerCase()).filter((k) => !FRAMING_HEADERS.has(k)),
   };
 }
 
 /**
- * Removes hop-by-hop headers, including those the client's Connection header names. An upgrade
- * gets `Connection: Upgrade` back; a plain request none (the backend agent sets keep-alive).
+ * Removes hop-by-hop headers, including those the client's Connection header names, except the
+ * protected ones. Runs on the client's headers before wsgate adds any. An upgrade gets
+ * `Connection: Upgrade` back; a plain request none (the backend agent sets keep-alive).
  */
-export function stripHopByHop(headers: IncomingHttpHeaders, upgrade = true): void {
+export function stripHopByHop(headers: IncomingHttpHeaders, upgrade = true, alsoProtected: ReadonlySet<string> = NONE): void {
   const named = String(headers.connection ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
-    .filter((t) => t.length > 0 && !PROTECTED.has(t));
+    .filter((t) => t.length > 0 && connectionMayRemove(t, alsoProtected));
   for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
   if (upgrade) {
     headers.connection = 'Upgrade';
   } else {
     delete headers.connection;
     delete headers.upgrade;
+  }
+}
+
+/**
+ * Removes client headers whose name has a "_" and reads as one wsgate sets, protects or
+ * forwards once "_" is taken for "-": CGI-style servers (PHP, WSGI, Rack, servlet containers
+ * behind AJP) and frameworks fold both spellings into one key (HTTP_X_FORWARDED_FOR), so a
+ * client's `X_Forwarded_For`, `X_Real_IP` or `X_User` (a forwarded claim) would stand in for,
+ * or be merged into, the value wsgate wrote. Run on the finished head; `alsoProtected`: the
+ * route's claim headers, which must go even when the token lacks the claim. Other underscore
+ * names are passed on (nginx drops them all by default; Envoy keeps them).
+ */
+export function dropUnderscoreAliases(headers: IncomingHttpHeaders, alsoProtected: ReadonlySet<string> = NONE): void {
+  for (const name of Object.keys(headers)) {
+    if (!name.includes('_')) continue;
+    const folded = name.replace(/_/g, '-');
+    if (headers[folded] !== undefined || !connectionMayRemove(folded, alsoProtected) || TARGET_OVERRIDE_HEADERS.includes(folded as never)) delete headers[name];
   }
 }
 

@@ -19,8 +19,10 @@ export interface CompiledSecurity {
 /** The route's server certificate on the TLS listener. */
 export interface CompiledTls {
   readonly context: tls.SecureContext;
-  /** "namespace/name" of the Secret, for /debug/routes. */
+  /** "namespace/name" of the Secret, for /debug/routes and the expiry metric. */
   readonly secret: string;
+  /** When the certificate expires (seconds since the epoch): wsgate_tls_certificate_expiry_timestamp_seconds. */
+  readonly notAfter: number;
 }
 
 /** What a Secret reference resolved to: its data (values decoded), or why not. */

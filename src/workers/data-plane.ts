@@ -15,6 +15,7 @@ import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
 import { GatewaySockets } from '../proxy/gateway-sockets.js';
+import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
@@ -65,6 +66,8 @@ export interface DataPlaneOptions {
   tls?: boolean;
   /** Random source of HTTPRoute weights (tests). */
   random?: () => number;
+  /** --max-connections and the overload state, over the process counters. */
+  overload?: OverloadOptions;
 }
 
 export class DataPlane {
@@ -104,6 +107,7 @@ export class DataPlane {
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
       ...(opts.rebalance === false ? { rebalance: false } : {}),
       ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.overload ? { overload: opts.overload } : {}),
       ...(this.security.paths ? { paths: this.security.paths } : {}),
     });
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;

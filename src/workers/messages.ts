@@ -16,6 +16,14 @@ export interface WorkerInit {
   /** The process's affinity key (from the file, or made at start): every worker signs with it. Arrives as a Uint8Array. */
   affinityKey: Uint8Array;
   buffers: SharedCounterBuffers;
+  /** --max-connections and the overload gate's settings; the counters are `buffers.process`. */
+  overload?: OverloadLimits;
+}
+
+export interface OverloadLimits {
+  maxConnections: number;
+  maxPlainBodyBytes: number;
+  retryAfterSeconds: number;
 }
 
 /** The shared counters' slots, as SlotAllocator publishes them. */

@@ -18,6 +18,7 @@ import { hash } from 'node:crypto';
 import { RouteCursors } from '../balancer/cursors.js';
 import { EndpointHealth, type EjectionState } from '../balancer/health.js';
 import { EndpointLoad } from '../balancer/load.js';
+import { PROCESS_COUNTER_BYTES } from '../overload/process-counters.js';
 import { burstFor, Limiter, type AcquireResult, type RouteLimits, type TokenResult } from '../security/rate-limit.js';
 
 export interface SharedCounterBuffers {
@@ -31,6 +32,8 @@ export interface SharedCounterBuffers {
   limits: SharedArrayBuffer;
   stripes: number;
   stripeSize: number;
+  /** The process counters (connections against --max-connections, overload state): overload/process-counters.ts. */
+  process: SharedArrayBuffer;
 }
 
 export const DEFAULT_ENDPOINT_SLOTS = 1 << 18;
@@ -54,6 +57,7 @@ export function allocateCounters(
     limits: new SharedArrayBuffer(stripes * 4 + entries * I32_FIELDS * 4 + pad8(stripes * 4 + entries * I32_FIELDS * 4) + entries * F64_FIELDS * 8),
     stripes,
     stripeSize,
+    process: new SharedArrayBuffer(PROCESS_COUNTER_BYTES),
   };
 }
 

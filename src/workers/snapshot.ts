@@ -5,7 +5,7 @@
 // posted as it is; the Secrets of its listener certificates are recorded like any other lookup.
 
 import type { WebSocketRoute } from '../api/types.js';
-import type { CompileInput } from '../routing/compile.js';
+import { compile, type CompileInput, type CompileOutput } from '../routing/compile.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
 import type { SecretResolution } from '../security/types.js';
@@ -57,6 +57,22 @@ export class ResolverRecorder {
       ...(gateway ? { gateway } : {}),
     };
   }
+}
+
+/**
+ * Compiles with recording resolvers: the table for this thread and the snapshot a worker thread
+ * or a proxy compiles the same table from. `extraSecrets`: Secrets the data plane looks up
+ * beside the routes' own (the default certificate of the TLS listener).
+ */
+export function compileRecorded(
+  input: CompileInput,
+  previous: CompileOutput | undefined,
+  extraSecrets: ReadonlyArray<{ namespace: string; name: string }>,
+): { out: CompileOutput; snapshot: TableSnapshot } {
+  const rec = new ResolverRecorder(input.resolveService, input.resolveSecret);
+  const out = compile({ ...input, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret }, previous);
+  for (const ref of extraSecrets) rec.resolveSecret?.(ref.namespace, ref.name);
+  return { out, snapshot: rec.snapshot(out.table.version, input.routes, input.gateway) };
 }
 
 /** The resolvers a worker compiles with: the recorded answers; anything else was not asked in the main thread. */

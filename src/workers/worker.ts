@@ -12,14 +12,23 @@ import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.j
 import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotMap } from './shared-counters.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
 import { snapshotInput } from './snapshot.js';
+import { heapPermille } from '../overload/manager.js';
+import { ProcessCounters } from '../overload/process-counters.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 // As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's index.
 const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, pino.destination(2));
-const metrics = new Metrics({ defaultMetrics: false });
+// A worker never leads nor talks to a controller: those series come from the main thread.
+const metrics = new Metrics({ defaultMetrics: false, thread: `worker-${init.index}`, omit: ['controller', 'proxyStream'] });
 const slots = new SlotMap();
 const load = new SharedEndpointLoad(init.buffers, slots);
+const counters = new ProcessCounters(init.buffers.process);
+if (init.overload) {
+  // This worker's heap is its own: the main thread's overload manager sees it through this.
+  const heapReporter = setInterval(() => counters.reportHeap(heapPermille()), 250);
+  heapReporter.unref();
+}
 const plane = new DataPlane({
   logger: log,
   metrics,
@@ -33,6 +42,7 @@ const plane = new DataPlane({
   cursors: new SharedRouteCursors(init.buffers, slots),
   // The main thread plans rebalancing over every worker's connections.
   rebalance: false,
+  ...(init.overload ? { overload: { ...init.overload, counters } } : {}),
 });
 let secrets: SecretResolver | undefined;
 let version = 0;

@@ -11,7 +11,7 @@ export interface TestCa {
   cert: string;
   key: string;
   /** Issues a leaf certificate for `names` (DNS names or IP addresses); returns PEM strings. */
-  issue(commonName: string, names: string[]): { cert: string; key: string };
+  issue(commonName: string, names: string[], usage?: 'serverAuth' | 'clientAuth' | 'serverAuth,clientAuth'): { cert: string; key: string };
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -26,10 +26,10 @@ export function makeCa(name = 'wsgate test CA'): TestCa {
     dir,
     cert: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
     key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
-    issue(commonName, names) {
+    issue(commonName, names, usage = 'serverAuth') {
       const id = `leaf${++serial}`;
       const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-      fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+      fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
       openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${commonName}`], dir);
       openssl(['x509', '-req', '-in', `${id}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(1000 + serial), '-out', `${id}.crt`, '-days', '2', '-extfile', `${id}.ext`], dir);
       return { cert: fs.readFileSync(path.join(dir, `${id}.crt`), 'utf8'), key: fs.readFileSync(path.join(dir, `${id}.key`), 'utf8') };
@@ -42,4 +42,13 @@ export function writeSecret(dir: string, namespace: string, name: string, data: 
   const secretDir = path.join(dir, namespace, name);
   fs.mkdirSync(secretDir, { recursive: true });
   for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(secretDir, k), v);
+}
+
+/** A directory laid out as the snapshot stream reads it (ca.crt, tls.crt, tls.key), for a leaf of `ca`. */
+export function streamTlsDir(ca: TestCa, leaf: { cert: string; key: string }): string {
+  const dir = tempDir('wsgate-stream-tls-');
+  fs.writeFileSync(path.join(dir, 'ca.crt'), ca.cert);
+  fs.writeFileSync(path.join(dir, 'tls.crt'), leaf.cert);
+  fs.writeFileSync(path.join(dir, 'tls.key'), leaf.key);
+  return dir;
 }

@@ -11,6 +11,7 @@ export const cliPath = path.join(repoRoot, 'dist/src/cli.js');
 
 export interface WsgateProcess {
   readonly child: ChildProcess;
+  /** The proxy listener's port (`controller --no-proxy`: the snapshot stream's). */
   readonly proxyPort: number;
   readonly adminPort: number;
   /** The TLS listener's port, when started with --tls-listen. */
@@ -27,14 +28,14 @@ export function tempDir(prefix = 'wsgate-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** `listen`: the main listener (default 127.0.0.1:0; a wildcard host for tests of what that changes). */
-export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string } = {}): Promise<WsgateProcess> {
+/** `listen`: the main listener (default 127.0.0.1:0; a wildcard host for tests of what that changes); `env`: added to this process's. */
+export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WsgateProcess> {
   const child = spawn(
     process.execPath,
     [cliPath, ...args, '--listen', opts.listen ?? '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'debug'],
     // One data plane unless a test asks for more (--workers N): which worker the kernel gives a
     // connection is not under the test's control, and tests of the workers say --workers.
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSGATE_WORKERS: process.env.WSGATE_WORKERS ?? '1' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSGATE_WORKERS: process.env.WSGATE_WORKERS ?? '1', ...opts.env } },
   );
   let stdout = '';
   let stderr = '';
@@ -77,7 +78,7 @@ export async function startWsgate(args: string[], opts: { timeoutMs?: number; li
     });
 
   const m = await waitFor(
-    () => /wsgate listening proxy=\S+:(\d+) admin=\S+:(\d+)(?: tls=\S+:(\d+))?\n/.exec(stdout),
+    () => /wsgate listening (?:proxy|snapshots)=\S+:(\d+) admin=\S+:(\d+)(?: tls=\S+:(\d+))?\n/.exec(stdout),
     'the listening line',
     opts.timeoutMs ?? 20000,
   );

@@ -161,5 +161,16 @@ describe('path and Host normalisation', () => {
       // Another host still falls through to the route without hosts.
       assert.equal((await send(strict.proxyPort, kind, '/x', { host: 'other.example.com.' })).route, 'public');
     });
+
+    test(`${kind}: a Host a URL parser would read as another authority (userinfo, path, list, bad port) is refused with 400`, async () => {
+      const before = backend.requests.length + backend.upgrades.length;
+      // Each would take the public route here and be secure.example.com to a backend that
+      // builds a URL from "http://" + Host (or splits a list), skipping the secure route's auth.
+      for (const host of ['a@secure.example.com', '[::1]@secure.example.com', 'evil.example/secure.example.com', 'secure.example.com,evil.example', 'secure.example.com:80@evil.example', 'secure.example.com:abc']) {
+        assert.equal((await send(strict.proxyPort, kind, '/x', { host })).status, 400, host);
+        assert.equal((await send(lenient.proxyPort, kind, '/x', { host })).status, 400, `${host} (keep settings)`);
+      }
+      assert.equal(backend.requests.length + backend.upgrades.length, before);
+    });
   }
 });

@@ -79,6 +79,40 @@ describe('security: request headers', () => {
     await behind.close();
   });
 
+  test('Forwarded, X-Real-IP: wsgate\'s own from an untrusted peer, extended behind a trusted proxy; X-Original-URL and X-Rewrite-URL never pass', async () => {
+    const spoof = { Forwarded: 'for=6.6.6.6;proto=https', 'X-Real-IP': '6.6.6.6', 'X-Forwarded-For': '6.6.6.6', 'X-Original-URL': '/admin', 'X-Rewrite-URL': '/admin' };
+    const direct = await connect(`${gw.url}/plain`, { headers: spoof });
+    const dh = direct.hello.headers;
+    assert.equal(dh.forwarded, `for=127.0.0.1;host="127.0.0.1:${gw.proxyPort}";proto=http`);
+    assert.equal(dh['x-real-ip'], '127.0.0.1');
+    assert.equal(dh['x-original-url'], undefined);
+    assert.equal(dh['x-rewrite-url'], undefined);
+    await direct.close();
+    const behind = await connect(`${trusted.url}/plain`, { headers: spoof });
+    const bh = behind.hello.headers;
+    assert.equal(bh.forwarded, `for=6.6.6.6;proto=https, for=127.0.0.1;host="127.0.0.1:${trusted.proxyPort}";proto=http`);
+    assert.equal(bh['x-real-ip'], '6.6.6.6');
+    assert.equal(bh['x-original-url'], undefined);
+    assert.equal(bh['x-rewrite-url'], undefined);
+    await behind.close();
+  });
+
+  test('on an upgrade, Connection cannot remove what wsgate sets or the framing headers', async () => {
+    const r = await rawUpgradeHello(
+      gw.proxyPort,
+      upgradeRequest('/plain', { Connection: 'Upgrade, X-Request-Id, X-Forwarded-For, Forwarded, X-Real-IP, traceparent, Host, X-Hop', 'X-Request-Id': 'rid-upgrade-1', 'X-Hop': 'gone' }),
+    );
+    assert.equal(r.status, 101);
+    const h = r.hello!.headers;
+    assert.equal(h['x-request-id'], 'rid-upgrade-1');
+    assert.equal(h['x-forwarded-for'], '127.0.0.1');
+    assert.equal(h.forwarded, `for=127.0.0.1;host=localhost;proto=http`);
+    assert.equal(h['x-real-ip'], '127.0.0.1');
+    assert.match(String(h.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.equal(h.host, 'localhost');
+    assert.equal(h['x-hop'], undefined);
+  });
+
   test('X-Request-Id: a sane one is kept and logged, a bad or missing one is generated', async () => {
     const logged = gw.waitForLog(/"requestId":"req-abc-123"[^\n]*"connection closed"|"connection closed"[^\n]*"requestId":"req-abc-123"/);
     const c = await connect(`${gw.url}/plain`, { headers: { 'X-Request-Id': 'req-abc-123' } });

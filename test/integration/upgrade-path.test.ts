@@ -167,6 +167,8 @@ describe('the upgrade request and the 101 pass byte for byte', () => {
       const req = upgradeRequest('/plain?q=%2F1', {
         'Sec-WebSocket-Protocol': 'chat.v2, chat.v1',
         'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits, x-webkit-deflate-frame',
+        // obs-text (RFC 9110 5.5): UTF-8 bytes of "é€" in a cookie, as browsers send them.
+        Cookie: 'name=\xc3\xa9\xe2\x82\xac',
       });
       client.write(Buffer.concat([Buffer.from(req, 'latin1'), clientFrame]));
       const got = await readUntil(client, (all) => all.length >= odd101.length + firstFrame.length);
@@ -181,6 +183,8 @@ describe('the upgrade request and the 101 pass byte for byte', () => {
       assert.match(head, /\r\nsec-websocket-extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame\r\n/);
       assert.match(head, /\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n/);
       assert.match(head, /\r\nconnection: Upgrade\r\n/);
+      // Byte for byte: not re-encoded (each byte above 0x7F would become two).
+      assert.ok(seen.includes(Buffer.from('\r\ncookie: name=\xc3\xa9\xe2\x82\xac\r\n', 'latin1')), `the cookie's bytes: ${JSON.stringify(head)}`);
       assert.equal(seen.length, head.indexOf('\r\n\r\n') + 4 + clientFrame.length, 'the frame follows the head, once');
     } finally {
       client.destroy();
@@ -221,6 +225,34 @@ describe('answers other than 101', () => {
       assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_rejected"\} (\d+)/), '2');
       // A 4xx is an answer, not a failure: the endpoint stays in rotation.
       assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="r"\} (\d+)/), undefined);
+    } finally {
+      await gw.stop();
+      await backend.close();
+    }
+  });
+
+  test('a request the client sends right behind its handshake never reaches the backend when the answer is not a 101', async () => {
+    // Keeps its connection open after the 403, as a keep-alive HTTP server would, ready to
+    // read a second request on it.
+    const backend = await startRawBackend((socket) => socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno'));
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [{ name: 'r', spec: { match: { path: '/r' }, backend: { endpoints: [ep(backend.port)] } } }]);
+    const gw = await startWsgate(['standalone', '--config', file]);
+    try {
+      const smuggled = 'GET /admin/secret HTTP/1.1\r\nHost: gw.test\r\n\r\n';
+      const client = net.connect({ host: '127.0.0.1', port: gw.proxyPort });
+      client.on('error', () => {});
+      const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      // In the handshake's write, and again once the answer began: neither may reach the backend.
+      client.write(upgradeRequest('/r') + smuggled);
+      const got = await readUntil(client, (all) => all.includes('\r\n\r\n'));
+      assert.match(got.toString('latin1'), /^HTTP\/1\.1 403 Forbidden\r\n/);
+      client.write(smuggled);
+      await clientClosed;
+      await eventually('wsgate closed the backend connection', () => backend.open() === 0);
+      assert.equal(backend.received.length, 1);
+      const seen = backend.received[0]!.toString('latin1');
+      assert.equal(seen.length, seen.indexOf('\r\n\r\n') + 4, `the backend saw the handshake only: ${JSON.stringify(seen)}`);
     } finally {
       await gw.stop();
       await backend.close();
@@ -369,6 +401,56 @@ describe('what the upgrade exchange checks', () => {
       assert.equal(seen.length, seen.indexOf('\r\n\r\n') + 4, `the backend saw the request head only: ${JSON.stringify(seen)}`);
       const name = route.slice(1);
       assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error"\\} (\\d+)`)), '1');
+    });
+  }
+});
+
+describe('an upgrade pipelined behind a plain request', () => {
+  let backend: RawBackend;
+  let gw: WsgateProcess;
+  /** Releases the held plain responses (the test decides when the plain request is answered). */
+  const held: Array<() => void> = [];
+
+  before(async () => {
+    backend = await startRawBackend((socket, head) => {
+      if (/^GET \/ws /.test(head)) return void socket.write(accept101(head));
+      // Connection: close: every plain request gets a connection (and an answer) of its own.
+      held.push(() => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nheld'));
+    });
+    const file = path.join(tempDir(), 'routes.yaml');
+    writeRoutes(file, [{ name: 'r', spec: { match: { path: '/{rest}' }, backend: { endpoints: [ep(backend.port)] }, http: { methods: ['GET'] } } }]);
+    gw = await startWsgate(['standalone', '--config', file]);
+  });
+  after(async () => {
+    await gw.stop();
+    await backend.close();
+  });
+
+  for (const [what, upgrade, answer] of [
+    ['a 101', upgradeRequest('/ws'), /^HTTP\/1\.1 101 /],
+    ['a refusal', upgradeRequest('/ws#x'), /^HTTP\/1\.1 400 /],
+  ] as const) {
+    test(`${what} waits for the plain response before it: the client reads them in request order, nothing of the plain response inside the tunnel`, async () => {
+      const upgradesSeen = () => backend.received.filter((r) => r.toString('latin1').startsWith('GET /ws ')).length;
+      const upgradesBefore = upgradesSeen();
+      const client = net.connect({ host: '127.0.0.1', port: gw.proxyPort });
+      client.on('error', () => {});
+      try {
+        const waiting = gw.waitForLog(/upgrade waits for the responses before it on its connection/);
+        // One write: Node parses both heads at once and emits the upgrade with the GET unanswered.
+        client.write('GET /held HTTP/1.1\r\nHost: gw.test\r\n\r\n' + upgrade);
+        await eventually('the plain request reached the backend', () => held.length === 1);
+        await waiting;
+        assert.equal(upgradesSeen(), upgradesBefore, 'the upgrade waits');
+        held.shift()!();
+        const got = (await readUntil(client, (all) => /\r\n\r\nheld(HTTP\/1\.1 \d{3} [^]*\r\n\r\n)/.test(all.toString('latin1')))).toString('latin1');
+        const second = got.slice(got.indexOf('\r\n\r\nheld') + 8);
+        assert.match(got, /^HTTP\/1\.1 200 OK\r\n/, 'the plain response comes first');
+        assert.match(second, answer);
+      } finally {
+        client.destroy();
+        for (const release of held.splice(0)) release();
+      }
     });
   }
 });

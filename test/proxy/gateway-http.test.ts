@@ -76,6 +76,21 @@ describe('header modifiers', () => {
     assert.equal(h['x-keep'], 'k');
   });
 
+  test('a "_" spelling of a name the modifier writes is removed (CGI-style backends fold it into the same key); others stay', () => {
+    const h: http.IncomingHttpHeaders = { x_tenant: 'forged', 'x_auth-user': 'forged', x_other: 'kept' };
+    modifyHeaders(h, { set: [{ name: 'X-Tenant', value: 'a' }], add: [{ name: 'X-Auth-User', value: 'svc' }], remove: [] });
+    assert.deepEqual(h, { 'x-tenant': 'a', 'x-auth-user': 'svc', x_other: 'kept' });
+  });
+
+  test('framing headers are ignored: a modifier cannot set, add or remove Content-Length, Transfer-Encoding, Connection', () => {
+    const h: http.IncomingHttpHeaders = { 'content-length': '5', 'transfer-encoding': 'chunked', connection: 'keep-alive', host: 'a' };
+    const framing = { set: [{ name: 'Content-Length', value: '0' }, { name: 'Host', value: 'b' }], add: [{ name: 'Transfer-Encoding', value: 'gzip' }], remove: ['connection', 'TRANSFER-ENCODING'] };
+    modifyHeaders(h, framing);
+    assert.deepEqual(h, { 'content-length': '5', 'transfer-encoding': 'chunked', connection: 'keep-alive', host: 'b' });
+    const head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
+    assert.equal(modifyHead(head, [{ set: [{ name: 'Connection', value: 'close' }], add: [{ name: 'Content-Length', value: '3' }], remove: ['Upgrade'] }], []), head);
+  });
+
   test('on a raw 101 head: set and remove drop the backend\'s lines of that name, the rest stays byte for byte', () => {
     const head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Set: old\r\nx-gone: 1\r\nX-Add: a1\r\n\r\n';
     const out = modifyHead(

@@ -169,7 +169,7 @@ test('the defaults are the documented ones', () => {
   assert.deepEqual({ ...DEFAULT_PATH_OPTIONS }, { mergeSlashes: true, escapedSlashes: 'reject', semicolons: 'reject' });
 });
 
-test('normalizeHost drops the trailing dot, lower-cases and keeps the port', () => {
+test('normalizeHost drops the trailing dot, lower-cases, keeps the port and refuses what is not a host[:port]', () => {
   const cases: Array<[string | undefined, { header: string; name: string } | RegExp]> = [
     ['secure.example.com', { header: 'secure.example.com', name: 'secure.example.com' }],
     ['secure.example.com.', { header: 'secure.example.com', name: 'secure.example.com' }],
@@ -186,6 +186,26 @@ test('normalizeHost drops the trailing dot, lower-cases and keeps the port', () 
     ['.example.com', /empty label/],
     ['.', /empty label/],
     ['.:80', /empty label/],
+    ['under_score.example.com', { header: 'under_score.example.com', name: 'under_score.example.com' }],
+    ['[fd00::1.2.3.4]:1', { header: '[fd00::1.2.3.4]:1', name: '[fd00::1.2.3.4]' }],
+    // What a URL parser would read as another authority (userinfo, a path, a list, a port
+    // that is not one) must not reach a backend as the Host it routes by.
+    ['a@secure.example.com', /invalid Host/],
+    ['secure.example.com:80@evil.example', /invalid Host/],
+    ['[::1]@secure.example.com', /invalid Host/],
+    ['evil.example/secure.example.com', /invalid Host/],
+    ['evil.example\\secure.example.com', /invalid Host/],
+    ['evil.example,secure.example.com', /invalid Host/],
+    ['evil.example secure.example.com', /invalid Host/],
+    ['secure.example.com:abc', /invalid Host/],
+    ['secure.example.com:443:80', /invalid Host/],
+    ['secure.example.com:123456', /invalid Host/],
+    ['secure.example.com?x', /invalid Host/],
+    ['secure.example.com#x', /invalid Host/],
+    ['secure%2eexample.com', /invalid Host/],
+    ['[::1', /invalid Host/],
+    ['[evil.example]', /invalid Host/],
+    ['[fe80::1%25eth0]', /invalid Host/],
   ];
   for (const [value, expected] of cases) {
     const r = normalizeHost(value);

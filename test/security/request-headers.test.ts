@@ -5,6 +5,8 @@ import {
   applyHeaderRules,
   claimHeaderValue,
   compileHeaderRules,
+  connectionMayRemove,
+  dropUnderscoreAliases,
   queryParam,
   removeSubprotocolEntries,
   safeHeaderValue,
@@ -13,6 +15,28 @@ import {
 } from '../../src/security/request-headers.js';
 
 describe('request headers', () => {
+  it('drops "_" spellings of headers wsgate sets, protects or forwards, and keeps other "_" names', () => {
+    const h: IncomingHttpHeaders = {
+      'x-forwarded-for': '127.0.0.1',
+      x_forwarded_for: '6.6.6.6',
+      'x_forwarded-prefix': '/p',
+      x_real_ip: '6.6.6.6',
+      x_request_id: 'forged',
+      'x_original_url': '/admin',
+      x_rewrite_url: '/admin',
+      content_length: '5',
+      transfer_encoding: 'chunked',
+      // A forwarded claim: dropped even when the token had no such claim (no x-user here).
+      x_user: 'admin',
+      'x-tenant': 'a',
+      x_tenant: 'b',
+      x_custom: 'kept',
+      'accept_language': 'kept too',
+    };
+    dropUnderscoreAliases(h, new Set(['x-user']));
+    assert.deepEqual(h, { 'x-forwarded-for': '127.0.0.1', 'x-tenant': 'a', x_custom: 'kept', accept_language: 'kept too' });
+  });
+
   it('strips hop-by-hop headers and those Connection names, never the handshake ones', () => {
     const h: IncomingHttpHeaders = {
       host: 'a',
@@ -29,6 +53,50 @@ describe('request headers', () => {
     };
     stripHopByHop(h);
     assert.deepEqual(h, { host: 'a', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'k', 'x-kept': '1' });
+  });
+
+  it('Connection cannot remove framing headers, Host, or anything wsgate sets, in any case or position', () => {
+    const wsgateSets = {
+      'x-request-id': 'rid',
+      'x-forwarded-for': '1.2.3.4',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'h',
+      'x-forwarded-port': '443',
+      'x-forwarded-prefix': '/p',
+      forwarded: 'for=1.2.3.4',
+      'x-real-ip': '1.2.3.4',
+      traceparent: 't',
+      tracestate: 's',
+      'x-user': 'claim',
+    };
+    const h: IncomingHttpHeaders = {
+      host: 'a',
+      connection: `Content-Length,TRANSFER-ENCODING , keep-alive, ${Object.keys(wsgateSets).map((n) => n.toUpperCase()).join(' ,')}, X-Hop`,
+      'content-length': '5',
+      'transfer-encoding': 'chunked',
+      'x-hop': 'dropped',
+      ...wsgateSets,
+    };
+    stripHopByHop(h, false, new Set(['x-user']));
+    assert.deepEqual(h, { host: 'a', 'content-length': '5', 'transfer-encoding': 'chunked', ...wsgateSets });
+  });
+
+  it('connectionMayRemove: true only for names that are neither framing nor set by wsgate', () => {
+    for (const name of ['content-length', 'transfer-encoding', 'host', 'connection', 'upgrade', 'x-request-id', 'x-forwarded-anything', 'forwarded', 'x-real-ip', 'traceparent', 'tracestate']) {
+      assert.equal(connectionMayRemove(name), false, name);
+    }
+    assert.equal(connectionMayRemove('x-claim', new Set(['x-claim'])), false);
+    assert.equal(connectionMayRemove('x-claim'), true);
+    assert.equal(connectionMayRemove('x-custom-hop'), true);
+  });
+
+  it('header rules ignore framing headers (validation refuses them in a route file)', () => {
+    const rules = compileHeaderRules({
+      set: { 'Content-Length': '0', 'X-A': 'a', Connection: 'close' },
+      add: { 'Transfer-Encoding': 'chunked', 'X-B': 'b' },
+      remove: ['content-length', 'TE', 'X-C', 'Host'],
+    });
+    assert.deepEqual(rules, { set: [['x-a', 'a']], add: [['x-b', 'b']], remove: ['x-c', 'host'] });
   });
 
   it('applies remove, then set, then add', () => {

@@ -30,7 +30,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 helm.sh/chart: {{ include "wsgate.chart" . }}
 {{ include "wsgate.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/component: controller
+app.kubernetes.io/component: {{ if include "wsgate.split" . }}proxy{{ else }}controller{{ end }}
 app.kubernetes.io/part-of: wsgate
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- with .Values.commonLabels }}
@@ -48,6 +48,61 @@ Use: {{- with include "wsgate.annotations" (dict "root" . "extra" MAP) }}{{ . | 
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end -}}
+{{- end -}}
+
+{{/* "true" in split mode (the default): data plane and controller are two Deployments. */}}
+{{- define "wsgate.split" -}}
+{{- if eq .Values.mode "split" -}}true{{- end -}}
+{{- end -}}
+
+{{/* Split mode: the controller's name (Deployment, Service, ServiceAccount), <fullname>-controller. */}}
+{{- define "wsgate.controllerFullname" -}}
+{{- printf "%s-controller" (include "wsgate.fullname" . | trunc 52 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+The controller pods' selector: another app.kubernetes.io/name, so the data plane's selector
+(and its Service, PDB, HPA) never matches them; the data plane's own selector is unchanged
+from single-process installs (a Deployment's selector cannot change on upgrade).
+*/}}
+{{- define "wsgate.controllerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "wsgate.name" . | trunc 52 | trimSuffix "-" }}-controller
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "wsgate.controllerLabels" -}}
+helm.sh/chart: {{ include "wsgate.chart" . }}
+{{ include "wsgate.controllerSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: controller
+app.kubernetes.io/part-of: wsgate
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The ServiceAccount the RBAC is bound to: the controller's (split), else the one Deployment's. */}}
+{{- define "wsgate.controllerServiceAccountName" -}}
+{{- if include "wsgate.split" . -}}
+{{- include "wsgate.controllerFullname" . -}}
+{{- else -}}
+{{- include "wsgate.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Split mode: the Secrets of the snapshot stream's certificates (ca.crt, tls.crt, tls.key). */}}
+{{- define "wsgate.streamSecret.controller" -}}
+{{- printf "%s-stream-controller" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
+{{- end -}}
+{{- define "wsgate.streamSecret.proxy" -}}
+{{- printf "%s-stream-proxy" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* The DNS names of the controller's stream certificate: its Service, short and qualified. */}}
+{{- define "wsgate.controllerDnsNames" -}}
+{{- $svc := include "wsgate.controllerFullname" . -}}
+{{- list $svc (printf "%s.%s" $svc .Release.Namespace) (printf "%s.%s.svc" $svc .Release.Namespace) (printf "%s.%s.svc.cluster.local" $svc .Release.Namespace) | toJson -}}
 {{- end -}}
 
 {{- define "wsgate.serviceAccountName" -}}
@@ -72,7 +127,16 @@ annotations:
 
 {{/* Whether more than one replica can run at a time. */}}
 {{- define "wsgate.multiReplica" -}}
-{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- if or .Values.autoscaling.enabled .Values.keda.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether more than one replica of the process that elects a leader can run. */}}
+{{- define "wsgate.multiController" -}}
+{{- if include "wsgate.split" . -}}
+{{- if gt (int .Values.controllerDeployment.replicaCount) 1 -}}true{{- end -}}
+{{- else -}}
+{{- include "wsgate.multiReplica" . -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -80,8 +144,15 @@ Checks across values that the schema cannot express. Included by the Deployment,
 render (install, upgrade, template, lint) runs them.
 */}}
 {{- define "wsgate.validate" -}}
-{{- if and (include "wsgate.multiReplica" .) (not .Values.leaderElection.enabled) -}}
+{{- if and (include "wsgate.multiController" .) (not .Values.leaderElection.enabled) -}}
+{{- if include "wsgate.split" . -}}
+{{- fail "leaderElection.enabled must be true when more than one controller replica runs (controllerDeployment.replicaCount > 1): only the leader may write route status and events" -}}
+{{- else -}}
 {{- fail "leaderElection.enabled must be true when more than one replica can run (replicaCount > 1 or autoscaling.enabled): only the leader may write route status and events" -}}
+{{- end -}}
+{{- end -}}
+{{- if and (include "wsgate.split" .) (eq (int .Values.controllerDeployment.snapshotPort) (int .Values.containerPorts.admin)) -}}
+{{- fail "controllerDeployment.snapshotPort and containerPorts.admin must differ" -}}
 {{- end -}}
 {{- $grace := int .Values.shutdown.graceSeconds -}}
 {{- $needed := add (int .Values.shutdown.preStopSleepSeconds) $grace -}}
@@ -99,6 +170,12 @@ render (install, upgrade, template, lint) runs them.
 {{- end -}}
 {{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) -}}
 {{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
+{{- end -}}
+{{- if and .Values.keda.enabled .Values.autoscaling.enabled -}}
+{{- fail "keda.enabled and autoscaling.enabled exclude each other: KEDA's ScaledObject makes its own HorizontalPodAutoscaler" -}}
+{{- end -}}
+{{- if and .Values.keda.enabled (lt (int .Values.keda.maxReplicas) (int .Values.keda.minReplicas)) -}}
+{{- fail "keda.maxReplicas must be at least keda.minReplicas" -}}
 {{- end -}}
 {{- if .Values.gatewayAPI.enabled -}}
 {{- range (include "wsgate.gatewayPorts" . | splitList "\n" | compact) -}}
@@ -175,5 +252,143 @@ and TLS listeners serve (--gateway-service-port, --gateway-service-tls-port). On
 {{- .Values.sessionAffinityKey.existingSecret -}}
 {{- else if .Values.sessionAffinityKey.create -}}
 {{- printf "%s-affinity-key" (include "wsgate.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The overload protection flags of the data plane (docs/overload.md): only the values set; a null
+leaves wsgate's own default (one place for each default: the wsgate command).
+*/}}
+{{- define "wsgate.overloadArgs" -}}
+{{- with .Values.overload -}}
+{{- if not (kindIs "invalid" .maxConnections) }}
+- --max-connections={{ int64 .maxConnections }}
+{{- end }}
+{{- if not (kindIs "invalid" .readyHighWater) }}
+- --ready-high-water={{ .readyHighWater }}
+{{- end }}
+{{- if not (kindIs "invalid" .readyLowWater) }}
+- --ready-low-water={{ .readyLowWater }}
+{{- end }}
+{{- if not .manager.enabled }}
+- --no-overload-manager
+{{- else }}
+{{- if not (kindIs "invalid" .manager.refuseAt) }}
+- --overload-refuse-at={{ .manager.refuseAt }}
+{{- end }}
+{{- if not (kindIs "invalid" .manager.shedAt) }}
+- --overload-shed-at={{ .manager.shedAt }}
+{{- end }}
+{{- if not (kindIs "invalid" .manager.shedPerSecond) }}
+- --overload-shed-per-second={{ int64 .manager.shedPerSecond }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Flags every wsgate process of the chart gets: its listeners (the controller of split mode names the proxies' own, for the Gateway API) and logging. */}}
+{{- define "wsgate.args.common" -}}
+- --listen=0.0.0.0:{{ .Values.containerPorts.proxy }}
+- --admin-listen=0.0.0.0:{{ .Values.containerPorts.admin }}
+- --log-level={{ .Values.controller.logLevel }}
+{{- if .Values.tls.enabled }}
+- --tls-listen=0.0.0.0:{{ .Values.containerPorts.tls }}
+{{- with .Values.tls.defaultSecret }}
+- --tls-default-secret={{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The data plane's flags (`wsgate proxy`, or the single process). */}}
+{{- define "wsgate.args.dataPlane" -}}
+- --max-header-size={{ .Values.controller.maxHeaderSize }}
+- --handshake-timeout={{ .Values.controller.handshakeTimeout }}
+- --path-escaped-slashes={{ .Values.controller.paths.escapedSlashes }}
+- --path-semicolons={{ .Values.controller.paths.semicolons }}
+{{- if not .Values.controller.paths.mergeSlashes }}
+- --no-path-merge-slashes
+{{- end }}
+- --shutdown-grace={{ mul (int .Values.shutdown.graceSeconds) 1000 }}
+{{- with .Values.controller.trustedProxies }}
+- --trusted-proxies={{ join "," . }}
+{{- end }}
+{{- if include "wsgate.affinityKeySecret" . }}
+- --affinity-key-file=/etc/wsgate/affinity/key
+{{- end }}
+{{- if not .Values.metrics.endpointMetrics }}
+- --no-endpoint-metrics
+{{- end }}
+{{- if gt (int .Values.controller.workers) 0 }}
+- --workers={{ .Values.controller.workers }}
+{{- end }}
+{{- with (include "wsgate.overloadArgs" . | trim) }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/* The controller's flags: what it watches, leader election, the Gateway API. */}}
+{{- define "wsgate.args.controller" -}}
+{{- $fullname := include "wsgate.fullname" . -}}
+- --debounce={{ .Values.controller.debounceMs }}
+{{- with .Values.controller.watchNamespaces }}
+- --watch-namespaces={{ join "," . }}
+{{- end }}
+{{- if eq .Values.secrets.scope "none" }}
+- --no-watch-secrets
+{{- else if eq .Values.secrets.scope "namespaces" }}
+- --secret-namespaces={{ join "," .Values.secrets.namespaces }}
+{{- end }}
+{{- if .Values.leaderElection.enabled }}
+- --leader-election-namespace=$(POD_NAMESPACE)
+- --leader-election-id={{ include "wsgate.leaseName" . }}
+- --lease-duration={{ .Values.leaderElection.leaseDurationMs }}
+- --lease-retry-period={{ .Values.leaderElection.retryPeriodMs }}
+{{- else }}
+- --no-leader-elect
+{{- end }}
+{{- if .Values.gatewayAPI.enabled }}
+- --gateway-api=on
+- --gateway-controller-name={{ .Values.gatewayAPI.controllerName }}
+{{- range .Values.gatewayAPI.addresses }}
+- --gateway-address={{ . }}
+{{- else }}
+- --gateway-service={{ .Release.Namespace }}/{{ $fullname }}
+{{- end }}
+{{- with .Values.gatewayAPI.ports }}
+- --gateway-ports={{ join "," . }}
+{{- end }}
+- --gateway-service-port={{ .Values.service.port }}
+{{- if .Values.tls.enabled }}
+- --gateway-service-tls-port={{ .Values.service.tlsPort }}
+{{- end }}
+{{- else }}
+- --gateway-api=off
+{{- end }}
+{{- end }}
+
+{{/*
+The selector of the ServiceMonitor (the admin Service, and split mode's controller Service) or
+the PodMonitor (the data plane's pods, and split mode's controller pods).
+*/}}
+{{- define "wsgate.monitorSelector" -}}
+{{- $root := .root -}}
+{{- if include "wsgate.split" $root -}}
+matchLabels:
+  app.kubernetes.io/instance: {{ $root.Release.Name }}
+matchExpressions:
+  - key: app.kubernetes.io/name
+    operator: In
+    values: [{{ include "wsgate.name" $root | quote }}, {{ printf "%s-controller" (include "wsgate.name" $root | trunc 52 | trimSuffix "-") | quote }}]
+  {{- if .services }}
+  - key: app.kubernetes.io/service
+    operator: In
+    values: [admin, controller]
+  {{- end }}
+{{- else -}}
+matchLabels:
+  {{- include "wsgate.selectorLabels" $root | nindent 2 }}
+  {{- if .services }}
+  app.kubernetes.io/service: admin
+  {{- end }}
 {{- end -}}
 {{- end }}

@@ -1,0 +1,49 @@
+// What every serving command does alike: the Gateway from the data-plane and security flags,
+// and the graceful stop on SIGTERM / SIGINT.
+
+import type { Logger } from 'pino';
+import { Gateway, type HostPort } from '../gateway.js';
+import { affinityKey, securityOptions, type SecurityFlags } from './security-flags.js';
+import { overloadOptions, type OverloadFlags } from './overload-flags.js';
+
+export interface DataPlaneFlags extends SecurityFlags, OverloadFlags {
+  listen: HostPort;
+  adminListen: HostPort;
+  logLevel: string;
+  maxHeaderSize: number;
+  shutdownGrace: number;
+  endpointMetrics: boolean;
+  workers: number;
+}
+
+export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy'): Gateway {
+  return new Gateway({
+    logger: log,
+    maxHeaderSize: opts.maxHeaderSize,
+    endpointMetrics: opts.endpointMetrics,
+    security: securityOptions(opts),
+    affinityKey: affinityKey(opts),
+    workers: opts.workers,
+    logLevel: opts.logLevel,
+    role,
+    overload: overloadOptions(opts),
+  });
+}
+
+/** On the first SIGTERM or SIGINT runs `stop`, then exits 0 (1 if it failed). */
+export function stopOnSignals(log: Logger, stop: () => Promise<unknown>): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

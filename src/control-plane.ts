@@ -1,0 +1,88 @@
+// `wsgate controller --no-proxy`: the controller of split mode. It compiles every table as the
+// single process does (statuses, table metrics, /debug/routes) but opens no proxy listener:
+// each table's snapshot goes to the proxies over the mutual-TLS snapshot stream instead of to
+// worker threads. Every replica serves the stream; only the leader writes status (controller/).
+
+import type { Logger } from 'pino';
+import { AdminServer } from './admin/server.js';
+import type { WebSocketRoute } from './api/types.js';
+import { Metrics } from './metrics/registry.js';
+import { reportTable } from './metrics/table-metrics.js';
+import type { CompileOutput } from './routing/compile.js';
+import type { GatewayCompileInput } from './routing/gateway-types.js';
+import type { SecretResolver, ServiceResolver } from './routing/types.js';
+import { SnapshotServer } from './stream/server.js';
+import type { StreamTls } from './stream/tls-files.js';
+import type { HostPort, SecurityOptions } from './workers/data-plane.js';
+import { compileRecorded } from './workers/snapshot.js';
+
+export interface ControlPlaneOptions {
+  logger: Logger;
+  /** The proxies' security flags: their default certificate Secret goes into every snapshot. */
+  security?: SecurityOptions;
+  stream: { tls: StreamTls; clientName: string; heartbeatMs: number };
+}
+
+export class ControlPlane {
+  readonly metrics = new Metrics({ omit: ['dataPlane', 'proxyStream'] });
+  readonly admin: AdminServer;
+  private readonly server: SnapshotServer;
+  private readonly log: Logger;
+  private version = 0;
+  private synced = false;
+  private stopping = false;
+  private lastOut: CompileOutput | undefined;
+
+  constructor(private readonly opts: ControlPlaneOptions) {
+    this.log = opts.logger;
+    this.server = new SnapshotServer({
+      tls: opts.stream.tls,
+      clientName: opts.stream.clientName,
+      heartbeatMs: opts.stream.heartbeatMs,
+      log: opts.logger,
+      onSubscribers: (n) => this.metrics.snapshotSubscribers.set(n),
+      onRefused: (reason) => this.metrics.snapshotStreamsRefused.inc({ reason }),
+    });
+    this.admin = new AdminServer(this.metrics.registry, {
+      ready: () => this.synced && !this.stopping,
+      notReadyReason: () => (this.stopping ? 'shutting down' : 'waiting for the first routing table'),
+      debugRoutes: () => this.debugRoutes(),
+    });
+  }
+
+  /** Compiles (recording the resolvers' answers) and publishes the snapshot to every proxy. */
+  applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
+    const ref = this.opts.security?.tlsDefaultSecret;
+    const input = { routes, resolveService, resolveSecret, version: ++this.version, ...(gateway ? { gateway } : {}) };
+    const { out, snapshot } = compileRecorded(input, this.lastOut, ref ? [ref] : []);
+    this.server.publish(snapshot);
+    const previous = this.lastOut;
+    this.lastOut = out;
+    this.synced = true;
+    reportTable(this.metrics, this.log, out, previous);
+    return out;
+  }
+
+  async start(streamListen: HostPort, adminListen: HostPort): Promise<{ stream: HostPort; admin: HostPort }> {
+    const admin = await this.admin.listen(adminListen.host, adminListen.port);
+    const stream = await this.server.listen(streamListen.host, streamListen.port);
+    this.log.info({ stream: `${stream.address}:${stream.port}`, admin: `${admin.address}:${admin.port}` }, 'listening (no proxy: snapshots go to the proxies)');
+    return { stream: { host: stream.address, port: stream.port }, admin: { host: admin.address, port: admin.port } };
+  }
+
+  /** The proxies keep their tables: closing the stream closes no client connection. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.server.close();
+    await this.admin.close();
+  }
+
+  private debugRoutes(): unknown {
+    const table = this.lastOut?.table;
+    return {
+      version: table?.version ?? 0,
+      proxies: this.server.subscriberCount,
+      routes: (table?.routes ?? []).map((r) => ({ key: r.key, hosts: r.hosts, path: r.path.source, endpoints: r.backend.endpoints.map((e) => ({ id: e.id, ready: e.ready, terminating: e.terminating })) })),
+    };
+  }
+}
