@@ -52,7 +52,8 @@ export function renderCapacityMarkdown(r: CapacityResult): string {
     lines.push('', '| wsgate ÷ | RSS / conn | charged / conn | CPU to open |', '| --- | ---: | ---: | ---: |');
     for (const k of ratioKeys) {
       const x = r.ratios[k]!;
-      lines.push(`| ${k.replace(/^(plain|tls)Vs/, (_m, mode: string) => `${mode === 'tls' ? 'TLS' : 'plain'}: `)} | ${num(x.rssPerConnection)} | ${num(x.chargedPerConnection)} | ${num(x.connectCpuPerConnection)} |`);
+      const [, mode, ref] = /^(plain|tls)Vs(\w+)$/.exec(k) ?? [k, '', k];
+      lines.push(`| ${ref!.toLowerCase() === 'haproxy' ? 'HAProxy' : ref!.toLowerCase()}, ${mode === 'tls' ? 'TLS' : 'plain'} | ${num(x.rssPerConnection)} | ${num(x.chargedPerConnection)} | ${num(x.connectCpuPerConnection)} |`);
     }
   }
   lines.push(

@@ -6,7 +6,7 @@
 // of `make test` or `make bench` (it holds ~10,000 connections per target for a minute or two).
 //
 // node dist/bench/capacity.js [--targets wsgate,nginx,haproxy] [--modes plain,tls] [--conns N]
-//   [--idle-seconds S] [--out DIR]
+//   [--idle-seconds S] [--out DIR]   (default bench/results/capacity/: <date>-idle.json, idle-latest.md)
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,7 +50,7 @@ for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m
 const fdLimit = openFileLimit();
 const conns = Number(opt('--conns') ?? connectionsForFdLimit(fdLimit));
 const idleSeconds = Number(opt('--idle-seconds') ?? 5);
-const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results'));
+const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results/capacity'));
 /** Connections opened at once per generator process (TLS handshakes queue behind each other). */
 const CONNECT_LANES = 100;
 const SETTLE_MS = 1500;
@@ -190,11 +190,11 @@ async function main(): Promise<void> {
   };
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = result.date.replace(/[:]/g, '-').replace(/\..*$/, '');
-  fs.writeFileSync(path.join(outDir, `capacity-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, `${stamp}-idle.json`), `${JSON.stringify(result, null, 2)}\n`);
   const md = renderCapacityMarkdown(result);
-  fs.writeFileSync(path.join(outDir, 'capacity-latest.md'), md);
+  fs.writeFileSync(path.join(outDir, 'idle-latest.md'), md);
   process.stdout.write(`\n${md}\n`);
-  log(`wrote bench/results/capacity-${stamp}.json and capacity-latest.md in ${result.durationSeconds} s`);
+  log(`wrote ${path.join(outDir, `${stamp}-idle.json`)} and idle-latest.md in ${result.durationSeconds} s`);
 }
 
 /** wsgate over nginx and over HAProxy, per mode, for every per-connection figure. */

@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nginxWorkerConnections } from './lib/idle-capacity.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
@@ -250,8 +251,7 @@ worker_rlimit_nofile 20000;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events {
-  # Client and upstream sockets both count.
-  worker_connections ${Math.max(16384, 2 * (opts.maxConnections ?? 0) + 100)};
+  worker_connections ${nginxWorkerConnections(opts.maxConnections ?? 0)};
 }
 http {
   access_log ${dir}/access.log;

@@ -23,6 +23,16 @@ export function connectionsForFdLimit(fdLimit: number, reserve = FD_RESERVE): nu
 }
 
 /**
+ * nginx's worker_connections for `connections` proxied at once: two slots each (client and
+ * upstream), and nginx starts closing connections it counts as reusable (those still reading
+ * their request head, so new upgrades get reset) once fewer than 1/16 of the slots are free
+ * (ngx_get_connection: free_connection_n < connection_n / 16). At least nginx's usual 16,384.
+ */
+export function nginxWorkerConnections(connections: number): number {
+  return Math.max(16_384, Math.ceil((PROXY_FDS_PER_CONNECTION * connections * 16) / 15) + 100);
+}
+
+/**
  * Client-side source addresses 127.0.0.2, 127.0.0.3, ...: each (source address, destination)
  * pair has its own ephemeral port range, so `count` source addresses let the generator open
  * count x `portsPerAddress` connections to one listener. At least `min` of them, so the run
