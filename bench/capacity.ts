@@ -167,6 +167,8 @@ async function main(): Promise<void> {
             errors: m.errors,
           };
           rows.push(row);
+          // A proxy that held fewer than asked measured another count: say so next to its row.
+          if (row.held < conns) log(`  warning: ${name} ${mode} held ${row.held} of ${conns} (errors above); its figures are per connection held`);
           log(`  ${mode.padEnd(5)} ${name.padEnd(8)} ${row.held} held in ${row.connectSeconds} s: RSS ${(row.rssBytesPerConnection / 1024).toFixed(1)} KiB/conn (${(row.rssIdleBytes / 2 ** 20).toFixed(1)} -> ${(row.rssHeldBytes / 2 ** 20).toFixed(1)} MiB)${row.heapBytesPerConnection !== undefined ? `, heap ${(row.heapBytesPerConnection / 1024).toFixed(1)} KiB` : ''}, connect CPU ${row.connectCpuUsPerConnection} µs, idle ${row.idleCpuUsPerConnectionSecond} µs/s, kernel ${(row.kernelBytesPerConnection / 1024).toFixed(1)} KiB${Object.keys(m.errors).length ? ` errors ${JSON.stringify(m.errors)}` : ''}`);
         } finally {
           await target.stop();
