@@ -12,12 +12,19 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 export type Command =
-  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number }
+  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia }
   | { cmd: 'throughput'; id: number; size: number; inflight: number; warmupMs: number; durationMs: number }
   | { cmd: 'latency'; id: number; size: number; rate: number; warmupMs: number; durationMs: number }
   | { cmd: 'upgrades'; id: number; urls: string[]; concurrency: number; warmupMs: number; durationMs: number }
   | { cmd: 'release'; id: number }
   | { cmd: 'exit'; id: number };
+
+/** How `connect` opens its connections (capacity scenario): source addresses taken in turn, a CA for wss://. */
+export interface ConnectVia {
+  localAddresses?: string[];
+  /** PEM of the CA (the bench's self-signed certificate) that wss:// servers are checked against. */
+  ca?: string;
+}
 
 export interface ConnectReply { opened: number; failed: number; ms: number; errors: Record<string, number> }
 export interface ThroughputReply { messages: number; seconds: number; errors: Record<string, number> }
@@ -48,9 +55,9 @@ function takeErrors(): Record<string, number> {
 
 const CLIENT_OPTIONS: WebSocket.ClientOptions = { perMessageDeflate: false, maxPayload: 1 << 20, handshakeTimeout: 10_000 };
 
-function openOne(url: string): Promise<WebSocket | null> {
+function openOne(url: string, extra: WebSocket.ClientOptions = {}): Promise<WebSocket | null> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, CLIENT_OPTIONS);
+    const ws = new WebSocket(url, { ...CLIENT_OPTIONS, ...extra });
     ws.binaryType = 'nodebuffer';
     const onError = (err: Error) => {
       noteError(err);
@@ -65,14 +72,18 @@ function openOne(url: string): Promise<WebSocket | null> {
   });
 }
 
-async function connect(urls: string[], conns: number, concurrency: number): Promise<ConnectReply> {
+async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}): Promise<ConnectReply> {
   const started = performance.now();
   let next = 0;
   let failed = 0;
+  const sources = via.localAddresses ?? [];
   const lane = async () => {
     while (next < conns) {
       const i = next++;
-      const ws = await openOne(urls[i % urls.length]!);
+      const ws = await openOne(urls[i % urls.length]!, {
+        ...(sources.length ? { localAddress: sources[i % sources.length] } : {}),
+        ...(via.ca ? { ca: via.ca } : {}),
+      });
       if (ws) held.push(ws);
       else failed++;
     }
@@ -231,7 +242,7 @@ async function release(): Promise<{ closed: number }> {
 async function handle(msg: Command): Promise<unknown> {
   switch (msg.cmd) {
     case 'connect':
-      return connect(msg.urls, msg.conns, msg.concurrency);
+      return connect(msg.urls, msg.conns, msg.concurrency, msg.via);
     case 'throughput':
       return throughput(msg.size, msg.inflight, msg.warmupMs, msg.durationMs);
     case 'latency':

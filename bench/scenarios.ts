@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Generators } from './generators.js';
-import type { ConnectReply, LatencyReply, ThroughputReply, UpgradesReply } from './loadgen.js';
+import type { ConnectReply, ConnectVia, LatencyReply, ThroughputReply, UpgradesReply } from './loadgen.js';
 import os from 'node:os';
 import { cpuSeconds, machineBusyPercent, machineJiffies, machineStealPercent, rssBytes } from './lib/proc.js';
 import { sleep } from './lib/net.js';
@@ -75,12 +75,13 @@ function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
   return { proxy: round(pct(0), 3), backend: round(pct(1), 3), generator: round(pct(2), 3), other: round(Math.max(0, machine - ours), 3), steal: round(steal, 3) };
 }
 
-async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number): Promise<ConnectReply> {
+export async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number, via?: ConnectVia): Promise<ConnectReply> {
   const replies = await gens.all<ConnectReply>((i) => ({
     cmd: 'connect',
     urls: target.urls,
     conns: gens.share(conns, i),
     concurrency,
+    ...(via ? { via } : {}),
   }));
   return {
     opened: replies.reduce((s, r) => s + r.opened, 0),
@@ -90,7 +91,7 @@ async function connectAll(gens: Generators, target: Target, conns: number, concu
   };
 }
 
-async function releaseAll(gens: Generators): Promise<void> {
+export async function releaseAll(gens: Generators): Promise<void> {
   await gens.all(() => ({ cmd: 'release' }));
 }
 

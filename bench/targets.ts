@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nginxWorkerConnections } from './lib/idle-capacity.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
@@ -39,6 +40,26 @@ export interface Backends {
 }
 
 export const WS_PATH = '/ws/bench';
+
+/** A certificate and key (PEM files) for a TLS listener on the client side (bench/lib/tls.ts makes one). */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  /** The certificate and then the key in one file (HAProxy's `crt`). */
+  bundle: string;
+}
+
+/** Options every proxy takes alike (the capacity scenario uses them; the default run uses none). */
+export interface ProxyOptions {
+  /** Clients connect with TLS (wss://) to a listener with this certificate; the backends stay plain. */
+  tls?: TlsFiles;
+  /** Connections the proxy must accept at once (nginx worker_connections, HAProxy maxconn). */
+  maxConnections?: number;
+}
+
+function wsUrl(port: number, tls: TlsFiles | undefined): string {
+  return `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${WS_PATH}`;
+}
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const NODE = process.execPath;
 
@@ -118,6 +139,8 @@ export interface WsgateOptions {
   workers?: number;
   /** Extra lines of the route's spec (indented two spaces), e.g. spec.messages. */
   specLines?: string[];
+  /** --tls-listen with this default certificate; the clients then use only the TLS port. */
+  tls?: TlsFiles;
 }
 
 /**
@@ -159,6 +182,7 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
   );
   const port = await freePort();
   const admin = await freePort();
+  const tlsPort = opts.tls ? await freePort() : 0;
   const logFile = path.join(dir, 'wsgate.log');
   const log = fs.openSync(logFile, 'a');
   const child = track(spawn(
@@ -179,17 +203,18 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       opts.logLevel ?? 'info',
       '--workers',
       String(opts.workers ?? 1),
+      ...(opts.tls ? ['--tls-listen', `127.0.0.1:${tlsPort}`, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key] : []),
     ],
     { stdio: ['ignore', log, log] },
   ));
   fs.closeSync(log);
-  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'wsgate', logFile)]);
+  await Promise.race([waitForPort('127.0.0.1', opts.tls ? tlsPort : port, 15_000), failFast(child, 'wsgate', logFile)]);
   const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   const name = opts.name ?? 'wsgate';
   return {
     name,
     label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
-    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    urls: opts.tls ? [wsUrl(tlsPort, opts.tls)] : [wsUrl(port, undefined)],
     pids: () => [child.pid!],
     heapUsed: async () => {
       try {
@@ -225,7 +250,7 @@ function versionOf(bin: string, args: string[]): string {
   return /(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
 }
 
-export async function startNginx(backends: Backends, workers = 1, name: TargetName = 'nginx'): Promise<Target> {
+export async function startNginx(backends: Backends, workers = 1, name: TargetName = 'nginx', opts: ProxyOptions = {}): Promise<Target> {
   const bin = nginxBinary();
   if (!bin) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
   const dir = tmpDir('nginx');
@@ -242,7 +267,7 @@ worker_rlimit_nofile 20000;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events {
-  worker_connections 16384;
+  worker_connections ${nginxWorkerConnections(opts.maxConnections ?? 0)};
 }
 http {
   access_log ${dir}/access.log;
@@ -260,8 +285,8 @@ http {
 ${backends.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   }
   server {
-    listen 127.0.0.1:${port};
-    location / {
+    listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''};
+${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${opts.tls.key};\n` : ''}    location / {
       proxy_pass http://echo;
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
@@ -286,7 +311,7 @@ ${backends.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   return {
     name,
     label: `nginx ${versionOf(bin, ['-v'])}, worker_processes ${workers}`,
-    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    urls: [wsUrl(port, opts.tls)],
     // Master and worker: the report sums their RSS and CPU.
     pids: () => [child.pid!, ...childPids(child.pid!)],
     stop: async () => {
@@ -296,7 +321,7 @@ ${backends.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   };
 }
 
-export async function startHaproxy(backends: Backends, threads = 1, name: TargetName = 'haproxy'): Promise<Target> {
+export async function startHaproxy(backends: Backends, threads = 1, name: TargetName = 'haproxy', opts: ProxyOptions = {}): Promise<Target> {
   const bin = haproxyBinary();
   if (!bin) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
   const dir = tmpDir('haproxy');
@@ -307,7 +332,7 @@ export async function startHaproxy(backends: Backends, threads = 1, name: Target
     `# generated by wsgate bench
 global
   nbthread ${threads}
-  maxconn 9000
+  maxconn ${Math.max(9000, opts.maxConnections ?? 0)}
   log stdout format raw local0 info
 
 defaults
@@ -321,7 +346,7 @@ defaults
   timeout tunnel 1h
 
 frontend ws
-  bind 127.0.0.1:${port}
+  bind 127.0.0.1:${port}${opts.tls ? ` ssl crt ${opts.tls.bundle}` : ''}
   default_backend echo
 
 backend echo
@@ -337,7 +362,7 @@ ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
   return {
     name,
     label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread ${threads}`,
-    urls: [`ws://127.0.0.1:${port}${WS_PATH}`],
+    urls: [wsUrl(port, opts.tls)],
     pids: () => [child.pid!],
     stop: async () => {
       await stopChild(child, 'SIGTERM'); // hard stop

@@ -2,9 +2,11 @@
 #   make bench          full run (under 10 minutes on 2 cores): bench/results/<date>.json, latest.{json,md,svg}
 #   make bench-quick    one short round (about 1-2 minutes)
 #   make bench-profile  wsgate under --cpu-prof (throughput, upgrades): bench/results/profile/
+#   make bench-capacity idle connections up to `ulimit -n` through wsgate, nginx, HAProxy, plain and TLS
+#                       (a few minutes): bench/results/capacity/<date>-idle.json, idle-latest.md
 # BENCH_ARGS passes extra flags to the runner, e.g. BENCH_ARGS="--targets wsgate,nginx --rounds 1".
 
-.PHONY: bench bench-quick bench-profile bench-setup
+.PHONY: bench bench-quick bench-profile bench-capacity bench-setup
 
 # Installs nginx and HAProxy from Debian's packages if they are missing (idempotent).
 bench-setup:
@@ -21,3 +23,6 @@ bench-quick: build bench-setup
 
 bench-profile: build
 	@$(BENCH_ULIMIT); $(NODE) dist/bench/profile.js $(BENCH_ARGS)
+
+bench-capacity: build bench-setup
+	@$(BENCH_ULIMIT); $(NODE) dist/bench/capacity.js $(BENCH_ARGS)

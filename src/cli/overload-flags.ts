@@ -9,7 +9,7 @@ import type { GatewayOverloadOptions } from '../gateway.js';
 import { DEFAULT_CGROUP_ROOT, readCgroupMemory } from '../overload/cgroup.js';
 import { systemMemoryReader, type MemoryReading } from '../overload/manager.js';
 import { defaultMaxConnections } from '../overload/sizing.js';
-import { durationMs } from './security-flags.js';
+import { durationMs, type SecurityFlags } from './security-flags.js';
 
 export interface OverloadFlags {
   maxConnections?: number;
@@ -75,9 +75,15 @@ export function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' |
   return undefined;
 }
 
-/** The Gateway's overload options from the flags (checked by the preAction hook above). */
-export function overloadOptions(opts: OverloadFlags, read: () => MemoryReading = systemMemoryReader(opts.cgroupRoot)): GatewayOverloadOptions {
-  const maxConnections = opts.maxConnections ?? defaultMaxConnections(memoryLimit(opts.cgroupRoot), opts.workers);
+/**
+ * The Gateway's overload options from the flags (checked by the preAction hook above). With a
+ * TLS listener the default cap is sized for TLS connections, which cost the most.
+ */
+export function overloadOptions(
+  opts: OverloadFlags & Pick<SecurityFlags, 'tlsListen'>,
+  read: () => MemoryReading = systemMemoryReader(opts.cgroupRoot),
+): GatewayOverloadOptions {
+  const maxConnections = opts.maxConnections ?? defaultMaxConnections(memoryLimit(opts.cgroupRoot), opts.workers, opts.tlsListen ? 'tls' : 'plain');
   return {
     limits: { maxConnections, maxPlainBodyBytes: opts.overloadMaxBody, retryAfterSeconds: opts.retryAfter },
     readyHighWater: opts.readyHighWater,

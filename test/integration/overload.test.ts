@@ -138,8 +138,8 @@ describe('memory overload manager on a fake cgroup (v2)', () => {
 
   test('refuses above the first threshold, closes the newest with 1013 above the second, counted', async () => {
     const url = `${gw.url}/chat`;
-    // Derived from the fake limit: (0.8 x 1e9 - 168 MiB) / 16 KiB.
-    assert.equal(await metric(gw, 'wsgate_max_connections'), Math.floor((0.8e9 - 168 * 2 ** 20) / 16384));
+    // Derived from the fake limit: (0.8 x 1e9 - 168 MiB) / 24 KiB (no TLS listener).
+    assert.equal(await metric(gw, 'wsgate_max_connections'), Math.floor((0.8e9 - 168 * 2 ** 20) / 24576));
     for (let i = 0; i < 8; i++) open.push(await connect(url));
     const codes = open.map((c) => new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code))));
     const closed: number[] = [];
