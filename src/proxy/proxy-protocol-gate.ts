@@ -14,12 +14,16 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { matchSignature, parseProxyHeader, type ProxiedAddress } from '../net/proxy-protocol.js';
-import type { TrustedProxies } from '../security/client-address.js';
 import { DeadlineSweep } from './deadline-sweep.js';
+
+/** A set of addresses (security/client-address.ts TrustedProxies is one). */
+export interface AddressSet {
+  contains(address: string): boolean;
+}
 
 export interface ProxyProtocolOptions {
   /** The balancers that must send a header (--proxy-protocol). */
-  senders: TrustedProxies;
+  senders: AddressSet;
   /** The header must be complete within this after accept (the handshake timeout). */
   timeoutMs: number;
   log: Logger;
