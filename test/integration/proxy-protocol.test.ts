@@ -67,6 +67,7 @@ describe('PROXY protocol (--proxy-protocol)', () => {
       const r = await upgrade(gw.proxyPort, '/open', { prefix });
       assert.equal(r.status, 101, client);
       assert.equal(r.hello?.headers['x-forwarded-for'], client);
+      assert.equal(r.hello?.headers['x-real-ip'], client);
       assert.match(String(r.hello?.headers['forwarded']), new RegExp(forwarded.replace(/[.[\]]/g, '\\$&')));
       await logged;
     }
