@@ -57,6 +57,8 @@ export function requireProxyHeaders(server: net.Server, opts: ProxyProtocolOptio
   server.on('connection', (socket: net.Socket) => {
     if (socket instanceof tls.TLSSocket) return handOver(socket);
     const mustSend = opts.senders.contains(socket.remoteAddress ?? '');
+    // Per-connection closures, unlike handshake-timeout.ts: they hold the bytes received so far
+    // and live only until the header is decided (one packet, as a rule), then are removed.
     let received: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
