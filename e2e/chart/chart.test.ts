@@ -751,6 +751,18 @@ describe('chart, offline', () => {
     assert.ok(f.has('--no-path-merge-slashes'));
   });
 
+  test('controller.proxyProtocol: the --proxy-protocol flag on the data plane (split and single mode) only when set', async () => {
+    const cidrs = 'controller.proxyProtocol={10.0.0.0/8,fd00::/8}';
+    const split = flags(one(await render([], [cidrs]), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.equal(split.get('--proxy-protocol'), '10.0.0.0/8,fd00::/8');
+    const single = flags(one(await render([], ['mode=single', cidrs]), 'Deployment', 'wsg-wsgate'));
+    assert.equal(single.get('--proxy-protocol'), '10.0.0.0/8,fd00::/8');
+    assert.equal(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').has('--proxy-protocol'), false);
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'controller.proxyProtocol={balancer.example}']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /at '\/controller\/proxyProtocol\/0': '.*' does not match pattern/);
+  });
+
   test('the values schema refuses bad values, with the key in the message', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],

@@ -49,6 +49,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
+    .option('--proxy-protocol <cidrs>', 'comma-separated CIDRs of balancers that open every connection with a PROXY protocol header (v1 or v2; anyone else sending one is refused); the client it carries is the client identity', cidrs, [])
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares)');
   addPathFlags(cmd);
@@ -89,6 +90,7 @@ export interface SecurityFlags {
   tlsListen?: HostPort;
   tlsDefaultSecret?: { namespace: string; name: string };
   trustedProxies: string[];
+  proxyProtocol: string[];
   handshakeTimeout: number;
   tlsCert?: string;
   tlsKey?: string;
@@ -110,6 +112,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   return {
     trustedProxies: flags.trustedProxies,
+    proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
     paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },
     ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),

@@ -13,6 +13,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { TableCertificate, TableListener } from '../routing/gateway-types.js';
+import { requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 import { certificateIndex, defaultCertificate, type SniIndex } from './sni-index.js';
 import { TlsListener } from './tls-listener.js';
 
@@ -28,6 +29,8 @@ export interface GatewaySocketsOptions {
   tlsHandshakeTimeoutMs: number;
   /** Several data planes (worker threads) bind the same sockets; Linux balances between them. */
   reusePort?: boolean;
+  /** --proxy-protocol: each socket reads a PROXY header first (before TLS on an HTTPS socket). */
+  proxyProtocol?: ProxyProtocolOptions;
   /** A socket could not be bound (metrics). */
   onBindError?(listener: TableListener, code: string): void;
 }
@@ -110,8 +113,12 @@ export class GatewaySockets {
         contextFor: (servername) => socket.sni?.lookup(servername),
         handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,
         log: this.opts.log.child({ listener: spec.key }),
+        ...(this.opts.proxyProtocol ? { proxyProtocol: this.opts.proxyProtocol } : {}),
       });
       setCertificates(socket, spec);
+    } else if (this.opts.proxyProtocol) {
+      // The HTTP server listens itself: its connections read the header first.
+      requireProxyHeaders(server, this.opts.proxyProtocol);
     }
     try {
       const reusePort = this.opts.reusePort === true;

@@ -9,6 +9,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { MIN_TLS_VERSION } from '../api/defaults.js';
+import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
@@ -18,6 +19,8 @@ export interface TlsListenerOptions {
   /** Time allowed for the TLS handshake. */
   handshakeTimeoutMs: number;
   log: Logger;
+  /** --proxy-protocol: a PROXY header is read before the TLS handshake. */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 export class TlsListener {
@@ -37,11 +40,16 @@ export class TlsListener {
         }
       },
     });
-    this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => opts.server.emit('connection', socket));
+    this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
+      inheritProxiedPeer(socket);
+      opts.server.emit('connection', socket);
+    });
     this.tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
       opts.log.debug({ err: err.message, client: socket.remoteAddress }, 'TLS handshake failed');
       socket.destroy();
     });
+    // Last: it wraps the TLS server's own connection listener.
+    if (opts.proxyProtocol) requireProxyHeaders(this.tlsServer, opts.proxyProtocol);
   }
 
   /**

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { GatewaySockets } from '../proxy/gateway-sockets.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
+import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -35,6 +36,11 @@ export interface HostPort {
 export interface SecurityOptions {
   /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
   trustedProxies?: string[];
+  /**
+   * CIDRs of balancers that must open each connection with a PROXY header (v1 or v2) on every
+   * listener; the client it carries is the peer. Off when empty.
+   */
+  proxyProtocol?: string[];
   /** A connection must send its complete request head (and finish TLS) within this; default 10 s. */
   handshakeTimeoutMs?: number;
   /** The TLS listener; off when unset. */
@@ -82,6 +88,7 @@ export class DataPlane {
   private defaultFiles: { cert: Buffer; key: Buffer } | undefined;
   private readonly metrics: Metrics;
   private readonly handshakeMs: number;
+  private readonly proxyProtocol: ProxyProtocolOptions | undefined;
   /** The Gateway sockets; opened once this plane listens (the main thread of a pool never does). */
   private gateway: GatewaySockets | undefined;
   private gatewaySync: Promise<void> = Promise.resolve();
@@ -113,6 +120,11 @@ export class DataPlane {
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
+    if (this.security.proxyProtocol?.length) {
+      this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
+      // After the handshake timeout's listener: the header is read before either sees the socket.
+      requireProxyHeaders(this.proxy.server, this.proxyProtocol);
+    }
     if (this.security.tlsDefaultFiles) {
       const { cert, key } = this.security.tlsDefaultFiles;
       this.defaultFiles = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
@@ -123,6 +135,7 @@ export class DataPlane {
         contextFor: (name) => this.sni?.lookup(name),
         handshakeTimeoutMs: handshakeMs,
         log: opts.logger,
+        ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),
       });
     }
   }
@@ -198,6 +211,7 @@ export class DataPlane {
       prepare: (server) => enforceHandshakeTimeout(server, this.handshakeMs),
       tlsHandshakeTimeoutMs: this.handshakeMs,
       reusePort,
+      ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),
       onBindError: (listener, code) => this.metrics.gatewaySocketBindErrors.inc({ listener: listener.key, code }),
     });
     this.gatewaySync = this.gateway.sync(this.proxy.getTable().listeners);

@@ -312,6 +312,9 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.controller.trustedProxies }}
 - --trusted-proxies={{ join "," . }}
 {{- end }}
+{{- with .Values.controller.proxyProtocol }}
+- --proxy-protocol={{ join "," . }}
+{{- end }}
 {{- if include "wsgate.affinityKeySecret" . }}
 - --affinity-key-file=/etc/wsgate/affinity/key
 {{- end }}
