@@ -1,5 +1,5 @@
 // The default --max-connections: how many idle WebSocket connections fit in the memory this
-// process may use, from what `make bench` measured (README, "Latest run"; bench/results/).
+// process may use, from what `make bench` measured (docs/benchmarks.md, "Latest run"; bench/results/).
 //
 //   maxConnections = floor((limit x HEADROOM - baseline(workers)) / PER_CONNECTION_BYTES)
 //
