@@ -10,7 +10,7 @@
 
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
-import type { Endpoint } from './types.js';
+import type { Endpoint } from './endpoint.js';
 import type tls from 'node:tls';
 import type { Scheme } from '../api/types.js';
 
