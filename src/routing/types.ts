@@ -1,11 +1,10 @@
-import type tls from 'node:tls';
-import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
+import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls, SecretResolver } from '../security/types.js';
-import type { Endpoint } from './endpoint.js';
+import type { BackendTarget, Endpoint } from './endpoint.js';
 import type { GatewayCompileInput, GatewayRouting, RouteKind } from './gateway-types.js';
 import type { ParsedTemplate } from './template.js';
 
-export { endpointId, makeEndpoint, type Endpoint } from './endpoint.js';
+export { endpointId, makeEndpoint, type BackendTarget, type Endpoint } from './endpoint.js';
 
 /** What the backend reference of a route resolved to. */
 export type BackendResolution =
@@ -76,16 +75,8 @@ export interface CompiledRoute {
   readonly subprotocols: readonly string[];
   /** Lower-cased names, exact values. */
   readonly headers: ReadonlyArray<{ name: string; value: string }>;
-  readonly backend: {
-    readonly scheme: Scheme;
-    readonly path: ParsedTemplate;
-    /** Every endpoint the source lists, including not-ready and terminating ones. */
-    readonly endpoints: readonly Endpoint[];
-    /** Endpoints that may take new connections. */
-    readonly eligible: readonly Endpoint[];
-    /** For scheme wss: how to open and verify the TLS connection. */
-    readonly tls?: tls.ConnectionOptions;
-  };
+  /** The endpoints and, in `path`, the downstream path template. */
+  readonly backend: BackendTarget & { readonly path: ParsedTemplate };
   /** Origin, authentication, limits and header rules (absent only for hand-built routes). */
   readonly security?: CompiledSecurity;
   /** The route's certificate on the TLS listener, when spec.tls is set and resolved. */
