@@ -1,5 +1,5 @@
 // Renders a bench result as a Markdown table (printed and written to latest.md) and as a small
-// SVG bar chart (latest.svg) for the README. No dependencies: the SVG is written by hand.
+// SVG bar chart (latest.svg) for docs/benchmarks.md. No dependencies: the SVG is written by hand.
 
 import { CAPACITY_METHOD } from './lib/capacity.js';
 

@@ -1,6 +1,8 @@
 // The one-way data flow as a rule on imports: each directory of src/ may import only the ones
-// listed for it, and the directories form no cycle. Type-only imports count too: a cycle of
-// types is still two modules that cannot be understood apart.
+// listed for it, the directories form no cycle, and neither do the files. Type-only imports and
+// re-exports count too: a cycle of types is still two modules that cannot be understood apart.
+// A type two modules share lives in the module that owns the concept (routing/types.ts holds
+// the model the processors depend on, as Contour's dag.go does).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -62,6 +64,57 @@ function imports(): Array<{ from: string; to: string; file: string; target: stri
   return out;
 }
 
+/** Every import of a file in src/ (static, re-export or dynamic `import()`), as src-relative paths without extension. */
+function fileImports(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  const id = (p: string) => path.relative(SRC, p).replace(/\.(ts|js)$/, '');
+  for (const file of sourceFiles(SRC)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const targets = new Set<string>();
+    for (const m of text.matchAll(/^(?:import|export)\b[^;]*?from\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/gms)) {
+      targets.add(id(path.resolve(path.dirname(file), (m[1] ?? m[2])!)));
+    }
+    graph.set(id(file), targets);
+  }
+  return graph;
+}
+
+/**
+ * The import cycles of a graph: its strongly connected components of more than one node, or of
+ * one node that imports itself (Tarjan), each sorted, for a message that names every member.
+ */
+function cyclesOf(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const connect = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    for (let w = stack.pop()!; ; w = stack.pop()!) {
+      onStack.delete(w);
+      component.push(w);
+      if (w === v) break;
+    }
+    if (component.length > 1 || graph.get(v)?.has(v)) out.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) connect(v);
+  return out;
+}
+
 describe('architecture', () => {
   it('each layer imports only the layers below it', () => {
     const bad = imports()
@@ -100,5 +153,27 @@ describe('architecture', () => {
     };
     for (const node of graph.keys()) visit(node, []);
     assert.deepEqual([...new Set(cycles)], []);
+  });
+
+  it('the files of src form no import cycle, types included', () => {
+    assert.deepEqual(cyclesOf(fileImports()).map((c) => c.join(' <-> ')), []);
+  });
+
+  it('a file cycle is found, however long and whatever else imports into it', () => {
+    const graph = new Map<string, Set<string>>([
+      ['routing/compile', new Set(['routing/processor', 'routing/types'])],
+      ['routing/processor', new Set(['routing/types', 'routing/compile'])],
+      ['routing/table', new Set(['routing/index'])],
+      ['routing/index', new Set(['routing/trie'])],
+      ['routing/trie', new Set(['routing/table', 'routing/types'])],
+      ['routing/types', new Set()],
+      ['proxy/server', new Set(['routing/table', 'proxy/server'])],
+    ]);
+    assert.deepEqual(cyclesOf(graph).map((c) => c.join(' <-> ')).sort(), [
+      'proxy/server',
+      'routing/compile <-> routing/processor',
+      'routing/index <-> routing/table <-> routing/trie',
+    ]);
+    assert.deepEqual(cyclesOf(new Map([['a', new Set(['b'])], ['b', new Set<string>()]])), []);
   });
 });

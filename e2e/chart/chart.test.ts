@@ -824,14 +824,14 @@ describe('chart, offline', () => {
     assert.deepEqual(missing, []);
   });
 
-  test('the dashboard and the alerts use the metrics the README lists', () => {
-    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Metrics'));
+  test('the dashboard and the alerts use the metrics docs/operations.md lists', () => {
+    const page = fs.readFileSync(path.join(repoRoot, 'docs/operations.md'), 'utf8');
+    const section = page.slice(page.indexOf('## Metrics'));
     const metrics = [...section.matchAll(/^\| `(wsgate_[a-z_]+)`/gm)].map((m) => m[1]!);
-    assert.ok(metrics.length >= 10, `metrics table found in README (${metrics.length})`);
+    assert.ok(metrics.length >= 10, `metrics table found in docs/operations.md (${metrics.length})`);
     const dashboard = JSON.parse(fs.readFileSync(path.join(chartDir, 'files/dashboard.json'), 'utf8'));
     const exprs = JSON.stringify(dashboard.panels.flatMap((p: { targets?: Array<{ expr: string }> }) => p.targets?.map((t) => t.expr) ?? []));
-    assert.deepEqual(metrics.filter((m) => !exprs.includes(m)), [], 'every README metric has a panel');
+    assert.deepEqual(metrics.filter((m) => !exprs.includes(m)), [], 'every documented metric has a panel');
     assert.equal(dashboard.uid, 'wsgate-overview');
     assert.ok(dashboard.templating.list.some((v: { name: string }) => v.name === 'datasource'));
     const ids = dashboard.panels.map((p: { id: number }) => p.id);

@@ -1,5 +1,5 @@
-// The mapping table, printed by `wsgate convert --help` (and copied into the README's
-// "Migrating" section), so users can see what becomes what before running it.
+// The mapping table, printed by `wsgate convert --help` (and copied into docs/migrating.md's
+// "Mapping" section), so users can see what becomes what before running it.
 
 export const MAPPING_HELP = `
 Format: guessed per file (an ocelot.json object with Routes/ReRoutes, or YAML/JSON holding

@@ -1,4 +1,4 @@
-// Assembling a WebSocketRoute in one fixed key order (the order of the CRD and the README),
+// Assembling a WebSocketRoute in one fixed key order (the order of the CRD and docs/routes.md),
 // so the same input always prints the same bytes, whatever order a converter filled it in.
 
 import { API_VERSION, KIND, type HttpMethod, type WebSocketRoute, type WebSocketRouteSpec } from '../api/types.js';

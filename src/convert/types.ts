@@ -4,7 +4,6 @@
 import type { WebSocketRoute } from '../api/types.js';
 
 export type Format = 'ingress-nginx' | 'ocelot';
-export const FORMATS: readonly Format[] = ['ingress-nginx', 'ocelot'];
 
 /**
  * unconverted: something the input asked for that the output does not do (--strict fails);

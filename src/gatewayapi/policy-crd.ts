@@ -7,8 +7,6 @@
 
 import { isMap, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 
-export const POLICY_KIND = 'WebSocketPolicy';
-export const POLICY_PLURAL = 'websocketpolicies';
 export const POLICY_CRD_FILE = 'wsgate.io_websocketpolicies.yaml';
 
 /** The spec fields taken verbatim from WebSocketRoute.spec, in this order. */

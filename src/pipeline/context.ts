@@ -25,7 +25,7 @@ export type UpgradeResult =
   // HTTPRoute entries: a RequestRedirect answered, or the chosen backendRef is invalid (500).
   | 'redirected'
   | 'invalid_backend'
-  // Refused by the route's security (src/security/guard.ts):
+  // Refused by the admission stage, the route's security (src/admission/guard.ts):
   | 'not_configured'
   | 'rate_limited'
   | 'forbidden'

@@ -11,7 +11,7 @@
 // This replaced http-proxy-3's ws() for upgrades (it is kept for plain HTTP): its path costs a
 // ClientRequest, an http.Agent, a second HTTP parser and IncomingMessage for the 101, a rebuilt
 // 101 head and pipe() setup per upgrade, and kept most of it alive for the connection's
-// lifetime. The README's dependency table has the figures.
+// lifetime. docs/benchmarks.md ("Upgrades without http-proxy-3's ws()") has the figures.
 
 import type http from 'node:http';
 import type net from 'node:net';

@@ -19,25 +19,15 @@
 
 import { processHTTPRoutes, type GatewayEntryResult } from './httproute-processor.js';
 import { compileListeners } from './gateway-listeners.js';
-import { MAIN_LISTENER, type GatewayCompileInput } from './gateway-types.js';
+import { MAIN_LISTENER } from './gateway-types.js';
 import { compareKeys, compareRank } from './precedence.js';
-import { GatewayCache, type CompileCache, type ValidEntry } from './reuse.js';
+import { GatewayCache, type CompileCache, type ValidEntry } from './compile-cache.js';
 import { RoutingTable } from './table.js';
-import type { CompiledRoute, RouteStatusResult, SecretResolver, ServiceResolver } from './types.js';
+import type { CompiledRoute, CompileInput, RouteStatusResult } from './types.js';
 import { processWebSocketRoutes, rejected } from './websocketroute-processor.js';
 import type { WebSocketRoute } from '../api/types.js';
 
-export interface CompileInput {
-  routes: readonly WebSocketRoute[];
-  /** Resolves `backend.service`; absent in standalone mode, where only static endpoints exist. */
-  resolveService?: ServiceResolver;
-  /** Resolves Secrets routes reference (TLS, JWT keys, API keys, backend CA); absent: every reference is unresolved. */
-  resolveSecret?: SecretResolver;
-  /** Version stamped on the table; the caller increments it per swap. */
-  version?: number;
-  /** The Gateway API side: translated HTTPRoute entries and the sockets they are served on. */
-  gateway?: GatewayCompileInput;
-}
+export type { CompileInput } from './types.js';
 
 export interface CompileOutput {
   table: RoutingTable;

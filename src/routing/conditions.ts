@@ -1,5 +1,4 @@
-import type { RouteRequest } from './table.js';
-import type { CompiledRoute } from './types.js';
+import type { CompiledRoute, RouteRequest } from './types.js';
 
 /** The route's method, query, header and subprotocol conditions, checked once its path matched. */
 export function conditionsMatch(route: CompiledRoute, req: RouteRequest): boolean {

@@ -10,9 +10,7 @@
 
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
-import type { Endpoint } from './types.js';
-import type tls from 'node:tls';
-import type { Scheme } from '../api/types.js';
+import type { BackendTarget } from './endpoint.js';
 
 export type { HeaderModifier, PathMatch, PathModifier };
 
@@ -71,12 +69,7 @@ export interface TableCertificate {
 export interface WeightedBackend {
   readonly weight: number;
   /** Absent: the backendRef did not resolve; its share of requests is answered 500. */
-  readonly target?: {
-    readonly scheme: Scheme;
-    readonly endpoints: readonly Endpoint[];
-    readonly eligible: readonly Endpoint[];
-    readonly tls?: tls.ConnectionOptions;
-  };
+  readonly target?: BackendTarget;
   readonly requestHeaders?: HeaderModifier;
   readonly responseHeaders?: HeaderModifier;
 }

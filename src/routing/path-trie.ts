@@ -7,9 +7,8 @@
 // (unless it is an HTTPRoute Exact path: ParsedTemplate.exact).
 
 import { conditionsMatch } from './conditions.js';
-import type { RouteRequest } from './table.js';
 import type { TemplateSegment } from './template.js';
-import type { CompiledRoute } from './types.js';
+import type { CompiledRoute, RouteRequest } from './types.js';
 
 interface TrieNode {
   literals: Map<string, TrieNode> | undefined;

@@ -1,6 +1,6 @@
-// What one compile keeps for the next, and the equality checks that decide reuse. A compile with
-// a previous output must yield what a compile without one would (test/routing: incremental
-// equals full); reuse only skips work whose inputs are unchanged:
+// The equality checks that decide reuse (what one compile keeps for the next is compile-cache.ts).
+// A compile with a previous output must yield what a compile without one would (test/routing:
+// incremental equals full); reuse only skips work whose inputs are unchanged:
 //   - route objects are immutable, as the informer caches hold them (a change is a new object),
 //     so the same object means the same validation, defaults, templates and conflict signature;
 //   - a route's security is a pure function of its spec and the Secrets it looked up, so it is
@@ -8,70 +8,12 @@
 //   - its endpoints are kept when the resolver answers with the same list (the memoizing
 //     service resolver returns the very same array while a Service and its slices are unchanged).
 
-import type { DefaultedSpec } from '../api/defaults.js';
-import { routeKey, type WebSocketRoute } from '../api/types.js';
-import type { SecurityCompileResult } from '../security/compile-security.js';
-import type { ListenerEntry } from './gateway-listeners.js';
-import type { GatewayEntryResult } from './httproute-processor.js';
-import type { BackendResolution, CompiledRoute, ConditionResult, Endpoint, RouteStatusResult, SecretResolution, SecretResolver } from './types.js';
+import type { BackendResolution, CompiledRoute, Endpoint, SecretResolution, SecretResolver } from './types.js';
 
 export interface SecretLookup {
   readonly namespace: string;
   readonly name: string;
   readonly result: SecretResolution;
-}
-
-/** One route as the last compile left it. Never changed once made: outputs may be reused twice. */
-export type RouteEntry =
-  | { readonly raw: WebSocketRoute; readonly invalid: RouteStatusResult }
-  | ValidEntry;
-
-export interface ValidEntry {
-  readonly raw: WebSocketRoute;
-  readonly invalid?: undefined;
-  readonly spec: DefaultedSpec;
-  readonly security: SecurityCompileResult;
-  /** The Secret lookups the security compile made; null when there was no resolver at all. */
-  readonly secretLookups: readonly SecretLookup[] | null;
-  readonly resolution: BackendResolution;
-  readonly route: CompiledRoute;
-  readonly resolvedRefs: ConditionResult;
-  /** The route's status when it is not a conflict loser. */
-  readonly acceptedStatus: RouteStatusResult;
-  readonly created: string;
-  /** Conflict signatures, one per host (or "*"). */
-  readonly signatures: ReadonlyArray<{ host: string; sig: string }>;
-  /** Precedence sort key: template specificity, then the number of match conditions. */
-  readonly rank: readonly number[];
-}
-
-/** One compile's work, for the next: every array is the compile's own and never changed. */
-export class CompileCache {
-  private keyed: Map<string, RouteEntry> | undefined;
-  /** The Gateway side's work; set by compile() before it returns the output holding this cache. */
-  gateway: GatewayCache | undefined;
-
-  constructor(
-    /** The input routes, as given (a copy: callers may reuse their array). */
-    readonly input: readonly WebSocketRoute[],
-    /** The same routes by namespace/name. */
-    readonly sorted: readonly WebSocketRoute[],
-    /** One entry per element of `sorted`. */
-    readonly list: readonly RouteEntry[],
-    /** Conflict losers: key -> message. */
-    readonly losers: ReadonlyMap<string, string>,
-    /** Accepted routes in precedence order, as positions among the valid entries of `list`. */
-    readonly order: readonly number[],
-  ) {}
-
-  /** Entries by route key, built when a compile needs them (the route set changed). */
-  byKey(): ReadonlyMap<string, RouteEntry> {
-    if (!this.keyed) {
-      this.keyed = new Map();
-      this.list.forEach((e, i) => this.keyed!.set(routeKey(this.sorted[i]!), e));
-    }
-    return this.keyed;
-  }
 }
 
 /** True when looking the same Secrets up again answers as before (same data, or same failure). */
@@ -125,14 +67,4 @@ export function recordingResolver(resolve: SecretResolver | undefined): { resolv
       return result;
     },
   };
-}
-
-/** The HTTPRoute processor's and the Gateway sockets' work, for the next compile. */
-export class GatewayCache {
-  constructor(
-    /** Entry key -> compiled entry. */
-    readonly entries: ReadonlyMap<string, GatewayEntryResult>,
-    /** Socket key -> compiled listener. */
-    readonly listeners: ReadonlyMap<string, ListenerEntry>,
-  ) {}
 }

@@ -6,8 +6,7 @@
 
 import { MAIN_LISTENER } from './gateway-types.js';
 import { PathTrie } from './path-trie.js';
-import type { RouteRequest } from './table.js';
-import type { CompiledRoute } from './types.js';
+import type { CompiledRoute, RouteRequest } from './types.js';
 
 /** The host groups of one socket. */
 class HostIndex {

@@ -1,27 +1,9 @@
 import { RouteIndex } from './route-index.js';
 import { captureParams, type PathParams } from './template.js';
 import { MAIN_LISTENER, type TableListener } from './gateway-types.js';
-import type { CompiledRoute } from './types.js';
+import type { CompiledRoute, RouteRequest } from './types.js';
 
-/** What the proxy knows about an upgrade request when it looks up a route. */
-export interface RouteRequest {
-  /** Host header without port, lower-cased, without a trailing dot (request-target.ts). */
-  host: string;
-  /** The normalised path (request-target.ts), without the query string. */
-  path: string;
-  /** Request method, upper-case as sent. */
-  method?: string;
-  /** Raw query string without the '?' ('' when none). */
-  query?: string;
-  /** Key of the socket the request arrived on (gateway-types.ts); absent: MAIN_LISTENER. */
-  listener?: string;
-  /** Set by RoutingTable.lookup: the most specific Gateway listener hostname of the socket matching `host`. */
-  listenerHostname?: string;
-  /** Offered subprotocols (Sec-WebSocket-Protocol), in order. */
-  subprotocols: readonly string[];
-  /** Lower-cased header name -> value (as node gives them). */
-  header(name: string): string | undefined;
-}
+export type { RouteRequest } from './types.js';
 
 export interface RouteMatch {
   route: CompiledRoute;

@@ -1,27 +1,10 @@
-import type tls from 'node:tls';
-import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from '../api/types.js';
-import type { CompiledSecurity, CompiledTls } from '../security/types.js';
-import type { GatewayRouting, RouteKind } from './gateway-types.js';
+import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
+import type { CompiledSecurity, CompiledTls, SecretResolver } from '../security/types.js';
+import type { BackendTarget, Endpoint } from './endpoint.js';
+import type { GatewayCompileInput, GatewayRouting, RouteKind } from './gateway-types.js';
 import type { ParsedTemplate } from './template.js';
 
-/** One backend address. `id` ("host:port", IPv6 in brackets) keys shared connection counts. */
-export interface Endpoint {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  /** Ready and not terminating: may take new connections. */
-  readonly ready: boolean;
-  /** Present in the source but leaving (EndpointSlice `terminating`): drains, takes nothing new. */
-  readonly terminating: boolean;
-}
-
-export function endpointId(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-export function makeEndpoint(host: string, port: number, ready = true, terminating = false): Endpoint {
-  return { id: endpointId(host, port), host, port, ready: ready && !terminating, terminating };
-}
+export { endpointId, makeEndpoint, type BackendTarget, type Endpoint } from './endpoint.js';
 
 /** What the backend reference of a route resolved to. */
 export type BackendResolution =
@@ -92,16 +75,8 @@ export interface CompiledRoute {
   readonly subprotocols: readonly string[];
   /** Lower-cased names, exact values. */
   readonly headers: ReadonlyArray<{ name: string; value: string }>;
-  readonly backend: {
-    readonly scheme: Scheme;
-    readonly path: ParsedTemplate;
-    /** Every endpoint the source lists, including not-ready and terminating ones. */
-    readonly endpoints: readonly Endpoint[];
-    /** Endpoints that may take new connections. */
-    readonly eligible: readonly Endpoint[];
-    /** For scheme wss: how to open and verify the TLS connection. */
-    readonly tls?: tls.ConnectionOptions;
-  };
+  /** The endpoints and, in `path`, the downstream path template. */
+  readonly backend: BackendTarget & { readonly path: ParsedTemplate };
   /** Origin, authentication, limits and header rules (absent only for hand-built routes). */
   readonly security?: CompiledSecurity;
   /** The route's certificate on the TLS listener, when spec.tls is set and resolved. */
@@ -137,4 +112,37 @@ export interface RouteStatusResult {
   readonly resolvedRefs: ConditionResult;
   readonly ready: ConditionResult;
   readonly backends: { readonly ready: number; readonly total: number };
+}
+
+/** What compile() (compile.ts) takes: the routes and the resolvers their references need. */
+export interface CompileInput {
+  routes: readonly WebSocketRoute[];
+  /** Resolves `backend.service`; absent in standalone mode, where only static endpoints exist. */
+  resolveService?: ServiceResolver;
+  /** Resolves Secrets routes reference (TLS, JWT keys, API keys, backend CA); absent: every reference is unresolved. */
+  resolveSecret?: SecretResolver;
+  /** Version stamped on the table; the caller increments it per swap. */
+  version?: number;
+  /** The Gateway API side: translated HTTPRoute entries and the sockets they are served on. */
+  gateway?: GatewayCompileInput;
+}
+
+/** What the proxy knows about an upgrade request when it looks up a route. */
+export interface RouteRequest {
+  /** Host header without port, lower-cased, without a trailing dot (request-target.ts). */
+  host: string;
+  /** The normalised path (request-target.ts), without the query string. */
+  path: string;
+  /** Request method, upper-case as sent. */
+  method?: string;
+  /** Raw query string without the '?' ('' when none). */
+  query?: string;
+  /** Key of the socket the request arrived on (gateway-types.ts); absent: MAIN_LISTENER. */
+  listener?: string;
+  /** Set by RoutingTable.lookup: the most specific Gateway listener hostname of the socket matching `host`. */
+  listenerHostname?: string;
+  /** Offered subprotocols (Sec-WebSocket-Protocol), in order. */
+  subprotocols: readonly string[];
+  /** Lower-cased header name -> value (as node gives them). */
+  header(name: string): string | undefined;
 }

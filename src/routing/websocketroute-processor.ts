@@ -9,24 +9,15 @@ import { routeKey, type WebSocketRoute } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
-import type { CompileInput } from './compile.js';
 import { compareKeys, compareRank, rank, signatures } from './precedence.js';
-import {
-  recordingResolver,
-  sameEndpoints,
-  sameResolution,
-  secretsUnchanged,
-  withEndpoints,
-  CompileCache,
-  type RouteEntry,
-  type SecretLookup,
-  type ValidEntry,
-} from './reuse.js';
+import { CompileCache, type RouteEntry, type ValidEntry } from './compile-cache.js';
+import { recordingResolver, sameEndpoints, sameResolution, secretsUnchanged, withEndpoints, type SecretLookup } from './reuse.js';
 import { parseTemplate } from './template.js';
 import {
   makeEndpoint,
   type BackendResolution,
   type CompiledRoute,
+  type CompileInput,
   type ConditionResult,
   type Endpoint,
   type RouteStatusResult,

@@ -38,8 +38,6 @@ export interface HeaderRules {
   readonly remove: readonly string[];
 }
 
-export const NO_RULES: HeaderRules = { set: [], add: [], remove: [] };
-
 /**
  * Header rules without the names that define the request's framing (reserved-headers.ts):
  * validation refuses such rules in a route file; anything that reaches here anyway is ignored.

@@ -65,7 +65,7 @@ function ocelotOrder(a: RankedRoute, b: RankedRoute): number {
   return b.priority - a.priority || a.index - b.index;
 }
 
-/** Negative when wsgate prefers a (README "Precedence"). */
+/** Negative when wsgate prefers a (docs/routes.md, "Precedence"). */
 function wsgateOrder(a: RankedRoute, b: RankedRoute, sa: TemplateSegment[], sb: TemplateSegment[]): number {
   if ((a.host === undefined) !== (b.host === undefined)) return a.host !== undefined ? -1 : 1;
   const ta = templateSpecificity({ source: a.template, segments: sa, placeholders: [] });
