@@ -6,6 +6,8 @@
 import type { AffinityCookie, CookieSecure, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
+/** The route class of an install started without --class (chart controller.className). */
+export const DEFAULT_CLASS_NAME = 'wsgate';
 export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';

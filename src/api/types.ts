@@ -143,6 +143,8 @@ export interface Keepalive {
 }
 
 export interface WebSocketRouteSpec {
+  /** The --class of the install that serves this route; unset: the install with --default-class. */
+  className?: string;
   hosts?: string[];
   tls?: {
     secretRef: SecretRef;

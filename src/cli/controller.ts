@@ -6,12 +6,13 @@ import { Controller, type TableSink } from '../controller/controller.js';
 import type { MainSockets } from '../controller/gateway-sockets.js';
 import { readStreamTls } from '../stream/tls-files.js';
 import { createLogger } from '../logger.js';
+import { classSelection, type ClassFlags } from './class-flags.js';
 import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
 import { securityOptions, tlsSuffix } from './security-flags.js';
 import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 import type { ControllerStreamFlags } from './stream-flags.js';
 
-export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags {
+export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags, ClassFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
   leaderElect: boolean;
@@ -69,6 +70,7 @@ async function runSplitController(opts: ControllerCliOptions, kc: KubeConfig, lo
 async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, sink: TableSink, main: MainSockets, shutdown: (graceMs: number) => Promise<void>): Promise<void> {
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const gatewayApi = await gatewayApiOptions(opts, kc, log);
+  log.info({ className: opts.class, defaultClass: opts.defaultClass }, 'serving routes of this class');
   const controller = new Controller({
     kc,
     gateway: sink,
@@ -76,6 +78,7 @@ async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, 
     namespaces: opts.watchNamespaces,
     ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),
     debounceMs: opts.debounce,
+    classes: classSelection(opts),
     ...(gatewayApi ? { gatewayApi: { ...gatewayApi, main } } : {}),
     leaderElection: {
       enabled: opts.leaderElect,

@@ -13,6 +13,7 @@ import { PATTERN_HINTS } from '../../src/api/schema-messages.js';
 /** Every field under spec and status; '[]' is a list item, a trailing '!' marks a required field. */
 const FIELDS = [
   'spec!',
+  'spec.className',
   'spec.hosts',
   'spec.tls',
   'spec.tls.secretRef!',
