@@ -763,6 +763,13 @@ describe('chart, offline', () => {
     assert.equal(single.get('--class'), 'internal');
   });
 
+  test('controller.hostOwnership: namespace by default, on the controller only (proxies get it in snapshots)', async () => {
+    const byDefault = split(await render());
+    assert.equal(flags(byDefault.controller).get('--host-ownership'), 'namespace');
+    assert.ok(!flags(byDefault.proxy, 'proxy').has('--host-ownership'));
+    assert.equal(flags(split(await render([], ['controller.hostOwnership=shared'])).controller).get('--host-ownership'), 'shared');
+  });
+
   test('the values schema refuses bad values, with the key in the message', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],

@@ -4,17 +4,18 @@ import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
 import { SecretsDirSource } from '../sources/secrets-dir.js';
 import { classSelection, type ClassFlags } from './class-flags.js';
+import type { HostOwnershipFlags } from './host-ownership-flags.js';
 import { tlsSuffix } from './security-flags.js';
 import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 
-export interface StandaloneOptions extends DataPlaneFlags, ClassFlags {
+export interface StandaloneOptions extends DataPlaneFlags, ClassFlags, HostOwnershipFlags {
   config: string;
   secretsDir?: string;
 }
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = gatewayFromFlags(opts, log, 'standalone');
+  const gateway = gatewayFromFlags(opts, log, 'standalone', opts.hostOwnership);
   const classes = classSelection(opts);
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir

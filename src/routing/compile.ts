@@ -25,7 +25,7 @@ import { GatewayCache, type CompileCache, type ValidEntry } from './reuse.js';
 import { RoutingTable } from './table.js';
 import type { CompiledRoute, RouteStatusResult, SecretResolver, ServiceResolver } from './types.js';
 import { processWebSocketRoutes, rejected } from './websocketroute-processor.js';
-import type { WebSocketRoute } from '../api/types.js';
+import type { HostOwnership, WebSocketRoute } from '../api/types.js';
 
 export interface CompileInput {
   routes: readonly WebSocketRoute[];
@@ -37,6 +37,8 @@ export interface CompileInput {
   version?: number;
   /** The Gateway API side: translated HTTPRoute entries and the sockets they are served on. */
   gateway?: GatewayCompileInput;
+  /** --host-ownership (host-ownership.ts); absent: shared. */
+  hostOwnership?: HostOwnership;
 }
 
 export interface CompileOutput {

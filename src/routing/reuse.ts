@@ -45,6 +45,12 @@ export interface ValidEntry {
   readonly rank: readonly number[];
 }
 
+/** Why a valid route is refused: the Accepted=False reason and message. */
+export interface Refusal {
+  readonly reason: string;
+  readonly message: string;
+}
+
 /** One compile's work, for the next: every array is the compile's own and never changed. */
 export class CompileCache {
   private keyed: Map<string, RouteEntry> | undefined;
@@ -58,8 +64,8 @@ export class CompileCache {
     readonly sorted: readonly WebSocketRoute[],
     /** One entry per element of `sorted`. */
     readonly list: readonly RouteEntry[],
-    /** Conflict losers: key -> message. */
-    readonly losers: ReadonlyMap<string, string>,
+    /** Refused valid routes (conflicts, hosts of another namespace): key -> why. */
+    readonly losers: ReadonlyMap<string, Refusal>,
     /** Accepted routes in precedence order, as positions among the valid entries of `list`. */
     readonly order: readonly number[],
   ) {}

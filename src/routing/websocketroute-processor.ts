@@ -5,7 +5,8 @@
 import { compileMessages } from './compile-messages.js';
 import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import { routeKey, type WebSocketRoute } from '../api/types.js';
+import { routeKey, type HostOwnership, type WebSocketRoute } from '../api/types.js';
+import { HOST_OWNED_REASON, hostOwnershipLosers } from './host-ownership.js';
 import { validateRoute } from '../api/validate.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
@@ -18,6 +19,7 @@ import {
   secretsUnchanged,
   withEndpoints,
   CompileCache,
+  type Refusal,
   type RouteEntry,
   type SecretLookup,
   type ValidEntry,
@@ -66,12 +68,13 @@ export function processWebSocketRoutes(input: CompileInput, cache: CompileCache 
     else candidates.push(entry);
   }
 
-  const losers = sameRoutes ? cache.losers : findConflicts(candidates);
+  // The losers depend on the route objects alone (and the process-wide ownership mode).
+  const losers = sameRoutes ? cache.losers : findLosers(candidates, input.hostOwnership ?? 'shared');
   const acceptedAt: number[] = [];
   candidates.forEach((c, i) => {
     const lost = losers.get(c.route.key);
     if (lost) {
-      statuses.set(c.route.key, rejected(c.route.key, c.route.generation, 'Conflict', lost));
+      statuses.set(c.route.key, rejected(c.route.key, c.route.generation, lost.reason, lost.message));
       return;
     }
     acceptedAt.push(i);
@@ -224,6 +227,16 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
  * shape and the same extra match conditions: neither could ever be reached reliably. The older
  * route (then the lower namespace/name) keeps the match; the other is refused with a reason.
  */
+/** Routes refused for their host's owner first (they claim nothing), then path conflicts among the rest. */
+function findLosers(candidates: readonly ValidEntry[], ownership: HostOwnership): Map<string, Refusal> {
+  const losers = new Map<string, Refusal>();
+  const foreign = hostOwnershipLosers(candidates, ownership);
+  for (const [key, message] of foreign) losers.set(key, { reason: HOST_OWNED_REASON, message });
+  const rest = foreign.size ? candidates.filter((c) => !foreign.has(c.route.key)) : candidates;
+  for (const [key, message] of findConflicts(rest)) losers.set(key, { reason: 'Conflict', message });
+  return losers;
+}
+
 function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
   const order = [...candidates].sort(
     (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),

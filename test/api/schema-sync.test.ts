@@ -15,6 +15,8 @@ const FIELDS = [
   'spec!',
   'spec.className',
   'spec.hosts',
+  'spec.hostSharing',
+  'spec.hostSharing.namespaces!',
   'spec.tls',
   'spec.tls.secretRef!',
   'spec.tls.secretRef.name!',

@@ -331,6 +331,7 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- $fullname := include "wsgate.fullname" . -}}
 - --debounce={{ .Values.controller.debounceMs }}
 - --class={{ .Values.controller.className }}
+- --host-ownership={{ .Values.controller.hostOwnership }}
 {{- if not .Values.controller.defaultClass }}
 - --no-default-class
 {{- end }}
