@@ -45,10 +45,14 @@ export interface ValidEntry {
   readonly rank: readonly number[];
 }
 
-/** Why a valid route is refused: the Accepted=False reason and message. */
+/**
+ * Why a valid route is refused: the Accepted=False reason and message. `kept`: not refused; the
+ * message is added to its Accepted=True message (it won a conflict its owner should know of).
+ */
 export interface Refusal {
   readonly reason: string;
   readonly message: string;
+  readonly kept?: true;
 }
 
 /** One compile's work, for the next: every array is the compile's own and never changed. */

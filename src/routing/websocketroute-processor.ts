@@ -7,6 +7,7 @@ import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type HostOwnership, type WebSocketRoute } from '../api/types.js';
 import { HOST_OWNED_REASON, hostOwnershipLosers } from './host-ownership.js';
+import { CERTIFICATE_CONFLICT_REASON, tlsHostConflicts } from './tls-host-conflicts.js';
 import { validateRoute } from '../api/validate.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
@@ -73,12 +74,12 @@ export function processWebSocketRoutes(input: CompileInput, cache: CompileCache 
   const acceptedAt: number[] = [];
   candidates.forEach((c, i) => {
     const lost = losers.get(c.route.key);
-    if (lost) {
+    if (lost && !lost.kept) {
       statuses.set(c.route.key, rejected(c.route.key, c.route.generation, lost.reason, lost.message));
       return;
     }
     acceptedAt.push(i);
-    statuses.set(c.route.key, c.acceptedStatus);
+    statuses.set(c.route.key, lost ? withNote(c.acceptedStatus, lost.message) : c.acceptedStatus);
   });
   const order = sameRoutes ? cache.order : acceptedAt.sort((a, b) => comparePrecedence(candidates[a]!, candidates[b]!));
   return {
@@ -234,7 +235,15 @@ function findLosers(candidates: readonly ValidEntry[], ownership: HostOwnership)
   for (const [key, message] of foreign) losers.set(key, { reason: HOST_OWNED_REASON, message });
   const rest = foreign.size ? candidates.filter((c) => !foreign.has(c.route.key)) : candidates;
   for (const [key, message] of findConflicts(rest)) losers.set(key, { reason: 'Conflict', message });
+  const tls = tlsHostConflicts(losers.size ? rest.filter((c) => !losers.has(c.route.key)) : rest);
+  for (const [key, message] of tls.refused) losers.set(key, { reason: CERTIFICATE_CONFLICT_REASON, message });
+  for (const [key, message] of tls.kept) losers.set(key, { reason: CERTIFICATE_CONFLICT_REASON, message, kept: true });
   return losers;
+}
+
+/** An accepted route's status with a conflict it won added to its Accepted message. */
+function withNote(status: RouteStatusResult, note: string): RouteStatusResult {
+  return { ...status, accepted: { ...status.accepted, message: `${status.accepted.message}; ${note}` } };
 }
 
 function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
