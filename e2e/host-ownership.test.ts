@@ -73,6 +73,20 @@ describe('host ownership on a real apiserver', { skip: !clusterAvailable() && 'r
     assert.equal(await backendFor(), 'owner');
   });
 
+  test('two certificates for one TLS host: the newer route is refused, the older is told', async () => {
+    const tlsRoute = (name: string, secret: string) =>
+      wsRoute(owner, name, { hosts: ['secure.example.com'], tls: { secretRef: { name: secret } }, match: { path: `/${name}` }, backend: { endpoints: [{ host: '127.0.0.1', port: ownerBackend.port }] } });
+    await apply([tlsRoute('tls-old', 'cert-old')]);
+    await eventually('tls-old accepted', async () => (await accepted(owner, 'tls-old')) === 'True/Accepted');
+    await eventually('a later second', async () => new Date().getUTCSeconds() !== new Date(JSON.parse(await kubectlOk(['get', 'wsr', 'tls-old', '-n', owner, '-o', 'json'])).metadata.creationTimestamp).getUTCSeconds());
+    await apply([tlsRoute('tls-new', 'cert-new')]);
+    await eventually('tls-new refused', async () => (await accepted(owner, 'tls-new')) === 'False/CertificateConflict');
+    const message = (name: string) => kubectlOk(['get', 'wsr', name, '-n', owner, '-o', 'jsonpath={.status.conditions[?(@.type=="Accepted")].message}']);
+    assert.match(await message('tls-new'), new RegExp(`Secret ${owner}/cert-old \\(route ${owner}/tls-old`));
+    await eventually('tls-old told', async () => /contested by route .*tls-new/.test(await message('tls-old')));
+    assert.equal(await accepted(owner, 'tls-old'), 'True/Accepted');
+  });
+
   test('shared by the owner with spec.hostSharing, the route is accepted and served', async () => {
     await apply([ownerRoute([guest])]);
     await eventually('guest accepted', async () => (await accepted(guest, 'admin')) === 'True/Accepted');
