@@ -20,7 +20,7 @@ function className(value: string): string {
 export function addClassFlags(cmd: Command): Command {
   return cmd
     .option('--class <name>', 'serve only the routes whose spec.className is this (and, with --default-class, those with none); others are left alone: no status, no events, no metrics', className, DEFAULT_CLASS_NAME)
-    .addOption(new Option('--default-class', 'also serve routes that name no class, as the IngressClass marked default (the default; on one install per cluster)').default(true))
+    .addOption(new Option('--default-class', 'also serve routes that name no class, as the IngressClass marked default; set it on exactly one install per cluster').default(true))
     .option('--no-default-class', 'leave routes that name no class to the default install');
 }
 
