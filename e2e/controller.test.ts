@@ -98,10 +98,10 @@ describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvai
     assert.equal(o, g);
   });
 
-  test('printer columns: kubectl get wsr shows hosts, path, backend, ready', async () => {
+  test('printer columns: kubectl get wsr shows class, hosts, path, backend, ready', async () => {
     const out = await kubectlOk(['get', 'wsr', '-n', ns]);
     const [header, row] = out.trim().split('\n');
-    assert.match(header!, /NAME\s+HOSTS\s+PATH\s+BACKEND\s+READY/);
+    assert.match(header!, /NAME\s+CLASS\s+HOSTS\s+PATH\s+BACKEND\s+READY/);
     assert.match(row!, /^chat\s+.*\/chat\/\{rest\}\s+chat\s+3\s/);
   });
 

@@ -7,6 +7,8 @@ import { addGatewayFlags } from './cli/gateway-flags.js';
 import { addSecurityFlags } from './cli/security-flags.js';
 import { addControllerStreamFlags, addProxyStreamFlags } from './cli/stream-flags.js';
 import { addOverloadFlags } from './cli/overload-flags.js';
+import { addClassFlags } from './cli/class-flags.js';
+import { addHostOwnershipFlags } from './cli/host-ownership-flags.js';
 import { defaultWorkers } from './workers/cpus.js';
 
 function hostPort(value: string) {
@@ -69,7 +71,7 @@ const standalone = addDataPlaneFlags(
     .description('run the data plane from a route file, without a cluster; reloads the file on change')
     .requiredOption('--config <file>', 'YAML file of WebSocketRoute documents with static backend.endpoints'),
 );
-addOverloadFlags(addSecurityFlags(standalone, 'standalone')).action(async (opts) => {
+addHostOwnershipFlags(addClassFlags(addOverloadFlags(addSecurityFlags(standalone, 'standalone')))).action(async (opts) => {
   await runStandalone(opts);
 });
 
@@ -87,7 +89,7 @@ const controller = addDataPlaneFlags(
   .option('--lease-duration <ms>', 'leader lease duration in milliseconds', positiveInt, 15000)
   .option('--lease-retry-period <ms>', 'leader renew/retry period in milliseconds', positiveInt, 3000)
   .option('--debounce <ms>', 'wait this long after a cluster change before recompiling', positiveInt, 50);
-addControllerStreamFlags(addOverloadFlags(addGatewayFlags(addSecurityFlags(controller, 'controller')))).action(async (opts) => {
+addHostOwnershipFlags(addClassFlags(addControllerStreamFlags(addOverloadFlags(addGatewayFlags(addSecurityFlags(controller, 'controller')))))).action(async (opts) => {
   if (opts.namespace) opts.watchNamespaces = [...opts.watchNamespaces, opts.namespace];
   // Loaded on demand: the Kubernetes client costs ~50 MiB that standalone mode never needs.
   const { runController } = await import('./cli/controller.js');

@@ -5,7 +5,7 @@
 
 import type { Logger } from 'pino';
 import { AdminServer } from './admin/server.js';
-import type { WebSocketRoute } from './api/types.js';
+import type { HostOwnership, WebSocketRoute } from './api/types.js';
 import { Metrics } from './metrics/registry.js';
 import { reportTable } from './metrics/table-metrics.js';
 import type { CompileOutput } from './routing/compile.js';
@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
   /** The proxies' security flags: their default certificate Secret goes into every snapshot. */
   security?: SecurityOptions;
   stream: { tls: StreamTls; clientName: string; heartbeatMs: number };
+  /** --host-ownership: decided here and carried to the proxies in each snapshot. */
+  hostOwnership?: HostOwnership;
 }
 
 export class ControlPlane {
@@ -53,7 +55,8 @@ export class ControlPlane {
   /** Compiles (recording the resolvers' answers) and publishes the snapshot to every proxy. */
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
     const ref = this.opts.security?.tlsDefaultSecret;
-    const input = { routes, resolveService, resolveSecret, version: ++this.version, ...(gateway ? { gateway } : {}) };
+    const ownership = this.opts.hostOwnership;
+    const input = { routes, resolveService, resolveSecret, version: ++this.version, ...(gateway ? { gateway } : {}), ...(ownership ? { hostOwnership: ownership } : {}) };
     const { out, snapshot } = compileRecorded(input, this.lastOut, ref ? [ref] : []);
     this.server.publish(snapshot);
     const previous = this.lastOut;

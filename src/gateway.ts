@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AdminServer } from './admin/server.js';
 import { randomAffinityKey } from './balancer/affinity.js';
-import type { WebSocketRoute } from './api/types.js';
+import type { HostOwnership, WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
 import { reportTable } from './metrics/table-metrics.js';
@@ -49,6 +49,8 @@ export interface GatewayOptions {
   role?: 'standalone' | 'controller' | 'proxy';
   /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
   overload?: GatewayOverloadOptions;
+  /** --host-ownership of the routes this process compiles from its source (a proxy gets it in each snapshot). */
+  hostOwnership?: HostOwnership;
 }
 
 export interface GatewayOverloadOptions {
@@ -73,6 +75,7 @@ export class Gateway {
   private synced = false;
   private stopping = false;
   private readonly security: SecurityOptions;
+  private readonly hostOwnership: HostOwnership | undefined;
   private secretResolver: SecretResolver | undefined;
   /** True when the affinity key was made at start (no --affinity-key-file). */
   private readonly affinityKeyRandom: boolean;
@@ -90,6 +93,7 @@ export class Gateway {
     this.log = opts.logger;
     this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};
+    this.hostOwnership = opts.hostOwnership;
     this.affinityKeyRandom = opts.affinityKey === undefined;
     // Made once here, before any worker starts, so every data plane of this process signs alike.
     const affinityKey = opts.affinityKey ?? randomAffinityKey();
@@ -220,7 +224,7 @@ export class Gateway {
   applyRoutes(routes: readonly WebSocketRoute[], resolveService?: ServiceResolver, resolveSecret?: SecretResolver, gateway?: GatewayCompileInput): CompileOutput {
     this.last = { routes, resolveService, ...(gateway ? { gateway } : {}) };
     const secrets = resolveSecret ?? this.secretResolver;
-    const input = { routes, resolveService, resolveSecret: secrets, version: ++this.version, ...(gateway ? { gateway } : {}) };
+    const input = { routes, resolveService, resolveSecret: secrets, version: ++this.version, ...(gateway ? { gateway } : {}), ...(this.hostOwnership ? { hostOwnership: this.hostOwnership } : {}) };
     if (!this.multi) return this.swap(compile(input, this.lastOut), secrets);
     // The workers compile the same routes with the answers the resolvers gave here.
     const { out, snapshot } = compileRecorded(input, this.lastOut, this.security.tlsDefaultSecret ? [this.security.tlsDefaultSecret] : []);

@@ -763,11 +763,31 @@ describe('chart, offline', () => {
     assert.match(bad.stderr, /at '\/controller\/proxyProtocol\/0': '.*' does not match pattern/);
   });
 
+  test('controller.className and defaultClass: --class on the controller (split: not the proxy), --no-default-class only when false', async () => {
+    const byDefault = split(await render());
+    assert.equal(flags(byDefault.controller).get('--class'), 'wsgate');
+    assert.ok(!flags(byDefault.controller).has('--no-default-class'));
+    assert.ok(!flags(byDefault.proxy, 'proxy').has('--class'), 'proxies receive only the routes their controller kept');
+    const internal = flags(split(await render([], ['controller.className=internal', 'controller.defaultClass=false'])).controller);
+    assert.equal(internal.get('--class'), 'internal');
+    assert.ok(internal.has('--no-default-class'));
+    const single = flags(one(await render([], ['mode=single', 'controller.className=internal']), 'Deployment', 'wsg-wsgate'));
+    assert.equal(single.get('--class'), 'internal');
+  });
+
+  test('controller.hostOwnership: namespace by default, on the controller only (proxies get it in snapshots)', async () => {
+    const byDefault = split(await render());
+    assert.equal(flags(byDefault.controller).get('--host-ownership'), 'namespace');
+    assert.ok(!flags(byDefault.proxy, 'proxy').has('--host-ownership'));
+    assert.equal(flags(split(await render([], ['controller.hostOwnership=shared'])).controller).get('--host-ownership'), 'shared');
+  });
+
   test('the values schema refuses bad values, with the key in the message', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['replicaCount=three'], /at '\/replicaCount': got string, want integer/],
       [['replicas=3'], /additional properties 'replicas' not allowed/],
       [['mode=both'], /at '\/mode': value must be one of 'split', 'single'/],
+      [['controller.className=Internal_1'], /at '\/controller\/className': .*does not match pattern/],
       [['streamTls.source=vault'], /at '\/streamTls\/source': value must be one of 'helm', 'certManager'/],
       [['service.type=Ingress'], /at '\/service\/type': value must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'/],
       [['secrets.scope=some'], /at '\/secrets\/scope': value must be one of 'all', 'namespaces', 'none'/],

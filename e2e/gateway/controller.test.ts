@@ -80,6 +80,13 @@ describe('wsgate controller: Gateway API status on a real apiserver', { skip: !c
         metadata: { name: 'chat', namespace: ns },
         spec: { targetRefs: [{ group: GATEWAY, kind: 'HTTPRoute', name: 'chat' }], timeouts: { idle: '10m' } },
       },
+      {
+        // Another install's policy (route classes): this one must neither apply it nor report on it.
+        apiVersion: 'wsgate.io/v1alpha1',
+        kind: 'WebSocketPolicy',
+        metadata: { name: 'chat-internal', namespace: ns },
+        spec: { className: 'internal', targetRefs: [{ group: GATEWAY, kind: 'HTTPRoute', name: 'chat' }], timeouts: { idle: '1m' } },
+      },
     ]);
     // Another controller's entry, written before wsgate starts: it must survive every write of ours.
     await kubectlOk(['patch', 'httproute', 'chat', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { parents: [theirEntry] } })]);
@@ -141,6 +148,14 @@ describe('wsgate controller: Gateway API status on a real apiserver', { skip: !c
     assert.equal(entry!.ancestorRef.name, 'gw');
     assert.equal(brief(entry!.conditions).Accepted, 'True/Accepted');
     assert.equal(entry!.conditions[0]!.observedGeneration, p.metadata.generation);
+  });
+
+  test('WebSocketPolicy of another class: no ancestor entry, and it does not conflict with the one applied', async () => {
+    await eventually('a finished Gateway API status pass', async () => a!.stderr().includes('"msg":"Gateway API statuses updated"'));
+    const other = await get('websocketpolicy', 'chat-internal');
+    assert.equal(other?.status?.ancestors, undefined);
+    const ours = await get('websocketpolicy', 'chat');
+    assert.equal(brief(ours!.status!.ancestors[0].conditions).Accepted, 'True/Accepted');
   });
 
   test('only the leader writes; when it leaves, the new leader writes what it disagrees with', async () => {

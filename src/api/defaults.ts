@@ -3,9 +3,13 @@
 // plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
 // path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
 
-import type { AffinityCookie, CookieSecure, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
+import type { AffinityCookie, CookieSecure, HostOwnership, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
+/** --host-ownership of the command line: today's behaviour; the chart sets namespace. */
+export const DEFAULT_HOST_OWNERSHIP: HostOwnership = 'shared';
+/** The route class of an install started without --class (chart controller.className). */
+export const DEFAULT_CLASS_NAME = 'wsgate';
 export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';

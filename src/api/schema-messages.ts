@@ -16,6 +16,7 @@ export const PATTERN_HINTS: Record<string, string> = {
   '^[^\\r\\n\\x00]*$': 'must not contain line breaks or NUL characters',
   '^/[^;\\s]*$': "must start with '/' and contain no ';' or whitespace",
   '^[a-z]([-a-z0-9]*[a-z0-9])?$': "must be a DNS label: lowercase letters, digits and '-', starting with a letter",
+  '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': "must be a namespace name: lowercase letters, digits and '-'",
   '^[A-Za-z0-9.:-]+$': 'must be an IP address or a DNS host name',
   '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$': 'must be a duration such as 500ms, 5s, 1m30s or 1h',
   '^(\\*|[a-z][a-z0-9+.-]*://[^/?#\\s]+)$': "must be '*' or an origin such as https://app.example.com",

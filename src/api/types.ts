@@ -7,6 +7,9 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'WebSocketRoute';
 export const PLURAL = 'websocketroutes';
 
+/** --host-ownership: 'namespace': the namespace of a host's oldest accepted route owns it; 'shared': any namespace may route on any host. */
+export type HostOwnership = 'namespace' | 'shared';
+
 export type Policy = 'LeastConnections' | 'RoundRobin' | 'PowerOfTwoChoices' | 'ConsistentHash';
 export type Scheme = 'ws' | 'wss';
 
@@ -143,7 +146,11 @@ export interface Keepalive {
 }
 
 export interface WebSocketRouteSpec {
+  /** The --class of the install that serves this route; unset: the install with --default-class. */
+  className?: string;
   hosts?: string[];
+  /** Namespaces whose routes may use this route's hosts when its namespace owns them (--host-ownership namespace). */
+  hostSharing?: { namespaces: string[] };
   tls?: {
     secretRef: SecretRef;
   };

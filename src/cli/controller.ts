@@ -6,12 +6,14 @@ import { Controller, type TableSink } from '../controller/controller.js';
 import type { MainSockets } from '../controller/gateway-sockets.js';
 import { readStreamTls } from '../stream/tls-files.js';
 import { createLogger } from '../logger.js';
+import { classSelection, type ClassFlags } from './class-flags.js';
 import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
+import type { HostOwnershipFlags } from './host-ownership-flags.js';
 import { securityOptions, tlsSuffix } from './security-flags.js';
 import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 import type { ControllerStreamFlags } from './stream-flags.js';
 
-export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags {
+export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags, ClassFlags, HostOwnershipFlags {
   kubeconfig?: string;
   watchNamespaces: string[];
   leaderElect: boolean;
@@ -39,7 +41,7 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     await runSplitController(opts, kc, log);
     return;
   }
-  const gateway = gatewayFromFlags(opts, log, 'controller');
+  const gateway = gatewayFromFlags(opts, log, 'controller', opts.hostOwnership);
   // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway
   // ports equal to the main listener's are served by it, so the controller needs the bound ports.
   const bound = await gateway.start(opts.listen, opts.adminListen);
@@ -58,6 +60,7 @@ async function runSplitController(opts: ControllerCliOptions, kc: KubeConfig, lo
     logger: log,
     security: securityOptions(opts),
     stream: { tls: readStreamTls(opts.snapshotTlsDir), clientName: opts.snapshotClientName, heartbeatMs: opts.snapshotHeartbeat },
+    hostOwnership: opts.hostOwnership,
   });
   const bound = await plane.start(opts.snapshotListen, opts.adminListen);
   process.stdout.write(`wsgate listening snapshots=${bound.stream.host}:${bound.stream.port} admin=${bound.admin.host}:${bound.admin.port}\n`);
@@ -69,6 +72,7 @@ async function runSplitController(opts: ControllerCliOptions, kc: KubeConfig, lo
 async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, sink: TableSink, main: MainSockets, shutdown: (graceMs: number) => Promise<void>): Promise<void> {
   const identity = `${process.env.POD_NAME ?? os.hostname()}_${process.pid}`;
   const gatewayApi = await gatewayApiOptions(opts, kc, log);
+  log.info({ className: opts.class, defaultClass: opts.defaultClass, hostOwnership: opts.hostOwnership }, 'serving routes of this class');
   const controller = new Controller({
     kc,
     gateway: sink,
@@ -76,6 +80,7 @@ async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, 
     namespaces: opts.watchNamespaces,
     ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),
     debounceMs: opts.debounce,
+    classes: classSelection(opts),
     ...(gatewayApi ? { gatewayApi: { ...gatewayApi, main } } : {}),
     leaderElection: {
       enabled: opts.leaderElect,

@@ -93,7 +93,7 @@ async function discoverWithRetry(kc: KubeConfig, log: Logger): Promise<Awaited<R
  * The controller's Gateway API options, or undefined when off (or auto and not served). `on`
  * with the CRDs missing is an error: the watches could never sync.
  */
-export async function gatewayApiOptions(flags: GatewayFlags, kc: KubeConfig, log: Logger): Promise<GatewayApiOptions | undefined> {
+export async function gatewayApiOptions(flags: GatewayFlags, kc: KubeConfig, log: Logger): Promise<Omit<GatewayApiOptions, 'classes'> | undefined> {
   if (flags.gatewayApi === 'off') return undefined;
   const served = await discoverWithRetry(kc, log);
   if (!served.core) {

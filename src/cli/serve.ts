@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Gateway, type HostPort } from '../gateway.js';
 import { affinityKey, securityOptions, type SecurityFlags } from './security-flags.js';
 import { overloadOptions, type OverloadFlags } from './overload-flags.js';
+import type { HostOwnership } from '../api/types.js';
 
 export interface DataPlaneFlags extends SecurityFlags, OverloadFlags {
   listen: HostPort;
@@ -16,7 +17,8 @@ export interface DataPlaneFlags extends SecurityFlags, OverloadFlags {
   workers: number;
 }
 
-export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy'): Gateway {
+/** `hostOwnership`: for the commands that compile from a source; a proxy gets it in its snapshots. */
+export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy', hostOwnership?: HostOwnership): Gateway {
   return new Gateway({
     logger: log,
     maxHeaderSize: opts.maxHeaderSize,
@@ -27,6 +29,7 @@ export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'stand
     logLevel: opts.logLevel,
     role,
     overload: overloadOptions(opts),
+    ...(hostOwnership ? { hostOwnership } : {}),
   });
 }
 

@@ -1,17 +1,22 @@
+import { partitionByClass } from '../api/route-class.js';
+import { routeKey } from '../api/types.js';
 import { createLogger } from '../logger.js';
 import { FileRouteSource } from '../sources/file-source.js';
 import { SecretsDirSource } from '../sources/secrets-dir.js';
+import { classSelection, type ClassFlags } from './class-flags.js';
+import type { HostOwnershipFlags } from './host-ownership-flags.js';
 import { tlsSuffix } from './security-flags.js';
 import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 
-export interface StandaloneOptions extends DataPlaneFlags {
+export interface StandaloneOptions extends DataPlaneFlags, ClassFlags, HostOwnershipFlags {
   config: string;
   secretsDir?: string;
 }
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = gatewayFromFlags(opts, log, 'standalone');
+  const gateway = gatewayFromFlags(opts, log, 'standalone', opts.hostOwnership);
+  const classes = classSelection(opts);
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir
     ? new SecretsDirSource(opts.secretsDir, log, () => {
@@ -26,7 +31,12 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const source = new FileRouteSource(
     opts.config,
     {
-      onRoutes: (routes) => gateway.applyRoutes(routes),
+      onRoutes: (routes) => {
+        // The file may hold the routes of several installs: another class's are not a problem.
+        const { ours, others } = partitionByClass(routes, classes);
+        if (others.length) log.info({ className: classes.className, routes: others.map(routeKey) }, 'routes of another class left alone');
+        gateway.applyRoutes(ours);
+      },
       onRejected: (problems) => {
         gateway.metrics.configReloads.inc({ result: 'failure' });
         log.error({ file: opts.config, problems: problems.length }, 'route file refused; the last good table keeps serving');

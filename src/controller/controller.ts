@@ -14,6 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type WebSocketRoute } from '../api/types.js';
+import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { CompileOutput } from '../routing/compile.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
@@ -49,8 +50,10 @@ export interface ControllerOptions {
    */
   secretNamespaces?: string[];
   debounceMs: number;
+  /** This install's route class (--class, --default-class): routes of another class are left alone. */
+  classes: ClassSelection;
   /** Gateway API support (--gateway-api); absent: off. `main`: wsgate's own listeners as bound. */
-  gatewayApi?: GatewayApiOptions & { main: MainSockets };
+  gatewayApi?: Omit<GatewayApiOptions, 'classes'> & { main: MainSockets };
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -154,7 +157,7 @@ export class Controller {
     }
     this.statusWriter = new StatusWriter(kc, log);
     if (opts.gatewayApi) {
-      this.gatewayApi = new GatewayApiSource(opts.gatewayApi, { kc, log, scopes, onChange, onError });
+      this.gatewayApi = new GatewayApiSource({ ...opts.gatewayApi, classes: opts.classes }, { kc, log, scopes, onChange, onError });
       this.gatewayStatusWriter = new GatewayStatusWriter(kc, log);
     }
     const le = opts.leaderElection;
@@ -204,7 +207,9 @@ export class Controller {
 
   private compileNow(): void {
     const started = performance.now();
-    const routes = this.routes.flatMap((w) => w.list());
+    // Another install's routes are dropped before the compile: no table entry, no status, no
+    // event, no metric series from this one (route classes, see api/route-class.ts).
+    const routes = partitionByClass(this.routes.flatMap((w) => w.list()), this.opts.classes).ours;
     const resolver = buildServiceResolver(
       this.services.flatMap((w) => w.list()),
       this.slices.flatMap((w) => w.list()),

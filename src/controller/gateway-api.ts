@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { TranslateOutput } from '../gatewayapi/model.js';
 import { translate } from '../gatewayapi/translate.js';
 import type { Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
+import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import { AddressPool, serviceAddresses, statusAddress } from './gateway-addresses.js';
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, POLICY_API_VERSION_NAME, POLICY_GROUP_NAME, type ServedGatewayApi } from './gateway-resources.js';
@@ -39,6 +40,8 @@ export interface GatewayApiOptions {
   serviceTlsPort?: number;
   /** What discovery found served. */
   served: ServedGatewayApi;
+  /** This install's route class: WebSocketPolicies of another class are ignored (no effect, no status). */
+  classes: ClassSelection;
 }
 
 export interface GatewayApiContext {
@@ -162,7 +165,7 @@ export class GatewayApiSource {
       namespaces: this.namespaceWatch.list() as unknown as Namespace[],
       services: services as unknown as Service[],
       secrets: secrets as unknown as Secret[],
-      webSocketPolicies: this.policies.flatMap((w) => w.list()) as unknown as WebSocketPolicy[],
+      webSocketPolicies: this.ownPolicies(),
       addresses,
       ...(this.opts.ports ? { ports: this.opts.ports } : {}),
       controllerName: this.opts.controllerName,
@@ -176,6 +179,11 @@ export class GatewayApiSource {
     return { out, input: plan.input, socketProblems: plan.problems };
   }
 
+  /** The WebSocketPolicies of this install's class; the others are another install's to apply and report. */
+  private ownPolicies(): WebSocketPolicy[] {
+    return partitionByClass(this.policies.flatMap((w) => w.list()) as unknown as WebSocketPolicy[], this.opts.classes).ours;
+  }
+
   /** The writes that make every object's status say what `t` computed. */
   statusWrites(t: GatewayTranslation, conflicts: ReadonlyMap<string, string> | undefined, now: Date): StatusWrite[] {
     return statusWrites({
@@ -183,7 +191,7 @@ export class GatewayApiSource {
       gatewayClasses: this.classes.list() as never,
       gateways: this.gateways.flatMap((w) => w.list()) as never,
       httpRoutes: this.httpRoutes.flatMap((w) => w.list()) as never,
-      policies: this.policies.flatMap((w) => w.list()) as never,
+      policies: this.ownPolicies() as never,
       controllerName: this.opts.controllerName,
       now: rfc3339(now),
       ...(conflicts ? { conflicts } : {}),

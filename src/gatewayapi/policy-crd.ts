@@ -12,6 +12,14 @@ export const POLICY_CRD_FILE = 'wsgate.io_websocketpolicies.yaml';
 /** The spec fields taken verbatim from WebSocketRoute.spec, in this order. */
 export const SHARED_SPEC_FIELDS = ['loadBalancer', 'rebalance', 'timeouts', 'drain', 'limits', 'messages', 'keepalive', 'security', 'sessionAffinity'] as const;
 
+/**
+ * spec.className: the WebSocketRoute's schema node (so the two accept the same names), with a
+ * description of its own: a policy of another class is ignored by this install.
+ */
+export const CLASS_FIELD = 'className';
+const POLICY_CLASS_DESCRIPTION =
+  'The route class of the wsgate install that applies this policy, the value of its --class flag (chart controller.className). Empty means the install started with --default-class. An install ignores a policy of another class entirely (it neither applies it nor writes its status).';
+
 /** WebSocketRoute spec-level CEL rules that concern only the shared fields (matched by message prefix). */
 export const SHARED_SPEC_RULE_PREFIXES = ['sessionAffinity cannot be combined with policy ConsistentHash'] as const;
 
@@ -184,6 +192,10 @@ export function renderPolicyCrd(websocketRouteCrd: string): string {
   const wsr = parseDocument(websocketRouteCrd);
   const out = parseDocument(TEMPLATE);
   const specProps = out.getIn([...POLICY_SPEC, 'properties'], true) as YAMLMap;
+  const classNode = nodeAt(wsr, [...WSR_SPEC, 'properties', CLASS_FIELD]).clone();
+  if (!isMap(classNode)) throw new Error('WebSocketRoute spec.className is not a map');
+  classNode.set('description', POLICY_CLASS_DESCRIPTION);
+  specProps.set(CLASS_FIELD, classNode);
   for (const field of SHARED_SPEC_FIELDS) {
     specProps.set(field, nodeAt(wsr, [...WSR_SPEC, 'properties', field]).clone());
   }

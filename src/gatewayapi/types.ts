@@ -235,7 +235,7 @@ export interface PolicyAncestorStatus {
 
 export interface WebSocketPolicy {
   metadata: Meta;
-  spec: WebSocketBehaviourSpec & { targetRefs: PolicyTargetReference[] };
+  spec: WebSocketBehaviourSpec & { targetRefs: PolicyTargetReference[]; className?: string };
   status?: { ancestors?: PolicyAncestorStatus[] };
 }
 

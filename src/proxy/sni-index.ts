@@ -12,7 +12,8 @@ const indexes = new WeakMap<RoutingTable, SniIndex>();
 
 /**
  * Certificates by host: exact names, then wildcards (longest suffix first, one or more labels),
- * then the default. Where two routes name the same host, the first by namespace/name wins.
+ * then the default. The compile refuses a second certificate for a host (routing/tls-host-conflicts.ts);
+ * routes naming the same Secret for it share it, so which of them comes first does not matter.
  */
 export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | undefined): SniIndex {
   const cached = indexes.get(table);

@@ -35,6 +35,16 @@ export interface ValidEntry {
   readonly rank: readonly number[];
 }
 
+/**
+ * Why a valid route is refused: the Accepted=False reason and message. `kept`: not refused; the
+ * message is added to its Accepted=True message (it won a conflict its owner should know of).
+ */
+export interface Refusal {
+  readonly reason: string;
+  readonly message: string;
+  readonly kept?: true;
+}
+
 /** One compile's work, for the next: every array is the compile's own and never changed. */
 export class CompileCache {
   private keyed: Map<string, RouteEntry> | undefined;
@@ -48,8 +58,8 @@ export class CompileCache {
     readonly sorted: readonly WebSocketRoute[],
     /** One entry per element of `sorted`. */
     readonly list: readonly RouteEntry[],
-    /** Conflict losers: key -> message. */
-    readonly losers: ReadonlyMap<string, string>,
+    /** Refused valid routes (conflicts, hosts of another namespace): key -> why. */
+    readonly losers: ReadonlyMap<string, Refusal>,
     /** Accepted routes in precedence order, as positions among the valid entries of `list`. */
     readonly order: readonly number[],
   ) {}

@@ -25,7 +25,7 @@ import { GatewayCache, type CompileCache, type ValidEntry } from './compile-cach
 import { RoutingTable } from './table.js';
 import type { CompiledRoute, CompileInput, RouteStatusResult } from './types.js';
 import { processWebSocketRoutes, rejected } from './websocketroute-processor.js';
-import type { WebSocketRoute } from '../api/types.js';
+import type { HostOwnership, WebSocketRoute } from '../api/types.js';
 
 export type { CompileInput } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { CookieSecure, HashOn, HttpMethod, OnRateExceeded, Policy, SameSite, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
+import type { CookieSecure, HashOn, HostOwnership, HttpMethod, OnRateExceeded, Policy, SameSite, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls, SecretResolver } from '../security/types.js';
 import type { BackendTarget, Endpoint } from './endpoint.js';
 import type { GatewayCompileInput, GatewayRouting, RouteKind } from './gateway-types.js';
@@ -125,6 +125,8 @@ export interface CompileInput {
   version?: number;
   /** The Gateway API side: translated HTTPRoute entries and the sockets they are served on. */
   gateway?: GatewayCompileInput;
+  /** --host-ownership (host-ownership.ts); absent: shared. */
+  hostOwnership?: HostOwnership;
 }
 
 /** What the proxy knows about an upgrade request when it looks up a route. */

@@ -5,12 +5,14 @@
 import { compileMessages } from './compile-messages.js';
 import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import { routeKey, type WebSocketRoute } from '../api/types.js';
+import { routeKey, type HostOwnership, type WebSocketRoute } from '../api/types.js';
+import { HOST_OWNED_REASON, hostOwnershipLosers } from './host-ownership.js';
+import { CERTIFICATE_CONFLICT_REASON, tlsHostConflicts } from './tls-host-conflicts.js';
 import { validateRoute } from '../api/validate.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
 import { compareKeys, compareRank, rank, signatures } from './precedence.js';
-import { CompileCache, type RouteEntry, type ValidEntry } from './compile-cache.js';
+import { CompileCache, type Refusal, type RouteEntry, type ValidEntry } from './compile-cache.js';
 import { recordingResolver, sameEndpoints, sameResolution, secretsUnchanged, withEndpoints, type SecretLookup } from './reuse.js';
 import { parseTemplate } from './template.js';
 import {
@@ -57,16 +59,17 @@ export function processWebSocketRoutes(input: CompileInput, cache: CompileCache 
     else candidates.push(entry);
   }
 
-  const losers = sameRoutes ? cache.losers : findConflicts(candidates);
+  // The losers depend on the route objects alone (and the process-wide ownership mode).
+  const losers = sameRoutes ? cache.losers : findLosers(candidates, input.hostOwnership ?? 'shared');
   const acceptedAt: number[] = [];
   candidates.forEach((c, i) => {
     const lost = losers.get(c.route.key);
-    if (lost) {
-      statuses.set(c.route.key, rejected(c.route.key, c.route.generation, 'Conflict', lost));
+    if (lost && !lost.kept) {
+      statuses.set(c.route.key, rejected(c.route.key, c.route.generation, lost.reason, lost.message));
       return;
     }
     acceptedAt.push(i);
-    statuses.set(c.route.key, c.acceptedStatus);
+    statuses.set(c.route.key, lost ? withNote(c.acceptedStatus, lost.message) : c.acceptedStatus);
   });
   const order = sameRoutes ? cache.order : acceptedAt.sort((a, b) => comparePrecedence(candidates[a]!, candidates[b]!));
   return {
@@ -215,6 +218,24 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
  * shape and the same extra match conditions: neither could ever be reached reliably. The older
  * route (then the lower namespace/name) keeps the match; the other is refused with a reason.
  */
+/** Routes refused for their host's owner first (they claim nothing), then path conflicts among the rest. */
+function findLosers(candidates: readonly ValidEntry[], ownership: HostOwnership): Map<string, Refusal> {
+  const losers = new Map<string, Refusal>();
+  const foreign = hostOwnershipLosers(candidates, ownership);
+  for (const [key, message] of foreign) losers.set(key, { reason: HOST_OWNED_REASON, message });
+  const rest = foreign.size ? candidates.filter((c) => !foreign.has(c.route.key)) : candidates;
+  for (const [key, message] of findConflicts(rest)) losers.set(key, { reason: 'Conflict', message });
+  const tls = tlsHostConflicts(losers.size ? rest.filter((c) => !losers.has(c.route.key)) : rest);
+  for (const [key, message] of tls.refused) losers.set(key, { reason: CERTIFICATE_CONFLICT_REASON, message });
+  for (const [key, message] of tls.kept) losers.set(key, { reason: CERTIFICATE_CONFLICT_REASON, message, kept: true });
+  return losers;
+}
+
+/** An accepted route's status with a conflict it won added to its Accepted message. */
+function withNote(status: RouteStatusResult, note: string): RouteStatusResult {
+  return { ...status, accepted: { ...status.accepted, message: `${status.accepted.message}; ${note}` } };
+}
+
 function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
   const order = [...candidates].sort(
     (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),

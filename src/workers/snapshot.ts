@@ -4,7 +4,7 @@
 // and are turned back into Buffers without a copy. The Gateway API input is plain data and is
 // posted as it is; the Secrets of its listener certificates are recorded like any other lookup.
 
-import type { WebSocketRoute } from '../api/types.js';
+import type { HostOwnership, WebSocketRoute } from '../api/types.js';
 import { compile, type CompileInput, type CompileOutput } from '../routing/compile.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { BackendResolution, SecretResolver, ServiceResolver } from '../routing/types.js';
@@ -19,6 +19,8 @@ export interface TableSnapshot {
   secrets: Array<[string, SecretResolution]> | null;
   /** The HTTPRoute entries and Gateway sockets the main thread compiled with, when any. */
   gateway?: GatewayCompileInput;
+  /** The controller's --host-ownership: a worker or proxy refuses the same routes. Absent: shared. */
+  hostOwnership?: HostOwnership;
 }
 
 const serviceKey = (namespace: string, ref: { name: string; port: number | string }) => `${namespace}\u0000${ref.name}\u0000${typeof ref.port}:${ref.port}`;
@@ -48,13 +50,14 @@ export class ResolverRecorder {
       : undefined;
   }
 
-  snapshot(version: number, routes: readonly WebSocketRoute[], gateway?: GatewayCompileInput): TableSnapshot {
+  snapshot(version: number, routes: readonly WebSocketRoute[], gateway?: GatewayCompileInput, hostOwnership?: HostOwnership): TableSnapshot {
     return {
       version,
       routes,
       services: this.resolveService ? [...this.services] : null,
       secrets: this.resolveSecret ? [...this.secrets] : null,
       ...(gateway ? { gateway } : {}),
+      ...(hostOwnership ? { hostOwnership } : {}),
     };
   }
 }
@@ -72,7 +75,7 @@ export function compileRecorded(
   const rec = new ResolverRecorder(input.resolveService, input.resolveSecret);
   const out = compile({ ...input, resolveService: rec.resolveService, resolveSecret: rec.resolveSecret }, previous);
   for (const ref of extraSecrets) rec.resolveSecret?.(ref.namespace, ref.name);
-  return { out, snapshot: rec.snapshot(out.table.version, input.routes, input.gateway) };
+  return { out, snapshot: rec.snapshot(out.table.version, input.routes, input.gateway, input.hostOwnership) };
 }
 
 /** The resolvers a worker compiles with: the recorded answers; anything else was not asked in the main thread. */
@@ -94,7 +97,7 @@ export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceRes
 
 /** What a worker passes to compile(): the same input the main thread compiled, resolvers replayed. */
 export function snapshotInput(s: TableSnapshot): CompileInput {
-  return { routes: s.routes, ...replayResolvers(s), version: s.version, ...(s.gateway ? { gateway: s.gateway } : {}) };
+  return { routes: s.routes, ...replayResolvers(s), version: s.version, ...(s.gateway ? { gateway: s.gateway } : {}), ...(s.hostOwnership ? { hostOwnership: s.hostOwnership } : {}) };
 }
 
 function asBuffers(data: Readonly<Record<string, Uint8Array>>): Record<string, Buffer> {

@@ -47,6 +47,7 @@ describe('crd loading', () => {
     assert.deepEqual(
       version?.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath]),
       [
+        ['Class', '.spec.className'],
         ['Hosts', '.spec.hosts'],
         ['Path', '.spec.match.path'],
         ['Backend', '.spec.backend.service.name'],

@@ -26,6 +26,7 @@ export function fullRoute(): WebSocketRoute {
     kind: KIND,
     metadata: { name: 'chat', namespace: 'apps' },
     spec: {
+      className: 'wsgate',
       hosts: ['chat.example.com', '*.chat.example.com'],
       tls: { secretRef: { name: 'chat-tls' } },
       match: {
@@ -116,6 +117,8 @@ export const VALID: RouteCase[] = [
   { name: 'endpoint IPv6 and host name', edit: (d) => { endpoints(d); spec(d).backend.endpoints.push({ host: '::1', port: 80 }, { host: 'api', port: 80 }); } },
   { name: 'named service port', edit: (d) => { spec(d).backend.service.port = 'http'; } },
   { name: 'service port 1 and 65535', edit: (d) => { spec(d).backend.service.port = 65535; } },
+  { name: 'className', edit: (d) => { spec(d).className = 'internal.example.com'; } },
+  { name: 'hostSharing', edit: (d) => { spec(d).hosts = ['chat.example.com']; spec(d).hostSharing = { namespaces: ['team-b', '0ps'] }; } },
   { name: 'wildcard host', edit: (d) => { spec(d).hosts = ['*.example.com', 'example.com'] ; } },
   { name: 'root path', edit: (d) => { spec(d).match.path = '/'; delete spec(d).backend.path; } },
   { name: 'backend.path without placeholders', edit: (d) => { spec(d).backend.path = '/ws'; } },
@@ -171,6 +174,10 @@ export const INVALID: RouteCase[] = [
   { layer: 'identity', name: 'metadata not a mapping', edit: (d) => { d.metadata = 'chat'; }, field: 'metadata', alsoFields: [] },
 
   // schema: structure
+  { layer: 'schema', name: 'className with capitals', edit: (d) => { spec(d).className = 'Internal'; }, field: 'spec.className', reason: 'DNS subdomain' },
+  { layer: 'schema', name: 'hostSharing without namespaces', edit: (d) => { spec(d).hostSharing = {}; }, field: 'spec.hostSharing.namespaces', reason: 'is required' },
+  { layer: 'schema', name: 'hostSharing namespace not a name', edit: (d) => { spec(d).hostSharing = { namespaces: ['Team_B'] }; }, field: 'spec.hostSharing.namespaces[0]', reason: 'must be a namespace name' },
+  { layer: 'schema', name: 'empty className', edit: (d) => { spec(d).className = ''; }, field: 'spec.className', reason: 'must not be empty' },
   { layer: 'schema', name: 'missing spec', edit: (d) => { delete d.spec; }, field: 'spec', reason: 'is required' },
   { layer: 'schema', name: 'spec not a mapping', edit: (d) => { d.spec = 'x'; }, field: 'spec', reason: 'must be a mapping' },
   { layer: 'schema', name: 'missing match', edit: (d) => { delete spec(d).match; }, field: 'spec.match', reason: 'is required' },

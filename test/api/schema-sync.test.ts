@@ -13,7 +13,10 @@ import { PATTERN_HINTS } from '../../src/api/schema-messages.js';
 /** Every field under spec and status; '[]' is a list item, a trailing '!' marks a required field. */
 const FIELDS = [
   'spec!',
+  'spec.className',
   'spec.hosts',
+  'spec.hostSharing',
+  'spec.hostSharing.namespaces!',
   'spec.tls',
   'spec.tls.secretRef!',
   'spec.tls.secretRef.name!',

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { POLICY_CRD_FILE, SHARED_SPEC_FIELDS, SHARED_SPEC_RULE_PREFIXES, renderPolicyCrd } from '../../src/gatewayapi/policy-crd.js';
+import { CLASS_FIELD, POLICY_CRD_FILE, SHARED_SPEC_FIELDS, SHARED_SPEC_RULE_PREFIXES, renderPolicyCrd } from '../../src/gatewayapi/policy-crd.js';
 import { repoRoot } from '../helpers/wsgate-process.js';
 
 const read = (p: string) => fs.readFileSync(path.join(repoRoot, p), 'utf8');
@@ -27,7 +27,13 @@ describe('WebSocketPolicy CRD', () => {
     const wsr = schema(wsrText).properties.spec;
     const pol = schema(policyText).properties.spec;
     for (const f of SHARED_SPEC_FIELDS) assert.deepEqual(pol.properties[f], wsr.properties[f], `spec.${f}`);
-    assert.deepEqual(Object.keys(pol.properties).sort(), ['targetRefs', ...SHARED_SPEC_FIELDS].sort());
+    assert.deepEqual(Object.keys(pol.properties).sort(), ['targetRefs', CLASS_FIELD, ...SHARED_SPEC_FIELDS].sort());
+    // The class accepts the same names as a WebSocketRoute's; only the description is the policy's.
+    const { description: polDescription, ...polClass } = pol.properties[CLASS_FIELD];
+    const { description: wsrDescription, ...wsrClass } = wsr.properties[CLASS_FIELD];
+    assert.deepEqual(polClass, wsrClass);
+    assert.match(polDescription, /policy/);
+    assert.notEqual(polDescription, wsrDescription);
     const rules = (s: Json) => (s['x-kubernetes-validations'] as Array<{ message: string }>).filter((r) => SHARED_SPEC_RULE_PREFIXES.some((p) => r.message.startsWith(p)));
     assert.equal(rules(pol).length, SHARED_SPEC_RULE_PREFIXES.length);
     assert.deepEqual(rules(pol), rules(wsr));

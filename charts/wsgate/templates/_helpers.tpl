@@ -333,6 +333,11 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- define "wsgate.args.controller" -}}
 {{- $fullname := include "wsgate.fullname" . -}}
 - --debounce={{ .Values.controller.debounceMs }}
+- --class={{ .Values.controller.className }}
+- --host-ownership={{ .Values.controller.hostOwnership }}
+{{- if not .Values.controller.defaultClass }}
+- --no-default-class
+{{- end }}
 {{- with .Values.controller.watchNamespaces }}
 - --watch-namespaces={{ join "," . }}
 {{- end }}
