@@ -7,9 +7,10 @@ import { applyDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { routeKey, type WebSocketRoute } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
+import { compareStrings } from '../api/string-order.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
-import { compareKeys, compareRank, rank, signatures } from './precedence.js';
+import { compareRank, rank, signatures } from './precedence.js';
 import { CompileCache, type RouteEntry, type ValidEntry } from './compile-cache.js';
 import { recordingResolver, sameEndpoints, sameResolution, secretsUnchanged, withEndpoints, type SecretLookup } from './reuse.js';
 import { parseTemplate } from './template.js';
@@ -79,7 +80,7 @@ export function processWebSocketRoutes(input: CompileInput, cache: CompileCache 
 function sortByKey(routes: readonly WebSocketRoute[]): WebSocketRoute[] {
   return routes
     .map((raw) => ({ raw, key: routeKey(raw) }))
-    .sort((a, b) => compareKeys(a.key, b.key))
+    .sort((a, b) => compareStrings(a.key, b.key))
     .map((k) => k.raw);
 }
 
@@ -217,7 +218,7 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
  */
 function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
   const order = [...candidates].sort(
-    (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),
+    (a, b) => compareStrings(a.created, b.created) || compareStrings(a.route.key, b.route.key),
   );
   const owners = new Map<string, CompiledRoute>();
   const losers = new Map<string, string>();
@@ -238,7 +239,7 @@ function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
 
 /** By rank, then namespace/name. */
 function comparePrecedence(a: ValidEntry, b: ValidEntry): number {
-  return compareRank(a.rank, b.rank) || compareKeys(a.route.key, b.route.key);
+  return compareRank(a.rank, b.rank) || compareStrings(a.route.key, b.route.key);
 }
 
 export function rejected(key: string, generation: number, reason: string, message: string): RouteStatusResult {
