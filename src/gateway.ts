@@ -19,7 +19,8 @@ import { MAIN_LISTENER, type GatewayCompileInput } from './routing/gateway-types
 import type { SecretResolver, ServiceResolver } from './routing/types.js';
 import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
-import { planAcrossWorkers, rebalances } from './workers/rebalance.js';
+import { rebalances } from './balancer/rebalance.js';
+import { planAcrossWorkers } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
 import { compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
 import type { OverloadLimits } from './workers/messages.js';

@@ -16,17 +16,19 @@ const SRC = path.join(repoRoot, 'src');
 const ALLOWED: Record<string, string[]> = {
   api: ['routing/template'],
   // The rest of routing is above api; only the template parser (a leaf) is used by it.
-  security: ['api'],
+  security: ['api', 'limits'],
+  // The one token bucket (its arithmetic over state the caller stores).
+  limits: ['api'],
   routing: ['api', 'security', 'gatewayapi'],
   balancer: ['api', 'routing'],
   pipeline: ['api', 'routing'],
-  proxy: ['api', 'routing', 'balancer', 'pipeline', 'overload', 'net/proxy-protocol'],
+  proxy: ['api', 'routing', 'balancer', 'pipeline', 'overload', 'limits', 'net/proxy-protocol'],
   admission: ['api', 'routing', 'pipeline', 'security'],
   metrics: ['api', 'routing', 'pipeline', 'proxy'],
   // Pure: Gateway API objects in, route entries and statuses out.
   gatewayapi: ['api'],
   // The data plane of a thread and the worker threads of --workers; the control plane is above.
-  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics', 'overload'],
+  workers: ['api', 'routing', 'security', 'balancer', 'pipeline', 'proxy', 'admission', 'metrics', 'overload', 'limits'],
   // Process counters, memory readings, the overload manager and the sizing rule: below the data plane.
   overload: [],
   // Split mode's snapshot stream: carries the workers' snapshot between processes; no data plane.

@@ -27,6 +27,13 @@ export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
 export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
 export const DEFAULT_ON_RATE_EXCEEDED: OnRateExceeded = 'Throttle';
 export const DEFAULT_PONG_TIMEOUT = '10s';
+// spec.rebalance's fields, used by the rebalance planner (balancer/rebalance.ts) when the block
+// is present without them. Not CRD defaults: the schema states none, so applyDefaults (which
+// mirrors the CRD) leaves them unset and the planner applies these.
+/** How far above its fair share an endpoint may be (0.2 = 20%) before it sheds connections. */
+export const DEFAULT_REBALANCE_TOLERANCE = 0.2;
+/** Closes a route's rebalancing may spend a second (the pass runs once a second). */
+export const DEFAULT_REBALANCE_MAX_CLOSES_PER_SECOND = 5;
 
 // Request path normalisation: process-wide, not per route, because it runs before a route is
 // known (as Envoy's listener-level normalize_path / merge_slashes). The flags --path-* default

@@ -1,6 +1,26 @@
 // Pure: how many connections to shed from each endpoint of one route. An endpoint holding
 // more than (1 + tolerance) times its fair share is brought back to its fair share (rounded
 // up); the total is capped by the close budget, taken from the fullest endpoints first.
+// planRouteRebalance is the one planner both loops use: the single-process pass
+// (proxy/rebalance.ts) and the main thread's plan across --workers (workers/rebalance.ts).
+
+import { DEFAULT_REBALANCE_MAX_CLOSES_PER_SECOND, DEFAULT_REBALANCE_TOLERANCE } from '../api/defaults.js';
+import type { CompiledRoute } from '../routing/types.js';
+
+/**
+ * Whether a route rebalances: it asks to, and moving a client can help. Hashing and affinity
+ * cookies pin a client to its endpoint: moving it would only bring it back, or (affinity) break
+ * the session state the backend holds for it.
+ */
+export function rebalances(route: CompiledRoute): boolean {
+  return route.spec.rebalance !== undefined && route.policy !== 'ConsistentHash' && !route.affinity && route.backend.eligible.length >= 2;
+}
+
+/** The closes for a route that rebalances, from its open connections per eligible endpoint. */
+export function planRouteRebalance(route: CompiledRoute, counts: ReadonlyMap<string, number>): Map<string, number> {
+  const rb = route.spec.rebalance ?? {};
+  return planRebalance(counts, rb.tolerance ?? DEFAULT_REBALANCE_TOLERANCE, rb.maxClosesPerSecond ?? DEFAULT_REBALANCE_MAX_CLOSES_PER_SECOND);
+}
 
 export function planRebalance(
   counts: ReadonlyMap<string, number>,

@@ -3,15 +3,16 @@
 // `a.b.example.com`, never `example.com`), route hostnames that do not match the listener's
 // are ignored, and no intersection at all means the route does not attach to that listener.
 
+import { matchesSuffix, wildcardSuffix } from '../api/hostnames.js';
+
 /** True when `host` (exact or wildcard) is covered by the wildcard or exact `pattern`. */
 function covers(pattern: string, host: string): boolean {
   if (pattern === host) return true;
-  if (!pattern.startsWith('*.')) return false;
-  const suffix = pattern.slice(1); // ".example.com"
+  const suffix = wildcardSuffix(pattern); // ".example.com"
+  if (suffix === undefined) return false;
   // "*.example.com" covers "a.example.com", "a.b.example.com" and "*.a.example.com"
   // (every name the narrower wildcard can match is a name the wider one matches).
-  const bare = host.startsWith('*.') ? host.slice(1) : host;
-  return bare.length > suffix.length && bare.endsWith(suffix);
+  return matchesSuffix(wildcardSuffix(host) ?? host, suffix);
 }
 
 /**
@@ -29,9 +30,4 @@ export function intersectHostnames(listenerHostname: string | undefined, routeHo
     else if (covers(h, listener)) out.add(listener); // the listener's is
   }
   return out.size === 0 ? undefined : [...out].sort();
-}
-
-/** Whether a request Host (no port, lower case) matches a hostname of the model. */
-export function hostMatches(hostname: string, host: string): boolean {
-  return hostname.startsWith('*.') ? host.length > hostname.length - 1 && host.endsWith(hostname.slice(1)) : hostname === host;
 }

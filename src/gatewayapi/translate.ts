@@ -9,6 +9,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
 import { parseDuration } from '../api/duration.js';
 import { isHeaderValue, isHttpToken } from '../api/formats.js';
+import { compareStrings } from '../api/string-order.js';
 import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './conditions.js';
 import { intersectHostnames } from './hostnames.js';
 import type {
@@ -124,7 +125,6 @@ const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
 const nsOf = (m: { namespace?: string }) => m.namespace ?? 'default';
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
 // listeners
@@ -599,7 +599,7 @@ export function translate(input: TranslateInput): TranslateOutput {
   // GatewayClasses: only ours.
   const gatewayClasses = new Map<string, GatewayClassStatusResult>();
   const classAccepted = new Map<string, boolean>();
-  for (const gc of [...input.gatewayClasses].sort((a, b) => cmp(a.metadata.name, b.metadata.name))) {
+  for (const gc of [...input.gatewayClasses].sort((a, b) => compareStrings(a.metadata.name, b.metadata.name))) {
     if (gc.spec.controllerName !== controllerName) continue;
     const gen = gc.metadata.generation ?? 0;
     const ok = gc.spec.parametersRef === undefined;
@@ -617,14 +617,14 @@ export function translate(input: TranslateInput): TranslateOutput {
 
   // Gateways of our classes.
   const gatewayStates = new Map<string, GatewayState>();
-  for (const gw of [...input.gateways].sort((a, b) => cmp(key(nsOf(a.metadata), a.metadata.name), key(nsOf(b.metadata), b.metadata.name)))) {
+  for (const gw of [...input.gateways].sort((a, b) => compareStrings(key(nsOf(a.metadata), a.metadata.name), key(nsOf(b.metadata), b.metadata.name)))) {
     const accepted = classAccepted.get(gw.spec.gatewayClassName);
     if (accepted === undefined) continue;
     gatewayStates.set(key(nsOf(gw.metadata), gw.metadata.name), buildGateway(gw, accepted, input, grants, secrets));
   }
 
   // HTTPRoutes: rules once per route, then each parentRef to one of our Gateways.
-  const sortedRoutes = [...input.httpRoutes].sort((a, b) => cmp(key(nsOf(a.metadata), a.metadata.name), key(nsOf(b.metadata), b.metadata.name)));
+  const sortedRoutes = [...input.httpRoutes].sort((a, b) => compareStrings(key(nsOf(a.metadata), a.metadata.name), key(nsOf(b.metadata), b.metadata.name)));
   const routeRules = new Map<string, RuleResult[]>();
   const routeParents = new Map<string, ParentResult[]>();
   const httpRoutes = new Map<string, HTTPRouteStatusResult>();
@@ -852,11 +852,11 @@ export function translate(input: TranslateInput): TranslateOutput {
       if (gateways.size === 0) {
         add({ group: r.kind === 'HTTPRoute' ? GATEWAY_GROUP : '', kind: r.kind, namespace: r.namespace, name: r.name, ...(r.sectionName ? { sectionName: r.sectionName } : {}) }, r);
       } else {
-        for (const ref of [...gateways.values()].sort((a, b) => cmp(key(a.namespace!, a.name), key(b.namespace!, b.name)))) add(ref, r);
+        for (const ref of [...gateways.values()].sort((a, b) => compareStrings(key(a.namespace!, a.name), key(b.namespace!, b.name)))) add(ref, r);
       }
     }
     const ours: PolicyAncestorStatus[] = [...ancestors.entries()]
-      .sort(([a], [b]) => cmp(a, b))
+      .sort(([a], [b]) => compareStrings(a, b))
       .slice(0, 16)
       .map(([, a]) => {
         const bad = a.results.find((r) => r.reason !== 'Accepted');
@@ -921,7 +921,7 @@ export function comparePrecedence(a: readonly (number | string)[], b: readonly (
     if (x === undefined) return -1;
     if (y === undefined) return 1;
     if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return cmp(String(x), String(y));
+    return compareStrings(String(x), String(y));
   }
   return 0;
 }

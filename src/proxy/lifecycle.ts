@@ -3,7 +3,6 @@
 
 import { DEFAULT_DRAIN_TIMEOUT } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import { planRebalance } from '../balancer/rebalance.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { LiveConnection } from './live-connection.js';
@@ -41,36 +40,4 @@ export function drainIfGone(conn: LiveConnection, table: RoutingTable, connectio
     conn.startDrain(ms);
     connections.watch(ms);
   }
-}
-
-/**
- * One rebalancing pass over every route with `spec.rebalance`: counts the connections per
- * eligible endpoint and closes the oldest ones on over-full endpoints with 1012, within the
- * route's closes-per-second budget (the pass runs once a second).
- */
-export function rebalanceOnce(connections: ConnectionRegistry, table: RoutingTable): number {
-  let closed = 0;
-  for (const route of table.routes) {
-    const rb = route.spec.rebalance;
-    // Hashing and affinity cookies pin a client to its endpoint: moving it would only bring it
-    // back, or (affinity) break the session state the backend holds for it.
-    if (!rb || route.policy === 'ConsistentHash' || route.affinity || route.backend.eligible.length < 2) continue;
-    const conns = connections.ofRoute(route.key);
-    const counts = new Map(route.backend.eligible.map((e) => [e.id, 0]));
-    for (const c of conns) {
-      if (c.closing || c.isDraining()) continue;
-      const n = counts.get(c.endpointId);
-      if (n !== undefined) counts.set(c.endpointId, n + 1);
-    }
-    const plan = planRebalance(counts, rb.tolerance ?? 0.2, rb.maxClosesPerSecond ?? 5);
-    if (plan.size === 0) continue;
-    for (const c of conns) {
-      const left = plan.get(c.endpointId);
-      if (!left || c.closing || c.isDraining()) continue;
-      plan.set(c.endpointId, left - 1);
-      c.close('rebalance');
-      closed++;
-    }
-  }
-  return closed;
 }

@@ -7,7 +7,7 @@
 
 import type { CompiledMessages } from '../routing/types.js';
 import { DROP, FORWARD, STOP, type GatePolicy, type Verdict } from './frame-gate.js';
-import { TokenBucket } from './token-bucket.js';
+import { MessageBucket } from '../limits/token-bucket.js';
 
 const OPCODE_CONTINUATION = 0x0;
 const OPCODE_PONG = 0xa;
@@ -30,8 +30,8 @@ export class ClientPolicy implements GatePolicy {
   pongs = 0;
   private messageBytes = 0;
   private readonly maxBytes: number;
-  private readonly rate: TokenBucket | null;
-  private readonly byteRate: TokenBucket | null;
+  private readonly rate: MessageBucket | null;
+  private readonly byteRate: MessageBucket | null;
 
   constructor(
     limits: CompiledMessages | undefined,
@@ -41,8 +41,8 @@ export class ClientPolicy implements GatePolicy {
   ) {
     const t = this.now();
     this.maxBytes = limits?.maxBytes ?? 0;
-    this.rate = limits?.rate ? new TokenBucket(limits.rate, t) : null;
-    this.byteRate = limits?.byteRate ? new TokenBucket(limits.byteRate, t) : null;
+    this.rate = limits?.rate ? new MessageBucket(limits.rate, t) : null;
+    this.byteRate = limits?.byteRate ? new MessageBucket(limits.byteRate, t) : null;
   }
 
   wantsWhole(b0: number, payloadLength: number): boolean {

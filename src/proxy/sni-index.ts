@@ -2,6 +2,8 @@
 // table swap: new handshakes get the new certificate, established connections keep theirs.
 
 import type tls from 'node:tls';
+import { matchesSuffix, wildcardSuffix } from '../api/hostnames.js';
+import { compareStrings } from '../api/string-order.js';
 import type { RoutingTable } from '../routing/table.js';
 
 export interface SniIndex {
@@ -20,14 +22,10 @@ export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | unde
   if (cached && (cached as SniIndexImpl).fallback === fallback) return cached;
   const exact = new Map<string, tls.SecureContext>();
   const wild = new Map<string, tls.SecureContext>();
-  const routes = [...table.routes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const routes = [...table.routes].sort((a, b) => compareStrings(a.key, b.key));
   for (const r of routes) {
     if (!r.tls) continue;
-    for (const host of r.hosts) {
-      if (host.startsWith('*.')) {
-        if (!wild.has(host.slice(1))) wild.set(host.slice(1), r.tls.context);
-      } else if (!exact.has(host)) exact.set(host, r.tls.context);
-    }
+    for (const host of r.hosts) addFirst(exact, wild, host, r.tls.context);
   }
   const index = new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), fallback);
   indexes.set(table, index);
@@ -51,12 +49,16 @@ export function certificateIndex(certs: ReadonlyArray<{ readonly hostname: strin
   const wild = new Map<string, tls.SecureContext>();
   for (const c of certs) {
     const host = c.hostname.toLowerCase();
-    if (host === '') continue;
-    if (host.startsWith('*.')) {
-      if (!wild.has(host.slice(1))) wild.set(host.slice(1), c.context);
-    } else if (!exact.has(host)) exact.set(host, c.context);
+    if (host !== '') addFirst(exact, wild, host, c.context);
   }
   return new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), defaultCertificate(certs)?.context);
+}
+
+/** Files a certificate under an exact name or a wildcard's suffix, unless one is there already. */
+function addFirst(exact: Map<string, tls.SecureContext>, wild: Map<string, tls.SecureContext>, host: string, context: tls.SecureContext): void {
+  const suffix = wildcardSuffix(host);
+  const [map, key] = suffix === undefined ? [exact, host] : [wild, suffix];
+  if (!map.has(key)) map.set(key, context);
 }
 
 class SniIndexImpl implements SniIndex {
@@ -71,7 +73,7 @@ class SniIndexImpl implements SniIndex {
     const hit = this.exact.get(name);
     if (hit) return hit;
     for (const [suffix, ctx] of this.wild) {
-      if (name.length > suffix.length && name.endsWith(suffix)) return ctx;
+      if (matchesSuffix(name, suffix)) return ctx;
     }
     return this.fallback;
   }

@@ -20,7 +20,8 @@
 import { processHTTPRoutes, type GatewayEntryResult } from './httproute-processor.js';
 import { compileListeners } from './gateway-listeners.js';
 import { MAIN_LISTENER } from './gateway-types.js';
-import { compareKeys, compareRank } from './precedence.js';
+import { compareRank } from './precedence.js';
+import { compareStrings } from '../api/string-order.js';
 import { GatewayCache, type CompileCache, type ValidEntry } from './compile-cache.js';
 import { RoutingTable } from './table.js';
 import type { CompiledRoute, CompileInput, RouteStatusResult } from './types.js';
@@ -99,7 +100,7 @@ function mergeMain(wsrs: readonly ValidEntry[], entries: readonly GatewayEntryRe
     const b = entries[j];
     const takeWsr =
       b === undefined ||
-      (a !== undefined && (compareRank(a.rank, b.rank) || compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key)) <= 0);
+      (a !== undefined && (compareRank(a.rank, b.rank) || compareStrings(a.created, b.created) || compareStrings(a.route.key, b.route.key)) <= 0);
     out.push(takeWsr ? a!.route : b.route);
     if (takeWsr) i++;
     else j++;
@@ -132,7 +133,7 @@ function crossConflicts(
   const claims: Claim[] = [
     ...wsrs.filter((c) => c.signatures.some((s) => entrySigs.has(s.sig))).map((c) => ({ created: c.created, key: c.route.key, wsr: c, sigs: c.signatures })),
     ...contested.map((e) => ({ created: e.created, key: e.route.key, entry: e, sigs: e.signatures })),
-  ].sort((a, b) => compareKeys(a.created, b.created) || compareKeys(a.key, b.key));
+  ].sort((a, b) => compareStrings(a.created, b.created) || compareStrings(a.key, b.key));
   const owners = new Map<string, Claim>();
   for (const claim of claims) {
     const clash = claim.sigs.find((s) => {

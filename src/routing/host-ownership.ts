@@ -9,7 +9,7 @@
 // it does not own "a.example.com". Routes without hosts (any host) own nothing and are not refused.
 
 import type { HostOwnership } from '../api/types.js';
-import { compareKeys } from './precedence.js';
+import { compareStrings } from '../api/string-order.js';
 import type { ValidEntry } from './compile-cache.js';
 
 export const HOST_OWNED_REASON = 'HostOwnedByOtherNamespace';
@@ -35,7 +35,7 @@ export function hostOwnershipLosers(candidates: readonly ValidEntry[], mode: Hos
       sharing.set(k, set);
     }
   }
-  const order = [...candidates].sort((a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key));
+  const order = [...candidates].sort((a, b) => compareStrings(a.created, b.created) || compareStrings(a.route.key, b.route.key));
   const owners = new Map<string, Owner>();
   for (const { route } of order) {
     const taken = route.hosts.find((host) => {

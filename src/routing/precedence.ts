@@ -40,7 +40,3 @@ function signature(host: string, r: CompiledRoute): string {
   const query = (r.queryParams ?? []).map((q) => `${q.name}=${q.value}`).sort().join('&');
   return `${r.listener ?? MAIN_LISTENER} ${host} ${templateShape(r.path)} ${headers} ${protocols} ${r.method ?? ''} ${query}`;
 }
-
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -4,6 +4,7 @@
 // changed only in what lookup does not look at (endpoints, security) can share its predecessor's
 // index. A request only ever sees the routes of the socket it arrived on (listener isolation).
 
+import { wildcardSuffix } from '../api/hostnames.js';
 import { MAIN_LISTENER } from './gateway-types.js';
 import { PathTrie } from './path-trie.js';
 import type { CompiledRoute, RouteRequest } from './types.js';
@@ -21,7 +22,8 @@ class HostIndex {
       return;
     }
     for (const host of route.hosts) {
-      const [map, key] = host.startsWith('*.') ? [this.wildcards, host.slice(1)] : [this.exact, host];
+      const suffix = wildcardSuffix(host);
+      const [map, key] = suffix === undefined ? [this.exact, host] : [this.wildcards, suffix];
       let trie = map.get(key);
       if (!trie) map.set(key, (trie = new PathTrie()));
       trie.add(route.path.segments, index);

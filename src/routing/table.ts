@@ -1,3 +1,5 @@
+import { hostMatches, wildcardSuffix } from '../api/hostnames.js';
+import { compareStrings } from '../api/string-order.js';
 import { RouteIndex } from './route-index.js';
 import { captureParams, type PathParams } from './template.js';
 import { MAIN_LISTENER, type TableListener } from './gateway-types.js';
@@ -74,8 +76,8 @@ function listenerHostnamesBySocket(routes: readonly CompiledRoute[]): Map<string
 
 /** Exact hostnames, then wildcards by longer suffix, then '' (no hostname). */
 function bySpecificity(a: string, b: string): number {
-  const rank = (h: string) => (h === '' ? 2 : h.startsWith('*.') ? 1 : 0);
-  return rank(a) - rank(b) || b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
+  const rank = (h: string) => (h === '' ? 2 : wildcardSuffix(h) !== undefined ? 1 : 0);
+  return rank(a) - rank(b) || b.length - a.length || compareStrings(a, b);
 }
 
 /**
@@ -85,8 +87,7 @@ function bySpecificity(a: string, b: string): number {
  */
 function mostSpecificListener(hostnames: readonly string[], host: string): string | undefined {
   for (const h of hostnames) {
-    if (h === '' || h === host) return h;
-    if (h.startsWith('*.') && host.length > h.length - 1 && host.endsWith(h.slice(1))) return h;
+    if (h === '' || hostMatches(h, host)) return h;
   }
   return undefined;
 }

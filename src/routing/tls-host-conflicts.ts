@@ -4,7 +4,7 @@
 // Accepted message; the newer is refused (Accepted=False, CertificateConflict). Routes naming the
 // same Secret do not conflict; "*.example.com" and "a.example.com" are different SNI names. Pure.
 
-import { compareKeys } from './precedence.js';
+import { compareStrings } from '../api/string-order.js';
 import type { ValidEntry } from './compile-cache.js';
 
 export const CERTIFICATE_CONFLICT_REASON = 'CertificateConflict';
@@ -21,7 +21,7 @@ export function tlsHostConflicts(candidates: readonly ValidEntry[]): TlsHostConf
   const kept = new Map<string, string>();
   const withTls = candidates.filter((c) => c.raw.spec.tls !== undefined);
   if (withTls.length < 2) return { refused, kept };
-  const order = [...withTls].sort((a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key));
+  const order = [...withTls].sort((a, b) => compareStrings(a.created, b.created) || compareStrings(a.route.key, b.route.key));
   const holders = new Map<string, { key: string; secret: string }>();
   for (const c of order) {
     const secret = `${c.route.namespace}/${c.raw.spec.tls!.secretRef.name}`;

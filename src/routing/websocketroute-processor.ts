@@ -9,9 +9,10 @@ import { routeKey, type HostOwnership, type WebSocketRoute } from '../api/types.
 import { HOST_OWNED_REASON, hostOwnershipLosers } from './host-ownership.js';
 import { CERTIFICATE_CONFLICT_REASON, tlsHostConflicts } from './tls-host-conflicts.js';
 import { validateRoute } from '../api/validate.js';
+import { compareStrings } from '../api/string-order.js';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { compileAffinity } from './behaviour.js';
-import { compareKeys, compareRank, rank, signatures } from './precedence.js';
+import { compareRank, rank, signatures } from './precedence.js';
 import { CompileCache, type Refusal, type RouteEntry, type ValidEntry } from './compile-cache.js';
 import { recordingResolver, sameEndpoints, sameResolution, secretsUnchanged, withEndpoints, type SecretLookup } from './reuse.js';
 import { parseTemplate } from './template.js';
@@ -82,7 +83,7 @@ export function processWebSocketRoutes(input: CompileInput, cache: CompileCache 
 function sortByKey(routes: readonly WebSocketRoute[]): WebSocketRoute[] {
   return routes
     .map((raw) => ({ raw, key: routeKey(raw) }))
-    .sort((a, b) => compareKeys(a.key, b.key))
+    .sort((a, b) => compareStrings(a.key, b.key))
     .map((k) => k.raw);
 }
 
@@ -238,7 +239,7 @@ function withNote(status: RouteStatusResult, note: string): RouteStatusResult {
 
 function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
   const order = [...candidates].sort(
-    (a, b) => compareKeys(a.created, b.created) || compareKeys(a.route.key, b.route.key),
+    (a, b) => compareStrings(a.created, b.created) || compareStrings(a.route.key, b.route.key),
   );
   const owners = new Map<string, CompiledRoute>();
   const losers = new Map<string, string>();
@@ -259,7 +260,7 @@ function findConflicts(candidates: readonly ValidEntry[]): Map<string, string> {
 
 /** By rank, then namespace/name. */
 function comparePrecedence(a: ValidEntry, b: ValidEntry): number {
-  return compareRank(a.rank, b.rank) || compareKeys(a.route.key, b.route.key);
+  return compareRank(a.rank, b.rank) || compareStrings(a.route.key, b.route.key);
 }
 
 export function rejected(key: string, generation: number, reason: string, message: string): RouteStatusResult {

@@ -3,6 +3,8 @@
 // are `*`, an exact origin `https://app.example.com`, or `https://*.example.com` (one or more
 // labels before the suffix, same scheme and port).
 
+import { matchesSuffix } from '../api/hostnames.js';
+
 export interface OriginPolicy {
   /** Empty: any origin. */
   readonly allowed: readonly OriginPattern[];
@@ -42,7 +44,7 @@ export function originAllowed(policy: OriginPolicy, origin: string | undefined):
   const o = parseOrigin(origin.trim().toLowerCase());
   if (!o) return false;
   return policy.allowed.some(
-    (p) => p.scheme === o.scheme && p.port === o.port && (p.wildcard ? o.host.length > p.host.length && o.host.endsWith(p.host) : o.host === p.host),
+    (p) => p.scheme === o.scheme && p.port === o.port && (p.wildcard ? matchesSuffix(o.host, p.host) : o.host === p.host),
   );
 }
 

@@ -4,7 +4,7 @@
 // is deleted once it holds no connection and its bucket has refilled, and when there are more
 // than `maxClients` entries the least recently seen idle ones are evicted.
 
-import { defaultBurst } from '../api/defaults.js';
+import { takeUpgradeToken, upgradeBucketFull, type TokenResult, type UpgradeBucket } from '../limits/token-bucket.js';
 
 export interface RouteLimits {
   maxConnections?: number;
@@ -14,15 +14,9 @@ export interface RouteLimits {
 
 export type AcquireResult = { ok: true; release: () => void } | { ok: false; limit: 'route' | 'client' };
 
-export type TokenResult = { ok: true } | { ok: false; retryAfterSeconds: number };
-
-interface ClientEntry {
+/** A client on a route: its connections and its upgrade bucket (limits/token-bucket.ts). */
+interface ClientEntry extends UpgradeBucket {
   connections: number;
-  tokens: number;
-  /** When `tokens` was last brought up to date (ms, monotonic). */
-  updated: number;
-  /** Rate and burst of the last take, to know when the bucket is full again. */
-  rate: number;
 }
 
 export interface LimiterOptions {
@@ -31,9 +25,6 @@ export interface LimiterOptions {
   now?: () => number;
   sweepIntervalMs?: number;
 }
-
-/** Burst of a bucket: one second's worth, at least one upgrade (the same rule as message rates). */
-export const burstFor = defaultBurst;
 
 export class Limiter {
   private readonly routes = new Map<string, number>();
@@ -66,22 +57,7 @@ export class Limiter {
 
   /** Takes one upgrade token from the client's bucket on this route. */
   takeToken(routeKey: string, client: string, rate: number): TokenResult {
-    const entry = this.entry(routeKey, client);
-    const now = this.now();
-    const burst = burstFor(rate);
-    if (entry.rate !== rate) {
-      // New or changed limit: start from a full bucket of the new size (never above it).
-      entry.tokens = entry.rate === 0 ? burst : Math.min(entry.tokens, burst);
-      entry.rate = rate;
-      entry.updated = now;
-    }
-    entry.tokens = Math.min(burst, entry.tokens + ((now - entry.updated) / 1000) * rate);
-    entry.updated = now;
-    if (entry.tokens >= 1) {
-      entry.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - entry.tokens) / rate)) };
+    return takeUpgradeToken(this.entry(routeKey, client), rate, this.now());
   }
 
   /** Counts one connection against the route and the client, if both limits allow it. */
@@ -120,8 +96,7 @@ export class Limiter {
   }
 
   private idle(entry: ClientEntry, now: number): boolean {
-    if (entry.rate === 0) return true;
-    return entry.tokens + ((now - entry.updated) / 1000) * entry.rate >= burstFor(entry.rate);
+    return upgradeBucketFull(entry, now);
   }
 
   private entry(routeKey: string, client: string): ClientEntry {

@@ -19,7 +19,8 @@ import { RouteCursors } from '../balancer/cursors.js';
 import { EndpointHealth, type EjectionState } from '../balancer/health.js';
 import { EndpointLoad } from '../balancer/load.js';
 import { PROCESS_COUNTER_BYTES } from '../overload/process-counters.js';
-import { burstFor, Limiter, type AcquireResult, type RouteLimits, type TokenResult } from '../security/rate-limit.js';
+import { takeUpgradeToken, upgradeBucketFull, type TokenResult, type UpgradeBucket } from '../limits/token-bucket.js';
+import { Limiter, type AcquireResult, type RouteLimits } from '../security/rate-limit.js';
 
 export interface SharedCounterBuffers {
   /** Per endpoint slot: ejection end (BigInt64, ms since epoch), then count and failures (Int32). */
@@ -439,6 +440,11 @@ export class SharedLimiter extends Limiter {
   private readonly sweeper: NodeJS.Timeout | undefined;
   /** New entries refused because their stripe was full of connected clients (let through uncounted). */
   overflows = 0;
+  /**
+   * An entry's bucket copied out of `f64` for the one bucket arithmetic (limits/token-bucket.ts)
+   * and written back: reused, as the stripe lock is held and no other call runs in between.
+   */
+  private readonly bucket: UpgradeBucket = { tokens: 0, updated: 0, rate: 0 };
 
   constructor(buffers: SharedCounterBuffers, opts: { now?: () => number; sweepIntervalMs?: number } = {}) {
     super({ sweepIntervalMs: 0 });
@@ -485,24 +491,13 @@ export class SharedLimiter extends Limiter {
       }
       const f = e * F64_FIELDS;
       const now = this.clock();
-      const burst = burstFor(rate);
-      let tokens = this.f64[f + TOKENS]!;
-      let updated = this.f64[f + UPDATED]!;
-      const oldRate = this.f64[f + RATE]!;
-      if (oldRate !== rate) {
-        tokens = oldRate === 0 ? burst : Math.min(tokens, burst);
-        this.f64[f + RATE] = rate;
-        updated = now;
-      }
-      tokens = Math.min(burst, tokens + (Math.max(0, now - updated) / 1000) * rate);
-      this.f64[f + UPDATED] = now;
+      const bucket = this.loadBucket(e);
+      const result = takeUpgradeToken(bucket, rate, now);
+      this.f64[f + TOKENS] = bucket.tokens;
+      this.f64[f + UPDATED] = bucket.updated;
+      this.f64[f + RATE] = bucket.rate;
       this.f64[f + SEEN] = now;
-      if (tokens >= 1) {
-        this.f64[f + TOKENS] = tokens - 1;
-        return { ok: true };
-      }
-      this.f64[f + TOKENS] = tokens;
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / rate)) };
+      return result;
     });
   }
 
@@ -609,10 +604,17 @@ export class SharedLimiter extends Limiter {
   }
 
   private isIdle(e: number, now: number): boolean {
+    return upgradeBucketFull(this.loadBucket(e), now);
+  }
+
+  /** Entry `e`'s bucket, copied into the reused `bucket`. */
+  private loadBucket(e: number): UpgradeBucket {
     const f = e * F64_FIELDS;
-    const rate = this.f64[f + RATE]!;
-    if (rate === 0) return true;
-    return this.f64[f + TOKENS]! + (Math.max(0, now - this.f64[f + UPDATED]!) / 1000) * rate >= burstFor(rate);
+    const bucket = this.bucket;
+    bucket.tokens = this.f64[f + TOKENS]!;
+    bucket.updated = this.f64[f + UPDATED]!;
+    bucket.rate = this.f64[f + RATE]!;
+    return bucket;
   }
 
   private remove(e: number): void {

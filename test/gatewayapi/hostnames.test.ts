@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostMatches, intersectHostnames } from '../../src/gatewayapi/hostnames.js';
+import { hostMatches } from '../../src/api/hostnames.js';
+import { intersectHostnames } from '../../src/gatewayapi/hostnames.js';
 
 // The examples of the HTTPRoute `hostnames` documentation (and the conformance suite's
 // httproute-hostname-intersection cases): listener hostname x route hostnames -> served names.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { burstFor, Limiter } from '../../src/security/rate-limit.js';
+import { burstFor } from '../../src/limits/token-bucket.js';
+import { Limiter } from '../../src/security/rate-limit.js';
 
 function clock() {
   let t = 0;
