@@ -42,10 +42,15 @@ export class UpgradeExchanges implements HandshakeOwner {
       const endpoint = choose(tried);
       if (!endpoint) break;
       tried.add(endpoint.id);
+      // Counted from the choice, not from the connect: upgrades that arrive while others are
+      // still connecting (a reconnect storm) see them, so least connections spreads the burst
+      // instead of sending all of it to the endpoint that looked emptiest.
+      this.deps.load.acquire(endpoint.id);
       let backend: net.Socket;
       try {
         backend = await connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs, tls: route.backend.tls });
       } catch (err) {
+        this.deps.load.release(endpoint.id);
         if (!(err instanceof BackendConnectError)) throw err;
         lastError = err;
         const ejectedMs = this.deps.health.fail(endpoint.id);
@@ -55,12 +60,12 @@ export class UpgradeExchanges implements HandshakeOwner {
         continue;
       }
       if (socket.destroyed) {
+        this.deps.load.release(endpoint.id);
         backend.destroy();
         this.report(ctx, 'client_gone');
         return;
       }
       ctx.endpoint = endpoint;
-      this.deps.load.acquire(endpoint.id);
       new Handshake(this, ctx, socket as net.Socket, head, endpoint, backend);
       return;
     }
