@@ -75,16 +75,25 @@ export function planSockets(
       continue;
     }
     if (onMain === 'main') {
+      // The main TLS listener has one policy, the --tls-* flags': a listener cannot bring its own there.
+      if (l.tlsPolicy) {
+        problems.set(id, `port ${l.port} is wsgate's own HTTPS listener, whose TLS policy is the --tls-* flags'; tls.options need a port of their own`);
+        continue;
+      }
       socketOf[id] = MAIN_LISTENER;
       continue;
     }
     const key = mode.kind === 'isolated' ? id : `*:${l.port}`;
     let s = sockets.get(key);
     if (!s) {
-      s = { socket: { key, address: bind ?? SHARED_BIND_ADDRESS, port: l.port, protocol: l.protocol }, certificates: new Map() };
+      s = { socket: { key, address: bind ?? SHARED_BIND_ADDRESS, port: l.port, protocol: l.protocol, ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}) }, certificates: new Map() };
       sockets.set(key, s);
     } else if (s.socket.protocol !== l.protocol) {
       problems.set(id, `port ${l.port} is served as ${s.socket.protocol} for another Gateway on wsgate's shared addresses`);
+      continue;
+    } else if (JSON.stringify(s.socket.tlsPolicy) !== JSON.stringify(l.tlsPolicy)) {
+      // One TLS server a socket: versions and suites are chosen before SNI names a listener.
+      problems.set(id, `port ${l.port} is served with other tls.options (another listener on the same socket)`);
       continue;
     }
     socketOf[id] = key;

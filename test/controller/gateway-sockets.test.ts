@@ -88,4 +88,24 @@ describe('socket plan', () => {
     const plan = planSockets([], [listener('a', 8080), listener('a', 80)], isolated, main);
     assert.deepEqual(plan.input.socketOf, { 'infra/a:80': 'infra/a:80', 'infra/a:8080': MAIN_LISTENER });
   });
+
+  test('tls.options: a socket carries its listener\'s policy; another policy on the same socket, or one on the main TLS port, is a problem', () => {
+    const cert = [{ namespace: 'infra', name: 'c' }];
+    const strict = { minVersion: 'TLSv1.3' as const };
+    const plan = planSockets(
+      [],
+      [
+        listener('a', 443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+        listener('b', 443, 'HTTPS', { certificates: cert, tlsPolicy: { minVersion: 'TLSv1.2' } }),
+        listener('c', 443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+        listener('d', 8443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+      ],
+      shared,
+      { ...main, tlsHost: '0.0.0.0', tlsPort: 8443 },
+    );
+    assert.deepEqual(plan.input.sockets.map((s) => [s.key, s.tlsPolicy]), [['*:443', strict]]);
+    assert.deepEqual(plan.input.socketOf, { 'infra/a:443': '*:443', 'infra/c:443': '*:443' });
+    assert.match(plan.problems.get('infra/b:443') ?? '', /other tls\.options/);
+    assert.match(plan.problems.get('infra/d:8443') ?? '', /--tls-\* flags/);
+  });
 });

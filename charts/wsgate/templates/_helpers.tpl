@@ -315,6 +315,18 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.controller.proxyProtocol }}
 - --proxy-protocol={{ join "," . }}
 {{- end }}
+{{- with .Values.tls.minVersion }}
+- --tls-min-version={{ . }}
+{{- end }}
+{{- with .Values.tls.maxVersion }}
+- --tls-max-version={{ . }}
+{{- end }}
+{{- with .Values.tls.ciphers }}
+- --tls-ciphers={{ join ":" . }}
+{{- end }}
+{{- with .Values.tls.ecdhCurves }}
+- --tls-ecdh-curves={{ join ":" . }}
+{{- end }}
 {{- if include "wsgate.affinityKeySecret" . }}
 - --affinity-key-file=/etc/wsgate/affinity/key
 {{- end }}
