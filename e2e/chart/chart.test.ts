@@ -766,6 +766,18 @@ describe('chart, offline', () => {
     assert.match(bad.stderr, /\/tls\/minVersion/);
   });
 
+  test('listenAddress: "::" binds every listener of both Deployments on [::] (dual-stack); the default stays 0.0.0.0; other values refused', async () => {
+    const six = await render([], ['listenAddress=::', 'tls.enabled=true']);
+    const proxy = flags(one(six, 'Deployment', 'wsg-wsgate'), 'proxy');
+    for (const flag of ['--listen', '--admin-listen', '--tls-listen']) assert.match(proxy.get(flag) ?? '', /^\[::\]:\d+$/, flag);
+    const controller = flags(one(six, 'Deployment', 'wsg-wsgate-controller'));
+    for (const flag of ['--listen', '--admin-listen', '--snapshot-listen']) assert.match(controller.get(flag) ?? '', /^\[::\]:\d+$/, flag);
+    assert.match(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').get('--listen') ?? '', /^0\.0\.0\.0:/);
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'listenAddress=[::]']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /listenAddress/);
+  });
+
   test('controller.proxyProtocol: the --proxy-protocol flag on the data plane (split and single mode) only when set', async () => {
     const cidrs = 'controller.proxyProtocol={10.0.0.0/8,fd00::/8}';
     const split = flags(one(await render([], [cidrs]), 'Deployment', 'wsg-wsgate'), 'proxy');

@@ -108,4 +108,18 @@ describe('socket plan', () => {
     assert.match(plan.problems.get('infra/b:443') ?? '', /other tls\.options/);
     assert.match(plan.problems.get('infra/d:8443') ?? '', /--tls-\* flags/);
   });
+
+  test('shared addresses follow the main listener\'s family: [::] (dual-stack) when --listen is IPv6, 0.0.0.0 otherwise', () => {
+    const on = (host: string) => planSockets([], [listener('a', 80)], shared, { host, port: 8080 }).input.sockets.map((s) => s.address);
+    assert.deepEqual(on('::'), ['::']);
+    assert.deepEqual(on('::1'), ['::']);
+    assert.deepEqual(on('0.0.0.0'), ['0.0.0.0']);
+    assert.deepEqual(on('127.0.0.1'), ['0.0.0.0']);
+  });
+
+  test('isolated IPv6 pool addresses: each Gateway\'s socket on its own IPv6 address', () => {
+    const isolated: AddressMode = { kind: 'isolated', addressOf: (_ns, name) => (name === 'a' ? 'fd00:1::1' : 'fd00:1::2') };
+    const plan = planSockets([], [listener('a', 80), listener('b', 80)], isolated, { host: '::', port: 8080 });
+    assert.deepEqual(plan.input.sockets.map((s) => [s.key, s.address]), [['infra/a:80', 'fd00:1::1'], ['infra/b:80', 'fd00:1::2']]);
+  });
 });
