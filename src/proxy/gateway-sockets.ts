@@ -8,11 +8,11 @@
 // (defaultCertificate()), given to the TLS server as PEM since they never reach the SNI callback. A bind error (EADDRINUSE, EACCES, ...) is logged and counted,
 // never fatal, and the socket is tried again on the next swap.
 
-import { mergePolicy, type TlsPolicy } from '../api/tls-policy.js';
 import type http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import { mergePolicy, type TlsPolicy } from '../api/tls-policy.js';
 import type { TableCertificate, TableListener } from '../routing/gateway-types.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 import { certificateIndex, defaultCertificate, type SniIndex } from './sni-index.js';

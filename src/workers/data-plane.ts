@@ -3,11 +3,11 @@
 // (--workers 1); with --workers N each worker thread runs one (worker.ts), with
 // counters shared through the load, health and limiter it is given.
 
-import type { TlsPolicy } from '../api/tls-policy.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { TlsPolicy } from '../api/tls-policy.js';
 import { SecurityGuard } from '../admission/guard.js';
 import { AffinityCodec } from '../balancer/affinity.js';
 import type { RouteCursors } from '../balancer/cursors.js';
