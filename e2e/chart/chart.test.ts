@@ -751,6 +751,33 @@ describe('chart, offline', () => {
     assert.ok(f.has('--no-path-merge-slashes'));
   });
 
+  test('tls policy values: the --tls-* flags on the data plane (split and single mode) only when set; a bad version refused', async () => {
+    const sets = ['tls.minVersion=TLSv1.3', 'tls.maxVersion=TLSv1.3', 'tls.ciphers={TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256}', 'tls.ecdhCurves={X25519,P-256}'];
+    for (const f of [flags(one(await render([], sets), 'Deployment', 'wsg-wsgate'), 'proxy'), flags(one(await render([], ['mode=single', ...sets]), 'Deployment', 'wsg-wsgate'))]) {
+      assert.equal(f.get('--tls-min-version'), 'TLSv1.3');
+      assert.equal(f.get('--tls-max-version'), 'TLSv1.3');
+      assert.equal(f.get('--tls-ciphers'), 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256');
+      assert.equal(f.get('--tls-ecdh-curves'), 'X25519:P-256');
+    }
+    const plain = flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy');
+    for (const flag of ['--tls-min-version', '--tls-max-version', '--tls-ciphers', '--tls-ecdh-curves']) assert.equal(plain.has(flag), false, flag);
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'tls.minVersion=TLSv1.1']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /\/tls\/minVersion/);
+  });
+
+  test('listenAddress: "::" binds every listener of both Deployments on [::] (dual-stack); the default stays 0.0.0.0; other values refused', async () => {
+    const six = await render([], ['listenAddress=::', 'tls.enabled=true']);
+    const proxy = flags(one(six, 'Deployment', 'wsg-wsgate'), 'proxy');
+    for (const flag of ['--listen', '--admin-listen', '--tls-listen']) assert.match(proxy.get(flag) ?? '', /^\[::\]:\d+$/, flag);
+    const controller = flags(one(six, 'Deployment', 'wsg-wsgate-controller'));
+    for (const flag of ['--listen', '--admin-listen', '--snapshot-listen']) assert.match(controller.get(flag) ?? '', /^\[::\]:\d+$/, flag);
+    assert.match(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').get('--listen') ?? '', /^0\.0\.0\.0:/);
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'listenAddress=[::]']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /listenAddress/);
+  });
+
   test('controller.proxyProtocol: the --proxy-protocol flag on the data plane (split and single mode) only when set', async () => {
     const cidrs = 'controller.proxyProtocol={10.0.0.0/8,fd00::/8}';
     const split = flags(one(await render([], [cidrs]), 'Deployment', 'wsg-wsgate'), 'proxy');

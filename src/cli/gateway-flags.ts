@@ -68,7 +68,7 @@ export function addGatewayFlags(cmd: Command): Command {
     .option('--gateway-address <ip|hostname>', 'address every Gateway reports in status.addresses (repeatable; default: those of --gateway-service)', address, [])
     .option('--gateway-service <namespace/name>', "wsgate's own Service: its load balancer ingress, else its cluster IP, is every Gateway's address", namespacedName)
     .addOption(
-      new Option('--gateway-address-pool <cidr>', 'IPv4 CIDR: each Gateway gets its own address from it (bound by wsgate, for listener isolation between Gateways) instead of sharing wsgate\'s')
+      new Option('--gateway-address-pool <cidr>', 'IPv4 or IPv6 CIDR: each Gateway gets its own address from it (bound by wsgate, for listener isolation between Gateways) instead of sharing wsgate\'s')
         .argParser(pool)
         .conflicts(['gatewayAddress', 'gatewayService']),
     )

@@ -4,10 +4,11 @@
 
 import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS } from '../api/defaults.js';
+import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../gateway.js';
 import { TrustedProxies } from '../security/client-address.js';
+import { cipherProblem, curveProblem, policyProblem, TLS_VERSIONS, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
 import { parseHostPort } from './host-port.js';
 
 function hostPort(value: string): HostPort {
@@ -38,6 +39,15 @@ function cidrs(value: string): string[] {
   return list;
 }
 
+/** A ':'-separated list checked by `problem` (cipher suites, curves): a typo stops the start. */
+function checkedList(problem: (list: string) => string | undefined): (value: string) => string {
+  return (value) => {
+    const p = problem(value);
+    if (p) throw new InvalidArgumentError(p);
+    return value;
+  };
+}
+
 function secretName(value: string): { namespace: string; name: string } {
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`"${value}" is not NAMESPACE/NAME`);
@@ -50,9 +60,18 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
     .option('--proxy-protocol <cidrs>', 'comma-separated CIDRs of balancers that open every connection with a PROXY protocol header (v1 or v2; anyone else sending one is refused); the client it carries is the client identity', cidrs, [])
+    .addOption(new Option('--tls-min-version <version>', 'oldest TLS version the TLS listener (and Gateway HTTPS sockets) accept').choices([...TLS_VERSIONS]).default(MIN_TLS_VERSION))
+    .addOption(new Option('--tls-max-version <version>', 'newest TLS version offered (default: the newest Node has)').choices([...TLS_VERSIONS]))
+    .option('--tls-ciphers <list>', 'cipher suites, OpenSSL names joined by ":" (TLS 1.2 names such as ECDHE-RSA-AES128-GCM-SHA256; TLS 1.3 names such as TLS_AES_256_GCM_SHA384; a list with no TLS 1.3 name keeps the TLS 1.3 defaults)', checkedList(cipherProblem))
+    .option('--tls-ecdh-curves <list>', 'ECDH groups joined by ":" in preference order (e.g. X25519:P-256)', checkedList(curveProblem))
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares)');
   addPathFlags(cmd);
+  // The versions' order needs both flags: checked once all are read, as one line and exit 1.
+  cmd.hook('preAction', (command) => {
+    const problem = policyProblem(policyFlags(command.opts<SecurityFlags>()));
+    if (problem) command.error(`error: --tls-min-version/--tls-max-version: ${problem}`);
+  });
   if (mode === 'standalone') {
     cmd
       .option('--secrets-dir <dir>', 'Secrets as files DIR/<namespace>/<name>/<key> (the layout of mounted Secrets); watched for changes')
@@ -92,6 +111,10 @@ export interface SecurityFlags {
   trustedProxies: string[];
   proxyProtocol: string[];
   handshakeTimeout: number;
+  tlsMinVersion: TlsVersion;
+  tlsMaxVersion?: TlsVersion;
+  tlsCiphers?: string;
+  tlsEcdhCurves?: string;
   tlsCert?: string;
   tlsKey?: string;
   affinityKeyFile?: string;
@@ -111,6 +134,7 @@ export function affinityKey(flags: SecurityFlags): Buffer | undefined {
 export function securityOptions(flags: SecurityFlags): SecurityOptions {
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   return {
+    tlsPolicy: policyFlags(flags),
     trustedProxies: flags.trustedProxies,
     proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
@@ -118,6 +142,15 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
     ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),
     ...(flags.tlsDefaultSecret ? { tlsDefaultSecret: flags.tlsDefaultSecret } : {}),
     ...(flags.tlsCert && flags.tlsKey ? { tlsDefaultFiles: { cert: flags.tlsCert, key: flags.tlsKey } } : {}),
+  };
+}
+
+function policyFlags(flags: SecurityFlags): TlsPolicy {
+  return {
+    minVersion: flags.tlsMinVersion,
+    ...(flags.tlsMaxVersion ? { maxVersion: flags.tlsMaxVersion } : {}),
+    ...(flags.tlsCiphers ? { ciphers: flags.tlsCiphers } : {}),
+    ...(flags.tlsEcdhCurves ? { ecdhCurves: flags.tlsEcdhCurves } : {}),
   };
 }
 

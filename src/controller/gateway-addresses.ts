@@ -28,27 +28,48 @@ export function serviceAddresses(svc: AddressedService | undefined): GatewayStat
   return ips.filter((ip) => net.isIP(ip)).map((ip) => ({ type: 'IPAddress', value: ip }));
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+/** An address as a number (BigInt: IPv6 has 128 bits). */
+function ipToInt(ip: string, family: 4 | 6): bigint {
+  if (family === 4) return ip.split('.').reduce((n, part) => n * 256n + BigInt(part), 0n);
+  // Expand "::" so that every one of the eight groups is there.
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((n, g) => n * 65536n + BigInt(parseInt(g, 16)), 0n);
 }
 
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+function intToIp(n: bigint, family: 4 | 6): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
+  const groups: string[] = [];
+  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
+  // The canonical form (RFC 5952: longest zero run as "::"), as Node prints addresses.
+  return new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
+}
+
+export interface PoolRange {
+  readonly family: 4 | 6;
+  readonly first: bigint;
+  readonly last: bigint;
 }
 
 /**
- * The usable addresses of an IPv4 CIDR: without the network and broadcast addresses when the
- * prefix leaves room for them (/30 and shorter), as a subnet's hosts are counted.
+ * The usable addresses of an IPv4 or IPv6 CIDR. IPv4: without the network and broadcast
+ * addresses when the prefix leaves room for them (/30 and shorter), as a subnet's hosts are
+ * counted. IPv6 has no broadcast: only the subnet-router anycast address (the first) is left out.
  */
-export function parsePool(cidr: string): { first: number; last: number } {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr.trim());
+export function parsePool(cidr: string): PoolRange {
+  const m = /^([0-9A-Fa-f.:]+)\/(\d{1,3})$/.exec(cidr.trim());
+  const family = m ? net.isIP(m[1]!) : 0;
   const bits = m ? Number(m[2]) : NaN;
-  if (!m || net.isIPv4(m[1]!) === false || bits > 32) {
-    throw new Error(`"${cidr}" is not an IPv4 CIDR (for example 127.0.1.0/24 or 10.20.0.0/28)`);
+  if (!m || (family !== 4 && family !== 6) || bits > (family === 4 ? 32 : 128) || (family === 6 && m[1]!.includes('.'))) {
+    throw new Error(`"${cidr}" is not an IPv4 or IPv6 CIDR (for example 127.0.1.0/24, 10.20.0.0/28 or fd00:1::/120)`);
   }
-  const size = 2 ** (32 - bits);
-  const base = ipv4ToInt(m[1]!) - (ipv4ToInt(m[1]!) % size);
-  return size >= 4 ? { first: base + 1, last: base + size - 2 } : { first: base, last: base + size - 1 };
+  const size = 1n << BigInt((family === 4 ? 32 : 128) - bits);
+  const ip = ipToInt(m[1]!, family);
+  const base = ip - (ip % size);
+  if (family === 6) return { family, first: size >= 2n ? base + 1n : base, last: base + size - 1n };
+  return size >= 4n ? { family, first: base + 1n, last: base + size - 2n } : { family, first: base, last: base + size - 1n };
 }
 
 export interface PoolGateway {
@@ -64,15 +85,16 @@ export interface PoolGateway {
  * once in that order, mostly gives every Gateway the address it had.
  */
 export class AddressPool {
-  private readonly range: { first: number; last: number };
-  private readonly assigned = new Map<string, number>();
+  private readonly range: PoolRange;
+  private readonly assigned = new Map<string, bigint>();
 
   constructor(cidr: string) {
     this.range = parsePool(cidr);
   }
 
+  /** How many Gateways can have an address (an IPv6 /64 counts as more than any cluster has). */
   get capacity(): number {
-    return this.range.last - this.range.first + 1;
+    return Number(this.range.last - this.range.first + 1n);
   }
 
   /** Gateway "ns/name" -> its address; a Gateway missing from the map found the pool exhausted. */
@@ -88,11 +110,11 @@ export class AddressPool {
     });
     let next = this.range.first;
     for (const [k] of waiting) {
-      while (next <= this.range.last && used.has(next)) next++;
+      while (next <= this.range.last && used.has(next)) next += 1n;
       if (next > this.range.last) break;
       this.assigned.set(k, next);
       used.add(next);
     }
-    return new Map([...this.assigned].map(([k, n]) => [k, intToIpv4(n)]));
+    return new Map([...this.assigned].map(([k, n]) => [k, intToIp(n, this.range.family)]));
   }
 }

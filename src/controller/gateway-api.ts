@@ -31,7 +31,7 @@ export interface GatewayApiOptions {
   addresses: readonly string[];
   /** --gateway-service: wsgate's own Service, whose addresses every Gateway reports when no --gateway-address is given. */
   service?: { namespace: string; name: string };
-  /** --gateway-address-pool: one address of this IPv4 CIDR per Gateway (isolated mode). */
+  /** --gateway-address-pool: one address of this IPv4 or IPv6 CIDR per Gateway (isolated mode). */
   pool?: string;
   /** --gateway-ports: the only listener ports accepted; absent, any. */
   ports?: readonly number[];

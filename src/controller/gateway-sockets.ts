@@ -3,11 +3,19 @@
 // Gateway on it. Isolated (pool) addresses: one socket per Gateway port, bound on the Gateway's
 // own address. A port wsgate's main listener already has maps to MAIN_LISTENER.
 
+import net from 'node:net';
 import type { GatewayRouteEntry, ProgrammedListener } from '../gatewayapi/model.js';
 import { gatewayPortId, MAIN_LISTENER, type GatewayCompileInput, type GatewaySocketInput } from '../routing/gateway-types.js';
 
-/** Where shared-mode sockets bind: every interface, as wsgate's Service reaches the pod on any. */
-export const SHARED_BIND_ADDRESS = '0.0.0.0';
+/**
+ * Where shared-mode sockets bind: every interface, as wsgate's Service reaches the pod on any,
+ * in the family of wsgate's own listener: `::` (dual-stack on Linux: IPv4 clients arrive as
+ * ::ffff:a.b.c.d) when --listen is IPv6, so a pod given `[::]` serves Gateways on both families;
+ * `0.0.0.0` otherwise, since `::` cannot be bound where the pod has no IPv6.
+ */
+export function sharedBindAddress(mainHost: string): string {
+  return net.isIPv6(mainHost) ? '::' : '0.0.0.0';
+}
 
 export type AddressMode =
   | { readonly kind: 'shared' }
@@ -75,16 +83,25 @@ export function planSockets(
       continue;
     }
     if (onMain === 'main') {
+      // The main TLS listener has one policy, the --tls-* flags': a listener cannot bring its own there.
+      if (l.tlsPolicy) {
+        problems.set(id, `port ${l.port} is wsgate's own HTTPS listener, whose TLS policy is the --tls-* flags'; tls.options need a port of their own`);
+        continue;
+      }
       socketOf[id] = MAIN_LISTENER;
       continue;
     }
     const key = mode.kind === 'isolated' ? id : `*:${l.port}`;
     let s = sockets.get(key);
     if (!s) {
-      s = { socket: { key, address: bind ?? SHARED_BIND_ADDRESS, port: l.port, protocol: l.protocol }, certificates: new Map() };
+      s = { socket: { key, address: bind ?? sharedBindAddress(main.host), port: l.port, protocol: l.protocol, ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}) }, certificates: new Map() };
       sockets.set(key, s);
     } else if (s.socket.protocol !== l.protocol) {
       problems.set(id, `port ${l.port} is served as ${s.socket.protocol} for another Gateway on wsgate's shared addresses`);
+      continue;
+    } else if (JSON.stringify(s.socket.tlsPolicy) !== JSON.stringify(l.tlsPolicy)) {
+      // One TLS server a socket: versions and suites are chosen before SNI names a listener.
+      problems.set(id, `port ${l.port} is served with other tls.options (another listener on the same socket)`);
       continue;
     }
     socketOf[id] = key;

@@ -2,6 +2,7 @@
 // routing-table entries) and the statuses of every object, as the Gateway API spec asks.
 
 import type { Condition, HashOn, Policy, Scheme } from '../api/types.js';
+import type { TlsPolicy } from '../api/tls-policy.js';
 import type {
   GatewayStatus,
   GatewayStatusAddress,
@@ -158,6 +159,8 @@ export interface ProgrammedListener extends ListenerRef {
   readonly hostname?: string;
   /** HTTPS: the certificates, resolved and permitted, in spec order. */
   readonly certificates: ReadonlyArray<{ namespace: string; name: string }>;
+  /** HTTPS: the listener's tls.options (wsgate.io/min-version...), already checked. */
+  readonly tlsPolicy?: TlsPolicy;
 }
 
 export interface GatewayClassStatusResult {

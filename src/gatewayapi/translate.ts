@@ -39,6 +39,8 @@ import {
   type TargetKind,
 } from './policies.js';
 import { referenceAllowed, selectorMatches } from './refs.js';
+import { tlsOptionsPolicy } from './tls-options.js';
+import type { TlsPolicy } from '../api/tls-policy.js';
 import {
   CONTROLLER_NAME,
   GATEWAY_GROUP,
@@ -141,6 +143,8 @@ interface ListenerState {
   attached: Set<string>;
   status: Omit<ListenerStatus, 'attachedRoutes'>;
   certificates: Array<{ namespace: string; name: string }>;
+  /** HTTPS: tls.options as a policy (absent: none given). */
+  tlsPolicy?: TlsPolicy;
 }
 
 interface GatewayState {
@@ -200,10 +204,11 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
   return listeners.map((l): ListenerState => {
     const protocolOk = l.protocol === 'HTTP' || l.protocol === 'HTTPS';
     let acceptedProblem: { reason: string; message: string } | undefined;
+    const tlsOptions = tlsOptionsPolicy(l.tls?.options);
     if (!protocolOk) acceptedProblem = { reason: 'UnsupportedProtocol', message: `protocol ${l.protocol} is not supported (HTTP and HTTPS are)` };
     else if (input.ports && !input.ports.includes(l.port)) acceptedProblem = { reason: 'PortUnavailable', message: `port ${l.port} is not served by wsgate (${input.ports.join(', ')})` };
     else if (l.protocol === 'HTTPS' && (l.tls?.mode ?? 'Terminate') !== 'Terminate') acceptedProblem = { reason: 'UnsupportedValue', message: `tls.mode ${l.tls?.mode} is not supported on HTTPS (Terminate is)` };
-    else if (l.tls?.options && Object.keys(l.tls.options).length > 0) acceptedProblem = { reason: 'UnsupportedValue', message: `tls.options (${Object.keys(l.tls.options).sort().join(', ')}) are not supported` };
+    else if (!tlsOptions.ok) acceptedProblem = { reason: 'UnsupportedValue', message: tlsOptions.message };
     else if (conflicts.has(l.name)) acceptedProblem = conflicts.get(l.name);
 
     // Route kinds.
@@ -269,6 +274,7 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
       attached: new Set(),
       status: { name: l.name, supportedKinds, conditions },
       certificates,
+      ...(tlsOptions.ok && tlsOptions.policy && l.protocol === 'HTTPS' ? { tlsPolicy: tlsOptions.policy } : {}),
     };
   });
 }
@@ -893,6 +899,7 @@ export function translate(input: TranslateInput): TranslateOutput {
         protocol: l.listener.protocol as 'HTTP' | 'HTTPS',
         ...(l.listener.hostname ? { hostname: l.listener.hostname.toLowerCase() } : {}),
         certificates: l.certificates,
+        ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
       });
     }
   }

@@ -12,6 +12,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import { mergePolicy, type TlsPolicy } from '../api/tls-policy.js';
 import type { TableCertificate, TableListener } from '../routing/gateway-types.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 import { certificateIndex, defaultCertificate, type SniIndex } from './sni-index.js';
@@ -31,6 +32,8 @@ export interface GatewaySocketsOptions {
   reusePort?: boolean;
   /** --proxy-protocol: each socket reads a PROXY header first (before TLS on an HTTPS socket). */
   proxyProtocol?: ProxyProtocolOptions;
+  /** The --tls-* policy: an HTTPS socket's own (its Gateway listener's tls.options) goes over it. */
+  tlsPolicy?: TlsPolicy;
   /** A socket could not be bound (metrics). */
   onBindError?(listener: TableListener, code: string): void;
 }
@@ -84,7 +87,7 @@ export class GatewaySockets {
     for (const [key, socket] of this.open) {
       const next = wanted.get(key);
       if (next && sameSocket(socket.spec, next)) continue;
-      // A socket that moved (address, port or protocol) is bound again below.
+      // A socket that moved (address, port, protocol or TLS policy) is bound again below.
       this.open.delete(key);
       this.closeSocket(socket);
     }
@@ -114,6 +117,7 @@ export class GatewaySockets {
         handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,
         log: this.opts.log.child({ listener: spec.key }),
         ...(this.opts.proxyProtocol ? { proxyProtocol: this.opts.proxyProtocol } : {}),
+        policy: mergePolicy(this.opts.tlsPolicy, spec.tlsPolicy),
       });
       setCertificates(socket, spec);
     } else if (this.opts.proxyProtocol) {
@@ -166,7 +170,8 @@ export class GatewaySockets {
 }
 
 function sameSocket(a: TableListener, b: TableListener): boolean {
-  return a.address === b.address && a.port === b.port && a.protocol === b.protocol;
+  // A new TLS policy needs a new server (versions and suites are fixed per server): bound again.
+  return a.address === b.address && a.port === b.port && a.protocol === b.protocol && JSON.stringify(a.tlsPolicy) === JSON.stringify(b.tlsPolicy);
 }
 
 function contexts(spec: TableListener): Array<{ hostname: string; context: tls.SecureContext }> {

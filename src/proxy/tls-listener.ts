@@ -1,4 +1,4 @@
-// The TLS listener (--tls-listen): terminates TLS 1.2+ and hands each decrypted connection to
+// The TLS listener (--tls-listen): terminates TLS (1.2+, or the --tls-* policy) and hands each decrypted connection to
 // the proxy's HTTP server, so upgrades over wss:// take exactly the same path as over ws://
 // (req.socket is the TLSSocket: X-Forwarded-Proto is https). The certificate is chosen per
 // handshake by SNI from the current table's index, which makes certificate rotation a table
@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { MIN_TLS_VERSION } from '../api/defaults.js';
+import { secureOptions, type TlsPolicy } from '../api/tls-policy.js';
 import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 
 export interface TlsListenerOptions {
@@ -21,6 +21,8 @@ export interface TlsListenerOptions {
   log: Logger;
   /** --proxy-protocol: a PROXY header is read before the TLS handshake. */
   proxyProtocol?: ProxyProtocolOptions;
+  /** Versions, ciphers and curves (--tls-* flags, a Gateway listener's tls.options); absent: TLS 1.2+ with Node's defaults. */
+  policy?: TlsPolicy;
 }
 
 export class TlsListener {
@@ -29,7 +31,9 @@ export class TlsListener {
 
   constructor(private readonly opts: TlsListenerOptions) {
     this.tlsServer = tls.createServer({
-      minVersion: MIN_TLS_VERSION,
+      // On the server, not on the per-SNI contexts: OpenSSL fixes versions, suites and groups
+      // when the connection is made, before the SNI callback swaps in a certificate's context.
+      ...secureOptions(opts.policy),
       handshakeTimeout: opts.handshakeTimeoutMs,
       ALPNProtocols: ['http/1.1'],
       SNICallback: (servername, cb) => {
@@ -57,7 +61,8 @@ export class TlsListener {
    * certificate). Without one such handshakes fail.
    */
   setDefault(options: { cert: Buffer | string; key: Buffer | string } | undefined): void {
-    this.tlsServer.setSecureContext(options ? { ...options, minVersion: MIN_TLS_VERSION } : { minVersion: MIN_TLS_VERSION });
+    // setSecureContext replaces the server's context: the policy goes with it.
+    this.tlsServer.setSecureContext({ ...(options ?? {}), ...secureOptions(this.opts.policy) });
   }
 
   listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {

@@ -50,6 +50,7 @@ export function compileListeners(
       port: socket.port,
       protocol: socket.protocol,
       certificates,
+      ...(socket.tlsPolicy ? { tlsPolicy: socket.tlsPolicy } : {}),
     });
     out.set(socket.key, { socket, lookups: recorder.lookups, listener });
   }

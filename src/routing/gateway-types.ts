@@ -8,6 +8,7 @@
 // shared addresses every Gateway on a port shares one socket; a Gateway port equal to the main
 // port maps to MAIN_LISTENER. A request only matches routes whose `listener` is its socket's key.
 
+import type { TlsPolicy } from '../api/tls-policy.js';
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
 import type { BackendTarget } from './endpoint.js';
@@ -32,6 +33,8 @@ export interface GatewaySocketInput {
   readonly protocol: 'HTTP' | 'HTTPS';
   /** HTTPS: certificate Secrets (resolved and permitted by the translator), with the listener hostname they serve ('' or absent: any). */
   readonly certificates: ReadonlyArray<{ readonly namespace: string; readonly name: string; readonly hostname?: string }>;
+  /** HTTPS: the listener's tls.options (wsgate.io/min-version...), checked by the translator. */
+  readonly tlsPolicy?: TlsPolicy;
 }
 
 /** What the controller passes to compile() beside the WebSocketRoutes. Plain data (structured-clonable for worker threads). */
@@ -52,6 +55,8 @@ export interface TableListener {
   readonly protocol: 'HTTP' | 'HTTPS';
   /** HTTPS: by SNI hostname ('' = default / any); resolved from Secrets at compile time. */
   readonly certificates: ReadonlyArray<TableCertificate>;
+  /** HTTPS: the socket's own TLS policy, over the process's --tls-* flags. */
+  readonly tlsPolicy?: TlsPolicy;
 }
 
 /** A certificate of an HTTPS socket. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { TlsPolicy } from '../api/tls-policy.js';
 import { SecurityGuard } from '../admission/guard.js';
 import { AffinityCodec } from '../balancer/affinity.js';
 import type { RouteCursors } from '../balancer/cursors.js';
@@ -51,6 +52,8 @@ export interface SecurityOptions {
   tlsDefaultFiles?: { cert: string; key: string };
   /** How request paths are normalised before lookup (--path-*); absent: the defaults. */
   paths?: PathOptions;
+  /** --tls-min-version, --tls-ciphers...: the TLS listener's policy, and the Gateway sockets' base. */
+  tlsPolicy?: TlsPolicy;
 }
 
 export interface DataPlaneOptions {
@@ -136,6 +139,7 @@ export class DataPlane {
         handshakeTimeoutMs: handshakeMs,
         log: opts.logger,
         ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),
+        ...(this.security.tlsPolicy ? { policy: this.security.tlsPolicy } : {}),
       });
     }
   }
@@ -212,6 +216,7 @@ export class DataPlane {
       tlsHandshakeTimeoutMs: this.handshakeMs,
       reusePort,
       ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),
+      ...(this.security.tlsPolicy ? { tlsPolicy: this.security.tlsPolicy } : {}),
       onBindError: (listener, code) => this.metrics.gatewaySocketBindErrors.inc({ listener: listener.key, code }),
     });
     this.gatewaySync = this.gateway.sync(this.proxy.getTable().listeners);

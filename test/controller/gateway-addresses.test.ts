@@ -6,13 +6,26 @@ const gw = (name: string, creationTimestamp: string, namespace = 'infra') => ({ 
 
 describe('address pool (--gateway-address-pool)', () => {
   test('a /24 leaves out the network and broadcast addresses; /31 and /32 use every address', () => {
-    assert.deepEqual(parsePool('127.0.1.0/24'), { first: 0x7f000101, last: 0x7f0001fe });
+    assert.deepEqual(parsePool('127.0.1.0/24'), { family: 4, first: 0x7f000101n, last: 0x7f0001fen });
     assert.equal(new AddressPool('10.0.0.0/30').capacity, 2);
     assert.equal(new AddressPool('10.0.0.4/31').capacity, 2);
     assert.equal(new AddressPool('10.0.0.9/32').capacity, 1);
     // Host bits set: the network the address is in.
     assert.deepEqual(parsePool('127.0.1.77/24'), parsePool('127.0.1.0/24'));
-    for (const bad of ['127.0.1.0', '127.0.1.0/33', '300.0.0.0/8', 'fd00::/64', '']) assert.throws(() => parsePool(bad), /not an IPv4 CIDR/, bad);
+    for (const bad of ['127.0.1.0', '127.0.1.0/33', '300.0.0.0/8', 'fd00::/129', 'fd00::', 'fd00::zz/64', '::ffff:10.0.0.0/120', '']) assert.throws(() => parsePool(bad), /not an IPv4 or IPv6 CIDR/, bad);
+  });
+
+  test('an IPv6 pool: no broadcast, only the subnet-router anycast address (the first) left out; addresses in canonical form', () => {
+    assert.deepEqual(parsePool('fd00:1::/120'), { family: 6, first: 0xfd000001000000000000000000000001n, last: 0xfd0000010000000000000000000000ffn });
+    assert.equal(new AddressPool('fd00:1::/120').capacity, 255);
+    assert.equal(new AddressPool('fd00:1::7/128').capacity, 1);
+    assert.deepEqual(parsePool('fd00:1::4d/120'), parsePool('fd00:1::/120'));
+    const now = new AddressPool('fd00:1:0:0:0:0:0:0/120').assign([gw('a', '2026-01-01T00:00:00Z'), gw('b', '2026-01-02T00:00:00Z')]);
+    assert.deepEqual([now.get('infra/a'), now.get('infra/b')], ['fd00:1::1', 'fd00:1::2']);
+    // A /64, as clusters hand out: the count saturates rather than overflowing, and assignment still works.
+    const wide = new AddressPool('2001:db8:0:7::/64');
+    assert.ok(wide.capacity > 1e18);
+    assert.equal(wide.assign([gw('a', '2026-01-01T00:00:00Z')]).get('infra/a'), '2001:db8:0:7::1');
   });
 
   test('first assignment in creationTimestamp, then namespace/name order; the same on a restart', () => {

@@ -88,4 +88,38 @@ describe('socket plan', () => {
     const plan = planSockets([], [listener('a', 8080), listener('a', 80)], isolated, main);
     assert.deepEqual(plan.input.socketOf, { 'infra/a:80': 'infra/a:80', 'infra/a:8080': MAIN_LISTENER });
   });
+
+  test('tls.options: a socket carries its listener\'s policy; another policy on the same socket, or one on the main TLS port, is a problem', () => {
+    const cert = [{ namespace: 'infra', name: 'c' }];
+    const strict = { minVersion: 'TLSv1.3' as const };
+    const plan = planSockets(
+      [],
+      [
+        listener('a', 443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+        listener('b', 443, 'HTTPS', { certificates: cert, tlsPolicy: { minVersion: 'TLSv1.2' } }),
+        listener('c', 443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+        listener('d', 8443, 'HTTPS', { certificates: cert, tlsPolicy: strict }),
+      ],
+      shared,
+      { ...main, tlsHost: '0.0.0.0', tlsPort: 8443 },
+    );
+    assert.deepEqual(plan.input.sockets.map((s) => [s.key, s.tlsPolicy]), [['*:443', strict]]);
+    assert.deepEqual(plan.input.socketOf, { 'infra/a:443': '*:443', 'infra/c:443': '*:443' });
+    assert.match(plan.problems.get('infra/b:443') ?? '', /other tls\.options/);
+    assert.match(plan.problems.get('infra/d:8443') ?? '', /--tls-\* flags/);
+  });
+
+  test('shared addresses follow the main listener\'s family: [::] (dual-stack) when --listen is IPv6, 0.0.0.0 otherwise', () => {
+    const on = (host: string) => planSockets([], [listener('a', 80)], shared, { host, port: 8080 }).input.sockets.map((s) => s.address);
+    assert.deepEqual(on('::'), ['::']);
+    assert.deepEqual(on('::1'), ['::']);
+    assert.deepEqual(on('0.0.0.0'), ['0.0.0.0']);
+    assert.deepEqual(on('127.0.0.1'), ['0.0.0.0']);
+  });
+
+  test('isolated IPv6 pool addresses: each Gateway\'s socket on its own IPv6 address', () => {
+    const isolated: AddressMode = { kind: 'isolated', addressOf: (_ns, name) => (name === 'a' ? 'fd00:1::1' : 'fd00:1::2') };
+    const plan = planSockets([], [listener('a', 80), listener('b', 80)], isolated, { host: '::', port: 8080 });
+    assert.deepEqual(plan.input.sockets.map((s) => [s.key, s.address]), [['infra/a:80', 'fd00:1::1'], ['infra/b:80', 'fd00:1::2']]);
+  });
 });

@@ -174,12 +174,20 @@ describe('Gateway and listener status', () => {
       gateway: 'Accepted=True/ListenersNotValid',
       want: { http: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=False/InvalidRouteKinds', 'Conflicted=False/NoConflicts'], kinds: 1 } },
     },
-    {
-      name: 'tls.options are not supported: UnsupportedValue',
-      listeners: [httpsListener('https', [{ name: 'cert' }], {}), listener('http')].map((l, i) => (i === 0 ? { ...l, tls: { ...l.tls, options: { 'example.com/cipher': 'x' } } } : l)),
+    ...(
+      [
+        ['an unknown tls.options key', { 'example.com/cipher': 'x' }],
+        ['a wsgate.io/min-version that is no TLS version', { 'wsgate.io/min-version': 'TLSv1.1' }],
+        ['an unknown cipher in wsgate.io/ciphers', { 'wsgate.io/ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:RC4-BOGUS' }],
+        ['an unknown curve in wsgate.io/ecdh-curves', { 'wsgate.io/ecdh-curves': 'X25519:P-999' }],
+        ['a minimum above the maximum', { 'wsgate.io/min-version': 'TLSv1.3', 'wsgate.io/max-version': 'TLSv1.2' }],
+      ] as const
+    ).map(([what, options]) => ({
+      name: `tls.options refused: ${what} (UnsupportedValue)`,
+      listeners: [httpsListener('https', [{ name: 'cert' }], {}), listener('http')].map((l, i) => (i === 0 ? { ...l, tls: { ...l.tls, options: { ...options } } } : l)),
       gateway: 'Accepted=True/ListenersNotValid',
       want: { https: { conditions: ['Accepted=False/UnsupportedValue', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 } },
-    },
+    })),
   ];
   for (const c of listenerCases) {
     it(c.name, () => {
@@ -192,6 +200,26 @@ describe('Gateway and listener status', () => {
       }
     });
   }
+});
+
+describe('HTTPS listeners: tls.options as a TLS policy', () => {
+  it('the wsgate.io keys become the programmed listener\'s policy, and the status names an unknown key', () => {
+    const options = { 'wsgate.io/min-version': 'TLSv1.3', 'wsgate.io/ciphers': 'TLS_AES_256_GCM_SHA384', 'wsgate.io/ecdh-curves': 'X25519:P-256' };
+    const ok = translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }], { tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }], options } })])], secrets: [secret('cert')] }));
+    assert.equal(brief(lis(ok, 'https').conditions[0]), 'Accepted=True/Accepted');
+    assert.deepEqual(ok.listeners[0]!.tlsPolicy, { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384', ecdhCurves: 'X25519:P-256' });
+
+    const refused = translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }], { tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }], options: { ...options, 'wsgate.io/alpn': 'h2' } } })])], secrets: [secret('cert')] }));
+    const accepted = lis(refused, 'https').conditions[0]!;
+    assert.equal(accepted.status, 'False');
+    assert.match(accepted.message, /wsgate\.io\/alpn not supported/);
+    assert.equal(refused.listeners.length, 0);
+  });
+
+  it('a listener without tls.options has no policy of its own', () => {
+    const out = translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }])])], secrets: [secret('cert')] }));
+    assert.equal(out.listeners[0]!.tlsPolicy, undefined);
+  });
 });
 
 describe('HTTPS listeners: certificateRefs and ReferenceGrants', () => {

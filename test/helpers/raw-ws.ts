@@ -14,6 +14,8 @@ export interface RawUpgradeOptions {
   tls?: tls.ConnectionOptions;
   /** Leave the connection open after the answer (the caller destroys `socket`). */
   keepOpen?: boolean;
+  /** Where to connect (default 127.0.0.1; ::1 for the IPv6 tests). */
+  host?: string;
 }
 
 /** status 0: the connection closed before any answer. */
@@ -25,7 +27,7 @@ export interface RawUpgradeResult {
 
 export function rawUpgradeHello(port: number, request: string, timeoutMs = 5000, opts: RawUpgradeOptions = {}): Promise<RawUpgradeResult> {
   return new Promise((resolve, reject) => {
-    const tcp = net.connect({ host: '127.0.0.1', port });
+    const tcp = net.connect({ host: opts.host ?? '127.0.0.1', port });
     if (opts.prefix) tcp.write(opts.prefix);
     const socket: Duplex = opts.tls ? tls.connect({ ...opts.tls, socket: tcp }) : tcp;
     let buf = Buffer.alloc(0);

@@ -28,11 +28,11 @@ export function tempDir(prefix = 'wsgate-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** `listen`: the main listener (default 127.0.0.1:0; a wildcard host for tests of what that changes); `env`: added to this process's. */
-export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WsgateProcess> {
+/** `listen`, `adminListen`: the main and admin listeners (default 127.0.0.1:0; a wildcard or IPv6 host for tests of what that changes); `env`: added to this process's. */
+export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string; adminListen?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WsgateProcess> {
   const child = spawn(
     process.execPath,
-    [cliPath, ...args, '--listen', opts.listen ?? '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'debug'],
+    [cliPath, ...args, '--listen', opts.listen ?? '127.0.0.1:0', '--admin-listen', opts.adminListen ?? '127.0.0.1:0', '--log-level', 'debug'],
     // One data plane unless a test asks for more (--workers N): which worker the kernel gives a
     // connection is not under the test's control, and tests of the workers say --workers.
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSGATE_WORKERS: process.env.WSGATE_WORKERS ?? '1', ...opts.env } },

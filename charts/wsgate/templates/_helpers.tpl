@@ -286,13 +286,18 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- end }}
 {{- end -}}
 
+{{/* The host every listener of the pod binds (listenAddress): "[::]" is dual-stack on Linux. */}}
+{{- define "wsgate.bindHost" -}}
+{{- if eq .Values.listenAddress "::" }}[::]{{ else }}0.0.0.0{{ end }}
+{{- end -}}
+
 {{/* Flags every wsgate process of the chart gets: its listeners (the controller of split mode names the proxies' own, for the Gateway API) and logging. */}}
 {{- define "wsgate.args.common" -}}
-- --listen=0.0.0.0:{{ .Values.containerPorts.proxy }}
-- --admin-listen=0.0.0.0:{{ .Values.containerPorts.admin }}
+- --listen={{ include "wsgate.bindHost" . }}:{{ .Values.containerPorts.proxy }}
+- --admin-listen={{ include "wsgate.bindHost" . }}:{{ .Values.containerPorts.admin }}
 - --log-level={{ .Values.controller.logLevel }}
 {{- if .Values.tls.enabled }}
-- --tls-listen=0.0.0.0:{{ .Values.containerPorts.tls }}
+- --tls-listen={{ include "wsgate.bindHost" . }}:{{ .Values.containerPorts.tls }}
 {{- with .Values.tls.defaultSecret }}
 - --tls-default-secret={{ . }}
 {{- end }}
@@ -314,6 +319,18 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- end }}
 {{- with .Values.controller.proxyProtocol }}
 - --proxy-protocol={{ join "," . }}
+{{- end }}
+{{- with .Values.tls.minVersion }}
+- --tls-min-version={{ . }}
+{{- end }}
+{{- with .Values.tls.maxVersion }}
+- --tls-max-version={{ . }}
+{{- end }}
+{{- with .Values.tls.ciphers }}
+- --tls-ciphers={{ join ":" . }}
+{{- end }}
+{{- with .Values.tls.ecdhCurves }}
+- --tls-ecdh-curves={{ join ":" . }}
 {{- end }}
 {{- if include "wsgate.affinityKeySecret" . }}
 - --affinity-key-file=/etc/wsgate/affinity/key
