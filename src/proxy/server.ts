@@ -3,7 +3,7 @@
 // over the current table snapshot, carried by one RequestContext. Upgrades are written by
 // wsgate itself on a pre-connected backend socket (upgrade-exchange.ts); plain requests go
 // through http-proxy-3's web() on pooled keep-alive agents (routes opt in with spec.http;
-// HTTPRoute entries take every method). Gateway sockets (gateway-sockets.ts) get servers of
+// HTTPRoute entries take every method). Gateway sockets (gateway-socket-binder.ts) get servers of
 // their own from serverFor(), with the same stages; each request carries its socket's key.
 
 import http from 'node:http';
@@ -15,6 +15,7 @@ import { EndpointLoad } from '../balancer/load.js';
 import { EndpointHealth } from '../balancer/health.js';
 import type { RouteCursors } from '../balancer/cursors.js';
 import { cookieValue, type AffinityCodec } from '../balancer/affinity.js';
+import { DEFAULT_MAX_HEADER_SIZE } from '../api/defaults.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
@@ -168,7 +169,7 @@ export class WebSocketProxy {
   }
 
   private createServer(listener: string): http.Server {
-    const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? 16384 });
+    const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.onRequest(req, res, listener).catch((err: unknown) => {
         this.log.error({ err }, 'request handler failed');
