@@ -1,6 +1,6 @@
 // The one token bucket of the data plane, for the three places that meter a rate: the upgrade
 // rate of a client on a route (security/rate-limit.ts, state in plain objects), the same across
-// worker threads (workers/shared-counters.ts, state in a SharedArrayBuffer under a stripe lock),
+// worker threads (workers/shared-limiter.ts, state in a SharedArrayBuffer under a stripe lock),
 // and a connection's message and byte rates (proxy/message-policy.ts). The refill arithmetic is
 // written here once, over a state whose storage is the caller's: an object's fields, or values
 // copied out of and back into a Float64Array. Time is passed in (monotonic ms), not read here.
