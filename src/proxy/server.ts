@@ -20,7 +20,7 @@ import { RequestContext, type Admission, type RequestKind, type Verdict } from '
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
-import { DEFAULT_PATH_OPTIONS, hostWithoutPort, normalizeHost, normalizeTarget, targetString, type PathOptions, type TargetRefusal } from '../routing/request-target.js';
+import { DEFAULT_PATH_OPTIONS, normalizeHost, normalizeTarget, targetString, type PathOptions, type TargetRefusal } from '../routing/request-target.js';
 import { rewriteTarget } from '../routing/template.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
@@ -298,6 +298,7 @@ export class WebSocketProxy {
     if (!target.ok) return target;
     const host = normalizeHost(req.headers.host);
     if (!host.ok) return host;
+    ctx.host = host.name;
     req.url = targetString(target);
     if (req.headers.host !== undefined) req.headers.host = host.header;
     return null;
@@ -309,7 +310,7 @@ export class WebSocketProxy {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const match = this.table.lookup({
-      host: hostWithoutPort(req.headers.host ?? ''),
+      host: ctx.host,
       path: q === -1 ? url : url.slice(0, q),
       method: req.method ?? 'GET',
       query: q === -1 ? '' : url.slice(q + 1),
@@ -381,7 +382,7 @@ export class WebSocketProxy {
       const q = url.indexOf('?');
       const location = redirectLocation(gw.redirect, gw.pathMatch, {
         scheme: ctx.secure ? 'https' : 'http',
-        host: hostWithoutPort(req.headers.host ?? ''),
+        host: ctx.host,
         listenerPort: gw.listenerPort ?? req.socket.localPort ?? 0,
         path: q === -1 ? url : url.slice(0, q),
         query: q === -1 ? '' : url.slice(q + 1),
