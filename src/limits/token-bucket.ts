@@ -22,7 +22,7 @@ export interface BucketState {
  * The tokens a bucket holds at `now`: what it held plus what refilled since `updated`, at most
  * `burst`. A clock reading older than `updated` (another thread's clock) refills nothing.
  */
-export function tokensAt(bucket: BucketState, now: number, perSecond: number, burst: number): number {
+function tokensAt(bucket: BucketState, now: number, perSecond: number, burst: number): number {
   const tokens = bucket.tokens + (Math.max(0, now - bucket.updated) / 1000) * perSecond;
   return tokens < burst ? tokens : burst;
 }
