@@ -50,6 +50,12 @@ export class RequestContext {
   /** The peer is a configured trusted proxy: its X-Forwarded-* are extended, not replaced. */
   fromTrustedProxy = false;
   requestId: string | undefined;
+  /**
+   * The Host's name as the normalise stage left it (routing/request-target.ts normalizeHost:
+   * lower-case, no trailing dot, no port, an IPv6 literal in brackets; '' without a Host): what
+   * lookup and redirects read, so the Host is split once.
+   */
+  host = '';
   route: CompiledRoute | undefined;
   params: PathParams = {};
   endpoint: Endpoint | undefined;

@@ -14,7 +14,7 @@ import { convertBalancing } from './balancing.js';
 import { REST, convertPath, type PathConversion } from './paths.js';
 import { checkSnippets } from './snippets.js';
 
-export const INGRESS_API = 'networking.k8s.io/v1';
+const INGRESS_API = 'networking.k8s.io/v1';
 
 const HTTP_COMMENT =
   'An Ingress serves plain HTTP on its paths as well as WebSocket upgrades, so plain requests are proxied too; remove spec.http if this path only takes WebSockets';
