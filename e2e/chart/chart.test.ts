@@ -790,6 +790,17 @@ describe('chart, offline', () => {
     assert.match(bad.stderr, /at '\/controller\/proxyProtocol\/0': '.*' does not match pattern/);
   });
 
+  test('controller.clientIpv6Prefix: --client-ipv6-prefix on the data plane (split and single mode), 64 by default; out of 0..128 refused', async () => {
+    assert.equal(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').get('--client-ipv6-prefix'), '64');
+    const split = flags(one(await render([], ['controller.clientIpv6Prefix=56']), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.equal(split.get('--client-ipv6-prefix'), '56');
+    const single = flags(one(await render([], ['mode=single', 'controller.clientIpv6Prefix=128']), 'Deployment', 'wsg-wsgate'));
+    assert.equal(single.get('--client-ipv6-prefix'), '128');
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'controller.clientIpv6Prefix=129']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /clientIpv6Prefix/);
+  });
+
   test('controller.className and defaultClass: --class on the controller (split: not the proxy), --no-default-class only when false', async () => {
     const byDefault = split(await render());
     assert.equal(flags(byDefault.controller).get('--class'), 'wsgate');

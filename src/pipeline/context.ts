@@ -40,8 +40,13 @@ export type AffinityResult = 'hit' | 'miss' | 'stale';
 
 export class RequestContext {
   readonly started = performance.now();
-  /** The client a request counts against: the peer, or its X-Forwarded-For behind a trusted proxy. */
+  /** Who the client is: the peer, or its X-Forwarded-For behind a trusted proxy (headers and logs name it). */
   client: string;
+  /**
+   * What per-client limits and sourceIP hashing count: `client`, or for an IPv6 client its
+   * --client-ipv6-prefix ("2001:db8:1:2::/64"), so one host's many addresses are one client.
+   */
+  clientGroup: string;
   /** The peer is a configured trusted proxy: its X-Forwarded-* are extended, not replaced. */
   fromTrustedProxy = false;
   requestId: string | undefined;
@@ -67,6 +72,7 @@ export class RequestContext {
     readonly listener: string = MAIN_LISTENER,
   ) {
     this.client = peer;
+    this.clientGroup = peer;
     this.originalUrl = req.url ?? '/';
   }
 

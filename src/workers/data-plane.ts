@@ -37,6 +37,8 @@ export interface HostPort {
 export interface SecurityOptions {
   /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
   trustedProxies?: string[];
+  /** --client-ipv6-prefix: the prefix length that makes IPv6 addresses one client (limits, hashing); absent: /64. */
+  clientIpv6Prefix?: number;
   /**
    * CIDRs of balancers that must open each connection with a PROXY header (v1 or v2) on every
    * listener; the client it carries is the peer. Off when empty.
@@ -104,6 +106,7 @@ export class DataPlane {
     this.guard = new SecurityGuard({
       log: opts.logger,
       trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+      ...(this.security.clientIpv6Prefix !== undefined ? { clientIpv6Prefix: this.security.clientIpv6Prefix } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
     this.proxy = new WebSocketProxy({
