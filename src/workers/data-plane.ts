@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { GatewaySockets } from '../proxy/gateway-sockets.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
-import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
+import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -127,7 +127,15 @@ export class DataPlane {
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
     if (this.security.proxyProtocol?.length) {
-      this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
+      const refused = opts.metrics.proxyProtocolRefused;
+      // Every reason from the start, at 0: a rate() over a series that appears at its first refusal misses it.
+      for (const reason of PROXY_HEADER_REFUSALS) refused.inc({ reason }, 0);
+      this.proxyProtocol = {
+        senders: new TrustedProxies(this.security.proxyProtocol),
+        timeoutMs: handshakeMs,
+        log: opts.logger,
+        onRefused: (reason) => refused.inc({ reason }),
+      };
       // After the handshake timeout's listener: the header is read before either sees the socket.
       requireProxyHeaders(this.proxy.server, this.proxyProtocol);
     }
