@@ -16,7 +16,7 @@ import { proxyV1, proxyV2 } from '../helpers/proxy-header.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { rawUpgradeHello, type RawUpgradeResult } from '../helpers/raw-ws.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
 
 function get(host: string, port: number, pathname: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -223,5 +223,15 @@ describe('IPv6 clients grouped by prefix (--client-ipv6-prefix), on a listener o
     assert.equal(grouped.size, 1, `one backend for the /64, got ${[...grouped].join(', ')}`);
     // Fixed addresses and a fixed hash: deterministic; the chance 16 hash to one side is 2^-15.
     assert.deepEqual([...each].sort(), ['b1', 'b2']);
+  });
+});
+
+describe('--client-ipv6-prefix', () => {
+  test('a value outside 0..128 stops wsgate at start with one line naming it, exit 1', async () => {
+    for (const bad of ['129', '64.5', 'all']) {
+      const r = await runCli(['standalone', '--config', 'unused.yaml', '--client-ipv6-prefix', bad]);
+      assert.equal(r.code, 1, bad);
+      assert.match(r.stderr, new RegExp(`^error: option '--client-ipv6-prefix <bits>' argument '${bad.replace('.', '\\.')}' is invalid\\. "[^"]+" is not an IPv6 prefix length \\(0 to 128\\)`), bad);
+    }
   });
 });
