@@ -35,7 +35,8 @@ const plane = new DataPlane({
   maxHeaderSize: init.maxHeaderSize,
   endpointMetrics: init.endpointMetrics,
   security: init.security,
-  affinityKey: Buffer.from(init.affinityKey.buffer, init.affinityKey.byteOffset, init.affinityKey.byteLength),
+  affinityKey: bufferOf(init.affinityKey),
+  affinityKeyGraceMs: init.affinityKeyGraceMs,
   load,
   health: new SharedEndpointHealth(init.buffers, slots),
   limiter: new SharedLimiter(init.buffers),
@@ -48,6 +49,11 @@ let secrets: SecretResolver | undefined;
 let version = 0;
 
 const send = (m: FromWorker) => port.postMessage(m);
+
+/** A Buffer over a key that crossed the thread boundary as a Uint8Array. */
+function bufferOf(key: Uint8Array): Buffer {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+}
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
@@ -69,6 +75,9 @@ port.on('message', (m: ToWorker) => {
       slots.set(m.slots.epoch, m.slots.slots, m.slots.routes);
       load.remap();
       send({ type: 'slots-acked', epoch: m.slots.epoch });
+      return;
+    case 'affinity-key':
+      plane.setAffinityKey(bufferOf(m.key));
       return;
     case 'listen':
       plane.listen(m.listen, secrets, true).then(
