@@ -14,7 +14,8 @@ import type { SecretResolver, ServiceResolver } from './routing/types.js';
 import { SnapshotServer } from './stream/server.js';
 import type { StreamTls } from './stream/tls-files.js';
 import type { HostPort, SecurityOptions } from './workers/data-plane.js';
-import { compileRecorded } from './workers/snapshot.js';
+import { compileRecorded, type TableSnapshot } from './workers/snapshot.js';
+import { recordAffinityKey } from './metrics/affinity-key.js';
 
 export interface ControlPlaneOptions {
   logger: Logger;
@@ -34,6 +35,10 @@ export class ControlPlane {
   private synced = false;
   private stopping = false;
   private lastOut: CompileOutput | undefined;
+  /** The last snapshot published, so a new affinity key can go out without a recompile. */
+  private lastSnapshot: TableSnapshot | undefined;
+  /** The session-affinity key from the key Secret: every snapshot carries it to the proxies. */
+  private affinityKey: Buffer | undefined;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.logger;
@@ -58,12 +63,30 @@ export class ControlPlane {
     const ownership = this.opts.hostOwnership;
     const input = { routes, resolveService, resolveSecret, version: ++this.version, ...(gateway ? { gateway } : {}), ...(ownership ? { hostOwnership: ownership } : {}) };
     const { out, snapshot } = compileRecorded(input, this.lastOut, ref ? [ref] : []);
-    this.server.publish(snapshot);
+    this.publish(snapshot);
     const previous = this.lastOut;
     this.lastOut = out;
     this.synced = true;
     reportTable(this.metrics, this.log, out, previous);
     return out;
+  }
+
+  /**
+   * The key Secret's key (at start, and when it changed): published to every proxy with the
+   * table they have, as a new version (a proxy applies each version once). Unchanged: nothing.
+   */
+  setAffinityKey(key: Buffer): void {
+    if (this.affinityKey?.equals(key)) return;
+    const first = this.affinityKey === undefined;
+    this.affinityKey = key;
+    recordAffinityKey(this.metrics, this.log, 'secret', first);
+    if (this.lastSnapshot) this.publish({ ...this.lastSnapshot, version: ++this.version });
+  }
+
+  private publish(snapshot: TableSnapshot): void {
+    const withKey = this.affinityKey ? { ...snapshot, affinityKey: this.affinityKey } : snapshot;
+    this.lastSnapshot = withKey;
+    this.server.publish(withKey);
   }
 
   async start(streamListen: HostPort, adminListen: HostPort): Promise<{ stream: HostPort; admin: HostPort }> {

@@ -9,7 +9,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import { AdminServer } from './admin/server.js';
 import { randomAffinityKey } from './balancer/affinity.js';
 import { AffinityKeyFile, readAffinityKeyFile } from './sources/affinity-key-file.js';
-import { recordAffinityKeyChange, type AffinityKeySource } from './metrics/affinity-key.js';
+import { recordAffinityKey, type AffinityKeySource } from './metrics/affinity-key.js';
 import type { HostOwnership, WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
@@ -24,7 +24,7 @@ import { WorkerPool } from './workers/pool.js';
 import { rebalances } from './balancer/rebalance.js';
 import { planAcrossWorkers } from './workers/rebalance.js';
 import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
-import { compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
+import { asBuffer, compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
 import type { OverloadLimits } from './workers/messages.js';
 import { CapacityReadiness, waterMarks } from './overload/capacity-readiness.js';
 import { OverloadManager, type ManagerOptions } from './overload/manager.js';
@@ -232,10 +232,11 @@ export class Gateway {
    * previous key stay valid for the grace period. Nothing happens when the key is unchanged.
    */
   setAffinityKey(key: Buffer, source: AffinityKeySource): void {
+    const first = this.affinityKeyRandom;
     this.affinityKeyRandom = false;
     if (!this.plane.setAffinityKey(key)) return;
     this.multi?.pool.postAffinityKey(key);
-    recordAffinityKeyChange(this.metrics, this.log, source);
+    recordAffinityKey(this.metrics, this.log, source, first);
   }
 
   /** Recompiles the last routes (a Secret changed); nothing when no routes were applied yet. */
@@ -265,6 +266,8 @@ export class Gateway {
    * posted on to this process's workers unchanged.
    */
   applySnapshot(snapshot: TableSnapshot): CompileOutput {
+    // The controller's key comes first: cookies set for this table are signed with it.
+    if (snapshot.affinityKey) this.setAffinityKey(asBuffer(snapshot.affinityKey), 'stream');
     const input = snapshotInput(snapshot);
     const out = compile(input);
     this.version = snapshot.version;

@@ -80,7 +80,9 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
   } else if (mode === 'controller') {
     cmd
       .option('--secret-namespaces <list>', 'namespaces whose Secrets are watched (default: the watched namespaces)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-      .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed');
+      .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed')
+      .option('--affinity-key-secret <namespace/name>', 'read the session-affinity key from this Secret (data key "key") and watch it: a changed key applies without a restart; split mode hands it to the proxies over the snapshot stream (instead of --affinity-key-file)', secretName)
+      .option('--affinity-key-create', 'with --affinity-key-secret: create the Secret with a random key when it is missing (replicas racing to create it end with one key)', false);
   }
   return cmd;
 }

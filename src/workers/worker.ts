@@ -11,7 +11,7 @@ import type { SecretResolver } from '../routing/types.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotMap } from './shared-counters.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
-import { snapshotInput } from './snapshot.js';
+import { asBuffer, snapshotInput } from './snapshot.js';
 import { heapPermille } from '../overload/manager.js';
 import { ProcessCounters } from '../overload/process-counters.js';
 
@@ -35,7 +35,7 @@ const plane = new DataPlane({
   maxHeaderSize: init.maxHeaderSize,
   endpointMetrics: init.endpointMetrics,
   security: init.security,
-  affinityKey: bufferOf(init.affinityKey),
+  affinityKey: asBuffer(init.affinityKey),
   affinityKeyGraceMs: init.affinityKeyGraceMs,
   load,
   health: new SharedEndpointHealth(init.buffers, slots),
@@ -49,11 +49,6 @@ let secrets: SecretResolver | undefined;
 let version = 0;
 
 const send = (m: FromWorker) => port.postMessage(m);
-
-/** A Buffer over a key that crossed the thread boundary as a Uint8Array. */
-function bufferOf(key: Uint8Array): Buffer {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-}
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
@@ -77,7 +72,7 @@ port.on('message', (m: ToWorker) => {
       send({ type: 'slots-acked', epoch: m.slots.epoch });
       return;
     case 'affinity-key':
-      plane.setAffinityKey(bufferOf(m.key));
+      plane.setAffinityKey(asBuffer(m.key));
       return;
     case 'listen':
       plane.listen(m.listen, secrets, true).then(

@@ -8,21 +8,19 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startAffinityBackend, type AffinityBackend, type Served } from '../helpers/affinity-backend.js';
+import { getWithAffinity, startAffinityBackend, type AffinityBackend } from '../helpers/affinity-backend.js';
 import { eventually } from '../helpers/eventually.js';
 import { scrapeMetrics } from '../helpers/metrics-scrape.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
 
-const GRACE = '2s';
+/** GET /app/x with the `sticky` cookie, if given; the `sticky` value set in the answer. */
+const get = async (target: WsgateProcess, cookie?: string) => {
+  const r = await getWithAffinity(target.proxyPort, '/app/x', 'sticky', cookie);
+  return { backend: r.backend, sticky: r.setValue };
+};
 
-/** One GET on a fresh connection: the backend that answered and the `sticky` cookie set, if any. */
-async function get(gw: WsgateProcess, cookie?: string): Promise<{ backend: string; sticky: string | undefined }> {
-  const res = await fetch(`http://127.0.0.1:${gw.proxyPort}/app/x`, { headers: { connection: 'close', ...(cookie ? { cookie: `sticky=${cookie}` } : {}) } });
-  const body = (await res.json()) as Served;
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('sticky='));
-  return { backend: body.backend, sticky: set?.slice('sticky='.length).split(';')[0] };
-}
+const GRACE = '2s';
 
 /** Requests whose affinity cookie named no usable endpoint (wsgate_affinity_total, result stale). */
 function staleCount(text: string): number {
