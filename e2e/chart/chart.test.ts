@@ -411,6 +411,20 @@ describe('chart, offline', () => {
     assert.ok(!flags(split(none).controller).has('--affinity-key-secret'));
   });
 
+  test('streamTls.source existing: no stream certificate rendered (no lookup), the named Secrets mounted; renders are byte-identical', async () => {
+    const sets = ['streamTls.source=existing', 'streamTls.existingSecrets.controller=ctl-stream', 'streamTls.existingSecrets.proxy=proxy-stream'];
+    const objs = await render([], sets);
+    assert.ok(!objs.some((o) => o.kind === 'Secret' || o.kind === 'Certificate' || o.kind === 'Issuer'), 'nothing generated');
+    const { proxy, controller } = split(objs);
+    assert.equal(proxy.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'proxy-stream');
+    assert.equal(controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'ctl-stream');
+    const again = await render([], sets);
+    assert.equal(again.map((o) => stringify(o)).join('---\n'), objs.map((o) => stringify(o)).join('---\n'));
+    // Unnamed: the chart's names, for Secrets created beside the release.
+    const defaults = split(await render([], ['streamTls.source=existing']));
+    assert.equal(defaults.controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'wsg-wsgate-stream-controller');
+  });
+
   test('mode=single: today\'s one HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
     const objs = await render([], ['mode=single'], ['--include-crds']);
     assert.deepEqual(kinds(objs), [

@@ -64,7 +64,7 @@ async function runSplitController(opts: ControllerCliOptions, kc: KubeConfig, lo
   const plane = new ControlPlane({
     logger: log,
     security: securityOptions(opts),
-    stream: { tls: readStreamTls(opts.snapshotTlsDir), clientName: opts.snapshotClientName, heartbeatMs: opts.snapshotHeartbeat },
+    stream: { tls: readStreamTls(opts.snapshotTlsDir), tlsDir: opts.snapshotTlsDir, clientName: opts.snapshotClientName, heartbeatMs: opts.snapshotHeartbeat },
     hostOwnership: opts.hostOwnership,
   });
   const bound = await plane.start(opts.snapshotListen, opts.adminListen);

@@ -91,12 +91,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
-{{/* Split mode: the Secrets of the snapshot stream's certificates (ca.crt, tls.crt, tls.key). */}}
+{{/*
+Split mode: the Secrets of the snapshot stream's certificates (ca.crt, tls.crt, tls.key); with
+streamTls.source existing, the ones named in streamTls.existingSecrets when set.
+*/}}
 {{- define "wsgate.streamSecret.controller" -}}
+{{- if and (eq .Values.streamTls.source "existing") .Values.streamTls.existingSecrets.controller -}}
+{{- .Values.streamTls.existingSecrets.controller -}}
+{{- else -}}
 {{- printf "%s-stream-controller" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
 {{- end -}}
+{{- end -}}
 {{- define "wsgate.streamSecret.proxy" -}}
+{{- if and (eq .Values.streamTls.source "existing") .Values.streamTls.existingSecrets.proxy -}}
+{{- .Values.streamTls.existingSecrets.proxy -}}
+{{- else -}}
 {{- printf "%s-stream-proxy" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The DNS names of the controller's stream certificate: its Service, short and qualified. */}}
