@@ -1217,7 +1217,9 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       `deployment.apps/${fullname}`,
       `deployment.apps/${fullname}-controller`,
       `poddisruptionbudget.policy/${fullname}`,
+      `role.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `role.rbac.authorization.k8s.io/${fullname}-leader-election`,
+      `rolebinding.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `rolebinding.rbac.authorization.k8s.io/${fullname}-leader-election`,
       `service/${fullname}`,
       `service/${fullname}-admin`,
@@ -1371,6 +1373,16 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     await mayNot(['update', 'leases.coordination.k8s.io/someone-else', '-n', releaseNs]);
     await mayNot(['create', 'leases.coordination.k8s.io', '-n', appNs]);
     await mayNot(['create', 'pods', '-n', releaseNs]);
+    // The affinity key: the chart rendered none; the controller created it as this ServiceAccount
+    // (create on Secrets of the release namespace only; the rest by name) and the data plane got
+    // it over the stream.
+    const keySecret = `${fullname}-affinity-key`;
+    assert.equal(await kubectlOk(['get', 'secret', keySecret, '-n', releaseNs, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), 'wsgate');
+    await eventually('the data plane has the controller\'s key', () => started.proxy.stderr().includes('"source":"stream","msg":"session-affinity key loaded"'));
+    await may(['create', 'secrets', '-n', releaseNs]);
+    await may(['watch', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['update', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['delete', `secrets/${keySecret}`, '-n', releaseNs]);
 
     // The data plane's ServiceAccount: nothing beyond what every authenticated user may do (the
     // same list as a ServiceAccount that does not exist), and its pods mount no token.
