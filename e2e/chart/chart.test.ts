@@ -290,7 +290,7 @@ describe('chart, offline', () => {
     assert.equal(pf.get('--listen'), '0.0.0.0:8080');
     assert.equal(pf.get('--admin-listen'), '0.0.0.0:9090');
     assert.equal(pf.get('--shutdown-grace'), '25000');
-    assert.equal(pf.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
+    for (const absent of ['--affinity-key-file', '--affinity-key-secret']) assert.ok(!pf.has(absent), `no ${absent} on the data plane: its key comes over the stream`);
     for (const absent of ['--no-proxy', '--leader-election-id', '--debounce', '--gateway-api', '--watch-namespaces', '--kubeconfig']) assert.ok(!pf.has(absent), `no ${absent} on the data plane`);
     const pod = proxy.spec.template.spec;
     assert.equal(pod.serviceAccountName, 'wsg-wsgate');
@@ -317,6 +317,9 @@ describe('chart, offline', () => {
     assert.equal(cf.get('--leader-election-id'), 'wsg-wsgate-leader');
     assert.equal(cf.get('--listen'), '0.0.0.0:8080', "the proxies' listener, for Gateway API ports");
     for (const absent of ['--affinity-key-file', '--workers', '--shutdown-grace']) assert.ok(!cf.has(absent), `no ${absent} on the controller`);
+    // The affinity key: read (and created when missing) by the controller through the API.
+    assert.equal(cf.get('--affinity-key-secret'), 'edge/wsg-wsgate-affinity-key');
+    assert.ok(cf.has('--affinity-key-create'));
     const cpod = controller.spec.template.spec;
     assert.equal(cpod.serviceAccountName, 'wsg-wsgate-controller');
     assert.equal(cpod.automountServiceAccountToken, true);
@@ -334,7 +337,7 @@ describe('chart, offline', () => {
     // RBAC: bound to the controller's ServiceAccount only.
     assert.deepEqual(grants(one(objs, 'ClusterRole').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
     const bindings = objs.filter((o) => o.kind.endsWith('RoleBinding'));
-    assert.equal(bindings.length, 2);
+    assert.equal(bindings.length, 3, 'the ClusterRole, the leader election Role and the affinity key Role');
     for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }], b.metadata.name);
 
     // The stream's certificates: one CA of this install, a server certificate naming the
@@ -370,12 +373,66 @@ describe('chart, offline', () => {
     assert.equal(server.issuerRef.name, 'wsg-wsgate-stream-ca');
   });
 
+  test('the affinity key: rendered by no template and looked up by none (GitOps renders the same bytes twice); a narrow Role for the controller', async () => {
+    const templates = path.join(chartDir, 'templates');
+    const withLookup = fs.readdirSync(templates).filter((f) => /\blookup\b/.test(fs.readFileSync(path.join(templates, f), 'utf8').replace(/{{-? *\/\*[\s\S]*?\*\/ *-?}}/g, '')));
+    assert.deepEqual(withLookup, ['secret-stream-tls.yaml'], 'only the helm-generated stream certificates still use lookup');
+    // `helm template` as Argo CD runs it: twice, the same objects (the stream certificates of
+    // streamTls.source helm aside, which GitOps installs take from cert-manager or existingSecrets).
+    const stable = async () => (await render([], ['streamTls.source=certManager'])).map((o) => stringify(o)).join('---\n');
+    assert.equal(await stable(), await stable());
+
+    const objs = await render();
+    assert.ok(!objs.some((o) => o.kind === 'Secret' && o.metadata.name.includes('affinity')), 'no key Secret rendered');
+    const role = one(objs, 'Role', 'wsg-wsgate-affinity-key');
+    assert.equal(role.metadata.namespace, 'edge');
+    // create cannot be limited by name (the authorizer sees no object name on a create); the rest is.
+    assert.deepEqual(grants(role.rules), [
+      'core/secrets:create',
+      'core/secrets:get@wsg-wsgate-affinity-key',
+      'core/secrets:list@wsg-wsgate-affinity-key',
+      'core/secrets:watch@wsg-wsgate-affinity-key',
+    ]);
+    const binding = one(objs, 'RoleBinding', 'wsg-wsgate-affinity-key');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wsg-wsgate-affinity-key' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }]);
+
+    // An existing Secret (a SealedSecret, External Secrets): read and watched only, never created.
+    const existing = await render([], ['sessionAffinityKey.existingSecret=edge-key', 'sessionAffinityKey.grace=15m']);
+    assert.deepEqual(grants(one(existing, 'Role', 'wsg-wsgate-affinity-key').rules), ['core/secrets:get@edge-key', 'core/secrets:list@edge-key', 'core/secrets:watch@edge-key']);
+    const { proxy, controller } = split(existing);
+    const cf = flags(controller);
+    assert.equal(cf.get('--affinity-key-secret'), 'edge/edge-key');
+    assert.ok(!cf.has('--affinity-key-create'));
+    assert.equal(flags(proxy, 'proxy').get('--affinity-key-grace'), '15m', 'the proxies keep the previous key for the grace period');
+    assert.ok(!cf.has('--affinity-key-grace'));
+
+    // Neither: each process its own random key, no Role, no flags.
+    const none = await render([], ['sessionAffinityKey.create=false']);
+    assert.ok(!none.some((o) => o.metadata.name === 'wsg-wsgate-affinity-key'));
+    assert.ok(!flags(split(none).controller).has('--affinity-key-secret'));
+  });
+
+  test('streamTls.source existing: no stream certificate rendered (no lookup), the named Secrets mounted; renders are byte-identical', async () => {
+    const sets = ['streamTls.source=existing', 'streamTls.existingSecrets.controller=ctl-stream', 'streamTls.existingSecrets.proxy=proxy-stream'];
+    const objs = await render([], sets);
+    assert.ok(!objs.some((o) => o.kind === 'Secret' || o.kind === 'Certificate' || o.kind === 'Issuer'), 'nothing generated');
+    const { proxy, controller } = split(objs);
+    assert.equal(proxy.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'proxy-stream');
+    assert.equal(controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'ctl-stream');
+    const again = await render([], sets);
+    assert.equal(again.map((o) => stringify(o)).join('---\n'), objs.map((o) => stringify(o)).join('---\n'));
+    // Unnamed: the chart's names, for Secrets created beside the release.
+    const defaults = split(await render([], ['streamTls.source=existing']));
+    assert.equal(defaults.controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'wsg-wsgate-stream-controller');
+  });
+
   test('mode=single: today\'s one HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
     const objs = await render([], ['mode=single'], ['--include-crds']);
     assert.deepEqual(kinds(objs), [
       'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
-      'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
-    ]);
+      'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+    ], 'no Secret: the chart renders no key');
     for (const o of objs) {
       if (o.kind === 'CustomResourceDefinition' || o.kind.startsWith('Cluster')) continue;
       assert.equal(o.metadata.namespace, 'edge', `${o.kind} ${o.metadata.name} is in the release namespace`);
@@ -422,15 +479,13 @@ describe('chart, offline', () => {
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
     assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
     assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
-    assert.deepEqual(pod.volumes, [
-      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-      { name: 'affinity-key', secret: { secretName: 'wsg-wsgate-affinity-key', items: [{ key: 'key', path: 'key' }] } },
-    ]);
-    // Every replica signs affinity cookies with the same generated key.
-    assert.equal(f.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
-    assert.deepEqual(c.volumeMounts.find((m: Json) => m.name === 'affinity-key'), { name: 'affinity-key', mountPath: '/etc/wsgate/affinity', readOnly: true });
-    const keySecret = one(objs, 'Secret', 'wsg-wsgate-affinity-key');
-    assert.ok(Buffer.from(keySecret.data.key, 'base64').toString().length >= 16, 'a key of at least 16 characters');
+    assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    // Every replica signs affinity cookies with the key of one Secret, which the chart does not
+    // render: the first replica to start creates it.
+    assert.ok(!f.has('--affinity-key-file'));
+    assert.equal(f.get('--affinity-key-secret'), 'edge/wsg-wsgate-affinity-key');
+    assert.ok(f.has('--affinity-key-create'));
+    assert.ok(!objs.some((o) => o.kind === 'Secret'), 'no Secret rendered');
     assert.equal(pod.serviceAccountName, 'wsg-wsgate');
     const selector = deploy.spec.selector.matchLabels;
     assert.deepEqual(selector, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' });
@@ -464,7 +519,7 @@ describe('chart, offline', () => {
       'coordination.k8s.io/leases:patch@wsg-wsgate-leader',
       'coordination.k8s.io/leases:update@wsg-wsgate-leader',
     ]);
-    assert.deepEqual(one(objs, 'RoleBinding').roleRef.name, 'wsg-wsgate-leader-election');
+    assert.deepEqual(one(objs, 'RoleBinding', 'wsg-wsgate-leader-election').roleRef.name, 'wsg-wsgate-leader-election');
 
     const pdb = one(objs, 'PodDisruptionBudget');
     assert.equal(pdb.spec.maxUnavailable, 1);
@@ -674,7 +729,7 @@ describe('chart, offline', () => {
 
   test('values-single.yaml: one replica without leader election, NodePort, longer drain, digest', async () => {
     const objs = await render(['values-single.yaml']);
-    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Secret', 'Service']);
+    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service'], 'no Secret; the affinity key\'s Role');
     const deploy = one(objs, 'Deployment');
     const f = flags(deploy);
     assert.ok(f.has('--no-leader-elect'));
@@ -1035,16 +1090,7 @@ async function impersonating(as: string, file: string): Promise<string> {
  */
 async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateChild> {
   const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', ns, '-o', 'json']));
-  let args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
-  // The affinity key the kubelet would mount: read from the installed Secret into a local file.
-  const keyFile = args.find((a) => a.startsWith('--affinity-key-file='));
-  if (keyFile) {
-    const secretName = (deploy.spec.template.spec.volumes as Json[]).find((v) => v.name === 'affinity-key')!.secret.secretName as string;
-    const secret = JSON.parse(await kubectlOk(['get', 'secret', secretName, '-n', ns, '-o', 'json']));
-    const local = path.join(tempDir('wsgate-affinity-key-'), 'key');
-    fs.writeFileSync(local, Buffer.from(secret.data.key, 'base64'), { mode: 0o600 });
-    args = args.map((a) => (a === keyFile ? `--affinity-key-file=${local}` : a));
-  }
+  const args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
   // The chart's TLS listener port is fixed; tests use a kernel-chosen loopback port instead.
   const tls = args.some((a) => a.startsWith('--tls-listen')) ? ['--tls-listen', '127.0.0.1:0'] : [];
   const gw = await startWsgate([...args, '--kubeconfig', kc, ...tls]);
@@ -1184,7 +1230,9 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       `deployment.apps/${fullname}`,
       `deployment.apps/${fullname}-controller`,
       `poddisruptionbudget.policy/${fullname}`,
+      `role.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `role.rbac.authorization.k8s.io/${fullname}-leader-election`,
+      `rolebinding.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `rolebinding.rbac.authorization.k8s.io/${fullname}-leader-election`,
       `service/${fullname}`,
       `service/${fullname}-admin`,
@@ -1338,6 +1386,16 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     await mayNot(['update', 'leases.coordination.k8s.io/someone-else', '-n', releaseNs]);
     await mayNot(['create', 'leases.coordination.k8s.io', '-n', appNs]);
     await mayNot(['create', 'pods', '-n', releaseNs]);
+    // The affinity key: the chart rendered none; the controller created it as this ServiceAccount
+    // (create on Secrets of the release namespace only; the rest by name) and the data plane got
+    // it over the stream.
+    const keySecret = `${fullname}-affinity-key`;
+    assert.equal(await kubectlOk(['get', 'secret', keySecret, '-n', releaseNs, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), 'wsgate');
+    await eventually('the data plane has the controller\'s key', () => started.proxy.stderr().includes('"source":"stream","msg":"session-affinity key loaded"'));
+    await may(['create', 'secrets', '-n', releaseNs]);
+    await may(['watch', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['update', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['delete', `secrets/${keySecret}`, '-n', releaseNs]);
 
     // The data plane's ServiceAccount: nothing beyond what every authenticated user may do (the
     // same list as a ServiceAccount that does not exist), and its pods mount no token.

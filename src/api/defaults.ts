@@ -30,6 +30,11 @@ export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
 export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
 export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
+/**
+ * --affinity-key-grace: how long affinity cookies signed with the previous key stay valid after
+ * the key changed (a rotated Secret or key file); a client using one meanwhile gets a new cookie.
+ */
+export const DEFAULT_AFFINITY_KEY_GRACE = '1h';
 export const DEFAULT_ON_RATE_EXCEEDED: OnRateExceeded = 'Throttle';
 export const DEFAULT_PONG_TIMEOUT = '10s';
 // spec.rebalance's fields, used by the rebalance planner (balancer/rebalance.ts) when the block

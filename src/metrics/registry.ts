@@ -148,6 +148,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly affinityKeyChanges = new Counter({
+    name: 'wsgate_affinity_key_changes_total',
+    help: 'Times the session-affinity key changed while running, by where the new key came from (file: --affinity-key-file, secret: the key Secret, stream: the controller); cookies of the previous key stay valid for --affinity-key-grace.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly affinityKeyLastChange = new Gauge({
+    name: 'wsgate_affinity_key_last_change_timestamp_seconds',
+    help: 'Unix time the session-affinity key last changed while running (absent until it does).',
+    registers: [this.registry],
+  });
+
   readonly routes = new Gauge({
     name: 'wsgate_routes',
     help: 'Routes in the current table by state (accepted, rejected).',

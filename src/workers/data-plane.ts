@@ -66,6 +66,8 @@ export interface DataPlaneOptions {
   security?: SecurityOptions;
   /** Signs session-affinity cookies: the WsgateProcess gives every plane of a process the same one. */
   affinityKey: Buffer;
+  /** After setAffinityKey, cookies of the previous key stay valid this long (ms). */
+  affinityKeyGraceMs?: number;
   /** Shared counters (worker threads); absent: in-process ones. */
   load?: EndpointLoad;
   health?: EndpointHealth;
@@ -84,6 +86,7 @@ export interface DataPlaneOptions {
 export class DataPlane {
   readonly proxy: WebSocketProxy;
   readonly guard: SecurityGuard;
+  private readonly affinity: AffinityCodec;
   private readonly observer: ReturnType<typeof metricsObserver>;
   private readonly tls: TlsListener | undefined;
   private readonly security: SecurityOptions;
@@ -109,12 +112,13 @@ export class DataPlane {
       ...(this.security.clientIpv6Prefix !== undefined ? { clientIpv6Prefix: this.security.clientIpv6Prefix } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
+    this.affinity = new AffinityCodec(opts.affinityKey, { graceMs: opts.affinityKeyGraceMs ?? 0 });
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
       admission: this.guard,
-      affinity: new AffinityCodec(opts.affinityKey),
+      affinity: this.affinity,
       ...(opts.load ? { load: opts.load } : {}),
       ...(opts.health ? { health: opts.health } : {}),
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
@@ -156,6 +160,11 @@ export class DataPlane {
   }
 
   /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
+  /** Signs affinity cookies with `key` from now on (the previous key verifies for the grace period); false when unchanged. */
+  setAffinityKey(key: Buffer): boolean {
+    return this.affinity.setKey(key);
+  }
+
   setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
     this.proxy.setTable(table);
     if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));

@@ -17,6 +17,8 @@ export interface WorkerInit {
   security: SecurityOptions;
   /** The process's affinity key (from the file, or made at start): every worker signs with it. Arrives as a Uint8Array. */
   affinityKey: Uint8Array;
+  /** --affinity-key-grace (ms). */
+  affinityKeyGraceMs: number;
   buffers: SharedCounterBuffers;
   /** --max-connections and the overload gate's settings; the counters are `buffers.process`. */
   overload?: OverloadLimits;
@@ -34,6 +36,8 @@ export type SlotMapping = SlotMappingOut;
 export type ToWorker =
   | { type: 'table'; snapshot: TableSnapshot; slots: SlotMapping }
   | { type: 'slots'; slots: SlotMapping }
+  /** The process's affinity key changed (arrives as a Uint8Array). */
+  | { type: 'affinity-key'; key: Uint8Array }
   | { type: 'listen'; listen: HostPort; tlsListen?: HostPort }
   | { type: 'request'; id: number; what: WorkerQuery }
   | { type: 'rebalance'; plan: RouteEndpointCounts }
