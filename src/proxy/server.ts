@@ -7,6 +7,7 @@
 // their own from serverFor(), with the same stages; each request carries its socket's key.
 
 import http from 'node:http';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
@@ -24,7 +25,9 @@ import { rewriteTarget } from '../routing/template.js';
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
-import { checkHandshake, offeredSubprotocols } from './handshake.js';
+import { checkExtendedConnect, upgradeRequestOf } from './h2-websocket/request.js';
+import { StreamAnswer } from './h2-websocket/stream-answer.js';
+import { checkHandshake, offeredSubprotocols, type HandshakeRejection } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
@@ -36,6 +39,7 @@ import { requestFraming } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
 import { owe, owedOn, settled } from './responses-in-flight.js';
 import { TableDiff } from './table-diff.js';
+import { SocketAnswer, type UpgradeAnswer } from './upgrade-answer.js';
 import { UpgradeExchanges } from './upgrade-exchange.js';
 
 export interface ProxyServerOptions {
@@ -440,13 +444,40 @@ export class WebSocketProxy {
       (socket as net.Socket).setTimeout(0);
     }
     const ctx = this.contextFor('upgrade', req, listener);
+    await this.upgradeStages(ctx, new SocketAnswer(socket), head, () => checkHandshake(req));
+  }
+
+  /**
+   * An RFC 8441 WebSocket: a stream with `:method CONNECT` and `:protocol websocket` on an
+   * HTTP/2 session of `listener`. Read as the HTTP/1.1 upgrade wsgate sends the backend
+   * (h2-websocket/request.ts), it passes the stages an HTTP/1.1 Upgrade passes; the answer
+   * goes out as HTTP/2 HEADERS and the frames then flow on the stream (stream-answer.ts).
+   */
+  onWebSocketStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, listener: string): void {
+    stream.on('error', this.onClientSocketError);
+    const answer = new StreamAnswer(stream);
+    const refusal = checkExtendedConnect(headers);
+    const ctx = this.contextFor('upgrade', upgradeRequestOf(stream, stream.session, headers), listener);
+    this.upgradeStages(ctx, answer, EMPTY, () => refusal).catch((err: unknown) => {
+      this.log.error({ err }, 'WebSocket stream handler failed');
+      answer.refuse(500, 'internal error');
+    });
+  }
+
+  /**
+   * The stages of an upgrade on either transport: `handshake` checks what the client's
+   * transport requires of the request; `head`, bytes the client sent behind its request.
+   */
+  private async upgradeStages(ctx: RequestContext, answer: UpgradeAnswer, head: Buffer, handshake: () => HandshakeRejection | null): Promise<void> {
+    const req = ctx.req;
+    const socket = answer.client;
     const finish = (result: UpgradeResult, status: number, message: string, headers?: Record<string, string>) => {
       this.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
-      respondAndClose(socket, status, message, headers);
+      answer.refuse(status, message, headers);
     };
 
     if (this.shuttingDown) return finish('shutting_down', 503, 'proxy is shutting down', { Connection: 'close' });
-    const rejection = checkHandshake(req);
+    const rejection = handshake();
     if (rejection) return finish('bad_request', rejection.status, rejection.message, rejection.headers);
     const badTarget = this.normalise(ctx);
     if (badTarget) return finish('bad_request', badTarget.status, badTarget.message);
@@ -474,7 +505,7 @@ export class WebSocketProxy {
     if (!verdict.ok) return finish(verdict.result, verdict.status, verdict.message, verdict.headers);
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
-    await this.upgrades.run(ctx, socket, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
+    await this.upgrades.run(ctx, answer, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
   }
 
   // --- plain requests ----------------------------------------------------------------------------
@@ -591,6 +622,9 @@ export class WebSocketProxy {
  * nothing more is served on them (a request already parsed is not forwarded either).
  */
 const refusedSockets = new WeakSet<object>();
+
+/** The bytes behind the request head of an upgrade that has none (an HTTP/2 stream's). */
+const EMPTY = Buffer.alloc(0);
 
 const kRelease = Symbol('wsgate.release');
 type ReleasingSocket = Duplex & { [kRelease]?: Array<() => void> };

@@ -13,14 +13,13 @@
 // lifetime. docs/benchmarks.md ("Upgrades without http-proxy-3's ws()") has the figures.
 
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { Handshake, type HandshakeOwner } from './backend-handshake.js';
 import { BackendConnectError, connectBackend } from './connect.js';
 import type { LiveConnection } from './live-connection.js';
 import type { UpgradeResult } from './observer.js';
-import { respondAndClose } from './respond.js';
+import type { UpgradeAnswer } from './upgrade-answer.js';
 import type { UpgradeExchangeDeps } from './upgrade-exchange-deps.js';
 
 export class UpgradeExchanges implements HandshakeOwner {
@@ -34,8 +33,9 @@ export class UpgradeExchanges implements HandshakeOwner {
     };
   }
 
-  async run(ctx: RequestContext, socket: Duplex, head: Buffer, choose: (tried: ReadonlySet<string>) => Endpoint | undefined, maxAttempts: number): Promise<void> {
+  async run(ctx: RequestContext, answer: UpgradeAnswer, head: Buffer, choose: (tried: ReadonlySet<string>) => Endpoint | undefined, maxAttempts: number): Promise<void> {
     const route = ctx.route!;
+    const socket = answer.client;
     const tried = new Set<string>();
     let lastError: BackendConnectError | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -66,12 +66,12 @@ export class UpgradeExchanges implements HandshakeOwner {
         return;
       }
       ctx.endpoint = endpoint;
-      new Handshake(this, ctx, socket as net.Socket, head, endpoint, backend);
+      new Handshake(this, ctx, answer, head, endpoint, backend);
       return;
     }
     ctx.endpoint = undefined;
-    if (lastError?.kind === 'timeout') return this.finish(ctx, socket, 'timeout', 504, 'backend connect timed out');
-    return this.finish(ctx, socket, 'backend_error', 502, 'no backend accepted the connection');
+    if (lastError?.kind === 'timeout') return this.finish(ctx, answer, 'timeout', 504, 'backend connect timed out');
+    return this.finish(ctx, answer, 'backend_error', 502, 'no backend accepted the connection');
   }
 
   report(ctx: RequestContext, result: UpgradeResult): void {
@@ -83,8 +83,8 @@ export class UpgradeExchanges implements HandshakeOwner {
     this.deps.observer.ejected(route, endpointId);
   }
 
-  private finish(ctx: RequestContext, socket: Duplex, result: UpgradeResult, status: number, message: string): void {
+  private finish(ctx: RequestContext, answer: UpgradeAnswer, result: UpgradeResult, status: number, message: string): void {
     this.report(ctx, result);
-    respondAndClose(socket, status, message);
+    answer.refuse(status, message);
   }
 }
