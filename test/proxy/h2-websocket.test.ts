@@ -256,6 +256,28 @@ describe('RFC 8441: lifecycle', () => {
     }
   });
 
+  test('spec.messages and timeouts hold on a stream: a message over maxBytes closes with 1009, an idle stream with 1001', async () => {
+    const echo = await startEchoServer({ name: 'm' });
+    const h = await harness([
+      route('small', { match: { path: '/small' }, backend: { endpoints: at(echo) }, messages: { maxBytes: 1024 } }),
+      route('idle', { match: { path: '/idle' }, backend: { endpoints: at(echo) }, timeouts: { idle: '200ms' } }),
+    ]);
+    try {
+      const c = await openH2WebSocket(h.session, '/small');
+      await c.next();
+      c.ws.send('x'.repeat(512));
+      assert.equal(await c.next(), 'x'.repeat(512));
+      c.ws.send('y'.repeat(4096));
+      assert.deepEqual(await c.closed, { code: 1009, reason: 'message over messages.maxBytes' });
+      const idle = await openH2WebSocket(h.session, '/idle');
+      await idle.next();
+      assert.deepEqual(await idle.closed, { code: 1001, reason: 'idle timeout' });
+    } finally {
+      await h.close();
+      await echo.close();
+    }
+  });
+
   test('a backend killed (SIGKILL) after frames flowed: 1011; one that dies before sending a frame: 1014', async () => {
     const proc = await startEchoProcess('k');
     const silent = await startEchoServer({ name: 'quiet', silent: true });
@@ -275,6 +297,148 @@ describe('RFC 8441: lifecycle', () => {
     } finally {
       await h.close();
       await silent.close();
+    }
+  });
+});
+
+describe('RFC 8441: admission and limits as for HTTP/1.1', () => {
+  const HMAC = 'hs256-test-secret-0123456789abcdef-XYZ';
+  const stored: Record<string, Record<string, Buffer>> = { 'jwt-hmac': { secret: Buffer.from(HMAC) }, keys: { alpha: Buffer.from('key-alpha-123') } };
+  const secrets: SecretResolver = (namespace, name) => {
+    const data = stored[name];
+    if (data) return { ok: true, data };
+    return { ok: false, reason: 'SecretNotFound', message: `Secret ${namespace}/${name} not found` };
+  };
+  const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://id.test').setAudience('chat').setExpirationTime('5m').sign(new TextEncoder().encode(HMAC));
+  let echo: EchoServer;
+  let guard: SecurityGuard;
+  let h: Harness;
+  before(async () => {
+    echo = await startEchoServer({ name: 'auth' });
+    guard = new SecurityGuard({ log: pino({ level: 'silent' }) });
+    const jwt = { secretRef: { name: 'jwt-hmac' }, issuer: 'https://id.test', audiences: ['chat'], algorithms: ['HS256' as const], tokenFrom: { query: 'access_token', subprotocolPrefix: 'bearer.' }, forwardClaims: { sub: 'X-User-Id' } };
+    h = await harness(
+      [
+        route('jwt', { match: { path: '/jwt' }, backend: { endpoints: at(echo) }, security: { auth: { jwt } } }),
+        route('keys', { match: { path: '/keys' }, backend: { endpoints: at(echo) }, security: { auth: { apiKeys: { secretRef: { name: 'keys' }, query: 'api_key' } } } }),
+        route('origin', { match: { path: '/origin' }, backend: { endpoints: at(echo) }, security: { allowedOrigins: ['https://app.test'] } }),
+        route('one', { match: { path: '/one' }, backend: { endpoints: at(echo) }, limits: { maxConnectionsPerClient: 1 } }),
+        route('two', { match: { path: '/two' }, backend: { endpoints: at(echo) }, limits: { maxConnections: 2 } }),
+      ],
+      { admission: guard, resolveSecret: secrets },
+    );
+  });
+  after(async () => {
+    await h.close();
+    guard.stop();
+    await echo.close();
+  });
+
+  const hello = async (c: Awaited<ReturnType<typeof openH2WebSocket>>) => JSON.parse(String(await c.next())) as Hello;
+  const closeAll = async (cs: Array<Awaited<ReturnType<typeof openH2WebSocket>>>) => {
+    for (const c of cs) c.ws.close(1000);
+    await Promise.all(cs.map((c) => c.closed));
+  };
+
+  test('a JWT in Authorization, in a bearer.* subprotocol and in the query: accepted, claims forwarded, the credential never reaches the backend', async () => {
+    const byHeader = await openH2WebSocket(h.session, '/jwt', { authorization: `Bearer ${await token('u-header')}` });
+    assert.equal((await hello(byHeader)).headers['x-user-id'], 'u-header');
+    const bySub = await openH2WebSocket(h.session, '/jwt', { 'sec-websocket-protocol': `bearer.${await token('u-sub')}, chat` });
+    assert.equal(bySub.headers['sec-websocket-protocol'], 'chat');
+    const subHello = await hello(bySub);
+    assert.equal(subHello.headers['x-user-id'], 'u-sub');
+    assert.equal(subHello.headers['sec-websocket-protocol'], 'chat');
+    const byQuery = await openH2WebSocket(h.session, `/jwt?access_token=${await token('u-query')}&room=1`);
+    const queryHello = await hello(byQuery);
+    assert.equal(queryHello.headers['x-user-id'], 'u-query');
+    assert.equal(queryHello.path, '/jwt?room=1');
+    assert.equal(queryHello.headers['x-forwarded-proto'], 'https');
+    await closeAll([byHeader, bySub, byQuery]);
+    const none = await extendedConnect(h.session, '/jwt');
+    assert.equal(none.status, 401);
+    assert.equal(none.headers['www-authenticate'], 'Bearer realm="wsgate"');
+    assert.match(await bodyOf(none), /bearer token is required/);
+  });
+
+  test('an API key by header and by query; a wrong one 401; Origin checked (403)', async () => {
+    const byHeader = await openH2WebSocket(h.session, '/keys', { 'x-api-key': 'key-alpha-123' });
+    assert.equal((await hello(byHeader)).backend, 'auth');
+    const byQuery = await openH2WebSocket(h.session, '/keys?api_key=key-alpha-123');
+    assert.equal((await hello(byQuery)).path, '/keys');
+    await closeAll([byHeader, byQuery]);
+    const wrong = await extendedConnect(h.session, '/keys', { 'x-api-key': 'nope' });
+    assert.equal(wrong.status, 401);
+    await bodyOf(wrong);
+    const foreign = await extendedConnect(h.session, '/origin', { origin: 'https://evil.test' });
+    assert.equal(foreign.status, 403);
+    await bodyOf(foreign);
+    const own = await openH2WebSocket(h.session, '/origin', { origin: 'https://app.test' });
+    await closeAll([own]);
+  });
+
+  test('a stream counts as a connection: maxConnectionsPerClient (429) and maxConnections (503) until it closes', async () => {
+    const first = await openH2WebSocket(h.session, '/one');
+    const second = await extendedConnect(h.session, '/one');
+    assert.equal(second.status, 429);
+    await bodyOf(second);
+    await closeAll([first]);
+    const again = await eventually('the slot is given back when the stream closes', async () => {
+      const a = await extendedConnect(h.session, '/one');
+      if (a.status === 200) return a;
+      await bodyOf(a);
+      return undefined;
+    });
+    again.stream.destroy();
+    const two = [await openH2WebSocket(h.session, '/two'), await openH2WebSocket(h.session, '/two')];
+    const third = await extendedConnect(h.session, '/two');
+    assert.equal(third.status, 503);
+    assert.equal(third.headers['retry-after'], '1');
+    await bodyOf(third);
+    await closeAll(two);
+  });
+});
+
+describe('RFC 8441: session affinity', () => {
+  test('the cookie set over HTTP/1.1 is honoured over h2, and the one set over h2 over HTTP/1.1', async () => {
+    const a = await startEchoServer({ name: 'a' });
+    const b = await startEchoServer({ name: 'b' });
+    const h = await harness([
+      route('sticky', { match: { path: '/sticky' }, backend: { endpoints: at(a, b) }, loadBalancer: { policy: 'RoundRobin' }, sessionAffinity: { cookie: { name: 'aff' } } }),
+    ]);
+    const plain = await h.proxy.listen('127.0.0.1', 0);
+    const h1 = async (cookie?: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${plain.port}/sticky`, cookie ? { headers: { cookie } } : {});
+      const setCookie = new Promise<string | undefined>((resolve) => ws.once('upgrade', (res) => resolve(res.headers['set-cookie']?.[0])));
+      const first = new Promise<Hello>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Hello)));
+      const backend = (await first).backend;
+      const cookieSet = await setCookie;
+      ws.close();
+      await new Promise((resolve) => ws.once('close', resolve));
+      return { backend, cookieSet };
+    };
+    const h2 = async (cookie?: string) => {
+      const c = await openH2WebSocket(h.session, '/sticky', cookie ? { cookie } : {});
+      const backend = (JSON.parse(String(await c.next())) as Hello).backend;
+      c.ws.close(1000);
+      await c.closed;
+      const set = c.headers['set-cookie'];
+      return { backend, cookieSet: Array.isArray(set) ? set[0] : set };
+    };
+    try {
+      // Without a cookie, round robin alternates: both backends are in play.
+      const fresh = [await h2(), await h2(), await h1(), await h1()];
+      assert.deepEqual(new Set(fresh.map((f) => f.backend)), new Set(['a', 'b']));
+      const overH1 = await h1();
+      assert.match(overH1.cookieSet ?? '', /^aff=/);
+      const cookie1 = overH1.cookieSet!.split(';')[0]!;
+      for (let i = 0; i < 4; i++) assert.equal((await h2(cookie1)).backend, overH1.backend, `h2 with the HTTP/1.1 cookie, try ${i}`);
+      const overH2 = await h2();
+      assert.match(overH2.cookieSet ?? '', /^aff=/);
+      const cookie2 = overH2.cookieSet!.split(';')[0]!;
+      for (let i = 0; i < 4; i++) assert.equal((await h1(cookie2)).backend, overH2.backend, `HTTP/1.1 with the h2 cookie, try ${i}`);
+    } finally {
+      await h.close();
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });
