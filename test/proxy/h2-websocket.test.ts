@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import path from 'node:path';
 import { SignJWT } from 'jose';
@@ -168,6 +168,14 @@ describe('RFC 8441: messages over an HTTP/2 stream', () => {
     assert.deepEqual(await c.closed, { code: 4001, reason: 'server bye' });
     await ended;
     await eventually('the connection is gone', () => h.proxy.connections.size === 0);
+  });
+
+  test('a stream the client resets ends the backend\'s connection', async () => {
+    const c = await openH2WebSocket(h.session, '/chat/reset');
+    await c.next();
+    assert.equal(echo.clients.size, 1);
+    c.stream.close(http2.constants.NGHTTP2_CANCEL);
+    await eventually('the backend connection ends', () => echo.clients.size === 0 && h.proxy.connections.size === 0);
   });
 
   test('a reader that stops: wsgate stops reading the backend (h2 flow control as backpressure) and holds little; everything arrives once it reads again', async () => {
