@@ -17,8 +17,11 @@ export interface H2Edge {
 
 export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 
-/** A TLS HTTP/2 server on 127.0.0.1 whose extended CONNECT streams go to `onWebSocket`; others get 404. */
-export async function startH2Edge(onWebSocket: StreamHandler): Promise<H2Edge> {
+/**
+ * A TLS HTTP/2 server on 127.0.0.1 (HTTP/2 only: no HTTP/1.1 fallback) whose extended CONNECT
+ * streams go to `onWebSocket`; other streams to `onOther`, or 404.
+ */
+export async function startH2Edge(onWebSocket: StreamHandler, onOther?: StreamHandler): Promise<H2Edge> {
   const ca = makeCa();
   const leaf = ca.issue('wsgate h2 test', ['127.0.0.1', 'localhost']);
   const server = http2.createSecureServer({ cert: leaf.cert, key: leaf.key, settings: { enableConnectProtocol: true } });
@@ -29,6 +32,7 @@ export async function startH2Edge(onWebSocket: StreamHandler): Promise<H2Edge> {
   });
   server.on('stream', (stream, headers) => {
     if (headers[':method'] === 'CONNECT' && headers[':protocol'] === 'websocket') return onWebSocket(stream, headers);
+    if (onOther) return onOther(stream, headers);
     stream.respond({ ':status': 404 });
     stream.end();
   });
