@@ -17,6 +17,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { closeWebSocketServer, startEchoServer, type EchoServer, type Hello } from '../../examples/echo-server.js';
 import { SecurityGuard } from '../../src/admission/guard.js';
 import type { WebSocketRoute } from '../../src/api/types.js';
+import { ProcessCounters } from '../../src/overload/process-counters.js';
 import { compile } from '../../src/routing/compile.js';
 import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 import type { SecretResolver } from '../../src/routing/types.js';
@@ -403,6 +404,34 @@ describe('RFC 8441: admission and limits as for HTTP/1.1', () => {
     assert.equal(third.headers['retry-after'], '1');
     await bodyOf(third);
     await closeAll(two);
+  });
+});
+
+describe('RFC 8441: --max-connections', () => {
+  test('a stream holds one of the process\'s connections: past the cap 503, the slot back when it closes', async () => {
+    const echo = await startEchoServer({ name: 'cap' });
+    const h = await harness([route('cap', { match: { path: '/cap' }, backend: { endpoints: at(echo) } })], {
+      overload: { counters: new ProcessCounters(), maxConnections: 1, maxPlainBodyBytes: 0, retryAfterSeconds: 2 },
+    });
+    try {
+      const first = await openH2WebSocket(h.session, '/cap');
+      const refused = await extendedConnect(h.session, '/cap');
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers['retry-after'], '2');
+      await bodyOf(refused);
+      first.ws.close(1000);
+      await first.closed;
+      const next = await eventually('the slot is given back', async () => {
+        const a = await extendedConnect(h.session, '/cap');
+        if (a.status === 200) return a;
+        await bodyOf(a);
+        return undefined;
+      });
+      next.stream.destroy();
+    } finally {
+      await h.close();
+      await echo.close();
+    }
   });
 });
 
