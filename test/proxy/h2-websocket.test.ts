@@ -80,6 +80,16 @@ async function startScriptedBackend(): Promise<{ port: number; clients: Set<WebS
   return { port: (server.address() as net.AddressInfo).port, clients: wss.clients, close: () => closeWebSocketServer(wss, server) };
 }
 
+/** An extended CONNECT accepted once the slot a closed stream held is given back (its close is not awaitable here). */
+function acceptedOnceFree(session: http2.ClientHttp2Session, path: string) {
+  return eventually('the slot is given back when the stream closes', async () => {
+    const a = await extendedConnect(session, path);
+    if (a.status === 200) return a;
+    await bodyOf(a);
+    return undefined;
+  });
+}
+
 /** The echo backend as a process of its own, to be killed with SIGKILL. */
 async function startEchoProcess(name: string): Promise<{ port: number; kill(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/examples/echo-server.js'), name, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -391,13 +401,7 @@ describe('RFC 8441: admission and limits as for HTTP/1.1', () => {
     assert.equal(second.status, 429);
     await bodyOf(second);
     await closeAll([first]);
-    const again = await eventually('the slot is given back when the stream closes', async () => {
-      const a = await extendedConnect(h.session, '/one');
-      if (a.status === 200) return a;
-      await bodyOf(a);
-      return undefined;
-    });
-    again.stream.destroy();
+    (await acceptedOnceFree(h.session, '/one')).stream.destroy();
     const two = [await openH2WebSocket(h.session, '/two'), await openH2WebSocket(h.session, '/two')];
     const third = await extendedConnect(h.session, '/two');
     assert.equal(third.status, 503);
@@ -421,13 +425,7 @@ describe('RFC 8441: --max-connections', () => {
       await bodyOf(refused);
       first.ws.close(1000);
       await first.closed;
-      const next = await eventually('the slot is given back', async () => {
-        const a = await extendedConnect(h.session, '/cap');
-        if (a.status === 200) return a;
-        await bodyOf(a);
-        return undefined;
-      });
-      next.stream.destroy();
+      (await acceptedOnceFree(h.session, '/cap')).stream.destroy();
     } finally {
       await h.close();
       await echo.close();
