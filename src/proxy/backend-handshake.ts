@@ -1,20 +1,18 @@
 // The handshake with the backend, on a socket the connector (upgrade-exchange.ts) opened: write
 // the client's upgrade request, read the backend's answer head ourselves, and then either hand
-// the client's stream and the backend socket to a LiveConnection (a 101 with the right
-// Sec-WebSocket-Accept), relay the answer, or fail the upgrade (502/504). What the client gets
-// is written by the UpgradeAnswer of its transport (upgrade-answer.ts). "Handshake" here is the backend side of
+// both sockets to a LiveConnection (a 101 with the right Sec-WebSocket-Accept), relay the answer
+// (response-relay.ts), or fail the upgrade (502/504). "Handshake" here is the backend side of
 // the WebSocket opening handshake; handshake.ts checks the client's request.
 
 import type http from 'node:http';
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
+import type { UpgradeResponder } from '../pipeline/responder.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { drainIfGone } from './lifecycle.js';
 import type { LiveConnection } from './live-connection.js';
 import type { UpgradeResult } from './observer.js';
 import type { UpgradeExchangeDeps } from './upgrade-exchange-deps.js';
-import type { UpgradeAnswer } from './upgrade-answer.js';
 import { acceptMatches } from './websocket-accept.js';
 
 /** What a handshake reports to and reads from the exchange that started it. */
@@ -59,7 +57,6 @@ export function statusOf(head: Buffer): number {
 
 const kHandshake = Symbol('wsgate.handshake');
 type HsSocket = net.Socket & { [kHandshake]?: Handshake };
-type HsClient = Duplex & { [kHandshake]?: Handshake };
 
 // Shared listeners of the handshake phase (no closures per upgrade).
 function hsBackendData(this: HsSocket, chunk: Buffer): void {
@@ -71,7 +68,7 @@ function hsBackendError(this: HsSocket, err: Error): void {
 function hsBackendClose(this: HsSocket): void {
   this[kHandshake]?.onBackendFailed(undefined);
 }
-function hsClientClose(this: HsClient): void {
+function hsClientClose(this: HsSocket): void {
   this[kHandshake]?.onClientGone();
 }
 function hsClientError(): void {}
@@ -86,20 +83,20 @@ function hsAnswerTimeout(hs: Handshake): void {
 export class Handshake {
   private pending: Buffer | null = null;
   private done = false;
-  private readonly client: HsClient;
+  /** The client end's stream (the socket; an h2 stream): its close means the client left. */
+  private readonly client: HsSocket;
   /** The bound on the backend's answer (timeouts.upgrade). */
   private readonly answerTimer: NodeJS.Timeout;
 
   constructor(
     private readonly owner: HandshakeOwner,
     private readonly ctx: RequestContext,
-    private readonly answer: UpgradeAnswer,
-    private readonly head: Buffer,
+    /** Answers the client: interim answers, the 101, a relayed rejection, a failure. */
+    private readonly responder: UpgradeResponder,
     private readonly endpoint: Endpoint,
     private readonly backend: HsSocket,
   ) {
-    const client: HsClient = answer.client;
-    this.client = client;
+    const client = (this.client = responder.client as HsSocket);
     client[kHandshake] = this;
     backend[kHandshake] = this;
     backend.on('data', hsBackendData);
@@ -154,7 +151,7 @@ export class Handshake {
     }
     if (status < 200) {
       // An interim answer (100, 103): relayed, and the real one follows.
-      this.answer.interim(buf.subarray(0, headEnd));
+      this.responder.interim(buf.subarray(0, headEnd));
       if (headEnd < buf.length) this.onData(buf.subarray(headEnd));
       return;
     }
@@ -163,13 +160,11 @@ export class Handshake {
 
   /** The 101: forward it (plus the respond stage's lines), then the connection is live. */
   private upgraded(buf: Buffer, headEnd: number): void {
-    const { owner, ctx, client, backend, endpoint, answer } = this;
+    const { owner, ctx, client, backend, endpoint, responder } = this;
     const deps = owner.deps;
     const route = ctx.route!;
     this.detach();
-    const head = buf.subarray(0, headEnd);
-    const responded = deps.respond(ctx, head);
-    answer.accept(typeof responded === 'string' ? Buffer.from(responded, 'latin1') : responded);
+    responder.accept(deps.respond(ctx, buf.subarray(0, headEnd)));
     const conn = deps.connections.add({
       routeKey: route.key,
       endpointId: endpoint.id,
@@ -185,7 +180,7 @@ export class Handshake {
     // Frames the backend sent right behind its 101, and the client's own that came with its
     // request head: forwarded as the first bytes each way.
     if (headEnd < buf.length) conn.relayFromBackend(buf.subarray(headEnd));
-    if (this.head.length > 0) conn.relayFromClient(this.head);
+    if (responder.head.length > 0) conn.relayFromClient(responder.head);
     conn.setIdleTimeout(route.timeouts.idleMs);
     conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
     deps.connections.watch(conn.shortestTimeout());
@@ -198,13 +193,13 @@ export class Handshake {
 
   /** Any other answer goes to the client as is; the connection closes after its body. */
   private rejected(buf: Buffer, headEnd: number, status: number): void {
-    const { owner, ctx, answer, backend, endpoint } = this;
+    const { owner, ctx, backend, endpoint } = this;
     this.detach();
     owner.deps.load.release(endpoint.id);
     owner.report(ctx, 'backend_rejected');
     // Backends that answer the upgrade with a 5xx count as failed handshakes for passive health.
     if (status >= 500) owner.eject(ctx.route!, endpoint.id);
-    answer.relay(backend, buf, headEnd, status);
+    this.responder.relayRejection(backend, buf, headEnd, status);
   }
 
   /** The backend failed (error or close) before its answer was complete: 502. */
@@ -221,7 +216,7 @@ export class Handshake {
   }
 
   private failed(why: string, status: number, result: UpgradeResult = 'backend_error', message = 'backend failed during the WebSocket handshake'): void {
-    const { owner, ctx, answer, backend, endpoint } = this;
+    const { owner, ctx, backend, endpoint } = this;
     const route = ctx.route!;
     this.detach();
     backend.on('error', hsClientError);
@@ -230,7 +225,7 @@ export class Handshake {
     owner.deps.log.warn({ err: why, route: route.key, endpoint: endpoint.id, requestId: ctx.requestId, result }, 'backend failed during handshake');
     owner.report(ctx, result);
     owner.eject(route, endpoint.id);
-    answer.refuse(status, message);
+    this.responder.refuse(status, message);
   }
 
   onClientGone(): void {

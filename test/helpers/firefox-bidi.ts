@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { tempDir } from './wsgate-process.js';
+import { tempDir } from './wsgate-child.js';
 
 export const FIREFOX = '/usr/bin/firefox-esr';
 

@@ -25,7 +25,7 @@ import { WebSocketProxy, type ProxyServerOptions } from '../../src/proxy/server.
 import { route } from '../fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { bodyOf, connectH2, extendedConnect, openH2WebSocket, startH2Edge, type H2Edge } from '../helpers/h2-websocket.js';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 interface Harness {
   proxy: WebSocketProxy;

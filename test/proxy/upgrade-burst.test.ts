@@ -13,7 +13,6 @@ import { RequestContext } from '../../src/pipeline/context.js';
 import { ConnectionRegistry } from '../../src/proxy/connections.js';
 import { noopObserver } from '../../src/proxy/observer.js';
 import { UpgradeExchanges } from '../../src/proxy/upgrade-exchange.js';
-import { SocketAnswer } from '../../src/proxy/upgrade-answer.js';
 import { RoutingTable } from '../../src/routing/table.js';
 import type { CompiledRoute } from '../../src/routing/types.js';
 import type { Endpoint } from '../../src/routing/endpoint.js';
@@ -46,7 +45,7 @@ test('a burst of upgrades is spread by least connections while their backend con
       ctx.route = route;
       const client = new PassThrough();
       // run() chooses synchronously, then awaits the connect: nine choices before any connect is done.
-      runs.push(exchanges.run(ctx, new SocketAnswer(client), Buffer.alloc(0), () => {
+      runs.push(exchanges.run(ctx, client, Buffer.alloc(0), () => {
         const e = leastLoaded();
         picks.push(e.id);
         return e;

@@ -1,5 +1,5 @@
-// The answer to an RFC 8441 WebSocket on its HTTP/2 stream (the UpgradeAnswer of HTTP/2,
-// upgrade-answer.ts): refusals as `:status` + headers + a text body with END_STREAM; the
+// The client end of an RFC 8441 WebSocket: its HTTP/2 stream, as the stage runner's
+// UpgradeResponder (pipeline/responder.ts). Refusals as `:status` + headers + a text body with END_STREAM; the
 // backend's 101 as `:status 200` carrying its Sec-WebSocket-Protocol/-Extensions and the
 // respond stage's fields (Set-Cookie of session affinity, an HTTPRoute's response header
 // modifiers), after which the stream itself carries the frames; any other backend answer as
@@ -7,8 +7,9 @@
 
 import type http2 from 'node:http2';
 import type net from 'node:net';
+import type { UpgradeResponder } from '../../pipeline/responder.js';
+import { releaseOnClose } from '../release-on-close.js';
 import { bodyFraming, ResponseRelay } from '../response-relay.js';
-import type { UpgradeAnswer } from '../upgrade-answer.js';
 import { h2ResponseHeaders } from './response-headers.js';
 
 /** How long a refused stream may take to be read before it is reset (a client that never reads). */
@@ -23,8 +24,30 @@ function resetIfUnread(stream: http2.ServerHttp2Stream): void {
   stream.once('close', () => clearTimeout(timer));
 }
 
-export class StreamAnswer implements UpgradeAnswer {
-  constructor(readonly client: http2.ServerHttp2Stream) {}
+/** No bytes come behind an extended CONNECT's HEADERS that belong to the request. */
+const NO_HEAD = Buffer.alloc(0);
+
+export class StreamResponder implements UpgradeResponder {
+  readonly protocol = 'h2';
+  readonly head = NO_HEAD;
+
+  constructor(
+    readonly client: http2.ServerHttp2Stream,
+    /** The stream's request fields as received (pseudo-headers included): the h2 handshake stage checks them. */
+    readonly requestHeaders: http2.IncomingHttpHeaders,
+  ) {}
+
+  get gone(): boolean {
+    return this.client.destroyed;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  onClose(fn: () => void): void {
+    releaseOnClose(this.client, fn);
+  }
 
   /** Headers can go out: the stream is open and nothing was answered on it yet. */
   private answerable(): boolean {
@@ -36,7 +59,7 @@ export class StreamAnswer implements UpgradeAnswer {
     return true;
   }
 
-  refuse(status: number, message: string, headers: Record<string, string> = {}): void {
+  refuse(status: number, message: string, headers: Readonly<Record<string, string>> = {}): void {
     if (!this.answerable()) return;
     const stream = this.client;
     const body = message + '\n';
@@ -56,12 +79,12 @@ export class StreamAnswer implements UpgradeAnswer {
    */
   interim(): void {}
 
-  accept(head: Buffer): void {
+  accept(head: Buffer | string): void {
     if (!this.answerable()) return;
-    this.client.respond(h2ResponseHeaders(head.toString('latin1'), 200));
+    this.client.respond(h2ResponseHeaders(typeof head === 'string' ? head : head.toString('latin1'), 200));
   }
 
-  relay(backend: net.Socket, buf: Buffer, headEnd: number, status: number): void {
+  relayRejection(backend: net.Socket, buf: Buffer, headEnd: number, status: number): void {
     if (!this.answerable()) {
       backend.destroy();
       return;
