@@ -18,6 +18,8 @@ test('checkExtendedConnect: a well-formed stream passes; each malformed one gets
   assert.equal(status({ ...base, ':protocol': 'connect-udp' }), 501);
   assert.equal(status({ ...base, ':path': undefined }), 400);
   assert.equal(status({ ...base, ':scheme': undefined }), 400);
+  assert.equal(status({ ...base, ':path': 'http://other.test/chat' }), 400);
+  assert.equal(status({ ...base, ':path': '*' }), 400);
   assert.equal(status({ ...base, ':authority': undefined }), 400);
   assert.equal(status({ ...base, host: 'other.test' }), 400);
   assert.equal(status({ ...base, 'content-length': '5' }), 400);

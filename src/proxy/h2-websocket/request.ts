@@ -72,6 +72,8 @@ export function checkExtendedConnect(headers: http2.IncomingHttpHeaders): Stream
   if (headers[':scheme'] === undefined || path === undefined || path === '') {
     return { ok: false, status: 400, message: 'an extended CONNECT needs :scheme and :path (RFC 8441 4)' };
   }
+  // A WebSocket URI's path and query (RFC 8441 4, RFC 6455 3): origin-form, never absolute.
+  if (!path.startsWith('/')) return { ok: false, status: 400, message: ':path must start with "/"' };
   const authority = headers[':authority'];
   if (authority === undefined || authority === '') return { ok: false, status: 400, message: 'missing :authority' };
   const host = one(headers.host);
