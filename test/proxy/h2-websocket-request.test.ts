@@ -20,6 +20,11 @@ test('checkExtendedConnect: a well-formed stream passes; each malformed one gets
   assert.equal(status({ ...base, ':scheme': undefined }), 400);
   assert.equal(status({ ...base, ':path': 'http://other.test/chat' }), 400);
   assert.equal(status({ ...base, ':path': '*' }), 400);
+  assert.equal(status({ ...base, 'x-a': 'one\r\nX-Injected: 1' }), 400, 'a value that would end its line to the backend');
+  assert.equal(status({ ...base, 'x-a': ['ok', 'two\nthree'] }), 400);
+  assert.equal(status({ ...base, 'x-a': 'nul\0' }), 400);
+  assert.equal(status({ ...base, 'x a': 'v' }), 400, 'a name that is no token');
+  assert.equal(status({ ...base, 'X-Upper': 'v' }), 400);
   assert.equal(status({ ...base, ':authority': undefined }), 400);
   assert.equal(status({ ...base, host: 'other.test' }), 400);
   assert.equal(status({ ...base, 'content-length': '5' }), 400);

@@ -51,6 +51,9 @@ function peerOf(stream: Duplex, socket: { remoteAddress?: string; remotePort?: n
   };
 }
 
+/** A field name as HTTP/2 carries it: a lower-case token. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -76,6 +79,15 @@ export function checkExtendedConnect(headers: http2.IncomingHttpHeaders): Stream
   if (!path.startsWith('/')) return { ok: false, status: 400, message: ':path must start with "/"' };
   const authority = headers[':authority'];
   if (authority === undefined || authority === '') return { ok: false, status: 400, message: 'missing :authority' };
+  // The fields are written as HTTP/1.1 lines to the backend: nghttp2 refuses CR, LF and NUL in
+  // them already (RFC 9113 8.2.1), and what would end a line or a name is refused here again.
+  for (const name of Object.keys(headers)) {
+    if (!name.startsWith(':') && !FIELD_NAME.test(name)) return { ok: false, status: 400, message: 'invalid header field name' };
+    const value = headers[name];
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== undefined && /[\r\n\0]/.test(v)) return { ok: false, status: 400, message: `invalid characters in ${name}` };
+    }
+  }
   const host = one(headers.host);
   if (host !== undefined && host.toLowerCase() !== authority.toLowerCase()) {
     return { ok: false, status: 400, message: 'Host differs from :authority' };
