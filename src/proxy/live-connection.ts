@@ -12,6 +12,7 @@
 
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
 import { MessageGates, type MessageCloseReason, type MessageEvents } from './message-gates.js';
@@ -175,6 +176,8 @@ export interface LiveConnectionInit {
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
   clientAddress: string;
+  /** What the client spoke to wsgate (the upgrade's RequestContext), for the access log. */
+  protocol: Protocol;
   /** Called once, when the first of the two sockets closes. */
   onEnded?: (conn: LiveConnection) => void;
   /** The route's spec.messages and spec.keepalive; with neither, frames are only followed. */
@@ -191,6 +194,7 @@ export class LiveConnection {
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
   readonly clientAddress: string;
+  readonly protocol: Protocol;
   readonly startedAt = Date.now();
   /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
   readonly downstream = new FrameTracker();
@@ -221,6 +225,7 @@ export class LiveConnection {
     this.backend = init.backend;
     this.requestId = init.requestId;
     this.clientAddress = init.clientAddress;
+    this.protocol = init.protocol;
     this.onEnded = init.onEnded;
     const client = this.client as Tagged;
     const backend = this.backend as Tagged;

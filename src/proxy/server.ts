@@ -87,7 +87,9 @@ export class WebSocketProxy {
   private readonly maxHeaderSize: number | undefined;
   /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
   private readonly gatewayServers = new Set<http.Server>();
-  /** The stage runner's HTTP/1.1 entry points, on every server of this proxy. */
+  /** The one stage runner: every entry point (HTTP/1.1 here; h2 ones) runs its requests on it. */
+  readonly runner: StageRunner;
+  /** The runner's HTTP/1.1 entry points, on every server of this proxy. */
   private readonly http1: Http1Entry;
   /** The stage runner's entry point for RFC 8441 WebSocket streams. */
   private readonly h2WebSocket: H2WebSocketEntry;
@@ -131,9 +133,9 @@ export class WebSocketProxy {
       table: () => this.table,
       shuttingDown: () => this.shuttingDown,
     });
-    const runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
-    this.http1 = new Http1Entry(runner, this.observer, this.log);
-    this.h2WebSocket = new H2WebSocketEntry(runner, this.log);
+    this.runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
+    this.http1 = new Http1Entry(this.runner, this.observer, this.log);
+    this.h2WebSocket = new H2WebSocketEntry(this.runner, this.log);
     this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);

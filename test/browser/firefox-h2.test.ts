@@ -1,18 +1,21 @@
 // A real browser uses RFC 8441: headless Firefox ESR (Debian's, driven over WebDriver BiDi)
 // loads a page from an HTTP/2-only TLS edge whose extended CONNECT streams go to wsgate's
 // onWebSocketStream, opens `wss://` on the same origin and echoes a message through wsgate to a
-// real `ws` backend. The edge offers no HTTP/1.1 at all, so the WebSocket that reached the
-// backend can only have come over an HTTP/2 stream; the edge also records each such stream.
+// real `ws` backend. wsgate's metrics and access log say the WebSocket came over h2 (and the
+// edge offers no HTTP/1.1 at all; it also records each extended CONNECT stream).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import pino from 'pino';
 import { startEchoServer } from '../../examples/echo-server.js';
+import { metricsObserver } from '../../src/metrics/proxy-observer.js';
+import { Metrics } from '../../src/metrics/registry.js';
 import { WebSocketProxy } from '../../src/proxy/server.js';
 import { compile } from '../../src/routing/compile.js';
 import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 import { route } from '../fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 import { FIREFOX, startFirefox } from '../helpers/firefox-bidi.js';
 import { startH2Edge } from '../helpers/h2-websocket.js';
 
@@ -33,7 +36,10 @@ describe('Firefox ESR and RFC 8441', { skip }, () => {
   test('Firefox opens its wss:// WebSocket as an extended CONNECT on the page\'s HTTP/2 connection, and messages cross wsgate', async () => {
     if (!haveFirefox) throw new Error(`CI=true and ${FIREFOX} is missing: run bash test/browser/setup.sh`);
     const echo = await startEchoServer({ name: 'ff' });
-    const proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }) });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const accessLog: Array<Record<string, unknown>> = [];
+    const log = pino({}, { write: (s: string) => void accessLog.push(JSON.parse(s) as Record<string, unknown>) });
+    const proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }), observer: metricsObserver(metrics, log, { endpointMetrics: false }) });
     proxy.setTable(compile({ routes: [route('chat', { match: { path: '/chat' }, backend: { endpoints: [{ host: '127.0.0.1', port: echo.port }] } })] }).table);
     const extendedConnects: string[] = [];
     const edge = await startH2Edge(
@@ -53,6 +59,10 @@ describe('Firefox ESR and RFC 8441', { skip }, () => {
       assert.deepEqual(extendedConnects, ['/chat'], 'one extended CONNECT stream, for the page\'s WebSocket');
       assert.equal(echo.upgrades.length, 1);
       assert.equal(echo.upgrades[0]!.headers.host, `127.0.0.1:${edge.port}`);
+      assert.match(await metrics.registry.metrics(), /^wsgate_upgrades_total\{namespace="default",route="chat",result="ok",protocol="h2"\} 1$/m);
+      const line = await eventually('the access-log line of Firefox\'s WebSocket', () => accessLog.find((l) => l.msg === 'connection closed'));
+      assert.equal(line.protocol, 'h2');
+      assert.equal(line.closeCode, 1000);
     } finally {
       await firefox.close();
       await proxy.close();

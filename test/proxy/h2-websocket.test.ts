@@ -16,6 +16,8 @@ import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { closeWebSocketServer, startEchoServer, type EchoServer, type Hello } from '../../examples/echo-server.js';
 import { SecurityGuard } from '../../src/admission/guard.js';
+import { metricsObserver } from '../../src/metrics/proxy-observer.js';
+import { Metrics } from '../../src/metrics/registry.js';
 import type { WebSocketRoute } from '../../src/api/types.js';
 import { ProcessCounters } from '../../src/overload/process-counters.js';
 import { compile } from '../../src/routing/compile.js';
@@ -474,6 +476,35 @@ describe('RFC 8441: session affinity', () => {
     } finally {
       await h.close();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('RFC 8441: observed as h2', () => {
+  test('wsgate_upgrades_total counts streams with protocol="h2", and the connection\'s access-log line says h2', async () => {
+    const echo = await startEchoServer({ name: 'obs' });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({}, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const h = await harness([route('obs', { match: { path: '/obs' }, backend: { endpoints: at(echo) } })], { observer: metricsObserver(metrics, log, { endpointMetrics: false }) });
+    try {
+      const c = await openH2WebSocket(h.session, '/obs');
+      await c.next();
+      c.ws.close(1000);
+      await c.closed;
+      const refused = await extendedConnect(h.session, '/nowhere');
+      await bodyOf(refused);
+      const line = await eventually('the connection\'s access-log line', () => lines.find((l) => l.msg === 'connection closed'));
+      assert.equal(line.protocol, 'h2');
+      assert.equal(line.route, 'default/obs');
+      assert.equal(line.closeCode, 1000);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^wsgate_upgrades_total\{namespace="default",route="obs",result="ok",protocol="h2"\} 1$/m);
+      assert.match(text, /^wsgate_upgrades_total\{namespace="",route="",result="no_route",protocol="h2"\} 1$/m);
+      assert.doesNotMatch(text, /protocol="http\/1\.1"/);
+    } finally {
+      await h.close();
+      await echo.close();
     }
   });
 });
