@@ -3,7 +3,8 @@
 // control plane: `helm install`, a server-side dry run of manifests/install.yaml, and
 // `wsgate controller` run outside the cluster as the chart's ServiceAccount (impersonated),
 // which must serve routes, write status, hold the Lease and create events with exactly the
-// RBAC the chart grants, and nothing more.
+// RBAC the chart grants, and nothing more; and two releases of different route classes in
+// one cluster, each serving and writing status only for its own routes.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { connect } from '../../test/helpers/ws-client.js';
+import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
+import { connect, expectStatus } from '../../test/helpers/ws-client.js';
 import { repoRoot, startWsgate, tempDir, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { NETNS, startPodBackends, type PodBackend } from '../helpers/backends.js';
 import { clusterAvailable, endpointSlice, eventually, kubeconfig, kubectlPath, service, wsRoute } from '../helpers/cluster.js';
@@ -790,6 +792,17 @@ describe('chart, offline', () => {
     assert.match(bad.stderr, /at '\/controller\/proxyProtocol\/0': '.*' does not match pattern/);
   });
 
+  test('controller.clientIpv6Prefix: --client-ipv6-prefix on the data plane (split and single mode), 64 by default; out of 0..128 refused', async () => {
+    assert.equal(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').get('--client-ipv6-prefix'), '64');
+    const split = flags(one(await render([], ['controller.clientIpv6Prefix=56']), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.equal(split.get('--client-ipv6-prefix'), '56');
+    const single = flags(one(await render([], ['mode=single', 'controller.clientIpv6Prefix=128']), 'Deployment', 'wsg-wsgate'));
+    assert.equal(single.get('--client-ipv6-prefix'), '128');
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'controller.clientIpv6Prefix=129']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /clientIpv6Prefix/);
+  });
+
   test('controller.className and defaultClass: --class on the controller (split: not the proxy), --no-default-class only when false', async () => {
     const byDefault = split(await render());
     assert.equal(flags(byDefault.controller).get('--class'), 'wsgate');
@@ -1380,5 +1393,137 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     assert.equal(await canI(sa2, ['watch', 'secrets', '-n', appNs]), true);
     assert.equal(await canI(sa2, ['get', 'secrets', '-n', releaseNs2]), false);
     assert.equal(await canI(sa2, ['list', 'secrets', '--all-namespaces']), false);
+  });
+});
+
+// Two releases of the chart in one cluster with different route classes (docs/shared-clusters.md
+// #route-classes): `external`, the default install, and `internal` (controller.defaultClass
+// false). Both are real `helm install`s (their RBAC, Roles in the one watched namespace, Leases);
+// their pods are kept off the node (OFF_NODE: the node runs the image of main's `make image`,
+// which a worktree must not replace), and each controller runs outside the cluster with exactly
+// its installed Deployment's arguments, as its own ServiceAccount (impersonated).
+describe('two releases with different route classes in one cluster', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
+  const sfx = `${process.pid % 100000}-${Date.now() % 1000}`;
+  const routesNs = `classes-app-${sfx}`;
+  const installs = {
+    internal: { release: `wsi${process.pid % 100000}`, ns: `classes-int-${sfx}`, sets: ['controller.className=internal', 'controller.defaultClass=false'] },
+    external: { release: `wse${process.pid % 100000}`, ns: `classes-ext-${sfx}`, sets: ['controller.className=external'] },
+  };
+  const installed: Array<keyof typeof installs> = [];
+  const running: WsgateChild[] = [];
+  let backend: EchoServer;
+  let work = '';
+
+  const route = (name: string, className: string | undefined, backendSpec: object) => wsRoute(routesNs, name, { ...(className ? { className } : {}), match: { path: `/${name}` }, backend: backendSpec });
+  const toEcho = () => ({ endpoints: [{ host: '127.0.0.1', port: backend.port }] });
+  /** Refused with ResolvedRefs=False (no such Service): its install records a Warning event. */
+  const toNothing = { service: { name: 'missing', port: 80 } };
+  const accepted = (name: string) => kubectlOk(['get', 'wsr', name, '-n', routesNs, '-o', 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}']);
+  const resourceVersion = (name: string) => kubectlOk(['get', 'wsr', name, '-n', routesNs, '-o', 'jsonpath={.metadata.resourceVersion}']);
+  const eventReasons = async (name: string) =>
+    (await kubectlOk(['get', 'events', '-n', routesNs, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={range .items[*]}{.reason}/{.count}{"\\n"}{end}'])).split('\n').filter(Boolean);
+  const scrape = async (gw: WsgateChild) => (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+
+  async function install(which: keyof typeof installs): Promise<WsgateChild> {
+    const { release: rel, ns, sets } = installs[which];
+    await kubectlOk(['create', 'namespace', ns]);
+    const r = await helm([
+      'install', rel, chartDir, '--namespace', ns, '--kubeconfig', kubeconfig,
+      '--set', 'mode=single', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP',
+      '--set', `controller.watchNamespaces={${routesNs}}`, '--set', 'secrets.scope=namespaces', '--set', `secrets.namespaces={${routesNs}}`,
+      ...sets.flatMap((v) => ['--set', v]), ...OFF_NODE,
+    ], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, `helm install ${rel} failed:\n${r.stderr}${r.stdout}`);
+    installed.push(which);
+    const kc = await impersonating(`system:serviceaccount:${ns}:${rel}-wsgate`, path.join(work, `${which}.kubeconfig`));
+    const gw = await startAsDeployment(`${rel}-wsgate`, ns, kc);
+    running.push(gw);
+    return gw;
+  }
+
+  let internal: WsgateChild;
+  let external: WsgateChild;
+
+  before(async () => {
+    await setupHelm();
+    work = tempDir('wsgate-chart-classes-');
+    backend = await startEchoServer({ name: 'b1' });
+    await kubectlOk(['create', 'namespace', routesNs]);
+    await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
+    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/websocketroutes.wsgate.io']);
+    await kubectlOk(['apply', '-f', '-'], toYaml([
+      route('inside', 'internal', toEcho()),
+      route('inside-broken', 'internal', toNothing),
+      route('outside', 'external', toEcho()),
+      route('outside-broken', 'external', toNothing),
+      route('unclassed', undefined, toEcho()),
+    ]));
+  }, HELM_SETUP);
+
+  after(async () => {
+    for (const gw of running) await stopBounded(gw);
+    for (const which of installed) {
+      const { release: rel, ns } = installs[which];
+      await helm(['uninstall', rel, '--namespace', ns, '--kubeconfig', kubeconfig], { timeoutMs: 120_000 });
+    }
+    await kubectl(['delete', 'namespace', routesNs, installs.internal.ns, installs.external.ns, '--wait=false', '--ignore-not-found']);
+    await backend?.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the internal release alone: status and events only on its own routes; the others untouched', async () => {
+    internal = await install('internal');
+    const args = JSON.parse(await kubectlOk(['get', 'deployment', `${installs.internal.release}-wsgate`, '-n', installs.internal.ns, '-o', 'json'])).spec.template.spec.containers[0].args as string[];
+    assert.ok(args.includes('--class=internal') && args.includes('--no-default-class'), args.join(' '));
+    await explained(internal, async () => {
+      await eventually('inside accepted', async () => (await accepted('inside')) === 'True', 300, 100);
+      await eventually('an event on inside-broken', async () => (await eventReasons('inside-broken')).length > 0, 300, 100);
+      // The log line follows a whole status pass: everything this install would write is written.
+      await eventually('a finished status pass', async () => internal.stderr().includes('"msg":"route statuses updated"'), 300, 100);
+    });
+    for (const other of ['outside', 'outside-broken', 'unclassed']) {
+      assert.equal(await accepted(other), '', `${other} has no status`);
+      assert.deepEqual(await eventReasons(other), [], `${other} has no event`);
+    }
+  });
+
+  test('the external release (the default): serves its routes and the unclassed one; the internal routes keep exactly what the internal release wrote', async () => {
+    const before = { inside: await resourceVersion('inside'), insideBroken: await resourceVersion('inside-broken'), events: await eventReasons('inside-broken') };
+    external = await install('external');
+    await explained(external, async () => {
+      await eventually('outside and unclassed accepted', async () => (await accepted('outside')) === 'True' && (await accepted('unclassed')) === 'True', 300, 100);
+      await eventually('an event on outside-broken', async () => (await eventReasons('outside-broken')).length > 0, 300, 100);
+      await eventually('a finished status pass', async () => external.stderr().includes('"msg":"route statuses updated"'), 300, 100);
+    });
+    // Not one write on the other class's routes: not their status, not an event.
+    assert.equal(await resourceVersion('inside'), before.inside);
+    assert.equal(await resourceVersion('inside-broken'), before.insideBroken);
+    assert.deepEqual(await eventReasons('inside-broken'), before.events);
+    // Each release holds its own Lease.
+    for (const [which, gw] of [['internal', internal], ['external', external]] as const) {
+      const { release: rel, ns } = installs[which];
+      const holder = await kubectlOk(['get', 'lease', `${rel}-wsgate-leader`, '-n', ns, '-o', 'jsonpath={.spec.holderIdentity}']);
+      assert.match(holder, new RegExp(`_${gw.child.pid}$`), which);
+    }
+  });
+
+  test('traffic: each release serves only its own class (404 for the other\'s paths)', async () => {
+    assert.equal(await expectStatus(`${internal.url}/inside`), 101);
+    assert.equal(await expectStatus(`${internal.url}/outside`), 404);
+    assert.equal(await expectStatus(`${internal.url}/unclassed`), 404);
+    assert.equal(await expectStatus(`${external.url}/outside`), 101);
+    assert.equal(await expectStatus(`${external.url}/unclassed`), 101);
+    assert.equal(await expectStatus(`${external.url}/inside`), 404);
+  });
+
+  test('metrics: no series of the other release\'s routes', async () => {
+    const inside = await scrape(internal);
+    assert.match(inside, /route="inside"/);
+    assert.doesNotMatch(inside, /route="(outside|outside-broken|unclassed)"/);
+    const outside = await scrape(external);
+    assert.match(outside, /route="outside"/);
+    assert.match(outside, /route="unclassed"/);
+    assert.doesNotMatch(outside, /route="(inside|inside-broken)"/);
+    for (const gw of running) assert.doesNotMatch(gw.stderr(), /forbidden/i);
   });
 });

@@ -10,6 +10,11 @@ export const DEFAULT_POLICY: Policy = 'LeastConnections';
 export const DEFAULT_HOST_OWNERSHIP: HostOwnership = 'shared';
 /** The route class of an install started without --class (chart controller.className). */
 export const DEFAULT_CLASS_NAME = 'wsgate';
+/**
+ * --client-ipv6-prefix: IPv6 clients in one /64 count as one client for per-client limits and
+ * sourceIP hashing (a host is usually given a whole /64, and can pick any address in it).
+ */
+export const DEFAULT_CLIENT_IPV6_PREFIX = 64;
 export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';

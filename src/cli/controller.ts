@@ -26,7 +26,7 @@ export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, Cont
   watchSecrets: boolean;
 }
 
-export function loadKubeConfig(file: string | undefined): KubeConfig {
+function loadKubeConfig(file: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();

@@ -4,10 +4,11 @@
 
 import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
+import { DEFAULT_CLIENT_IPV6_PREFIX, DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../process.js';
 import { TrustedProxies } from '../security/client-address.js';
+import { ipv6PrefixProblem } from '../security/client-group.js';
 import { cipherProblem, curveProblem, policyProblem, TLS_VERSIONS, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
 import { parseHostPort } from './host-port.js';
 
@@ -48,6 +49,12 @@ function checkedList(problem: (list: string) => string | undefined): (value: str
   };
 }
 
+function ipv6Prefix(value: string): number {
+  const problem = ipv6PrefixProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return Number(value);
+}
+
 function secretName(value: string): { namespace: string; name: string } {
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`"${value}" is not NAMESPACE/NAME`);
@@ -59,6 +66,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
+    .option('--client-ipv6-prefix <bits>', 'IPv6 clients whose addresses share this many leading bits are one client for per-client limits and sourceIP hashing (128: each address); X-Forwarded-For and logs keep the full address', ipv6Prefix, DEFAULT_CLIENT_IPV6_PREFIX)
     .option('--proxy-protocol <cidrs>', 'comma-separated CIDRs of balancers that open every connection with a PROXY protocol header (v1 or v2; anyone else sending one is refused); the client it carries is the client identity', cidrs, [])
     .addOption(new Option('--tls-min-version <version>', 'oldest TLS version the TLS listener (and Gateway HTTPS sockets) accept').choices([...TLS_VERSIONS]).default(MIN_TLS_VERSION))
     .addOption(new Option('--tls-max-version <version>', 'newest TLS version offered (default: the newest Node has)').choices([...TLS_VERSIONS]))
@@ -109,6 +117,7 @@ export interface SecurityFlags {
   tlsListen?: HostPort;
   tlsDefaultSecret?: { namespace: string; name: string };
   trustedProxies: string[];
+  clientIpv6Prefix: number;
   proxyProtocol: string[];
   handshakeTimeout: number;
   tlsMinVersion: TlsVersion;
@@ -136,6 +145,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
   return {
     tlsPolicy: policyFlags(flags),
     trustedProxies: flags.trustedProxies,
+    clientIpv6Prefix: flags.clientIpv6Prefix,
     proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
     paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },

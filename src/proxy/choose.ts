@@ -39,7 +39,7 @@ export class EndpointChooser {
       isEjected: (id) => this.health.isEjected(id),
       cursor,
       random: Math.random,
-      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.client) : undefined,
+      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.clientGroup) : undefined,
     });
   }
 

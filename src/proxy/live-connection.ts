@@ -166,6 +166,34 @@ function onBackendDrainGated(this: Tagged): void {
 /** Errors are followed by `close`, which does the work. */
 function ignoreError(): void {}
 
+/**
+ * Forwards what `from` sends to `to` up to the end of the frame under way (`frames` reads
+ * `from`'s stream), then stops forwarding and calls `atBoundary`: at once when no frame is under
+ * way. A stream that is no longer WebSocket framing has no safe place for a close frame: both
+ * sockets are destroyed. True when it waits for data (the caller resumes `from` if paused).
+ */
+function forwardToBoundary(from: Duplex, to: Duplex, frames: FrameTracker, atBoundary: () => void): boolean {
+  if (frames.atBoundary()) {
+    atBoundary();
+    return false;
+  }
+  const forward = (chunk: Buffer) => {
+    const n = frames.consumeUntilBoundary(chunk);
+    if (n < 0) {
+      from.destroy();
+      to.destroy();
+      return;
+    }
+    if (n > 0) to.write(chunk.subarray(0, n));
+    if (frames.atBoundary()) {
+      from.removeListener('data', forward);
+      atBoundary();
+    }
+  };
+  from.on('data', forward);
+  return true;
+}
+
 export interface LiveConnectionInit {
   id: number;
   routeKey: string;
@@ -403,7 +431,6 @@ export class LiveConnection {
 
     const toBackend = BACKEND_CLOSE[reason];
     const finish = () => {
-      backend.removeListener('data', forwardRest);
       // With a close frame for the backend, its connection ends after that frame (below); until
       // then what it still sends is read and dropped.
       if (toBackend) backend.resume();
@@ -412,46 +439,15 @@ export class LiveConnection {
     };
     if (toBackend) {
       // The client's frame under way is forwarded to its last byte, then the masked close.
-      const endBackend = () => {
-        client.removeListener('data', forwardUp);
+      const waiting = forwardToBoundary(client, backend, upstream, () => {
         backend.end(maskedCloseFrame(toBackend.code, toBackend.text));
         letGo(backend);
-      };
-      const forwardUp = (chunk: Buffer) => {
-        const n = upstream.consumeUntilBoundary(chunk);
-        if (n < 0) {
-          client.destroy();
-          backend.destroy();
-          return;
-        }
-        if (n > 0) backend.write(chunk.subarray(0, n));
-        if (upstream.atBoundary()) endBackend();
-      };
-      if (upstream.atBoundary()) endBackend();
-      else {
-        client.on('data', forwardUp);
-        // A client that leaves in the middle of its frame leaves no boundary for the close
-        // frame: the backend's connection just ends (with the usual grace), never lingers.
-        client.once('close', () => letGo(backend));
-      }
+      });
+      // A client that leaves in the middle of its frame leaves no boundary for the close
+      // frame: the backend's connection just ends (with the usual grace), never lingers.
+      if (waiting) client.once('close', () => letGo(backend));
     }
     // A frame already under way is forwarded to its last byte, then the close frame follows.
-    const forwardRest = (chunk: Buffer) => {
-      const n = downstream.consumeUntilBoundary(chunk);
-      if (n < 0) {
-        // Not WebSocket framing any more: no safe place for a close frame.
-        client.destroy();
-        backend.destroy();
-        return;
-      }
-      if (n > 0) client.write(chunk.subarray(0, n));
-      if (downstream.atBoundary()) finish();
-    };
-    if (downstream.atBoundary()) {
-      finish();
-      return;
-    }
-    backend.on('data', forwardRest);
-    backend.resume();
+    if (forwardToBoundary(backend, client, downstream, finish)) backend.resume();
   }
 }

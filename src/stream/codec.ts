@@ -11,7 +11,7 @@ import type { SecretResolution } from '../security/types.js';
 export const STREAM_PROTOCOL = 1;
 
 /** Largest frame a proxy accepts (a table with every certificate of a large cluster fits well below). */
-export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 export type StreamMessage =
   /** A new table: the proxy compiles it and swaps it in. */

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
-import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
+import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -37,6 +37,8 @@ export interface HostPort {
 export interface SecurityOptions {
   /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
   trustedProxies?: string[];
+  /** --client-ipv6-prefix: the prefix length that makes IPv6 addresses one client (limits, hashing); absent: /64. */
+  clientIpv6Prefix?: number;
   /**
    * CIDRs of balancers that must open each connection with a PROXY header (v1 or v2) on every
    * listener; the client it carries is the peer. Off when empty.
@@ -104,6 +106,7 @@ export class DataPlane {
     this.guard = new SecurityGuard({
       log: opts.logger,
       trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+      ...(this.security.clientIpv6Prefix !== undefined ? { clientIpv6Prefix: this.security.clientIpv6Prefix } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
     this.proxy = new WebSocketProxy({
@@ -124,7 +127,15 @@ export class DataPlane {
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
     if (this.security.proxyProtocol?.length) {
-      this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
+      const refused = opts.metrics.proxyProtocolRefused;
+      // Every reason from the start, at 0: a rate() over a series that appears at its first refusal misses it.
+      for (const reason of PROXY_HEADER_REFUSALS) refused.inc({ reason }, 0);
+      this.proxyProtocol = {
+        senders: new TrustedProxies(this.security.proxyProtocol),
+        timeoutMs: handshakeMs,
+        log: opts.logger,
+        onRefused: (reason) => refused.inc({ reason }),
+      };
       // After the handshake timeout's listener: the header is read before either sees the socket.
       requireProxyHeaders(this.proxy.server, this.proxyProtocol);
     }

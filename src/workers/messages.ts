@@ -1,7 +1,8 @@
 // What the main thread and its worker threads say to each other (structured-clone messages).
 
 import type { HostPort, SecurityOptions } from './data-plane.js';
-import type { SharedCounterBuffers, SlotMappingOut } from './shared-counters.js';
+import type { SharedCounterBuffers } from './shared-layout.js';
+import type { SlotMappingOut } from './slot-map.js';
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';
 

@@ -79,7 +79,7 @@ export function compileRecorded(
 }
 
 /** The resolvers a worker compiles with: the recorded answers; anything else was not asked in the main thread. */
-export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } {
+function replayResolvers(s: TableSnapshot): { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } {
   const out: { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } = {};
   if (s.services) {
     const services = new Map(s.services);

@@ -317,6 +317,7 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.controller.trustedProxies }}
 - --trusted-proxies={{ join "," . }}
 {{- end }}
+- --client-ipv6-prefix={{ .Values.controller.clientIpv6Prefix }}
 {{- with .Values.controller.proxyProtocol }}
 - --proxy-protocol={{ join "," . }}
 {{- end }}

@@ -2,7 +2,7 @@
 
 import type { Stage } from '../../pipeline/stage.js';
 import { TAKEN } from '../../pipeline/stage.js';
-import { checkHandshake } from '../handshake.js';
+import { checkHandshake } from '../client-handshake.js';
 import { plainRefusal } from '../respond.js';
 import type { StageDeps } from './deps.js';
 
