@@ -36,7 +36,7 @@ run: build
 
 # Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, installed here.
 test-unit: build
-	@$(TIMED) "test setup (prometheus, chromium)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh'
+	@$(TIMED) "test setup (prometheus, chromium, firefox-esr)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh'
 	@$(TIMED) "unit and integration tests" $(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e

@@ -11,6 +11,7 @@
 // listeners; without them `gates` is null and the listeners are the plain ones.
 
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
@@ -72,12 +73,12 @@ const NEVER_ANSWERED_FRAME = closeFrame(BACKEND_NEVER_ANSWERED, 'backend went aw
 const CLOSING_GRACE_MS = 5000;
 
 const kConn = Symbol('wsgate.connection');
-type Tagged = net.Socket & { [kConn]?: LiveConnection };
+type Tagged = Duplex & { [kConn]?: LiveConnection };
 
-function destroySocket(this: net.Socket): void {
+function destroySocket(this: Duplex): void {
   this.destroy();
 }
-function clearOnClose(this: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
+function clearOnClose(this: Duplex & { [kGiveUp]?: NodeJS.Timeout }): void {
   clearTimeout(this[kGiveUp]);
 }
 const kGiveUp = Symbol('wsgate.giveUp');
@@ -87,7 +88,7 @@ const kGiveUp = Symbol('wsgate.giveUp');
  * it), read and drop whatever still arrives so its own FIN is seen and it closes by itself,
  * and destroy it if that takes longer than CLOSING_GRACE_MS (a peer that never reads).
  */
-function letGo(socket: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
+function letGo(socket: Duplex & { [kGiveUp]?: NodeJS.Timeout }): void {
   if (socket.destroyed) return;
   // end() on an ended stream builds an Error (with its stack) only to drop it: checked first.
   if (!socket.writableEnded) socket.end();
@@ -171,7 +172,7 @@ function ignoreError(): void {}
  * way. A stream that is no longer WebSocket framing has no safe place for a close frame: both
  * sockets are destroyed. True when it waits for data (the caller resumes `from` if paused).
  */
-function forwardToBoundary(from: net.Socket, to: net.Socket, frames: FrameTracker, atBoundary: () => void): boolean {
+function forwardToBoundary(from: Duplex, to: Duplex, frames: FrameTracker, atBoundary: () => void): boolean {
   if (frames.atBoundary()) {
     atBoundary();
     return false;
@@ -197,7 +198,8 @@ export interface LiveConnectionInit {
   id: number;
   routeKey: string;
   endpointId: string;
-  client: net.Socket;
+  /** The client's side: its socket (HTTP/1.1 Upgrade) or its HTTP/2 stream (RFC 8441). */
+  client: Duplex;
   backend: net.Socket;
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
@@ -216,7 +218,7 @@ export class LiveConnection {
   readonly id: number;
   readonly routeKey: string;
   readonly endpointId: string;
-  readonly client: net.Socket;
+  readonly client: Duplex;
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
   readonly clientAddress: string;

@@ -9,6 +9,7 @@
 // stages; each request carries its socket's key. This file is the wiring and the lifecycle.
 
 import http from 'node:http';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
 import type { Logger } from 'pino';
@@ -25,6 +26,7 @@ import { DEFAULT_PATH_OPTIONS, type PathOptions } from '../routing/request-targe
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
+import { H2WebSocketEntry } from './h2-websocket/entry.js';
 import { Http1Entry } from './http1-entry.js';
 import { HttpExchanges } from './http-exchange.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
@@ -89,6 +91,8 @@ export class WebSocketProxy {
   readonly runner: StageRunner;
   /** The runner's HTTP/1.1 entry points, on every server of this proxy. */
   private readonly http1: Http1Entry;
+  /** The stage runner's entry point for RFC 8441 WebSocket streams. */
+  private readonly h2WebSocket: H2WebSocketEntry;
 
   constructor(opts: ProxyServerOptions) {
     this.log = opts.logger;
@@ -131,6 +135,7 @@ export class WebSocketProxy {
     });
     this.runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
     this.http1 = new Http1Entry(this.runner, this.observer, this.log);
+    this.h2WebSocket = new H2WebSocketEntry(this.runner, this.log);
     this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
@@ -177,6 +182,14 @@ export class WebSocketProxy {
     const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE });
     this.http1.attach(server, listener);
     return server;
+  }
+
+  /**
+   * An RFC 8441 WebSocket: a stream with `:method CONNECT` and `:protocol websocket` on an
+   * HTTP/2 session of `listener`; it runs the stages of an HTTP/1.1 upgrade (h2-websocket/).
+   */
+  onWebSocketStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, listener: string): void {
+    this.h2WebSocket.onStream(stream, headers, listener);
   }
 
   /** `reusePort`: several listeners (worker threads) share the port; Linux balances between them. */

@@ -14,10 +14,11 @@ export function shuttingDownStage(deps: StageDeps): Stage {
   };
 }
 
-/** handshake: the client's WebSocket opening handshake is well-formed (handshake.ts). */
+/** handshake: the client's WebSocket opening handshake is well-formed (handshake.ts); h2: h2-websocket/handshake-stage.ts. */
 export const handshakeStage: Stage = {
   name: 'handshake',
   kinds: ['upgrade'],
+  protocols: ['http/1.1'],
   run: (ctx) => {
     const rejection = checkHandshake(ctx.req);
     return rejection ? { result: 'bad_request', status: rejection.status, message: rejection.message, headers: rejection.headers } : undefined;
