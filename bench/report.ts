@@ -36,16 +36,18 @@ export interface BenchResult {
   targetsMet: Record<string, boolean | undefined>;
 }
 
-const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-alt', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
+const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-alt', 'nginx', 'haproxy', 'caddy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'caddy-2', 'node-relay', 'direct'];
 const TITLE: Record<string, string> = {
   wsgate: 'wsgate',
   'wsgate-messages': 'wsgate, messages + keepalive on',
   'wsgate-alt': 'wsgate (alt build)',
   nginx: 'nginx',
   haproxy: 'HAProxy',
+  caddy: 'Caddy',
   'wsgate-2': 'wsgate, 2 workers',
   'nginx-2': 'nginx, 2 workers',
   'haproxy-2': 'HAProxy, 2 threads',
+  'caddy-2': 'Caddy, GOMAXPROCS=2',
   'node-relay': 'bare Node relay',
   direct: 'direct',
 };
@@ -55,9 +57,11 @@ const COLOR: Record<string, string> = {
   'wsgate-alt': '#7fb8e6',
   nginx: '#3a9d4a',
   haproxy: '#d98a1c',
+  caddy: '#c0392b',
   'wsgate-2': '#1b4f78',
   'nginx-2': '#24692f',
   'haproxy-2': '#9a5f0f',
+  'caddy-2': '#7b241c',
   'node-relay': '#8e5bb5',
   direct: '#8c8c8c',
 };
@@ -95,7 +99,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(
     `${r.machine.cpus} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryGiB)} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
       `everything on loopback; ${r.setup.rounds} interleaved round(s), median shown. ` +
-      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`.',
+      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`, Caddy `GOMAXPROCS=1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`, `GOMAXPROCS=2`.',
     '',
   );
   row(['', ...ts.map((t) => TITLE[t] ?? t)]);
@@ -163,22 +167,25 @@ export function renderMarkdown(r: BenchResult): string {
 
   const rt = r.ratios;
   const rv = (k: string) => fmt(num(rt, k), 2);
-  lines.push('| wsgate ratio | vs nginx | vs HAProxy | vs direct |', '| --- | ---: | ---: | ---: |');
-  lines.push(`| messages/s (geometric mean of the ${r.throughput.length} configs) | ${rv('msgsPerSecondVsNginx')} | ${rv('msgsPerSecondVsHaproxy')} | ${rv('msgsPerSecondVsDirect')} |`);
-  lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | |`);
-  lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | |`);
-  lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | |`);
-  lines.push(`| idle connections within 1 GiB of RSS (higher is better) | ${rv('capacityVsNginx')} | ${rv('capacityVsHaproxy')} | |`);
-  lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | |`);
-  lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | |`);
+  lines.push('| wsgate ratio | vs nginx | vs HAProxy | vs Caddy | vs direct |', '| --- | ---: | ---: | ---: | ---: |');
+  lines.push(`| messages/s (geometric mean of the ${r.throughput.length} configs) | ${rv('msgsPerSecondVsNginx')} | ${rv('msgsPerSecondVsHaproxy')} | ${rv('msgsPerSecondVsCaddy')} | ${rv('msgsPerSecondVsDirect')} |`);
+  lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | ${rv('p99VsCaddy')} | |`);
+  lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | ${rv('upgradesPerSecondVsCaddy')} | |`);
+  lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | ${rv('memoryPerConnectionVsCaddy')} | |`);
+  lines.push(`| idle connections within 1 GiB of RSS (higher is better) | ${rv('capacityVsNginx')} | ${rv('capacityVsHaproxy')} | ${rv('capacityVsCaddy')} | |`);
+  lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | ${rv('proxyCpuPerMessageVsCaddy')} | |`);
+  lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | ${rv('proxyCpuPerUpgradeVsCaddy')} | |`);
   lines.push('');
   if (Number.isFinite(num(rt, 'msgsPerSecondVsNginx2')) || Number.isFinite(num(rt, 'upgradesPerSecondVsNginx2'))) {
-    lines.push('| wsgate --workers 2 ratio | vs nginx worker_processes 2 | vs HAProxy nbthread 2 | vs wsgate --workers 1 |', '| --- | ---: | ---: | ---: |');
-    lines.push(`| messages/s (geometric mean) | ${rv('msgsPerSecondVsNginx2')} | ${rv('msgsPerSecondVsHaproxy2')} | ${rv('msgsPerSecondWorkers2VsWorkers1')} |`);
-    lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx2')} | ${rv('upgradesPerSecondVsHaproxy2')} | ${rv('upgradesPerSecondWorkers2VsWorkers1')} |`);
-    lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx2')} | | |`);
-    lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx2')} | | |`);
-    lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx2')} | | |`);
+    lines.push(
+      '| wsgate --workers 2 ratio | vs nginx worker_processes 2 | vs HAProxy nbthread 2 | vs Caddy GOMAXPROCS=2 | vs wsgate --workers 1 |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
+    lines.push(`| messages/s (geometric mean) | ${rv('msgsPerSecondVsNginx2')} | ${rv('msgsPerSecondVsHaproxy2')} | ${rv('msgsPerSecondVsCaddy2')} | ${rv('msgsPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx2')} | ${rv('upgradesPerSecondVsHaproxy2')} | ${rv('upgradesPerSecondVsCaddy2')} | ${rv('upgradesPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx2')} | | | |`);
+    lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx2')} | | | |`);
+    lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx2')} | | ${rv('proxyCpuPerUpgradeVsCaddy2')} | |`);
     lines.push('');
   }
   const wr = rt.wsgateVsNodeRelay as Record<string, number> | undefined;
@@ -287,7 +294,7 @@ export function renderSvg(r: BenchResult): string {
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + 2 * (PH + 20) + 10}" viewBox="0 0 ${W} ${top + 2 * (PH + 20) + 10}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
+    `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy, Caddy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
   );
   // Legend.
   const legendStep = Math.min(120, Math.floor((W - 40) / Math.max(1, ts.length)));

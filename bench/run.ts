@@ -1,9 +1,9 @@
-// `make bench` / `make bench-quick`: wsgate against nginx, HAProxy and a direct connection, on
+// `make bench` / `make bench-quick`: wsgate against nginx, HAProxy, Caddy and a direct connection, on
 // loopback, interleaved (each scenario runs on every target in turn, rounds rotate the order),
 // with the same ws load generator for all. Writes bench/results/<date>.json, latest.json,
 // latest.md and latest.svg, and prints the Markdown table.
 //
-// node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,direct]
+// node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,caddy,direct]
 //   [--scenarios throughput,latency,upgrades,memory,controlplane,gencheck] [--generators N]
 //   [--backends N] [--inflight K] [--memory-conns N] [--out DIR]
 
@@ -37,6 +37,7 @@ import {
 import {
   ALL_TARGETS,
   KNOWN_TARGETS,
+  caddyBinary,
   haproxyBinary,
   nginxBinary,
   startBackends,
@@ -94,8 +95,10 @@ function tputKey(c: ThroughputConfig): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  if (targetNames.includes('nginx') && !nginxBinary()) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
-  if (targetNames.includes('haproxy') && !haproxyBinary()) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
+  const wants = (base: string) => targetNames.some((t) => t === base || t === `${base}-2`);
+  if (wants('nginx') && !nginxBinary()) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
+  if (wants('haproxy') && !haproxyBinary()) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
+  if (wants('caddy') && !caddyBinary()) throw new Error('caddy is not installed: run `bash bench/setup.sh`');
   const fdLimit = openFileLimit();
   // A proxy holds two descriptors per connection; the backends and generators one.
   const maxHeld = Math.floor((fdLimit - 200) / 2);
@@ -364,12 +367,16 @@ function aggregate(c: Collected): BenchResult {
     for (const row of throughput) per[row.key] = ratio(get(row.byTarget, a, 'msgsPerSecond'), get(row.byTarget, b, 'msgsPerSecond'));
     return { geomean: round(geomean(Object.values(per)), 3), per };
   };
-  // Two event loops each: wsgate --workers 2 against nginx worker_processes 2 / HAProxy nbthread 2.
+  // Two event loops each: wsgate --workers 2 against nginx worker_processes 2 / HAProxy nbthread 2 /
+  // Caddy GOMAXPROCS=2.
   const two = {
     msgsPerSecondVsNginx2: tputRatios('wsgate-2', 'nginx-2').geomean,
     msgsPerSecondVsHaproxy2: tputRatios('wsgate-2', 'haproxy-2').geomean,
     upgradesPerSecondVsNginx2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'nginx-2', 'upgradesPerSecond')),
     upgradesPerSecondVsHaproxy2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'haproxy-2', 'upgradesPerSecond')),
+    msgsPerSecondVsCaddy2: tputRatios('wsgate-2', 'caddy-2').geomean,
+    upgradesPerSecondVsCaddy2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'caddy-2', 'upgradesPerSecond')),
+    proxyCpuPerUpgradeVsCaddy2: ratio(get(upgrades, 'wsgate-2', 'proxyCpuUsPerUpgrade'), get(upgrades, 'caddy-2', 'proxyCpuUsPerUpgrade')),
     proxyCpuPerUpgradeVsNginx2: ratio(get(upgrades, 'wsgate-2', 'proxyCpuUsPerUpgrade'), get(upgrades, 'nginx-2', 'proxyCpuUsPerUpgrade')),
     p99VsNginx2: ratio(get(latency, 'wsgate-2', 'p99Ms'), get(latency, 'nginx-2', 'p99Ms')),
     memoryPerConnectionVsNginx2: ratio(get(memory, 'wsgate-2', 'bytesPerConnection'), get(memory, 'nginx-2', 'bytesPerConnection')),
@@ -390,6 +397,7 @@ function aggregate(c: Collected): BenchResult {
   const vsNginx = tputRatios('wsgate', 'nginx');
   const vsDirect = tputRatios('wsgate', 'direct');
   const vsHaproxy = tputRatios('wsgate', 'haproxy');
+  const vsCaddy = tputRatios('wsgate', 'caddy');
   const ratios: Record<string, unknown> & Record<
       | 'msgsPerSecondVsNginx'
       | 'p99VsNginx'
@@ -415,6 +423,13 @@ function aggregate(c: Collected): BenchResult {
     memoryPerConnectionVsHaproxy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'haproxy', 'bytesPerConnection')),
     capacityVsNginx: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'nginx', 'capacityConnections')),
     capacityVsHaproxy: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'haproxy', 'capacityConnections')),
+    msgsPerSecondVsCaddy: vsCaddy.geomean,
+    p99VsCaddy: ratio(get(latency, 'wsgate', 'p99Ms'), get(latency, 'caddy', 'p99Ms')),
+    upgradesPerSecondVsCaddy: ratio(get(upgrades, 'wsgate', 'upgradesPerSecond'), get(upgrades, 'caddy', 'upgradesPerSecond')),
+    memoryPerConnectionVsCaddy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'caddy', 'bytesPerConnection')),
+    capacityVsCaddy: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'caddy', 'capacityConnections')),
+    proxyCpuPerMessageVsCaddy: ratio(cpuMsg('wsgate'), cpuMsg('caddy')),
+    proxyCpuPerUpgradeVsCaddy: ratio(get(upgrades, 'wsgate', 'proxyCpuUsPerUpgrade'), get(upgrades, 'caddy', 'proxyCpuUsPerUpgrade')),
     ...two,
     ...nodeRelay,
   };
@@ -470,7 +485,7 @@ function aggregate(c: Collected): BenchResult {
       noise: `before each window the runner waits (within a budget) for the machine to be quiet; a window during which other programs used more than ${NOISY_OTHER_PCT}% of a core is run once more (within a budget) and the quieter run kept; values are medians over rounds`,
       generators: `${generatorCount} child processes of ws clients (bench/loadgen.ts), shared by every target`,
       backends: `${backendCount} ws echo endpoints in one separate process (bench/echo-backend.ts); proxies balance by least connections`,
-      cores: 'every process shares the 2 cores; each proxy runs one event loop (wsgate: 1 process, nginx: worker_processes 1, HAProxy: nbthread 1)',
+      cores: 'every process shares the 2 cores; each proxy runs one event loop (wsgate: 1 process, nginx: worker_processes 1, HAProxy: nbthread 1, Caddy: GOMAXPROCS=1)',
       throughput: throughputConfigs.map(tputKey),
       inflightPerConnection: inflight,
       latency: latencyConfig,

@@ -1,23 +1,49 @@
 // The things under test, each started on a free loopback port picked at run time:
 // wsgate standalone (one process, --workers 1), nginx (worker_processes 1), HAProxy (nbthread 1),
-// the same three with two (wsgate-2: --workers 2, nginx-2: worker_processes 2, haproxy-2:
-// nbthread 2), and the direct connection to the backends (no proxy). All are configured as the same WebSocket reverse
-// proxy: least-connections over the same echo endpoints, an access log line per connection,
-// X-Forwarded-For added, one hour idle/tunnel timeout. `node-relay` (bench/node-relay.ts) is the
-// floor for Node.js: a bare relay with none of that, one event loop.
-
+// Caddy (GOMAXPROCS=1, the Go peer, as Traefik would be), the same four with two (wsgate-2:
+// --workers 2, nginx-2: worker_processes 2, haproxy-2: nbthread 2, caddy-2: GOMAXPROCS=2), and
+// the direct connection to the backends (no proxy). All are configured as the same WebSocket
+// reverse proxy: least-connections over the same echo endpoints, an access log line per
+// connection, X-Forwarded-For added, one hour idle/tunnel timeout (Caddy 2.6 has no tunnel
+// timeout: its WebSockets never time out). `node-relay` (bench/node-relay.ts) is the floor for
+// Node.js: a bare relay with none of that, one event loop.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { caddyEnvironment, caddyfile } from './lib/caddy.js';
 import { nginxWorkerConnections } from './lib/idle-capacity.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
-export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'node-relay' | 'direct' | 'wsgate-alt' | 'wsgate-messages';
+export type TargetName =
+  | 'wsgate'
+  | 'nginx'
+  | 'haproxy'
+  | 'caddy'
+  | 'wsgate-2'
+  | 'nginx-2'
+  | 'haproxy-2'
+  | 'caddy-2'
+  | 'node-relay'
+  | 'direct'
+  | 'wsgate-alt'
+  | 'wsgate-messages';
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
  * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
-export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct', 'wsgate-messages'];
+export const ALL_TARGETS: readonly TargetName[] = [
+  'wsgate',
+  'nginx',
+  'haproxy',
+  'caddy',
+  'wsgate-2',
+  'nginx-2',
+  'haproxy-2',
+  'caddy-2',
+  'node-relay',
+  'direct',
+  'wsgate-messages',
+];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
 export interface Target {
@@ -126,6 +152,15 @@ function failFast(child: ChildProcess, what: string, logFile: string): Promise<n
       reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${log}`));
     });
   });
+}
+
+/** Starts a proxy with its stdout and stderr in `logFile`; resolves once it accepts on `port`. */
+async function startLogged(what: string, bin: string, args: string[], logFile: string, port: number, env?: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const log = fs.openSync(logFile, 'a');
+  const child = track(spawn(bin, args, { stdio: ['ignore', log, log], ...(env ? { env } : {}) }));
+  fs.closeSync(log);
+  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, what, logFile)]);
+  return child;
 }
 
 export interface WsgateOptions {
@@ -244,6 +279,11 @@ export function haproxyBinary(): string | null {
   return null;
 }
 
+export function caddyBinary(): string | null {
+  for (const p of ['/usr/bin/caddy', '/usr/local/bin/caddy', '/usr/sbin/caddy']) if (fs.existsSync(p)) return p;
+  return null;
+}
+
 function versionOf(bin: string, args: string[]): string {
   const r = spawnSync(bin, args, { encoding: 'utf8' });
   const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
@@ -301,11 +341,7 @@ ${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${o
 }
 `,
   );
-  const logFile = path.join(dir, 'stderr.log');
-  const log = fs.openSync(logFile, 'a');
-  const child = track(spawn(bin, ['-p', dir, '-c', conf], { stdio: ['ignore', log, log] }));
-  fs.closeSync(log);
-  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'nginx', logFile)]);
+  const child = await startLogged('nginx', bin, ['-p', dir, '-c', conf], path.join(dir, 'stderr.log'), port);
   // Wait for the workers to exist (the master binds before forking them).
   for (let i = 0; i < 100 && childPids(child.pid!).length < workers; i++) await sleep(20);
   return {
@@ -354,11 +390,7 @@ backend echo
 ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
 `,
   );
-  const logFile = path.join(dir, 'haproxy.log');
-  const log = fs.openSync(logFile, 'a');
-  const child = track(spawn(bin, ['-f', conf, '-db'], { stdio: ['ignore', log, log] }));
-  fs.closeSync(log);
-  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'haproxy', logFile)]);
+  const child = await startLogged('haproxy', bin, ['-f', conf, '-db'], path.join(dir, 'haproxy.log'), port);
   return {
     name,
     label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread ${threads}`,
@@ -366,6 +398,28 @@ ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
     pids: () => [child.pid!],
     stop: async () => {
       await stopChild(child, 'SIGTERM'); // hard stop
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Caddy (Go): `reverse_proxy` with `lb_policy least_conn`; `gomaxprocs` event loops (threads running Go code). */
+export async function startCaddy(backends: Backends, gomaxprocs = 1, name: TargetName = 'caddy', opts: ProxyOptions = {}): Promise<Target> {
+  const bin = caddyBinary();
+  if (!bin) throw new Error('caddy is not installed: run `bash bench/setup.sh`');
+  const dir = tmpDir('caddy');
+  const port = await freePort();
+  const conf = path.join(dir, 'Caddyfile');
+  fs.writeFileSync(conf, caddyfile({ port, backendPorts: backends.ports, accessLog: path.join(dir, 'access.log'), ...(opts.tls ? { tls: opts.tls } : {}) }));
+  const env = caddyEnvironment(process.env, dir, gomaxprocs);
+  const child = await startLogged('caddy', bin, ['run', '--config', conf, '--adapter', 'caddyfile'], path.join(dir, 'caddy.log'), port, env);
+  return {
+    name,
+    label: `Caddy ${versionOf(bin, ['version'])}, GOMAXPROCS=${gomaxprocs}`,
+    urls: [wsUrl(port, opts.tls)],
+    pids: () => [child.pid!],
+    stop: async () => {
+      await stopChild(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -404,12 +458,16 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startNginx(backends);
     case 'haproxy':
       return startHaproxy(backends);
+    case 'caddy':
+      return startCaddy(backends);
     case 'wsgate-2':
       return startWsgate(backends, { workers: 2, name: 'wsgate-2' });
     case 'nginx-2':
       return startNginx(backends, 2, 'nginx-2');
     case 'haproxy-2':
       return startHaproxy(backends, 2, 'haproxy-2');
+    case 'caddy-2':
+      return startCaddy(backends, 2, 'caddy-2');
     case 'node-relay':
       return startNodeRelay(backends);
     case 'direct':
