@@ -2,6 +2,7 @@
 // SVG bar chart (latest.svg) for docs/benchmarks.md. No dependencies: the SVG is written by hand.
 
 import { CAPACITY_METHOD } from './lib/capacity.js';
+import { STORM_COMPARISONS } from './lib/storm.js';
 
 export interface TargetThroughput {
   msgsPerSecond: number;
@@ -27,6 +28,8 @@ export interface BenchResult {
   latency: Record<string, unknown>;
   upgrades: Record<string, unknown>;
   memory: Record<string, unknown>;
+  /** The reconnect storm per target (bench/lib/storm.ts StormSummary); absent in results from before it. */
+  storm?: Record<string, unknown>;
   otherLoadPercent?: Record<string, number>;
   stealPercent?: Record<string, number>;
   latencyStealPercent?: Record<string, number>;
@@ -87,7 +90,7 @@ function sizeLabel(bytes: number): string {
 function presentTargets(r: BenchResult): string[] {
   const seen = new Set<string>();
   for (const row of r.throughput) for (const k of Object.keys(row.byTarget)) seen.add(k);
-  for (const o of [r.latency, r.upgrades, r.memory]) for (const k of Object.keys(o)) seen.add(k);
+  for (const o of [r.latency, r.upgrades, r.memory, r.storm ?? {}]) for (const k of Object.keys(o)) seen.add(k);
   return ORDER.filter((t) => seen.has(t));
 }
 
@@ -164,6 +167,8 @@ export function renderMarkdown(r: BenchResult): string {
     ]);
   }
   lines.push('');
+
+  lines.push(...stormTable(r, ts));
 
   const rt = r.ratios;
   const rv = (k: string) => fmt(num(rt, k), 2);
@@ -248,7 +253,41 @@ export function renderMarkdown(r: BenchResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Four panels of grouped bars: throughput per config, latency percentiles, upgrades/s, memory/conn. */
+/**
+ * The reconnect storm's own table (issue 27): per target, the time until every client was
+ * connected, the handshake percentiles, failed handshakes and the proxy's CPU per upgrade; then
+ * the ratios of wsgate to its peers with the same number of event loops.
+ */
+function stormTable(r: BenchResult, present: string[]): string[] {
+  const storm = r.storm ?? {};
+  const ts = present.filter((t) => storm[t] !== undefined);
+  if (!ts.length) return [];
+  const cfg = r.setup.storm as { clients: number; concurrency: number } | undefined;
+  const out = [
+    `Reconnect storm: ${fmtInt(cfg?.clients ?? Number.NaN)} clients connect at once (${fmtInt(cfg?.concurrency ?? Number.NaN)} dialing at a time) to the route's two endpoints and hold.`,
+    '',
+    `| reconnect storm | ${ts.map((t) => TITLE[t] ?? t).join(' | ')} |`,
+    `| --- | ${ts.map(() => '---:').join(' | ')} |`,
+  ];
+  const row = (label: string, cell: (t: string) => string) => out.push(`| ${label} | ${ts.map(cell).join(' | ')} |`);
+  row('time until all connected, s', (t) => fmt(num(storm, t, 'allConnectedMs') / 1000, 2));
+  row('handshake p50 / p99, ms', (t) => `${fmt(num(storm, t, 'handshakeP50Ms'), 1)} / ${fmt(num(storm, t, 'handshakeP99Ms'), 1)}`);
+  row('failed handshakes (all rounds)', (t) => fmtInt(num(storm, t, 'failedHandshakes')));
+  row('proxy CPU µs per upgrade', (t) => (t === 'direct' ? '–' : fmt(num(storm, t, 'proxyCpuUsPerUpgrade'), 0)));
+  out.push('');
+  const ratios = r.ratios.storm as Record<string, { allConnected: number; handshakeP99: number; proxyCpuPerUpgrade: number }> | undefined;
+  if (ratios && Object.keys(ratios).length) {
+    out.push('| storm ratio (lower is better) | time until all connected | handshake p99 | proxy CPU per upgrade |', '| --- | ---: | ---: | ---: |');
+    for (const [k, a, b] of STORM_COMPARISONS) {
+      const v = ratios[k];
+      if (v) out.push(`| ${TITLE[a] ?? a} vs ${TITLE[b] ?? b} | ${fmt(v.allConnected)} | ${fmt(v.handshakeP99)} | ${fmt(v.proxyCpuPerUpgrade)} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** Panels of grouped bars: throughput per config, latency percentiles, upgrades/s, memory/conn, and the storm when it ran. */
 export function renderSvg(r: BenchResult): string {
   const ts = presentTargets(r);
   const proxies = ts.filter((t) => t !== 'direct');
@@ -285,14 +324,25 @@ export function renderSvg(r: BenchResult): string {
       groups: [{ label: 'per connection', values: proxies.map((n) => ({ target: n, value: num(r.memory, n, 'bytesPerConnection') / 1024 })) }],
     },
   ];
+  const storm = r.storm ?? {};
+  const stormTargets = ts.filter((n) => storm[n] !== undefined);
+  if (stormTargets.length) {
+    const clients = (r.setup.storm as { clients?: number } | undefined)?.clients ?? Number.NaN;
+    panels.push({
+      title: `Reconnect storm: ${clients.toLocaleString('en-US')} clients at once (lower is better)`,
+      unit: 's',
+      groups: [{ label: 'until all connected', values: stormTargets.map((n) => ({ target: n, value: num(storm, n, 'allConnectedMs') / 1000 })) }],
+    });
+  }
   const W = 940;
   const PW = 440;
   const PH = 250;
   const top = 60;
+  const height = top + Math.ceil(panels.length / 2) * (PH + 20) + 10;
   const out: string[] = [];
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + 2 * (PH + 20) + 10}" viewBox="0 0 ${W} ${top + 2 * (PH + 20) + 10}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy, Caddy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
   );

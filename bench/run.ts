@@ -4,8 +4,9 @@
 // latest.md and latest.svg, and prints the Markdown table.
 //
 // node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,caddy,direct]
-//   [--scenarios throughput,latency,upgrades,memory,controlplane,gencheck] [--generators N]
-//   [--backends N] [--inflight K] [--memory-conns N] [--out DIR]
+//   [--scenarios throughput,latency,upgrades,storm,memory,controlplane,gencheck] [--generators N]
+//   [--backends N] [--inflight K] [--memory-conns N] [--storm-clients N] [--storm-concurrency N]
+//   [--out DIR]
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,11 +18,13 @@ import { CAPACITY_METHOD, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { openFileLimit } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { geomean, median, percentile, ratio, round } from './lib/stats.js';
+import { stormComparisons, stormSummary, type StormSummary } from './lib/storm.js';
 import { renderMarkdown, renderSvg, type BenchResult } from './report.js';
 import {
   mergeSorted,
   runLatency,
   runMemory,
+  runStorm,
   runThroughput,
   runUpgrades,
   setQuietBudget,
@@ -29,6 +32,8 @@ import {
   type LatencySample,
   type MemoryConfig,
   type MemorySample,
+  type StormConfig,
+  type StormSample,
   type ThroughputConfig,
   type ThroughputSample,
   type UpgradesConfig,
@@ -58,7 +63,7 @@ function opt(name: string): string | undefined {
 }
 
 const quick = flag('--quick');
-const SCENARIOS = ['throughput', 'latency', 'upgrades', 'memory', 'controlplane', 'gencheck'] as const;
+const SCENARIOS = ['throughput', 'latency', 'upgrades', 'storm', 'memory', 'controlplane', 'gencheck'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = new Set((opt('--scenarios') ?? SCENARIOS.join(',')).split(',') as Scenario[]);
 const targetNames = (opt('--targets') ?? ALL_TARGETS.join(',')).split(',') as TargetName[];
@@ -84,6 +89,8 @@ const throughputConfigs: ThroughputConfig[] = [
 const latencyConfig: LatencyConfig = { conns: 100, size: 32, rate: 5000, warmupMs: quick ? 500 : 1000, durationMs: quick ? 2500 : 4000 };
 const upgradesConfig: UpgradesConfig = { concurrency: 64, warmupMs: quick ? 300 : 500, durationMs: quick ? 1500 : 3000 };
 let memoryConfig: MemoryConfig = { conns: Number(opt('--memory-conns') ?? 5000), settleMs: quick ? 1000 : 1500 };
+// Issue 27: 5,000 clients reconnect at once, 500 dialing at a time, and hold.
+let stormConfig: StormConfig = { clients: Number(opt('--storm-clients') ?? 5000), concurrency: Number(opt('--storm-concurrency') ?? 500) };
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -106,6 +113,10 @@ async function main(): Promise<void> {
     log(`open-file limit is ${fdLimit}: holding ${maxHeld} connections instead of ${memoryConfig.conns} (raise \`ulimit -n\`)`);
     memoryConfig = { ...memoryConfig, conns: maxHeld };
   }
+  if (stormConfig.clients > maxHeld) {
+    log(`open-file limit is ${fdLimit}: a storm of ${maxHeld} clients instead of ${stormConfig.clients} (raise \`ulimit -n\`)`);
+    stormConfig = { ...stormConfig, clients: maxHeld };
+  }
 
   setQuietBudget(quick ? 15_000 : 40_000);
   retryBudgetMs = quick ? 15_000 : 80_000;
@@ -117,6 +128,7 @@ async function main(): Promise<void> {
   const lat = new Map<TargetName, LatencySample[]>();
   const upg = new Map<TargetName, UpgradesSample[]>();
   const mem = new Map<TargetName, MemorySample[]>();
+  const storms = new Map<TargetName, Array<StormSample & { retried?: boolean }>>();
   const labels: Partial<Record<TargetName, string>> = {};
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   let genCheck: unknown = undefined;
@@ -168,6 +180,14 @@ async function main(): Promise<void> {
           await sleep(500);
         }
       }
+      if (scenarios.has('storm')) {
+        for (const t of targets) {
+          const s = await measure(() => runStorm(gens, t, backends, stormConfig));
+          push(storms, t.name, s);
+          log(`  storm      ${t.name.padEnd(8)} ${s.opened}/${s.clients} connected in ${Math.round(s.allConnectedMs)} ms, handshake p50 ${s.handshakeP50Ms} p99 ${s.handshakeP99Ms} ms, ${s.failed} failed, proxy ${Number.isFinite(s.proxyCpuUsPerUpgrade) ? Math.round(s.proxyCpuUsPerUpgrade) : '–'} µs CPU/upgrade, other ${s.cpu.other}%${errs(s.errors)}`);
+          await sleep(500);
+        }
+      }
       if (round === rounds - 1 && scenarios.has('gencheck')) genCheck = await generatorCheck(targets, backends, gens);
     } finally {
       for (const t of targets) await t.stop();
@@ -187,7 +207,7 @@ async function main(): Promise<void> {
     controlPlane = JSON.parse(r.stdout);
   }
 
-  const result = aggregate({ tput, lat, upg, mem, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
+  const result = aggregate({ tput, lat, upg, mem, storms, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = result.date.replace(/[:]/g, '-').replace(/\..*$/, '');
   const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -260,6 +280,7 @@ interface Collected {
   lat: Map<TargetName, LatencySample[]>;
   upg: Map<TargetName, UpgradesSample[]>;
   mem: Map<TargetName, MemorySample[]>;
+  storms: Map<TargetName, Array<StormSample & { retried?: boolean }>>;
   labels: Partial<Record<TargetName, string>>;
   genCheck: unknown;
   controlPlane: unknown;
@@ -339,6 +360,10 @@ function aggregate(c: Collected): BenchResult {
     };
   }
 
+  // The reconnect storm: medians over rounds per target, every round kept.
+  const storm: Record<string, StormSummary & { rounds: StormSample[] }> = {};
+  for (const [name, samples] of c.storms) storm[name] = { ...stormSummary(samples), rounds: samples };
+
   // CPU that other programs used during the measurement windows (a shared machine), per target.
   // Of it, the CPU the hypervisor gave to other guests (steal); the latency windows apart, since
   // steal is what turns a p99 into a measure of the host.
@@ -350,6 +375,7 @@ function aggregate(c: Collected): BenchResult {
       ...[...c.tput.values()].flatMap((m) => m.get(name) ?? []),
       ...(c.lat.get(name) ?? []),
       ...(c.upg.get(name) ?? []),
+      ...(c.storms.get(name) ?? []),
     ];
     if (windows.length) {
       otherLoad[name] = round(median(windows.map((s) => s.cpu.other)), 3);
@@ -433,6 +459,7 @@ function aggregate(c: Collected): BenchResult {
     ...two,
     ...nodeRelay,
   };
+  if (c.storms.size) ratios.storm = stormComparisons(storm);
   // spec.messages + spec.keepalive all on, against the same build with none (issue 26: CPU per
   // message at most 1.10x).
   if (c.labels['wsgate-messages']) {
@@ -491,12 +518,14 @@ function aggregate(c: Collected): BenchResult {
       latency: latencyConfig,
       upgrades: upgradesConfig,
       memory: memoryConfig,
+      storm: stormConfig,
       capacity: { budgetBytes: RSS_BUDGET_BYTES, method: CAPACITY_METHOD },
     },
     throughput,
     latency,
     upgrades,
     memory,
+    storm,
     otherLoadPercent: otherLoad,
     stealPercent: steal,
     latencyStealPercent: latencySteal,
