@@ -13,12 +13,15 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 export type Command =
-  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia; timings?: boolean }
+  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia; timings?: boolean; headers?: Headers }
   | { cmd: 'throughput'; id: number; size: number; inflight: number; warmupMs: number; durationMs: number }
   | { cmd: 'latency'; id: number; size: number; rate: number; warmupMs: number; durationMs: number }
-  | { cmd: 'upgrades'; id: number; urls: string[]; concurrency: number; warmupMs: number; durationMs: number }
+  | { cmd: 'upgrades'; id: number; urls: string[]; concurrency: number; warmupMs: number; durationMs: number; headers?: Headers }
   | { cmd: 'release'; id: number }
   | { cmd: 'exit'; id: number };
+
+/** Request headers every client sends (a route with auth and an Origin check: the features targets). */
+export type Headers = Readonly<Record<string, string>>;
 
 /** How `connect` opens its connections (capacity scenario): source addresses taken in turn, a CA for wss://. */
 export interface ConnectVia {
@@ -81,7 +84,7 @@ function openOne(url: string, extra: WebSocket.ClientOptions = {}): Promise<WebS
   });
 }
 
-async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}, timings = false): Promise<ConnectReply> {
+async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}, timings = false, headers?: Headers): Promise<ConnectReply> {
   const started = performance.now();
   let next = 0;
   let failed = 0;
@@ -94,6 +97,7 @@ async function connect(urls: string[], conns: number, concurrency: number, via: 
       const ws = await openOne(urls[i % urls.length]!, {
         ...(sources.length ? { localAddress: sources[i % sources.length] } : {}),
         ...(via.ca ? { ca: via.ca } : {}),
+        ...(headers ? { headers } : {}),
       });
       if (ws) {
         held.push(ws);
@@ -199,7 +203,8 @@ function latency(size: number, rate: number, warmupMs: number, durationMs: numbe
   });
 }
 
-function upgrades(urls: string[], concurrency: number, warmupMs: number, durationMs: number): Promise<UpgradesReply> {
+function upgrades(urls: string[], concurrency: number, warmupMs: number, durationMs: number, headers?: Headers): Promise<UpgradesReply> {
+  const options: WebSocket.ClientOptions = headers ? { ...CLIENT_OPTIONS, headers } : CLIENT_OPTIONS;
   let opened = 0;
   let running = true;
   let live = 0;
@@ -213,7 +218,7 @@ function upgrades(urls: string[], concurrency: number, warmupMs: number, duratio
         if (--live === 0 && result) resolve(result);
         return;
       }
-      const ws = new WebSocket(urls[n++ % urls.length]!, CLIENT_OPTIONS);
+      const ws = new WebSocket(urls[n++ % urls.length]!, options);
       ws.on('open', () => {
         opened++;
         ws.close(1000);
@@ -257,13 +262,13 @@ async function release(): Promise<{ closed: number }> {
 async function handle(msg: Command): Promise<unknown> {
   switch (msg.cmd) {
     case 'connect':
-      return connect(msg.urls, msg.conns, msg.concurrency, msg.via, msg.timings);
+      return connect(msg.urls, msg.conns, msg.concurrency, msg.via, msg.timings, msg.headers);
     case 'throughput':
       return throughput(msg.size, msg.inflight, msg.warmupMs, msg.durationMs);
     case 'latency':
       return latency(msg.size, msg.rate, msg.warmupMs, msg.durationMs);
     case 'upgrades':
-      return upgrades(msg.urls, msg.concurrency, msg.warmupMs, msg.durationMs);
+      return upgrades(msg.urls, msg.concurrency, msg.warmupMs, msg.durationMs, msg.headers);
     case 'release':
       return release();
     case 'exit':

@@ -2,6 +2,7 @@
 // SVG bar chart (latest.svg) for docs/benchmarks.md. No dependencies: the SVG is written by hand.
 
 import { CAPACITY_METHOD } from './lib/capacity.js';
+import { FEATURE_TITLE, FEATURES, type FeatureCost } from './lib/features.js';
 import { STORM_COMPARISONS } from './lib/storm.js';
 
 export interface TargetThroughput {
@@ -30,6 +31,8 @@ export interface BenchResult {
   memory: Record<string, unknown>;
   /** The reconnect storm per target (bench/lib/storm.ts StormSummary); absent in results from before it. */
   storm?: Record<string, unknown>;
+  /** What each route feature costs per upgrade (bench/lib/features.ts featureCosts); absent in results from before it. */
+  featureCosts?: Record<string, FeatureCost>;
   otherLoadPercent?: Record<string, number>;
   stealPercent?: Record<string, number>;
   latencyStealPercent?: Record<string, number>;
@@ -39,10 +42,12 @@ export interface BenchResult {
   targetsMet: Record<string, boolean | undefined>;
 }
 
-const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-alt', 'nginx', 'haproxy', 'caddy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'caddy-2', 'node-relay', 'direct'];
+// The one-feature targets (wsgate-feature-*) have their own table, not a column.
+const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-features', 'wsgate-alt', 'nginx', 'haproxy', 'caddy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'caddy-2', 'node-relay', 'direct'];
 const TITLE: Record<string, string> = {
   wsgate: 'wsgate',
   'wsgate-messages': 'wsgate, messages + keepalive on',
+  'wsgate-features': 'wsgate, every route feature on',
   'wsgate-alt': 'wsgate (alt build)',
   nginx: 'nginx',
   haproxy: 'HAProxy',
@@ -57,6 +62,7 @@ const TITLE: Record<string, string> = {
 const COLOR: Record<string, string> = {
   wsgate: '#2b7bb9',
   'wsgate-messages': '#4f9fd6',
+  'wsgate-features': '#16a2a2',
   'wsgate-alt': '#7fb8e6',
   nginx: '#3a9d4a',
   haproxy: '#d98a1c',
@@ -209,8 +215,11 @@ export function renderMarkdown(r: BenchResult): string {
       ['proxyCpuPerUpgrade', 'proxy CPU per upgrade (lower is better)'],
       ['memoryPerConnection', 'memory per connection (lower is better)'],
     ] as const) lines.push(`| ${label} | ${f(wr, k)} | ${f(nr, k)} |`);
+    const fr = rt.wsgateFeaturesVsNodeRelay as Record<string, number> | undefined;
+    if (fr) lines.push(`| proxy CPU per upgrade, every route feature on (wsgate-features; lower is better) | ${f(fr, 'proxyCpuPerUpgrade')} | |`);
     lines.push('');
   }
+  lines.push(...featureTable(r));
   const met = r.targetsMet;
   const yn = (b: boolean | undefined) => (b === undefined ? 'not measured' : b ? '**met**' : '**not met**');
   lines.push(
@@ -251,6 +260,26 @@ export function renderMarkdown(r: BenchResult): string {
       'All processes (proxy, echo backends, load generators) share the same cores, so a proxy that uses less CPU leaves more to the others.',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** What each route feature adds per upgrade (upgrades scenario), one row a feature, then all of them. */
+function featureTable(r: BenchResult): string[] {
+  const costs = r.featureCosts ?? {};
+  const keys = [...FEATURES, 'all'].filter((k) => costs[k] !== undefined);
+  if (!keys.length) return [];
+  const plain = num(r.upgrades, 'wsgate', 'proxyCpuUsPerUpgrade');
+  const out = [
+    '| what each route feature costs per upgrade | proxy CPU µs per upgrade | added over plain wsgate, µs | vs bare Node relay |',
+    '| --- | ---: | ---: | ---: |',
+    `| wsgate, no feature | ${fmt(plain, 0)} | | ${fmt(num(r.ratios, 'wsgateVsNodeRelay', 'proxyCpuPerUpgrade'))} |`,
+  ];
+  for (const k of keys) {
+    const c = costs[k]!;
+    const title = k === 'all' ? '**every route feature on** (JWT, Origin, headers, affinity, limits; access log at info as always)' : `+ ${FEATURE_TITLE[k as keyof typeof FEATURE_TITLE]}`;
+    out.push(`| ${title} | ${fmt(c.proxyCpuUsPerUpgrade, 0)} | ${Number.isFinite(c.addedUsPerUpgrade) ? (c.addedUsPerUpgrade >= 0 ? '+' : '') + fmt(c.addedUsPerUpgrade, 0) : '–'} | ${fmt(c.vsNodeRelay)} |`);
+  }
+  out.push('');
+  return out;
 }
 
 /**

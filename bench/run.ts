@@ -18,6 +18,7 @@ import { CAPACITY_METHOD, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { openFileLimit } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { geomean, median, percentile, ratio, round } from './lib/stats.js';
+import { featureCosts } from './lib/features.js';
 import { stormComparisons, stormSummary, type StormSummary } from './lib/storm.js';
 import { renderMarkdown, renderSvg, type BenchResult } from './report.js';
 import {
@@ -43,6 +44,7 @@ import {
   ALL_TARGETS,
   KNOWN_TARGETS,
   caddyBinary,
+  featureOf,
   haproxyBinary,
   nginxBinary,
   startBackends,
@@ -143,9 +145,12 @@ async function main(): Promise<void> {
       targets.push(t);
     }
     log(`round ${round + 1}/${rounds}: ${order.join(' ')}`);
+    // The one-feature targets (wsgate-feature-*) answer one question, what a feature adds per
+    // upgrade: they run in the upgrades scenario only.
+    const everyScenario = targets.filter((t) => !featureOf(t.name));
     try {
       if (scenarios.has('memory')) {
-        for (const t of targets) {
+        for (const t of everyScenario) {
           if (t.name === 'direct') continue;
           const s = await runMemory(gens, t, memoryConfig);
           push(mem, t.name, s);
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
         for (const cfg of throughputConfigs) {
           const key = tputKey(cfg);
           const m = tput.get(key) ?? tput.set(key, new Map()).get(key)!;
-          for (const t of targets) {
+          for (const t of everyScenario) {
             const s = await measure(() => runThroughput(gens, t, backends, cfg));
             push(m, t.name, s);
             log(`  throughput ${t.name.padEnd(8)} ${key.padEnd(10)} ${Math.round(s.msgsPerSecond).toString().padStart(7)} msg/s  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
         }
       }
       if (scenarios.has('latency')) {
-        for (const t of targets) {
+        for (const t of everyScenario) {
           const s = await measure(() => runLatency(gens, t, backends, latencyConfig));
           push(lat, t.name, s);
           log(`  latency    ${t.name.padEnd(8)} p50 ${s.p50Ms} p99 ${s.p99Ms} p999 ${s.p999Ms} ms (n=${s.count}, lost ${s.lost}, send lag ${s.maxSendLagMs} ms, other cpu ${s.cpu.other}%, steal ${s.cpu.steal}%)${errs(s.errors)}`);
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
         }
       }
       if (scenarios.has('storm')) {
-        for (const t of targets) {
+        for (const t of everyScenario) {
           const s = await measure(() => runStorm(gens, t, backends, stormConfig));
           push(storms, t.name, s);
           log(`  storm      ${t.name.padEnd(8)} ${s.opened}/${s.clients} connected in ${Math.round(s.allConnectedMs)} ms, handshake p50 ${s.handshakeP50Ms} p99 ${s.handshakeP99Ms} ms, ${s.failed} failed, proxy ${Number.isFinite(s.proxyCpuUsPerUpgrade) ? Math.round(s.proxyCpuUsPerUpgrade) : '–'} µs CPU/upgrade, other ${s.cpu.other}%${errs(s.errors)}`);
@@ -420,6 +425,8 @@ function aggregate(c: Collected): BenchResult {
     proxyCpuPerUpgrade: ratio(get(upgrades, a, 'proxyCpuUsPerUpgrade'), get(upgrades, b, 'proxyCpuUsPerUpgrade')),
   });
   const nodeRelay = c.labels['node-relay'] ? { wsgateVsNodeRelay: relay('wsgate', 'node-relay'), nodeRelayVsNginx: relay('node-relay', 'nginx') } : {};
+  // Every route feature a real route uses on (issue 27's goal: CPU per upgrade at most 2.0x the relay).
+  const features = c.labels['node-relay'] && c.labels['wsgate-features'] ? { wsgateFeaturesVsNodeRelay: relay('wsgate-features', 'node-relay') } : {};
   const vsNginx = tputRatios('wsgate', 'nginx');
   const vsDirect = tputRatios('wsgate', 'direct');
   const vsHaproxy = tputRatios('wsgate', 'haproxy');
@@ -458,6 +465,7 @@ function aggregate(c: Collected): BenchResult {
     proxyCpuPerUpgradeVsCaddy: ratio(get(upgrades, 'wsgate', 'proxyCpuUsPerUpgrade'), get(upgrades, 'caddy', 'proxyCpuUsPerUpgrade')),
     ...two,
     ...nodeRelay,
+    ...features,
   };
   if (c.storms.size) ratios.storm = stormComparisons(storm);
   // spec.messages + spec.keepalive all on, against the same build with none (issue 26: CPU per
@@ -526,6 +534,7 @@ function aggregate(c: Collected): BenchResult {
     upgrades,
     memory,
     storm,
+    featureCosts: featureCosts((t) => get(upgrades, t, 'proxyCpuUsPerUpgrade')),
     otherLoadPercent: otherLoad,
     stealPercent: steal,
     latencyStealPercent: latencySteal,

@@ -83,6 +83,7 @@ export async function connectAll(gens: Generators, target: Target, conns: number
     conns: gens.share(conns, i),
     concurrency,
     ...(via ? { via } : {}),
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
   }));
   return {
     opened: replies.reduce((s, r) => s + r.opened, 0),
@@ -228,6 +229,7 @@ export async function runUpgrades(gens: Generators, target: Target, backends: Ba
     concurrency: gens.share(cfg.concurrency, i),
     warmupMs: cfg.warmupMs,
     durationMs: cfg.durationMs,
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
   }));
   await sleep(cfg.warmupMs);
   const c0 = cpuGroups(target, backends, gens);
@@ -273,6 +275,7 @@ export async function runStorm(gens: Generators, target: Target, backends: Backe
     conns: gens.share(cfg.clients, i),
     concurrency: gens.share(cfg.concurrency, i),
     timings: true,
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
   }));
   const c1 = cpuGroups(target, backends, gens);
   const seconds = (performance.now() - t0) / 1000;

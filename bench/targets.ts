@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { caddyEnvironment, caddyfile } from './lib/caddy.js';
+import { ALL_ROUTE_FEATURES, FEATURES, featureClientHeaders, featureSecrets, featureSpecLines, type Feature } from './lib/features.js';
 import { nginxWorkerConnections } from './lib/idle-capacity.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
@@ -28,7 +29,18 @@ export type TargetName =
   | 'node-relay'
   | 'direct'
   | 'wsgate-alt'
-  | 'wsgate-messages';
+  | 'wsgate-messages'
+  | 'wsgate-features'
+  | FeatureTargetName;
+
+/** wsgate with one route feature on (bench/lib/features.ts): run in the upgrades scenario only. */
+export type FeatureTargetName = `wsgate-feature-${Feature}`;
+export const FEATURE_TARGETS: readonly FeatureTargetName[] = FEATURES.map((f) => `wsgate-feature-${f}` as const);
+
+/** The feature a `wsgate-feature-*` target turns on, or undefined for any other target. */
+export function featureOf(name: TargetName): Feature | undefined {
+  return FEATURES.find((f) => name === `wsgate-feature-${f}`);
+}
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
  * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
 export const ALL_TARGETS: readonly TargetName[] = [
@@ -43,6 +55,8 @@ export const ALL_TARGETS: readonly TargetName[] = [
   'node-relay',
   'direct',
   'wsgate-messages',
+  'wsgate-features',
+  ...FEATURE_TARGETS,
 ];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
@@ -52,6 +66,8 @@ export interface Target {
   readonly label: string;
   /** Client URLs; the load generator spreads connections over them. */
   readonly urls: string[];
+  /** Headers every client sends (a route whose auth and Origin check they must pass). */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
   /** The proxy's processes (empty for direct), sampled for CPU and RSS. */
   pids(): number[];
   /** wsgate only: its JS heap in use after a full GC (admin /debug/memory), or undefined. */
@@ -176,6 +192,11 @@ export interface WsgateOptions {
   specLines?: string[];
   /** --tls-listen with this default certificate; the clients then use only the TLS port. */
   tls?: TlsFiles;
+  /** Files under --secrets-dir (`<namespace>/<name>/<key>`) for the route's auth. */
+  secrets?: Readonly<Record<string, string>>;
+  clientHeaders?: Readonly<Record<string, string>>;
+  /** What the route has on, for the report's setup line. */
+  describe?: string;
 }
 
 /**
@@ -215,6 +236,11 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       '',
     ].join('\n'),
   );
+  const secretsDir = path.join(dir, 'secrets');
+  for (const [file, value] of Object.entries(opts.secrets ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(secretsDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(secretsDir, file), value);
+  }
   const port = await freePort();
   const admin = await freePort();
   const tlsPort = opts.tls ? await freePort() : 0;
@@ -239,6 +265,7 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       '--workers',
       String(opts.workers ?? 1),
       ...(opts.tls ? ['--tls-listen', `127.0.0.1:${tlsPort}`, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key] : []),
+      ...(opts.secrets ? ['--secrets-dir', secretsDir] : []),
     ],
     { stdio: ['ignore', log, log] },
   ));
@@ -248,8 +275,9 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
   const name = opts.name ?? 'wsgate';
   return {
     name,
-    label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
+    label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${opts.describe ? `, ${opts.describe}` : ''}${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
     urls: opts.tls ? [wsUrl(tlsPort, opts.tls)] : [wsUrl(port, undefined)],
+    ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
     pids: () => [child.pid!],
     heapUsed: async () => {
       try {
@@ -474,10 +502,28 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return directTarget(backends);
     case 'wsgate-messages':
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
+    case 'wsgate-features':
+      return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES);
     case 'wsgate-alt': {
       const cli = process.env.WSGATE_ALT_CLI;
       if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
       return startWsgate(backends, { cli, name: 'wsgate-alt' });
     }
+    default: {
+      const feature = featureOf(name);
+      if (!feature) throw new Error(`unknown target ${name}`);
+      return startWsgateWithFeatures(backends, name, [feature]);
+    }
   }
+}
+
+/** wsgate whose route has `features` on, and clients that send what passes them. */
+function startWsgateWithFeatures(backends: Backends, name: TargetName, features: readonly Feature[]): Promise<Target> {
+  return startWsgate(backends, {
+    name,
+    specLines: featureSpecLines(features),
+    secrets: featureSecrets(features),
+    clientHeaders: featureClientHeaders(features, Math.floor(Date.now() / 1000)),
+    describe: `route with ${features.join(', ')} on`,
+  });
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stormComparisons, stormFigures, stormRatios, stormSummary, type StormFigures, type StormSummary } from '../../bench/lib/storm.js';
 import { renderMarkdown, renderSvg, type BenchResult } from '../../bench/report.js';
+import { benchResult } from './report-fixture.js';
 
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 
@@ -78,22 +79,7 @@ test('storm ratios: each wsgate build against its peers with as many event loops
 });
 
 function result(storm: Record<string, StormSummary> | undefined): BenchResult {
-  return {
-    date: '2026-12-07T12:00:00.000Z',
-    mode: 'quick',
-    durationSeconds: 1,
-    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 1, kernel: 'k', node: '24' },
-    setup: { targets: {}, rounds: 1, inflightPerConnection: 4, latency: { conns: 1, size: 1, rate: 1, durationMs: 1 }, upgrades: { concurrency: 1 }, memory: { conns: 1 }, storm: { clients: 5000, concurrency: 500 } },
-    throughput: [],
-    latency: {},
-    upgrades: {},
-    memory: {},
-    ...(storm ? { storm } : {}),
-    generatorCheck: undefined,
-    controlPlane: undefined,
-    ratios: storm ? { storm: stormComparisons(storm) } : {},
-    targetsMet: {},
-  };
+  return benchResult(storm ? { storm, ratios: { storm: stormComparisons(storm) } } : {});
 }
 
 test('report: the storm has its own table, its ratio rows and a chart panel; none without a storm', () => {
