@@ -51,7 +51,7 @@ for (let r = 0; r < runs; r++) {
   const t0 = process.cpuUsage();
   for (let i = 0; i < connections; i++) {
     const c = conns[i % 64]!;
-    observer.upgrade(route, 'ok' as never, 0.001);
+    observer.upgrade(route, 'ok' as never, 0.001, 'http/1.1');
     observer.opened(c);
     observer.closed(c);
   }

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { eventually } from './helpers/eventually.js';
 import { writeRoutes } from './helpers/routes-yaml.js';
-import { repoRoot, startWsgate, tempDir, type WsgateProcess } from './helpers/wsgate-process.js';
+import { repoRoot, startWsgate, tempDir, type WsgateChild } from './helpers/wsgate-child.js';
 
 test('logger: lines logged right before process.exit are all written (flushed on exit)', async () => {
   const lines = 2000;
@@ -33,7 +33,7 @@ test('logger: lines logged right before process.exit are all written (flushed on
 });
 
 let backend: WebSocketServer;
-let gw: WsgateProcess | undefined;
+let gw: WsgateChild | undefined;
 
 before(async () => {
   backend = new WebSocketServer({ host: '127.0.0.1', port: 0 });
