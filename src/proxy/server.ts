@@ -7,6 +7,7 @@
 // their own from serverFor(), with the same stages; each request carries its socket's key.
 
 import http from 'node:http';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer as HttpProxy } from 'http-proxy-3';
@@ -27,12 +28,17 @@ import { ConnectionRegistry } from './connections.js';
 import { checkHandshake, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
+import { createH2Server, DEFAULT_H2_LIMITS, type H2Limits } from './h2-server.js';
+import { dropConnectionHeaders, h2RequestHead, type H2HeadVerdict } from './h2-request-head.js';
+import { responseComplete } from './h2-response.js';
+import { H2Sessions } from './h2-sessions.js';
+import { countStreamBytes, type StreamBytes } from './h2-stream-bytes.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain } from './lifecycle.js';
 import { rebalanceOnce } from './rebalance.js';
 import type { ProxyObserver, UpgradeResult } from './observer.js';
 import { noopObserver } from './observer.js';
-import { requestFraming } from './request-framing.js';
+import { requestFraming, type FramingVerdict } from './request-framing.js';
 import { plainRefusal, respondAndClose } from './respond.js';
 import { owe, owedOn, settled } from './responses-in-flight.js';
 import { TableDiff } from './table-diff.js';
@@ -89,6 +95,9 @@ export class WebSocketProxy {
   private readonly maxHeaderSize: number | undefined;
   private readonly random: () => number;
   private readonly paths: PathOptions;
+  /** Every HTTP/2 session of every listener: GOAWAY on shutdown. */
+  readonly h2Sessions = new H2Sessions();
+  private readonly h2Limits: H2Limits;
   /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
   private readonly gatewayServers = new Set<http.Server>();
   /** One listener for every client socket (a closure per upgrade would keep its request alive). */
@@ -102,6 +111,8 @@ export class WebSocketProxy {
     this.maxHeaderSize = opts.maxHeaderSize;
     this.random = opts.random ?? Math.random;
     this.paths = opts.paths ?? DEFAULT_PATH_OPTIONS;
+    // One limit for a request head whichever the protocol: --max-header-size.
+    this.h2Limits = { ...DEFAULT_H2_LIMITS, maxHeaderListSize: opts.maxHeaderSize ?? DEFAULT_H2_LIMITS.maxHeaderListSize };
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
@@ -167,6 +178,15 @@ export class WebSocketProxy {
     this.gatewayServers.delete(server);
   }
 
+  /**
+   * The HTTP/2 server of `listener`: the TLS listener (and, with --h2c, the plain one) hands it
+   * the connections that speak h2. Plain requests on it pass the same stages as over HTTP/1.1;
+   * RFC 8441 WebSocket streams go to onWebSocketStream.
+   */
+  h2ServerFor(listener: string): http2.Http2Server {
+    return createH2Server(this.h2Limits, this.h2Sessions, this.log, (stream, headers, rawHeaders) => this.onH2Stream(stream, headers, rawHeaders, listener));
+  }
+
   private createServer(listener: string): http.Server {
     const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? 16384 });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -220,6 +240,9 @@ export class WebSocketProxy {
         c.backend.destroy();
       }
     }
+    // HTTP/2 clients are told to open no more streams once their WebSocket streams are closed;
+    // the requests in flight on them get the rest of the grace's bound.
+    await this.h2Sessions.goAway(6000);
     this.server.closeAllConnections();
     for (const s of this.gatewayServers) s.closeAllConnections();
     await listenerClosed;
@@ -239,6 +262,7 @@ export class WebSocketProxy {
       c.client.destroy();
       c.backend.destroy();
     }
+    this.h2Sessions.destroyAll();
     this.server.closeAllConnections();
     for (const s of this.gatewayServers) s.closeAllConnections();
     await closed;
@@ -477,50 +501,110 @@ export class WebSocketProxy {
     await this.upgrades.run(ctx, socket, head, (tried) => this.choose(ctx, tried), this.maxAttempts);
   }
 
+  // --- HTTP/2 streams ------------------------------------------------------------------------------
+
+  /**
+   * A stream of an h2 session: an RFC 8441 WebSocket (CONNECT with :protocol websocket) goes to
+   * onWebSocketStream; any other CONNECT is not served (wsgate is no forward proxy); everything
+   * else is a plain request, through Node's compatibility objects, which give the stages what
+   * an HTTP/1.1 request and response give them.
+   */
+  private onH2Stream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[], listener: string): void {
+    if (headers[':method'] === 'CONNECT') {
+      if (headers[':protocol'] === 'websocket') return this.onWebSocketStream(stream, headers, listener);
+      return answerStream(stream, 501, 'CONNECT is served only for RFC 8441 WebSockets (:protocol websocket)');
+    }
+    const bytes = countStreamBytes(stream);
+    const head = h2RequestHead(headers, stream.endAfterHeaders);
+    if (head.ok) {
+      // The stages and the backend read Host; :authority is not forwarded (http-proxy-3 would
+      // put it back over a rewritten Host).
+      if (head.host !== undefined) headers.host = head.host;
+      delete headers[':authority'];
+    }
+    const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders);
+    const res = new http2.Http2ServerResponse(stream);
+    // As Node's HTTP/1.1 server does without a checkContinue listener: wsgate says 100 itself.
+    if (headers.expect !== undefined) {
+      if (String(headers.expect).toLowerCase() !== '100-continue') return answerStream(stream, 417, 'only 100-continue is expected');
+      res.writeContinue();
+    }
+    // The compatibility objects carry, for every stage, what IncomingMessage/ServerResponse do.
+    const h1Req = req as unknown as http.IncomingMessage;
+    const h1Res = res as unknown as http.ServerResponse;
+    this.onRequest(h1Req, h1Res, listener, { head, bytes }).catch((err: unknown) => {
+      this.log.error({ err }, 'HTTP/2 request handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
+  }
+
+  /**
+   * An RFC 8441 WebSocket stream (`:method CONNECT`, `:protocol websocket`) of listener
+   * `listener`. Answered 501 until WebSockets over HTTP/2 are proxied (issue 25 item 2).
+   */
+  onWebSocketStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, listener: string): void {
+    this.log.debug({ path: headers[':path'], listener }, 'WebSocket over HTTP/2 refused: not served yet');
+    answerStream(stream, 501, 'WebSockets over HTTP/2 are not served yet; use HTTP/1.1');
+  }
+
   // --- plain requests ----------------------------------------------------------------------------
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string): Promise<void> {
-    // A request the parser read after one refused for its framing, from the same bytes: what
-    // it is depends on how that framing was read, so it is not served: the refusal's
-    // `Connection: close` ends the connection once the refusal is written.
-    if (refusedSockets.has(req.socket)) return;
-    // Synchronously, before any await: an upgrade pipelined behind this request waits for it.
-    owe(req.socket, res);
+  /** `h2`: the request came on an HTTP/2 stream: its head's verdict (h2-request-head.ts) and its DATA counts. */
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: string, h2?: { head: H2HeadVerdict; bytes: StreamBytes }): Promise<void> {
+    if (!h2) {
+      // A request the parser read after one refused for its framing, from the same bytes: what
+      // it is depends on how that framing was read, so it is not served: the refusal's
+      // `Connection: close` ends the connection once the refusal is written.
+      if (refusedSockets.has(req.socket)) return;
+      // Synchronously, before any await: an upgrade pipelined behind this request waits for it.
+      owe(req.socket, res);
+    }
     // Node chunks responses to an HTTP/1.0 request that says "TE: chunked"; RFC 9112 6.1 forbids
     // Transfer-Encoding in a response to HTTP/1.0, which reads a body without length to the close.
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false;
     const ctx = this.contextFor('http', req, listener);
-    const bytesInAtStart = req.socket.bytesRead;
-    const bytesOutAtStart = req.socket.bytesWritten;
+    // HTTP/2: the stream's DATA (the session's socket carries other streams too).
+    const bytesInAtStart = h2 ? 0 : req.socket.bytesRead;
+    const bytesOutAtStart = h2 ? 0 : req.socket.bytesWritten;
     res.once('close', () => {
       this.observer.httpRequest({
         route: ctx.route ?? null,
         method: req.method ?? '',
-        status: res.writableFinished ? res.statusCode : 499,
+        status: responseComplete(res) ? res.statusCode : 499,
         seconds: (performance.now() - ctx.started) / 1000,
         endpointId: ctx.endpoint?.id,
         client: ctx.client,
         requestId: ctx.requestId,
         path: pathOf(ctx.originalUrl),
-        bytesIn: req.socket.bytesRead - bytesInAtStart,
-        bytesOut: req.socket.bytesWritten - bytesOutAtStart,
+        bytesIn: (h2 ? h2.bytes.in : req.socket.bytesRead) - bytesInAtStart,
+        bytesOut: (h2 ? h2.bytes.out : req.socket.bytesWritten) - bytesOutAtStart,
       });
     });
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(message + '\n');
+      const all: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8', ...headers };
+      // An HTTP/2 response carries no connection-specific field (a 426's Upgrade, Connection).
+      res.writeHead(status, h2 ? h2Fields(all) : all).end(message + '\n');
     };
 
-    const framing = requestFraming(req);
+    const framing: FramingVerdict = h2 ? h2.head : requestFraming(req);
+    if (!framing.ok && h2) {
+      // A stream's head: the refusal ends this stream only.
+      this.log.info({ client: req.socket.remoteAddress, status: framing.status }, `HTTP/2 request refused: ${framing.message}`);
+      return refuse(framing.status, framing.message);
+    }
     if (!framing.ok) {
       refusedSockets.add(req.socket);
       this.log.info({ client: req.socket.remoteAddress, status: framing.status }, `request refused: ${framing.message}`);
       return refuse(framing.status, framing.message, { Connection: 'close' });
     }
-    if (this.shuttingDown) return refuse(503, 'proxy is shutting down', { Connection: 'close' });
+    // `Connection: close` ends an HTTP/1.1 connection; an h2 one is told by GOAWAY.
+    const closing: Record<string, string> = h2 ? {} : { Connection: 'close' };
+    if (this.shuttingDown) return refuse(503, 'proxy is shutting down', closing);
     const badTarget = this.normalise(ctx);
     if (badTarget) return refuse(badTarget.status, badTarget.message);
     const bodyRefusal = this.overload?.plainBody(req);
-    if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, Connection: 'close' });
+    if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, ...closing });
     if (!this.lookup(ctx)) return refuse(404, 'no route');
     const gw = ctx.route!.gateway;
     if (gw) {
@@ -584,6 +668,25 @@ export class WebSocketProxy {
     }
     respondAndClose(socket, 400, 'malformed HTTP request');
   }
+}
+
+/** `headers` as an HTTP/2 response may carry them: lowercase names, no connection-specific field. */
+function h2Fields(headers: Record<string, string>): Record<string, string> {
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
+  dropConnectionHeaders(lower);
+  return lower;
+}
+
+/** A complete answer on an HTTP/2 stream that will not be proxied (a plain-text reason). */
+function answerStream(stream: http2.ServerHttp2Stream, status: number, message: string): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });
+  stream.end(message + '\n');
 }
 
 /**

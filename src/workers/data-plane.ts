@@ -22,6 +22,7 @@ import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-p
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
+import { MAIN_LISTENER } from '../routing/gateway-types.js';
 import type { PathOptions } from '../routing/request-target.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { SecretResolver } from '../routing/types.js';
@@ -135,6 +136,7 @@ export class DataPlane {
     if (this.security.tlsListen && opts.tls !== false) {
       this.tls = new TlsListener({
         server: this.proxy.server,
+        h2Server: this.proxy.h2ServerFor(MAIN_LISTENER),
         contextFor: (name) => this.sni?.lookup(name),
         handshakeTimeoutMs: handshakeMs,
         log: opts.logger,
@@ -211,6 +213,7 @@ export class DataPlane {
     this.gateway = new GatewaySockets({
       log: this.log,
       serverFor: (key) => this.proxy.serverFor(key),
+      h2ServerFor: (key) => this.proxy.h2ServerFor(key),
       retire: (server) => this.proxy.retireServer(server),
       prepare: (server) => enforceHandshakeTimeout(server, this.handshakeMs),
       tlsHandshakeTimeoutMs: this.handshakeMs,

@@ -332,6 +332,12 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.tls.ecdhCurves }}
 - --tls-ecdh-curves={{ join ":" . }}
 {{- end }}
+{{- if not .Values.tls.http2 }}
+- --no-http2
+{{- end }}
+{{- with .Values.tls.alpn }}
+- --tls-alpn={{ join "," . }}
+{{- end }}
 {{- if include "wsgate.affinityKeySecret" . }}
 - --affinity-key-file=/etc/wsgate/affinity/key
 {{- end }}
