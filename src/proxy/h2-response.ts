@@ -27,3 +27,10 @@ export function abortResponse(res: http.ServerResponse): void {
   if (stream) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
   else res.destroy();
 }
+
+/** The client can no longer receive this response (its connection, or its h2 stream, is gone). */
+export function clientGone(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const stream = streamOf(res);
+  if (stream) return stream.closed || stream.destroyed;
+  return res.destroyed || req.socket.destroyed;
+}

@@ -64,7 +64,10 @@ export function h2ServerOptions(limits: H2Limits): http2.ServerOptions {
 export function createH2Server(limits: H2Limits, sessions: H2Sessions, log: Logger, onStream: StreamHandler): http2.Http2Server {
   const server = http2.createServer(h2ServerOptions(limits));
   server.on('session', (session: http2.ServerHttp2Session) => sessions.add(session));
-  server.on('sessionError', (err: Error) => log.debug({ err: err.message }, 'HTTP/2 session error'));
+  // A session nghttp2 or Node ended for the client's protocol errors or floods: worth a line.
+  server.on('sessionError', (err: NodeJS.ErrnoException, session: http2.ServerHttp2Session) =>
+    log.info({ client: session.socket?.remoteAddress, code: err.code, err: err.message }, 'HTTP/2 connection closed for a protocol error'),
+  );
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', onStreamError);
     onStream(stream, headers, rawHeaders);

@@ -30,7 +30,7 @@ import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTar
 import { HttpExchanges } from './http-exchange.js';
 import { createH2Server, DEFAULT_H2_LIMITS, type H2Limits } from './h2-server.js';
 import { dropConnectionHeaders, h2RequestHead, type H2HeadVerdict } from './h2-request-head.js';
-import { responseComplete } from './h2-response.js';
+import { clientGone, responseComplete } from './h2-response.js';
 import { H2Sessions } from './h2-sessions.js';
 import { countStreamBytes, type StreamBytes } from './h2-stream-bytes.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
@@ -620,7 +620,7 @@ export class WebSocketProxy {
     if (!verdict.ok) return refuse(verdict.status, verdict.message, verdict.headers);
     // The client went away, or the parser refused what followed the head (a malformed body in
     // the same bytes): nothing is sent to a backend.
-    if (res.destroyed || req.socket.destroyed || refusedSockets.has(req.socket)) return;
+    if (clientGone(req, res) || refusedSockets.has(req.socket)) return;
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
 
