@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from './helpers/wsgate-process.js';
+import { repoRoot } from './helpers/wsgate-child.js';
 
 const SRC = path.join(repoRoot, 'src');
 

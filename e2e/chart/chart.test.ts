@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { connect } from '../../test/helpers/ws-client.js';
-import { repoRoot, startWsgate, tempDir, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, tempDir, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { NETNS, startPodBackends, type PodBackend } from '../helpers/backends.js';
 import { clusterAvailable, endpointSlice, eventually, kubeconfig, kubectlPath, service, wsRoute } from '../helpers/cluster.js';
 
@@ -1032,7 +1032,7 @@ async function impersonating(as: string, file: string): Promise<string> {
  * ($(POD_NAMESPACE) expanded) and the given kubeconfig. startWsgate appends loopback listeners
  * on kernel-chosen ports and debug logging, which win over the chart's values.
  */
-async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateProcess> {
+async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateChild> {
   const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', ns, '-o', 'json']));
   let args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
   // The affinity key the kubelet would mount: read from the installed Secret into a local file.
@@ -1070,7 +1070,7 @@ function withFlag(args: string[], flag: string, value: string): string[] {
  * pointed at that port under the controller Service's name, each with the certificates the chart
  * generated for it. Resolves once the data plane has its first table.
  */
-async function startSplitAsDeployments(ns: string, kc: string): Promise<{ controller: WsgateProcess; proxy: WsgateProcess }> {
+async function startSplitAsDeployments(ns: string, kc: string): Promise<{ controller: WsgateChild; proxy: WsgateChild }> {
   const controllerDeploy = JSON.parse(await kubectlOk(['get', 'deployment', `${fullname}-controller`, '-n', ns, '-o', 'json']));
   let cargs = (controllerDeploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
   cargs = withFlag(withFlag(cargs, '--snapshot-tls-dir', await secretDir(`${fullname}-stream-controller`, ns)), '--snapshot-listen', '127.0.0.1:0');
@@ -1102,7 +1102,7 @@ async function startSplitAsDeployments(ns: string, kc: string): Promise<{ contro
  * SIGTERM, then SIGKILL if wsgate has not exited after its drain grace plus a margin (a hung
  * shutdown is reported, not waited for).
  */
-async function stopBounded(gw: WsgateProcess | undefined, graceMs = 35_000): Promise<void> {
+async function stopBounded(gw: WsgateChild | undefined, graceMs = 35_000): Promise<void> {
   if (!gw) return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
@@ -1117,7 +1117,7 @@ async function stopBounded(gw: WsgateProcess | undefined, graceMs = 35_000): Pro
 }
 
 /** Runs `check`; when it fails, adds the controller's permission errors to the message. */
-async function explained<T>(gw: WsgateProcess, check: () => Promise<T>): Promise<T> {
+async function explained<T>(gw: WsgateChild, check: () => Promise<T>): Promise<T> {
   try {
     return await check();
   } catch (err) {
@@ -1140,9 +1140,9 @@ function netnsUp(): boolean {
 
 describe('chart against the e2e control plane', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
   let pods: PodBackend[] = [];
-  let gw: WsgateProcess | undefined;
+  let gw: WsgateChild | undefined;
   /** Split mode's data plane, beside its controller `gw`. */
-  let dataPlane: WsgateProcess | undefined;
+  let dataPlane: WsgateChild | undefined;
   let work = '';
   let createdInstallNs = false;
   let installed = false;

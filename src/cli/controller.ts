@@ -3,14 +3,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ControlPlane } from '../control-plane.js';
 import { Controller, type TableSink } from '../controller/controller.js';
-import type { MainSockets } from '../controller/gateway-sockets.js';
+import type { MainSockets } from '../controller/gateway-socket-plan.js';
 import { readStreamTls } from '../stream/tls-files.js';
 import { createLogger } from '../logger.js';
 import { classSelection, type ClassFlags } from './class-flags.js';
 import { gatewayApiOptions, type GatewayFlags } from './gateway-flags.js';
 import type { HostOwnershipFlags } from './host-ownership-flags.js';
 import { securityOptions, tlsSuffix } from './security-flags.js';
-import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
+import { processFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 import type { ControllerStreamFlags } from './stream-flags.js';
 
 export interface ControllerCliOptions extends DataPlaneFlags, GatewayFlags, ControllerStreamFlags, ClassFlags, HostOwnershipFlags {
@@ -41,13 +41,13 @@ export async function runController(opts: ControllerCliOptions): Promise<void> {
     await runSplitController(opts, kc, log);
     return;
   }
-  const gateway = gatewayFromFlags(opts, log, 'controller', opts.hostOwnership);
+  const wsgate = processFromFlags(opts, log, 'controller', opts.hostOwnership);
   // Listen first so probes answer (not ready) while discovery and the first sync run; Gateway
   // ports equal to the main listener's are served by it, so the controller needs the bound ports.
-  const bound = await gateway.start(opts.listen, opts.adminListen);
+  const bound = await wsgate.start(opts.listen, opts.adminListen);
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   const main = { host: bound.proxy.host, port: bound.proxy.port, ...(bound.tls ? { tlsHost: bound.tls.host, tlsPort: bound.tls.port } : {}) };
-  await runWith(opts, kc, log, gateway, main, (graceMs) => gateway.shutdown(graceMs));
+  await runWith(opts, kc, log, wsgate, main, (graceMs) => wsgate.shutdown(graceMs));
 }
 
 /**
@@ -75,7 +75,7 @@ async function runWith(opts: ControllerCliOptions, kc: KubeConfig, log: Logger, 
   log.info({ className: opts.class, defaultClass: opts.defaultClass, hostOwnership: opts.hostOwnership }, 'serving routes of this class');
   const controller = new Controller({
     kc,
-    gateway: sink,
+    sink,
     log,
     namespaces: opts.watchNamespaces,
     ...(opts.watchSecrets ? (opts.secretNamespaces ? { secretNamespaces: opts.secretNamespaces } : {}) : { secretNamespaces: [] }),

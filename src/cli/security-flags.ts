@@ -1,12 +1,12 @@
 // The security flags every serving command shares (and the few only one has; a proxy's Secrets
 // arrive in its snapshots, so it has neither a directory nor a watch of its own), and their translation
-// into the Gateway's SecurityOptions.
+// into the process's SecurityOptions.
 
 import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import type { HostPort, SecurityOptions } from '../gateway.js';
+import type { HostPort, SecurityOptions } from '../process.js';
 import { TrustedProxies } from '../security/client-address.js';
 import { cipherProblem, curveProblem, parseAlpn, policyProblem, TLS_VERSIONS, type AlpnProtocol, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
 import { parseHostPort } from './host-port.js';

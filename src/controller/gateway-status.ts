@@ -1,7 +1,7 @@
 // Pure: translate()'s statuses -> the status writes the leader sends, only those that change
 // what the object says (conditions compared without lastTransitionTime). Two things the
 // translator cannot know are folded in here: the compiler's conflicts of an HTTPRoute with a
-// WebSocketRoute, and Gateway ports that got no data-plane socket (gateway-sockets.ts).
+// WebSocketRoute, and Gateway ports that got no data-plane socket (gateway-socket-plan.ts).
 
 import type { Condition } from '../api/types.js';
 import type { TranslateOutput } from '../gatewayapi/model.js';

@@ -10,7 +10,7 @@ import type { Condition } from '../api/types.js';
 import { parseDuration } from '../api/duration.js';
 import { isHeaderValue, isHttpToken } from '../api/formats.js';
 import { compareStrings } from '../api/string-order.js';
-import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './conditions.js';
+import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './status-conditions.js';
 import { intersectHostnames } from './hostnames.js';
 import type {
   GatewayClassStatusResult,

@@ -1,11 +1,14 @@
-// The one object a request carries through the data plane's stages:
+// The one object a request carries through the data plane's stages (runner.ts):
 //   lookup -> admit (security, limits) -> choose endpoint (affinity, balancer, health)
 //   -> backend exchange (upgrade or plain) -> respond (Set-Cookie) -> observe.
-// The proxy creates it; the security stage fills in who the client is and what the backend
-// may see; the proxy reads that back. Nothing is kept in module state between the stages.
+// An entry point per transport creates it; the stages fill it in (the target once normalised,
+// the route, who the client is, what the backend may see). Nothing is kept in module state
+// between the stages.
 
 import type { IncomingMessage } from 'node:http';
 import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
+import type { BodyFraming } from './body-framing.js';
+import type { Protocol } from './responder.js';
 import type { PathParams } from '../routing/template.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 
@@ -38,6 +41,8 @@ export type UpgradeResult =
 
 export type AffinityResult = 'hit' | 'miss' | 'stale';
 
+const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
+
 export class RequestContext {
   readonly started = performance.now();
   /** The client a request counts against: the peer, or its X-Forwarded-For behind a trusted proxy. */
@@ -58,6 +63,14 @@ export class RequestContext {
 
   /** The request target as the client sent it (normalisation, admission and rewrite change req.url). */
   readonly originalUrl: string;
+  /**
+   * The normalised request target, parsed once by the normalise stage: the path lookup matches
+   * and redirects build on, and the query after "?" ('' when there is none).
+   */
+  path = '/';
+  query = '';
+  /** Plain requests: how the body the backend receives is delimited (set by the framing stage). */
+  framing: BodyFraming = NO_BODY;
 
   constructor(
     readonly kind: RequestKind,
@@ -65,9 +78,17 @@ export class RequestContext {
     peer: string,
     /** Key of the socket the request arrived on (routing/gateway-types.ts). */
     readonly listener: string = MAIN_LISTENER,
+    /** What the client speaks to wsgate: labels metrics and the access log. */
+    readonly protocol: Protocol = 'http/1.1',
   ) {
     this.client = peer;
     this.originalUrl = req.url ?? '/';
+  }
+
+  /** The path the client sent, without the query (which may carry credentials): for logs. */
+  get originalPath(): string {
+    const q = this.originalUrl.indexOf('?');
+    return q === -1 ? this.originalUrl : this.originalUrl.slice(0, q);
   }
 
   onRelease(fn: () => void): void {

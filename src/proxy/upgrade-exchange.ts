@@ -15,12 +15,13 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
+import type { UpgradeResponder } from '../pipeline/responder.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { Handshake, type HandshakeOwner } from './backend-handshake.js';
 import { BackendConnectError, connectBackend } from './connect.js';
 import type { LiveConnection } from './live-connection.js';
 import type { UpgradeResult } from './observer.js';
-import { respondAndClose } from './respond.js';
+import { SocketResponder } from './socket-responder.js';
 import type { UpgradeExchangeDeps } from './upgrade-exchange-deps.js';
 
 export class UpgradeExchanges implements HandshakeOwner {
@@ -34,7 +35,18 @@ export class UpgradeExchanges implements HandshakeOwner {
     };
   }
 
-  async run(ctx: RequestContext, socket: Duplex, head: Buffer, choose: (tried: ReadonlySet<string>) => Endpoint | undefined, maxAttempts: number): Promise<void> {
+  /**
+   * Connects to an endpoint and starts the handshake. The client is answered through
+   * `responder` (by default the HTTP/1.1 socket `socket`, with `head` behind its request).
+   */
+  async run(
+    ctx: RequestContext,
+    socket: Duplex,
+    head: Buffer,
+    choose: (tried: ReadonlySet<string>) => Endpoint | undefined,
+    maxAttempts: number,
+    responder: UpgradeResponder = new SocketResponder(socket, head),
+  ): Promise<void> {
     const route = ctx.route!;
     const tried = new Set<string>();
     let lastError: BackendConnectError | undefined;
@@ -56,22 +68,22 @@ export class UpgradeExchanges implements HandshakeOwner {
         const ejectedMs = this.deps.health.fail(endpoint.id);
         this.deps.observer.ejected(route, endpoint.id);
         this.deps.log.warn({ route: route.key, endpoint: endpoint.id, reason: err.kind, ejectedMs }, 'backend connect failed; endpoint ejected');
-        if (socket.destroyed) return;
+        if (responder.gone) return;
         continue;
       }
-      if (socket.destroyed) {
+      if (responder.gone) {
         this.deps.load.release(endpoint.id);
         backend.destroy();
         this.report(ctx, 'client_gone');
         return;
       }
       ctx.endpoint = endpoint;
-      new Handshake(this, ctx, socket as net.Socket, head, endpoint, backend);
+      new Handshake(this, ctx, responder, endpoint, backend);
       return;
     }
     ctx.endpoint = undefined;
-    if (lastError?.kind === 'timeout') return this.finish(ctx, socket, 'timeout', 504, 'backend connect timed out');
-    return this.finish(ctx, socket, 'backend_error', 502, 'no backend accepted the connection');
+    if (lastError?.kind === 'timeout') return this.finish(ctx, responder, 'timeout', 504, 'backend connect timed out');
+    return this.finish(ctx, responder, 'backend_error', 502, 'no backend accepted the connection');
   }
 
   report(ctx: RequestContext, result: UpgradeResult): void {
@@ -83,8 +95,8 @@ export class UpgradeExchanges implements HandshakeOwner {
     this.deps.observer.ejected(route, endpointId);
   }
 
-  private finish(ctx: RequestContext, socket: Duplex, result: UpgradeResult, status: number, message: string): void {
+  private finish(ctx: RequestContext, responder: UpgradeResponder, result: UpgradeResult, status: number, message: string): void {
     this.report(ctx, result);
-    respondAndClose(socket, status, message);
+    responder.refuse(status, message);
   }
 }

@@ -1,5 +1,5 @@
 // One data plane: the proxy listener (and the TLS listener, and the table's Gateway sockets) with its admission guard, metrics
-// observer and certificate index over the current table. The Gateway runs one in its own thread
+// observer and certificate index over the current table. The WsgateProcess runs one in its own thread
 // (--workers 1); with --workers N each worker thread runs one (worker.ts), with
 // counters shared through the load, health and limiter it is given.
 
@@ -15,7 +15,7 @@ import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
-import { GatewaySockets } from '../proxy/gateway-sockets.js';
+import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
@@ -63,7 +63,7 @@ export interface DataPlaneOptions {
   maxHeaderSize?: number;
   endpointMetrics?: boolean;
   security?: SecurityOptions;
-  /** Signs session-affinity cookies: the Gateway gives every plane of a process the same one. */
+  /** Signs session-affinity cookies: the WsgateProcess gives every plane of a process the same one. */
   affinityKey: Buffer;
   /** Shared counters (worker threads); absent: in-process ones. */
   load?: EndpointLoad;
@@ -94,7 +94,7 @@ export class DataPlane {
   private readonly handshakeMs: number;
   private readonly proxyProtocol: ProxyProtocolOptions | undefined;
   /** The Gateway sockets; opened once this plane listens (the main thread of a pool never does). */
-  private gateway: GatewaySockets | undefined;
+  private gateway: GatewaySocketBinder | undefined;
   private gatewaySync: Promise<void> = Promise.resolve();
 
   constructor(opts: DataPlaneOptions) {
@@ -210,7 +210,7 @@ export class DataPlane {
       const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port, reusePort);
       tlsAddr = { host: a.address, port: a.port };
     }
-    this.gateway = new GatewaySockets({
+    this.gateway = new GatewaySocketBinder({
       log: this.log,
       serverFor: (key) => this.proxy.serverFor(key),
       h2ServerFor: (key) => this.proxy.h2ServerFor(key),

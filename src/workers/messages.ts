@@ -5,7 +5,8 @@ import type { SharedCounterBuffers, SlotMappingOut } from './shared-counters.js'
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';
 
-export type RequestKind = 'metrics' | 'stats' | 'rebalance-counts';
+/** What the main thread asks every worker for (a `request` message; the answers come back as `response`). */
+export type WorkerQuery = 'metrics' | 'stats' | 'rebalance-counts';
 
 export interface WorkerInit {
   index: number;
@@ -33,7 +34,7 @@ export type ToWorker =
   | { type: 'table'; snapshot: TableSnapshot; slots: SlotMapping }
   | { type: 'slots'; slots: SlotMapping }
   | { type: 'listen'; listen: HostPort; tlsListen?: HostPort }
-  | { type: 'request'; id: number; what: RequestKind }
+  | { type: 'request'; id: number; what: WorkerQuery }
   | { type: 'rebalance'; plan: RouteEndpointCounts }
   | { type: 'shutdown'; graceMs: number }
   | { type: 'stop' };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Cookie } from 'playwright-core';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 import { assertPageAssets, servePage, type PageResults } from './page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,7 +30,7 @@ interface Visit {
 
 describe('a real browser through wsgate', { skip }, () => {
   let backends: FrameworkBackend[] = [];
-  let gw: WsgateProcess | undefined;
+  let gw: WsgateChild | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const visits: Visit[] = [];

@@ -15,7 +15,7 @@ import { eventually } from '../helpers/eventually.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 /** A loopback port with nothing listening on it (connections are refused). */
 async function refusedPort(): Promise<number> {
@@ -50,7 +50,7 @@ describe('plain HTTP beside the upgrade', () => {
   let good2: HttpBackend;
   let dead1: number;
   let dead2: number;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const admin = () => `http://127.0.0.1:${gw.adminPort}`;
   const metrics = async () => (await fetch(`${admin()}/metrics`)).text();
   const debugRoutes = async () => (await (await fetch(`${admin()}/debug/routes`)).json()) as {

@@ -17,7 +17,7 @@ import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
 import { FLAG, FRAME, frame, goAwayCode, headerBlock, RawH2, requestHeaders, rstCode, rstStream, settings, type ReceivedFrame } from '../helpers/h2-frames.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const HOST = 'edge.test';
 /** What one flood may add to wsgate's resident memory. */
@@ -48,7 +48,7 @@ function statusOf(f: ReceivedFrame): number | undefined {
 describe('the HTTP/2 edge', () => {
   let ca: TestCa;
   let backend: HttpBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const raw = () => RawH2.connect(gw.tlsPort!, { ca: ca.cert, servername: HOST });
   const fields = (p: string, extra: Array<[string, string]> = [], method = 'GET'): Array<[string, string]> => [
     [':method', method],

@@ -17,7 +17,7 @@ import { makeCa, writeSecret, type TestCa } from '../helpers/certs.js';
 import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
 import { downloadSha256, startHttpBackend, TRAILER_CHUNKS, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const HOST = 'h2.test';
 
@@ -36,7 +36,7 @@ function negotiated(port: number, ca: string, offer: string[]): Promise<string |
 interface Setup {
   ca: TestCa;
   backends: HttpBackend[];
-  gw: WsgateProcess;
+  gw: WsgateChild;
 }
 
 async function setup(extraArgs: string[]): Promise<Setup> {

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
-import { GatewaySockets } from '../../src/proxy/gateway-sockets.js';
+import { GatewaySocketBinder } from '../../src/proxy/gateway-socket-binder.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { rawUpgradeHello } from '../helpers/raw-ws.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 function get(host: string, port: number, pathname: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -28,9 +28,9 @@ function get(host: string, port: number, pathname: string): Promise<{ status: nu
 }
 
 /** wsgate (proxy and admin on `listen`) with one route to an echo backend, for a describe block. */
-function echoBehind(listen: string): () => WsgateProcess {
+function echoBehind(listen: string): () => WsgateChild {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   before(async () => {
     backend = await startEchoServer({ name: 'b' });
     const file = path.join(tempDir(), 'routes.yaml');
@@ -82,9 +82,9 @@ describe('wsgate on [::] (dual-stack, the chart\'s listenAddress "::")', () => {
 });
 
 /** Gateway sockets whose servers answer with the peer's family and address. */
-function peerSockets(): { sockets: GatewaySockets; servers: http.Server[] } {
+function peerSockets(): { sockets: GatewaySocketBinder; servers: http.Server[] } {
   const servers: http.Server[] = [];
-  const sockets = new GatewaySockets({
+  const sockets = new GatewaySocketBinder({
     log: pino({ level: 'silent' }),
     serverFor: () => {
       const s = http.createServer((req, res) => res.end(`${req.socket.remoteFamily} ${req.socket.remoteAddress}`));

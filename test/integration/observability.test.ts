@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir } from '../helpers/wsgate-child.js';
 
 test('one JSON access-log line per closed connection, with every field', async () => {
   const echo = await startEchoServer({ name: 'e' });

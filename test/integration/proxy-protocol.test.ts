@@ -13,7 +13,7 @@ import { proxyV1, proxyV2 } from '../helpers/proxy-header.js';
 import { rawUpgradeHello, type RawUpgradeOptions } from '../helpers/raw-ws.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const TLS = { rejectUnauthorized: false, servername: 'localhost' };
 
@@ -21,9 +21,9 @@ describe('PROXY protocol (--proxy-protocol)', () => {
   let b1: EchoServer;
   let b2: EchoServer;
   /** Believes 127.0.0.1 (the tests' own address) as a balancer; --workers 2, TLS listener. */
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** Believes only 192.0.2.0/24: the tests' connections come from outside its CIDRs. */
-  let outsider: WsgateProcess;
+  let outsider: WsgateChild;
 
   before(async () => {
     b1 = await startEchoServer({ name: 'b1' });

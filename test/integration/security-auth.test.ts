@@ -12,7 +12,7 @@ import { startEchoServer, type EchoServer } from '../../examples/echo-server.js'
 import { writeSecret } from '../helpers/certs.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect, expectStatus } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const HMAC = 'hs256-test-secret-0123456789abcdef-XYZ';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -39,7 +39,7 @@ async function refusal(url: string, opts: { protocols?: string[]; headers?: Reco
 
 describe('security: authentication', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let secretsDir: string;
   const used: string[] = [];
 

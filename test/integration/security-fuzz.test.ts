@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const CASES = 3000;
 const PARALLEL = 16;
@@ -137,7 +137,7 @@ function runCase(port: number, input: { bytes: Buffer; end: boolean }): Promise<
 
 describe('security: fuzzing the upgrade path', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const seed = Number(process.env.WSGATE_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
   before(async () => {

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { startBlackhole } from '../helpers/blackhole.js';
 import { rawRequest, upgradeRequest } from '../helpers/raw-http.js';
-import { runCli } from '../helpers/wsgate-process.js';
+import { runCli } from '../helpers/wsgate-child.js';
 import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 
 describe('standalone data plane', () => {
   let backends: EchoServer[] = [];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let configFile: string;
 
   const baseRoutes = () =>

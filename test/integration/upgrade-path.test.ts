@@ -15,7 +15,7 @@ import { startEchoServer } from '../../examples/echo-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
-import { repoRoot, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { repoRoot, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 /** A TCP backend that hands each connection's request head to `answer`, which owns the socket. */
 interface RawBackend {
@@ -128,7 +128,7 @@ const accept101 = (head: string) => {
   return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
 };
 
-async function metric(gw: WsgateProcess, pattern: RegExp): Promise<string | undefined> {
+async function metric(gw: WsgateChild, pattern: RegExp): Promise<string | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   return pattern.exec(text)?.[1];
 }
@@ -137,7 +137,7 @@ const ep = (port: number) => ({ host: '127.0.0.1', port });
 
 describe('the upgrade request and the 101 pass byte for byte', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   // The backend's 101, with odd spacing and casing, its own cookie and a frame right behind it.
   const odd101 =
     'HTTP/1.1 101 Switching Protocols\r\nupgrade:  websocket\r\nCONNECTION: upgrade\r\n' +
@@ -318,7 +318,7 @@ describe('answers other than 101', () => {
 
 describe('what the upgrade exchange checks', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** How the backend answers each connection, by the request's path. */
   const answers: Record<string, (socket: net.Socket, head: string) => void> = {
     '/ok': (socket, head) => socket.write(accept101(head)),
@@ -407,7 +407,7 @@ describe('what the upgrade exchange checks', () => {
 
 describe('an upgrade pipelined behind a plain request', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** Releases the held plain responses (the test decides when the plain request is answered). */
   const held: Array<() => void> = [];
 

@@ -1,14 +1,14 @@
 // requireProxyHeaders on real sockets (in process): the bytes after the header reach the HTTP
 // parser intact (pipelined requests, a body split across packets, a header split across
 // packets), the carried client is req.socket's peer, refusals close, the deadline holds; and a
-// Gateway socket (GatewaySockets with proxyProtocol) reads the header too.
+// Gateway socket (GatewaySocketBinder with proxyProtocol) reads the header too.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { GatewaySockets } from '../../src/proxy/gateway-sockets.js';
+import { GatewaySocketBinder } from '../../src/proxy/gateway-socket-binder.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from '../../src/proxy/proxy-protocol-gate.js';
 import { TrustedProxies } from '../../src/security/client-address.js';
 import { proxyV1, proxyV2 } from '../helpers/proxy-header.js';
@@ -113,7 +113,7 @@ describe('requireProxyHeaders: peers outside the CIDRs', () => {
 describe('Gateway sockets with --proxy-protocol', () => {
   test('a plain Gateway socket reads the header before its server sees the connection', async () => {
     const servers: http.Server[] = [];
-    const sockets = new GatewaySockets({
+    const sockets = new GatewaySocketBinder({
       log,
       serverFor: () => {
         const s = peerServer();

@@ -31,7 +31,7 @@ import { registerOverloadGauges } from './metrics/overload-metrics.js';
 
 export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
-export interface GatewayOptions {
+export interface WsgateProcessOptions {
   logger: Logger;
   maxHeaderSize?: number;
   /** Per-endpoint metric series (off for very large fleets). */
@@ -49,12 +49,12 @@ export interface GatewayOptions {
   /** Which process this data plane is part of: the metrics it exports differ. */
   role?: 'standalone' | 'controller' | 'proxy';
   /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
-  overload?: GatewayOverloadOptions;
+  overload?: ProcessOverloadOptions;
   /** --host-ownership of the routes this process compiles from its source (a proxy gets it in each snapshot). */
   hostOwnership?: HostOwnership;
 }
 
-export interface GatewayOverloadOptions {
+export interface ProcessOverloadOptions {
   limits: OverloadLimits;
   /** /readyz turns 503 at this fraction of maxConnections... */
   readyHighWater: number;
@@ -66,7 +66,7 @@ export interface GatewayOverloadOptions {
 
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
-export class Gateway {
+export class WsgateProcess {
   readonly metrics: Metrics;
   readonly admin: AdminServer;
   private readonly plane: DataPlane;
@@ -90,7 +90,7 @@ export class Gateway {
   private readonly capacity: CapacityReadiness;
   private readonly overloadManager: OverloadManager | undefined;
 
-  constructor(opts: GatewayOptions) {
+  constructor(opts: WsgateProcessOptions) {
     this.log = opts.logger;
     this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};

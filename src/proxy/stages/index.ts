@@ -1,0 +1,39 @@
+// The data plane's stages, in the one order every entry point runs them (pipeline/runner.ts);
+// a stage that names kinds or protocols is skipped for the others:
+//
+//   framing (plain, HTTP/1.1) -> shutting-down -> handshake (upgrade) -> normalise -> overload
+//   -> lookup -> gateway-filter -> methods (plain) -> endpoints -> admit -> client-gone (plain)
+//   -> rewrite -> exchange (choose per attempt, respond to the answer) -> observe
+//
+// Refusals are observed by the runner's hook (stages/observe.ts); an exchange observes itself.
+
+import type { Stage } from '../../pipeline/stage.js';
+import { admitStage } from './admit.js';
+import type { StageDeps } from './deps.js';
+import { plainExchangeStage, upgradeExchangeStage } from './exchange.js';
+import { framingStage } from './framing.js';
+import { gatewayFilterStage } from './gateway-filter.js';
+import { clientGoneStage, endpointsStage, handshakeStage, methodsStage, shuttingDownStage } from './guards.js';
+import { lookupStage } from './lookup.js';
+import { normaliseStage } from './normalise.js';
+import { overloadStage } from './overload.js';
+import { rewriteStage } from './rewrite.js';
+
+export function dataPlaneStages(deps: StageDeps): Stage[] {
+  return [
+    framingStage(deps),
+    shuttingDownStage(deps),
+    handshakeStage,
+    normaliseStage(deps),
+    ...(deps.overload ? [overloadStage(deps.overload)] : []),
+    lookupStage(deps),
+    gatewayFilterStage(deps),
+    methodsStage,
+    endpointsStage,
+    admitStage(deps.admission),
+    clientGoneStage,
+    rewriteStage,
+    upgradeExchangeStage(deps) as Stage,
+    plainExchangeStage(deps) as Stage,
+  ];
+}
