@@ -72,6 +72,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-ecdh-curves <list>', 'ECDH groups joined by ":" in preference order (e.g. X25519:P-256)', checkedList(curveProblem))
     .option('--tls-alpn <list>', 'ALPN protocols the TLS listener and Gateway HTTPS sockets offer, preferred first, joined by "," (default h2,http/1.1)', alpnList)
     .option('--no-http2', 'offer only http/1.1 by ALPN: no HTTP/2 on TLS listeners (same as --tls-alpn http/1.1)')
+    .option('--h2c', 'the plain listener (--listen) also takes HTTP/2 with prior knowledge (h2c), told apart by its preface', false)
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares)');
   addPathFlags(cmd);
@@ -128,6 +129,7 @@ export interface SecurityFlags {
   tlsAlpn?: AlpnProtocol[];
   /** False with --no-http2. */
   http2: boolean;
+  h2c: boolean;
   tlsCert?: string;
   tlsKey?: string;
   affinityKeyFile?: string;
@@ -151,6 +153,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
     trustedProxies: flags.trustedProxies,
     proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
+    ...(flags.h2c ? { h2c: true } : {}),
     paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },
     ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),
     ...(flags.tlsDefaultSecret ? { tlsDefaultSecret: flags.tlsDefaultSecret } : {}),

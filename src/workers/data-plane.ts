@@ -17,6 +17,7 @@ import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
 import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
+import { acceptH2c } from '../proxy/h2c-detect.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
@@ -55,6 +56,8 @@ export interface SecurityOptions {
   paths?: PathOptions;
   /** --tls-min-version, --tls-ciphers...: the TLS listener's policy, and the Gateway sockets' base. */
   tlsPolicy?: TlsPolicy;
+  /** --h2c: the plain listener takes HTTP/2 with prior knowledge beside HTTP/1.1. */
+  h2c?: boolean;
 }
 
 export interface DataPlaneOptions {
@@ -124,6 +127,8 @@ export class DataPlane {
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
+    // After the handshake timeout's listener (HTTP/1.1 connections keep it), before the PROXY header's.
+    if (this.security.h2c) acceptH2c(this.proxy.server, this.proxy.h2ServerFor(MAIN_LISTENER), handshakeMs);
     if (this.security.proxyProtocol?.length) {
       this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
       // After the handshake timeout's listener: the header is read before either sees the socket.

@@ -307,6 +307,9 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{/* The data plane's flags (`wsgate proxy`, or the single process). */}}
 {{- define "wsgate.args.dataPlane" -}}
 - --max-header-size={{ .Values.controller.maxHeaderSize }}
+{{- if .Values.controller.h2c }}
+- --h2c
+{{- end }}
 - --handshake-timeout={{ .Values.controller.handshakeTimeout }}
 - --path-escaped-slashes={{ .Values.controller.paths.escapedSlashes }}
 - --path-semicolons={{ .Values.controller.paths.semicolons }}
