@@ -41,8 +41,8 @@ export class Metrics {
 
   readonly upgrades = new Counter({
     name: 'wsgate_upgrades_total',
-    help: 'WebSocket upgrade requests by outcome.',
-    labelNames: ['namespace', 'route', 'result'] as const,
+    help: 'WebSocket upgrade requests by outcome and by what the client spoke (http/1.1 Upgrade, h2 extended CONNECT).',
+    labelNames: ['namespace', 'route', 'result', 'protocol'] as const,
     registers: [this.registry],
   });
 
@@ -127,8 +127,8 @@ export class Metrics {
 
   readonly httpRequests = new Counter({
     name: 'wsgate_http_requests_total',
-    help: 'Plain (non-upgrade) HTTP requests by method and the status answered (499: the client left first).',
-    labelNames: ['namespace', 'route', 'method', 'code'] as const,
+    help: 'Plain (non-upgrade) HTTP requests by method, the status answered (499: the client left first) and the protocol (http/1.1, h2).',
+    labelNames: ['namespace', 'route', 'method', 'code', 'protocol'] as const,
     registers: [this.registry],
   });
 

@@ -13,23 +13,24 @@ export interface RunnerHooks {
 }
 
 export class StageRunner {
-  /** The stages that apply, per "kind protocol" (a handful of lists, built on first use). */
-  private readonly lists = new Map<string, readonly Stage[]>();
+  /** The stages that apply, per kind and protocol (built once: no work per request). */
+  private readonly lists: Record<RequestKind, Record<Protocol, readonly Stage[]>>;
 
   constructor(
     readonly stages: readonly Stage[],
     private readonly hooks: RunnerHooks,
-  ) {}
+  ) {
+    const applying = (kind: RequestKind, protocol: Protocol) =>
+      stages.filter((s) => (!s.kinds || s.kinds.includes(kind)) && (!s.protocols || s.protocols.includes(protocol)));
+    this.lists = {
+      upgrade: { 'http/1.1': applying('upgrade', 'http/1.1'), h2: applying('upgrade', 'h2') },
+      http: { 'http/1.1': applying('http', 'http/1.1'), h2: applying('http', 'h2') },
+    };
+  }
 
   /** The stages a request of `kind` over `protocol` passes, in order. */
   stagesFor(kind: RequestKind, protocol: Protocol): readonly Stage[] {
-    const key = `${kind} ${protocol}`;
-    let list = this.lists.get(key);
-    if (!list) {
-      list = this.stages.filter((s) => (!s.kinds || s.kinds.includes(kind)) && (!s.protocols || s.protocols.includes(protocol)));
-      this.lists.set(key, list);
-    }
-    return list;
+    return this.lists[kind][protocol];
   }
 
   /** Runs the stages until one refuses or takes the request over. */

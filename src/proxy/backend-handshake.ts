@@ -172,6 +172,7 @@ export class Handshake {
       backend,
       requestId: ctx.requestId,
       clientAddress: ctx.client,
+      protocol: ctx.protocol,
       onEnded: owner.connectionEnded,
       ...(route.messages ? { messages: route.messages } : {}),
       ...(route.keepalive ? { keepalive: route.keepalive } : {}),

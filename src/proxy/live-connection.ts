@@ -11,6 +11,7 @@
 // listeners; without them `gates` is null and the listeners are the plain ones.
 
 import type net from 'node:net';
+import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
 import { MessageGates, type MessageCloseReason, type MessageEvents } from './message-gates.js';
@@ -173,6 +174,8 @@ export interface LiveConnectionInit {
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
   clientAddress: string;
+  /** What the client spoke to wsgate (the upgrade's RequestContext), for the access log. */
+  protocol: Protocol;
   /** Called once, when the first of the two sockets closes. */
   onEnded?: (conn: LiveConnection) => void;
   /** The route's spec.messages and spec.keepalive; with neither, frames are only followed. */
@@ -189,6 +192,7 @@ export class LiveConnection {
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
   readonly clientAddress: string;
+  readonly protocol: Protocol;
   readonly startedAt = Date.now();
   /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
   readonly downstream = new FrameTracker();
@@ -219,6 +223,7 @@ export class LiveConnection {
     this.backend = init.backend;
     this.requestId = init.requestId;
     this.clientAddress = init.clientAddress;
+    this.protocol = init.protocol;
     this.onEnded = init.onEnded;
     const client = this.client as Tagged;
     const backend = this.backend as Tagged;

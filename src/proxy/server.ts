@@ -91,7 +91,9 @@ export class WebSocketProxy {
   private readonly maxHeaderSize: number | undefined;
   /** Servers of Gateway sockets (besides `server`): shutdown and close end their connections too. */
   private readonly gatewayServers = new Set<http.Server>();
-  /** The stage runner's HTTP/1.1 entry points, on every server of this proxy. */
+  /** The one stage runner: every entry point (HTTP/1.1 here; h2 ones) runs its requests on it. */
+  readonly runner: StageRunner;
+  /** The runner's HTTP/1.1 entry points, on every server of this proxy. */
   private readonly http1: Http1Entry;
   /** Its HTTP/2 entry point, on every h2 server of this proxy (h2ServerFor). */
   private readonly http2: Http2Entry;
@@ -140,9 +142,9 @@ export class WebSocketProxy {
       table: () => this.table,
       shuttingDown: () => this.shuttingDown,
     });
-    const runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
-    this.http1 = new Http1Entry(runner, this.observer, this.log);
-    this.http2 = new Http2Entry(runner, this.observer, this.log, (stream, headers, listener) => this.onWebSocketStream(stream, headers, listener));
+    this.runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
+    this.http1 = new Http1Entry(this.runner, this.observer, this.log);
+    this.http2 = new Http2Entry(this.runner, this.observer, this.log, (stream, headers, listener) => this.onWebSocketStream(stream, headers, listener));
     this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);

@@ -87,7 +87,7 @@ export class UpgradeExchanges implements HandshakeOwner {
   }
 
   report(ctx: RequestContext, result: UpgradeResult): void {
-    this.deps.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000);
+    this.deps.observer.upgrade(ctx.route ?? null, result, (performance.now() - ctx.started) / 1000, ctx.protocol);
   }
 
   eject(route: CompiledRoute, endpointId: string): void {

@@ -113,7 +113,7 @@ describe('a real browser through wsgate', { skip }, () => {
     assert.equal(pageGets.length, 3 * PAGES); // the page and its two bundles
     // wsgate counted them on the app route: they did not reach the backends some other way.
     const metrics = await (await fetch(`http://127.0.0.1:${gw!.adminPort}/metrics`)).text();
-    assert.match(metrics, new RegExp(`wsgate_http_requests_total\\{namespace="default",route="app",method="GET",code="200"\\} ${3 * PAGES}\\b`));
+    assert.match(metrics, new RegExp(`wsgate_http_requests_total\\{namespace="default",route="app",method="GET",code="200",protocol="http/1\\.1"\\} ${3 * PAGES}\\b`));
   });
 
   test('Socket.IO starts on long polling and upgrades to websocket', () => {

@@ -14,7 +14,9 @@ import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeCa, writeSecret, type TestCa } from '../helpers/certs.js';
+import { eventually } from '../helpers/eventually.js';
 import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { downloadSha256, startHttpBackend, TRAILER_CHUNKS, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
@@ -203,6 +205,23 @@ describe('HTTP/2 plain requests over TLS', () => {
     assert.match(ws.body.toString(), /WebSockets over HTTP\/2/);
     const tunnel = await h2Request(session, { ':method': 'CONNECT', ':authority': 'example.com:443' });
     assert.equal(tunnel.status, 501);
+  });
+
+  test('observe: wsgate_http_requests_total{protocol="h2"} and the access-log line say h2, with the stream\'s DATA bytes', async () => {
+    const label = 'namespace="default",route="app",method="POST",code="200",protocol="h2"';
+    const before = seriesValue(await scrapeMetrics(s.gw), 'wsgate_http_requests_total', label);
+    const body = Buffer.alloc(5000, 1);
+    const r = await h2Request(session, { ':method': 'POST', ':path': '/app/upload?observe', ':authority': HOST, 'x-request-id': 'h2-observe-1' }, body);
+    assert.equal(r.status, 200);
+    const line = await eventually('the access-log line', () =>
+      s.gw
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"http request"') && l.includes('h2-observe-1'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)[0],
+    );
+    assert.deepEqual([line.protocol, line.method, line.status, line.route, line.bytesIn, line.bytesOut], ['h2', 'POST', 200, 'default/app', 5000, r.body.length]);
+    assert.equal(seriesValue(await scrapeMetrics(s.gw), 'wsgate_http_requests_total', label), before + 1);
   });
 
   test('many streams at once on one session: every answer is its own', async () => {

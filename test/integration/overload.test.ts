@@ -83,7 +83,7 @@ describe('--max-connections 200 over two workers', () => {
 
     const refused = await upgradeStatus(url);
     assert.deepEqual(refused, { status: 503, retryAfter: '5' });
-    assert.equal(await metric(gw, 'wsgate_upgrades_total{namespace="",route="",result="max_connections"}'), 1);
+    assert.equal(await metric(gw, 'wsgate_upgrades_total{namespace="",route="",result="max_connections",protocol="http/1.1"}'), 1);
     // A plain request takes no connection slot: it reaches the backend (which answers 426 to it).
     const plain = await fetch(`http://127.0.0.1:${gw.proxyPort}/chat`);
     assert.equal(plain.status, 426);

@@ -222,7 +222,7 @@ describe('answers other than 101', () => {
     try {
       assert.equal((await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1'), forbidden);
       assert.equal((await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1'), missing);
-      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_rejected"\} (\d+)/), '2');
+      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_rejected",protocol="http\/1\.1"\} (\d+)/), '2');
       // A 4xx is an answer, not a failure: the endpoint stays in rotation.
       assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="r"\} (\d+)/), undefined);
     } finally {
@@ -294,7 +294,7 @@ describe('answers other than 101', () => {
       const got = (await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1');
       assert.match(got, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
       assert.match(got, /backend failed during the WebSocket handshake/);
-      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_error"\} (\d+)/), '1');
+      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_error",protocol="http\/1\.1"\} (\d+)/), '1');
       assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="r"\} (\d+)/), '1');
     } finally {
       await gw.stop();
@@ -362,7 +362,7 @@ describe('what the upgrade exchange checks', () => {
       assert.match(got, /must not have a body/);
     }
     assert.equal(backend.received.length, before, 'the backend saw no connection');
-    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="",route="",result="bad_request"\} (\d+)/), String(bodies.length));
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="",route="",result="bad_request",protocol="http\/1\.1"\} (\d+)/), String(bodies.length));
     assert.match(await headOf(gw.proxyPort, upgradeRequest('/ok', { 'Content-Length': '0' })), /^HTTP\/1\.1 101 /);
     assert.equal(backend.received.length, before + 1);
   });
@@ -374,7 +374,7 @@ describe('what the upgrade exchange checks', () => {
     assert.match(got, /backend did not answer the WebSocket upgrade in time/);
     assert.equal(backend.received.length, before + 1, 'the request reached the backend');
     await eventually('wsgate closed the backend connection', () => backend.open() === 0);
-    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="silent",result="timeout"\} (\d+)/), '1');
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="silent",result="timeout",protocol="http\/1\.1"\} (\d+)/), '1');
     assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="silent"\} (\d+)/), '1');
     const log = await eventually('the warning logged', () => gw.stderr().split('\n').find((l) => l.includes('no answer to the upgrade request within 300 ms')));
     assert.match(log, /"result":"timeout"/);
@@ -400,7 +400,7 @@ describe('what the upgrade exchange checks', () => {
       const seen = backend.received.at(-1)!.toString('latin1');
       assert.equal(seen.length, seen.indexOf('\r\n\r\n') + 4, `the backend saw the request head only: ${JSON.stringify(seen)}`);
       const name = route.slice(1);
-      assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error"\\} (\\d+)`)), '1');
+      assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error",protocol="http/1\\.1"\\} (\\d+)`)), '1');
     });
   }
 });

@@ -98,7 +98,7 @@ describe('--workers 2', () => {
       const text = await metrics(gw);
       assert.match(text, /^wsgate_connections_active\{namespace="default",route="lc"\} 200$/m);
       assert.equal(text.match(/^process_cpu_user_seconds_total /gm)?.length, 1);
-      const ups = /^wsgate_upgrades_total\{namespace="default",route="lc",result="ok"\} (\d+)$/m.exec(text);
+      const ups = /^wsgate_upgrades_total\{namespace="default",route="lc",result="ok",protocol="http\/1\.1"\} (\d+)$/m.exec(text);
       assert.equal(ups?.[1], '200');
     } finally {
       await closeAll(clients);

@@ -33,7 +33,7 @@ export function dataPlaneStages(deps: StageDeps): Stage[] {
     admitStage(deps.admission),
     clientGoneStage,
     rewriteStage,
-    upgradeExchangeStage(deps) as Stage,
-    plainExchangeStage(deps) as Stage,
+    upgradeExchangeStage(deps),
+    plainExchangeStage(deps),
   ];
 }

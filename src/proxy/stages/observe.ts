@@ -8,13 +8,14 @@ import type { Refusal } from '../../pipeline/stage.js';
 import type { ProxyObserver } from '../observer.js';
 
 export function observeRefusal(observer: ProxyObserver, ctx: RequestContext, refusal: Refusal): void {
-  if (ctx.kind === 'upgrade') observer.upgrade(ctx.route ?? null, refusal.result, (performance.now() - ctx.started) / 1000);
+  if (ctx.kind === 'upgrade') observer.upgrade(ctx.route ?? null, refusal.result, (performance.now() - ctx.started) / 1000, ctx.protocol);
 }
 
 /** A plain request whose response closed: `status` as answered (499 when the client left first). */
 export function observeRequest(observer: ProxyObserver, ctx: RequestContext, status: number, bytesIn: number, bytesOut: number): void {
   observer.httpRequest({
     route: ctx.route ?? null,
+    protocol: ctx.protocol,
     method: ctx.req.method ?? '',
     status,
     seconds: (performance.now() - ctx.started) / 1000,
