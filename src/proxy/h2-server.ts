@@ -19,6 +19,7 @@ import {
   DEFAULT_H2_MAX_SETTINGS,
   DEFAULT_H2_RESET_BURST,
   DEFAULT_H2_RESET_RATE,
+  DEFAULT_MAX_HEADER_SIZE,
 } from '../api/defaults.js';
 import type { H2Sessions } from './h2-sessions.js';
 
@@ -31,7 +32,7 @@ export interface H2Limits {
 
 export const DEFAULT_H2_LIMITS: H2Limits = {
   maxConcurrentStreams: DEFAULT_H2_MAX_CONCURRENT_STREAMS,
-  maxHeaderListSize: 16384,
+  maxHeaderListSize: DEFAULT_MAX_HEADER_SIZE,
   maxHeaderPairs: DEFAULT_H2_MAX_HEADER_PAIRS,
 };
 
@@ -54,7 +55,7 @@ export function h2ServerOptions(limits: H2Limits): http2.ServerOptions {
     maxSettings: DEFAULT_H2_MAX_SETTINGS,
     maxOutstandingPings: DEFAULT_H2_MAX_OUTSTANDING_PINGS,
     maxSessionMemory: DEFAULT_H2_MAX_SESSION_MEMORY_MIB,
-  } as http2.ServerOptions;
+  };
 }
 
 /**

@@ -200,14 +200,18 @@ describe('the HTTP/2 edge', () => {
   });
 
   describe('h2 to h1 downgrade: one request in, at most one out', () => {
-    /** Sends a request by hand on a fresh connection; resolves with how its stream ended. */
-    async function send(head: Array<[string, string]>, body?: Buffer): Promise<{ status?: number; rst?: number; goAway?: number }> {
+    /**
+     * Sends a request by hand on a fresh connection; resolves with how its stream ended, or
+     * `closed` when wsgate closed the connection before a frame about it could be read (a
+     * GOAWAY is lost when the close resets the connection with unread bytes).
+     */
+    async function send(head: Array<[string, string]>, body?: Buffer): Promise<{ status?: number; rst?: number; goAway?: number; closed?: true }> {
       const c = await raw();
       try {
         await c.write(requestHeaders(1, head, body === undefined));
         if (body !== undefined) await c.write(frame(FRAME.DATA, FLAG.END_STREAM, 1, body));
         const end = await c.next((f) => (f.streamId === 1 && (f.type === FRAME.HEADERS || f.type === FRAME.RST_STREAM)) || f.type === FRAME.GOAWAY);
-        assert.ok(end, 'the connection closed without an answer');
+        if (!end) return { closed: true };
         if (end.type === FRAME.HEADERS) return { status: statusOf(end) };
         if (end.type === FRAME.RST_STREAM) return { rst: rstCode(end) };
         return { goAway: goAwayCode(end) };
@@ -235,7 +239,7 @@ describe('the HTTP/2 edge', () => {
       test(`${what}: refused (stream or connection error, or 400); the backend gets no request`, async () => {
         const marker = `/app/upload?downgrade=${i}`;
         const end = await send(head(marker), body);
-        const refusedHow = end.rst !== undefined || end.goAway !== undefined || end.status === 400;
+        const refusedHow = end.rst !== undefined || end.goAway !== undefined || end.closed === true || end.status === 400;
         assert.ok(refusedHow, `answered ${JSON.stringify(end)}`);
         // A control request after it, on its own connection: once it is through, anything the
         // refused one started would have reached the backend before it.
