@@ -34,9 +34,9 @@ build: install
 run: build
 	$(NODE) dist/examples/quickstart.js
 # Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, the browser test
-# Debian's chromium and the HTTP/2 tool test Debian's nghttp2-client (h2load), installed here.
+# Debian's chromium and firefox-esr, the HTTP/2 tool test Debian's nghttp2-client (h2load), installed here.
 test-unit: build
-	@$(TIMED) "test setup (prometheus, chromium, h2load)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh && bash test/http2/setup.sh'
+	@$(TIMED) "test setup (prometheus, chromium, firefox-esr, h2load)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh && bash test/http2/setup.sh'
 	@$(TIMED) "unit and integration tests" $(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e

@@ -9,6 +9,12 @@
 // Socket.IO path, its SignalR hub, its pages) usually share endpoints and a cookie name, and
 // then one cookie keeps the client on one pod across all of them.
 
+//
+// The key can change while the process runs (a rotated Secret or key file): cookies signed with
+// the previous key are still honoured for a grace period, so a rotation does not move every
+// client at once, and a client presenting one gets a cookie signed with the new key. After the
+// grace period the previous key is forgotten and its cookies are stale.
+
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CompiledAffinity, CompiledRoute, Endpoint } from '../routing/types.js';
 
@@ -19,22 +25,18 @@ export function randomAffinityKey(): Buffer {
   return randomBytes(32);
 }
 
-export class AffinityCodec {
-  private readonly key: Buffer;
+/** One key and the cookie values it gives each route snapshot's endpoints. */
+class SigningKey {
   /** Per table snapshot of a route: cookie value -> endpoint. Routes are immutable, so this never goes stale. */
   private readonly indexes = new WeakMap<CompiledRoute, Map<string, Endpoint>>();
 
-  constructor(key: string | Buffer) {
-    this.key = Buffer.isBuffer(key) ? key : Buffer.from(key);
-    if (this.key.length === 0) throw new Error('the affinity key must not be empty');
-  }
+  constructor(readonly key: Buffer) {}
 
   valueFor(route: CompiledRoute, endpoint: Endpoint): string {
     const mac = createHmac('sha256', this.key).update(`${route.namespace}\n${endpoint.id}`).digest();
     return `${VERSION}.${mac.subarray(0, 16).toString('base64url')}`;
   }
 
-  /** The eligible endpoint a cookie value names, or undefined (forged, stale or left). */
   endpointFor(route: CompiledRoute, value: string): Endpoint | undefined {
     let index = this.indexes.get(route);
     if (!index) {
@@ -43,6 +45,74 @@ export class AffinityCodec {
     }
     return index.get(value);
   }
+}
+
+/** What a cookie value named: the endpoint, and whether the previous key (in its grace period) signed it. */
+export interface AffinityMatch {
+  endpoint: Endpoint;
+  previousKey: boolean;
+}
+
+export interface AffinityCodecOptions {
+  /** How long cookies of the previous key stay valid after a key change (ms). */
+  graceMs: number;
+  /** The clock (tests inject one). */
+  now?: () => number;
+}
+
+export class AffinityCodec {
+  private current: SigningKey;
+  /** The key before the last change, honoured until `until` (ms since the epoch). */
+  private previous: { signing: SigningKey; until: number } | undefined;
+  private readonly graceMs: number;
+  private readonly now: () => number;
+
+  constructor(key: string | Buffer, opts: AffinityCodecOptions = { graceMs: 0 }) {
+    this.current = new SigningKey(checkedKey(key));
+    this.graceMs = opts.graceMs;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Signs with `key` from now on; the key it replaces verifies for the grace period. False (and
+   * nothing changes) when `key` is the current key: a re-read of an unchanged file or Secret.
+   */
+  setKey(key: string | Buffer): boolean {
+    const next = checkedKey(key);
+    if (next.equals(this.current.key)) return false;
+    this.previous = this.graceMs > 0 ? { signing: this.current, until: this.now() + this.graceMs } : undefined;
+    this.current = new SigningKey(next);
+    return true;
+  }
+
+  valueFor(route: CompiledRoute, endpoint: Endpoint): string {
+    return this.current.valueFor(route, endpoint);
+  }
+
+  /** The eligible endpoint a cookie value names, or undefined (forged, stale, left, or of a key past its grace). */
+  match(route: CompiledRoute, value: string): AffinityMatch | undefined {
+    const endpoint = this.current.endpointFor(route, value);
+    if (endpoint) return { endpoint, previousKey: false };
+    const previous = this.previous;
+    if (!previous) return undefined;
+    if (this.now() >= previous.until) {
+      // Past its grace: forgotten, so its indexes go too.
+      this.previous = undefined;
+      return undefined;
+    }
+    const old = previous.signing.endpointFor(route, value);
+    return old ? { endpoint: old, previousKey: true } : undefined;
+  }
+
+  endpointFor(route: CompiledRoute, value: string): Endpoint | undefined {
+    return this.match(route, value)?.endpoint;
+  }
+}
+
+function checkedKey(key: string | Buffer): Buffer {
+  const buf = Buffer.isBuffer(key) ? key : Buffer.from(key);
+  if (buf.length === 0) throw new Error('the affinity key must not be empty');
+  return buf;
 }
 
 /** The Set-Cookie header naming `value`; Secure when asked, or on `auto` for TLS clients. */

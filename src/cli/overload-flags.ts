@@ -69,7 +69,7 @@ export function addOverloadFlags(cmd: Command): Command {
 }
 
 /** Why these overload flags cannot be used together, or undefined. */
-export function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' | 'readyLowWater' | 'overloadRefuseAt' | 'overloadShedAt'>): string | undefined {
+function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' | 'readyLowWater' | 'overloadRefuseAt' | 'overloadShedAt'>): string | undefined {
   if (opts.readyLowWater >= opts.readyHighWater) return `--ready-low-water (${opts.readyLowWater}) must be below --ready-high-water (${opts.readyHighWater})`;
   if (opts.overloadShedAt < opts.overloadRefuseAt) return `--overload-shed-at (${opts.overloadShedAt}) must not be below --overload-refuse-at (${opts.overloadRefuseAt})`;
   return undefined;

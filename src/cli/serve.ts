@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import { WsgateProcess, type HostPort } from '../process.js';
-import { affinityKey, securityOptions, type SecurityFlags } from './security-flags.js';
+import { securityOptions, type SecurityFlags } from './security-flags.js';
 import { overloadOptions, type OverloadFlags } from './overload-flags.js';
 import type { HostOwnership } from '../api/types.js';
 
@@ -24,7 +24,8 @@ export function processFromFlags(opts: DataPlaneFlags, log: Logger, role: 'stand
     maxHeaderSize: opts.maxHeaderSize,
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
-    affinityKey: affinityKey(opts),
+    ...(opts.affinityKeyFile !== undefined ? { affinityKeyFile: opts.affinityKeyFile } : {}),
+    affinityKeyGraceMs: opts.affinityKeyGrace,
     workers: opts.workers,
     logLevel: opts.logLevel,
     role,

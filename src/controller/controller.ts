@@ -1,5 +1,6 @@
 // The Kubernetes side: informers -> (their caches are the store) -> debounced pure compile ->
-// table swap in the gateway; the leader also writes statuses. It never touches a socket.
+// table swap in the sink (this process, or the proxies through the ControlPlane); the leader
+// also writes statuses. It never touches a socket.
 
 import {
   CoreV1Api,

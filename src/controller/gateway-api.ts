@@ -62,7 +62,7 @@ export interface GatewayTranslation {
 type Obj = KubernetesObject & { spec?: unknown; status?: unknown };
 
 /** RFC 3339 in seconds, the precision of metav1.Time. */
-export function rfc3339(d: Date): string {
+function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -111,7 +111,7 @@ function replace(conditions: readonly Condition[], next: Condition): Condition[]
 }
 
 /** Our parent entries of a conflicting route: Accepted=False with CONFLICT_REASON. */
-export function withConflict(parents: readonly RouteParentStatus[], current: readonly RouteParentStatus[], message: string, controllerName: string, now: string): RouteParentStatus[] {
+function withConflict(parents: readonly RouteParentStatus[], current: readonly RouteParentStatus[], message: string, controllerName: string, now: string): RouteParentStatus[] {
   return parents.map((p) => {
     if (p.controllerName !== controllerName) return p;
     const accepted = p.conditions.find((c) => c.type === 'Accepted');
@@ -122,7 +122,7 @@ export function withConflict(parents: readonly RouteParentStatus[], current: rea
 }
 
 /** Listeners whose port got no socket: Conflicted=True/ProtocolConflict, Programmed=False/Invalid. */
-export function withSocketProblems(
+function withSocketProblems(
   namespace: string,
   name: string,
   status: GatewayStatus,

@@ -45,11 +45,22 @@ const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
 
 export class RequestContext {
   readonly started = performance.now();
-  /** The client a request counts against: the peer, or its X-Forwarded-For behind a trusted proxy. */
+  /** Who the client is: the peer, or its X-Forwarded-For behind a trusted proxy (headers and logs name it). */
   client: string;
+  /**
+   * What per-client limits and sourceIP hashing count: `client`, or for an IPv6 client its
+   * --client-ipv6-prefix ("2001:db8:1:2::/64"), so one host's many addresses are one client.
+   */
+  clientGroup: string;
   /** The peer is a configured trusted proxy: its X-Forwarded-* are extended, not replaced. */
   fromTrustedProxy = false;
   requestId: string | undefined;
+  /**
+   * The Host's name as the normalise stage left it (routing/request-target.ts normalizeHost:
+   * lower-case, no trailing dot, no port, an IPv6 literal in brackets; '' without a Host): what
+   * lookup and redirects read, so the Host is split once.
+   */
+  host = '';
   route: CompiledRoute | undefined;
   params: PathParams = {};
   endpoint: Endpoint | undefined;
@@ -82,6 +93,7 @@ export class RequestContext {
     readonly protocol: Protocol = 'http/1.1',
   ) {
     this.client = peer;
+    this.clientGroup = peer;
     this.originalUrl = req.url ?? '/';
   }
 

@@ -1,8 +1,9 @@
 // The handshake with the backend, on a socket the connector (upgrade-exchange.ts) opened: write
 // the client's upgrade request, read the backend's answer head ourselves, and then either hand
 // both sockets to a LiveConnection (a 101 with the right Sec-WebSocket-Accept), relay the answer
-// (response-relay.ts), or fail the upgrade (502/504). "Handshake" here is the backend side of
-// the WebSocket opening handshake; handshake.ts checks the client's request.
+// (response-relay.ts), or fail the upgrade (502/504): the backend side of the WebSocket opening
+// handshake. client-handshake.ts checks the client's side; --handshake-timeout
+// (handshake-timeout.ts) bounds how long a client may take to send its request head.
 
 import type http from 'node:http';
 import type net from 'node:net';
@@ -30,7 +31,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /**
  * The upgrade request for the backend: the (rewritten) target and the prepared headers. It has
- * no body (handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
+ * no body (client-handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
  */
 export function requestHead(url: string, headers: http.IncomingHttpHeaders): string {
   let text = `GET ${url} HTTP/1.1\r\n`;
@@ -56,7 +57,7 @@ export function statusOf(head: Buffer): number {
 }
 
 const kHandshake = Symbol('wsgate.handshake');
-type HsSocket = net.Socket & { [kHandshake]?: Handshake };
+type HsSocket = net.Socket & { [kHandshake]?: BackendHandshake };
 
 // Shared listeners of the handshake phase (no closures per upgrade).
 function hsBackendData(this: HsSocket, chunk: Buffer): void {
@@ -72,7 +73,7 @@ function hsClientClose(this: HsSocket): void {
   this[kHandshake]?.onClientGone();
 }
 function hsClientError(): void {}
-function hsAnswerTimeout(hs: Handshake): void {
+function hsAnswerTimeout(hs: BackendHandshake): void {
   hs.onAnswerTimeout();
 }
 
@@ -80,7 +81,7 @@ function hsAnswerTimeout(hs: Handshake): void {
  * One upgrade between the request written to the backend and its answer. Once the 101 is
  * forwarded it hands both sockets to a LiveConnection and nothing of it stays reachable.
  */
-export class Handshake {
+export class BackendHandshake {
   private pending: Buffer | null = null;
   private done = false;
   /** The client end's stream (the socket; an h2 stream): its close means the client left. */

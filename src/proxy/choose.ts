@@ -23,13 +23,15 @@ export class EndpointChooser {
     const route = ctx.route!;
     if (route.affinity && ctx.affinity === undefined) {
       const value = cookieValue(headerText(ctx.req.headers.cookie), route.affinity.name);
-      const sticky = value === undefined ? undefined : this.affinity.endpointFor(route, value);
+      const match = value === undefined ? undefined : this.affinity.match(route, value);
       if (value === undefined) ctx.affinity = 'miss';
-      else if (!sticky || this.health.isEjected(sticky.id)) ctx.affinity = 'stale';
+      else if (!match || this.health.isEjected(match.endpoint.id)) ctx.affinity = 'stale';
       else {
         ctx.affinity = 'hit';
-        ctx.stickyEndpointId = sticky.id;
-        return sticky;
+        // A cookie of the previous key (in its grace period) is honoured but not marked as the
+        // client's: the respond stage then sends one signed with the current key.
+        if (!match.previousKey) ctx.stickyEndpointId = match.endpoint.id;
+        return match.endpoint;
       }
     }
     const cursor = this.cursors.next(route.key);
@@ -39,7 +41,7 @@ export class EndpointChooser {
       isEjected: (id) => this.health.isEjected(id),
       cursor,
       random: Math.random,
-      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.client) : undefined,
+      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.clientGroup) : undefined,
     });
   }
 

@@ -27,9 +27,9 @@ import { DEFAULT_PATH_OPTIONS, type PathOptions } from '../routing/request-targe
 import { BackendAgents } from './agents.js';
 import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
+import { H2WebSocketEntry } from './h2-websocket/entry.js';
 import { Http1Entry } from './http1-entry.js';
 import { Http2Entry } from './http2-entry.js';
-import { answerStream } from './h2-responder.js';
 import { createH2Server, DEFAULT_H2_LIMITS, type H2Limits } from './h2-server.js';
 import { H2Sessions } from './h2-sessions.js';
 import { HttpExchanges } from './http-exchange.js';
@@ -100,6 +100,8 @@ export class WebSocketProxy {
   /** Every HTTP/2 session of every listener: GOAWAY on shutdown. */
   readonly h2Sessions = new H2Sessions();
   private readonly h2Limits: H2Limits;
+  /** The stage runner's entry point for RFC 8441 WebSocket streams. */
+  private readonly h2WebSocket: H2WebSocketEntry;
 
   constructor(opts: ProxyServerOptions) {
     this.log = opts.logger;
@@ -145,6 +147,7 @@ export class WebSocketProxy {
     this.runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
     this.http1 = new Http1Entry(this.runner, this.observer, this.log);
     this.http2 = new Http2Entry(this.runner, this.observer, this.log, (stream, headers, listener) => this.onWebSocketStream(stream, headers, listener));
+    this.h2WebSocket = new H2WebSocketEntry(this.runner, this.log);
     this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
       this.rebalanceTimer = setInterval(() => rebalanceOnce(this.connections, this.table), 1000);
@@ -196,19 +199,18 @@ export class WebSocketProxy {
     return createH2Server(this.h2Limits, this.h2Sessions, this.log, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
   }
 
-  /**
-   * An RFC 8441 WebSocket stream (`:method CONNECT`, `:protocol websocket`) of listener
-   * `listener`. Answered 501 until WebSockets over HTTP/2 are proxied (issue 25 item 2).
-   */
-  onWebSocketStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, listener: string): void {
-    this.log.debug({ path: headers[':path'], listener }, 'WebSocket over HTTP/2 refused: not served yet');
-    answerStream(stream, 501, 'WebSockets over HTTP/2 are not served yet; use HTTP/1.1');
-  }
-
   private createServer(listener: string): http.Server {
     const server = http.createServer({ maxHeaderSize: this.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE });
     this.http1.attach(server, listener);
     return server;
+  }
+
+  /**
+   * An RFC 8441 WebSocket: a stream with `:method CONNECT` and `:protocol websocket` on an
+   * HTTP/2 session of `listener`; it runs the stages of an HTTP/1.1 upgrade (h2-websocket/).
+   */
+  onWebSocketStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, listener: string): void {
+    this.h2WebSocket.onStream(stream, headers, listener);
   }
 
   /** `reusePort`: several listeners (worker threads) share the port; Linux balances between them. */

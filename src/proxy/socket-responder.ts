@@ -41,6 +41,7 @@ export class SocketResponder implements UpgradeResponder {
   }
 
   relayRejection(backend: net.Socket, buf: Buffer, headEnd: number, status: number): void {
-    new ResponseRelay(this.client as net.Socket, backend, buf, headEnd, status);
+    this.client.write(buf.subarray(0, headEnd));
+    new ResponseRelay(this.client, backend, buf, headEnd, status);
   }
 }

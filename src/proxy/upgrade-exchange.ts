@@ -1,11 +1,12 @@
 // The backend exchange of an upgrade, its connector: connect to an endpoint first (a refused or
-// slow one is retried on another while the client waits), then hand the socket to a Handshake
-// (backend-handshake.ts), which writes the upgrade request and reads the backend's answer. A 101
-// head is forwarded byte for byte, with only the respond stage's changes (Set-Cookie for session
-// affinity, an HTTPRoute's response header modifiers); any other answer is relayed as is, body
-// included (response-relay.ts, chunked-end.ts), and the client connection then closes. The
-// answer has its own bound (the route's timeouts.upgrade; 504 past it), and a 101 must carry the
-// Sec-WebSocket-Accept of the client's key (502 otherwise): only then is the client tunnelled.
+// slow one is retried on another while the client waits), then hand the socket to a
+// BackendHandshake (backend-handshake.ts), which writes the upgrade request and reads the
+// backend's answer. A 101 head is forwarded byte for byte, with only the respond stage's changes
+// (Set-Cookie for session affinity, an HTTPRoute's response header modifiers); any other answer
+// is relayed as is, body included (response-relay.ts, chunked-end.ts), and the client
+// connection then closes. The answer has its own bound (the route's timeouts.upgrade; 504 past
+// it), and a 101 must carry the Sec-WebSocket-Accept of the client's key (502 otherwise): only
+// then is the client tunnelled.
 //
 // This replaced http-proxy-3's ws() for upgrades (it is kept for plain HTTP): its path costs a
 // ClientRequest, an http.Agent, a second HTTP parser and IncomingMessage for the 101, a rebuilt
@@ -17,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
 import type { UpgradeResponder } from '../pipeline/responder.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
-import { Handshake, type HandshakeOwner } from './backend-handshake.js';
+import { BackendHandshake, type HandshakeOwner } from './backend-handshake.js';
 import { BackendConnectError, connectBackend } from './connect.js';
 import type { LiveConnection } from './live-connection.js';
 import type { UpgradeResult } from './observer.js';
@@ -78,7 +79,7 @@ export class UpgradeExchanges implements HandshakeOwner {
         return;
       }
       ctx.endpoint = endpoint;
-      new Handshake(this, ctx, responder, endpoint, backend);
+      new BackendHandshake(this, ctx, responder, endpoint, backend);
       return;
     }
     ctx.endpoint = undefined;

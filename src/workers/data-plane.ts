@@ -19,7 +19,7 @@ import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { acceptH2c } from '../proxy/h2c-detect.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
-import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
+import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -39,6 +39,8 @@ export interface HostPort {
 export interface SecurityOptions {
   /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
   trustedProxies?: string[];
+  /** --client-ipv6-prefix: the prefix length that makes IPv6 addresses one client (limits, hashing); absent: /64. */
+  clientIpv6Prefix?: number;
   /**
    * CIDRs of balancers that must open each connection with a PROXY header (v1 or v2) on every
    * listener; the client it carries is the peer. Off when empty.
@@ -68,6 +70,8 @@ export interface DataPlaneOptions {
   security?: SecurityOptions;
   /** Signs session-affinity cookies: the WsgateProcess gives every plane of a process the same one. */
   affinityKey: Buffer;
+  /** After setAffinityKey, cookies of the previous key stay valid this long (ms). */
+  affinityKeyGraceMs?: number;
   /** Shared counters (worker threads); absent: in-process ones. */
   load?: EndpointLoad;
   health?: EndpointHealth;
@@ -86,6 +90,7 @@ export interface DataPlaneOptions {
 export class DataPlane {
   readonly proxy: WebSocketProxy;
   readonly guard: SecurityGuard;
+  private readonly affinity: AffinityCodec;
   private readonly observer: ReturnType<typeof metricsObserver>;
   private readonly tls: TlsListener | undefined;
   private readonly security: SecurityOptions;
@@ -108,14 +113,16 @@ export class DataPlane {
     this.guard = new SecurityGuard({
       log: opts.logger,
       trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+      ...(this.security.clientIpv6Prefix !== undefined ? { clientIpv6Prefix: this.security.clientIpv6Prefix } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
+    this.affinity = new AffinityCodec(opts.affinityKey, { graceMs: opts.affinityKeyGraceMs ?? 0 });
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
       admission: this.guard,
-      affinity: new AffinityCodec(opts.affinityKey),
+      affinity: this.affinity,
       ...(opts.load ? { load: opts.load } : {}),
       ...(opts.health ? { health: opts.health } : {}),
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
@@ -130,7 +137,15 @@ export class DataPlane {
     // After the handshake timeout's listener (HTTP/1.1 connections keep it), before the PROXY header's.
     if (this.security.h2c) acceptH2c(this.proxy.server, this.proxy.h2ServerFor(MAIN_LISTENER), handshakeMs);
     if (this.security.proxyProtocol?.length) {
-      this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
+      const refused = opts.metrics.proxyProtocolRefused;
+      // Every reason from the start, at 0: a rate() over a series that appears at its first refusal misses it.
+      for (const reason of PROXY_HEADER_REFUSALS) refused.inc({ reason }, 0);
+      this.proxyProtocol = {
+        senders: new TrustedProxies(this.security.proxyProtocol),
+        timeoutMs: handshakeMs,
+        log: opts.logger,
+        onRefused: (reason) => refused.inc({ reason }),
+      };
       // After the handshake timeout's listener: the header is read before either sees the socket.
       requireProxyHeaders(this.proxy.server, this.proxyProtocol);
     }
@@ -152,6 +167,11 @@ export class DataPlane {
   }
 
   /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
+  /** Signs affinity cookies with `key` from now on (the previous key verifies for the grace period); false when unchanged. */
+  setAffinityKey(key: Buffer): boolean {
+    return this.affinity.setKey(key);
+  }
+
   setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
     this.proxy.setTable(table);
     if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));

@@ -136,6 +136,11 @@ export class WorkerPool {
     for (const h of this.handles) h.post({ type: 'table', snapshot, slots });
   }
 
+  /** Every worker signs affinity cookies with `key` from now on. */
+  postAffinityKey(key: Buffer): void {
+    for (const h of this.handles) h.post({ type: 'affinity-key', key });
+  }
+
   postSlots(slots: SlotMapping): void {
     this.latestSlots = slots;
     for (const h of this.handles) h.post({ type: 'slots', slots });

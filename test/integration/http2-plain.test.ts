@@ -199,10 +199,13 @@ describe('HTTP/2 plain requests over TLS', () => {
     }
   });
 
-  test('CONNECT with :protocol websocket reaches onWebSocketStream (501 until RFC 8441 is served); another CONNECT is 501 too', async () => {
-    const ws = await h2Request(session, { ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/ws/x', ':scheme': 'https', ':authority': HOST, 'sec-websocket-version': '13' });
-    assert.equal(ws.status, 501);
-    assert.match(ws.body.toString(), /WebSockets over HTTP\/2/);
+  test('CONNECT with :protocol websocket over the TLS listener is an RFC 8441 WebSocket (200 from the backend\'s upgrade); another CONNECT is 501', async () => {
+    const ws = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/ws/x', ':scheme': 'https', ':authority': HOST, 'sec-websocket-version': '13' }, { endStream: false });
+    ws.on('error', () => {});
+    const status = await new Promise<number>((resolve) => ws.once('response', (h) => resolve(Number(h[':status']))));
+    assert.equal(status, 200);
+    assert.equal(s.backends[0]!.upgrades.at(-1)?.url, '/ws/x');
+    ws.close(http2.constants.NGHTTP2_CANCEL);
     const tunnel = await h2Request(session, { ':method': 'CONNECT', ':authority': 'example.com:443' });
     assert.equal(tunnel.status, 501);
   });

@@ -8,20 +8,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
+import { connect, expectStatus, upgradeOutcome, type OpenClient } from '../helpers/ws-client.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
-async function statusAndHeaders(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string> }> {
-  try {
-    const c = await connect(url, { headers });
-    await c.close();
-    return { status: 101, headers: {} };
-  } catch (err) {
-    const e = err as { status?: number; headers?: Record<string, string> };
-    if (e.status === undefined) throw err;
-    return { status: e.status, headers: e.headers ?? {} };
-  }
-}
+const statusAndHeaders = (url: string, headers: Record<string, string> = {}) => upgradeOutcome(url, { headers });
 
 /** Waits (bounded) until wsgate counts `n` connections on the route: closes are seen asynchronously. */
 async function routeConnections(gw: WsgateChild, key: string, n: number): Promise<void> {

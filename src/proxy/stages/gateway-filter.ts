@@ -7,7 +7,6 @@ import { cookieValue } from '../../balancer/affinity.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
 import type { GatewayRouting, WeightedBackend } from '../../routing/gateway-types.js';
-import { hostWithoutPort } from '../../routing/request-target.js';
 import type { CompiledRoute } from '../../routing/types.js';
 import type { EndpointChooser } from '../choose.js';
 import { pickWeighted, redirectLocation } from '../gateway-http.js';
@@ -22,7 +21,7 @@ export function gatewayFilterStage(deps: StageDeps): Stage {
       if (gw.redirect) {
         const location = redirectLocation(gw.redirect, gw.pathMatch, {
           scheme: ctx.secure ? 'https' : 'http',
-          host: hostWithoutPort(ctx.req.headers.host ?? ''),
+          host: ctx.host,
           listenerPort: gw.listenerPort ?? ctx.req.socket.localPort ?? 0,
           path: ctx.path,
           query: ctx.query,

@@ -2,7 +2,7 @@
 
 import type { Stage } from '../../pipeline/stage.js';
 import { TAKEN } from '../../pipeline/stage.js';
-import { checkHandshake } from '../handshake.js';
+import { checkHandshake } from '../client-handshake.js';
 import { plainRefusal } from '../respond.js';
 import type { StageDeps } from './deps.js';
 
@@ -14,10 +14,11 @@ export function shuttingDownStage(deps: StageDeps): Stage {
   };
 }
 
-/** handshake: the client's WebSocket opening handshake is well-formed (handshake.ts). */
+/** handshake: the client's WebSocket opening handshake is well-formed (handshake.ts); h2: h2-websocket/handshake-stage.ts. */
 export const handshakeStage: Stage = {
   name: 'handshake',
   kinds: ['upgrade'],
+  protocols: ['http/1.1'],
   run: (ctx) => {
     const rejection = checkHandshake(ctx.req);
     return rejection ? { result: 'bad_request', status: rejection.status, message: rejection.message, headers: rejection.headers } : undefined;

@@ -1,13 +1,15 @@
 // The data plane's stages, in the one order every entry point runs them (pipeline/runner.ts);
 // a stage that names kinds or protocols is skipped for the others:
 //
-//   framing (plain, HTTP/1.1) -> shutting-down -> handshake (upgrade) -> normalise -> overload
+//   framing (plain, HTTP/1.1) -> shutting-down -> handshake (upgrade; HTTP/1.1 or extended
+//   CONNECT) -> normalise -> overload
 //   -> lookup -> gateway-filter -> methods (plain) -> endpoints -> admit -> client-gone (plain)
 //   -> rewrite -> exchange (choose per attempt, respond to the answer) -> observe
 //
 // Refusals are observed by the runner's hook (stages/observe.ts); an exchange observes itself.
 
 import type { Stage } from '../../pipeline/stage.js';
+import { extendedConnectStage } from '../h2-websocket/handshake-stage.js';
 import { admitStage } from './admit.js';
 import type { StageDeps } from './deps.js';
 import { plainExchangeStage, upgradeExchangeStage } from './exchange.js';
@@ -24,6 +26,7 @@ export function dataPlaneStages(deps: StageDeps): Stage[] {
     framingStage(deps),
     shuttingDownStage(deps),
     handshakeStage,
+    extendedConnectStage as Stage,
     normaliseStage(deps),
     ...(deps.overload ? [overloadStage(deps.overload)] : []),
     lookupStage(deps),

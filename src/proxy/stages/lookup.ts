@@ -1,8 +1,7 @@
 // lookup: the route for the request's host, path and match conditions, and the path's captures.
 
 import type { Stage } from '../../pipeline/stage.js';
-import { hostWithoutPort } from '../../routing/request-target.js';
-import { offeredSubprotocols } from '../handshake.js';
+import { offeredSubprotocols } from '../client-handshake.js';
 import type { StageDeps } from './deps.js';
 
 export function lookupStage(deps: StageDeps): Stage {
@@ -11,7 +10,7 @@ export function lookupStage(deps: StageDeps): Stage {
     run: (ctx) => {
       const req = ctx.req;
       const match = deps.table().lookup({
-        host: hostWithoutPort(req.headers.host ?? ''),
+        host: ctx.host,
         path: ctx.path,
         method: req.method ?? 'GET',
         query: ctx.query,

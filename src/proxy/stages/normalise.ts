@@ -16,6 +16,7 @@ export function normaliseStage(deps: StageDeps): Stage {
       if (!target.ok) return { result: 'bad_request', status: target.status, message: target.message };
       const host = normalizeHost(req.headers.host);
       if (!host.ok) return { result: 'bad_request', status: host.status, message: host.message };
+      ctx.host = host.name;
       req.url = targetString(target);
       if (req.headers.host !== undefined) req.headers.host = host.header;
       ctx.path = target.path;
