@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { makeCa } from '../helpers/certs.js';
+import { eventually } from '../helpers/eventually.js';
 import { FIREFOX, startFirefox, type Firefox } from '../helpers/firefox-bidi.js';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
@@ -93,6 +94,29 @@ async function assertCounted(gw: WsgateChild, before: { h2: Counted; h1: Counted
   if (pageProtocol === 'http/1.1') assert.equal(h2.pageGets + h2.socketioRequests + h2.negotiates, 0, `nothing over h2: ${why}`);
 }
 
+type LogLine = Record<string, unknown>;
+
+/** wsgate's complete JSON log lines written since stderr had `from` characters (a line still being written is left for later). */
+function logSince(gw: WsgateChild, from: number): LogLine[] {
+  const text = gw.stderr();
+  return text
+    .slice(from, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
+/** The access log agrees with the metrics: the page's request and, once the page is gone, both WebSockets' close lines name the protocol. */
+async function assertAccessLog(gw: WsgateChild, from: number, protocol: Protocol): Promise<void> {
+  const closed = await eventually('the access-log lines of both WebSockets', () => {
+    const lines = logSince(gw, from).filter((l) => l.msg === 'connection closed');
+    return lines.length >= 2 ? lines : undefined;
+  });
+  assert.deepEqual(closed.map((l) => [l.route, l.protocol]).sort(), [['default/hub', protocol], ['default/socketio', protocol]], JSON.stringify(closed));
+  const page = logSince(gw, from).filter((l) => l.msg === 'http request' && l.path === '/app/');
+  assert.deepEqual(page.map((l) => [l.status, l.protocol]), [[200, protocol]], JSON.stringify(page));
+}
+
 const snapshot = async (gw: WsgateChild) => ({ h2: await counted(gw, 'h2'), h1: await counted(gw, 'http/1.1') });
 
 // Firefox has no waitForFunction: the page is polled from inside, bounded by PAGE_TIMEOUT_MS.
@@ -137,7 +161,7 @@ describe('real browsers over HTTP/2 through wsgate', { skip }, () => {
     await Promise.all(backends.map((b) => b.close()));
   });
 
-  /** The same two visits for each browser: the h2 listener, then the --no-http2 one. */
+  /** The same two visits for each browser (`visit` leaves the page, closing its WebSockets): the h2 listener, then the --no-http2 one. */
   function protocolTests(visit: (gw: WsgateChild) => Promise<PageResults>): void {
     const cases: Array<[string, () => WsgateChild, Protocol]> = [
       ['loads the page over h2 from wsgate; Socket.IO and SignalR run, their WebSockets as RFC 8441 streams on it', () => h2gw!, 'h2'],
@@ -147,8 +171,10 @@ describe('real browsers over HTTP/2 through wsgate', { skip }, () => {
       test(name, async () => {
         const gw = gwOf();
         const before = await snapshot(gw);
+        const logFrom = gw.stderr().length;
         assertPageRan(await visit(gw));
         await assertCounted(gw, before, protocol, protocol);
+        await assertAccessLog(gw, logFrom, protocol);
       });
     }
   }
