@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Cookie } from 'playwr
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
-import { assertPageAssets, servePage, type PageResults } from './page.js';
+import { assertPageAssets, pageRoutes, servePage, type PageResults } from './page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PAGES = 4;
@@ -44,27 +44,7 @@ describe('a real browser through wsgate', { skip }, () => {
     const file = path.join(tempDir('wsgate-browser-'), 'routes.yaml');
     fs.writeFileSync(
       file,
-      routesYaml([
-        { name: 'app', spec: { match: { path: '/app/{rest}' }, backend: { endpoints }, http: { methods: ['GET'] } } },
-        {
-          name: 'socketio',
-          spec: {
-            match: { path: '/socket.io/' },
-            backend: { endpoints, path: '/socket.io/' },
-            http: { methods: ['GET', 'POST'] },
-            sessionAffinity: { cookie: {} },
-          },
-        },
-        {
-          name: 'hub',
-          spec: {
-            match: { path: '/hub/{rest}' },
-            backend: { endpoints, path: '/hub/{rest}' },
-            http: { methods: ['GET', 'POST', 'DELETE', 'OPTIONS'] },
-            sessionAffinity: { cookie: {} },
-          },
-        },
-      ]),
+      routesYaml(pageRoutes(endpoints)),
     );
     gw = await startWsgate(['standalone', '--config', file]);
     origin = `http://127.0.0.1:${gw.proxyPort}`;

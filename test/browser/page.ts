@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import type { RouteDoc } from '../helpers/routes-yaml.js';
 import { repoRoot } from '../helpers/wsgate-child.js';
 
 /** What the page stores in `window.results`. */
@@ -167,4 +168,30 @@ export function assertPageAssets(): void {
   for (const file of Object.values(bundles)) {
     if (!fs.existsSync(file)) throw new Error(`the page needs ${file} (npm ci installs it)`);
   }
+}
+
+/** The page's routes: the page and its bundles (GET), Socket.IO (polling and its upgrade) and the
+ * SignalR hub (negotiate and its WebSocket), the last two held on one backend by the affinity cookie. */
+export function pageRoutes(endpoints: Array<{ host: string; port: number }>): RouteDoc[] {
+  return [
+    { name: 'app', spec: { match: { path: '/app/{rest}' }, backend: { endpoints }, http: { methods: ['GET'] } } },
+    {
+      name: 'socketio',
+      spec: {
+        match: { path: '/socket.io/' },
+        backend: { endpoints, path: '/socket.io/' },
+        http: { methods: ['GET', 'POST'] },
+        sessionAffinity: { cookie: {} },
+      },
+    },
+    {
+      name: 'hub',
+      spec: {
+        match: { path: '/hub/{rest}' },
+        backend: { endpoints, path: '/hub/{rest}' },
+        http: { methods: ['GET', 'POST', 'DELETE', 'OPTIONS'] },
+        sessionAffinity: { cookie: {} },
+      },
+    },
+  ];
 }
