@@ -21,6 +21,7 @@ import {
   DEFAULT_H2_RESET_RATE,
   DEFAULT_MAX_HEADER_SIZE,
 } from '../api/defaults.js';
+import { type H2SessionTimeouts, watchSession, watchStream } from './h2-session-deadlines.js';
 import type { H2Sessions } from './h2-sessions.js';
 
 export interface H2Limits {
@@ -60,17 +61,22 @@ export function h2ServerOptions(limits: H2Limits): http2.ServerOptions {
 
 /**
  * An Http2Server whose streams go to `onStream` and whose sessions are tracked in `sessions`
- * (GOAWAY on shutdown). Errors of sessions and streams are logged, never thrown.
+ * (GOAWAY on shutdown) and bounded in time while they have no stream (`timeouts`). Errors of
+ * sessions and streams are logged, never thrown.
  */
-export function createH2Server(limits: H2Limits, sessions: H2Sessions, log: Logger, onStream: StreamHandler): http2.Http2Server {
+export function createH2Server(limits: H2Limits, timeouts: H2SessionTimeouts, sessions: H2Sessions, log: Logger, onStream: StreamHandler): http2.Http2Server {
   const server = http2.createServer(h2ServerOptions(limits));
-  server.on('session', (session: http2.ServerHttp2Session) => sessions.add(session));
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    watchSession(session, timeouts);
+  });
   // A session nghttp2 or Node ended for the client's protocol errors or floods: worth a line.
   server.on('sessionError', (err: NodeJS.ErrnoException, session: http2.ServerHttp2Session) =>
     log.info({ client: session.socket?.remoteAddress, code: err.code, err: err.message }, 'HTTP/2 connection closed for a protocol error'),
   );
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', onStreamError);
+    watchStream(stream);
     onStream(stream, headers, rawHeaders);
   });
   return server;
