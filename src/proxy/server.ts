@@ -204,7 +204,8 @@ export class WebSocketProxy {
     // Node's keepAliveTimeout of the HTTP/1.1 listener between requests.
     const idleMs = this.server.keepAliveTimeout;
     const timeouts = { handshakeMs: this.handshakeTimeoutMs ?? idleMs, idleMs };
-    return createH2Server(this.h2Limits, timeouts, this.h2Sessions, this.log, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
+    const parts = { limits: this.h2Limits, timeouts, sessions: this.h2Sessions, observer: this.observer, log: this.log };
+    return createH2Server(parts, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
   }
 
   private createServer(listener: string): http.Server {

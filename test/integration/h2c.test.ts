@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { classifyFirstBytes } from '../../src/proxy/h2c-detect.js';
 import { closedGracefully, FLAG, FRAME, frame, PREFACE, RawH2, requestHeaders, settings } from '../helpers/h2-frames.js';
+import { eventually } from '../helpers/eventually.js';
 import { closeSession, h2Request } from '../helpers/h2-client.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
@@ -140,6 +142,29 @@ describe('--h2c', () => {
       } finally {
         c.destroy();
       }
+    });
+
+    test('wsgate_h2_sessions and wsgate_h2_streams{kind} count the open sessions and streams, back to 0 when they close', async () => {
+      const gauges = async () => {
+        const text = await scrapeMetrics(gw);
+        return [seriesValue(text, 'wsgate_h2_sessions', ''), seriesValue(text, 'wsgate_h2_streams', 'kind="websocket"'), seriesValue(text, 'wsgate_h2_streams', 'kind="request"')].join(',');
+      };
+      // The sessions of the tests before are gone (closed by the client or the timeouts above).
+      await eventually('no h2 session open', async () => (await gauges()) === '0,0,0');
+      const c = await RawH2.connect(gw.proxyPort);
+      try {
+        await c.next((f) => f.type === FRAME.SETTINGS);
+        await c.write(requestHeaders(1, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', '/app/ws'], [':authority', 'h2c.test'], ['sec-websocket-version', '13']], false));
+        await c.next(isResponse(1));
+        // A request the backend never answers: its stream stays open.
+        await c.write(requestHeaders(3, [[':method', 'GET'], [':scheme', 'http'], [':path', '/app/silent'], [':authority', 'h2c.test']], true));
+        await backend.waitForRequest((r) => r.url === '/silent');
+        assert.equal(await gauges(), '1,1,1');
+      } finally {
+        c.destroy();
+      }
+      let last = '';
+      await eventually('the session and its streams closed', async () => (last = await gauges()) === '0,0,0', 100).catch((e: Error) => assert.fail(`${e.message} (${last})`));
     });
 
     test('after its last stream a session is closed after the idle timeout; one carrying a WebSocket stream is not', async () => {
