@@ -8,6 +8,7 @@
 // PING and empty-frame floods) end that connection instead of growing wsgate.
 
 import http2 from 'node:http2';
+import type net from 'node:net';
 import type { Logger } from 'pino';
 import {
   DEFAULT_H2_MAX_CONCURRENT_STREAMS,
@@ -84,6 +85,12 @@ export function streamKind(headers: http2.IncomingHttpHeaders): H2StreamKind {
 export function createH2Server(parts: H2ServerParts, onStream: StreamHandler): http2.Http2Server {
   const { observer, log } = parts;
   const server = http2.createServer(h2ServerOptions(parts.limits));
+  // The plain listener's sockets (--h2c) are half-open (http.Server's allowHalfOpen): a session
+  // on one would outlive its client's FIN, with its streams, forever. It ends with the client
+  // (on every socket handed over, whichever listener it came from).
+  server.prependListener('connection', (socket: net.Socket) => {
+    socket.allowHalfOpen = false;
+  });
   server.on('session', (session: http2.ServerHttp2Session) => {
     parts.sessions.add(session);
     watchSession(session, parts.timeouts);

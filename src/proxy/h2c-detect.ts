@@ -46,9 +46,6 @@ export function acceptH2c(server: http.Server, h2: http2.Http2Server, handshakeM
         s.pause();
         s.unshift(received);
         if (speaks === 'h2') {
-          // The HTTP/1.1 server made the socket half-open (allowHalfOpen); an h2 session on it
-          // would outlive the client's FIN with its streams, forever. End it with the client.
-          s.allowHalfOpen = false;
           h2.emit('connection', s);
           return;
         }

@@ -15,7 +15,9 @@ import { after, before, describe, test } from 'node:test';
 import { makeCa, writeSecret, type TestCa } from '../helpers/certs.js';
 import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
 import { closedGracefully, FLAG, FRAME, frame, goAwayCode, headerBlock, RawH2, requestHeaders, rstCode, rstStream, settings, type ReceivedFrame } from '../helpers/h2-frames.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
@@ -345,6 +347,31 @@ describe('an HTTP/2 session over TLS that opens no stream', () => {
     try {
       const elapsed = await closedGracefully(c, since);
       assert.ok(elapsed >= 900, `closed after ${Math.round(elapsed)} ms, before the handshake timeout`);
+    } finally {
+      c.destroy();
+      await gw.stop();
+      await backend.close();
+    }
+  });
+
+  test('a session whose client went away (FIN) ends with its streams: wsgate_h2_sessions and wsgate_h2_streams back to 0', async () => {
+    const ca = makeCa();
+    const backend = await startHttpBackend('gone');
+    const gw = await startEdge(ca, backend, []);
+    const c = await RawH2.connect(gw.tlsPort!, { ca: ca.cert, servername: HOST });
+    const gauges = async () => {
+      const text = await scrapeMetrics(gw);
+      return [seriesValue(text, 'wsgate_h2_sessions', ''), seriesValue(text, 'wsgate_h2_streams', 'kind="request"')].join(',');
+    };
+    try {
+      await c.next((f) => f.type === FRAME.SETTINGS);
+      // A request the backend never answers: its stream stays open until the session ends.
+      await c.write(requestHeaders(1, [[':method', 'GET'], [':scheme', 'https'], [':path', '/app/silent'], [':authority', HOST]], true));
+      await backend.waitForRequest((r) => r.url === '/silent');
+      assert.equal(await gauges(), '1,1');
+      c.destroy();
+      let last = '';
+      await eventually('the session and its stream closed', async () => (last = await gauges()) === '0,0', 100).catch((e: Error) => assert.fail(`${e.message} (${last})`));
     } finally {
       c.destroy();
       await gw.stop();
