@@ -140,6 +140,12 @@ export function metricsObserver(
     overloadAction(action: OverloadAction, n = 1) {
       metrics.overloadActions.inc({ action }, n);
     },
+    h2Session(change) {
+      metrics.h2Sessions.inc(change);
+    },
+    h2Stream(kind, change) {
+      metrics.h2Streams.inc({ kind }, change);
+    },
   };
 }
 

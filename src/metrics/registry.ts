@@ -23,6 +23,8 @@ const METRIC_GROUPS = {
     'wsgate_endpoint_ejections_total',
     'wsgate_backend_connections_active',
     'wsgate_http_requests_total',
+    'wsgate_h2_sessions',
+    'wsgate_h2_streams',
     'wsgate_http_request_duration_seconds',
     'wsgate_affinity_total',
     'wsgate_gateway_socket_bind_errors_total',
@@ -123,6 +125,19 @@ export class Metrics {
     name: 'wsgate_backend_connections_active',
     help: 'Established connections per endpoint; series are removed when the endpoint leaves the table.',
     labelNames: ['namespace', 'route', 'endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  readonly h2Sessions = new Gauge({
+    name: 'wsgate_h2_sessions',
+    help: 'Open HTTP/2 connections from clients (TLS with ALPN h2, and h2c), every listener.',
+    registers: [this.registry],
+  });
+
+  readonly h2Streams = new Gauge({
+    name: 'wsgate_h2_streams',
+    help: 'Open HTTP/2 streams by what they carry: websocket (RFC 8441 extended CONNECT) or request.',
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
 

@@ -8,6 +8,7 @@
 // PING and empty-frame floods) end that connection instead of growing wsgate.
 
 import http2 from 'node:http2';
+import type net from 'node:net';
 import type { Logger } from 'pino';
 import {
   DEFAULT_H2_MAX_CONCURRENT_STREAMS,
@@ -21,7 +22,9 @@ import {
   DEFAULT_H2_RESET_RATE,
   DEFAULT_MAX_HEADER_SIZE,
 } from '../api/defaults.js';
+import { type H2SessionTimeouts, watchSession, watchStream } from './h2-session-deadlines.js';
 import type { H2Sessions } from './h2-sessions.js';
+import type { H2StreamKind, ProxyObserver } from './observer.js';
 
 export interface H2Limits {
   readonly maxConcurrentStreams: number;
@@ -58,19 +61,52 @@ export function h2ServerOptions(limits: H2Limits): http2.ServerOptions {
   };
 }
 
+/** What the HTTP/2 servers of one proxy share. */
+export interface H2ServerParts {
+  readonly limits: H2Limits;
+  readonly timeouts: H2SessionTimeouts;
+  /** The open sessions of every listener (GOAWAY on shutdown). */
+  readonly sessions: H2Sessions;
+  /** Counts sessions and streams (the wsgate_h2_* gauges). */
+  readonly observer: ProxyObserver;
+  readonly log: Logger;
+}
+
+/** An extended CONNECT with `:protocol websocket` (RFC 8441) carries a WebSocket. */
+export function streamKind(headers: http2.IncomingHttpHeaders): H2StreamKind {
+  return headers[':method'] === 'CONNECT' && headers[':protocol'] === 'websocket' ? 'websocket' : 'request';
+}
+
 /**
- * An Http2Server whose streams go to `onStream` and whose sessions are tracked in `sessions`
- * (GOAWAY on shutdown). Errors of sessions and streams are logged, never thrown.
+ * An Http2Server whose streams go to `onStream`, its sessions tracked and bounded in time while
+ * they have no stream (`parts.timeouts`), sessions and streams counted. Errors of sessions and
+ * streams are logged, never thrown.
  */
-export function createH2Server(limits: H2Limits, sessions: H2Sessions, log: Logger, onStream: StreamHandler): http2.Http2Server {
-  const server = http2.createServer(h2ServerOptions(limits));
-  server.on('session', (session: http2.ServerHttp2Session) => sessions.add(session));
+export function createH2Server(parts: H2ServerParts, onStream: StreamHandler): http2.Http2Server {
+  const { observer, log } = parts;
+  const server = http2.createServer(h2ServerOptions(parts.limits));
+  // The plain listener's sockets (--h2c) are half-open (http.Server's allowHalfOpen): a session
+  // on one would outlive its client's FIN, with its streams, forever. It ends with the client
+  // (on every socket handed over, whichever listener it came from).
+  server.prependListener('connection', (socket: net.Socket) => {
+    socket.allowHalfOpen = false;
+  });
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    parts.sessions.add(session);
+    watchSession(session, parts.timeouts);
+    observer.h2Session(1);
+    session.once('close', () => observer.h2Session(-1));
+  });
   // A session nghttp2 or Node ended for the client's protocol errors or floods: worth a line.
   server.on('sessionError', (err: NodeJS.ErrnoException, session: http2.ServerHttp2Session) =>
     log.info({ client: session.socket?.remoteAddress, code: err.code, err: err.message }, 'HTTP/2 connection closed for a protocol error'),
   );
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', onStreamError);
+    watchStream(stream);
+    const kind = streamKind(headers);
+    observer.h2Stream(kind, 1);
+    stream.once('close', () => observer.h2Stream(kind, -1));
     onStream(stream, headers, rawHeaders);
   });
   return server;

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { RequestContext } from '../pipeline/context.js';
 import type { StageRunner } from '../pipeline/runner.js';
 import { h2RequestHead } from './h2-request-head.js';
+import { streamKind } from './h2-server.js';
 import { answerStream, H2ResponseResponder } from './h2-responder.js';
 import { responseComplete } from './h2-response.js';
 import { countStreamBytes } from './h2-stream-bytes.js';
@@ -31,7 +32,7 @@ export class Http2Entry {
 
   onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[], listener: string): void {
     if (headers[':method'] === 'CONNECT') {
-      if (headers[':protocol'] === 'websocket') return this.webSocket(stream, headers, listener);
+      if (streamKind(headers) === 'websocket') return this.webSocket(stream, headers, listener);
       return answerStream(stream, 501, 'CONNECT is served only for RFC 8441 WebSockets (:protocol websocket)');
     }
     this.onRequest(stream, headers, rawHeaders, listener).catch((err: unknown) => {

@@ -24,6 +24,9 @@ export interface HttpRequestRecord {
   bytesOut: number;
 }
 
+/** What an HTTP/2 stream carries: an RFC 8441 WebSocket (extended CONNECT) or a request. */
+export type H2StreamKind = 'websocket' | 'request';
+
 /** The observe stage: lifecycle events of the data plane; metrics and access logs implement it. */
 export interface ProxyObserver {
   upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number, protocol: Protocol): void;
@@ -35,6 +38,10 @@ export interface ProxyObserver {
   affinity(route: CompiledRoute, result: AffinityResult): void;
   /** The overload protection acted (`n` times: connections closed in one pass). */
   overloadAction(action: OverloadAction, n?: number): void;
+  /** An HTTP/2 session opened (+1) or closed (-1), on any listener. */
+  h2Session(change: 1 | -1): void;
+  /** An HTTP/2 stream the server accepted opened (+1) or closed (-1). */
+  h2Stream(kind: H2StreamKind, change: 1 | -1): void;
   /** Limits and pings of connections on routes with spec.messages/keepalive; absent: not observed. */
   readonly messageEvents?: MessageEvents;
 }
@@ -47,4 +54,6 @@ export const noopObserver: ProxyObserver = {
   httpRequest() {},
   affinity() {},
   overloadAction() {},
+  h2Session() {},
+  h2Stream() {},
 };

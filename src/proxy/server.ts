@@ -68,6 +68,8 @@ export interface ProxyServerOptions {
   overload?: OverloadOptions;
   /** How request paths are normalised before lookup (--path-* flags). */
   paths?: PathOptions;
+  /** --handshake-timeout: an h2 session must open its first stream within it (absent: the idle timeout). */
+  handshakeTimeoutMs?: number;
 }
 
 const admitAll: Admission = { admit: () => ({ ok: true }) };
@@ -100,6 +102,7 @@ export class WebSocketProxy {
   /** Every HTTP/2 session of every listener: GOAWAY on shutdown. */
   readonly h2Sessions = new H2Sessions();
   private readonly h2Limits: H2Limits;
+  private readonly handshakeTimeoutMs: number | undefined;
   /** The stage runner's entry point for RFC 8441 WebSocket streams. */
   private readonly h2WebSocket: H2WebSocketEntry;
 
@@ -107,6 +110,7 @@ export class WebSocketProxy {
     this.log = opts.logger;
     this.observer = opts.observer ?? noopObserver;
     this.maxHeaderSize = opts.maxHeaderSize;
+    this.handshakeTimeoutMs = opts.handshakeTimeoutMs;
     // One limit for a request head whichever the protocol: --max-header-size.
     this.h2Limits = { ...DEFAULT_H2_LIMITS, maxHeaderListSize: opts.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE };
     this.load = opts.load ?? new EndpointLoad();
@@ -196,7 +200,12 @@ export class WebSocketProxy {
    * RFC 8441 WebSocket streams go to onWebSocketStream.
    */
   h2ServerFor(listener: string): http2.Http2Server {
-    return createH2Server(this.h2Limits, this.h2Sessions, this.log, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
+    // The bounds of an HTTP/1.1 connection: its first request within the handshake timeout, then
+    // Node's keepAliveTimeout of the HTTP/1.1 listener between requests.
+    const idleMs = this.server.keepAliveTimeout;
+    const timeouts = { handshakeMs: this.handshakeTimeoutMs ?? idleMs, idleMs };
+    const parts = { limits: this.h2Limits, timeouts, sessions: this.h2Sessions, observer: this.observer, log: this.log };
+    return createH2Server(parts, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
   }
 
   private createServer(listener: string): http.Server {

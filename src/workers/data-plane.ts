@@ -117,8 +117,10 @@ export class DataPlane {
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
     this.affinity = new AffinityCodec(opts.affinityKey, { graceMs: opts.affinityKeyGraceMs ?? 0 });
+    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
+      handshakeTimeoutMs: handshakeMs,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
       admission: this.guard,
@@ -131,7 +133,6 @@ export class DataPlane {
       ...(opts.overload ? { overload: opts.overload } : {}),
       ...(this.security.paths ? { paths: this.security.paths } : {}),
     });
-    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
     // After the handshake timeout's listener (HTTP/1.1 connections keep it), before the PROXY header's.

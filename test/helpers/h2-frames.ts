@@ -173,3 +173,16 @@ export class RawH2 {
 export function requestHeaders(streamId: number, fields: ReadonlyArray<readonly [string, string]>, endStream: boolean): Buffer {
   return frame(FRAME.HEADERS, FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0), streamId, headerBlock(fields));
 }
+
+/**
+ * Resolves once the server closed `c` after a GOAWAY with NO_ERROR (a graceful close, not a
+ * punishment), with the milliseconds from `since` (performance.now()) to the close.
+ */
+export async function closedGracefully(c: RawH2, since: number): Promise<number> {
+  await c.closed;
+  const elapsed = performance.now() - since;
+  const goAway = c.frames.find((f) => f.type === FRAME.GOAWAY);
+  if (!goAway) throw new Error('the connection closed without a GOAWAY');
+  if (goAwayCode(goAway) !== 0) throw new Error(`GOAWAY code ${goAwayCode(goAway)}, expected NO_ERROR`);
+  return elapsed;
+}

@@ -6,6 +6,10 @@
 import http2 from 'node:http2';
 import type net from 'node:net';
 import WebSocket from 'ws';
+import pino from 'pino';
+import type { WebSocketProxy } from '../../src/proxy/server.js';
+import { TlsListener } from '../../src/proxy/tls-listener.js';
+import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 import { makeCa } from './certs.js';
 
 export interface H2Edge {
@@ -46,6 +50,28 @@ export async function startH2Edge(onWebSocket: StreamHandler, onOther?: StreamHa
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * wsgate's own TLS listener (ALPN h2 and http/1.1) in front of `proxy`, on 127.0.0.1: its h2
+ * connections go to the proxy's HTTP/2 server (h2ServerFor, the production wiring: session
+ * limits and time bounds, stream dispatch, RFC 8441). Closing it stops accepting; the proxy's
+ * close() ends the sessions.
+ */
+export async function startWsgateTlsEdge(proxy: WebSocketProxy): Promise<H2Edge> {
+  const ca = makeCa();
+  const leaf = ca.issue('wsgate h2 test', ['127.0.0.1', 'localhost']);
+  const listener = new TlsListener({
+    server: proxy.server,
+    h2Server: proxy.h2ServerFor(MAIN_LISTENER),
+    // Clients connect to 127.0.0.1 and send no SNI: the default certificate answers.
+    contextFor: () => undefined,
+    handshakeTimeoutMs: 10_000,
+    log: pino({ level: 'silent' }),
+  });
+  listener.setDefault({ cert: leaf.cert, key: leaf.key });
+  const address = await listener.listen('127.0.0.1', 0);
+  return { port: address.port, ca: ca.cert, close: () => listener.stopAccepting() };
 }
 
 /** A client session that has read the server's SETTINGS (an extended CONNECT needs them first). */

@@ -5,8 +5,8 @@ export async function scrapeMetrics(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 
-/** The value of the first `name{...}` series whose labels contain `labels` (text), else 0. */
+/** The value of the first `name{...}` series whose labels contain `labels` (text; '' also matches a series without labels), else 0. */
 export function seriesValue(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) && l.includes(labels)) || (labels === '' && l.startsWith(`${name} `)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }

@@ -10,8 +10,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { classifyFirstBytes } from '../../src/proxy/h2c-detect.js';
-import { FRAME, PREFACE, requestHeaders, settings } from '../helpers/h2-frames.js';
+import { closedGracefully, FLAG, FRAME, frame, PREFACE, RawH2, requestHeaders, settings } from '../helpers/h2-frames.js';
+import { eventually } from '../helpers/eventually.js';
 import { closeSession, h2Request } from '../helpers/h2-client.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
@@ -107,6 +109,89 @@ describe('--h2c', () => {
     stalled.on('error', () => {});
     stalled.write(PREFACE.subarray(0, 10));
     await new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+  });
+
+  describe('a session without streams is bounded as an HTTP/1.1 connection is', () => {
+    const get = (id: number, query: string) => requestHeaders(id, [[':method', 'GET'], [':scheme', 'http'], [':path', `/app/hello?${query}`], [':authority', 'h2c.test']], true);
+    const isResponse = (id: number) => (f: { type: number; streamId: number }) => f.type === FRAME.HEADERS && f.streamId === id;
+
+    test('a session that opens no stream: GOAWAY (NO_ERROR) and closed after the handshake timeout (1 s)', async () => {
+      const since = performance.now();
+      const c = await RawH2.connect(gw.proxyPort);
+      try {
+        const elapsed = await closedGracefully(c, since);
+        assert.ok(elapsed >= 900, `closed after ${Math.round(elapsed)} ms, before the handshake timeout`);
+      } finally {
+        c.destroy();
+      }
+    });
+
+    test('PINGs are no stream: a session that only pings is closed after the handshake timeout too', async () => {
+      const since = performance.now();
+      const c = await RawH2.connect(gw.proxyPort);
+      try {
+        // Bounded: one PING per answered PING until the close (at most what fits the timeout).
+        for (let i = 0; i < 1000 && !c.socket.destroyed; i++) {
+          const sent = c.frames.length;
+          if (!(await c.write(frame(FRAME.PING, 0, 0, Buffer.alloc(8))))) break;
+          await c.next((f) => f.type === FRAME.PING && c.frames.indexOf(f) >= sent);
+        }
+        const elapsed = await closedGracefully(c, since);
+        assert.ok(elapsed >= 900, `closed after ${Math.round(elapsed)} ms, before the handshake timeout`);
+        assert.ok(c.frames.some((f) => f.type === FRAME.PING && f.flags & FLAG.ACK), 'the server answered the PINGs');
+      } finally {
+        c.destroy();
+      }
+    });
+
+    test('wsgate_h2_sessions and wsgate_h2_streams{kind} count the open sessions and streams, back to 0 when they close', async () => {
+      const gauges = async () => {
+        const text = await scrapeMetrics(gw);
+        return [seriesValue(text, 'wsgate_h2_sessions', ''), seriesValue(text, 'wsgate_h2_streams', 'kind="websocket"'), seriesValue(text, 'wsgate_h2_streams', 'kind="request"')].join(',');
+      };
+      // The sessions of the tests before are gone (closed by the client or the timeouts above).
+      await eventually('no h2 session open', async () => (await gauges()) === '0,0,0');
+      const c = await RawH2.connect(gw.proxyPort);
+      try {
+        await c.next((f) => f.type === FRAME.SETTINGS);
+        await c.write(requestHeaders(1, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', '/app/ws'], [':authority', 'h2c.test'], ['sec-websocket-version', '13']], false));
+        await c.next(isResponse(1));
+        // A request the backend never answers: its stream stays open.
+        await c.write(requestHeaders(3, [[':method', 'GET'], [':scheme', 'http'], [':path', '/app/silent'], [':authority', 'h2c.test']], true));
+        await backend.waitForRequest((r) => r.url === '/silent');
+        assert.equal(await gauges(), '1,1,1');
+      } finally {
+        c.destroy();
+      }
+      let last = '';
+      await eventually('the session and its streams closed', async () => (last = await gauges()) === '0,0,0', 100).catch((e: Error) => assert.fail(`${e.message} (${last})`));
+    });
+
+    test('after its last stream a session is closed after the idle timeout; one carrying a WebSocket stream is not', async () => {
+      // `ws`: a request done, then an RFC 8441 WebSocket kept open; `idle`: a request done after it.
+      const ws = await RawH2.connect(gw.proxyPort);
+      const idle = await RawH2.connect(gw.proxyPort);
+      try {
+        await ws.next((f) => f.type === FRAME.SETTINGS);
+        await ws.write(get(1, 'before-ws'));
+        await ws.next(isResponse(1));
+        await ws.write(requestHeaders(3, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', '/app/ws'], [':authority', 'h2c.test'], ['sec-websocket-version', '13']], false));
+        const opened = await ws.next(isResponse(3));
+        assert.ok(opened, 'the WebSocket stream was answered');
+        // The backend's greeting: the WebSocket relays.
+        assert.ok(await ws.next((f) => f.type === FRAME.DATA && f.streamId === 3));
+        await idle.write(get(1, 'idle'));
+        await idle.next(isResponse(1));
+        const since = performance.now();
+        await closedGracefully(idle, since);
+        // `ws` went idle first, then its WebSocket made it busy: still open, no GOAWAY.
+        assert.equal(ws.socket.destroyed, false);
+        assert.equal(ws.frames.some((f) => f.type === FRAME.GOAWAY), false);
+      } finally {
+        ws.destroy();
+        idle.destroy();
+      }
+    });
   });
 });
 

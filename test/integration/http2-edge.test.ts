@@ -14,8 +14,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeCa, writeSecret, type TestCa } from '../helpers/certs.js';
 import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
-import { FLAG, FRAME, frame, goAwayCode, headerBlock, RawH2, requestHeaders, rstCode, rstStream, settings, type ReceivedFrame } from '../helpers/h2-frames.js';
+import { closedGracefully, FLAG, FRAME, frame, goAwayCode, headerBlock, RawH2, requestHeaders, rstCode, rstStream, settings, type ReceivedFrame } from '../helpers/h2-frames.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
@@ -91,22 +93,8 @@ describe('the HTTP/2 edge', () => {
 
   before(async () => {
     ca = makeCa();
-    const leaf = ca.issue(HOST, [HOST]);
     backend = await startHttpBackend('edge');
-    const dir = tempDir();
-    const secretsDir = path.join(dir, 'secrets');
-    writeSecret(secretsDir, 'default', 'edge-tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key });
-    const file = path.join(dir, 'routes.yaml');
-    fs.writeFileSync(
-      file,
-      routesYaml([
-        {
-          name: 'app',
-          spec: { hosts: [HOST], tls: { secretRef: { name: 'edge-tls' } }, match: { path: '/app/{rest}' }, backend: { endpoints: [{ host: '127.0.0.1', port: backend.port }], path: '/{rest}' }, http: { methods: ['GET', 'POST'] } },
-        },
-      ]),
-    );
-    gw = await startWsgate(['standalone', '--config', file, '--secrets-dir', secretsDir, '--tls-listen', '127.0.0.1:0']);
+    gw = await startEdge(ca, backend, []);
   });
   after(async () => {
     await gw?.stop();
@@ -311,20 +299,25 @@ describe('the HTTP/2 edge', () => {
   });
 });
 
+/** A wsgate with a TLS listener serving HOST's /app/ (GET, POST) from `backend`, with `extra` flags. */
+async function startEdge(ca: TestCa, backend: HttpBackend, extra: string[]): Promise<WsgateChild> {
+  const leaf = ca.issue(HOST, [HOST]);
+  const dir = tempDir();
+  const secretsDir = path.join(dir, 'secrets');
+  writeSecret(secretsDir, 'default', 'edge-tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key });
+  const file = path.join(dir, 'routes.yaml');
+  fs.writeFileSync(
+    file,
+    routesYaml([{ name: 'app', spec: { hosts: [HOST], tls: { secretRef: { name: 'edge-tls' } }, match: { path: '/app/{rest}' }, backend: { endpoints: [{ host: '127.0.0.1', port: backend.port }], path: '/{rest}' }, http: { methods: ['GET', 'POST'] } } }]),
+  );
+  return startWsgate(['standalone', '--config', file, '--secrets-dir', secretsDir, '--tls-listen', '127.0.0.1:0', ...extra]);
+}
+
 describe('shutdown over HTTP/2', () => {
   test('SIGTERM: GOAWAY with NO_ERROR on the open session, the request in flight still answered', async () => {
     const ca = makeCa();
-    const leaf = ca.issue(HOST, [HOST]);
     const backend = await startHttpBackend('shutdown');
-    const dir = tempDir();
-    const secretsDir = path.join(dir, 'secrets');
-    writeSecret(secretsDir, 'default', 'edge-tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key });
-    const file = path.join(dir, 'routes.yaml');
-    fs.writeFileSync(
-      file,
-      routesYaml([{ name: 'app', spec: { hosts: [HOST], tls: { secretRef: { name: 'edge-tls' } }, match: { path: '/app/{rest}' }, backend: { endpoints: [{ host: '127.0.0.1', port: backend.port }], path: '/{rest}' }, http: { methods: ['GET'] } } }]),
-    );
-    const gw = await startWsgate(['standalone', '--config', file, '--secrets-dir', secretsDir, '--tls-listen', '127.0.0.1:0', '--shutdown-grace', '1000']);
+    const gw = await startEdge(ca, backend, ['--shutdown-grace', '1000']);
     const session = await h2Connect(gw.tlsPort!, ca.cert, HOST);
     try {
       const goAway = new Promise<number>((resolve) => session.once('goaway', (code: number) => resolve(code)));
@@ -338,6 +331,49 @@ describe('shutdown over HTTP/2', () => {
       assert.equal(await exited, 0);
     } finally {
       session.destroy();
+      await gw.stop();
+      await backend.close();
+    }
+  });
+});
+
+describe('an HTTP/2 session over TLS that opens no stream', () => {
+  test('GOAWAY (NO_ERROR) and closed after the handshake timeout (1 s), as an HTTP/1.1 connection without a request', async () => {
+    const ca = makeCa();
+    const backend = await startHttpBackend('silent');
+    const gw = await startEdge(ca, backend, ['--handshake-timeout', '1s']);
+    const since = performance.now();
+    const c = await RawH2.connect(gw.tlsPort!, { ca: ca.cert, servername: HOST });
+    try {
+      const elapsed = await closedGracefully(c, since);
+      assert.ok(elapsed >= 900, `closed after ${Math.round(elapsed)} ms, before the handshake timeout`);
+    } finally {
+      c.destroy();
+      await gw.stop();
+      await backend.close();
+    }
+  });
+
+  test('a session whose client went away (FIN) ends with its streams: wsgate_h2_sessions and wsgate_h2_streams back to 0', async () => {
+    const ca = makeCa();
+    const backend = await startHttpBackend('gone');
+    const gw = await startEdge(ca, backend, []);
+    const c = await RawH2.connect(gw.tlsPort!, { ca: ca.cert, servername: HOST });
+    const gauges = async () => {
+      const text = await scrapeMetrics(gw);
+      return [seriesValue(text, 'wsgate_h2_sessions', ''), seriesValue(text, 'wsgate_h2_streams', 'kind="request"')].join(',');
+    };
+    try {
+      await c.next((f) => f.type === FRAME.SETTINGS);
+      // A request the backend never answers: its stream stays open until the session ends.
+      await c.write(requestHeaders(1, [[':method', 'GET'], [':scheme', 'https'], [':path', '/app/silent'], [':authority', HOST]], true));
+      await backend.waitForRequest((r) => r.url === '/silent');
+      assert.equal(await gauges(), '1,1');
+      c.destroy();
+      let last = '';
+      await eventually('the session and its stream closed', async () => (last = await gauges()) === '0,0', 100).catch((e: Error) => assert.fail(`${e.message} (${last})`));
+    } finally {
+      c.destroy();
       await gw.stop();
       await backend.close();
     }

@@ -1,5 +1,5 @@
 // WebSockets over HTTP/2 (RFC 8441) end to end in process: Node's http2 client opens extended
-// CONNECT streams on a TLS HTTP/2 edge whose streams go to the proxy's onWebSocketStream, and
+// CONNECT streams on wsgate's own TLS listener and HTTP/2 server (the production wiring), and
 // real `ws` backends answer over HTTP/1.1. Messages of every kind, the stages (routing,
 // admission, limits, affinity), the lifecycle (drain, shutdown, a backend that dies) and
 // refusals as HTTP/2 answers.
@@ -21,12 +21,11 @@ import { Metrics } from '../../src/metrics/registry.js';
 import type { WebSocketRoute } from '../../src/api/types.js';
 import { ProcessCounters } from '../../src/overload/process-counters.js';
 import { compile } from '../../src/routing/compile.js';
-import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 import type { SecretResolver } from '../../src/routing/types.js';
 import { WebSocketProxy, type ProxyServerOptions } from '../../src/proxy/server.js';
 import { route } from '../fixtures.js';
 import { eventually } from '../helpers/eventually.js';
-import { bodyOf, connectH2, extendedConnect, openH2WebSocket, startH2Edge, type H2Edge } from '../helpers/h2-websocket.js';
+import { bodyOf, connectH2, extendedConnect, openH2WebSocket, startWsgateTlsEdge, type H2Edge } from '../helpers/h2-websocket.js';
 import { repoRoot } from '../helpers/wsgate-child.js';
 
 interface Harness {
@@ -42,7 +41,7 @@ async function harness(routes: WebSocketRoute[], opts: Partial<ProxyServerOption
   const proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }), ...proxyOpts });
   const setRoutes = (rs: WebSocketRoute[]) => proxy.setTable(compile({ routes: rs, ...(resolveSecret ? { resolveSecret } : {}) }).table);
   setRoutes(routes);
-  const edge = await startH2Edge((stream, headers) => proxy.onWebSocketStream(stream, headers, MAIN_LISTENER));
+  const edge = await startWsgateTlsEdge(proxy);
   const session = await connectH2(edge.port, edge.ca);
   return {
     proxy,
