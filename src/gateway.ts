@@ -371,6 +371,7 @@ export class Gateway {
               backends: r.gateway.backends.map((b) => ({ weight: b.weight, resolved: b.target !== undefined, endpoints: b.target?.endpoints.length ?? 0 })),
               redirect: r.gateway.redirect,
               urlRewrite: r.gateway.urlRewrite,
+              cors: r.gateway.cors,
               requestTimeoutMs: r.gateway.requestTimeoutMs,
               backendRequestTimeoutMs: r.gateway.backendRequestTimeoutMs,
             }

@@ -45,6 +45,12 @@ export const DEFAULT_PATH_ESCAPED_SLASHES: 'reject' | 'keep' = 'reject';
 /** ";" (and %3B) in a path: 'reject' (400) or 'keep'. Servlet containers cut ";params" from segments. */
 export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
 
+/**
+ * HTTPRoute CORS filter maxAge (Access-Control-Max-Age, seconds): the Gateway API CRD's default,
+ * for a filter that reaches the translator without the apiserver's defaulting.
+ */
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
+
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {
   backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };

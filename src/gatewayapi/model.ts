@@ -48,6 +48,23 @@ export type PathModifier =
   | { readonly type: 'ReplaceFullPath'; readonly value: string }
   | { readonly type: 'ReplacePrefixMatch'; readonly value: string };
 
+/**
+ * The CORS filter (HTTPRouteCORS), checked. wsgate answers preflights with it and adds its
+ * headers to plain responses; WebSocket upgrades are left to the Origin check
+ * (security.allowedOrigins), as browsers do no CORS for WebSockets.
+ */
+export interface CorsFilter {
+  /** `*`, or origins in a browser's form (lower-case, no default port); the host may start with `*.`. */
+  readonly allowOrigins: readonly string[];
+  /** Methods as written, or `*` alone. */
+  readonly allowMethods: readonly string[];
+  /** Header names as written, or `*` alone. */
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly allowCredentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
 export interface RouteFilters {
   readonly requestHeaders?: HeaderModifier;
   readonly responseHeaders?: HeaderModifier;
@@ -60,6 +77,7 @@ export interface RouteFilters {
     readonly port?: number;
     readonly statusCode: 301 | 302 | 303 | 307 | 308;
   };
+  readonly cors?: CorsFilter;
 }
 
 /** A backendRef that resolved to a Service port. */

@@ -4,6 +4,7 @@
 
 import { isHeaderValue, isHttpToken } from '../api/formats.js';
 import type { HeaderModifier, PathModifier, RouteFilters } from './model.js';
+import { translateCors } from './route-cors.js';
 import type { RuleMatches } from './translate-state.js';
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from './types.js';
 
@@ -50,7 +51,7 @@ export function translateFilters(filters: readonly HTTPRouteFilter[] | undefined
   const out: { -readonly [K in keyof RouteFilters]: RouteFilters[K] } = {};
   (filters ?? []).forEach((f, k) => {
     const where = `${at}.filters[${k}]`;
-    const allowed = backendLevel ? ['RequestHeaderModifier', 'ResponseHeaderModifier'] : ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect'];
+    const allowed = backendLevel ? ['RequestHeaderModifier', 'ResponseHeaderModifier'] : ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'CORS'];
     if (!allowed.includes(f.type)) {
       problems.push(`${where}.type ${f.type} is not supported${backendLevel ? ' on a backendRef' : ''} (${allowed.join(', ')} are)`);
       return;
@@ -83,6 +84,9 @@ export function translateFilters(filters: readonly HTTPRouteFilter[] | undefined
         };
         break;
       }
+      case 'CORS':
+        out.cors = translateCors(f.cors, `${where}.cors`, problems);
+        break;
     }
   });
   if (out.urlRewrite && out.redirect) problems.push(`${at}: URLRewrite and RequestRedirect cannot be combined`);

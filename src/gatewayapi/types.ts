@@ -133,7 +133,17 @@ export interface HTTPRouteFilter {
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
   requestMirror?: unknown;
   extensionRef?: unknown;
-  cors?: unknown;
+  cors?: HTTPCORSFilter;
+}
+
+/** HTTPRouteFilter.cors (HTTPRouteCORS). */
+export interface HTTPCORSFilter {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
 }
 
 export interface HTTPRouteMatch {
@@ -327,7 +337,12 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.rules[].filters[].urlRewrite.path.replacePrefixMatch',
       'spec.rules[].filters[].requestMirror',
       'spec.rules[].filters[].extensionRef',
-      'spec.rules[].filters[].cors',
+      'spec.rules[].filters[].cors.allowOrigins',
+      'spec.rules[].filters[].cors.allowCredentials',
+      'spec.rules[].filters[].cors.allowMethods',
+      'spec.rules[].filters[].cors.allowHeaders',
+      'spec.rules[].filters[].cors.exposeHeaders',
+      'spec.rules[].filters[].cors.maxAge',
       'spec.rules[].backendRefs[].group',
       'spec.rules[].backendRefs[].kind',
       'spec.rules[].backendRefs[].name',

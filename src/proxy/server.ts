@@ -16,6 +16,7 @@ import { EndpointHealth } from '../balancer/health.js';
 import type { RouteCursors } from '../balancer/cursors.js';
 import { cookieValue, type AffinityCodec } from '../balancer/affinity.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
+import { addCorsHeaders, allowedOrigin, isPreflight, preflightHeaders } from '../routing/cors.js';
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
 import { RoutingTable, type RouteMatch } from '../routing/table.js';
 import type { CompiledRoute } from '../routing/types.js';
@@ -352,12 +353,16 @@ export class WebSocketProxy {
     return modifyHead(head.toString('latin1'), mods, cookie ? [`Set-Cookie: ${cookie}`] : []);
   }
 
-  /** The respond stage on a plain response's parsed headers. */
-  private respondPlain(ctx: RequestContext, headers: http.IncomingHttpHeaders): void {
+  /**
+   * The respond stage on a plain response's parsed headers: the response header modifiers, then
+   * the CORS filter's headers (for `corsOrigin`, the allowed Origin of the request as sent).
+   */
+  private respondPlain(ctx: RequestContext, headers: http.IncomingHttpHeaders, corsOrigin: string | undefined): void {
     const gw = ctx.route?.gateway;
     if (gw) {
       modifyHeaders(headers, gw.responseHeaders);
       modifyHeaders(headers, ctx.gatewayBackend?.responseHeaders);
+      if (gw.cors) addCorsHeaders(gw.cors, corsOrigin, headers);
     }
     const cookie = this.chooser.cookieFor(ctx);
     if (!cookie) return;
@@ -523,6 +528,12 @@ export class WebSocketProxy {
     if (bodyRefusal) return refuse(bodyRefusal.status, bodyRefusal.message, { ...bodyRefusal.headers, Connection: 'close' });
     if (!this.lookup(ctx)) return refuse(404, 'no route');
     const gw = ctx.route!.gateway;
+    // A CORS preflight is answered by wsgate, before a redirect, the backend choice and
+    // admission: it carries no credentials (Fetch standard), so authentication would refuse
+    // it, and it reveals only the route's CORS settings.
+    if (gw?.cors && isPreflight(req.method, req.headers)) return void res.writeHead(204, preflightHeaders(gw.cors, req.headers)).end();
+    // Taken before the RequestHeaderModifiers run: the CORS answer is to the Origin the client sent.
+    const corsOrigin = gw?.cors ? allowedOrigin(gw.cors, req.headers) : undefined;
     if (gw) {
       const answer = this.gatewayStage(ctx, gw);
       if (answer) return refuse(answer.status, answer.message, answer.headers);
@@ -547,7 +558,7 @@ export class WebSocketProxy {
       {
         choose: (tried) => this.choose(ctx, tried),
         response: (endpoint, proxyRes) => {
-          this.respondPlain(ctx, proxyRes.headers);
+          this.respondPlain(ctx, proxyRes.headers, corsOrigin);
           // Backend 5xx count for passive health as failed handshakes do; anything else is a sign of life.
           if ((proxyRes.statusCode ?? 0) >= 500) this.eject(route, endpoint.id, `answered ${proxyRes.statusCode}`);
           else this.health.succeed(endpoint.id);

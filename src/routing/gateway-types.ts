@@ -11,6 +11,7 @@
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
+import type { CompiledCors } from './cors.js';
 import type { BackendTarget } from './endpoint.js';
 
 export type { HeaderModifier, PathMatch, PathModifier };
@@ -91,6 +92,8 @@ export interface GatewayRouting {
   readonly responseHeaders?: HeaderModifier;
   readonly urlRewrite?: RouteFilters['urlRewrite'];
   readonly redirect?: RouteFilters['redirect'];
+  /** The CORS filter: preflights answered by wsgate, headers on plain responses (not on upgrades). */
+  readonly cors?: CompiledCors;
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
   /**

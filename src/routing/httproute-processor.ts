@@ -26,6 +26,7 @@ import type tls from 'node:tls';
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { MIN_TLS_VERSION } from '../security/tls-store.js';
 import { compileAffinity } from './behaviour.js';
+import { compileCors } from './cors.js';
 import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type WeightedBackend } from './gateway-types.js';
 import { rank, signatures } from './precedence.js';
 import { recordingResolver, sameResolution, secretsUnchanged, type SecretLookup } from './reuse.js';
@@ -195,6 +196,7 @@ function buildRoute(
     ...(f.responseHeaders ? { responseHeaders: f.responseHeaders } : {}),
     ...(f.urlRewrite ? { urlRewrite: f.urlRewrite } : {}),
     ...(f.redirect ? { redirect: f.redirect } : {}),
+    ...(f.cors ? { cors: compileCors(f.cors) } : {}),
     ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
     ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
     // The port clients use can differ from the socket's (shared mode: wsgate's Service maps

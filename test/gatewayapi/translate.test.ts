@@ -569,6 +569,33 @@ describe('HTTPRoute matches, filters and timeouts in the route model', () => {
   });
 });
 
+describe('the CORS filter in the route model', () => {
+  const cases: Array<{ name: string; cors: NonNullable<HTTPRouteFilter['cors']>; want: NonNullable<GatewayRouteEntry['filters']['cors']> }> = [
+    {
+      name: 'every field as written; origins lower-cased',
+      cors: { allowOrigins: ['https://www.Foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['x-header-1', 'X-Header-2'], exposeHeaders: ['x-header-3'], allowCredentials: true, maxAge: 3600 },
+      want: { allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['x-header-1', 'X-Header-2'], exposeHeaders: ['x-header-3'], allowCredentials: true, maxAgeSeconds: 3600 },
+    },
+    {
+      name: 'defaults: no credentials, maxAge 5 (the CRD default), empty lists',
+      cors: { allowOrigins: ['*'] },
+      want: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 5 },
+    },
+    {
+      name: 'the scheme\'s default port is dropped (the spec assumes it), another port kept',
+      cors: { allowOrigins: ['https://a.example:443', 'http://b.example:80', 'http://c.example:8080'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'] },
+      want: { allowOrigins: ['https://a.example', 'http://b.example', 'http://c.example:8080'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'], allowCredentials: false, maxAgeSeconds: 5 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ filters: [{ type: 'CORS', cors: c.cors }] })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      assert.deepEqual(entries(out, 'r')[0]!.filters, { cors: c.want });
+    });
+  }
+});
+
 describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', () => {
   const unsupported: Array<[string, ReturnType<typeof rule>]> = [
     ['a RegularExpression path', rule({ matches: [{ path: { type: 'RegularExpression', value: '/a.*' } }] })],
@@ -577,7 +604,12 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
     ['method TRACE', rule({ matches: [{ method: 'TRACE' }] })],
     ['a RequestMirror filter', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] })],
     ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'x', kind: 'Y', name: 'z' } }] })],
-    ['a CORS filter', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] })],
+    ['a CORS filter on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] }] })],
+    ['a CORS origin of any host of a scheme (https://*)', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['https://*'] } }] })],
+    ['a CORS origin with a path', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['https://a.example/app'] } }] })],
+    ['a CORS allowHeaders entry with a line break', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowHeaders: ['x-a\r\nSet-Cookie: x=1'] } }] })],
+    ['a CORS allowMethods of * beside a method', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowMethods: ['*', 'GET'] } }] })],
+    ['a CORS maxAge of 0', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], maxAge: 0 } }] })],
     ['a URLRewrite on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] })],
     ['URLRewrite together with RequestRedirect', rule({ filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }, { type: 'RequestRedirect', requestRedirect: { hostname: 'y' } }] })],
     ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] })],
