@@ -50,6 +50,8 @@ export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
  * for a filter that reaches the translator without the apiserver's defaulting.
  */
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
+/** HTTPRoute sessionPersistence of type Header without sessionName: the header that carries the session. */
+export const DEFAULT_SESSION_HEADER_NAME = 'wsgate-session';
 
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {

@@ -80,6 +80,20 @@ export interface RouteFilters {
   readonly cors?: CorsFilter;
 }
 
+/**
+ * HTTPRoute rules[].sessionPersistence, checked: served by wsgate's stateless affinity (an HMAC of
+ * the endpoint every replica computes alike), carried in a cookie or a header.
+ */
+export interface SessionPersistence {
+  readonly type: 'Cookie' | 'Header';
+  /** The cookie's or the header's name. */
+  readonly name: string;
+  /** A session ends this long after the response that started it; absent: it does not end. */
+  readonly absoluteTimeoutMs?: number;
+  /** Cookie: Permanent gives it Max-Age (the absolute timeout); Session leaves it a browser-session cookie. */
+  readonly lifetime: 'Permanent' | 'Session';
+}
+
 /** A backendRef that resolved to a Service port. */
 export interface ServiceBackend {
   readonly valid: true;
@@ -163,6 +177,8 @@ export interface GatewayRouteEntry {
   /** In spec order. Empty with no redirect: every request gets a 500. */
   readonly backends: readonly RouteBackend[];
   readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
+  /** The rule's sessionPersistence: when set it replaces the sessionAffinity of the WebSocket behaviour. */
+  readonly sessionPersistence?: SessionPersistence;
   readonly websocket: WebSocketBehaviour;
   /**
    * Sort key in the spec's precedence order (compare element by element, smaller first):

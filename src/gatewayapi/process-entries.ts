@@ -57,6 +57,7 @@ export function processEntries(routes: RoutesResult, winners: ReadonlyMap<string
               filters: rule.filters,
               backends: rule.backends,
               timeouts: rule.timeouts,
+              ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
               websocket,
               precedence: [
                 m.path.type === 'Exact' ? 0 : 1,

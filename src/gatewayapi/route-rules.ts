@@ -1,10 +1,12 @@
 // One HTTPRoute rule: its matches, filters, backendRefs (resolved to Service ports, or invalid
-// with the reason the spec names) and timeouts, with every problem that makes it unservable.
+// with the reason the spec names), timeouts and session persistence, with every problem that
+// makes it unservable.
 
 import { parseDuration } from '../api/duration.js';
 import type { InvalidBackend, RouteBackend } from './model.js';
 import { referenceAllowed } from './refs.js';
 import { translateFilters } from './route-filters.js';
+import { translateSessionPersistence } from './route-session-persistence.js';
 import { key, nsOf, type Indexes, type RuleMatches, type RuleResult } from './translate-state.js';
 import { GATEWAY_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type HTTPRouteRule } from './types.js';
 
@@ -103,5 +105,6 @@ export function translateRule(route: HTTPRoute, rule: HTTPRouteRule, index: numb
       problems.push(`${at}.timeouts.${field} "${v}" is not a duration`);
     }
   }
-  return { index, rule, problems, matches, filters, backends, timeouts };
+  const sessionPersistence = rule.sessionPersistence ? translateSessionPersistence(rule.sessionPersistence, `${at}.sessionPersistence`, problems) : undefined;
+  return { index, rule, problems, matches, filters, backends, timeouts, ...(sessionPersistence ? { sessionPersistence } : {}) };
 }

@@ -4,7 +4,7 @@
 
 import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { RouteBackend, RouteFilters } from './model.js';
+import type { RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
 import type {
   Gateway,
@@ -96,6 +96,7 @@ export interface RuleResult {
   filters: RouteFilters;
   backends: RouteBackend[];
   timeouts: { requestMs?: number; backendRequestMs?: number };
+  sessionPersistence?: SessionPersistence;
 }
 
 export interface ParentResult {

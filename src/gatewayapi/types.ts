@@ -169,6 +169,16 @@ export interface HTTPRouteRule {
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
   timeouts?: { request?: string; backendRequest?: string };
+  /** Experimental channel only (an apiserver with the standard CRDs prunes it). */
+  sessionPersistence?: HTTPSessionPersistence;
+}
+
+/** HTTPRoute rules[].sessionPersistence (experimental channel). */
+export interface HTTPSessionPersistence {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  type?: 'Cookie' | 'Header';
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' };
 }
 
 export interface RouteParentStatus {
@@ -355,6 +365,16 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'status.parents[].parentRef.name',
       'status.parents[].controllerName',
       'status.parents[].conditions',
+    ],
+  },
+  // The experimental channel's HTTPRoute (crds/gateway-api-experimental/): what only it has.
+  'gateway-api-experimental/gateway.networking.k8s.io_httproutes.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.rules[].sessionPersistence.sessionName',
+      'spec.rules[].sessionPersistence.absoluteTimeout',
+      'spec.rules[].sessionPersistence.type',
+      'spec.rules[].sessionPersistence.cookieConfig.lifetimeType',
     ],
   },
   'gateway-api/gateway.networking.k8s.io_referencegrants.yaml': {

@@ -1,7 +1,7 @@
-// The endpoint-choice stage: the affinity cookie first, then the route's balancer, skipping
+// The endpoint-choice stage: the affinity cookie (or session header) first, then the route's balancer, skipping
 // endpoints that already failed for this request and those passive health ejected.
 
-import { AffinityCodec, affinityCookie, cookieValue, randomAffinityKey } from '../balancer/affinity.js';
+import { AffinityCodec, affinityHeader, affinityValue, randomAffinityKey } from '../balancer/affinity.js';
 import { hashKey } from '../balancer/hash-key.js';
 import type { EndpointHealth } from '../balancer/health.js';
 import { RouteCursors } from '../balancer/cursors.js';
@@ -22,7 +22,7 @@ export class EndpointChooser {
   choose(ctx: RequestContext, tried: ReadonlySet<string>): Endpoint | undefined {
     const route = ctx.route!;
     if (route.affinity && ctx.affinity === undefined) {
-      const value = cookieValue(headerText(ctx.req.headers.cookie), route.affinity.name);
+      const value = affinityValue(route.affinity, ctx.req.headers);
       const sticky = value === undefined ? undefined : this.affinity.endpointFor(route, value);
       if (value === undefined) ctx.affinity = 'miss';
       else if (!sticky || this.health.isEjected(sticky.id)) ctx.affinity = 'stale';
@@ -44,13 +44,13 @@ export class EndpointChooser {
   }
 
   /**
-   * The respond stage's part: a Set-Cookie naming the endpoint that answered, unless the
-   * client's cookie already named it.
+   * The respond stage's part: the Set-Cookie (or session header) naming the endpoint that
+   * answered, unless the client's value already named it.
    */
-  cookieFor(ctx: RequestContext): string | undefined {
+  affinityHeaderFor(ctx: RequestContext): { name: string; value: string } | undefined {
     const route = ctx.route;
     if (!route?.affinity || !ctx.endpoint || ctx.stickyEndpointId === ctx.endpoint.id) return undefined;
-    return affinityCookie(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
+    return affinityHeader(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
   }
 
   /** Drops the round-robin cursors of routes that left the table. */
@@ -59,6 +59,3 @@ export class EndpointChooser {
   }
 }
 
-function headerText(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join('; ') : v;
-}

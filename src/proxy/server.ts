@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { EndpointLoad } from '../balancer/load.js';
 import { EndpointHealth } from '../balancer/health.js';
 import type { RouteCursors } from '../balancer/cursors.js';
-import { cookieValue, type AffinityCodec } from '../balancer/affinity.js';
+import { affinityValue, type AffinityCodec } from '../balancer/affinity.js';
 import { RequestContext, type Admission, type RequestKind, type Verdict } from '../pipeline/context.js';
 import { addCorsHeaders, allowedOrigin, isPreflight, preflightHeaders } from '../routing/cors.js';
 import { MAIN_LISTENER, type GatewayRouting, type WeightedBackend } from '../routing/gateway-types.js';
@@ -346,11 +346,11 @@ export class WebSocketProxy {
    * response header modifiers (the rule's, then the chosen backendRef's), then Set-Cookie.
    */
   private respond(ctx: RequestContext, head: Buffer): Buffer | string {
-    const cookie = this.chooser.cookieFor(ctx);
+    const affinity = this.chooser.affinityHeaderFor(ctx);
     const gw = ctx.route?.gateway;
     const mods = gw ? [gw.responseHeaders, ctx.gatewayBackend?.responseHeaders] : [];
-    if (!cookie && !mods.some(Boolean)) return head;
-    return modifyHead(head.toString('latin1'), mods, cookie ? [`Set-Cookie: ${cookie}`] : []);
+    if (!affinity && !mods.some(Boolean)) return head;
+    return modifyHead(head.toString('latin1'), mods, affinity ? [`${affinity.name}: ${affinity.value}`] : []);
   }
 
   /**
@@ -364,10 +364,12 @@ export class WebSocketProxy {
       modifyHeaders(headers, ctx.gatewayBackend?.responseHeaders);
       if (gw.cors) addCorsHeaders(gw.cors, corsOrigin, headers);
     }
-    const cookie = this.chooser.cookieFor(ctx);
-    if (!cookie) return;
-    const existing = headers['set-cookie'];
-    headers['set-cookie'] = existing ? [...existing, cookie] : [cookie];
+    const affinity = this.chooser.affinityHeaderFor(ctx);
+    if (!affinity) return;
+    if (affinity.name === 'Set-Cookie') {
+      const existing = headers['set-cookie'];
+      headers['set-cookie'] = existing ? [...existing, affinity.value] : [affinity.value];
+    } else headers[affinity.name.toLowerCase()] = affinity.value;
   }
 
   // --- HTTPRoute entries ---------------------------------------------------------------------------
@@ -410,8 +412,7 @@ export class WebSocketProxy {
   private stickyBackend(ctx: RequestContext, gw: GatewayRouting): WeightedBackend | undefined {
     const route = ctx.route!;
     if (!route.affinity) return undefined;
-    const raw = ctx.req.headers.cookie;
-    const value = cookieValue(Array.isArray(raw) ? raw.join('; ') : raw, route.affinity.name);
+    const value = affinityValue(route.affinity, ctx.req.headers);
     const sticky = value === undefined ? undefined : this.chooser.affinity.endpointFor(route, value);
     if (!sticky) return undefined;
     return gw.backends.find((b) => b.weight > 0 && b.target?.eligible.some((e) => e.id === sticky.id));

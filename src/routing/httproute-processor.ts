@@ -25,7 +25,7 @@ import type tls from 'node:tls';
 
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { MIN_TLS_VERSION } from '../security/tls-store.js';
-import { compileAffinity } from './behaviour.js';
+import { compileAffinity, persistenceAffinity } from './behaviour.js';
 import { compileCors } from './cors.js';
 import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type WeightedBackend } from './gateway-types.js';
 import { rank, signatures } from './precedence.js';
@@ -204,7 +204,8 @@ function buildRoute(
     listenerPort: entry.listener.port,
   };
   const path = prev ? prev.path : pathTemplate(entry.path);
-  const affinity = compileAffinity(spec);
+  // A rule's sessionPersistence is the more specific setting: it replaces a policy's sessionAffinity.
+  const affinity = entry.sessionPersistence ? persistenceAffinity(entry.sessionPersistence) : compileAffinity(spec);
   const tls = scheme === 'wss' ? backendTls() : undefined;
   return Object.freeze({
     key: entry.key,

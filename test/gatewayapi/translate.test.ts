@@ -596,6 +596,31 @@ describe('the CORS filter in the route model', () => {
   }
 });
 
+describe('sessionPersistence (experimental channel) in the route model', () => {
+  const cases: Array<{ name: string; sp: NonNullable<HTTPRoute['spec']['rules']>[number]['sessionPersistence']; want: GatewayRouteEntry['sessionPersistence'] }> = [
+    { name: 'nothing set: a Session cookie named as wsgate\'s affinity cookie, no end', sp: {}, want: { type: 'Cookie', name: 'wsgate-affinity', lifetime: 'Session' } },
+    {
+      name: 'a Permanent cookie with its absoluteTimeout',
+      sp: { sessionName: 'chat-session', absoluteTimeout: '1h30m', cookieConfig: { lifetimeType: 'Permanent' } },
+      want: { type: 'Cookie', name: 'chat-session', lifetime: 'Permanent', absoluteTimeoutMs: 5_400_000 },
+    },
+    { name: 'a Session cookie that still ends after absoluteTimeout', sp: { absoluteTimeout: '10m' }, want: { type: 'Cookie', name: 'wsgate-affinity', lifetime: 'Session', absoluteTimeoutMs: 600_000 } },
+    { name: 'a header without a name: wsgate-session', sp: { type: 'Header' }, want: { type: 'Header', name: 'wsgate-session', lifetime: 'Session' } },
+    { name: 'a named header with an end', sp: { type: 'Header', sessionName: 'X-Session', absoluteTimeout: '30s' }, want: { type: 'Header', name: 'X-Session', lifetime: 'Session', absoluteTimeoutMs: 30_000 } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ sessionPersistence: c.sp })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      assert.deepEqual(entries(out, 'r')[0]!.sessionPersistence, c.want);
+    });
+  }
+  it('a rule without it has none', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule()] })] }));
+    assert.equal(entries(out, 'r')[0]!.sessionPersistence, undefined);
+  });
+});
+
 describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', () => {
   const unsupported: Array<[string, ReturnType<typeof rule>]> = [
     ['a RegularExpression path', rule({ matches: [{ path: { type: 'RegularExpression', value: '/a.*' } }] })],
@@ -610,6 +635,14 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
     ['a CORS allowHeaders entry with a line break', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowHeaders: ['x-a\r\nSet-Cookie: x=1'] } }] })],
     ['a CORS allowMethods of * beside a method', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowMethods: ['*', 'GET'] } }] })],
     ['a CORS maxAge of 0', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], maxAge: 0 } }] })],
+    ['sessionPersistence of a type wsgate does not know', rule({ sessionPersistence: { type: 'Ticket' as 'Cookie' } })],
+    ['a Permanent session cookie without absoluteTimeout', rule({ sessionPersistence: { cookieConfig: { lifetimeType: 'Permanent' } } })],
+    ['sessionPersistence cookieConfig with type Header', rule({ sessionPersistence: { type: 'Header', cookieConfig: { lifetimeType: 'Session' } } })],
+    ['a session header named Cookie', rule({ sessionPersistence: { type: 'Header', sessionName: 'Cookie' } })],
+    ['a session header named Sec-WebSocket-Key', rule({ sessionPersistence: { type: 'Header', sessionName: 'Sec-WebSocket-Key' } })],
+    ['a session name that is no token', rule({ sessionPersistence: { sessionName: 'a b' } })],
+    ['an absoluteTimeout under a second', rule({ sessionPersistence: { absoluteTimeout: '500ms' } })],
+    ['an absoluteTimeout that is not a duration', rule({ sessionPersistence: { absoluteTimeout: 'forever' } })],
     ['a URLRewrite on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] })],
     ['URLRewrite together with RequestRedirect', rule({ filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }, { type: 'RequestRedirect', requestRedirect: { hostname: 'y' } }] })],
     ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] })],
