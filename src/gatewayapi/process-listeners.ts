@@ -149,13 +149,17 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
   else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
     problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
   } else {
-    const unassignable = (gw.spec.addresses ?? []).filter(
-      (a) => !assigned.some((b) => b.value === a.value && b.type === (a.type ?? 'IPAddress')),
-    );
+    // An address without a value (GatewayAddressEmpty) asks for any address of its type: one
+    // wsgate assigns satisfies it, and while none is assigned yet Programmed says so.
+    const unassignable = (gw.spec.addresses ?? []).filter((a) => {
+      const type = a.type ?? 'IPAddress';
+      if (!a.value) return assigned.length > 0 && !assigned.some((b) => b.type === type);
+      return !assigned.some((b) => b.value === a.value && b.type === type);
+    });
     if (unassignable.length) {
       problem = {
         reason: 'UnsupportedAddress',
-        message: `wsgate serves every Gateway on its own Service's addresses (${assigned.map((a) => a.value).join(', ') || 'none yet'}); it cannot assign ${unassignable.map((a) => a.value ?? a.type).join(', ')}`,
+        message: `wsgate serves every Gateway on its own Service's addresses (${assigned.map((a) => a.value).join(', ') || 'none yet'}); it cannot assign ${unassignable.map((a) => a.value || `an address of type ${a.type ?? 'IPAddress'}`).join(', ')}`,
       };
     }
   }

@@ -27,6 +27,7 @@ export { comparePrecedence } from './process-entries.js';
  */
 export const IMPLEMENTED_FEATURES = [
   'Gateway',
+  'GatewayAddressEmpty',
   'GatewayHTTPListenerIsolation',
   'GatewayPort8080',
   'HTTPRoute',

@@ -114,6 +114,19 @@ describe('Gateway and listener status', () => {
     assert.equal(brief(gw(good).conditions[0]), 'Accepted=True/Accepted');
   });
 
+  it('an address without a value (GatewayAddressEmpty) takes one of wsgate\'s of its type; of a type wsgate has none of: UnsupportedAddress', () => {
+    const ip = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress' }] })] }));
+    assert.deepEqual(gw(ip).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=True/Programmed']);
+    assert.deepEqual(gw(ip).addresses, [{ type: 'IPAddress', value: ADDRESS.value }]);
+    const untyped = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ value: '' }] })] }));
+    assert.equal(brief(gw(untyped).conditions[0]), 'Accepted=True/Accepted');
+    const hostname = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'Hostname' }] })] }));
+    assert.deepEqual(gw(hostname).conditions.map(brief), ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid']);
+    assert.match(gw(hostname).conditions[0]!.message, /cannot assign an address of type Hostname/);
+    const pending = translate(input({ addresses: [], gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress' }] })] }));
+    assert.deepEqual(gw(pending).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned'], 'none assigned yet: waiting, not refused');
+  });
+
   it('unsupported Gateway fields are reported, not ignored', () => {
     const tls = translate(input({ gateways: [gateway('gw', [listener('http')], { tls: { frontend: { default: {} } } })] }));
     assert.equal(brief(gw(tls).conditions[0]), 'Accepted=False/UnsupportedValue');
