@@ -78,6 +78,17 @@ export interface RouteFilters {
     readonly statusCode: 301 | 302 | 303 | 307 | 308;
   };
   readonly cors?: CorsFilter;
+  /**
+   * RequestMirror filters: plain requests copied to these Services, fire-and-forget (their
+   * answers are dropped, and they never hold up the primary); upgrades are not mirrored.
+   */
+  readonly mirrors?: readonly RequestMirror[];
+}
+
+export interface RequestMirror {
+  readonly backend: ServiceBackend;
+  /** The share of requests mirrored, 0 to 100 (percent or fraction; default 100). */
+  readonly percent: number;
 }
 
 /**

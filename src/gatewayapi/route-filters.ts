@@ -51,7 +51,7 @@ export function translateFilters(filters: readonly HTTPRouteFilter[] | undefined
   const out: { -readonly [K in keyof RouteFilters]: RouteFilters[K] } = {};
   (filters ?? []).forEach((f, k) => {
     const where = `${at}.filters[${k}]`;
-    const allowed = backendLevel ? ['RequestHeaderModifier', 'ResponseHeaderModifier'] : ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'CORS'];
+    const allowed = backendLevel ? ['RequestHeaderModifier', 'ResponseHeaderModifier'] : ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'CORS', 'RequestMirror'];
     if (!allowed.includes(f.type)) {
       problems.push(`${where}.type ${f.type} is not supported${backendLevel ? ' on a backendRef' : ''} (${allowed.join(', ')} are)`);
       return;
@@ -86,6 +86,9 @@ export function translateFilters(filters: readonly HTTPRouteFilter[] | undefined
       }
       case 'CORS':
         out.cors = translateCors(f.cors, `${where}.cors`, problems);
+        break;
+      case 'RequestMirror':
+        // Its backendRef is resolved with the rule's (route-rules.ts), which has the Services.
         break;
     }
   });

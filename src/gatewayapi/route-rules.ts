@@ -3,7 +3,7 @@
 // makes it unservable.
 
 import { parseDuration } from '../api/duration.js';
-import type { InvalidBackend, RouteBackend } from './model.js';
+import type { InvalidBackend, RequestMirror, RouteBackend } from './model.js';
 import { referenceAllowed } from './refs.js';
 import { translateFilters } from './route-filters.js';
 import { translateSessionPersistence } from './route-session-persistence.js';
@@ -89,11 +89,42 @@ function resolveBackend(
   };
 }
 
+/**
+ * The rule's RequestMirror filters, their backendRefs resolved as a rule's are. A mirror that
+ * does not resolve makes the rule invalid: requests would silently not be copied.
+ */
+function translateMirrors(route: HTTPRoute, rule: HTTPRouteRule, at: string, problems: string[], matches: RuleMatches, indexes: Indexes): RequestMirror[] {
+  const out: RequestMirror[] = [];
+  (rule.filters ?? []).forEach((f, k) => {
+    if (f.type !== 'RequestMirror') return;
+    const where = `${at}.filters[${k}].requestMirror`;
+    const m = f.requestMirror;
+    if (!m?.backendRef) {
+      problems.push(`${where}.backendRef is required`);
+      return;
+    }
+    const backend = resolveBackend({ ...m.backendRef, weight: 1 }, route, `${where}.backendRef`, problems, matches, indexes);
+    if (!backend.valid) {
+      problems.push(backend.message);
+      return;
+    }
+    const fraction = m.fraction;
+    const denominator = fraction?.denominator ?? 100;
+    const percent = m.percent ?? (fraction ? (fraction.numerator * 100) / denominator : 100);
+    if (m.percent !== undefined && fraction !== undefined) problems.push(`${where}: percent and fraction cannot both be set`);
+    else if (fraction && (denominator <= 0 || fraction.numerator < 0 || fraction.numerator > denominator)) problems.push(`${where}.fraction ${fraction.numerator}/${denominator} is not a share of requests`);
+    else if (!(percent >= 0 && percent <= 100)) problems.push(`${where}.percent ${percent} is not between 0 and 100`);
+    out.push({ backend, percent });
+  });
+  return out;
+}
+
 export function translateRule(route: HTTPRoute, rule: HTTPRouteRule, index: number, indexes: Indexes): RuleResult {
   const at = `spec.rules[${index}]`;
   const problems: string[] = [];
   const matches = translateMatches(rule, at, problems);
-  const filters = translateFilters(rule.filters, at, problems, matches, false);
+  const mirrors = translateMirrors(route, rule, at, problems, matches, indexes);
+  const filters = { ...translateFilters(rule.filters, at, problems, matches, false), ...(mirrors.length ? { mirrors } : {}) };
   const backends = (rule.backendRefs ?? []).map((b, k) => resolveBackend(b, route, `${at}.backendRefs[${k}]`, problems, matches, indexes));
   const timeouts: RuleResult['timeouts'] = {};
   for (const [field, out] of [['request', 'requestMs'], ['backendRequest', 'backendRequestMs']] as const) {

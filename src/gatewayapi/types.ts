@@ -131,7 +131,11 @@ export interface HTTPRouteFilter {
     statusCode?: number;
   };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
-  requestMirror?: unknown;
+  requestMirror?: {
+    backendRef: { group?: string; kind?: string; name: string; namespace?: string; port?: number };
+    percent?: number;
+    fraction?: { numerator: number; denominator?: number };
+  };
   extensionRef?: unknown;
   cors?: HTTPCORSFilter;
 }
@@ -345,7 +349,12 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.rules[].filters[].urlRewrite.path.type',
       'spec.rules[].filters[].urlRewrite.path.replaceFullPath',
       'spec.rules[].filters[].urlRewrite.path.replacePrefixMatch',
-      'spec.rules[].filters[].requestMirror',
+      'spec.rules[].filters[].requestMirror.backendRef.name',
+      'spec.rules[].filters[].requestMirror.backendRef.namespace',
+      'spec.rules[].filters[].requestMirror.backendRef.port',
+      'spec.rules[].filters[].requestMirror.percent',
+      'spec.rules[].filters[].requestMirror.fraction.numerator',
+      'spec.rules[].filters[].requestMirror.fraction.denominator',
       'spec.rules[].filters[].extensionRef',
       'spec.rules[].filters[].cors.allowOrigins',
       'spec.rules[].filters[].cors.allowCredentials',

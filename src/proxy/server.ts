@@ -28,6 +28,7 @@ import { ConnectionRegistry } from './connections.js';
 import { checkHandshake, offeredSubprotocols } from './handshake.js';
 import { modifyHead, modifyHeaders, pickWeighted, redirectLocation, rewrittenTarget } from './gateway-http.js';
 import { HttpExchanges } from './http-exchange.js';
+import { mirrorable, sendMirrors } from './mirror.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain } from './lifecycle.js';
 import { rebalanceOnce } from './rebalance.js';
@@ -551,6 +552,8 @@ export class WebSocketProxy {
     if (res.destroyed || req.socket.destroyed || refusedSockets.has(req.socket)) return;
     if (gw) this.gatewayRequest(ctx, gw);
     else req.url = rewriteTarget(route.backend.path, ctx.params, req.url ?? '/');
+    // Copies of the request as its backend sees it; they never hold up the request itself.
+    if (gw?.mirrors && mirrorable(framing.framing)) sendMirrors(req, gw.mirrors, this.agents, this.random, this.log);
 
     this.plain.run(
       ctx,

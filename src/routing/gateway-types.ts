@@ -80,6 +80,14 @@ export interface WeightedBackend {
   readonly responseHeaders?: HeaderModifier;
 }
 
+/** A RequestMirror filter as the data plane copies requests to it. */
+export interface MirrorTarget {
+  /** 0 to 100. */
+  readonly percent: number;
+  /** Absent: the Service did not resolve; nothing is copied. */
+  readonly target?: BackendTarget;
+}
+
 /** What an HTTPRoute entry adds to a CompiledRoute (CompiledRoute.gateway). */
 export interface GatewayRouting {
   /** `HTTPRoute/<ns>/<name>`: statuses, metrics and limits are keyed by it. */
@@ -94,6 +102,8 @@ export interface GatewayRouting {
   readonly redirect?: RouteFilters['redirect'];
   /** The CORS filter: preflights answered by wsgate, headers on plain responses (not on upgrades). */
   readonly cors?: CompiledCors;
+  /** RequestMirror filters: plain requests are copied to them, fire-and-forget. */
+  readonly mirrors?: readonly MirrorTarget[];
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
   /**

@@ -609,6 +609,26 @@ describe('the CORS filter in the route model', () => {
   }
 });
 
+describe('RequestMirror filters in the route model', () => {
+  const mirror = (over: Partial<NonNullable<HTTPRouteFilter['requestMirror']>> = {}): HTTPRouteFilter => ({ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, ...over } });
+  const cases: Array<{ name: string; filters: HTTPRouteFilter[]; want: number[] }> = [
+    { name: 'no share given: every request', filters: [mirror()], want: [100] },
+    { name: 'percent', filters: [mirror({ percent: 42 })], want: [42] },
+    { name: 'fraction (denominator 100 by default)', filters: [mirror({ fraction: { numerator: 1, denominator: 4 } })], want: [25] },
+    { name: 'fraction without denominator', filters: [mirror({ fraction: { numerator: 7 } })], want: [7] },
+    { name: 'two mirrors, in filter order', filters: [mirror({ percent: 0 }), mirror()], want: [0, 100] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ filters: c.filters })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      const mirrors = entries(out, 'r')[0]!.filters.mirrors ?? [];
+      assert.deepEqual(mirrors.map((m) => m.percent), c.want);
+      for (const m of mirrors) assert.deepEqual([m.backend.namespace, m.backend.name, m.backend.port], ['apps', 'echo', 8080]);
+    });
+  }
+});
+
 describe('sessionPersistence (experimental channel) in the route model', () => {
   const cases: Array<{ name: string; sp: NonNullable<HTTPRoute['spec']['rules']>[number]['sessionPersistence']; want: GatewayRouteEntry['sessionPersistence'] }> = [
     { name: 'nothing set: a Session cookie named as wsgate\'s affinity cookie, no end', sp: {}, want: { type: 'Cookie', name: 'wsgate-affinity', lifetime: 'Session' } },
@@ -640,7 +660,10 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
     ['a RegularExpression header match', rule({ matches: [{ headers: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
     ['a RegularExpression query match', rule({ matches: [{ queryParams: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
     ['method TRACE', rule({ matches: [{ method: 'TRACE' }] })],
-    ['a RequestMirror filter', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] })],
+    ['a RequestMirror to a Service that does not exist', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'missing', port: 8080 } } }] })],
+    ['a RequestMirror with percent and fraction', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, percent: 10, fraction: { numerator: 1 } } }] })],
+    ['a RequestMirror fraction over 1', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, fraction: { numerator: 3, denominator: 2 } } }] })],
+    ['a RequestMirror on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] }] })],
     ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'x', kind: 'Y', name: 'z' } }] })],
     ['a CORS filter on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] }] })],
     ['a CORS origin of any host of a scheme (https://*)', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['https://*'] } }] })],

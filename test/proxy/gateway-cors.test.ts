@@ -5,14 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
 import type { CorsFilter, GatewayRouteEntry } from '../../src/gatewayapi/model.js';
-import { randomAffinityKey } from '../../src/balancer/affinity.js';
-import { Metrics } from '../../src/metrics/registry.js';
-import { compile } from '../../src/routing/compile.js';
-import { gatewayPortId, type GatewaySocketInput } from '../../src/routing/gateway-types.js';
-import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../src/routing/types.js';
+import { makeEndpoint, type ServiceResolver } from '../../src/routing/types.js';
 import { DataPlane } from '../../src/workers/data-plane.js';
+import { startGatewayPlane } from '../helpers/gateway-plane.js';
 import { plainRequest, startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { rawRequest, upgradeRequest } from '../helpers/raw-http.js';
 import { entry, service, type EntryOptions } from '../routing/gateway-entries.js';
@@ -32,25 +28,20 @@ describe('HTTPRoute CORS filter on the data plane', () => {
   let gwPort: number;
   const resolveService: ServiceResolver = (namespace, ref) =>
     `${namespace}/${ref.name}` === 'apps/a' ? { ok: true, endpoints: [makeEndpoint('127.0.0.1', backend.port)] } : { ok: false, reason: 'ServiceNotFound', message: 'not found' };
-  const resolveSecret: SecretResolver = () => ({ ok: false, reason: 'SecretNotFound', message: 'none' });
-  const socket: GatewaySocketInput = { key: 'gw-1', address: '127.0.0.1', port: 0, protocol: 'HTTP', certificates: [] };
   const on = (host: string, over: Partial<GatewayRouteEntry>, behaviour?: EntryOptions['behaviour']) =>
     entry(host.split('.')[0]!, { hostnames: [host], backends: [service('a', 80)], ...over }, { gateway: 'gw', ...(behaviour ? { behaviour } : {}) });
 
   before(async () => {
     backend = await startHttpBackend('a');
-    plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }), affinityKey: randomAffinityKey() });
-    await plane.listen({ host: '127.0.0.1', port: 0 }, resolveSecret);
-    const entries = [
+    ({ plane, port: gwPort } = await startGatewayPlane(
+      [
       on('cors.example', { filters: { cors: CORS, requestHeaders: { set: [{ name: 'origin', value: 'https://rewritten.example' }], add: [], remove: [] } } }),
       // The upgrade's Origin check is the WebSocketPolicy's, whatever the CORS filter allows.
       on('checked.example', { filters: { cors: CORS } }, { security: { allowedOrigins: ['https://ws.example'] } }),
       on('plain.example', {}),
-    ];
-    const out = compile({ routes: [], resolveService, resolveSecret, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });
-    plane.setTable(out.table, resolveSecret);
-    await plane.gatewaySocketsSynced();
-    gwPort = plane.gatewaySocket('gw-1')!.port;
+      ],
+      resolveService,
+    ));
   });
 
   after(async () => {

@@ -8,15 +8,11 @@
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
 import WebSocket from 'ws';
 import type { GatewayRouteEntry, SessionPersistence } from '../../src/gatewayapi/model.js';
-import { randomAffinityKey } from '../../src/balancer/affinity.js';
-import { Metrics } from '../../src/metrics/registry.js';
-import { compile } from '../../src/routing/compile.js';
-import { gatewayPortId, type GatewaySocketInput } from '../../src/routing/gateway-types.js';
-import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../src/routing/types.js';
+import { makeEndpoint, type ServiceResolver } from '../../src/routing/types.js';
 import { DataPlane } from '../../src/workers/data-plane.js';
+import { startGatewayPlane } from '../helpers/gateway-plane.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { entry, service } from '../routing/gateway-entries.js';
 
@@ -53,8 +49,6 @@ describe('HTTPRoute sessionPersistence on the data plane', () => {
     if (key === 'apps/b') return { ok: true, endpoints: [makeEndpoint('127.0.0.1', b.port)] };
     return { ok: false, reason: 'ServiceNotFound', message: `Service ${key} not found` };
   };
-  const resolveSecret: SecretResolver = () => ({ ok: false, reason: 'SecretNotFound', message: 'none' });
-  const socket: GatewaySocketInput = { key: 'gw-1', address: '127.0.0.1', port: 0, protocol: 'HTTP', certificates: [] };
   const on = (host: string, sessionPersistence?: SessionPersistence): GatewayRouteEntry =>
     entry(host.split('.')[0]!, { hostnames: [host], backends: [service('a', 80), service('b', 80)], ...(sessionPersistence ? { sessionPersistence } : {}) }, { gateway: 'gw' });
 
@@ -63,18 +57,16 @@ describe('HTTPRoute sessionPersistence on the data plane', () => {
     b = await startHttpBackend('b');
     // Alternates between the two backendRefs' halves of the weight, and between endpoints.
     const random = () => (flip++ % 2 === 0 ? 0.25 : 0.75);
-    plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }), affinityKey: randomAffinityKey(), random });
-    await plane.listen({ host: '127.0.0.1', port: 0 }, resolveSecret);
-    const entries = [
+    ({ plane, port } = await startGatewayPlane(
+      [
       on('none.example'),
       on('cookie.example', { type: 'Cookie', name: 'chat-session', lifetime: 'Session' }),
       on('permanent.example', { type: 'Cookie', name: 'chat-session', lifetime: 'Permanent', absoluteTimeoutMs: 3_600_000 }),
       on('header.example', { type: 'Header', name: 'X-Session', lifetime: 'Session', absoluteTimeoutMs: 600_000 }),
-    ];
-    const out = compile({ routes: [], resolveService, resolveSecret, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });
-    plane.setTable(out.table, resolveSecret);
-    await plane.gatewaySocketsSynced();
-    port = plane.gatewaySocket('gw-1')!.port;
+      ],
+      resolveService,
+      random,
+    ));
   });
 
   after(async () => {
