@@ -372,6 +372,7 @@ export class Gateway {
               redirect: r.gateway.redirect,
               urlRewrite: r.gateway.urlRewrite,
               cors: r.gateway.cors,
+              mirrors: r.gateway.mirrors?.map((m) => ({ percent: m.percent, resolved: m.target !== undefined, endpoints: m.target?.endpoints.length ?? 0 })),
               requestTimeoutMs: r.gateway.requestTimeoutMs,
               backendRequestTimeoutMs: r.gateway.backendRequestTimeoutMs,
             }
