@@ -34,9 +34,10 @@ build: install
 run: build
 	$(NODE) dist/examples/quickstart.js
 
-# Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, installed here.
+# Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, the bench's
+# Caddy test Debian's caddy (bench/setup.sh), installed here.
 test-unit: build
-	@$(TIMED) "test setup (prometheus, chromium)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh'
+	@$(TIMED) "test setup (prometheus, chromium, firefox-esr, bench proxies)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh && bash bench/setup.sh'
 	@$(TIMED) "unit and integration tests" $(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e

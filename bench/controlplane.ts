@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { WebSocketRoute } from '../src/api/types.js';
 import { buildServiceResolver, SERVICE_NAME_LABEL } from '../src/controller/resolve-service.js';
-import { Gateway } from '../src/gateway.js';
+import { WsgateProcess } from '../src/process.js';
 import { compile } from '../src/routing/compile.js';
 import { median, round } from './lib/stats.js';
 
@@ -94,7 +94,7 @@ function gc(): void {
 }
 
 const results = [];
-const gateway = new Gateway({ logger: pino({ level: 'silent' }) });
+const wsgate = new WsgateProcess({ logger: pino({ level: 'silent' }) });
 for (const n of routeCounts) {
   const cluster = makeCluster(n, totalEndpoints);
   const endpointCount = cluster.slices.reduce((s, sl) => s + (sl.endpoints?.length ?? 0), 0);
@@ -118,9 +118,9 @@ for (const n of routeCounts) {
   // One EndpointSlice change: an endpoint of one service goes not-ready; the informer cache holds
   // a new slice object (the others stay the same objects); the controller builds the resolver
   // from the caches and its previous resolver, and compiles against the previous output.
-  // The gateway starts from the table of the cluster before the change, as a controller would.
+  // wsgate starts from the table of the cluster before the change, as a controller would.
   let resolverA = buildServiceResolver(cluster.services, cluster.slices);
-  gateway.applyRoutes(cluster.routes, resolverA);
+  wsgate.applyRoutes(cluster.routes, resolverA);
   let resolverC = buildServiceResolver(cluster.services, cluster.slices);
   let lastC = compile({ routes: cluster.routes, resolveService: resolverC });
   const changeCompileMs: number[] = [];
@@ -151,16 +151,16 @@ for (const n of routeCounts) {
     if (measured) rebuiltRoutes.push(c.value.table.routes.filter((x) => !prevRoutes.has(x)).length);
     lastC = c.value;
     if (measured) changeCompileMs.push(c.ms);
-    // The full controller path: resolver + compile + table swap + table metrics (Gateway.applyRoutes).
+    // The full controller path: resolver + compile + table swap + table metrics (WsgateProcess.applyRoutes).
     const a = time(() => {
       resolverA = buildServiceResolver(cluster.services, cluster.slices, resolverA);
-      return gateway.applyRoutes(cluster.routes, resolverA);
+      return wsgate.applyRoutes(cluster.routes, resolverA);
     });
     if (measured) changeApplyMs.push(a.ms);
     // The proxy's own part of that swap (src/proxy setTable: drain check, endpoint-id sets for
     // health and agents), timed again on the same table: it walks every endpoint of every route.
-    if (measured) proxySwapMs.push(time(() => gateway.proxy.setTable(gateway.proxy.getTable())).ms);
-    const route = gateway.proxy.getTable().routes.find((x) => x.backend.endpoints.some((e) => e.host === addr));
+    if (measured) proxySwapMs.push(time(() => wsgate.proxy.setTable(wsgate.proxy.getTable())).ms);
+    const route = wsgate.proxy.getTable().routes.find((x) => x.backend.endpoints.some((e) => e.host === addr));
     const seen = route?.backend.endpoints.find((e) => e.host === addr);
     if (!route || route.spec.backend.service?.name !== svc || seen?.ready !== ready) reached = false;
   }

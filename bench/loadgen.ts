@@ -2,7 +2,8 @@
 // Every target — wsgate, nginx, HAProxy and the direct connection — gets this same code.
 // Commands arrive over IPC; each gets exactly one reply with the same id.
 //
-//   connect    open `conns` connections (bounded concurrency) and keep them
+//   connect    open `conns` connections (bounded concurrency) and keep them; with `timings`, each
+//              handshake's duration too (the reconnect-storm scenario)
 //   throughput closed loop on the held connections: each keeps `inflight` messages in flight
 //   latency    open loop on the held connections: a fixed send rate, round trips recorded
 //   upgrades   connect+close loops for a while (new handshakes per second)
@@ -12,12 +13,15 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 export type Command =
-  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia }
+  | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia; timings?: boolean; headers?: Headers }
   | { cmd: 'throughput'; id: number; size: number; inflight: number; warmupMs: number; durationMs: number }
   | { cmd: 'latency'; id: number; size: number; rate: number; warmupMs: number; durationMs: number }
-  | { cmd: 'upgrades'; id: number; urls: string[]; concurrency: number; warmupMs: number; durationMs: number }
+  | { cmd: 'upgrades'; id: number; urls: string[]; concurrency: number; warmupMs: number; durationMs: number; headers?: Headers }
   | { cmd: 'release'; id: number }
   | { cmd: 'exit'; id: number };
+
+/** Request headers every client sends (a route with auth and an Origin check: the features targets). */
+export type Headers = Readonly<Record<string, string>>;
 
 /** How `connect` opens its connections (capacity scenario): source addresses taken in turn, a CA for wss://. */
 export interface ConnectVia {
@@ -26,7 +30,15 @@ export interface ConnectVia {
   ca?: string;
 }
 
-export interface ConnectReply { opened: number; failed: number; ms: number; errors: Record<string, number> }
+export interface ConnectReply {
+  opened: number;
+  failed: number;
+  /** From the first dial until the last handshake settled (opened or failed). */
+  ms: number;
+  errors: Record<string, number>;
+  /** With `timings`: each opened connection's handshake (dial to `open`), ms, ascending. */
+  handshakeMs?: Float64Array;
+}
 export interface ThroughputReply { messages: number; seconds: number; errors: Record<string, number> }
 export interface LatencyReply {
   /** Round trips in ms, ascending, of messages sent after the warm-up. */
@@ -72,24 +84,31 @@ function openOne(url: string, extra: WebSocket.ClientOptions = {}): Promise<WebS
   });
 }
 
-async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}): Promise<ConnectReply> {
+async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}, timings = false, headers?: Headers): Promise<ConnectReply> {
   const started = performance.now();
   let next = 0;
   let failed = 0;
   const sources = via.localAddresses ?? [];
+  const handshakes: number[] = [];
   const lane = async () => {
     while (next < conns) {
       const i = next++;
+      const dialed = performance.now();
       const ws = await openOne(urls[i % urls.length]!, {
         ...(sources.length ? { localAddress: sources[i % sources.length] } : {}),
         ...(via.ca ? { ca: via.ca } : {}),
+        ...(headers ? { headers } : {}),
       });
-      if (ws) held.push(ws);
-      else failed++;
+      if (ws) {
+        held.push(ws);
+        if (timings) handshakes.push(performance.now() - dialed);
+      } else failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, conns) }, lane));
-  return { opened: held.length, failed, ms: performance.now() - started, errors: takeErrors() };
+  const reply: ConnectReply = { opened: held.length, failed, ms: performance.now() - started, errors: takeErrors() };
+  if (timings) reply.handshakeMs = Float64Array.from(handshakes).sort();
+  return reply;
 }
 
 function throughput(size: number, inflight: number, warmupMs: number, durationMs: number): Promise<ThroughputReply> {
@@ -184,7 +203,8 @@ function latency(size: number, rate: number, warmupMs: number, durationMs: numbe
   });
 }
 
-function upgrades(urls: string[], concurrency: number, warmupMs: number, durationMs: number): Promise<UpgradesReply> {
+function upgrades(urls: string[], concurrency: number, warmupMs: number, durationMs: number, headers?: Headers): Promise<UpgradesReply> {
+  const options: WebSocket.ClientOptions = headers ? { ...CLIENT_OPTIONS, headers } : CLIENT_OPTIONS;
   let opened = 0;
   let running = true;
   let live = 0;
@@ -198,7 +218,7 @@ function upgrades(urls: string[], concurrency: number, warmupMs: number, duratio
         if (--live === 0 && result) resolve(result);
         return;
       }
-      const ws = new WebSocket(urls[n++ % urls.length]!, CLIENT_OPTIONS);
+      const ws = new WebSocket(urls[n++ % urls.length]!, options);
       ws.on('open', () => {
         opened++;
         ws.close(1000);
@@ -242,13 +262,13 @@ async function release(): Promise<{ closed: number }> {
 async function handle(msg: Command): Promise<unknown> {
   switch (msg.cmd) {
     case 'connect':
-      return connect(msg.urls, msg.conns, msg.concurrency, msg.via);
+      return connect(msg.urls, msg.conns, msg.concurrency, msg.via, msg.timings, msg.headers);
     case 'throughput':
       return throughput(msg.size, msg.inflight, msg.warmupMs, msg.durationMs);
     case 'latency':
       return latency(msg.size, msg.rate, msg.warmupMs, msg.durationMs);
     case 'upgrades':
-      return upgrades(msg.urls, msg.concurrency, msg.warmupMs, msg.durationMs);
+      return upgrades(msg.urls, msg.concurrency, msg.warmupMs, msg.durationMs, msg.headers);
     case 'release':
       return release();
     case 'exit':

@@ -2,6 +2,8 @@
 // SVG bar chart (latest.svg) for docs/benchmarks.md. No dependencies: the SVG is written by hand.
 
 import { CAPACITY_METHOD } from './lib/capacity.js';
+import { FEATURE_TITLE, FEATURES, type FeatureCost } from './lib/features.js';
+import { STORM_COMPARISONS } from './lib/storm.js';
 
 export interface TargetThroughput {
   msgsPerSecond: number;
@@ -27,6 +29,10 @@ export interface BenchResult {
   latency: Record<string, unknown>;
   upgrades: Record<string, unknown>;
   memory: Record<string, unknown>;
+  /** The reconnect storm per target (bench/lib/storm.ts StormSummary); absent in results from before it. */
+  storm?: Record<string, unknown>;
+  /** What each route feature costs per upgrade (bench/lib/features.ts featureCosts); absent in results from before it. */
+  featureCosts?: Record<string, FeatureCost>;
   otherLoadPercent?: Record<string, number>;
   stealPercent?: Record<string, number>;
   latencyStealPercent?: Record<string, number>;
@@ -36,28 +42,35 @@ export interface BenchResult {
   targetsMet: Record<string, boolean | undefined>;
 }
 
-const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-alt', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct'];
+// The one-feature targets (wsgate-feature-*) have their own table, not a column.
+const ORDER = ['wsgate', 'wsgate-messages', 'wsgate-features', 'wsgate-alt', 'nginx', 'haproxy', 'caddy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'caddy-2', 'node-relay', 'direct'];
 const TITLE: Record<string, string> = {
   wsgate: 'wsgate',
   'wsgate-messages': 'wsgate, messages + keepalive on',
+  'wsgate-features': 'wsgate, every route feature on',
   'wsgate-alt': 'wsgate (alt build)',
   nginx: 'nginx',
   haproxy: 'HAProxy',
+  caddy: 'Caddy',
   'wsgate-2': 'wsgate, 2 workers',
   'nginx-2': 'nginx, 2 workers',
   'haproxy-2': 'HAProxy, 2 threads',
+  'caddy-2': 'Caddy, GOMAXPROCS=2',
   'node-relay': 'bare Node relay',
   direct: 'direct',
 };
 const COLOR: Record<string, string> = {
   wsgate: '#2b7bb9',
   'wsgate-messages': '#4f9fd6',
+  'wsgate-features': '#16a2a2',
   'wsgate-alt': '#7fb8e6',
   nginx: '#3a9d4a',
   haproxy: '#d98a1c',
+  caddy: '#c0392b',
   'wsgate-2': '#1b4f78',
   'nginx-2': '#24692f',
   'haproxy-2': '#9a5f0f',
+  'caddy-2': '#7b241c',
   'node-relay': '#8e5bb5',
   direct: '#8c8c8c',
 };
@@ -83,7 +96,7 @@ function sizeLabel(bytes: number): string {
 function presentTargets(r: BenchResult): string[] {
   const seen = new Set<string>();
   for (const row of r.throughput) for (const k of Object.keys(row.byTarget)) seen.add(k);
-  for (const o of [r.latency, r.upgrades, r.memory]) for (const k of Object.keys(o)) seen.add(k);
+  for (const o of [r.latency, r.upgrades, r.memory, r.storm ?? {}]) for (const k of Object.keys(o)) seen.add(k);
   return ORDER.filter((t) => seen.has(t));
 }
 
@@ -95,7 +108,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(
     `${r.machine.cpus} cores (${r.machine.cpuModel}), ${Math.round(r.machine.memoryGiB)} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
       `everything on loopback; ${r.setup.rounds} interleaved round(s), median shown. ` +
-      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`.',
+      'One event loop each: wsgate `--workers 1`, nginx `worker_processes 1`, HAProxy `nbthread 1`, Caddy `GOMAXPROCS=1`; the 2-worker columns: `--workers 2`, `worker_processes 2`, `nbthread 2`, `GOMAXPROCS=2`.',
     '',
   );
   row(['', ...ts.map((t) => TITLE[t] ?? t)]);
@@ -161,24 +174,29 @@ export function renderMarkdown(r: BenchResult): string {
   }
   lines.push('');
 
+  lines.push(...stormTable(r, ts));
+
   const rt = r.ratios;
   const rv = (k: string) => fmt(num(rt, k), 2);
-  lines.push('| wsgate ratio | vs nginx | vs HAProxy | vs direct |', '| --- | ---: | ---: | ---: |');
-  lines.push(`| messages/s (geometric mean of the ${r.throughput.length} configs) | ${rv('msgsPerSecondVsNginx')} | ${rv('msgsPerSecondVsHaproxy')} | ${rv('msgsPerSecondVsDirect')} |`);
-  lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | |`);
-  lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | |`);
-  lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | |`);
-  lines.push(`| idle connections within 1 GiB of RSS (higher is better) | ${rv('capacityVsNginx')} | ${rv('capacityVsHaproxy')} | |`);
-  lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | |`);
-  lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | |`);
+  lines.push('| wsgate ratio | vs nginx | vs HAProxy | vs Caddy | vs direct |', '| --- | ---: | ---: | ---: | ---: |');
+  lines.push(`| messages/s (geometric mean of the ${r.throughput.length} configs) | ${rv('msgsPerSecondVsNginx')} | ${rv('msgsPerSecondVsHaproxy')} | ${rv('msgsPerSecondVsCaddy')} | ${rv('msgsPerSecondVsDirect')} |`);
+  lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx')} | ${rv('p99VsHaproxy')} | ${rv('p99VsCaddy')} | |`);
+  lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx')} | ${rv('upgradesPerSecondVsHaproxy')} | ${rv('upgradesPerSecondVsCaddy')} | |`);
+  lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx')} | ${rv('memoryPerConnectionVsHaproxy')} | ${rv('memoryPerConnectionVsCaddy')} | |`);
+  lines.push(`| idle connections within 1 GiB of RSS (higher is better) | ${rv('capacityVsNginx')} | ${rv('capacityVsHaproxy')} | ${rv('capacityVsCaddy')} | |`);
+  lines.push(`| proxy CPU per message, ${r.throughput[0]?.key ?? ''} (lower is better) | ${rv('proxyCpuPerMessageVsNginx')} | | ${rv('proxyCpuPerMessageVsCaddy')} | |`);
+  lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx')} | | ${rv('proxyCpuPerUpgradeVsCaddy')} | |`);
   lines.push('');
   if (Number.isFinite(num(rt, 'msgsPerSecondVsNginx2')) || Number.isFinite(num(rt, 'upgradesPerSecondVsNginx2'))) {
-    lines.push('| wsgate --workers 2 ratio | vs nginx worker_processes 2 | vs HAProxy nbthread 2 | vs wsgate --workers 1 |', '| --- | ---: | ---: | ---: |');
-    lines.push(`| messages/s (geometric mean) | ${rv('msgsPerSecondVsNginx2')} | ${rv('msgsPerSecondVsHaproxy2')} | ${rv('msgsPerSecondWorkers2VsWorkers1')} |`);
-    lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx2')} | ${rv('upgradesPerSecondVsHaproxy2')} | ${rv('upgradesPerSecondWorkers2VsWorkers1')} |`);
-    lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx2')} | | |`);
-    lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx2')} | | |`);
-    lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx2')} | | |`);
+    lines.push(
+      '| wsgate --workers 2 ratio | vs nginx worker_processes 2 | vs HAProxy nbthread 2 | vs Caddy GOMAXPROCS=2 | vs wsgate --workers 1 |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
+    lines.push(`| messages/s (geometric mean) | ${rv('msgsPerSecondVsNginx2')} | ${rv('msgsPerSecondVsHaproxy2')} | ${rv('msgsPerSecondVsCaddy2')} | ${rv('msgsPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| upgrades/s | ${rv('upgradesPerSecondVsNginx2')} | ${rv('upgradesPerSecondVsHaproxy2')} | ${rv('upgradesPerSecondVsCaddy2')} | ${rv('upgradesPerSecondWorkers2VsWorkers1')} |`);
+    lines.push(`| p99 round trip (lower is better) | ${rv('p99VsNginx2')} | | | |`);
+    lines.push(`| memory per connection (lower is better) | ${rv('memoryPerConnectionVsNginx2')} | | | |`);
+    lines.push(`| proxy CPU per upgrade (lower is better) | ${rv('proxyCpuPerUpgradeVsNginx2')} | | ${rv('proxyCpuPerUpgradeVsCaddy2')} | |`);
     lines.push('');
   }
   const wr = rt.wsgateVsNodeRelay as Record<string, number> | undefined;
@@ -197,8 +215,11 @@ export function renderMarkdown(r: BenchResult): string {
       ['proxyCpuPerUpgrade', 'proxy CPU per upgrade (lower is better)'],
       ['memoryPerConnection', 'memory per connection (lower is better)'],
     ] as const) lines.push(`| ${label} | ${f(wr, k)} | ${f(nr, k)} |`);
+    const fr = rt.wsgateFeaturesVsNodeRelay as Record<string, number> | undefined;
+    if (fr) lines.push(`| proxy CPU per upgrade, every route feature on (wsgate-features; lower is better) | ${f(fr, 'proxyCpuPerUpgrade')} | |`);
     lines.push('');
   }
+  lines.push(...featureTable(r));
   const met = r.targetsMet;
   const yn = (b: boolean | undefined) => (b === undefined ? 'not measured' : b ? '**met**' : '**not met**');
   lines.push(
@@ -241,7 +262,61 @@ export function renderMarkdown(r: BenchResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Four panels of grouped bars: throughput per config, latency percentiles, upgrades/s, memory/conn. */
+/** What each route feature adds per upgrade (upgrades scenario), one row a feature, then all of them. */
+function featureTable(r: BenchResult): string[] {
+  const costs = r.featureCosts ?? {};
+  const keys = [...FEATURES, 'all'].filter((k) => costs[k] !== undefined);
+  if (!keys.length) return [];
+  const plain = num(r.upgrades, 'wsgate', 'proxyCpuUsPerUpgrade');
+  const out = [
+    '| what each route feature costs per upgrade | proxy CPU µs per upgrade | added over plain wsgate, µs | vs bare Node relay |',
+    '| --- | ---: | ---: | ---: |',
+    `| wsgate, no feature | ${fmt(plain, 0)} | | ${fmt(num(r.ratios, 'wsgateVsNodeRelay', 'proxyCpuPerUpgrade'))} |`,
+  ];
+  for (const k of keys) {
+    const c = costs[k]!;
+    const title = k === 'all' ? '**every route feature on** (JWT, Origin, headers, affinity, limits; access log at info as always)' : `+ ${FEATURE_TITLE[k as keyof typeof FEATURE_TITLE]}`;
+    out.push(`| ${title} | ${fmt(c.proxyCpuUsPerUpgrade, 0)} | ${Number.isFinite(c.addedUsPerUpgrade) ? (c.addedUsPerUpgrade >= 0 ? '+' : '') + fmt(c.addedUsPerUpgrade, 0) : '–'} | ${fmt(c.vsNodeRelay)} |`);
+  }
+  out.push('');
+  return out;
+}
+
+/**
+ * The reconnect storm's own table (issue 27): per target, the time until every client was
+ * connected, the handshake percentiles, failed handshakes and the proxy's CPU per upgrade; then
+ * the ratios of wsgate to its peers with the same number of event loops.
+ */
+function stormTable(r: BenchResult, present: string[]): string[] {
+  const storm = r.storm ?? {};
+  const ts = present.filter((t) => storm[t] !== undefined);
+  if (!ts.length) return [];
+  const cfg = r.setup.storm as { clients: number; concurrency: number } | undefined;
+  const out = [
+    `Reconnect storm: ${fmtInt(cfg?.clients ?? Number.NaN)} clients connect at once (${fmtInt(cfg?.concurrency ?? Number.NaN)} dialing at a time) to the route's two endpoints and hold.`,
+    '',
+    `| reconnect storm | ${ts.map((t) => TITLE[t] ?? t).join(' | ')} |`,
+    `| --- | ${ts.map(() => '---:').join(' | ')} |`,
+  ];
+  const row = (label: string, cell: (t: string) => string) => out.push(`| ${label} | ${ts.map(cell).join(' | ')} |`);
+  row('time until all connected, s', (t) => fmt(num(storm, t, 'allConnectedMs') / 1000, 2));
+  row('handshake p50 / p99, ms', (t) => `${fmt(num(storm, t, 'handshakeP50Ms'), 1)} / ${fmt(num(storm, t, 'handshakeP99Ms'), 1)}`);
+  row('failed handshakes (all rounds)', (t) => fmtInt(num(storm, t, 'failedHandshakes')));
+  row('proxy CPU µs per upgrade', (t) => (t === 'direct' ? '–' : fmt(num(storm, t, 'proxyCpuUsPerUpgrade'), 0)));
+  out.push('');
+  const ratios = r.ratios.storm as Record<string, { allConnected: number; handshakeP99: number; proxyCpuPerUpgrade: number }> | undefined;
+  if (ratios && Object.keys(ratios).length) {
+    out.push('| storm ratio (lower is better) | time until all connected | handshake p99 | proxy CPU per upgrade |', '| --- | ---: | ---: | ---: |');
+    for (const [k, a, b] of STORM_COMPARISONS) {
+      const v = ratios[k];
+      if (v) out.push(`| ${TITLE[a] ?? a} vs ${TITLE[b] ?? b} | ${fmt(v.allConnected)} | ${fmt(v.handshakeP99)} | ${fmt(v.proxyCpuPerUpgrade)} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** Panels of grouped bars: throughput per config, latency percentiles, upgrades/s, memory/conn, and the storm when it ran. */
 export function renderSvg(r: BenchResult): string {
   const ts = presentTargets(r);
   const proxies = ts.filter((t) => t !== 'direct');
@@ -278,16 +353,27 @@ export function renderSvg(r: BenchResult): string {
       groups: [{ label: 'per connection', values: proxies.map((n) => ({ target: n, value: num(r.memory, n, 'bytesPerConnection') / 1024 })) }],
     },
   ];
+  const storm = r.storm ?? {};
+  const stormTargets = ts.filter((n) => storm[n] !== undefined);
+  if (stormTargets.length) {
+    const clients = (r.setup.storm as { clients?: number } | undefined)?.clients ?? Number.NaN;
+    panels.push({
+      title: `Reconnect storm: ${clients.toLocaleString('en-US')} clients at once (lower is better)`,
+      unit: 's',
+      groups: [{ label: 'until all connected', values: stormTargets.map((n) => ({ target: n, value: num(storm, n, 'allConnectedMs') / 1000 })) }],
+    });
+  }
   const W = 940;
   const PW = 440;
   const PH = 250;
   const top = 60;
+  const height = top + Math.ceil(panels.length / 2) * (PH + 20) + 10;
   const out: string[] = [];
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + 2 * (PH + 20) + 10}" viewBox="0 0 ${W} ${top + 2 * (PH + 20) + 10}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
+    `<text x="20" y="24" font-size="15" font-weight="bold">wsgate vs nginx, HAProxy, Caddy and a direct connection (${esc(r.mode)}, ${esc(r.date.slice(0, 10))}, ${r.machine.cpus} cores, loopback)</text>`,
   );
   // Legend.
   const legendStep = Math.min(120, Math.floor((W - 40) / Math.max(1, ts.length)));

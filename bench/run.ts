@@ -1,11 +1,12 @@
-// `make bench` / `make bench-quick`: wsgate against nginx, HAProxy and a direct connection, on
+// `make bench` / `make bench-quick`: wsgate against nginx, HAProxy, Caddy and a direct connection, on
 // loopback, interleaved (each scenario runs on every target in turn, rounds rotate the order),
 // with the same ws load generator for all. Writes bench/results/<date>.json, latest.json,
 // latest.md and latest.svg, and prints the Markdown table.
 //
-// node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,direct]
-//   [--scenarios throughput,latency,upgrades,memory,controlplane,gencheck] [--generators N]
-//   [--backends N] [--inflight K] [--memory-conns N] [--out DIR]
+// node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,caddy,direct]
+//   [--scenarios throughput,latency,upgrades,storm,memory,controlplane,gencheck] [--generators N]
+//   [--backends N] [--inflight K] [--memory-conns N] [--storm-clients N] [--storm-concurrency N]
+//   [--out DIR]
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,11 +18,14 @@ import { CAPACITY_METHOD, RSS_BUDGET_BYTES } from './lib/capacity.js';
 import { openFileLimit } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { geomean, median, percentile, ratio, round } from './lib/stats.js';
+import { featureCosts } from './lib/features.js';
+import { stormComparisons, stormSummary, type StormSummary } from './lib/storm.js';
 import { renderMarkdown, renderSvg, type BenchResult } from './report.js';
 import {
   mergeSorted,
   runLatency,
   runMemory,
+  runStorm,
   runThroughput,
   runUpgrades,
   setQuietBudget,
@@ -29,6 +33,8 @@ import {
   type LatencySample,
   type MemoryConfig,
   type MemorySample,
+  type StormConfig,
+  type StormSample,
   type ThroughputConfig,
   type ThroughputSample,
   type UpgradesConfig,
@@ -37,6 +43,8 @@ import {
 import {
   ALL_TARGETS,
   KNOWN_TARGETS,
+  caddyBinary,
+  featureOf,
   haproxyBinary,
   nginxBinary,
   startBackends,
@@ -57,7 +65,7 @@ function opt(name: string): string | undefined {
 }
 
 const quick = flag('--quick');
-const SCENARIOS = ['throughput', 'latency', 'upgrades', 'memory', 'controlplane', 'gencheck'] as const;
+const SCENARIOS = ['throughput', 'latency', 'upgrades', 'storm', 'memory', 'controlplane', 'gencheck'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = new Set((opt('--scenarios') ?? SCENARIOS.join(',')).split(',') as Scenario[]);
 const targetNames = (opt('--targets') ?? ALL_TARGETS.join(',')).split(',') as TargetName[];
@@ -83,6 +91,8 @@ const throughputConfigs: ThroughputConfig[] = [
 const latencyConfig: LatencyConfig = { conns: 100, size: 32, rate: 5000, warmupMs: quick ? 500 : 1000, durationMs: quick ? 2500 : 4000 };
 const upgradesConfig: UpgradesConfig = { concurrency: 64, warmupMs: quick ? 300 : 500, durationMs: quick ? 1500 : 3000 };
 let memoryConfig: MemoryConfig = { conns: Number(opt('--memory-conns') ?? 5000), settleMs: quick ? 1000 : 1500 };
+// Issue 27: 5,000 clients reconnect at once, 500 dialing at a time, and hold.
+let stormConfig: StormConfig = { clients: Number(opt('--storm-clients') ?? 5000), concurrency: Number(opt('--storm-concurrency') ?? 500) };
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -94,14 +104,20 @@ function tputKey(c: ThroughputConfig): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  if (targetNames.includes('nginx') && !nginxBinary()) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
-  if (targetNames.includes('haproxy') && !haproxyBinary()) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
+  const wants = (base: string) => targetNames.some((t) => t === base || t === `${base}-2`);
+  if (wants('nginx') && !nginxBinary()) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
+  if (wants('haproxy') && !haproxyBinary()) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
+  if (wants('caddy') && !caddyBinary()) throw new Error('caddy is not installed: run `bash bench/setup.sh`');
   const fdLimit = openFileLimit();
   // A proxy holds two descriptors per connection; the backends and generators one.
   const maxHeld = Math.floor((fdLimit - 200) / 2);
   if (memoryConfig.conns > maxHeld) {
     log(`open-file limit is ${fdLimit}: holding ${maxHeld} connections instead of ${memoryConfig.conns} (raise \`ulimit -n\`)`);
     memoryConfig = { ...memoryConfig, conns: maxHeld };
+  }
+  if (stormConfig.clients > maxHeld) {
+    log(`open-file limit is ${fdLimit}: a storm of ${maxHeld} clients instead of ${stormConfig.clients} (raise \`ulimit -n\`)`);
+    stormConfig = { ...stormConfig, clients: maxHeld };
   }
 
   setQuietBudget(quick ? 15_000 : 40_000);
@@ -114,6 +130,7 @@ async function main(): Promise<void> {
   const lat = new Map<TargetName, LatencySample[]>();
   const upg = new Map<TargetName, UpgradesSample[]>();
   const mem = new Map<TargetName, MemorySample[]>();
+  const storms = new Map<TargetName, Array<StormSample & { retried?: boolean }>>();
   const labels: Partial<Record<TargetName, string>> = {};
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   let genCheck: unknown = undefined;
@@ -128,9 +145,12 @@ async function main(): Promise<void> {
       targets.push(t);
     }
     log(`round ${round + 1}/${rounds}: ${order.join(' ')}`);
+    // The one-feature targets (wsgate-feature-*) answer one question, what a feature adds per
+    // upgrade: they run in the upgrades scenario only.
+    const everyScenario = targets.filter((t) => !featureOf(t.name));
     try {
       if (scenarios.has('memory')) {
-        for (const t of targets) {
+        for (const t of everyScenario) {
           if (t.name === 'direct') continue;
           const s = await runMemory(gens, t, memoryConfig);
           push(mem, t.name, s);
@@ -141,7 +161,7 @@ async function main(): Promise<void> {
         for (const cfg of throughputConfigs) {
           const key = tputKey(cfg);
           const m = tput.get(key) ?? tput.set(key, new Map()).get(key)!;
-          for (const t of targets) {
+          for (const t of everyScenario) {
             const s = await measure(() => runThroughput(gens, t, backends, cfg));
             push(m, t.name, s);
             log(`  throughput ${t.name.padEnd(8)} ${key.padEnd(10)} ${Math.round(s.msgsPerSecond).toString().padStart(7)} msg/s  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
@@ -150,7 +170,7 @@ async function main(): Promise<void> {
         }
       }
       if (scenarios.has('latency')) {
-        for (const t of targets) {
+        for (const t of everyScenario) {
           const s = await measure(() => runLatency(gens, t, backends, latencyConfig));
           push(lat, t.name, s);
           log(`  latency    ${t.name.padEnd(8)} p50 ${s.p50Ms} p99 ${s.p99Ms} p999 ${s.p999Ms} ms (n=${s.count}, lost ${s.lost}, send lag ${s.maxSendLagMs} ms, other cpu ${s.cpu.other}%, steal ${s.cpu.steal}%)${errs(s.errors)}`);
@@ -162,6 +182,14 @@ async function main(): Promise<void> {
           const s = await measure(() => runUpgrades(gens, t, backends, upgradesConfig));
           push(upg, t.name, s);
           log(`  upgrades   ${t.name.padEnd(8)} ${Math.round(s.upgradesPerSecond)} /s  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
+          await sleep(500);
+        }
+      }
+      if (scenarios.has('storm')) {
+        for (const t of everyScenario) {
+          const s = await measure(() => runStorm(gens, t, backends, stormConfig));
+          push(storms, t.name, s);
+          log(`  storm      ${t.name.padEnd(8)} ${s.opened}/${s.clients} connected in ${Math.round(s.allConnectedMs)} ms, handshake p50 ${s.handshakeP50Ms} p99 ${s.handshakeP99Ms} ms, ${s.failed} failed, proxy ${Number.isFinite(s.proxyCpuUsPerUpgrade) ? Math.round(s.proxyCpuUsPerUpgrade) : '–'} µs CPU/upgrade, other ${s.cpu.other}%${errs(s.errors)}`);
           await sleep(500);
         }
       }
@@ -184,7 +212,7 @@ async function main(): Promise<void> {
     controlPlane = JSON.parse(r.stdout);
   }
 
-  const result = aggregate({ tput, lat, upg, mem, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
+  const result = aggregate({ tput, lat, upg, mem, storms, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = result.date.replace(/[:]/g, '-').replace(/\..*$/, '');
   const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -257,6 +285,7 @@ interface Collected {
   lat: Map<TargetName, LatencySample[]>;
   upg: Map<TargetName, UpgradesSample[]>;
   mem: Map<TargetName, MemorySample[]>;
+  storms: Map<TargetName, Array<StormSample & { retried?: boolean }>>;
   labels: Partial<Record<TargetName, string>>;
   genCheck: unknown;
   controlPlane: unknown;
@@ -336,6 +365,10 @@ function aggregate(c: Collected): BenchResult {
     };
   }
 
+  // The reconnect storm: medians over rounds per target, every round kept.
+  const storm: Record<string, StormSummary & { rounds: StormSample[] }> = {};
+  for (const [name, samples] of c.storms) storm[name] = { ...stormSummary(samples), rounds: samples };
+
   // CPU that other programs used during the measurement windows (a shared machine), per target.
   // Of it, the CPU the hypervisor gave to other guests (steal); the latency windows apart, since
   // steal is what turns a p99 into a measure of the host.
@@ -347,6 +380,7 @@ function aggregate(c: Collected): BenchResult {
       ...[...c.tput.values()].flatMap((m) => m.get(name) ?? []),
       ...(c.lat.get(name) ?? []),
       ...(c.upg.get(name) ?? []),
+      ...(c.storms.get(name) ?? []),
     ];
     if (windows.length) {
       otherLoad[name] = round(median(windows.map((s) => s.cpu.other)), 3);
@@ -364,12 +398,16 @@ function aggregate(c: Collected): BenchResult {
     for (const row of throughput) per[row.key] = ratio(get(row.byTarget, a, 'msgsPerSecond'), get(row.byTarget, b, 'msgsPerSecond'));
     return { geomean: round(geomean(Object.values(per)), 3), per };
   };
-  // Two event loops each: wsgate --workers 2 against nginx worker_processes 2 / HAProxy nbthread 2.
+  // Two event loops each: wsgate --workers 2 against nginx worker_processes 2 / HAProxy nbthread 2 /
+  // Caddy GOMAXPROCS=2.
   const two = {
     msgsPerSecondVsNginx2: tputRatios('wsgate-2', 'nginx-2').geomean,
     msgsPerSecondVsHaproxy2: tputRatios('wsgate-2', 'haproxy-2').geomean,
     upgradesPerSecondVsNginx2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'nginx-2', 'upgradesPerSecond')),
     upgradesPerSecondVsHaproxy2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'haproxy-2', 'upgradesPerSecond')),
+    msgsPerSecondVsCaddy2: tputRatios('wsgate-2', 'caddy-2').geomean,
+    upgradesPerSecondVsCaddy2: ratio(get(upgrades, 'wsgate-2', 'upgradesPerSecond'), get(upgrades, 'caddy-2', 'upgradesPerSecond')),
+    proxyCpuPerUpgradeVsCaddy2: ratio(get(upgrades, 'wsgate-2', 'proxyCpuUsPerUpgrade'), get(upgrades, 'caddy-2', 'proxyCpuUsPerUpgrade')),
     proxyCpuPerUpgradeVsNginx2: ratio(get(upgrades, 'wsgate-2', 'proxyCpuUsPerUpgrade'), get(upgrades, 'nginx-2', 'proxyCpuUsPerUpgrade')),
     p99VsNginx2: ratio(get(latency, 'wsgate-2', 'p99Ms'), get(latency, 'nginx-2', 'p99Ms')),
     memoryPerConnectionVsNginx2: ratio(get(memory, 'wsgate-2', 'bytesPerConnection'), get(memory, 'nginx-2', 'bytesPerConnection')),
@@ -387,9 +425,12 @@ function aggregate(c: Collected): BenchResult {
     proxyCpuPerUpgrade: ratio(get(upgrades, a, 'proxyCpuUsPerUpgrade'), get(upgrades, b, 'proxyCpuUsPerUpgrade')),
   });
   const nodeRelay = c.labels['node-relay'] ? { wsgateVsNodeRelay: relay('wsgate', 'node-relay'), nodeRelayVsNginx: relay('node-relay', 'nginx') } : {};
+  // Every route feature a real route uses on (issue 27's goal: CPU per upgrade at most 2.0x the relay).
+  const features = c.labels['node-relay'] && c.labels['wsgate-features'] ? { wsgateFeaturesVsNodeRelay: relay('wsgate-features', 'node-relay') } : {};
   const vsNginx = tputRatios('wsgate', 'nginx');
   const vsDirect = tputRatios('wsgate', 'direct');
   const vsHaproxy = tputRatios('wsgate', 'haproxy');
+  const vsCaddy = tputRatios('wsgate', 'caddy');
   const ratios: Record<string, unknown> & Record<
       | 'msgsPerSecondVsNginx'
       | 'p99VsNginx'
@@ -415,9 +456,18 @@ function aggregate(c: Collected): BenchResult {
     memoryPerConnectionVsHaproxy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'haproxy', 'bytesPerConnection')),
     capacityVsNginx: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'nginx', 'capacityConnections')),
     capacityVsHaproxy: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'haproxy', 'capacityConnections')),
+    msgsPerSecondVsCaddy: vsCaddy.geomean,
+    p99VsCaddy: ratio(get(latency, 'wsgate', 'p99Ms'), get(latency, 'caddy', 'p99Ms')),
+    upgradesPerSecondVsCaddy: ratio(get(upgrades, 'wsgate', 'upgradesPerSecond'), get(upgrades, 'caddy', 'upgradesPerSecond')),
+    memoryPerConnectionVsCaddy: ratio(get(memory, 'wsgate', 'bytesPerConnection'), get(memory, 'caddy', 'bytesPerConnection')),
+    capacityVsCaddy: ratio(get(memory, 'wsgate', 'capacityConnections'), get(memory, 'caddy', 'capacityConnections')),
+    proxyCpuPerMessageVsCaddy: ratio(cpuMsg('wsgate'), cpuMsg('caddy')),
+    proxyCpuPerUpgradeVsCaddy: ratio(get(upgrades, 'wsgate', 'proxyCpuUsPerUpgrade'), get(upgrades, 'caddy', 'proxyCpuUsPerUpgrade')),
     ...two,
     ...nodeRelay,
+    ...features,
   };
+  if (c.storms.size) ratios.storm = stormComparisons(storm);
   // spec.messages + spec.keepalive all on, against the same build with none (issue 26: CPU per
   // message at most 1.10x).
   if (c.labels['wsgate-messages']) {
@@ -470,18 +520,21 @@ function aggregate(c: Collected): BenchResult {
       noise: `before each window the runner waits (within a budget) for the machine to be quiet; a window during which other programs used more than ${NOISY_OTHER_PCT}% of a core is run once more (within a budget) and the quieter run kept; values are medians over rounds`,
       generators: `${generatorCount} child processes of ws clients (bench/loadgen.ts), shared by every target`,
       backends: `${backendCount} ws echo endpoints in one separate process (bench/echo-backend.ts); proxies balance by least connections`,
-      cores: 'every process shares the 2 cores; each proxy runs one event loop (wsgate: 1 process, nginx: worker_processes 1, HAProxy: nbthread 1)',
+      cores: 'every process shares the 2 cores; each proxy runs one event loop (wsgate: 1 process, nginx: worker_processes 1, HAProxy: nbthread 1, Caddy: GOMAXPROCS=1)',
       throughput: throughputConfigs.map(tputKey),
       inflightPerConnection: inflight,
       latency: latencyConfig,
       upgrades: upgradesConfig,
       memory: memoryConfig,
+      storm: stormConfig,
       capacity: { budgetBytes: RSS_BUDGET_BYTES, method: CAPACITY_METHOD },
     },
     throughput,
     latency,
     upgrades,
     memory,
+    storm,
+    featureCosts: featureCosts((t) => get(upgrades, t, 'proxyCpuUsPerUpgrade')),
     otherLoadPercent: otherLoad,
     stealPercent: steal,
     latencyStealPercent: latencySteal,

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { cpuSeconds, machineBusyPercent, machineJiffies, machineStealPercent, rssBytes } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { capacityWithin, RSS_BUDGET_BYTES } from './lib/capacity.js';
+import { stormFigures, type StormFigures, type StormPart } from './lib/storm.js';
 import { percentile, round } from './lib/stats.js';
 import type { Backends, Target } from './targets.js';
 
@@ -82,6 +83,7 @@ export async function connectAll(gens: Generators, target: Target, conns: number
     conns: gens.share(conns, i),
     concurrency,
     ...(via ? { via } : {}),
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
   }));
   return {
     opened: replies.reduce((s, r) => s + r.opened, 0),
@@ -227,6 +229,7 @@ export async function runUpgrades(gens: Generators, target: Target, backends: Ba
     concurrency: gens.share(cfg.concurrency, i),
     warmupMs: cfg.warmupMs,
     durationMs: cfg.durationMs,
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
   }));
   await sleep(cfg.warmupMs);
   const c0 = cpuGroups(target, backends, gens);
@@ -242,6 +245,49 @@ export async function runUpgrades(gens: Generators, target: Target, backends: Ba
     cpu,
     proxyCpuUsPerUpgrade: target.pids().length ? round(((cpu.proxy / 100) * 1e6) / rate, 3) : Number.NaN,
     errors: mergeErrors(done.map((r) => r.errors)),
+  };
+}
+
+export interface StormConfig {
+  /** Clients that reconnect at once, over all generators. */
+  clients: number;
+  /** How many of them dial at a time, over all generators. */
+  concurrency: number;
+}
+
+export interface StormSample extends StormFigures {
+  cpu: CpuShare;
+  errors: Record<string, number>;
+}
+
+/**
+ * A reconnect storm: `clients` connect at once, `concurrency` dialing at a time, and stay
+ * connected until the window closes (so each upgrade's backend connection is held too, as in a
+ * real storm). The window runs from the first dial to the last handshake; then all are released.
+ */
+export async function runStorm(gens: Generators, target: Target, backends: Backends, cfg: StormConfig): Promise<StormSample> {
+  await waitQuiet();
+  const c0 = cpuGroups(target, backends, gens);
+  const t0 = performance.now();
+  const replies = await gens.all<ConnectReply>((i) => ({
+    cmd: 'connect',
+    urls: target.urls,
+    conns: gens.share(cfg.clients, i),
+    concurrency: gens.share(cfg.concurrency, i),
+    timings: true,
+    ...(target.clientHeaders ? { headers: target.clientHeaders } : {}),
+  }));
+  const c1 = cpuGroups(target, backends, gens);
+  const seconds = (performance.now() - t0) / 1000;
+  await releaseAll(gens);
+  // Lets the proxy finish closing before the next target's window.
+  await sleep(300);
+  const parts: StormPart[] = replies.map((r) => ({ opened: r.opened, failed: r.failed, ms: r.ms, handshakeMs: r.handshakeMs ?? new Float64Array(0) }));
+  const proxyCpu = target.pids().length ? c1.groups[0] - c0.groups[0] : undefined;
+  return {
+    ...stormFigures(cfg.clients, parts, proxyCpu),
+    cpu: cpuShare(c0, c1, seconds),
+    errors: mergeErrors(replies.map((r) => r.errors)),
   };
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the reference proxies for `make bench` from Debian's packages, only if missing.
 # Idempotent: a second run does nothing. The packages' own services are never used: the bench
-# starts nginx and HAProxy itself with generated configs on loopback ports.
+# starts nginx, HAProxy and Caddy itself with generated configs on loopback ports.
 set -euo pipefail
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+command -v caddy >/dev/null 2>&1 || [ -x /usr/bin/caddy ] || need+=(caddy)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -31,7 +32,7 @@ if ! $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/nul
 fi
 # Debian may start the packaged services on install (outside containers): stop them, the
 # bench uses its own instances.
-for svc in nginx haproxy; do
+for svc in nginx haproxy caddy; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     $SUDO systemctl stop "$svc" || true
   fi

@@ -1,23 +1,63 @@
 // The things under test, each started on a free loopback port picked at run time:
 // wsgate standalone (one process, --workers 1), nginx (worker_processes 1), HAProxy (nbthread 1),
-// the same three with two (wsgate-2: --workers 2, nginx-2: worker_processes 2, haproxy-2:
-// nbthread 2), and the direct connection to the backends (no proxy). All are configured as the same WebSocket reverse
-// proxy: least-connections over the same echo endpoints, an access log line per connection,
-// X-Forwarded-For added, one hour idle/tunnel timeout. `node-relay` (bench/node-relay.ts) is the
-// floor for Node.js: a bare relay with none of that, one event loop.
-
+// Caddy (GOMAXPROCS=1, the Go peer, as Traefik would be), the same four with two (wsgate-2:
+// --workers 2, nginx-2: worker_processes 2, haproxy-2: nbthread 2, caddy-2: GOMAXPROCS=2), and
+// the direct connection to the backends (no proxy). All are configured as the same WebSocket
+// reverse proxy: least-connections over the same echo endpoints, an access log line per
+// connection, X-Forwarded-For added, one hour idle/tunnel timeout (Caddy 2.6 has no tunnel
+// timeout: its WebSockets never time out). `node-relay` (bench/node-relay.ts) is the floor for
+// Node.js: a bare relay with none of that, one event loop.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { caddyEnvironment, caddyfile } from './lib/caddy.js';
+import { ALL_ROUTE_FEATURES, FEATURES, featureClientHeaders, featureSecrets, featureSpecLines, type Feature } from './lib/features.js';
 import { nginxWorkerConnections } from './lib/idle-capacity.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
-export type TargetName = 'wsgate' | 'nginx' | 'haproxy' | 'wsgate-2' | 'nginx-2' | 'haproxy-2' | 'node-relay' | 'direct' | 'wsgate-alt' | 'wsgate-messages';
+export type TargetName =
+  | 'wsgate'
+  | 'nginx'
+  | 'haproxy'
+  | 'caddy'
+  | 'wsgate-2'
+  | 'nginx-2'
+  | 'haproxy-2'
+  | 'caddy-2'
+  | 'node-relay'
+  | 'direct'
+  | 'wsgate-alt'
+  | 'wsgate-messages'
+  | 'wsgate-features'
+  | FeatureTargetName;
+
+/** wsgate with one route feature on (bench/lib/features.ts): run in the upgrades scenario only. */
+export type FeatureTargetName = `wsgate-feature-${Feature}`;
+export const FEATURE_TARGETS: readonly FeatureTargetName[] = FEATURES.map((f) => `wsgate-feature-${f}` as const);
+
+/** The feature a `wsgate-feature-*` target turns on, or undefined for any other target. */
+export function featureOf(name: TargetName): Feature | undefined {
+  return FEATURES.find((f) => name === `wsgate-feature-${f}`);
+}
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
  * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
-export const ALL_TARGETS: readonly TargetName[] = ['wsgate', 'nginx', 'haproxy', 'wsgate-2', 'nginx-2', 'haproxy-2', 'node-relay', 'direct', 'wsgate-messages'];
+export const ALL_TARGETS: readonly TargetName[] = [
+  'wsgate',
+  'nginx',
+  'haproxy',
+  'caddy',
+  'wsgate-2',
+  'nginx-2',
+  'haproxy-2',
+  'caddy-2',
+  'node-relay',
+  'direct',
+  'wsgate-messages',
+  'wsgate-features',
+  ...FEATURE_TARGETS,
+];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
 export interface Target {
@@ -26,6 +66,8 @@ export interface Target {
   readonly label: string;
   /** Client URLs; the load generator spreads connections over them. */
   readonly urls: string[];
+  /** Headers every client sends (a route whose auth and Origin check they must pass). */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
   /** The proxy's processes (empty for direct), sampled for CPU and RSS. */
   pids(): number[];
   /** wsgate only: its JS heap in use after a full GC (admin /debug/memory), or undefined. */
@@ -128,6 +170,15 @@ function failFast(child: ChildProcess, what: string, logFile: string): Promise<n
   });
 }
 
+/** Starts a proxy with its stdout and stderr in `logFile`; resolves once it accepts on `port`. */
+async function startLogged(what: string, bin: string, args: string[], logFile: string, port: number, env?: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const log = fs.openSync(logFile, 'a');
+  const child = track(spawn(bin, args, { stdio: ['ignore', log, log], ...(env ? { env } : {}) }));
+  fs.closeSync(log);
+  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, what, logFile)]);
+  return child;
+}
+
 export interface WsgateOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
@@ -141,6 +192,11 @@ export interface WsgateOptions {
   specLines?: string[];
   /** --tls-listen with this default certificate; the clients then use only the TLS port. */
   tls?: TlsFiles;
+  /** Files under --secrets-dir (`<namespace>/<name>/<key>`) for the route's auth. */
+  secrets?: Readonly<Record<string, string>>;
+  clientHeaders?: Readonly<Record<string, string>>;
+  /** What the route has on, for the report's setup line. */
+  describe?: string;
 }
 
 /**
@@ -180,6 +236,11 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       '',
     ].join('\n'),
   );
+  const secretsDir = path.join(dir, 'secrets');
+  for (const [file, value] of Object.entries(opts.secrets ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(secretsDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(secretsDir, file), value);
+  }
   const port = await freePort();
   const admin = await freePort();
   const tlsPort = opts.tls ? await freePort() : 0;
@@ -204,6 +265,7 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
       '--workers',
       String(opts.workers ?? 1),
       ...(opts.tls ? ['--tls-listen', `127.0.0.1:${tlsPort}`, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key] : []),
+      ...(opts.secrets ? ['--secrets-dir', secretsDir] : []),
     ],
     { stdio: ['ignore', log, log] },
   ));
@@ -213,8 +275,9 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
   const name = opts.name ?? 'wsgate';
   return {
     name,
-    label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
+    label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${opts.describe ? `, ${opts.describe}` : ''}${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
     urls: opts.tls ? [wsUrl(tlsPort, opts.tls)] : [wsUrl(port, undefined)],
+    ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
     pids: () => [child.pid!],
     heapUsed: async () => {
       try {
@@ -241,6 +304,11 @@ export function nginxBinary(): string | null {
 
 export function haproxyBinary(): string | null {
   for (const p of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy']) if (fs.existsSync(p)) return p;
+  return null;
+}
+
+export function caddyBinary(): string | null {
+  for (const p of ['/usr/bin/caddy', '/usr/local/bin/caddy', '/usr/sbin/caddy']) if (fs.existsSync(p)) return p;
   return null;
 }
 
@@ -301,11 +369,7 @@ ${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${o
 }
 `,
   );
-  const logFile = path.join(dir, 'stderr.log');
-  const log = fs.openSync(logFile, 'a');
-  const child = track(spawn(bin, ['-p', dir, '-c', conf], { stdio: ['ignore', log, log] }));
-  fs.closeSync(log);
-  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'nginx', logFile)]);
+  const child = await startLogged('nginx', bin, ['-p', dir, '-c', conf], path.join(dir, 'stderr.log'), port);
   // Wait for the workers to exist (the master binds before forking them).
   for (let i = 0; i < 100 && childPids(child.pid!).length < workers; i++) await sleep(20);
   return {
@@ -354,11 +418,7 @@ backend echo
 ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
 `,
   );
-  const logFile = path.join(dir, 'haproxy.log');
-  const log = fs.openSync(logFile, 'a');
-  const child = track(spawn(bin, ['-f', conf, '-db'], { stdio: ['ignore', log, log] }));
-  fs.closeSync(log);
-  await Promise.race([waitForPort('127.0.0.1', port, 15_000), failFast(child, 'haproxy', logFile)]);
+  const child = await startLogged('haproxy', bin, ['-f', conf, '-db'], path.join(dir, 'haproxy.log'), port);
   return {
     name,
     label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread ${threads}`,
@@ -366,6 +426,28 @@ ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
     pids: () => [child.pid!],
     stop: async () => {
       await stopChild(child, 'SIGTERM'); // hard stop
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Caddy (Go): `reverse_proxy` with `lb_policy least_conn`; `gomaxprocs` event loops (threads running Go code). */
+export async function startCaddy(backends: Backends, gomaxprocs = 1, name: TargetName = 'caddy', opts: ProxyOptions = {}): Promise<Target> {
+  const bin = caddyBinary();
+  if (!bin) throw new Error('caddy is not installed: run `bash bench/setup.sh`');
+  const dir = tmpDir('caddy');
+  const port = await freePort();
+  const conf = path.join(dir, 'Caddyfile');
+  fs.writeFileSync(conf, caddyfile({ port, backendPorts: backends.ports, accessLog: path.join(dir, 'access.log'), ...(opts.tls ? { tls: opts.tls } : {}) }));
+  const env = caddyEnvironment(process.env, dir, gomaxprocs);
+  const child = await startLogged('caddy', bin, ['run', '--config', conf, '--adapter', 'caddyfile'], path.join(dir, 'caddy.log'), port, env);
+  return {
+    name,
+    label: `Caddy ${versionOf(bin, ['version'])}, GOMAXPROCS=${gomaxprocs}`,
+    urls: [wsUrl(port, opts.tls)],
+    pids: () => [child.pid!],
+    stop: async () => {
+      await stopChild(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -404,22 +486,44 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startNginx(backends);
     case 'haproxy':
       return startHaproxy(backends);
+    case 'caddy':
+      return startCaddy(backends);
     case 'wsgate-2':
       return startWsgate(backends, { workers: 2, name: 'wsgate-2' });
     case 'nginx-2':
       return startNginx(backends, 2, 'nginx-2');
     case 'haproxy-2':
       return startHaproxy(backends, 2, 'haproxy-2');
+    case 'caddy-2':
+      return startCaddy(backends, 2, 'caddy-2');
     case 'node-relay':
       return startNodeRelay(backends);
     case 'direct':
       return directTarget(backends);
     case 'wsgate-messages':
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
+    case 'wsgate-features':
+      return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES);
     case 'wsgate-alt': {
       const cli = process.env.WSGATE_ALT_CLI;
       if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
       return startWsgate(backends, { cli, name: 'wsgate-alt' });
     }
+    default: {
+      const feature = featureOf(name);
+      if (!feature) throw new Error(`unknown target ${name}`);
+      return startWsgateWithFeatures(backends, name, [feature]);
+    }
   }
+}
+
+/** wsgate whose route has `features` on, and clients that send what passes them. */
+function startWsgateWithFeatures(backends: Backends, name: TargetName, features: readonly Feature[]): Promise<Target> {
+  return startWsgate(backends, {
+    name,
+    specLines: featureSpecLines(features),
+    secrets: featureSecrets(features),
+    clientHeaders: featureClientHeaders(features, Math.floor(Date.now() / 1000)),
+    describe: `route with ${features.join(', ')} on`,
+  });
 }

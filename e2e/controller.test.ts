@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { connect, expectStatus, type OpenClient } from '../test/helpers/ws-client.js';
-import { repoRoot, startWsgate, type WsgateProcess } from '../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, type WsgateChild } from '../test/helpers/wsgate-child.js';
 import { POD_PREFIX, startPodBackends, type PodBackend } from './helpers/backends.js';
 import {
   apply,
@@ -29,12 +29,12 @@ interface DebugRoutes {
   routes: Array<{ key: string; endpoints: Array<{ id: string; ready: boolean; terminating: boolean }> }>;
 }
 
-async function debugRoutes(gw: WsgateProcess): Promise<DebugRoutes> {
+async function debugRoutes(gw: WsgateChild): Promise<DebugRoutes> {
   const res = await fetch(`http://127.0.0.1:${gw.adminPort}/debug/routes`);
   return (await res.json()) as DebugRoutes;
 }
 
-async function metric(gw: WsgateProcess, name: string): Promise<string> {
+async function metric(gw: WsgateChild, name: string): Promise<string> {
   const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   return text.split('\n').filter((l) => l.startsWith(name)).join('\n');
 }
@@ -43,7 +43,7 @@ function condition(route: string, type: string): Promise<string> {
   return kubectlOk(['get', 'wsr', route, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")].status}/{.status.conditions[?(@.type=="${type}")].reason}`]);
 }
 
-function startController(extra: string[] = []): Promise<WsgateProcess> {
+function startController(extra: string[] = []): Promise<WsgateChild> {
   return startWsgate([
     'controller',
     '--kubeconfig',
@@ -61,7 +61,7 @@ function startController(extra: string[] = []): Promise<WsgateProcess> {
 describe('wsgate controller against a real kube-apiserver', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
   let pods: PodBackend[] = [];
   let port = 0;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot, runCli } from '../test/helpers/wsgate-process.js';
+import { repoRoot, runCli } from '../test/helpers/wsgate-child.js';
 import { GOLDEN_CASES, inputsDir } from '../test/convert/cases.js';
 import { clusterAvailable, kubectl, kubectlOk, toYaml } from './helpers/cluster.js';
 

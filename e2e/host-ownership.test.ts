@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../examples/echo-server.js';
 import { connect } from '../test/helpers/ws-client.js';
-import { repoRoot, startWsgate, type WsgateProcess } from '../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, type WsgateChild } from '../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubeconfig, kubectl, kubectlOk, wsRoute } from './helpers/cluster.js';
 
 const suffix = `${process.pid}-${Date.now() % 100000}`;
@@ -22,7 +22,7 @@ function accepted(ns: string, name: string): Promise<string> {
 describe('host ownership on a real apiserver', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
   let ownerBackend: EchoServer;
   let guestBackend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   const ownerRoute = (sharing?: string[]) =>
     wsRoute(owner, 'chat', {

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../examples/echo-server.js';
 import { expectStatus } from '../test/helpers/ws-client.js';
-import { repoRoot, startWsgate, type WsgateProcess } from '../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, type WsgateChild } from '../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubeconfig, kubectl, kubectlOk, wsRoute } from './helpers/cluster.js';
 
 const ns = `e2e-classes-${process.pid}-${Date.now() % 100000}`;
 
-function startController(className: string, extra: string[] = []): Promise<WsgateProcess> {
+function startController(className: string, extra: string[] = []): Promise<WsgateChild> {
   return startWsgate([
     'controller',
     '--kubeconfig',
@@ -45,14 +45,14 @@ async function events(route: string): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
-async function metrics(gw: WsgateProcess): Promise<string> {
+async function metrics(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 
 describe('route classes: two installs in one cluster', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
   let backend: EchoServer;
-  let internal: WsgateProcess;
-  let external: WsgateProcess;
+  let internal: WsgateChild;
+  let external: WsgateChild;
 
   const staticRoute = (name: string, className: string | undefined) =>
     wsRoute(ns, name, {

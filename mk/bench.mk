@@ -1,5 +1,5 @@
-# Benchmarks against nginx, HAProxy and a direct connection (issue 8). Not part of CI.
-#   make bench          full run (under 10 minutes on 2 cores): bench/results/<date>.json, latest.{json,md,svg}
+# Benchmarks against nginx, HAProxy, Caddy and a direct connection (issue 8). Not part of CI.
+#   make bench          full run (about 20 minutes on 2 cores, estimated): bench/results/<date>.json, latest.{json,md,svg}
 #   make bench-quick    one short round (about 1-2 minutes)
 #   make bench-profile  wsgate under --cpu-prof (throughput, upgrades): bench/results/profile/
 #   make bench-capacity idle connections up to `ulimit -n` through wsgate, nginx, HAProxy, plain and TLS
@@ -8,7 +8,7 @@
 
 .PHONY: bench bench-quick bench-profile bench-capacity bench-setup
 
-# Installs nginx and HAProxy from Debian's packages if they are missing (idempotent).
+# Installs nginx, HAProxy and Caddy from Debian's packages if they are missing (idempotent).
 bench-setup:
 	@bash bench/setup.sh
 

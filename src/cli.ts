@@ -10,6 +10,7 @@ import { addOverloadFlags } from './cli/overload-flags.js';
 import { addClassFlags } from './cli/class-flags.js';
 import { addHostOwnershipFlags } from './cli/host-ownership-flags.js';
 import { defaultWorkers } from './workers/cpus.js';
+import { DEFAULT_MAX_HEADER_SIZE } from './api/defaults.js';
 
 function hostPort(value: string) {
   try {
@@ -59,7 +60,7 @@ function addDataPlaneFlags(cmd: Command): Command {
     .option('--listen <host:port>', 'proxy listener', hostPort, parseHostPort('0.0.0.0:8080'))
     .option('--admin-listen <host:port>', 'admin listener for /metrics, /healthz, /readyz', hostPort, parseHostPort('0.0.0.0:9090'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
-    .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, 16384)
+    .option('--max-header-size <bytes>', 'largest upgrade request head accepted (431 above)', positiveInt, DEFAULT_MAX_HEADER_SIZE)
     .option('--shutdown-grace <ms>', 'on SIGTERM, time open connections get before a 1001 close (keep below terminationGracePeriodSeconds)', nonNegativeInt, 25000)
     .option('--no-endpoint-metrics', 'drop per-endpoint metric series (for very large fleets)')
     .option('--workers <n>', WORKERS_HELP, positiveInt, defaultWorkerCount());

@@ -3,7 +3,8 @@
 // control plane: `helm install`, a server-side dry run of manifests/install.yaml, and
 // `wsgate controller` run outside the cluster as the chart's ServiceAccount (impersonated),
 // which must serve routes, write status, hold the Lease and create events with exactly the
-// RBAC the chart grants, and nothing more.
+// RBAC the chart grants, and nothing more; and two releases of different route classes in
+// one cluster, each serving and writing status only for its own routes.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { connect } from '../../test/helpers/ws-client.js';
-import { repoRoot, startWsgate, tempDir, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
+import { connect, expectStatus } from '../../test/helpers/ws-client.js';
+import { repoRoot, startWsgate, tempDir, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { NETNS, startPodBackends, type PodBackend } from '../helpers/backends.js';
 import { clusterAvailable, endpointSlice, eventually, kubeconfig, kubectlPath, service, wsRoute } from '../helpers/cluster.js';
 
@@ -302,7 +304,7 @@ describe('chart, offline', () => {
     assert.equal(pf.get('--listen'), '0.0.0.0:8080');
     assert.equal(pf.get('--admin-listen'), '0.0.0.0:9090');
     assert.equal(pf.get('--shutdown-grace'), '25000');
-    assert.equal(pf.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
+    for (const absent of ['--affinity-key-file', '--affinity-key-secret']) assert.ok(!pf.has(absent), `no ${absent} on the data plane: its key comes over the stream`);
     for (const absent of ['--no-proxy', '--leader-election-id', '--debounce', '--gateway-api', '--watch-namespaces', '--kubeconfig']) assert.ok(!pf.has(absent), `no ${absent} on the data plane`);
     const pod = proxy.spec.template.spec;
     assert.equal(pod.serviceAccountName, 'wsg-wsgate');
@@ -329,6 +331,9 @@ describe('chart, offline', () => {
     assert.equal(cf.get('--leader-election-id'), 'wsg-wsgate-leader');
     assert.equal(cf.get('--listen'), '0.0.0.0:8080', "the proxies' listener, for Gateway API ports");
     for (const absent of ['--affinity-key-file', '--workers', '--shutdown-grace']) assert.ok(!cf.has(absent), `no ${absent} on the controller`);
+    // The affinity key: read (and created when missing) by the controller through the API.
+    assert.equal(cf.get('--affinity-key-secret'), 'edge/wsg-wsgate-affinity-key');
+    assert.ok(cf.has('--affinity-key-create'));
     const cpod = controller.spec.template.spec;
     assert.equal(cpod.serviceAccountName, 'wsg-wsgate-controller');
     assert.equal(cpod.automountServiceAccountToken, true);
@@ -346,7 +351,7 @@ describe('chart, offline', () => {
     // RBAC: bound to the controller's ServiceAccount only.
     assert.deepEqual(grants(one(objs, 'ClusterRole').rules), [...WATCH_GRANTS, ...SECRET_GRANTS].sort());
     const bindings = objs.filter((o) => o.kind.endsWith('RoleBinding'));
-    assert.equal(bindings.length, 2);
+    assert.equal(bindings.length, 3, 'the ClusterRole, the leader election Role and the affinity key Role');
     for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }], b.metadata.name);
 
     // The stream's certificates: one CA of this install, a server certificate naming the
@@ -382,12 +387,66 @@ describe('chart, offline', () => {
     assert.equal(server.issuerRef.name, 'wsg-wsgate-stream-ca');
   });
 
+  test('the affinity key: rendered by no template and looked up by none (GitOps renders the same bytes twice); a narrow Role for the controller', async () => {
+    const templates = path.join(chartDir, 'templates');
+    const withLookup = fs.readdirSync(templates).filter((f) => /\blookup\b/.test(fs.readFileSync(path.join(templates, f), 'utf8').replace(/{{-? *\/\*[\s\S]*?\*\/ *-?}}/g, '')));
+    assert.deepEqual(withLookup, ['secret-stream-tls.yaml'], 'only the helm-generated stream certificates still use lookup');
+    // `helm template` as Argo CD runs it: twice, the same objects (the stream certificates of
+    // streamTls.source helm aside, which GitOps installs take from cert-manager or existingSecrets).
+    const stable = async () => (await render([], ['streamTls.source=certManager'])).map((o) => stringify(o)).join('---\n');
+    assert.equal(await stable(), await stable());
+
+    const objs = await render();
+    assert.ok(!objs.some((o) => o.kind === 'Secret' && o.metadata.name.includes('affinity')), 'no key Secret rendered');
+    const role = one(objs, 'Role', 'wsg-wsgate-affinity-key');
+    assert.equal(role.metadata.namespace, 'edge');
+    // create cannot be limited by name (the authorizer sees no object name on a create); the rest is.
+    assert.deepEqual(grants(role.rules), [
+      'core/secrets:create',
+      'core/secrets:get@wsg-wsgate-affinity-key',
+      'core/secrets:list@wsg-wsgate-affinity-key',
+      'core/secrets:watch@wsg-wsgate-affinity-key',
+    ]);
+    const binding = one(objs, 'RoleBinding', 'wsg-wsgate-affinity-key');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wsg-wsgate-affinity-key' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'wsg-wsgate-controller', namespace: 'edge' }]);
+
+    // An existing Secret (a SealedSecret, External Secrets): read and watched only, never created.
+    const existing = await render([], ['sessionAffinityKey.existingSecret=edge-key', 'sessionAffinityKey.grace=15m']);
+    assert.deepEqual(grants(one(existing, 'Role', 'wsg-wsgate-affinity-key').rules), ['core/secrets:get@edge-key', 'core/secrets:list@edge-key', 'core/secrets:watch@edge-key']);
+    const { proxy, controller } = split(existing);
+    const cf = flags(controller);
+    assert.equal(cf.get('--affinity-key-secret'), 'edge/edge-key');
+    assert.ok(!cf.has('--affinity-key-create'));
+    assert.equal(flags(proxy, 'proxy').get('--affinity-key-grace'), '15m', 'the proxies keep the previous key for the grace period');
+    assert.ok(!cf.has('--affinity-key-grace'));
+
+    // Neither: each process its own random key, no Role, no flags.
+    const none = await render([], ['sessionAffinityKey.create=false']);
+    assert.ok(!none.some((o) => o.metadata.name === 'wsg-wsgate-affinity-key'));
+    assert.ok(!flags(split(none).controller).has('--affinity-key-secret'));
+  });
+
+  test('streamTls.source existing: no stream certificate rendered (no lookup), the named Secrets mounted; renders are byte-identical', async () => {
+    const sets = ['streamTls.source=existing', 'streamTls.existingSecrets.controller=ctl-stream', 'streamTls.existingSecrets.proxy=proxy-stream'];
+    const objs = await render([], sets);
+    assert.ok(!objs.some((o) => o.kind === 'Secret' || o.kind === 'Certificate' || o.kind === 'Issuer'), 'nothing generated');
+    const { proxy, controller } = split(objs);
+    assert.equal(proxy.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'proxy-stream');
+    assert.equal(controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'ctl-stream');
+    const again = await render([], sets);
+    assert.equal(again.map((o) => stringify(o)).join('---\n'), objs.map((o) => stringify(o)).join('---\n'));
+    // Unnamed: the chart's names, for Secrets created beside the release.
+    const defaults = split(await render([], ['streamTls.source=existing']));
+    assert.equal(defaults.controller.spec.template.spec.volumes.find((v: Json) => v.name === 'stream-tls').secret.secretName, 'wsg-wsgate-stream-controller');
+  });
+
   test('mode=single: today\'s one HA Deployment, proxy and admin Services, least-privilege RBAC, PDB', async () => {
     const objs = await render([], ['mode=single'], ['--include-crds']);
     assert.deepEqual(kinds(objs), [
       'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget',
-      'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount',
-    ]);
+      'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+    ], 'no Secret: the chart renders no key');
     for (const o of objs) {
       if (o.kind === 'CustomResourceDefinition' || o.kind.startsWith('Cluster')) continue;
       assert.equal(o.metadata.namespace, 'edge', `${o.kind} ${o.metadata.name} is in the release namespace`);
@@ -434,15 +493,13 @@ describe('chart, offline', () => {
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
     assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
     assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
-    assert.deepEqual(pod.volumes, [
-      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-      { name: 'affinity-key', secret: { secretName: 'wsg-wsgate-affinity-key', items: [{ key: 'key', path: 'key' }] } },
-    ]);
-    // Every replica signs affinity cookies with the same generated key.
-    assert.equal(f.get('--affinity-key-file'), '/etc/wsgate/affinity/key');
-    assert.deepEqual(c.volumeMounts.find((m: Json) => m.name === 'affinity-key'), { name: 'affinity-key', mountPath: '/etc/wsgate/affinity', readOnly: true });
-    const keySecret = one(objs, 'Secret', 'wsg-wsgate-affinity-key');
-    assert.ok(Buffer.from(keySecret.data.key, 'base64').toString().length >= 16, 'a key of at least 16 characters');
+    assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    // Every replica signs affinity cookies with the key of one Secret, which the chart does not
+    // render: the first replica to start creates it.
+    assert.ok(!f.has('--affinity-key-file'));
+    assert.equal(f.get('--affinity-key-secret'), 'edge/wsg-wsgate-affinity-key');
+    assert.ok(f.has('--affinity-key-create'));
+    assert.ok(!objs.some((o) => o.kind === 'Secret'), 'no Secret rendered');
     assert.equal(pod.serviceAccountName, 'wsg-wsgate');
     const selector = deploy.spec.selector.matchLabels;
     assert.deepEqual(selector, { 'app.kubernetes.io/name': 'wsgate', 'app.kubernetes.io/instance': 'wsg' });
@@ -476,7 +533,7 @@ describe('chart, offline', () => {
       'coordination.k8s.io/leases:patch@wsg-wsgate-leader',
       'coordination.k8s.io/leases:update@wsg-wsgate-leader',
     ]);
-    assert.deepEqual(one(objs, 'RoleBinding').roleRef.name, 'wsg-wsgate-leader-election');
+    assert.deepEqual(one(objs, 'RoleBinding', 'wsg-wsgate-leader-election').roleRef.name, 'wsg-wsgate-leader-election');
 
     const pdb = one(objs, 'PodDisruptionBudget');
     assert.equal(pdb.spec.maxUnavailable, 1);
@@ -686,7 +743,7 @@ describe('chart, offline', () => {
 
   test('values-single.yaml: one replica without leader election, NodePort, longer drain, digest', async () => {
     const objs = await render(['values-single.yaml']);
-    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Secret', 'Service']);
+    assert.deepEqual(kinds(objs), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service'], 'no Secret; the affinity key\'s Role');
     const deploy = one(objs, 'Deployment');
     const f = flags(deploy);
     assert.ok(f.has('--no-leader-elect'));
@@ -802,6 +859,17 @@ describe('chart, offline', () => {
     const bad = await helm(['template', 'wsg', chartDir, '--set', 'controller.proxyProtocol={balancer.example}']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /at '\/controller\/proxyProtocol\/0': '.*' does not match pattern/);
+  });
+
+  test('controller.clientIpv6Prefix: --client-ipv6-prefix on the data plane (split and single mode), 64 by default; out of 0..128 refused', async () => {
+    assert.equal(flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy').get('--client-ipv6-prefix'), '64');
+    const split = flags(one(await render([], ['controller.clientIpv6Prefix=56']), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.equal(split.get('--client-ipv6-prefix'), '56');
+    const single = flags(one(await render([], ['mode=single', 'controller.clientIpv6Prefix=128']), 'Deployment', 'wsg-wsgate'));
+    assert.equal(single.get('--client-ipv6-prefix'), '128');
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'controller.clientIpv6Prefix=129']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /clientIpv6Prefix/);
   });
 
   test('controller.className and defaultClass: --class on the controller (split: not the proxy), --no-default-class only when false', async () => {
@@ -1034,18 +1102,9 @@ async function impersonating(as: string, file: string): Promise<string> {
  * ($(POD_NAMESPACE) expanded) and the given kubeconfig. startWsgate appends loopback listeners
  * on kernel-chosen ports and debug logging, which win over the chart's values.
  */
-async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateProcess> {
+async function startAsDeployment(name: string, ns: string, kc: string): Promise<WsgateChild> {
   const deploy = JSON.parse(await kubectlOk(['get', 'deployment', name, '-n', ns, '-o', 'json']));
-  let args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
-  // The affinity key the kubelet would mount: read from the installed Secret into a local file.
-  const keyFile = args.find((a) => a.startsWith('--affinity-key-file='));
-  if (keyFile) {
-    const secretName = (deploy.spec.template.spec.volumes as Json[]).find((v) => v.name === 'affinity-key')!.secret.secretName as string;
-    const secret = JSON.parse(await kubectlOk(['get', 'secret', secretName, '-n', ns, '-o', 'json']));
-    const local = path.join(tempDir('wsgate-affinity-key-'), 'key');
-    fs.writeFileSync(local, Buffer.from(secret.data.key, 'base64'), { mode: 0o600 });
-    args = args.map((a) => (a === keyFile ? `--affinity-key-file=${local}` : a));
-  }
+  const args = (deploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
   // The chart's TLS listener port is fixed; tests use a kernel-chosen loopback port instead.
   const tls = args.some((a) => a.startsWith('--tls-listen')) ? ['--tls-listen', '127.0.0.1:0'] : [];
   const gw = await startWsgate([...args, '--kubeconfig', kc, ...tls]);
@@ -1072,7 +1131,7 @@ function withFlag(args: string[], flag: string, value: string): string[] {
  * pointed at that port under the controller Service's name, each with the certificates the chart
  * generated for it. Resolves once the data plane has its first table.
  */
-async function startSplitAsDeployments(ns: string, kc: string): Promise<{ controller: WsgateProcess; proxy: WsgateProcess }> {
+async function startSplitAsDeployments(ns: string, kc: string): Promise<{ controller: WsgateChild; proxy: WsgateChild }> {
   const controllerDeploy = JSON.parse(await kubectlOk(['get', 'deployment', `${fullname}-controller`, '-n', ns, '-o', 'json']));
   let cargs = (controllerDeploy.spec.template.spec.containers[0].args as string[]).map((a) => a.replace('$(POD_NAMESPACE)', ns));
   cargs = withFlag(withFlag(cargs, '--snapshot-tls-dir', await secretDir(`${fullname}-stream-controller`, ns)), '--snapshot-listen', '127.0.0.1:0');
@@ -1104,7 +1163,7 @@ async function startSplitAsDeployments(ns: string, kc: string): Promise<{ contro
  * SIGTERM, then SIGKILL if wsgate has not exited after its drain grace plus a margin (a hung
  * shutdown is reported, not waited for).
  */
-async function stopBounded(gw: WsgateProcess | undefined, graceMs = 35_000): Promise<void> {
+async function stopBounded(gw: WsgateChild | undefined, graceMs = 35_000): Promise<void> {
   if (!gw) return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
@@ -1119,7 +1178,7 @@ async function stopBounded(gw: WsgateProcess | undefined, graceMs = 35_000): Pro
 }
 
 /** Runs `check`; when it fails, adds the controller's permission errors to the message. */
-async function explained<T>(gw: WsgateProcess, check: () => Promise<T>): Promise<T> {
+async function explained<T>(gw: WsgateChild, check: () => Promise<T>): Promise<T> {
   try {
     return await check();
   } catch (err) {
@@ -1142,9 +1201,9 @@ function netnsUp(): boolean {
 
 describe('chart against the e2e control plane', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
   let pods: PodBackend[] = [];
-  let gw: WsgateProcess | undefined;
+  let gw: WsgateChild | undefined;
   /** Split mode's data plane, beside its controller `gw`. */
-  let dataPlane: WsgateProcess | undefined;
+  let dataPlane: WsgateChild | undefined;
   let work = '';
   let createdInstallNs = false;
   let installed = false;
@@ -1185,7 +1244,9 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
       `deployment.apps/${fullname}`,
       `deployment.apps/${fullname}-controller`,
       `poddisruptionbudget.policy/${fullname}`,
+      `role.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `role.rbac.authorization.k8s.io/${fullname}-leader-election`,
+      `rolebinding.rbac.authorization.k8s.io/${fullname}-affinity-key`,
       `rolebinding.rbac.authorization.k8s.io/${fullname}-leader-election`,
       `service/${fullname}`,
       `service/${fullname}-admin`,
@@ -1339,6 +1400,16 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     await mayNot(['update', 'leases.coordination.k8s.io/someone-else', '-n', releaseNs]);
     await mayNot(['create', 'leases.coordination.k8s.io', '-n', appNs]);
     await mayNot(['create', 'pods', '-n', releaseNs]);
+    // The affinity key: the chart rendered none; the controller created it as this ServiceAccount
+    // (create on Secrets of the release namespace only; the rest by name) and the data plane got
+    // it over the stream.
+    const keySecret = `${fullname}-affinity-key`;
+    assert.equal(await kubectlOk(['get', 'secret', keySecret, '-n', releaseNs, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), 'wsgate');
+    await eventually('the data plane has the controller\'s key', () => started.proxy.stderr().includes('"source":"stream","msg":"session-affinity key loaded"'));
+    await may(['create', 'secrets', '-n', releaseNs]);
+    await may(['watch', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['update', `secrets/${keySecret}`, '-n', releaseNs]);
+    await mayNot(['delete', `secrets/${keySecret}`, '-n', releaseNs]);
 
     // The data plane's ServiceAccount: nothing beyond what every authenticated user may do (the
     // same list as a ServiceAccount that does not exist), and its pods mount no token.
@@ -1394,5 +1465,137 @@ describe('chart against the e2e control plane', { skip: !clusterAvailable() && '
     assert.equal(await canI(sa2, ['watch', 'secrets', '-n', appNs]), true);
     assert.equal(await canI(sa2, ['get', 'secrets', '-n', releaseNs2]), false);
     assert.equal(await canI(sa2, ['list', 'secrets', '--all-namespaces']), false);
+  });
+});
+
+// Two releases of the chart in one cluster with different route classes (docs/shared-clusters.md
+// #route-classes): `external`, the default install, and `internal` (controller.defaultClass
+// false). Both are real `helm install`s (their RBAC, Roles in the one watched namespace, Leases);
+// their pods are kept off the node (OFF_NODE: the node runs the image of main's `make image`,
+// which a worktree must not replace), and each controller runs outside the cluster with exactly
+// its installed Deployment's arguments, as its own ServiceAccount (impersonated).
+describe('two releases with different route classes in one cluster', { skip: !clusterAvailable() && 'run `make e2e-up` (or `make chart-test`) first' }, () => {
+  const sfx = `${process.pid % 100000}-${Date.now() % 1000}`;
+  const routesNs = `classes-app-${sfx}`;
+  const installs = {
+    internal: { release: `wsi${process.pid % 100000}`, ns: `classes-int-${sfx}`, sets: ['controller.className=internal', 'controller.defaultClass=false'] },
+    external: { release: `wse${process.pid % 100000}`, ns: `classes-ext-${sfx}`, sets: ['controller.className=external'] },
+  };
+  const installed: Array<keyof typeof installs> = [];
+  const running: WsgateChild[] = [];
+  let backend: EchoServer;
+  let work = '';
+
+  const route = (name: string, className: string | undefined, backendSpec: object) => wsRoute(routesNs, name, { ...(className ? { className } : {}), match: { path: `/${name}` }, backend: backendSpec });
+  const toEcho = () => ({ endpoints: [{ host: '127.0.0.1', port: backend.port }] });
+  /** Refused with ResolvedRefs=False (no such Service): its install records a Warning event. */
+  const toNothing = { service: { name: 'missing', port: 80 } };
+  const accepted = (name: string) => kubectlOk(['get', 'wsr', name, '-n', routesNs, '-o', 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}']);
+  const resourceVersion = (name: string) => kubectlOk(['get', 'wsr', name, '-n', routesNs, '-o', 'jsonpath={.metadata.resourceVersion}']);
+  const eventReasons = async (name: string) =>
+    (await kubectlOk(['get', 'events', '-n', routesNs, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={range .items[*]}{.reason}/{.count}{"\\n"}{end}'])).split('\n').filter(Boolean);
+  const scrape = async (gw: WsgateChild) => (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+
+  async function install(which: keyof typeof installs): Promise<WsgateChild> {
+    const { release: rel, ns, sets } = installs[which];
+    await kubectlOk(['create', 'namespace', ns]);
+    const r = await helm([
+      'install', rel, chartDir, '--namespace', ns, '--kubeconfig', kubeconfig,
+      '--set', 'mode=single', '--set', 'replicaCount=1', '--set', 'service.type=ClusterIP',
+      '--set', `controller.watchNamespaces={${routesNs}}`, '--set', 'secrets.scope=namespaces', '--set', `secrets.namespaces={${routesNs}}`,
+      ...sets.flatMap((v) => ['--set', v]), ...OFF_NODE,
+    ], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, `helm install ${rel} failed:\n${r.stderr}${r.stdout}`);
+    installed.push(which);
+    const kc = await impersonating(`system:serviceaccount:${ns}:${rel}-wsgate`, path.join(work, `${which}.kubeconfig`));
+    const gw = await startAsDeployment(`${rel}-wsgate`, ns, kc);
+    running.push(gw);
+    return gw;
+  }
+
+  let internal: WsgateChild;
+  let external: WsgateChild;
+
+  before(async () => {
+    await setupHelm();
+    work = tempDir('wsgate-chart-classes-');
+    backend = await startEchoServer({ name: 'b1' });
+    await kubectlOk(['create', 'namespace', routesNs]);
+    await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
+    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/websocketroutes.wsgate.io']);
+    await kubectlOk(['apply', '-f', '-'], toYaml([
+      route('inside', 'internal', toEcho()),
+      route('inside-broken', 'internal', toNothing),
+      route('outside', 'external', toEcho()),
+      route('outside-broken', 'external', toNothing),
+      route('unclassed', undefined, toEcho()),
+    ]));
+  }, HELM_SETUP);
+
+  after(async () => {
+    for (const gw of running) await stopBounded(gw);
+    for (const which of installed) {
+      const { release: rel, ns } = installs[which];
+      await helm(['uninstall', rel, '--namespace', ns, '--kubeconfig', kubeconfig], { timeoutMs: 120_000 });
+    }
+    await kubectl(['delete', 'namespace', routesNs, installs.internal.ns, installs.external.ns, '--wait=false', '--ignore-not-found']);
+    await backend?.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the internal release alone: status and events only on its own routes; the others untouched', async () => {
+    internal = await install('internal');
+    const args = JSON.parse(await kubectlOk(['get', 'deployment', `${installs.internal.release}-wsgate`, '-n', installs.internal.ns, '-o', 'json'])).spec.template.spec.containers[0].args as string[];
+    assert.ok(args.includes('--class=internal') && args.includes('--no-default-class'), args.join(' '));
+    await explained(internal, async () => {
+      await eventually('inside accepted', async () => (await accepted('inside')) === 'True', 300, 100);
+      await eventually('an event on inside-broken', async () => (await eventReasons('inside-broken')).length > 0, 300, 100);
+      // The log line follows a whole status pass: everything this install would write is written.
+      await eventually('a finished status pass', async () => internal.stderr().includes('"msg":"route statuses updated"'), 300, 100);
+    });
+    for (const other of ['outside', 'outside-broken', 'unclassed']) {
+      assert.equal(await accepted(other), '', `${other} has no status`);
+      assert.deepEqual(await eventReasons(other), [], `${other} has no event`);
+    }
+  });
+
+  test('the external release (the default): serves its routes and the unclassed one; the internal routes keep exactly what the internal release wrote', async () => {
+    const before = { inside: await resourceVersion('inside'), insideBroken: await resourceVersion('inside-broken'), events: await eventReasons('inside-broken') };
+    external = await install('external');
+    await explained(external, async () => {
+      await eventually('outside and unclassed accepted', async () => (await accepted('outside')) === 'True' && (await accepted('unclassed')) === 'True', 300, 100);
+      await eventually('an event on outside-broken', async () => (await eventReasons('outside-broken')).length > 0, 300, 100);
+      await eventually('a finished status pass', async () => external.stderr().includes('"msg":"route statuses updated"'), 300, 100);
+    });
+    // Not one write on the other class's routes: not their status, not an event.
+    assert.equal(await resourceVersion('inside'), before.inside);
+    assert.equal(await resourceVersion('inside-broken'), before.insideBroken);
+    assert.deepEqual(await eventReasons('inside-broken'), before.events);
+    // Each release holds its own Lease.
+    for (const [which, gw] of [['internal', internal], ['external', external]] as const) {
+      const { release: rel, ns } = installs[which];
+      const holder = await kubectlOk(['get', 'lease', `${rel}-wsgate-leader`, '-n', ns, '-o', 'jsonpath={.spec.holderIdentity}']);
+      assert.match(holder, new RegExp(`_${gw.child.pid}$`), which);
+    }
+  });
+
+  test('traffic: each release serves only its own class (404 for the other\'s paths)', async () => {
+    assert.equal(await expectStatus(`${internal.url}/inside`), 101);
+    assert.equal(await expectStatus(`${internal.url}/outside`), 404);
+    assert.equal(await expectStatus(`${internal.url}/unclassed`), 404);
+    assert.equal(await expectStatus(`${external.url}/outside`), 101);
+    assert.equal(await expectStatus(`${external.url}/unclassed`), 101);
+    assert.equal(await expectStatus(`${external.url}/inside`), 404);
+  });
+
+  test('metrics: no series of the other release\'s routes', async () => {
+    const inside = await scrape(internal);
+    assert.match(inside, /route="inside"/);
+    assert.doesNotMatch(inside, /route="(outside|outside-broken|unclassed)"/);
+    const outside = await scrape(external);
+    assert.match(outside, /route="outside"/);
+    assert.match(outside, /route="unclassed"/);
+    assert.doesNotMatch(outside, /route="(inside|inside-broken)"/);
+    for (const gw of running) assert.doesNotMatch(gw.stderr(), /forbidden/i);
   });
 });

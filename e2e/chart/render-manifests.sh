@@ -48,16 +48,13 @@ trap 'rm -f "$tmp"' EXIT
 #
 # The image ghcr.io/wsgate/wsgate:<appVersion> is built from the repository's Dockerfile.
 #
-# Two values differ from the chart's defaults, since a rendered random key would be the same for
-# everyone:
+# One value differs from the chart's defaults:
 # - mode=single: one Deployment runs controller and proxy in one process. The chart's default,
 #   split mode (a data plane without cluster credentials), needs a CA and certificates of the
 #   install's own, which Helm generates at install (or cert-manager issues): install with Helm
 #   for it (see docs/architecture.md).
-# - sessionAffinityKey.create=false. For routes with spec.sessionAffinity, give the
-#   replicas a key of your own (or install with Helm, which creates one):
-#   kubectl -n wsgate create secret generic wsgate-affinity-key --from-literal=key=\$(openssl rand -hex 32)
-#   and add --affinity-key-file with that Secret mounted, as the chart does.
+# The session-affinity key is not in this file: the controller creates the Secret
+# $RELEASE-affinity-key with a random key on its first start (docs/shared-clusters.md "GitOps").
 ---
 apiVersion: v1
 kind: Namespace
@@ -70,7 +67,7 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/warn: restricted
 HEADER
-  "$HELM" template "$RELEASE" charts/wsgate --namespace "$NAMESPACE" --include-crds --set mode=single --set sessionAffinityKey.create=false
+  "$HELM" template "$RELEASE" charts/wsgate --namespace "$NAMESPACE" --include-crds --set mode=single
 } >"$tmp"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp" "$OUT"

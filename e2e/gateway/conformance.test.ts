@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../test/helpers/wsgate-process.js';
+import { repoRoot } from '../../test/helpers/wsgate-child.js';
 import { clusterDir } from '../helpers/cluster.js';
 import { IMPLEMENTED_FEATURES } from '../../src/gatewayapi/translate.js';
 import { claimProblems, parseReport, parseTestLog } from './conformance-report.js';

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IMPLEMENTED_FEATURES } from '../../src/gatewayapi/translate.js';
-import type { WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubectl, kubectlOk, service } from '../helpers/cluster.js';
 import { GATEWAY, gatewayClass as gatewayClassObj, type Condition, httpGateway, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
 
@@ -35,12 +35,12 @@ async function get(kind: string, name: string, namespaced = true): Promise<Obj |
 const brief = (conditions: readonly Condition[] | undefined) => Object.fromEntries((conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
 
 /** How often a process has logged `message` so far. */
-const logged = (p: WsgateProcess, message: string) => p.stderr().split('\n').filter((l) => l.includes(`"msg":"${message}"`)).length;
+const logged = (p: WsgateChild, message: string) => p.stderr().split('\n').filter((l) => l.includes(`"msg":"${message}"`)).length;
 
 /** Resolves once `p` has compiled a table after `before` (a count from logged()). */
-const compiledSince = (p: WsgateProcess, before: number) => eventually(`a recompile of pid ${p.child.pid}`, () => logged(p, 'routing table updated') > before);
+const compiledSince = (p: WsgateChild, before: number) => eventually(`a recompile of pid ${p.child.pid}`, () => logged(p, 'routing table updated') > before);
 
-function startController(pool: string, lease: string): Promise<WsgateProcess> {
+function startController(pool: string, lease: string): Promise<WsgateChild> {
   return startGatewayController({ namespace: ns, lease, controllerName, pool, extra: ['--lease-duration', '4000', '--lease-retry-period', '500'] });
 }
 
@@ -63,8 +63,8 @@ const theirEntry = {
 };
 
 describe('wsgate controller: Gateway API status on a real apiserver', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
-  let a: WsgateProcess | undefined;
-  let b: WsgateProcess | undefined;
+  let a: WsgateChild | undefined;
+  let b: WsgateChild | undefined;
 
   before(async () => {
     await installGatewayCrds();

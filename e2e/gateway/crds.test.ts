@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { translate } from '../../src/gatewayapi/translate.js';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service, WebSocketPolicy } from '../../src/gatewayapi/types.js';
-import { repoRoot } from '../../test/helpers/wsgate-process.js';
+import { repoRoot } from '../../test/helpers/wsgate-child.js';
 import { clusterAvailable, kubectl, kubectlOk, toYaml } from '../helpers/cluster.js';
 
 const run = promisify(execFile);

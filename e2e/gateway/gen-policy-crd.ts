@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { POLICY_CRD_FILE, renderPolicyCrd } from '../../src/gatewayapi/policy-crd.js';
-import { repoRoot } from '../../test/helpers/wsgate-process.js';
+import { repoRoot } from '../../test/helpers/wsgate-child.js';
 
 const text = renderPolicyCrd(fs.readFileSync(path.join(repoRoot, 'crds/wsgate.io_websocketroutes.yaml'), 'utf8'));
 for (const dir of ['crds', 'charts/wsgate/crds']) {

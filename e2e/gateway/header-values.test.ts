@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubectl, kubectlOk, service } from '../helpers/cluster.js';
 import { GATEWAY, gatewayClass, httpGateway, type Condition, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
 
@@ -56,7 +56,7 @@ const httpRoute = (name: string, filters: object[], backendFilters: object[] = [
 const keep = { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'X-Fine', value: 'ok' }] } };
 
 describe('wsgate controller: HTTPRoute header values with line breaks on a real apiserver', { skip: !clusterAvailable() && 'run `make e2e-up` first' }, () => {
-  let wsgate: WsgateProcess | undefined;
+  let wsgate: WsgateChild | undefined;
 
   before(async () => {
     await installGatewayCrds();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { repoRoot, startWsgate, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterDir, eventually, kubeconfig, kubectl, kubectlOk, wsRoute } from '../helpers/cluster.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -150,7 +150,7 @@ async function openBalanced(url: string, pods: string[], n: number): Promise<Cli
 }
 
 describe('Gateway API traffic on a real node: Gateway sockets on pool addresses, real pods', { skip }, () => {
-  let wsgate: WsgateProcess | undefined;
+  let wsgate: WsgateChild | undefined;
   let gatewayUrl = '';
   const open: Client[] = [];
 

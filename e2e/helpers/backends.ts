@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from '../../test/helpers/wsgate-process.js';
+import { repoRoot } from '../../test/helpers/wsgate-child.js';
 
 export const NETNS = process.env.WSGATE_E2E_NETNS ?? 'wsgate-e2e';
 export const POD_PREFIX = process.env.WSGATE_E2E_SUBNET ?? '10.250.77';

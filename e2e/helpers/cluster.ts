@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { repoRoot } from '../../test/helpers/wsgate-process.js';
+import { repoRoot } from '../../test/helpers/wsgate-child.js';
 
 export const clusterDir = path.join(repoRoot, 'e2e/.cluster');
 export const kubeconfig = path.join(clusterDir, 'kubeconfig');

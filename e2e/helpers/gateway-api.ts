@@ -2,7 +2,7 @@
 // one HTTP listener, and a `wsgate controller` with --gateway-api on and its own address pool.
 
 import path from 'node:path';
-import { repoRoot, startWsgate, type WsgateProcess } from '../../test/helpers/wsgate-process.js';
+import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { kubeconfig, kubectlOk } from './cluster.js';
 
 export const GATEWAY = 'gateway.networking.k8s.io';
@@ -45,7 +45,7 @@ export function gatewayClass(name: string, controllerName: string): object {
  */
 export function startGatewayController(
   o: { namespace: string; lease: string; controllerName: string; pool: string; extra?: string[]; listen?: string },
-): Promise<WsgateProcess> {
+): Promise<WsgateChild> {
   return startWsgate(
     [
       'controller', '--kubeconfig', kubeconfig, '--watch-namespaces', o.namespace,

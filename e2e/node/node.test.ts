@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { repoRoot, tempDir } from '../../test/helpers/wsgate-process.js';
+import { repoRoot, tempDir } from '../../test/helpers/wsgate-child.js';
 import { clusterDir, eventually, kubeconfig, kubectl, kubectlOk, toYaml, wsRoute } from '../helpers/cluster.js';
 import { Fleet, report, type SeqClient } from '../reliability/lib/seq-client.js';
 

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { upgradeRequest } from '../../test/helpers/raw-http.js';
-import { cliPath } from '../../test/helpers/wsgate-process.js';
+import { cliPath } from '../../test/helpers/wsgate-child.js';
 import { createLink, netnsAvailable, type Link } from './lib/netns-link.js';
 import { repoRoot, startEchoProc, startGate, startScript, tempDir, waitForFds, type EchoProc, type GateProc } from './lib/procs.js';
 import { ep, writeRoutes } from './lib/routes.js';

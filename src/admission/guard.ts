@@ -7,6 +7,8 @@
 //      (not for a CORS preflight: browsers send no credentials on it)
 //   5. upgrades only: maxConnections (503), maxConnectionsPerClient (429), counted until the
 //      client socket closes
+// Per-client limits count the client's group (an IPv6 client's prefix, security/client-group.ts);
+// logs and the X-Forwarded-* headers name the client's own address.
 // Before any of it, the hop-by-hop headers (and those the client's Connection names, except
 // the protected ones) are stripped from the client's headers, before wsgate adds anything.
 // Then the request head for the backend is prepared: X-Forwarded-*, Forwarded, X-Real-IP,
@@ -18,7 +20,9 @@ import type { Logger } from 'pino';
 import type { Admission, RequestContext, Verdict } from '../pipeline/context.js';
 import type { CompiledRoute } from '../routing/types.js';
 import { apiKeyValid, type ApiKeyVerifier } from '../security/api-keys.js';
+import { DEFAULT_CLIENT_IPV6_PREFIX } from '../api/defaults.js';
 import { clientAddress, normalizeAddress, type TrustedProxies } from '../security/client-address.js';
+import { clientGroup } from '../security/client-group.js';
 import { forwardedHeaders, TARGET_OVERRIDE_HEADERS } from '../security/forwarded.js';
 import { findToken, unmetClaim, verifyToken, type JwtVerifier } from '../security/jwt.js';
 import { originAllowed } from '../security/origin.js';
@@ -39,6 +43,8 @@ export interface SecurityGuardOptions {
   log: Logger;
   trustedProxies?: TrustedProxies;
   limiter?: Limiter;
+  /** --client-ipv6-prefix: IPv6 clients in one prefix of this length are one client for limits and hashing. */
+  clientIpv6Prefix?: number;
 }
 
 const REALM = 'realm="wsgate"';
@@ -49,10 +55,12 @@ export class SecurityGuard implements Admission {
   readonly limiter: Limiter;
   private readonly log: Logger;
   private readonly trusted: TrustedProxies | undefined;
+  private readonly ipv6Prefix: number;
 
   constructor(opts: SecurityGuardOptions) {
     this.log = opts.log;
     this.trusted = opts.trustedProxies;
+    this.ipv6Prefix = opts.clientIpv6Prefix ?? DEFAULT_CLIENT_IPV6_PREFIX;
     this.limiter = opts.limiter ?? new Limiter();
   }
 
@@ -65,6 +73,7 @@ export class SecurityGuard implements Admission {
     const req = ctx.req;
     ctx.fromTrustedProxy = this.trusted?.contains(normalizeAddress(req.socket.remoteAddress ?? '')) ?? false;
     ctx.client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
+    ctx.clientGroup = clientGroup(ctx.client, this.ipv6Prefix);
     // Request id first, so refusals are logged with it too.
     ctx.requestId = requestIdFor(req.headers['x-request-id']);
     req.headers['x-request-id'] = ctx.requestId;
@@ -90,7 +99,7 @@ export class SecurityGuard implements Admission {
     }
     const rate = sec.limits.upgradesPerSecondPerClient;
     if (rate !== undefined) {
-      const token = this.limiter.takeToken(route.key, client, rate);
+      const token = this.limiter.takeToken(route.key, ctx.clientGroup, rate);
       if (!token.ok) {
         return refuse({ ok: false, status: 429, result: 'rate_limited', message: 'too many requests from this client', headers: { 'Retry-After': String(token.retryAfterSeconds) } });
       }
@@ -113,7 +122,7 @@ export class SecurityGuard implements Admission {
     // The client may have gone during verification: then its close event has fired already.
     if (req.socket.destroyed) return { ok: false, status: 499, result: 'client_gone', message: 'client closed the connection' };
     if (ctx.kind === 'upgrade') {
-      const counted = this.limiter.acquire(route.key, client, sec.limits);
+      const counted = this.limiter.acquire(route.key, ctx.clientGroup, sec.limits);
       if (!counted.ok) {
         return counted.limit === 'route'
           ? refuse({ ok: false, status: 503, result: 'route_limit', message: `route ${route.key} is at its connection limit`, headers: { 'Retry-After': '1' } })

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { VERSION } from './types.js';
 
-export const CRD_FILE = 'wsgate.io_websocketroutes.yaml';
+const CRD_FILE = 'wsgate.io_websocketroutes.yaml';
 
 /** The subset of a CRD's openAPIV3Schema node that wsgate reads. */
 export interface CrdSchema {

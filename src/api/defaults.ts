@@ -10,6 +10,11 @@ export const DEFAULT_POLICY: Policy = 'LeastConnections';
 export const DEFAULT_HOST_OWNERSHIP: HostOwnership = 'shared';
 /** The route class of an install started without --class (chart controller.className). */
 export const DEFAULT_CLASS_NAME = 'wsgate';
+/**
+ * --client-ipv6-prefix: IPv6 clients in one /64 count as one client for per-client limits and
+ * sourceIP hashing (a host is usually given a whole /64, and can pick any address in it).
+ */
+export const DEFAULT_CLIENT_IPV6_PREFIX = 64;
 export const DEFAULT_SCHEME: Scheme = 'ws';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';
@@ -25,6 +30,11 @@ export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
 export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
 export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
+/**
+ * --affinity-key-grace: how long affinity cookies signed with the previous key stay valid after
+ * the key changed (a rotated Secret or key file); a client using one meanwhile gets a new cookie.
+ */
+export const DEFAULT_AFFINITY_KEY_GRACE = '1h';
 export const DEFAULT_ON_RATE_EXCEEDED: OnRateExceeded = 'Throttle';
 export const DEFAULT_PONG_TIMEOUT = '10s';
 // spec.rebalance's fields, used by the rebalance planner (balancer/rebalance.ts) when the block
@@ -44,6 +54,12 @@ export const DEFAULT_PATH_MERGE_SLASHES = true;
 export const DEFAULT_PATH_ESCAPED_SLASHES: 'reject' | 'keep' = 'reject';
 /** ";" (and %3B) in a path: 'reject' (400) or 'keep'. Servlet containers cut ";params" from segments. */
 export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
+/**
+ * --max-header-size: the largest request head (request line and headers) the proxy listeners
+ * accept, in bytes; a larger one is answered 431. Node's own default, stated here so the flag,
+ * a proxy built without the flag (tests, benchmarks) and the docs say the same number.
+ */
+export const DEFAULT_MAX_HEADER_SIZE = 16384;
 
 /**
  * HTTPRoute CORS filter maxAge (Access-Control-Max-Age, seconds): the Gateway API CRD's default,

@@ -15,7 +15,7 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Custom ajv keyword: items of a `x-kubernetes-list-type: map` list must differ in these keys. */
 export const LIST_MAP_KEYS = 'listMapKeys';
-export const KNOWN_FORMATS = new Set(['date-time', 'int32', 'int64']);
+const KNOWN_FORMATS = new Set(['date-time', 'int32', 'int64']);
 
 const COPIED = [
   'enum',

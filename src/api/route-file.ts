@@ -19,7 +19,7 @@ export interface FileProblem {
 }
 
 /** Field of problems in the YAML text itself, before there is a document to validate. */
-export const YAML_FIELD = '(yaml)';
+const YAML_FIELD = '(yaml)';
 
 export function formatProblem(p: FileProblem): string {
   return `${p.file}:${p.line}: document ${p.document}: ${p.field}: ${p.reason}`;

@@ -21,7 +21,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
  * Headers the proxy owns on the request: changing them would break the WebSocket handshake or
  * the framing of the request, so requestHeaders may not set, add or remove them.
  */
-export const MANAGED_HEADERS: ReadonlySet<string> = new Set([
+const MANAGED_HEADERS: ReadonlySet<string> = new Set([
   ...FRAMING_HEADERS,
   'sec-websocket-key',
   'sec-websocket-version',
@@ -29,12 +29,6 @@ export const MANAGED_HEADERS: ReadonlySet<string> = new Set([
   'sec-websocket-protocol',
   'sec-websocket-extensions',
 ]);
-
-/**
- * Headers wsgate itself sets on every proxied request (forwarding, request id, trace context):
- * a rule changing them would be overwritten or would break what they promise.
- */
-export const WSGATE_HEADERS = WSGATE_SET_HEADERS;
 
 /** Durations and whether 0 is meaningful (0 = no limit for idle/maxLifetime, close at once for drain). */
 const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
@@ -192,7 +186,7 @@ function checkRequestHeaders(spec: Obj, report: Report): void {
 /** Why a header may not be named by a header rule, or null. */
 function headerProblem(lower: string): string | null {
   if (MANAGED_HEADERS.has(lower)) return 'cannot be changed: wsgate manages this header for the WebSocket handshake and the framing of the request';
-  if (WSGATE_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, traceparent, tracestate)';
+  if (WSGATE_SET_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, traceparent, tracestate)';
   return null;
 }
 

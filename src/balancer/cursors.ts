@@ -1,6 +1,6 @@
 // The per-route pick counter that gives RoundRobin its order and rotates the start of
 // LeastConnections' scan so ties spread evenly. One process: a map here. Worker threads share
-// one counter per route (src/workers/shared-counters.ts), so the rotation is the process's,
+// one counter per route (src/workers/shared-route-cursors.ts), so the rotation is the process's,
 // not each worker's.
 
 export class RouteCursors {

@@ -7,7 +7,7 @@ import type { Endpoint } from '../routing/types.js';
 const VNODES = 160;
 
 /** FNV-1a, 32-bit: fast, no allocation, good enough spread for ring placement. */
-export function hash32(text: string): number {
+function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

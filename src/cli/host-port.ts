@@ -1,4 +1,4 @@
-import type { HostPort } from '../gateway.js';
+import type { HostPort } from '../process.js';
 
 /** "0.0.0.0:8080", "[::1]:9090", ":8080" (all interfaces). */
 export function parseHostPort(value: string): HostPort {

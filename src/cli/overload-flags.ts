@@ -1,11 +1,11 @@
 // The overload protection flags both commands share (their defaults live here and only here),
-// and how they turn into the Gateway's overload options: --max-connections (default from the
+// and how they turn into the process's overload options: --max-connections (default from the
 // container's memory limit, overload/sizing.ts), the readiness marks, and the memory overload
 // manager's thresholds.
 
 import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { GatewayOverloadOptions } from '../gateway.js';
+import type { ProcessOverloadOptions } from '../process.js';
 import { DEFAULT_CGROUP_ROOT, readCgroupMemory } from '../overload/cgroup.js';
 import { systemMemoryReader, type MemoryReading } from '../overload/manager.js';
 import { defaultMaxConnections } from '../overload/sizing.js';
@@ -69,20 +69,20 @@ export function addOverloadFlags(cmd: Command): Command {
 }
 
 /** Why these overload flags cannot be used together, or undefined. */
-export function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' | 'readyLowWater' | 'overloadRefuseAt' | 'overloadShedAt'>): string | undefined {
+function overloadFlagProblem(opts: Pick<OverloadFlags, 'readyHighWater' | 'readyLowWater' | 'overloadRefuseAt' | 'overloadShedAt'>): string | undefined {
   if (opts.readyLowWater >= opts.readyHighWater) return `--ready-low-water (${opts.readyLowWater}) must be below --ready-high-water (${opts.readyHighWater})`;
   if (opts.overloadShedAt < opts.overloadRefuseAt) return `--overload-shed-at (${opts.overloadShedAt}) must not be below --overload-refuse-at (${opts.overloadRefuseAt})`;
   return undefined;
 }
 
 /**
- * The Gateway's overload options from the flags (checked by the preAction hook above). With a
+ * The process's overload options from the flags (checked by the preAction hook above). With a
  * TLS listener the default cap is sized for TLS connections, which cost the most.
  */
 export function overloadOptions(
   opts: OverloadFlags & Pick<SecurityFlags, 'tlsListen'>,
   read: () => MemoryReading = systemMemoryReader(opts.cgroupRoot),
-): GatewayOverloadOptions {
+): ProcessOverloadOptions {
   const maxConnections = opts.maxConnections ?? defaultMaxConnections(memoryLimit(opts.cgroupRoot), opts.workers, opts.tlsListen ? 'tls' : 'plain');
   return {
     limits: { maxConnections, maxPlainBodyBytes: opts.overloadMaxBody, retryAfterSeconds: opts.retryAfter },

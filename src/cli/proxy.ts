@@ -7,7 +7,7 @@ import { createLogger } from '../logger.js';
 import { SnapshotClient } from '../stream/client.js';
 import { readStreamTls } from '../stream/tls-files.js';
 import { tlsSuffix } from './security-flags.js';
-import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
+import { processFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 import { RECONNECT_INITIAL_MS, type ProxyStreamFlags } from './stream-flags.js';
 
 export interface ProxyCliOptions extends DataPlaneFlags, ProxyStreamFlags {}
@@ -16,25 +16,25 @@ export async function runProxy(opts: ProxyCliOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
   // Fail at start, not on the first attempt, when the certificates are missing.
   readStreamTls(opts.snapshotTlsDir);
-  const gateway = gatewayFromFlags(opts, log, 'proxy');
+  const wsgate = processFromFlags(opts, log, 'proxy');
   const client = new SnapshotClient({
     host: opts.controller.host,
     port: opts.controller.port,
     ...(opts.controllerName ? { serverName: opts.controllerName } : {}),
     loadTls: () => readStreamTls(opts.snapshotTlsDir),
     log,
-    onSnapshot: (snapshot) => gateway.applySnapshot(snapshot),
-    onConnected: (up) => gateway.metrics.controllerConnected.set(up ? 1 : 0),
+    onSnapshot: (snapshot) => wsgate.applySnapshot(snapshot),
+    onConnected: (up) => wsgate.metrics.controllerConnected.set(up ? 1 : 0),
     silenceTimeoutMs: opts.controllerTimeout,
     backoff: { initialMs: RECONNECT_INITIAL_MS, maxMs: opts.reconnectMax },
   });
-  gateway.metrics.snapshotAgeSource = () => client.ageSeconds();
+  wsgate.metrics.snapshotAgeSource = () => client.ageSeconds();
   // Listen first: probes answer (not ready) until the first table arrives.
-  const bound = await gateway.start(opts.listen, opts.adminListen);
+  const bound = await wsgate.start(opts.listen, opts.adminListen);
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   client.start();
   stopOnSignals(log, () => {
     client.stop();
-    return gateway.shutdown(opts.shutdownGrace);
+    return wsgate.shutdown(opts.shutdownGrace);
   });
 }

@@ -1,13 +1,13 @@
 // The security flags every serving command shares (and the few only one has; a proxy's Secrets
 // arrive in its snapshots, so it has neither a directory nor a watch of its own), and their translation
-// into the Gateway's SecurityOptions.
+// into the process's SecurityOptions.
 
-import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
+import { DEFAULT_AFFINITY_KEY_GRACE, DEFAULT_CLIENT_IPV6_PREFIX, DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import type { HostPort, SecurityOptions } from '../gateway.js';
+import type { HostPort, SecurityOptions } from '../process.js';
 import { TrustedProxies } from '../security/client-address.js';
+import { ipv6PrefixProblem } from '../security/client-group.js';
 import { cipherProblem, curveProblem, policyProblem, TLS_VERSIONS, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
 import { parseHostPort } from './host-port.js';
 
@@ -48,6 +48,12 @@ function checkedList(problem: (list: string) => string | undefined): (value: str
   };
 }
 
+function ipv6Prefix(value: string): number {
+  const problem = ipv6PrefixProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return Number(value);
+}
+
 function secretName(value: string): { namespace: string; name: string } {
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`"${value}" is not NAMESPACE/NAME`);
@@ -59,13 +65,15 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-listen <host:port>', 'TLS (wss://) listener; certificates by SNI from routes\' spec.tls (off unless given)', hostPort)
     .option('--tls-default-secret <namespace/name>', 'kubernetes.io/tls Secret used when no route\'s certificate matches the SNI name (or no SNI is sent)', secretName)
     .option('--trusted-proxies <cidrs>', 'comma-separated CIDRs of proxies in front of wsgate whose X-Forwarded-For is believed', cidrs, [])
+    .option('--client-ipv6-prefix <bits>', 'IPv6 clients whose addresses share this many leading bits are one client for per-client limits and sourceIP hashing (128: each address); X-Forwarded-For and logs keep the full address', ipv6Prefix, DEFAULT_CLIENT_IPV6_PREFIX)
     .option('--proxy-protocol <cidrs>', 'comma-separated CIDRs of balancers that open every connection with a PROXY protocol header (v1 or v2; anyone else sending one is refused); the client it carries is the client identity', cidrs, [])
     .addOption(new Option('--tls-min-version <version>', 'oldest TLS version the TLS listener (and Gateway HTTPS sockets) accept').choices([...TLS_VERSIONS]).default(MIN_TLS_VERSION))
     .addOption(new Option('--tls-max-version <version>', 'newest TLS version offered (default: the newest Node has)').choices([...TLS_VERSIONS]))
     .option('--tls-ciphers <list>', 'cipher suites, OpenSSL names joined by ":" (TLS 1.2 names such as ECDHE-RSA-AES128-GCM-SHA256; TLS 1.3 names such as TLS_AES_256_GCM_SHA384; a list with no TLS 1.3 name keeps the TLS 1.3 defaults)', checkedList(cipherProblem))
     .option('--tls-ecdh-curves <list>', 'ECDH groups joined by ":" in preference order (e.g. X25519:P-256)', checkedList(curveProblem))
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
-    .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares)');
+    .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares); watched: a changed key applies without a restart')
+    .option('--affinity-key-grace <duration>', 'after the affinity key changed, cookies signed with the previous key stay valid this long (their clients get new ones); then they are stale', durationMs, parseDuration(DEFAULT_AFFINITY_KEY_GRACE));
   addPathFlags(cmd);
   // The versions' order needs both flags: checked once all are read, as one line and exit 1.
   cmd.hook('preAction', (command) => {
@@ -80,7 +88,9 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
   } else if (mode === 'controller') {
     cmd
       .option('--secret-namespaces <list>', 'namespaces whose Secrets are watched (default: the watched namespaces)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-      .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed');
+      .option('--no-watch-secrets', 'watch no Secrets (no RBAC for them); routes referencing Secrets then fail closed')
+      .option('--affinity-key-secret <namespace/name>', 'read the session-affinity key from this Secret (data key "key") and watch it: a changed key applies without a restart; split mode hands it to the proxies over the snapshot stream (instead of --affinity-key-file)', secretName)
+      .option('--affinity-key-create', 'with --affinity-key-secret: create the Secret with a random key when it is missing (replicas racing to create it end with one key)', false);
   }
   return cmd;
 }
@@ -109,6 +119,7 @@ export interface SecurityFlags {
   tlsListen?: HostPort;
   tlsDefaultSecret?: { namespace: string; name: string };
   trustedProxies: string[];
+  clientIpv6Prefix: number;
   proxyProtocol: string[];
   handshakeTimeout: number;
   tlsMinVersion: TlsVersion;
@@ -118,17 +129,10 @@ export interface SecurityFlags {
   tlsCert?: string;
   tlsKey?: string;
   affinityKeyFile?: string;
+  affinityKeyGrace: number;
   pathMergeSlashes: boolean;
   pathEscapedSlashes: 'reject' | 'keep';
   pathSemicolons: 'reject' | 'keep';
-}
-
-/** The affinity cookie key from --affinity-key-file (a trailing newline is not part of it). */
-export function affinityKey(flags: SecurityFlags): Buffer | undefined {
-  if (flags.affinityKeyFile === undefined) return undefined;
-  const key = fs.readFileSync(flags.affinityKeyFile, 'utf8').replace(/\r?\n$/, '');
-  if (key.length < 16) throw new Error(`--affinity-key-file ${flags.affinityKeyFile}: the key must be at least 16 characters`);
-  return Buffer.from(key);
 }
 
 export function securityOptions(flags: SecurityFlags): SecurityOptions {
@@ -136,6 +140,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
   return {
     tlsPolicy: policyFlags(flags),
     trustedProxies: flags.trustedProxies,
+    clientIpv6Prefix: flags.clientIpv6Prefix,
     proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
     paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },

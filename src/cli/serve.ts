@@ -1,9 +1,9 @@
-// What every serving command does alike: the Gateway from the data-plane and security flags,
+// What every serving command does alike: the WsgateProcess from the data-plane and security flags,
 // and the graceful stop on SIGTERM / SIGINT.
 
 import type { Logger } from 'pino';
-import { Gateway, type HostPort } from '../gateway.js';
-import { affinityKey, securityOptions, type SecurityFlags } from './security-flags.js';
+import { WsgateProcess, type HostPort } from '../process.js';
+import { securityOptions, type SecurityFlags } from './security-flags.js';
 import { overloadOptions, type OverloadFlags } from './overload-flags.js';
 import type { HostOwnership } from '../api/types.js';
 
@@ -18,13 +18,14 @@ export interface DataPlaneFlags extends SecurityFlags, OverloadFlags {
 }
 
 /** `hostOwnership`: for the commands that compile from a source; a proxy gets it in its snapshots. */
-export function gatewayFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy', hostOwnership?: HostOwnership): Gateway {
-  return new Gateway({
+export function processFromFlags(opts: DataPlaneFlags, log: Logger, role: 'standalone' | 'controller' | 'proxy', hostOwnership?: HostOwnership): WsgateProcess {
+  return new WsgateProcess({
     logger: log,
     maxHeaderSize: opts.maxHeaderSize,
     endpointMetrics: opts.endpointMetrics,
     security: securityOptions(opts),
-    affinityKey: affinityKey(opts),
+    ...(opts.affinityKeyFile !== undefined ? { affinityKeyFile: opts.affinityKeyFile } : {}),
+    affinityKeyGraceMs: opts.affinityKeyGrace,
     workers: opts.workers,
     logLevel: opts.logLevel,
     role,

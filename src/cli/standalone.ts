@@ -6,7 +6,7 @@ import { SecretsDirSource } from '../sources/secrets-dir.js';
 import { classSelection, type ClassFlags } from './class-flags.js';
 import type { HostOwnershipFlags } from './host-ownership-flags.js';
 import { tlsSuffix } from './security-flags.js';
-import { gatewayFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
+import { processFromFlags, stopOnSignals, type DataPlaneFlags } from './serve.js';
 
 export interface StandaloneOptions extends DataPlaneFlags, ClassFlags, HostOwnershipFlags {
   config: string;
@@ -15,18 +15,18 @@ export interface StandaloneOptions extends DataPlaneFlags, ClassFlags, HostOwner
 
 export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   const log = createLogger(opts.logLevel);
-  const gateway = gatewayFromFlags(opts, log, 'standalone', opts.hostOwnership);
+  const wsgate = processFromFlags(opts, log, 'standalone', opts.hostOwnership);
   const classes = classSelection(opts);
   // Secrets first: the first table compiles with them. A change recompiles the last routes.
   const secrets = opts.secretsDir
     ? new SecretsDirSource(opts.secretsDir, log, () => {
-        gateway.setSecretResolver(secrets!.resolver());
-        gateway.reapply();
+        wsgate.setSecretResolver(secrets!.resolver());
+        wsgate.reapply();
       })
     : undefined;
   if (secrets) {
     secrets.start();
-    gateway.setSecretResolver(secrets.resolver());
+    wsgate.setSecretResolver(secrets.resolver());
   }
   const source = new FileRouteSource(
     opts.config,
@@ -35,10 +35,10 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
         // The file may hold the routes of several installs: another class's are not a problem.
         const { ours, others } = partitionByClass(routes, classes);
         if (others.length) log.info({ className: classes.className, routes: others.map(routeKey) }, 'routes of another class left alone');
-        gateway.applyRoutes(ours);
+        wsgate.applyRoutes(ours);
       },
       onRejected: (problems) => {
-        gateway.metrics.configReloads.inc({ result: 'failure' });
+        wsgate.metrics.configReloads.inc({ result: 'failure' });
         log.error({ file: opts.config, problems: problems.length }, 'route file refused; the last good table keeps serving');
       },
     },
@@ -47,17 +47,17 @@ export async function runStandalone(opts: StandaloneOptions): Promise<void> {
   if (!source.start()) {
     source.stop();
     secrets?.stop();
-    await gateway.stop(); // worker threads would keep the process alive
+    await wsgate.stop(); // worker threads would keep the process alive
     process.stderr.write(`wsgate: ${opts.config} has problems (see above); nothing to serve\n`);
     process.exitCode = 1;
     return;
   }
-  const bound = await gateway.start(opts.listen, opts.adminListen);
+  const bound = await wsgate.start(opts.listen, opts.adminListen);
   // One line on stdout that scripts and tests can wait for.
   process.stdout.write(`wsgate listening proxy=${bound.proxy.host}:${bound.proxy.port} admin=${bound.admin.host}:${bound.admin.port}${tlsSuffix(bound)}\n`);
   stopOnSignals(log, () => {
     source.stop();
     secrets?.stop();
-    return gateway.shutdown(opts.shutdownGrace);
+    return wsgate.shutdown(opts.shutdownGrace);
   });
 }

@@ -2,7 +2,7 @@
 // controller's side (`controller --no-proxy`) and the proxy's (`proxy`).
 
 import { InvalidArgumentError, type Command } from 'commander';
-import type { HostPort } from '../gateway.js';
+import type { HostPort } from '../process.js';
 import { parseHostPort } from './host-port.js';
 import { durationMs } from './security-flags.js';
 

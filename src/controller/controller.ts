@@ -1,5 +1,6 @@
 // The Kubernetes side: informers -> (their caches are the store) -> debounced pure compile ->
-// table swap in the gateway; the leader also writes statuses. It never touches a socket.
+// table swap in the sink (this process, or the proxies through the ControlPlane); the leader
+// also writes statuses. It never touches a socket.
 
 import {
   CoreV1Api,
@@ -21,7 +22,7 @@ import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import type { SecretResolver } from '../routing/types.js';
 import type { ServiceResolver } from '../routing/types.js';
 import { GatewayApiSource, type GatewayApiOptions } from './gateway-api.js';
-import type { MainSockets } from './gateway-sockets.js';
+import type { MainSockets } from './gateway-socket-plan.js';
 import { GatewayStatusWriter } from './gateway-status-writer.js';
 import { LeaderElector } from './leader.js';
 import { buildSecretResolver, SECRET_FIELD_SELECTOR } from './resolve-secret.js';
@@ -40,7 +41,8 @@ export interface TableSink {
 
 export interface ControllerOptions {
   kc: KubeConfig;
-  gateway: TableSink;
+  /** Where each compiled table goes: this process (WsgateProcess) or, with --no-proxy, the ControlPlane. */
+  sink: TableSink;
   log: Logger;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
@@ -89,7 +91,7 @@ export class Controller {
     const core = kc.makeApiClient(CoreV1Api);
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     const onChange = () => this.schedule();
-    const onError = () => opts.gateway.metrics.watchErrors.inc();
+    const onError = () => opts.sink.metrics.watchErrors.inc();
     const scopes: Array<string | undefined> = opts.namespaces.length ? opts.namespaces : [undefined];
     for (const ns of scopes) {
       const prefix = ns ? `/namespaces/${ns}` : '';
@@ -162,7 +164,7 @@ export class Controller {
     }
     const le = opts.leaderElection;
     this.leading = !le.enabled;
-    opts.gateway.metrics.leader.set(this.leading ? 1 : 0);
+    opts.sink.metrics.leader.set(this.leading ? 1 : 0);
     if (le.enabled) {
       this.elector = new LeaderElector({
         kc,
@@ -174,7 +176,7 @@ export class Controller {
         retryPeriodMs: le.retryPeriodMs,
         onChange: (leading) => {
           this.leading = leading;
-          opts.gateway.metrics.leader.set(leading ? 1 : 0);
+          opts.sink.metrics.leader.set(leading ? 1 : 0);
           // A new leader writes every status it disagrees with.
           if (leading && this.synced) this.schedule();
         },
@@ -220,8 +222,8 @@ export class Controller {
     const secrets = buildSecretResolver(secretObjects, this.secretScope);
     const now = new Date();
     const gw = this.gatewayApi?.translate(this.services.flatMap((w) => w.list()), secretObjects, this.opts.gatewayApi!.main, now);
-    const out = this.opts.gateway.applyRoutes(routes, resolver, secrets, gw?.input);
-    this.opts.gateway.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+    const out = this.opts.sink.applyRoutes(routes, resolver, secrets, gw?.input);
+    this.opts.sink.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     if (!this.leading) return;
     const gatewayWrites = gw ? this.gatewayApi!.statusWrites(gw, out.gatewayConflicts, now) : [];
     // Status writes are serialised; a compile during a write queues the next one.

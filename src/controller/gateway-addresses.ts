@@ -5,6 +5,7 @@
 
 import net from 'node:net';
 import type { GatewayStatusAddress } from '../gatewayapi/types.js';
+import { bitsToIp, ipToBits } from '../net/ip-bits.js';
 
 /** A --gateway-address value: an IP is an IPAddress, anything else a Hostname. */
 export function statusAddress(value: string): GatewayStatusAddress {
@@ -28,25 +29,6 @@ export function serviceAddresses(svc: AddressedService | undefined): GatewayStat
   return ips.filter((ip) => net.isIP(ip)).map((ip) => ({ type: 'IPAddress', value: ip }));
 }
 
-/** An address as a number (BigInt: IPv6 has 128 bits). */
-function ipToInt(ip: string, family: 4 | 6): bigint {
-  if (family === 4) return ip.split('.').reduce((n, part) => n * 256n + BigInt(part), 0n);
-  // Expand "::" so that every one of the eight groups is there.
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => n * 65536n + BigInt(parseInt(g, 16)), 0n);
-}
-
-function intToIp(n: bigint, family: 4 | 6): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
-  // The canonical form (RFC 5952: longest zero run as "::"), as Node prints addresses.
-  return new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
-}
-
 export interface PoolRange {
   readonly family: 4 | 6;
   readonly first: bigint;
@@ -66,7 +48,7 @@ export function parsePool(cidr: string): PoolRange {
     throw new Error(`"${cidr}" is not an IPv4 or IPv6 CIDR (for example 127.0.1.0/24, 10.20.0.0/28 or fd00:1::/120)`);
   }
   const size = 1n << BigInt((family === 4 ? 32 : 128) - bits);
-  const ip = ipToInt(m[1]!, family);
+  const ip = ipToBits(m[1]!, family);
   const base = ip - (ip % size);
   if (family === 6) return { family, first: size >= 2n ? base + 1n : base, last: base + size - 1n };
   return size >= 4n ? { family, first: base + 1n, last: base + size - 2n } : { family, first: base, last: base + size - 1n };
@@ -115,6 +97,6 @@ export class AddressPool {
       this.assigned.set(k, next);
       used.add(next);
     }
-    return new Map([...this.assigned].map(([k, n]) => [k, intToIp(n, this.range.family)]));
+    return new Map([...this.assigned].map(([k, n]) => [k, bitsToIp(n, this.range.family)]));
   }
 }

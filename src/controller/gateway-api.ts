@@ -21,7 +21,7 @@ import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import { AddressPool, serviceAddresses, statusAddress } from './gateway-addresses.js';
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, POLICY_API_VERSION_NAME, POLICY_GROUP_NAME, type ServedGatewayApi } from './gateway-resources.js';
-import { planSockets, type AddressMode, type MainSockets } from './gateway-sockets.js';
+import { planSockets, type AddressMode, type MainSockets } from './gateway-socket-plan.js';
 import { statusWrites, type StatusWrite } from './gateway-status.js';
 import { Watched } from './watched.js';
 
@@ -62,7 +62,7 @@ export interface GatewayTranslation {
 type Obj = KubernetesObject & { spec?: unknown; status?: unknown };
 
 /** RFC 3339 in seconds, the precision of metav1.Time. */
-export function rfc3339(d: Date): string {
+function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -1,7 +1,7 @@
 // Pure: translate()'s statuses -> the status writes the leader sends, only those that change
 // what the object says (conditions compared without lastTransitionTime). Two things the
 // translator cannot know are folded in here: the compiler's conflicts of an HTTPRoute with a
-// WebSocketRoute, and Gateway ports that got no data-plane socket (gateway-sockets.ts).
+// WebSocketRoute, and Gateway ports that got no data-plane socket (gateway-socket-plan.ts).
 
 import type { Condition } from '../api/types.js';
 import type { TranslateOutput } from '../gatewayapi/model.js';
@@ -111,7 +111,7 @@ function replace(conditions: readonly Condition[], next: Condition): Condition[]
 }
 
 /** Our parent entries of a conflicting route: Accepted=False with CONFLICT_REASON. */
-export function withConflict(parents: readonly RouteParentStatus[], current: readonly RouteParentStatus[], message: string, controllerName: string, now: string): RouteParentStatus[] {
+function withConflict(parents: readonly RouteParentStatus[], current: readonly RouteParentStatus[], message: string, controllerName: string, now: string): RouteParentStatus[] {
   return parents.map((p) => {
     if (p.controllerName !== controllerName) return p;
     const accepted = p.conditions.find((c) => c.type === 'Accepted');
@@ -122,7 +122,7 @@ export function withConflict(parents: readonly RouteParentStatus[], current: rea
 }
 
 /** Listeners whose port got no socket: Conflicted=True/ProtocolConflict, Programmed=False/Invalid. */
-export function withSocketProblems(
+function withSocketProblems(
   namespace: string,
   name: string,
   status: GatewayStatus,

@@ -8,6 +8,8 @@ standard output, the report (every field not converted, and why) to standard err
 Exit status: 0; 1 with --strict when something was not converted; 2 when an input is unusable.
 
 ingress-nginx (networking.k8s.io/v1 Ingress; one route per host, path and backend)
+  spec.ingressClassName, kubernetes.io/ingress.class
+                                      spec.className (WARNING for another controller's class, such as nginx)
   rules[].host, server-alias          spec.hosts
   Prefix /a                           match.path /a/{rest} (whole segments, as Kubernetes)
   Exact /a                            match.path /a

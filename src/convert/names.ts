@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ConvertedRoute } from './types.js';
 
 /** A label is what shows in metrics and `kubectl get wsr`: keep it to 63 characters. */
-export const MAX_NAME = 63;
+const MAX_NAME = 63;
 const HASH_CHARS = 8;
 
 /** "Chat.Example.com" -> "chat-example-com"; "*.example.com" -> "wildcard-example-com". */

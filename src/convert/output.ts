@@ -6,7 +6,7 @@ import { countFindings, formatFinding } from './findings.js';
 import { renderRoutes } from './render.js';
 import type { ConvertOptions, InputFile } from './types.js';
 
-export const EXIT_NOT_CONVERTED = 1;
+const EXIT_NOT_CONVERTED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 export interface ConvertOutput {

@@ -6,7 +6,7 @@ import { API_VERSION, KIND, type HttpMethod, type WebSocketRoute, type WebSocket
 export const ALL_METHODS: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 const SPEC_ORDER: Array<keyof WebSocketRouteSpec> = [
-  'hosts', 'tls', 'match', 'backend', 'loadBalancer', 'rebalance', 'timeouts', 'drain', 'limits', 'security', 'requestHeaders', 'http', 'sessionAffinity',
+  'className', 'hosts', 'tls', 'match', 'backend', 'loadBalancer', 'rebalance', 'timeouts', 'drain', 'limits', 'security', 'requestHeaders', 'http', 'sessionAffinity',
 ];
 const BACKEND_ORDER = ['service', 'endpoints', 'scheme', 'tls', 'path'] as const;
 

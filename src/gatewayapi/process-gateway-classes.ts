@@ -2,7 +2,7 @@
 // carry parameters (wsgate takes none), each with its status.
 
 import { compareStrings } from '../api/string-order.js';
-import { condition, withTransitionTimes } from './conditions.js';
+import { condition, withTransitionTimes } from './status-conditions.js';
 import type { GatewayClassStatusResult } from './model.js';
 import type { GatewayClass } from './types.js';
 

@@ -7,7 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
-import { condition } from './conditions.js';
+import { condition } from './status-conditions.js';
 import { referenceAllowed } from './refs.js';
 import { tlsOptionsPolicy } from './tls-options.js';
 import { key, nsOf, type GatewayState, type Indexes, type ListenerState, type TranslateInput } from './translate-state.js';

@@ -3,7 +3,7 @@
 // and the ones that serve it, and the route's status.parents.
 
 import { compareStrings } from '../api/string-order.js';
-import { condition, mergeControllerEntries, sameParentRef } from './conditions.js';
+import { condition, mergeControllerEntries, sameParentRef } from './status-conditions.js';
 import { intersectHostnames } from './hostnames.js';
 import type { HTTPRouteStatusResult, InvalidBackend } from './model.js';
 import { selectorMatches } from './refs.js';

@@ -5,7 +5,7 @@
 
 import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
-import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './conditions.js';
+import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './status-conditions.js';
 import type { GatewayStatusResult, PolicyStatusResult, ProgrammedListener } from './model.js';
 import { policyKey } from './policies.js';
 import type { RoutesResult } from './process-routes.js';

@@ -1,6 +1,6 @@
 // The one token bucket of the data plane, for the three places that meter a rate: the upgrade
 // rate of a client on a route (security/rate-limit.ts, state in plain objects), the same across
-// worker threads (workers/shared-counters.ts, state in a SharedArrayBuffer under a stripe lock),
+// worker threads (workers/shared-limiter.ts, state in a SharedArrayBuffer under a stripe lock),
 // and a connection's message and byte rates (proxy/message-policy.ts). The refill arithmetic is
 // written here once, over a state whose storage is the caller's: an object's fields, or values
 // copied out of and back into a Float64Array. Time is passed in (monotonic ms), not read here.
@@ -22,7 +22,7 @@ export interface BucketState {
  * The tokens a bucket holds at `now`: what it held plus what refilled since `updated`, at most
  * `burst`. A clock reading older than `updated` (another thread's clock) refills nothing.
  */
-export function tokensAt(bucket: BucketState, now: number, perSecond: number, burst: number): number {
+function tokensAt(bucket: BucketState, now: number, perSecond: number, burst: number): number {
   const tokens = bucket.tokens + (Math.max(0, now - bucket.updated) / 1000) * perSecond;
   return tokens < burst ? tokens : burst;
 }

@@ -1,7 +1,7 @@
 // Event-loop delay of one thread, as a gauge labelled by thread: prom-client's default
 // nodejs_eventloop_lag_* describe the main thread only, while with --workers N the connections
 // are served by the workers' loops. Every thread registers its own series in its own registry;
-// the merged scrape (gateway.ts) then has one set per thread.
+// the merged scrape (process.ts) then has one set per thread.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';

@@ -9,7 +9,7 @@ import type { LiveConnection } from '../proxy/live-connection.js';
 import { routeLabels } from './route-labels.js';
 import type { Metrics } from './registry.js';
 
-export const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_INTERVAL_MS = 1000;
 
 /** What was last added to the counters for one connection. */
 interface Reported {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LiveConnection } from '../proxy/live-connection.js';
 import type { AffinityResult } from '../pipeline/context.js';
+import type { Protocol } from '../pipeline/responder.js';
 import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
 import type { OverloadAction } from '../proxy/overload-gate.js';
 import { closeCodeLabel } from './close-codes.js';
@@ -61,9 +62,9 @@ export function metricsObserver(
       table = next;
       for (const key of [...perSeries.keys()]) dropIfGone(key);
     },
-    upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number) {
+    upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number, protocol: Protocol) {
       const labels = { namespace: route?.namespace ?? '', route: route?.name ?? '' };
-      metrics.upgrades.inc({ ...labels, result });
+      metrics.upgrades.inc({ ...labels, result, protocol });
       metrics.upgradeDuration.observe(labels, seconds);
     },
     opened(conn: LiveConnection) {
@@ -99,6 +100,7 @@ export function metricsObserver(
           endpoint: conn.endpointId,
           client: conn.clientAddress,
           requestId: conn.requestId,
+          protocol: conn.protocol,
           durationSeconds: seconds,
           bytesUpstream: upstream,
           bytesDownstream: downstream,
@@ -113,7 +115,7 @@ export function metricsObserver(
     },
     httpRequest(r: HttpRequestRecord) {
       const labels = { namespace: r.route?.namespace ?? '', route: r.route?.name ?? '' };
-      metrics.httpRequests.inc({ ...labels, method: METHODS.has(r.method) ? r.method : 'OTHER', code: String(r.status) });
+      metrics.httpRequests.inc({ ...labels, method: METHODS.has(r.method) ? r.method : 'OTHER', code: String(r.status), protocol: r.protocol });
       metrics.httpRequestDuration.observe(labels, r.seconds);
       log.info(
         {
@@ -121,6 +123,7 @@ export function metricsObserver(
           endpoint: r.endpointId,
           client: r.client,
           requestId: r.requestId,
+          protocol: r.protocol,
           method: r.method,
           path: r.path,
           status: r.status,

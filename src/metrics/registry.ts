@@ -26,6 +26,7 @@ const METRIC_GROUPS = {
     'wsgate_http_request_duration_seconds',
     'wsgate_affinity_total',
     'wsgate_gateway_socket_bind_errors_total',
+    'wsgate_proxy_protocol_refused_total',
   ],
 } as const;
 
@@ -41,8 +42,8 @@ export class Metrics {
 
   readonly upgrades = new Counter({
     name: 'wsgate_upgrades_total',
-    help: 'WebSocket upgrade requests by outcome.',
-    labelNames: ['namespace', 'route', 'result'] as const,
+    help: 'WebSocket upgrade requests by outcome and by what the client spoke (http/1.1 Upgrade, h2 extended CONNECT).',
+    labelNames: ['namespace', 'route', 'result', 'protocol'] as const,
     registers: [this.registry],
   });
 
@@ -127,8 +128,8 @@ export class Metrics {
 
   readonly httpRequests = new Counter({
     name: 'wsgate_http_requests_total',
-    help: 'Plain (non-upgrade) HTTP requests by method and the status answered (499: the client left first).',
-    labelNames: ['namespace', 'route', 'method', 'code'] as const,
+    help: 'Plain (non-upgrade) HTTP requests by method, the status answered (499: the client left first) and the protocol (http/1.1, h2).',
+    labelNames: ['namespace', 'route', 'method', 'code', 'protocol'] as const,
     registers: [this.registry],
   });
 
@@ -144,6 +145,19 @@ export class Metrics {
     name: 'wsgate_affinity_total',
     help: 'Requests on routes with session affinity: hit (the cookie named a usable endpoint), miss (no cookie), stale (a cookie naming no usable endpoint: forged, expired or gone).',
     labelNames: ['namespace', 'route', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly affinityKeyChanges = new Counter({
+    name: 'wsgate_affinity_key_changes_total',
+    help: 'Times the session-affinity key changed while running, by where the new key came from (file: --affinity-key-file, secret: the key Secret, stream: the controller); cookies of the previous key stay valid for --affinity-key-grace.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly affinityKeyLastChange = new Gauge({
+    name: 'wsgate_affinity_key_last_change_timestamp_seconds',
+    help: 'Unix time the session-affinity key last changed while running (absent until it does).',
     registers: [this.registry],
   });
 
@@ -204,6 +218,13 @@ export class Metrics {
     name: 'wsgate_gateway_socket_bind_errors_total',
     help: 'Gateway sockets that could not be bound (EADDRINUSE, EACCES, ...), by socket key and error code; each is retried with the next routing table.',
     labelNames: ['listener', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly proxyProtocolRefused = new Counter({
+    name: 'wsgate_proxy_protocol_refused_total',
+    help: 'Connections closed by --proxy-protocol before the server saw them, by reason (malformed: a balancer\'s header that does not parse; missing: a balancer sent no header; not_allowed: a header from a peer outside the CIDRs; timeout: no header decided within the handshake timeout).',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

@@ -138,7 +138,7 @@ function complete(buf: Buffer, length: number, tlvStart: number, source: Proxied
  * The TLVs between `start` and `end` (type, 2-byte length, value), skipped: wsgate uses none of
  * them. undefined when one is cut off. Bounded by `end`, each step advancing at least 3 bytes.
  */
-export function countTlvs(buf: Buffer, start: number, end: number): number | undefined {
+function countTlvs(buf: Buffer, start: number, end: number): number | undefined {
   let at = start;
   let n = 0;
   while (at < end) {

@@ -1,6 +1,6 @@
 // Counters of the whole process, one Int32 each in one small buffer: a SharedArrayBuffer that
 // every worker thread of --workers N maps (allocated with the other shared counters in
-// src/workers/shared-counters.ts), or a plain one in a single-threaded process. Read and written
+// src/workers/shared-layout.ts), or a plain one in a single-threaded process. Read and written
 // with Atomics only, so a worker's check-and-increment cannot race another's.
 
 /** Slot indexes of the process counters. */

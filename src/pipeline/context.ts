@@ -1,11 +1,14 @@
-// The one object a request carries through the data plane's stages:
+// The one object a request carries through the data plane's stages (runner.ts):
 //   lookup -> admit (security, limits) -> choose endpoint (affinity, balancer, health)
-//   -> backend exchange (upgrade or plain) -> respond (Set-Cookie) -> observe.
-// The proxy creates it; the security stage fills in who the client is and what the backend
-// may see; the proxy reads that back. Nothing is kept in module state between the stages.
+//   -> backend exchange (upgrade or plain) -> respond (Set-Cookie or session header, CORS) -> observe.
+// An entry point per transport creates it; the stages fill it in (the target once normalised,
+// the route, who the client is, what the backend may see). Nothing is kept in module state
+// between the stages.
 
 import type { IncomingMessage } from 'node:http';
 import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
+import type { BodyFraming } from './body-framing.js';
+import type { Protocol } from './responder.js';
 import type { PathParams } from '../routing/template.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 
@@ -38,26 +41,57 @@ export type UpgradeResult =
 
 export type AffinityResult = 'hit' | 'miss' | 'stale';
 
+const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
+
 export class RequestContext {
   readonly started = performance.now();
-  /** The client a request counts against: the peer, or its X-Forwarded-For behind a trusted proxy. */
+  /** Who the client is: the peer, or its X-Forwarded-For behind a trusted proxy (headers and logs name it). */
   client: string;
+  /**
+   * What per-client limits and sourceIP hashing count: `client`, or for an IPv6 client its
+   * --client-ipv6-prefix ("2001:db8:1:2::/64"), so one host's many addresses are one client.
+   */
+  clientGroup: string;
   /** The peer is a configured trusted proxy: its X-Forwarded-* are extended, not replaced. */
   fromTrustedProxy = false;
   requestId: string | undefined;
+  /**
+   * The Host's name as the normalise stage left it (routing/request-target.ts normalizeHost:
+   * lower-case, no trailing dot, no port, an IPv6 literal in brackets; '' without a Host): what
+   * lookup and redirects read, so the Host is split once.
+   */
+  host = '';
   route: CompiledRoute | undefined;
   params: PathParams = {};
   endpoint: Endpoint | undefined;
   affinity: AffinityResult | undefined;
   /** HTTPRoute entries: the backendRef chosen by weight (its header modifiers apply too). */
   gatewayBackend: WeightedBackend | undefined;
-  /** The endpoint the client's affinity cookie named, when it was usable. */
+  /**
+   * Plain requests of a route with a CORS filter: the allowed Origin the client sent (before
+   * any request header modifier), which the respond stage's CORS headers answer.
+   */
+  corsOrigin: string | undefined;
+  /** The endpoint the client's affinity value (cookie or session header) named, when it was usable. */
   stickyEndpointId: string | undefined;
+  /**
+   * A v2 affinity value of the previous key (in its grace period): the endpoint it named and the
+   * end it carried, which the value re-signed with the current key keeps.
+   */
+  affinityEnd: { readonly endpointId: string; readonly expiry: string } | undefined;
   /** Releases what admission counted (open connections per client and route); once. */
   private releaseFn: (() => void) | undefined;
 
   /** The request target as the client sent it (normalisation, admission and rewrite change req.url). */
   readonly originalUrl: string;
+  /**
+   * The normalised request target, parsed once by the normalise stage: the path lookup matches
+   * and redirects build on, and the query after "?" ('' when there is none).
+   */
+  path = '/';
+  query = '';
+  /** Plain requests: how the body the backend receives is delimited (set by the framing stage). */
+  framing: BodyFraming = NO_BODY;
 
   constructor(
     readonly kind: RequestKind,
@@ -65,9 +99,18 @@ export class RequestContext {
     peer: string,
     /** Key of the socket the request arrived on (routing/gateway-types.ts). */
     readonly listener: string = MAIN_LISTENER,
+    /** What the client speaks to wsgate: labels metrics and the access log. */
+    readonly protocol: Protocol = 'http/1.1',
   ) {
     this.client = peer;
+    this.clientGroup = peer;
     this.originalUrl = req.url ?? '/';
+  }
+
+  /** The path the client sent, without the query (which may carry credentials): for logs. */
+  get originalPath(): string {
+    const q = this.originalUrl.indexOf('?');
+    return q === -1 ? this.originalUrl : this.originalUrl.slice(0, q);
   }
 
   onRelease(fn: () => void): void {

@@ -1,18 +1,18 @@
 // The handshake with the backend, on a socket the connector (upgrade-exchange.ts) opened: write
 // the client's upgrade request, read the backend's answer head ourselves, and then either hand
 // both sockets to a LiveConnection (a 101 with the right Sec-WebSocket-Accept), relay the answer
-// (response-relay.ts), or fail the upgrade (502/504). "Handshake" here is the backend side of
-// the WebSocket opening handshake; handshake.ts checks the client's request.
+// (response-relay.ts), or fail the upgrade (502/504): the backend side of the WebSocket opening
+// handshake. client-handshake.ts checks the client's side; --handshake-timeout
+// (handshake-timeout.ts) bounds how long a client may take to send its request head.
 
 import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestContext } from '../pipeline/context.js';
+import type { UpgradeResponder } from '../pipeline/responder.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { drainIfGone } from './lifecycle.js';
 import type { LiveConnection } from './live-connection.js';
 import type { UpgradeResult } from './observer.js';
-import { respondAndClose } from './respond.js';
-import { ResponseRelay } from './response-relay.js';
 import type { UpgradeExchangeDeps } from './upgrade-exchange-deps.js';
 import { acceptMatches } from './websocket-accept.js';
 
@@ -31,7 +31,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /**
  * The upgrade request for the backend: the (rewritten) target and the prepared headers. It has
- * no body (handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
+ * no body (client-handshake.ts refuses one), so it carries no Content-Length or Transfer-Encoding.
  */
 export function requestHead(url: string, headers: http.IncomingHttpHeaders): string {
   let text = `GET ${url} HTTP/1.1\r\n`;
@@ -57,7 +57,7 @@ export function statusOf(head: Buffer): number {
 }
 
 const kHandshake = Symbol('wsgate.handshake');
-type HsSocket = net.Socket & { [kHandshake]?: Handshake };
+type HsSocket = net.Socket & { [kHandshake]?: BackendHandshake };
 
 // Shared listeners of the handshake phase (no closures per upgrade).
 function hsBackendData(this: HsSocket, chunk: Buffer): void {
@@ -73,7 +73,7 @@ function hsClientClose(this: HsSocket): void {
   this[kHandshake]?.onClientGone();
 }
 function hsClientError(): void {}
-function hsAnswerTimeout(hs: Handshake): void {
+function hsAnswerTimeout(hs: BackendHandshake): void {
   hs.onAnswerTimeout();
 }
 
@@ -81,20 +81,23 @@ function hsAnswerTimeout(hs: Handshake): void {
  * One upgrade between the request written to the backend and its answer. Once the 101 is
  * forwarded it hands both sockets to a LiveConnection and nothing of it stays reachable.
  */
-export class Handshake {
+export class BackendHandshake {
   private pending: Buffer | null = null;
   private done = false;
+  /** The client end's stream (the socket; an h2 stream): its close means the client left. */
+  private readonly client: HsSocket;
   /** The bound on the backend's answer (timeouts.upgrade). */
   private readonly answerTimer: NodeJS.Timeout;
 
   constructor(
     private readonly owner: HandshakeOwner,
     private readonly ctx: RequestContext,
-    private readonly client: HsSocket,
-    private readonly head: Buffer,
+    /** Answers the client: interim answers, the 101, a relayed rejection, a failure. */
+    private readonly responder: UpgradeResponder,
     private readonly endpoint: Endpoint,
     private readonly backend: HsSocket,
   ) {
+    const client = (this.client = responder.client as HsSocket);
     client[kHandshake] = this;
     backend[kHandshake] = this;
     backend.on('data', hsBackendData);
@@ -149,7 +152,7 @@ export class Handshake {
     }
     if (status < 200) {
       // An interim answer (100, 103): relayed, and the real one follows.
-      this.client.write(buf.subarray(0, headEnd));
+      this.responder.interim(buf.subarray(0, headEnd));
       if (headEnd < buf.length) this.onData(buf.subarray(headEnd));
       return;
     }
@@ -158,13 +161,11 @@ export class Handshake {
 
   /** The 101: forward it (plus the respond stage's lines), then the connection is live. */
   private upgraded(buf: Buffer, headEnd: number): void {
-    const { owner, ctx, client, backend, endpoint } = this;
+    const { owner, ctx, client, backend, endpoint, responder } = this;
     const deps = owner.deps;
     const route = ctx.route!;
     this.detach();
-    const head = buf.subarray(0, headEnd);
-    const answer = deps.respond(ctx, head);
-    client.write(answer === head ? head : typeof answer === 'string' ? Buffer.from(answer, 'latin1') : answer);
+    responder.accept(deps.respond(ctx, buf.subarray(0, headEnd)));
     const conn = deps.connections.add({
       routeKey: route.key,
       endpointId: endpoint.id,
@@ -172,6 +173,7 @@ export class Handshake {
       backend,
       requestId: ctx.requestId,
       clientAddress: ctx.client,
+      protocol: ctx.protocol,
       onEnded: owner.connectionEnded,
       ...(route.messages ? { messages: route.messages } : {}),
       ...(route.keepalive ? { keepalive: route.keepalive } : {}),
@@ -180,7 +182,7 @@ export class Handshake {
     // Frames the backend sent right behind its 101, and the client's own that came with its
     // request head: forwarded as the first bytes each way.
     if (headEnd < buf.length) conn.relayFromBackend(buf.subarray(headEnd));
-    if (this.head.length > 0) conn.relayFromClient(this.head);
+    if (responder.head.length > 0) conn.relayFromClient(responder.head);
     conn.setIdleTimeout(route.timeouts.idleMs);
     conn.setMaxLifetime(route.timeouts.maxLifetimeMs);
     deps.connections.watch(conn.shortestTimeout());
@@ -193,13 +195,13 @@ export class Handshake {
 
   /** Any other answer goes to the client as is; the connection closes after its body. */
   private rejected(buf: Buffer, headEnd: number, status: number): void {
-    const { owner, ctx, client, backend, endpoint } = this;
+    const { owner, ctx, backend, endpoint } = this;
     this.detach();
     owner.deps.load.release(endpoint.id);
     owner.report(ctx, 'backend_rejected');
     // Backends that answer the upgrade with a 5xx count as failed handshakes for passive health.
     if (status >= 500) owner.eject(ctx.route!, endpoint.id);
-    new ResponseRelay(client, backend, buf, headEnd, status);
+    this.responder.relayRejection(backend, buf, headEnd, status);
   }
 
   /** The backend failed (error or close) before its answer was complete: 502. */
@@ -216,7 +218,7 @@ export class Handshake {
   }
 
   private failed(why: string, status: number, result: UpgradeResult = 'backend_error', message = 'backend failed during the WebSocket handshake'): void {
-    const { owner, ctx, client, backend, endpoint } = this;
+    const { owner, ctx, backend, endpoint } = this;
     const route = ctx.route!;
     this.detach();
     backend.on('error', hsClientError);
@@ -225,7 +227,7 @@ export class Handshake {
     owner.deps.log.warn({ err: why, route: route.key, endpoint: endpoint.id, requestId: ctx.requestId, result }, 'backend failed during handshake');
     owner.report(ctx, result);
     owner.eject(route, endpoint.id);
-    respondAndClose(client, status, message);
+    this.responder.refuse(status, message);
   }
 
   onClientGone(): void {

@@ -23,13 +23,17 @@ export class EndpointChooser {
     const route = ctx.route!;
     if (route.affinity && ctx.affinity === undefined) {
       const value = affinityValue(route.affinity, ctx.req.headers);
-      const sticky = value === undefined ? undefined : this.affinity.endpointFor(route, value);
+      const match = value === undefined ? undefined : this.affinity.match(route, value);
       if (value === undefined) ctx.affinity = 'miss';
-      else if (!sticky || this.health.isEjected(sticky.id)) ctx.affinity = 'stale';
+      else if (!match || this.health.isEjected(match.endpoint.id)) ctx.affinity = 'stale';
       else {
         ctx.affinity = 'hit';
-        ctx.stickyEndpointId = sticky.id;
-        return sticky;
+        // A value of the previous key (in its grace period) is honoured but not marked as the
+        // client's: the respond stage then sends one signed with the current key, with the
+        // same end if it had one (a key change extends no session).
+        if (!match.previousKey) ctx.stickyEndpointId = match.endpoint.id;
+        else if (match.expiry !== undefined) ctx.affinityEnd = { endpointId: match.endpoint.id, expiry: match.expiry };
+        return match.endpoint;
       }
     }
     const cursor = this.cursors.next(route.key);
@@ -39,7 +43,7 @@ export class EndpointChooser {
       isEjected: (id) => this.health.isEjected(id),
       cursor,
       random: Math.random,
-      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.client) : undefined,
+      hashKey: route.policy === 'ConsistentHash' ? hashKey(route.hashOn, ctx.req, ctx.clientGroup) : undefined,
     });
   }
 
@@ -50,7 +54,9 @@ export class EndpointChooser {
   affinityHeaderFor(ctx: RequestContext): { name: string; value: string } | undefined {
     const route = ctx.route;
     if (!route?.affinity || !ctx.endpoint || ctx.stickyEndpointId === ctx.endpoint.id) return undefined;
-    return affinityHeader(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
+    // The kept end is the session's on that endpoint: another endpoint starts a new session.
+    const end = ctx.affinityEnd?.endpointId === ctx.endpoint.id ? ctx.affinityEnd.expiry : undefined;
+    return affinityHeader(route.affinity, this.affinity.valueFor(route, ctx.endpoint, end), ctx.secure);
   }
 
   /** Drops the round-robin cursors of routes that left the table. */

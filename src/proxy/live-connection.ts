@@ -11,6 +11,8 @@
 // listeners; without them `gates` is null and the listeners are the plain ones.
 
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
 import { MessageGates, type MessageCloseReason, type MessageEvents } from './message-gates.js';
@@ -71,12 +73,12 @@ const NEVER_ANSWERED_FRAME = closeFrame(BACKEND_NEVER_ANSWERED, 'backend went aw
 const CLOSING_GRACE_MS = 5000;
 
 const kConn = Symbol('wsgate.connection');
-type Tagged = net.Socket & { [kConn]?: LiveConnection };
+type Tagged = Duplex & { [kConn]?: LiveConnection };
 
-function destroySocket(this: net.Socket): void {
+function destroySocket(this: Duplex): void {
   this.destroy();
 }
-function clearOnClose(this: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
+function clearOnClose(this: Duplex & { [kGiveUp]?: NodeJS.Timeout }): void {
   clearTimeout(this[kGiveUp]);
 }
 const kGiveUp = Symbol('wsgate.giveUp');
@@ -86,7 +88,7 @@ const kGiveUp = Symbol('wsgate.giveUp');
  * it), read and drop whatever still arrives so its own FIN is seen and it closes by itself,
  * and destroy it if that takes longer than CLOSING_GRACE_MS (a peer that never reads).
  */
-function letGo(socket: net.Socket & { [kGiveUp]?: NodeJS.Timeout }): void {
+function letGo(socket: Duplex & { [kGiveUp]?: NodeJS.Timeout }): void {
   if (socket.destroyed) return;
   // end() on an ended stream builds an Error (with its stack) only to drop it: checked first.
   if (!socket.writableEnded) socket.end();
@@ -164,15 +166,46 @@ function onBackendDrainGated(this: Tagged): void {
 /** Errors are followed by `close`, which does the work. */
 function ignoreError(): void {}
 
+/**
+ * Forwards what `from` sends to `to` up to the end of the frame under way (`frames` reads
+ * `from`'s stream), then stops forwarding and calls `atBoundary`: at once when no frame is under
+ * way. A stream that is no longer WebSocket framing has no safe place for a close frame: both
+ * sockets are destroyed. True when it waits for data (the caller resumes `from` if paused).
+ */
+function forwardToBoundary(from: Duplex, to: Duplex, frames: FrameTracker, atBoundary: () => void): boolean {
+  if (frames.atBoundary()) {
+    atBoundary();
+    return false;
+  }
+  const forward = (chunk: Buffer) => {
+    const n = frames.consumeUntilBoundary(chunk);
+    if (n < 0) {
+      from.destroy();
+      to.destroy();
+      return;
+    }
+    if (n > 0) to.write(chunk.subarray(0, n));
+    if (frames.atBoundary()) {
+      from.removeListener('data', forward);
+      atBoundary();
+    }
+  };
+  from.on('data', forward);
+  return true;
+}
+
 export interface LiveConnectionInit {
   id: number;
   routeKey: string;
   endpointId: string;
-  client: net.Socket;
+  /** The client's side: its socket (HTTP/1.1 Upgrade) or its HTTP/2 stream (RFC 8441). */
+  client: Duplex;
   backend: net.Socket;
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
   clientAddress: string;
+  /** What the client spoke to wsgate (the upgrade's RequestContext), for the access log. */
+  protocol: Protocol;
   /** Called once, when the first of the two sockets closes. */
   onEnded?: (conn: LiveConnection) => void;
   /** The route's spec.messages and spec.keepalive; with neither, frames are only followed. */
@@ -185,10 +218,11 @@ export class LiveConnection {
   readonly id: number;
   readonly routeKey: string;
   readonly endpointId: string;
-  readonly client: net.Socket;
+  readonly client: Duplex;
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
   readonly clientAddress: string;
+  readonly protocol: Protocol;
   readonly startedAt = Date.now();
   /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
   readonly downstream = new FrameTracker();
@@ -219,6 +253,7 @@ export class LiveConnection {
     this.backend = init.backend;
     this.requestId = init.requestId;
     this.clientAddress = init.clientAddress;
+    this.protocol = init.protocol;
     this.onEnded = init.onEnded;
     const client = this.client as Tagged;
     const backend = this.backend as Tagged;
@@ -396,7 +431,6 @@ export class LiveConnection {
 
     const toBackend = BACKEND_CLOSE[reason];
     const finish = () => {
-      backend.removeListener('data', forwardRest);
       // With a close frame for the backend, its connection ends after that frame (below); until
       // then what it still sends is read and dropped.
       if (toBackend) backend.resume();
@@ -405,46 +439,15 @@ export class LiveConnection {
     };
     if (toBackend) {
       // The client's frame under way is forwarded to its last byte, then the masked close.
-      const endBackend = () => {
-        client.removeListener('data', forwardUp);
+      const waiting = forwardToBoundary(client, backend, upstream, () => {
         backend.end(maskedCloseFrame(toBackend.code, toBackend.text));
         letGo(backend);
-      };
-      const forwardUp = (chunk: Buffer) => {
-        const n = upstream.consumeUntilBoundary(chunk);
-        if (n < 0) {
-          client.destroy();
-          backend.destroy();
-          return;
-        }
-        if (n > 0) backend.write(chunk.subarray(0, n));
-        if (upstream.atBoundary()) endBackend();
-      };
-      if (upstream.atBoundary()) endBackend();
-      else {
-        client.on('data', forwardUp);
-        // A client that leaves in the middle of its frame leaves no boundary for the close
-        // frame: the backend's connection just ends (with the usual grace), never lingers.
-        client.once('close', () => letGo(backend));
-      }
+      });
+      // A client that leaves in the middle of its frame leaves no boundary for the close
+      // frame: the backend's connection just ends (with the usual grace), never lingers.
+      if (waiting) client.once('close', () => letGo(backend));
     }
     // A frame already under way is forwarded to its last byte, then the close frame follows.
-    const forwardRest = (chunk: Buffer) => {
-      const n = downstream.consumeUntilBoundary(chunk);
-      if (n < 0) {
-        // Not WebSocket framing any more: no safe place for a close frame.
-        client.destroy();
-        backend.destroy();
-        return;
-      }
-      if (n > 0) client.write(chunk.subarray(0, n));
-      if (downstream.atBoundary()) finish();
-    };
-    if (downstream.atBoundary()) {
-      finish();
-      return;
-    }
-    backend.on('data', forwardRest);
-    backend.resume();
+    if (forwardToBoundary(backend, client, downstream, finish)) backend.resume();
   }
 }

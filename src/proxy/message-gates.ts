@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { FrameGate } from './frame-gate.js';
 import { pingFrame, type FrameTracker } from './frame-tracker.js';
@@ -25,7 +26,8 @@ export interface MessageEvents {
 /** The parts of a LiveConnection the gates use. */
 export interface GatedConnection {
   readonly routeKey: string;
-  readonly client: net.Socket;
+  /** The client's socket or HTTP/2 stream. */
+  readonly client: Duplex;
   readonly backend: net.Socket;
   readonly upstream: FrameTracker;
   readonly downstream: FrameTracker;

@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import type { MirrorTarget } from '../routing/gateway-types.js';
 import type { BackendAgents } from './agents.js';
-import type { BodyFraming } from './request-framing.js';
+import type { BodyFraming } from '../pipeline/body-framing.js';
 
 /** A mirrored request that has not answered in this long is abandoned. */
 export const MIRROR_TIMEOUT_MS = 10_000;

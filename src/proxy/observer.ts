@@ -1,4 +1,5 @@
 import type { AffinityResult, UpgradeResult } from '../pipeline/context.js';
+import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { LiveConnection as ProxiedConnection, MessageEvents } from './live-connection.js';
 import type { OverloadAction } from './overload-gate.js';
@@ -8,6 +9,8 @@ export type { UpgradeResult } from '../pipeline/context.js';
 /** One finished plain HTTP request, for metrics and the access log. */
 export interface HttpRequestRecord {
   route: CompiledRoute | null;
+  /** What the client spoke to wsgate. */
+  protocol: Protocol;
   method: string;
   /** The status answered; 499 when the client left before the response was complete. */
   status: number;
@@ -23,7 +26,7 @@ export interface HttpRequestRecord {
 
 /** The observe stage: lifecycle events of the data plane; metrics and access logs implement it. */
 export interface ProxyObserver {
-  upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number): void;
+  upgrade(route: CompiledRoute | null, result: UpgradeResult, seconds: number, protocol: Protocol): void;
   opened(conn: ProxiedConnection): void;
   closed(conn: ProxiedConnection): void;
   /** Passive health took an endpoint out of rotation after a failure. */

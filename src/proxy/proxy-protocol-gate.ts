@@ -27,9 +27,17 @@ export interface ProxyProtocolOptions {
   /** The header must be complete within this after accept (the handshake timeout). */
   timeoutMs: number;
   log: Logger;
+  /** Told each refusal, after the connection is destroyed (wsgate_proxy_protocol_refused_total). */
+  onRefused?: (why: ProxyHeaderRefusal) => void;
 }
 
-export type ProxyHeaderRefusal = 'malformed' | 'missing' | 'not_allowed' | 'timeout';
+/**
+ * Why a connection was refused: `malformed` (a header from a balancer that does not parse),
+ * `missing` (a balancer's first bytes are no header, or it ended before one), `not_allowed` (a
+ * header from a peer outside the CIDRs), `timeout` (no decision within the handshake timeout).
+ */
+export const PROXY_HEADER_REFUSALS = ['malformed', 'missing', 'not_allowed', 'timeout'] as const;
+export type ProxyHeaderRefusal = (typeof PROXY_HEADER_REFUSALS)[number];
 
 const kProxied = Symbol('wsgate.proxiedPeer');
 type Tagged = net.Socket & { [kProxied]?: ProxiedAddress };
@@ -50,6 +58,7 @@ export function requireProxyHeaders(server: net.Server, opts: ProxyProtocolOptio
   const refuse = (socket: net.Socket, why: ProxyHeaderRefusal, detail: string) => {
     opts.log.debug({ peer: socket.remoteAddress, refusal: why, detail }, 'connection refused: PROXY protocol');
     socket.destroy();
+    opts.onRefused?.(why);
   };
   const deadline = new DeadlineSweep<net.Socket>(opts.timeoutMs, (socket) => refuse(socket, 'timeout', 'no PROXY header decision within the handshake timeout'));
   server.once('close', () => deadline.stop());

@@ -9,13 +9,9 @@
 // the parser, any Content-Length or Transfer-Encoding wsgate would not have framed the same way.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { BodyFraming } from '../pipeline/body-framing.js';
 
-/** How the body the backend receives is delimited. */
-export type BodyFraming =
-  /** No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112 6.3 rule 6). */
-  | { readonly kind: 'none' }
-  | { readonly kind: 'length'; readonly length: number }
-  | { readonly kind: 'chunked' };
+export type { BodyFraming };
 
 export type FramingVerdict = { readonly ok: true; readonly framing: BodyFraming } | { readonly ok: false; readonly status: 400 | 501; readonly message: string };
 

@@ -1,8 +1,10 @@
-// The relay of a backend's non-101 answer to an upgrade: the client gets the head and the body
-// byte for byte, delimited as the backend delimits it, and then its connection ends (an
-// upgrade request that was refused is not followed by another request on that connection).
+// The relay of a backend's non-101 answer to an upgrade: once the head is answered (by the
+// UpgradeAnswer of the client's transport, upgrade-answer.ts), the client gets the body byte
+// for byte, delimited as the backend delimits it, and then its side ends (an upgrade request
+// that was refused is not followed by another request on that connection).
 
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ChunkedEnd } from './chunked-end.js';
 
 /** `left` for a chunked body: ChunkedEnd finds its end. */
@@ -21,9 +23,20 @@ function relayEnd(this: RelaySocket): void {
 }
 function relayIgnoreError(): void {}
 
+/** How a response head (latin1, status line to blank line) delimits its body. */
+export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'until_close' };
+
+export function bodyFraming(headText: string, status: number): BodyFraming {
+  if (status === 204 || status === 304) return { kind: 'none' };
+  if (/\r\ntransfer-encoding:[^\r\n]*chunked/i.test(headText)) return { kind: 'chunked' };
+  const length = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(headText);
+  if (length) return { kind: 'length', length: Number(length[1]) };
+  return { kind: 'until_close' };
+}
+
 /**
- * Relays a non-101 answer byte for byte: its head, then its body as the backend delimits it
- * (Content-Length, chunked, or until the backend closes), then ends the client connection.
+ * Relays the body of a non-101 answer byte for byte, as the backend delimits it
+ * (Content-Length, chunked, or until the backend closes), then ends the client side.
  */
 export class ResponseRelay {
   /** Body bytes still to come with Content-Length, or CHUNKED, or UNTIL_CLOSE. */
@@ -32,22 +45,19 @@ export class ResponseRelay {
   private over = false;
 
   constructor(
-    private readonly client: net.Socket,
+    private readonly client: Duplex,
     private readonly backend: RelaySocket,
     buf: Buffer,
     headEnd: number,
     status: number,
   ) {
-    const headText = buf.toString('latin1', 0, headEnd);
-    const length = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(headText);
-    const chunked = /\r\ntransfer-encoding:[^\r\n]*chunked/i.test(headText);
-    if (status === 204 || status === 304) this.left = 0;
-    else if (chunked) {
+    const framing = bodyFraming(buf.toString('latin1', 0, headEnd), status);
+    if (framing.kind === 'none') this.left = 0;
+    else if (framing.kind === 'chunked') {
       this.left = CHUNKED;
       this.chunked = new ChunkedEnd();
-    } else if (length) this.left = Number(length[1]);
+    } else if (framing.kind === 'length') this.left = framing.length;
     else this.left = UNTIL_CLOSE;
-    client.write(buf.subarray(0, headEnd));
     backend[kRelay] = this;
     backend.on('data', relayData);
     backend.on('end', relayEnd);

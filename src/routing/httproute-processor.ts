@@ -34,7 +34,7 @@ import { canonicalEncoding, type ParsedTemplate, type TemplateSegment } from './
 import type { BackendResolution, CompiledRoute, Endpoint, SecretResolver, ServiceResolver } from './types.js';
 
 /** Name of the catch-all of a PathPrefix template: the rest of the path after the prefix. */
-export const PREFIX_REST = 'prefixRest';
+const PREFIX_REST = 'prefixRest';
 
 /** HTTPRoute entries proxy every method the translator accepts (it drops rules with others). */
 export const HTTPROUTE_METHODS: readonly HttpMethod[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -275,7 +275,7 @@ function backendTls(): tls.ConnectionOptions {
 }
 
 /** The template a Gateway API path match is in the routing table (see the file comment). */
-export function pathTemplate(match: PathMatch): ParsedTemplate {
+function pathTemplate(match: PathMatch): ParsedTemplate {
   const value = match.value;
   const literals: TemplateSegment[] = value
     .slice(1)

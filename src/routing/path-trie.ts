@@ -6,7 +6,7 @@
 // more, and a template without a catch-all also matches the path with one trailing slash
 // (unless it is an HTTPRoute Exact path: ParsedTemplate.exact).
 
-import { conditionsMatch } from './conditions.js';
+import { conditionsMatch } from './match-conditions.js';
 import type { TemplateSegment } from './template.js';
 import type { CompiledRoute, RouteRequest } from './types.js';
 

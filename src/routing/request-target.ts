@@ -209,8 +209,3 @@ function splitHostPort(h: string): { name: string; port: string } {
   const colon = h.indexOf(':');
   return colon === -1 ? { name: h, port: '' } : { name: h.slice(0, colon), port: h.slice(colon) };
 }
-
-/** "Host: Chat.Example.com:8080" -> "chat.example.com"; IPv6 literals keep their brackets. */
-export function hostWithoutPort(host: string): string {
-  return splitHostPort(host.trim().toLowerCase()).name;
-}

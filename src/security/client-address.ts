@@ -4,6 +4,7 @@
 // the client and prove nothing.
 
 import { BlockList, isIP } from 'node:net';
+import { bitsToIp, ipToBits } from '../net/ip-bits.js';
 
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -35,14 +36,24 @@ export class TrustedProxies {
   }
 }
 
-/** "::ffff:10.0.0.1" -> "10.0.0.1"; "[fd00::1]:443" and "10.0.0.1:443" lose the port; other text is kept. */
+/**
+ * "::ffff:10.0.0.1" (and "::ffff:a00:1", its hex spelling) -> "10.0.0.1": an IPv4-mapped IPv6
+ * address is the IPv4 client it maps. "[fd00::1]:443" and "10.0.0.1:443" lose the port; other
+ * text is kept.
+ */
 export function normalizeAddress(raw: string): string {
   let a = raw.trim();
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
   if (bracketed) a = bracketed[1]!;
   else if (/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
-  if (/^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(a)) a = a.slice(7);
-  return a.toLowerCase();
+  if (/^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(a)) return a.slice(7);
+  a = a.toLowerCase();
+  // Only a string holding "ffff" can be mapped: the parse is skipped for every other address.
+  if (a.includes('ffff') && isIP(a) === 6) {
+    const bits = ipToBits(a, 6);
+    if (bits >> 32n === 0xffffn) return bitsToIp(bits & 0xffffffffn, 4);
+  }
+  return a;
 }
 
 /**

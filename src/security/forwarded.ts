@@ -11,7 +11,6 @@
 
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { normalizeAddress } from './client-address.js';
 
 /** Headers that would make a backend serve another target than the one wsgate routed. */
@@ -43,7 +42,9 @@ export function forwardedElement(peer: string, host: string, proto: 'http' | 'ht
  * computed (the peer, or the X-Forwarded-For walk behind a trusted proxy).
  */
 export function forwardedHeaders(req: IncomingMessage, fromTrustedProxy: boolean, client: string): Record<string, string> {
-  const encrypted = req.socket instanceof TLSSocket;
+  // `encrypted`, not instanceof TLSSocket: an RFC 8441 WebSocket's request stands on its
+  // HTTP/2 stream, whose view of the connection says whether it is TLS (h2-websocket/request.ts).
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const peer = normalizeAddress(req.socket.remoteAddress ?? '');
   const proto = encrypted ? 'https' : 'http';
   const host = req.headers.host ?? '';

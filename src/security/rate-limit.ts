@@ -14,6 +14,19 @@ export interface RouteLimits {
 
 export type AcquireResult = { ok: true; release: () => void } | { ok: false; limit: 'route' | 'client' };
 
+/** An admitted connection whose `release` gives back what it took the first time it is called, never twice. */
+export function admitted(release: () => void): AcquireResult {
+  let released = false;
+  return {
+    ok: true,
+    release: () => {
+      if (released) return;
+      released = true;
+      release();
+    },
+  };
+}
+
 /** A client on a route: its connections and its upgrade bucket (limits/token-bucket.ts). */
 interface ClientEntry extends UpgradeBucket {
   connections: number;
@@ -72,19 +85,13 @@ export class Limiter {
     const entry = this.entry(routeKey, client);
     entry.connections++;
     this.routes.set(routeKey, routeCount + 1);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        entry.connections--;
-        const n = (this.routes.get(routeKey) ?? 1) - 1;
-        if (n <= 0) this.routes.delete(routeKey);
-        else this.routes.set(routeKey, n);
-        if (entry.connections === 0 && this.idle(entry, this.now()) && this.clients.get(key) === entry) this.clients.delete(key);
-      },
-    };
+    return admitted(() => {
+      entry.connections--;
+      const n = (this.routes.get(routeKey) ?? 1) - 1;
+      if (n <= 0) this.routes.delete(routeKey);
+      else this.routes.set(routeKey, n);
+      if (entry.connections === 0 && this.idle(entry, this.now()) && this.clients.get(key) === entry) this.clients.delete(key);
+    });
   }
 
   /** Deletes every entry without connections whose bucket is full again. */

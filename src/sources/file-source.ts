@@ -3,10 +3,10 @@
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { formatProblem, parseRouteFile, type FileProblem } from '../api/route-file.js';
 import type { WebSocketRoute } from '../api/types.js';
+import { WatchedFiles } from './watched-files.js';
 
 export type LoadResult = { ok: true; routes: WebSocketRoute[] } | { ok: false; problems: FileProblem[] };
 
@@ -28,46 +28,27 @@ export interface FileSourceEvents {
 }
 
 export class FileRouteSource {
-  private watcher: fs.FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly watch: WatchedFiles;
   private lastDigest = '';
 
   constructor(
     private readonly file: string,
     private readonly events: FileSourceEvents,
     private readonly log: Logger,
-    private readonly debounceMs = 100,
-  ) {}
+    debounceMs = 100,
+  ) {
+    this.watch = new WatchedFiles([file], log, () => this.reload(), debounceMs);
+  }
 
   /** Loads once; returns false when the first load is refused. Then watches. */
   start(): boolean {
     const ok = this.reload();
-    // Watch the directory, not the file: editors and ConfigMap mounts replace files by rename.
-    const name = path.basename(this.file);
-    this.watcher = fs.watch(path.dirname(path.resolve(this.file)), (_event, changed) => {
-      // Other files in the directory are not ours; a ConfigMap mount swaps its "..data" link.
-      if (changed === null || changed === name || changed.startsWith('..')) this.schedule();
-    });
-    this.watcher.on('error', (err) => this.log.error({ err, file: this.file }, 'watching the route file failed'));
+    this.watch.start();
     return ok;
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.watcher?.close();
-  }
-
-  /**
-   * Coalesces bursts of change events into one reload `debounceMs` after the first; a file
-   * rewritten continuously is still reloaded every `debounceMs`, never starved.
-   */
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.reload();
-    }, this.debounceMs);
+    this.watch.stop();
   }
 
   /** Re-reads the file; does nothing when its bytes have not changed. */

@@ -1,8 +1,9 @@
 // The snapshot stream's wire format: length-prefixed frames (4-byte big-endian length, then
 // UTF-8 JSON). A frame is encoded once per table version and the same Buffer is written to every
 // proxy. The snapshot is the one the worker threads get (workers/snapshot.ts); the only values
-// JSON cannot carry are Secret data (Buffers), sent as base64 strings in the one place they occur,
-// so no other string in a route (a header named "$b64", say) can ever turn into bytes.
+// JSON cannot carry are Secret data and the affinity key (Buffers), sent as base64 strings in the
+// places they occur, so no other string in a route (a header named "$b64", say) can ever turn
+// into bytes.
 
 import type { TableSnapshot } from '../workers/snapshot.js';
 import type { SecretResolution } from '../security/types.js';
@@ -11,7 +12,7 @@ import type { SecretResolution } from '../security/types.js';
 export const STREAM_PROTOCOL = 1;
 
 /** Largest frame a proxy accepts (a table with every certificate of a large cluster fits well below). */
-export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 export type StreamMessage =
   /** A new table: the proxy compiles it and swaps it in. */
@@ -22,7 +23,7 @@ export type StreamMessage =
 type WireSecret = { ok: true; data: Record<string, string> } | Extract<SecretResolution, { ok: false }>;
 
 export function encodeFrame(message: StreamMessage): Buffer {
-  const wire = message.type === 'snapshot' ? { ...message, snapshot: { ...message.snapshot, secrets: secretsToWire(message.snapshot.secrets) } } : message;
+  const wire = message.type === 'snapshot' ? { ...message, snapshot: snapshotToWire(message.snapshot) } : message;
   const body = Buffer.from(JSON.stringify(wire), 'utf8');
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
@@ -30,9 +31,19 @@ export function encodeFrame(message: StreamMessage): Buffer {
   return frame;
 }
 
+/** Buffers as base64: the route Secrets' data and the affinity key. */
+function snapshotToWire(s: TableSnapshot): object {
+  const { affinityKey, ...rest } = s;
+  return { ...rest, secrets: secretsToWire(s.secrets), ...(affinityKey ? { affinityKey: base64(affinityKey) } : {}) };
+}
+
+function base64(v: Uint8Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
 function secretsToWire(secrets: TableSnapshot['secrets']): Array<[string, WireSecret]> | null {
   if (!secrets) return null;
-  return secrets.map(([key, r]) => [key, r.ok ? { ok: true, data: Object.fromEntries(Object.entries(r.data).map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')])) } : r]);
+  return secrets.map(([key, r]) => [key, r.ok ? { ok: true, data: Object.fromEntries(Object.entries(r.data).map(([k, v]) => [k, base64(v)])) } : r]);
 }
 
 function secretsFromWire(secrets: Array<[string, WireSecret]> | null): TableSnapshot['secrets'] {
@@ -55,8 +66,10 @@ export function decodeMessage(body: Buffer): StreamMessage {
   if (msg.protocol !== STREAM_PROTOCOL) throw new FrameError(`stream protocol ${String(msg.protocol)}, this proxy speaks ${STREAM_PROTOCOL}`);
   if (msg.type === 'heartbeat' && typeof msg.version === 'number') return { type: 'heartbeat', protocol: STREAM_PROTOCOL, version: msg.version };
   if (msg.type === 'snapshot' && msg.snapshot && typeof msg.snapshot.version === 'number' && Array.isArray(msg.snapshot.routes)) {
-    const s = msg.snapshot as TableSnapshot & { secrets: Array<[string, WireSecret]> | null };
-    return { type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: { ...s, secrets: secretsFromWire(s.secrets) } };
+    const s = msg.snapshot as Omit<TableSnapshot, 'affinityKey'> & { secrets: Array<[string, WireSecret]> | null; affinityKey?: unknown };
+    const { affinityKey, ...rest } = s;
+    if (affinityKey !== undefined && (typeof affinityKey !== 'string' || affinityKey.length === 0)) throw new FrameError('snapshot affinityKey is not a base64 string');
+    return { type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: { ...rest, secrets: secretsFromWire(s.secrets), ...(affinityKey ? { affinityKey: Buffer.from(affinityKey, 'base64') } : {}) } };
   }
   throw new FrameError(`unknown frame type ${String(msg.type)}`);
 }

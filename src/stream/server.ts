@@ -24,6 +24,11 @@ export interface SnapshotServerOptions {
   onRefused?: (reason: 'handshake' | 'identity') => void;
 }
 
+/** The secure context of the stream: this install's CA for clients, TLS 1.3 only. */
+function contextOptions(material: StreamTls): tls.SecureContextOptions {
+  return { ca: material.ca, cert: material.cert, key: material.key, minVersion: 'TLSv1.3' };
+}
+
 /** Per proxy: the version last written, and whether its socket is still flushing a frame. */
 interface Subscriber {
   sent: number;
@@ -37,10 +42,7 @@ export class SnapshotServer {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly opts: SnapshotServerOptions) {
-    this.server = tls.createServer(
-      { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
-      (socket) => this.accept(socket),
-    );
+    this.server = tls.createServer({ ...contextOptions(opts.tls), requestCert: true, rejectUnauthorized: true }, (socket) => this.accept(socket));
     this.server.on('tlsClientError', (err, socket) => {
       opts.log.warn({ err: err.message, remote: socket.remoteAddress }, 'refused a snapshot stream: TLS handshake failed (no client certificate, or not one of this install)');
       opts.onRefused?.('handshake');
@@ -54,6 +56,16 @@ export class SnapshotServer {
     return listen(this.server, host, port);
   }
 
+
+  /**
+   * New certificates (a renewed or regenerated pair, a new CA): new connections are served with
+   * them; established streams keep theirs. Throws, keeping the current ones, on a key that does
+   * not match its certificate or PEM that does not parse.
+   */
+  setTls(material: StreamTls): void {
+    // setSecureContext keeps the server's requestCert/rejectUnauthorized; the TLS version floor is part of the context.
+    this.server.setSecureContext(contextOptions(material));
+  }
 
   get subscriberCount(): number {
     return this.subscribers.size;

@@ -1,8 +1,8 @@
 // The stream's certificates: one directory with ca.crt, tls.crt and tls.key, the layout of a
 // kubernetes.io/tls Secret with a CA (what Helm's genSignedCert and cert-manager both produce).
 // A proxy reads them again before every connection attempt, so rotated files are picked up; the
-// controller reads them at start (a restarted controller costs the proxies nothing: they keep
-// serving their table and reconnect).
+// controller watches them (control-plane.ts) and serves new streams with a changed pair, without
+// a restart.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,8 +14,11 @@ export interface StreamTls {
   key: Buffer;
 }
 
+/** The files of --snapshot-tls-dir. */
+export const STREAM_TLS_FILES = ['ca.crt', 'tls.crt', 'tls.key'] as const;
+
 export function readStreamTls(dir: string): StreamTls {
-  const read = (name: string) => fs.readFileSync(path.join(dir, name));
+  const read = (name: (typeof STREAM_TLS_FILES)[number]) => fs.readFileSync(path.join(dir, name));
   return { ca: read('ca.crt'), cert: read('tls.crt'), key: read('tls.key') };
 }
 

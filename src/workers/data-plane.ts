@@ -1,5 +1,5 @@
 // One data plane: the proxy listener (and the TLS listener, and the table's Gateway sockets) with its admission guard, metrics
-// observer and certificate index over the current table. The Gateway runs one in its own thread
+// observer and certificate index over the current table. The WsgateProcess runs one in its own thread
 // (--workers 1); with --workers N each worker thread runs one (worker.ts), with
 // counters shared through the load, health and limiter it is given.
 
@@ -15,10 +15,10 @@ import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
-import { GatewaySockets } from '../proxy/gateway-sockets.js';
+import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
-import { requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
+import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
@@ -37,6 +37,8 @@ export interface HostPort {
 export interface SecurityOptions {
   /** CIDRs whose X-Forwarded-For is believed (client identity, X-Forwarded-* appended). */
   trustedProxies?: string[];
+  /** --client-ipv6-prefix: the prefix length that makes IPv6 addresses one client (limits, hashing); absent: /64. */
+  clientIpv6Prefix?: number;
   /**
    * CIDRs of balancers that must open each connection with a PROXY header (v1 or v2) on every
    * listener; the client it carries is the peer. Off when empty.
@@ -62,8 +64,10 @@ export interface DataPlaneOptions {
   maxHeaderSize?: number;
   endpointMetrics?: boolean;
   security?: SecurityOptions;
-  /** Signs session-affinity cookies: the Gateway gives every plane of a process the same one. */
+  /** Signs session-affinity cookies: the WsgateProcess gives every plane of a process the same one. */
   affinityKey: Buffer;
+  /** After setAffinityKey, cookies of the previous key stay valid this long (ms). */
+  affinityKeyGraceMs?: number;
   /** Shared counters (worker threads); absent: in-process ones. */
   load?: EndpointLoad;
   health?: EndpointHealth;
@@ -82,6 +86,7 @@ export interface DataPlaneOptions {
 export class DataPlane {
   readonly proxy: WebSocketProxy;
   readonly guard: SecurityGuard;
+  private readonly affinity: AffinityCodec;
   private readonly observer: ReturnType<typeof metricsObserver>;
   private readonly tls: TlsListener | undefined;
   private readonly security: SecurityOptions;
@@ -93,7 +98,7 @@ export class DataPlane {
   private readonly handshakeMs: number;
   private readonly proxyProtocol: ProxyProtocolOptions | undefined;
   /** The Gateway sockets; opened once this plane listens (the main thread of a pool never does). */
-  private gateway: GatewaySockets | undefined;
+  private gateway: GatewaySocketBinder | undefined;
   private gatewaySync: Promise<void> = Promise.resolve();
 
   constructor(opts: DataPlaneOptions) {
@@ -104,14 +109,16 @@ export class DataPlane {
     this.guard = new SecurityGuard({
       log: opts.logger,
       trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,
+      ...(this.security.clientIpv6Prefix !== undefined ? { clientIpv6Prefix: this.security.clientIpv6Prefix } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
+    this.affinity = new AffinityCodec(opts.affinityKey, { graceMs: opts.affinityKeyGraceMs ?? 0 });
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
       observer: this.observer,
       maxHeaderSize: opts.maxHeaderSize,
       admission: this.guard,
-      affinity: new AffinityCodec(opts.affinityKey),
+      affinity: this.affinity,
       ...(opts.load ? { load: opts.load } : {}),
       ...(opts.health ? { health: opts.health } : {}),
       ...(opts.cursors ? { cursors: opts.cursors } : {}),
@@ -124,7 +131,15 @@ export class DataPlane {
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
     if (this.security.proxyProtocol?.length) {
-      this.proxyProtocol = { senders: new TrustedProxies(this.security.proxyProtocol), timeoutMs: handshakeMs, log: opts.logger };
+      const refused = opts.metrics.proxyProtocolRefused;
+      // Every reason from the start, at 0: a rate() over a series that appears at its first refusal misses it.
+      for (const reason of PROXY_HEADER_REFUSALS) refused.inc({ reason }, 0);
+      this.proxyProtocol = {
+        senders: new TrustedProxies(this.security.proxyProtocol),
+        timeoutMs: handshakeMs,
+        log: opts.logger,
+        onRefused: (reason) => refused.inc({ reason }),
+      };
       // After the handshake timeout's listener: the header is read before either sees the socket.
       requireProxyHeaders(this.proxy.server, this.proxyProtocol);
     }
@@ -145,6 +160,11 @@ export class DataPlane {
   }
 
   /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
+  /** Signs affinity cookies with `key` from now on (the previous key verifies for the grace period); false when unchanged. */
+  setAffinityKey(key: Buffer): boolean {
+    return this.affinity.setKey(key);
+  }
+
   setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
     this.proxy.setTable(table);
     if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
@@ -208,7 +228,7 @@ export class DataPlane {
       const a = await this.tls.listen(this.security.tlsListen.host, this.security.tlsListen.port, reusePort);
       tlsAddr = { host: a.address, port: a.port };
     }
-    this.gateway = new GatewaySockets({
+    this.gateway = new GatewaySocketBinder({
       log: this.log,
       serverFor: (key) => this.proxy.serverFor(key),
       retire: (server) => this.proxy.retireServer(server),

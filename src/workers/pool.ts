@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { HostPort } from './data-plane.js';
-import type { FromWorker, RequestKind, SlotMapping, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, SlotMapping, ToWorker, WorkerInit, WorkerQuery } from './messages.js';
 import type { RouteEndpointCounts } from './rebalance.js';
 import type { TableSnapshot } from './snapshot.js';
 
@@ -136,6 +136,11 @@ export class WorkerPool {
     for (const h of this.handles) h.post({ type: 'table', snapshot, slots });
   }
 
+  /** Every worker signs affinity cookies with `key` from now on. */
+  postAffinityKey(key: Buffer): void {
+    for (const h of this.handles) h.post({ type: 'affinity-key', key });
+  }
+
   postSlots(slots: SlotMapping): void {
     this.latestSlots = slots;
     for (const h of this.handles) h.post({ type: 'slots', slots });
@@ -154,7 +159,7 @@ export class WorkerPool {
   }
 
   /** Asks every running worker; a worker that does not answer within `timeoutMs` is left out. */
-  async request<T>(what: RequestKind, timeoutMs = 5000): Promise<T[]> {
+  async request<T>(what: WorkerQuery, timeoutMs = 5000): Promise<T[]> {
     const answers = await Promise.all(
       this.handles
         .filter((h) => !h.stopped)

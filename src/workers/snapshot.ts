@@ -21,6 +21,11 @@ export interface TableSnapshot {
   gateway?: GatewayCompileInput;
   /** The controller's --host-ownership: a worker or proxy refuses the same routes. Absent: shared. */
   hostOwnership?: HostOwnership;
+  /**
+   * Split mode: the controller's session-affinity key (from its Secret), so proxies never read
+   * it from the API; a changed key comes as a new snapshot. Absent: the proxy keeps its own.
+   */
+  affinityKey?: Uint8Array;
 }
 
 const serviceKey = (namespace: string, ref: { name: string; port: number | string }) => `${namespace}\u0000${ref.name}\u0000${typeof ref.port}:${ref.port}`;
@@ -79,7 +84,7 @@ export function compileRecorded(
 }
 
 /** The resolvers a worker compiles with: the recorded answers; anything else was not asked in the main thread. */
-export function replayResolvers(s: TableSnapshot): { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } {
+function replayResolvers(s: TableSnapshot): { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } {
   const out: { resolveService?: ServiceResolver; resolveSecret?: SecretResolver } = {};
   if (s.services) {
     const services = new Map(s.services);
@@ -102,6 +107,11 @@ export function snapshotInput(s: TableSnapshot): CompileInput {
 
 function asBuffers(data: Readonly<Record<string, Uint8Array>>): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(data)) out[k] = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  for (const [k, v] of Object.entries(data)) out[k] = asBuffer(v);
   return out;
+}
+
+/** A Buffer over bytes that crossed a thread boundary as a Uint8Array (no copy). */
+export function asBuffer(v: Uint8Array): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

@@ -9,9 +9,13 @@ import { Metrics } from '../metrics/registry.js';
 import { compile } from '../routing/compile.js';
 import type { SecretResolver } from '../routing/types.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
-import { SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotMap } from './shared-counters.js';
+import { SharedEndpointHealth } from './shared-endpoint-health.js';
+import { SharedEndpointLoad } from './shared-endpoint-load.js';
+import { SharedLimiter } from './shared-limiter.js';
+import { SharedRouteCursors } from './shared-route-cursors.js';
+import { SlotMap } from './slot-map.js';
 import { applyRebalance, countForRebalance } from './rebalance.js';
-import { snapshotInput } from './snapshot.js';
+import { asBuffer, snapshotInput } from './snapshot.js';
 import { heapPermille } from '../overload/manager.js';
 import { ProcessCounters } from '../overload/process-counters.js';
 
@@ -35,7 +39,8 @@ const plane = new DataPlane({
   maxHeaderSize: init.maxHeaderSize,
   endpointMetrics: init.endpointMetrics,
   security: init.security,
-  affinityKey: Buffer.from(init.affinityKey.buffer, init.affinityKey.byteOffset, init.affinityKey.byteLength),
+  affinityKey: asBuffer(init.affinityKey),
+  affinityKeyGraceMs: init.affinityKeyGraceMs,
   load,
   health: new SharedEndpointHealth(init.buffers, slots),
   limiter: new SharedLimiter(init.buffers),
@@ -69,6 +74,9 @@ port.on('message', (m: ToWorker) => {
       slots.set(m.slots.epoch, m.slots.slots, m.slots.routes);
       load.remap();
       send({ type: 'slots-acked', epoch: m.slots.epoch });
+      return;
+    case 'affinity-key':
+      plane.setAffinityKey(asBuffer(m.key));
       return;
     case 'listen':
       plane.listen(m.listen, secrets, true).then(

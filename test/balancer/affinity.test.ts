@@ -34,8 +34,8 @@ describe('AffinityCodec', () => {
     let now = 1_800_000_000_000;
     const clock = () => now;
     const r = route({ ...cookie, absoluteTimeoutSeconds: 60 });
-    const issuing = new AffinityCodec(KEY, clock);
-    const other = new AffinityCodec(KEY, clock);
+    const issuing = new AffinityCodec(KEY, { graceMs: 0, now: clock });
+    const other = new AffinityCodec(KEY, { graceMs: 0, now: clock });
     const v = issuing.valueFor(r, e1);
     assert.match(v, /^v2\.[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{16}$/);
     now += 59_000;
@@ -47,7 +47,7 @@ describe('AffinityCodec', () => {
   it('an ending value cannot be extended, stripped to v1, or used on a route without an end', () => {
     const now = 1_800_000_000_000;
     const r = route({ ...cookie, absoluteTimeoutSeconds: 60 });
-    const codec = new AffinityCodec(KEY, () => now);
+    const codec = new AffinityCodec(KEY, { graceMs: 0, now: () => now });
     const v = codec.valueFor(r, e1);
     const [, tag, expiry, sig] = v.split('.');
     const later = (parseInt(expiry!, 36) + 3600).toString(36);

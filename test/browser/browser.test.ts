@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Cookie } from 'playwright-core';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 import { assertPageAssets, servePage, type PageResults } from './page.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,7 +30,7 @@ interface Visit {
 
 describe('a real browser through wsgate', { skip }, () => {
   let backends: FrameworkBackend[] = [];
-  let gw: WsgateProcess | undefined;
+  let gw: WsgateChild | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const visits: Visit[] = [];
@@ -113,7 +113,7 @@ describe('a real browser through wsgate', { skip }, () => {
     assert.equal(pageGets.length, 3 * PAGES); // the page and its two bundles
     // wsgate counted them on the app route: they did not reach the backends some other way.
     const metrics = await (await fetch(`http://127.0.0.1:${gw!.adminPort}/metrics`)).text();
-    assert.match(metrics, new RegExp(`wsgate_http_requests_total\\{namespace="default",route="app",method="GET",code="200"\\} ${3 * PAGES}\\b`));
+    assert.match(metrics, new RegExp(`wsgate_http_requests_total\\{namespace="default",route="app",method="GET",code="200",protocol="http/1\\.1"\\} ${3 * PAGES}\\b`));
   });
 
   test('Socket.IO starts on long polling and upgrades to websocket', () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 /** What the page stores in `window.results`. */
 export interface PageResults {

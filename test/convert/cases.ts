@@ -3,7 +3,7 @@
 // test, the CLI test and the e2e apply test.
 
 import path from 'node:path';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 export const inputsDir = path.join(repoRoot, 'test/convert/inputs');
 export const goldenDir = path.join(repoRoot, 'test/convert/golden');

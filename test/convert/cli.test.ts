@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cliPath, repoRoot, runCli, tempDir } from '../helpers/wsgate-process.js';
+import { cliPath, repoRoot, runCli, tempDir } from '../helpers/wsgate-child.js';
 import { GOLDEN_CASES, goldenDir, inputName } from './cases.js';
 
 /** runCli with the working directory at the repository (inputs named as in the golden files) and optional stdin. */

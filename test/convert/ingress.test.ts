@@ -154,3 +154,66 @@ describe('ingress-nginx annotations', () => {
     assert.deepEqual(routes.map((r) => r.route.metadata.name), ['x', 'x-2', 'x-3']);
   });
 });
+
+describe('the Ingress class -> spec.className', () => {
+  const CLASS = 'kubernetes.io/ingress.class';
+  const rules = [
+    { host: 'a.example.com', http: { paths: [{ path: '/a', pathType: 'Prefix', backend: { service: { name: 'a', port: { number: 80 } } } }] } },
+    { host: 'b.example.com', http: { paths: [{ path: '/b', pathType: 'Prefix', backend: { service: { name: 'b', port: { number: 80 } } } }] } },
+  ];
+  const convert = (annotations: Record<string, string>, ingressClassName?: string) => {
+    const out = ingress(annotations, { ...(ingressClassName !== undefined ? { ingressClassName } : {}), rules });
+    for (const r of out.routes) assert.deepEqual(validateRoute(r.route), [], r.route.metadata.name);
+    return { classes: out.routes.map((r) => r.route.spec.className), findings: out.findings };
+  };
+  const classFindings = (findings: Finding[]) => findings.filter((f) => f.field === 'spec.ingressClassName' || f.field === CLASS).map((f) => `${f.level} ${f.field}`);
+
+  test('spec.ingressClassName: every route of the Ingress gets it, first in the spec, without a finding', () => {
+    const { classes, findings } = convert({}, 'internal');
+    assert.deepEqual(classes, ['internal', 'internal']);
+    assert.deepEqual(classFindings(findings), []);
+    const out = ingress({}, { ingressClassName: 'edge.example.com', rules });
+    assert.equal(Object.keys(out.routes[0]!.route.spec)[0], 'className');
+    assert.equal(out.routes[0]!.route.spec.className, 'edge.example.com');
+  });
+
+  test('the kubernetes.io/ingress.class annotation, when the field is not set', () => {
+    const { classes, findings } = convert({ [CLASS]: 'external' });
+    assert.deepEqual(classes, ['external', 'external']);
+    assert.deepEqual(classFindings(findings), []);
+  });
+
+  test('no class: routes without spec.className (the default install serves them), no finding', () => {
+    const { classes, findings } = convert({});
+    assert.deepEqual(classes, [undefined, undefined]);
+    assert.deepEqual(classFindings(findings), []);
+    assert.deepEqual(convert({ [CLASS]: '' }).classes, [undefined, undefined]);
+  });
+
+  test('field and annotation disagree: the field, with a warning on the annotation; agreeing, no finding', () => {
+    const differ = convert({ [CLASS]: 'external' }, 'internal');
+    assert.deepEqual(differ.classes, ['internal', 'internal']);
+    assert.deepEqual(classFindings(differ.findings), [`warning ${CLASS}`]);
+    assert.deepEqual(classFindings(convert({ [CLASS]: 'internal' }, 'internal').findings), []);
+  });
+
+  test('another controller\'s class (nginx, traefik, alb, ...): kept, with a warning naming --class and the default class', () => {
+    for (const name of ['nginx', 'traefik', 'alb', 'gce']) {
+      const { classes, findings } = convert({}, name);
+      assert.deepEqual(classes, [name, name]);
+      assert.deepEqual(classFindings(findings), ['warning spec.ingressClassName'], name);
+      const message = findings.find((f) => f.field === 'spec.ingressClassName')!.message;
+      assert.match(message, new RegExp(`--class ${name}\\b`));
+      assert.match(message, /default class "wsgate"/);
+    }
+    assert.deepEqual(classFindings(convert({ [CLASS]: 'nginx' }).findings), [`warning ${CLASS}`]);
+  });
+
+  test('an annotation that cannot be a class name: reported as not converted, no spec.className written', () => {
+    for (const bad of ['Nginx', 'my_class', '-x', 'a'.repeat(254)]) {
+      const { classes, findings } = convert({ [CLASS]: bad });
+      assert.deepEqual(classes, [undefined, undefined], bad);
+      assert.deepEqual(classFindings(findings), [`unconverted ${CLASS}`], bad);
+    }
+  });
+});

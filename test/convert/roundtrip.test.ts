@@ -10,12 +10,12 @@ import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { connect } from '../helpers/ws-client.js';
-import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('round trip: ocelot.json -> convert -> validate -> standalone -> ws client', () => {
   let backend: EchoServer;
   let other: EchoServer;
-  let gw: WsgateProcess | undefined;
+  let gw: WsgateChild | undefined;
   const dir = tempDir('wsgate-roundtrip-');
   const routesFile = path.join(dir, 'routes.yaml');
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { anchors, brokenLinks, slug } from '../helpers/markdown-links.js';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 const pages = () => [
   path.join(repoRoot, 'README.md'),

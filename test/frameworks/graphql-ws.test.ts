@@ -9,7 +9,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { eventually } from '../helpers/eventually.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
-import { endpointsOf, marks, since, startFrameworkGateway, type FrameworkGateway } from './gateway.js';
+import { endpointsOf, marks, since, startFrameworkWsgate, type FrameworkWsgate } from './wsgate.js';
 
 const CLIENTS = 10;
 
@@ -45,11 +45,11 @@ function collect(client: Client, q: string): Promise<number[]> {
 }
 
 describe('graphql-ws through wsgate', () => {
-  let fw: FrameworkGateway;
+  let fw: FrameworkWsgate;
   const clients: Client[] = [];
 
   before(async () => {
-    fw = await startFrameworkGateway((backends) => [
+    fw = await startFrameworkWsgate((backends) => [
       {
         name: 'graphql',
         spec: {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import WebSocket from 'ws';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
-import { endpointsOf, marks, since, startFrameworkGateway, type FrameworkGateway } from './gateway.js';
+import { endpointsOf, marks, since, startFrameworkWsgate, type FrameworkWsgate } from './wsgate.js';
 
 const CLIENTS = 10;
 
@@ -28,10 +28,10 @@ const transportStart: Record<string, (r: Recorded) => boolean> = {
 const alsoSeen: Record<string, string[]> = { WebSockets: [], ServerSentEvents: ['POST'], LongPolling: ['POST', 'DELETE'] };
 
 describe('SignalR through wsgate', () => {
-  let fw: FrameworkGateway;
+  let fw: FrameworkWsgate;
 
   before(async () => {
-    fw = await startFrameworkGateway((backends) => [
+    fw = await startFrameworkWsgate((backends) => [
       {
         name: 'signalr',
         spec: {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import { eventually } from '../helpers/eventually.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
-import { endpointsOf, startFrameworkGateway, type FrameworkGateway } from './gateway.js';
+import { endpointsOf, startFrameworkWsgate, type FrameworkWsgate } from './wsgate.js';
 
 const CLIENTS = 12;
 
@@ -41,11 +41,11 @@ async function whoamiTimes(socket: Socket, n: number): Promise<string[]> {
 }
 
 describe('Socket.IO through wsgate', () => {
-  let fw: FrameworkGateway;
+  let fw: FrameworkWsgate;
   const sockets: Socket[] = [];
 
   before(async () => {
-    fw = await startFrameworkGateway((backends) => [
+    fw = await startFrameworkWsgate((backends) => [
       {
         name: 'socketio',
         spec: {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CLASS_FIELD, POLICY_CRD_FILE, SHARED_SPEC_FIELDS, SHARED_SPEC_RULE_PREFIXES, renderPolicyCrd } from '../../src/gatewayapi/policy-crd.js';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 const read = (p: string) => fs.readFileSync(path.join(repoRoot, p), 'utf8');
 const wsrText = read('crds/wsgate.io_websocketroutes.yaml');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { READ_FIELDS } from '../../src/gatewayapi/types.js';
-import { repoRoot } from '../helpers/wsgate-process.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -60,3 +60,15 @@ export async function startAffinityBackend(name: string): Promise<AffinityBacken
     close: () => closeWebSocketServer(wss, server),
   };
 }
+
+/**
+ * One GET of `path` through wsgate on a fresh connection (every request balanced afresh),
+ * sending the affinity cookie `name` when a value is given: which backend answered, and the
+ * value of the `name` cookie wsgate set, if it set one.
+ */
+export async function getWithAffinity(proxyPort: number, path: string, name: string, value?: string): Promise<{ backend: string; setValue: string | undefined }> {
+  const res = await fetch(`http://127.0.0.1:${proxyPort}${path}`, { headers: { connection: 'close', ...(value ? { cookie: `${name}=${value}` } : {}) } });
+  const body = (await res.json()) as Served;
+  const set = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return { backend: body.backend, setValue: set?.slice(name.length + 1).split(';')[0] };
+}

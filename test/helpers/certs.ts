@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir } from './wsgate-process.js';
+import { tempDir } from './wsgate-child.js';
 
 export interface TestCa {
   dir: string;

@@ -1,7 +1,7 @@
-import type { WsgateProcess } from './wsgate-process.js';
+import type { WsgateChild } from './wsgate-child.js';
 
 /** The admin listener's /metrics text. */
-export async function scrapeMetrics(gw: WsgateProcess): Promise<string> {
+export async function scrapeMetrics(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 

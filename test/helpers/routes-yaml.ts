@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { stringify } from 'yaml';
-import type { WsgateProcess } from './wsgate-process.js';
+import type { WsgateChild } from './wsgate-child.js';
 
 export interface RouteDoc {
   name: string;
@@ -27,7 +27,7 @@ export function writeRoutes(file: string, routes: RouteDoc[]): void {
 }
 
 /** Rewrites the route file and resolves once wsgate swapped in the new table. */
-export async function reloadRoutes(gw: WsgateProcess, file: string, routes: RouteDoc[]): Promise<void> {
+export async function reloadRoutes(gw: WsgateChild, file: string, routes: RouteDoc[]): Promise<void> {
   const done = gw.waitForLog(/routing table updated/);
   writeRoutes(file, routes);
   await done;

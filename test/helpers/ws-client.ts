@@ -57,14 +57,21 @@ export function connect(url: string, opts: { protocols?: string[]; headers?: Rec
   });
 }
 
-export async function expectStatus(url: string, opts: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<number> {
+type UpgradeOptions = { protocols?: string[]; headers?: Record<string, string> };
+
+export async function expectStatus(url: string, opts: UpgradeOptions = {}): Promise<number> {
+  return (await upgradeOutcome(url, opts)).status;
+}
+
+/** The status and headers an upgrade is answered with: 101 and {} when it succeeds (the connection is closed again). */
+export async function upgradeOutcome(url: string, opts: UpgradeOptions = {}): Promise<{ status: number; headers: Record<string, string> }> {
   try {
     const c = await connect(url, opts);
     await c.close();
-    return 101;
+    return { status: 101, headers: {} };
   } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (status === undefined) throw err;
-    return status;
+    const e = err as { status?: number; headers?: Record<string, string> };
+    if (e.status === undefined) throw err;
+    return { status: e.status, headers: e.headers ?? {} };
   }
 }

@@ -15,7 +15,7 @@ import { APP_COOKIE, startAffinityBackend, type AffinityBackend, type Served } f
 import { eventually } from '../helpers/eventually.js';
 import { routesYaml, type RouteDoc } from '../helpers/routes-yaml.js';
 import { reloadRoutes as reload, writeRoutes } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const ep = (b: AffinityBackend) => ({ host: '127.0.0.1', port: b.port });
 const GET_ONLY = { methods: ['GET'] };
@@ -29,7 +29,7 @@ interface Reply {
 }
 
 /** One plain request on its own connection (no keep-alive: every request is balanced afresh). */
-function get(gw: WsgateProcess, urlPath: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(gw: WsgateChild, urlPath: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: gw.proxyPort, path: urlPath, headers, agent: false, timeout: 10000 }, (res) => {
       let body = '';
@@ -63,7 +63,7 @@ interface Socket {
 }
 
 /** An upgrade that resolves once the backend's greeting arrived; rejects with the status otherwise. */
-function openSocket(gw: WsgateProcess, urlPath: string, headers: Record<string, string> = {}): Promise<Socket> {
+function openSocket(gw: WsgateChild, urlPath: string, headers: Record<string, string> = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${gw.url}${urlPath}`, { headers, handshakeTimeout: 10000 });
     const closed = new Promise<number>((res) => ws.once('close', (code) => res(code)));
@@ -144,7 +144,7 @@ function tamper(value: string): string {
 
 // ---- observability ---------------------------------------------------------------------------
 
-async function scrape(gw: WsgateProcess): Promise<string> {
+async function scrape(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 
@@ -160,14 +160,14 @@ function sample(text: string, metric: string, labels: Record<string, string>): n
   return sum;
 }
 
-async function affinityCounts(gw: WsgateProcess, route: string): Promise<{ hit: number; miss: number; stale: number }> {
+async function affinityCounts(gw: WsgateChild, route: string): Promise<{ hit: number; miss: number; stale: number }> {
   const text = await scrape(gw);
   const n = (result: string) => sample(text, 'wsgate_affinity_total', { namespace: 'default', route, result });
   return { hit: n('hit'), miss: n('miss'), stale: n('stale') };
 }
 
 /** Log lines at pino level error (50) or fatal (60) after byte offset `from`. */
-function errorLines(gw: WsgateProcess, from: number): string[] {
+function errorLines(gw: WsgateChild, from: number): string[] {
   return gw
     .stderr()
     .slice(from)
@@ -203,7 +203,7 @@ const affinityRoute = (name: string, backends: AffinityBackend[], extra: Record<
 
 describe('affinity cookie attributes', () => {
   let backends: AffinityBackend[];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     backends = await Promise.all(['a', 'b'].map((n) => startAffinityBackend(n)));
@@ -302,7 +302,7 @@ describe('affinity cookie attributes', () => {
 
 describe('stickiness', () => {
   let backends: AffinityBackend[];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     backends = await Promise.all(['a', 'b'].map((n) => startAffinityBackend(n)));
@@ -384,7 +384,7 @@ describe('stickiness', () => {
 
 describe('the endpoint named by a cookie leaves the table', () => {
   let backends: AffinityBackend[];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let file: string;
   const sockets: Socket[] = [];
 
@@ -448,10 +448,10 @@ describe('the endpoint named by a cookie leaves the table', () => {
 
 describe('replicas sharing --affinity-key-file', () => {
   let backends: AffinityBackend[];
-  const gws: WsgateProcess[] = [];
-  let a: WsgateProcess;
-  let b: WsgateProcess;
-  let other: WsgateProcess;
+  const gws: WsgateChild[] = [];
+  let a: WsgateChild;
+  let b: WsgateChild;
+  let other: WsgateChild;
 
   before(async () => {
     backends = await Promise.all(['a', 'b'].map((n) => startAffinityBackend(n)));
@@ -504,7 +504,7 @@ describe('replicas sharing --affinity-key-file', () => {
 
 describe('no --affinity-key-file: a random key made by each process', () => {
   let backends: AffinityBackend[];
-  const gws: WsgateProcess[] = [];
+  const gws: WsgateChild[] = [];
   const WARNING = 'session-affinity cookies are signed with a random key made at start';
 
   before(async () => {
@@ -520,7 +520,7 @@ describe('no --affinity-key-file: a random key made by each process', () => {
   });
 
   test('a cookie is honoured by the process that issued it and stale on another; each issues its own value for one backend', async () => {
-    const [one, two] = gws as [WsgateProcess, WsgateProcess];
+    const [one, two] = gws as [WsgateChild, WsgateChild];
     const first = await get(one, '/own/x');
     const cookie = cookieNamed(first.setCookie, 'sticky').value;
     for (let i = 0; i < 3; i++) assert.equal((await get(one, '/own/x', { Cookie: `sticky=${cookie}` })).backend, first.backend);
@@ -555,7 +555,7 @@ describe('no --affinity-key-file: a random key made by each process', () => {
 
 describe('ConsistentHash on sourceIP behind trusted proxies', () => {
   let backends: AffinityBackend[];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startAffinityBackend(n)));
@@ -615,7 +615,7 @@ describe('ConsistentHash on sourceIP behind trusted proxies', () => {
 
 describe('rebalancing skips affinity routes', () => {
   let backends: AffinityBackend[];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let file: string;
   const sockets: Socket[] = [];
 

@@ -13,7 +13,7 @@ import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../s
 import { makeCa, streamTlsDir, type TestCa } from '../helpers/certs.js';
 import { eventually } from '../helpers/eventually.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, type WsgateChild } from '../helpers/wsgate-child.js';
 import { route } from '../fixtures.js';
 
 const CONTROLLER = 'wsgate-controller.wsgate.svc';
@@ -24,7 +24,7 @@ describe('controller --no-proxy (ControlPlane) feeding a wsgate proxy', () => {
   let ca: TestCa;
   let echo: EchoServer;
   let plane: ControlPlane;
-  let proxy: WsgateProcess;
+  let proxy: WsgateChild;
   let adminPort = 0;
   let site: { cert: string; key: string };
 

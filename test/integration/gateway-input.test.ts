@@ -1,11 +1,11 @@
-// Gateway.applyRoutes with the Gateway API input: the table (and, with worker threads, every
+// WsgateProcess.applyRoutes with the Gateway API input: the table (and, with worker threads, every
 // worker's own compile of the posted snapshot) holds the HTTPRoute entries, and /debug/routes
 // lists them with their kind and socket.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { Gateway } from '../../src/gateway.js';
+import { WsgateProcess } from '../../src/process.js';
 import { route } from '../fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { entry, gatewayInput, services } from '../routing/gateway-entries.js';
@@ -19,14 +19,14 @@ interface DebugRoutes {
 
 for (const workers of [1, 2]) {
   test(`applyRoutes with a gateway input, ${workers} data plane(s): /debug/routes lists HTTPRoute entries with kind and listener`, async () => {
-    const gw = new Gateway({ logger: pino({ level: 'silent' }), workers });
+    const wsgate = new WsgateProcess({ logger: pino({ level: 'silent' }), workers });
     // No sockets to open: this test is about the table, not about serving the Gateway ports
     // (the table's listeners are covered in test/routing/gateway-compile.test.ts).
     const echo = { valid: true, namespace: 'apps', name: 'echo', port: 8080, weight: 3, scheme: 'ws' } as const;
     const mirrors = [{ backend: { ...echo, name: 'other', port: 9090, weight: 1 }, percent: 50 }];
     const gateway = { ...gatewayInput([entry('r', { method: 'POST', backends: [echo, { valid: false, weight: 1, reason: 'BackendNotFound', message: 'gone' }], filters: { mirrors } })]), sockets: [] };
-    gw.applyRoutes([route('w', { match: { path: '/w' } })], services, undefined, gateway);
-    const { admin } = await gw.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+    wsgate.applyRoutes([route('w', { match: { path: '/w' } })], services, undefined, gateway);
+    const { admin } = await wsgate.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
     try {
       const base = `http://127.0.0.1:${admin.port}`;
       await eventually('ready', async () => (await fetch(`${base}/readyz`)).status === 200);
@@ -40,11 +40,11 @@ for (const workers of [1, 2]) {
       assert.deepEqual(debug.listeners, []);
       if (workers > 1) assert.deepEqual(debug.workers?.map((w) => w.version), [debug.version, debug.version]);
       // A Secret change recompiles the last input, the gateway part included.
-      gw.reapply();
+      wsgate.reapply();
       const again = (await (await fetch(`${base}/debug/routes`)).json()) as DebugRoutes;
       assert.ok(again.routes.some((r) => r.kind === 'HTTPRoute'));
     } finally {
-      await gw.stop();
+      await wsgate.stop();
     }
   });
 }

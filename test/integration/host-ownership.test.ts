@@ -8,13 +8,13 @@ import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('host ownership (standalone)', () => {
   let owner: EchoServer;
   let intruder: EchoServer;
-  let byNamespace: WsgateProcess;
-  let shared: WsgateProcess;
+  let byNamespace: WsgateChild;
+  let shared: WsgateChild;
 
   before(async () => {
     owner = await startEchoServer({ name: 'owner' });
@@ -39,7 +39,7 @@ describe('host ownership (standalone)', () => {
     await intruder?.close();
   });
 
-  const backendFor = async (gw: WsgateProcess) => {
+  const backendFor = async (gw: WsgateChild) => {
     const c = await connect(`${gw.url}/chat/admin`, { headers: { Host: 'chat.example.com' } });
     await c.close();
     return c.hello.backend;

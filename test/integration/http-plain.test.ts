@@ -15,7 +15,7 @@ import { eventually } from '../helpers/eventually.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 /** A loopback port with nothing listening on it (connections are refused). */
 async function refusedPort(): Promise<number> {
@@ -50,7 +50,7 @@ describe('plain HTTP beside the upgrade', () => {
   let good2: HttpBackend;
   let dead1: number;
   let dead2: number;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const admin = () => `http://127.0.0.1:${gw.adminPort}`;
   const metrics = async () => (await fetch(`${admin()}/metrics`)).text();
   const debugRoutes = async () => (await (await fetch(`${admin()}/debug/routes`)).json()) as {
@@ -330,6 +330,7 @@ describe('plain HTTP beside the upgrade', () => {
     assert.equal(metricValue(m1, 'wsgate_http_requests_total', labels), req0 + 3);
     assert.ok(metricValue(m1, 'wsgate_http_request_duration_seconds_count', { namespace: 'default', route: 'api' }) >= dur0 + 3);
     assert.ok(metricValue(m1, 'wsgate_http_requests_total', { namespace: 'default', route: 'api', method: 'DELETE', code: '405' }) >= 1, 'refusals are counted too');
+    assert.equal(metricValue(m1, 'wsgate_http_requests_total', { ...labels, protocol: 'http/1.1' }), req0 + 3, 'labelled with the protocol');
   });
 
   test('one access-log line "http request" per request, with route, endpoint, method, status and request id', async () => {
@@ -355,6 +356,7 @@ describe('plain HTTP beside the upgrade', () => {
     for (const l of lines) {
       assert.equal(l.endpoint, `127.0.0.1:${b1.port}`);
       assert.equal(l.client, '127.0.0.1');
+      assert.equal(l.protocol, 'http/1.1');
       assert.equal(typeof l.durationSeconds, 'number');
     }
   });

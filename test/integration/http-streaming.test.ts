@@ -13,7 +13,7 @@ import { startBlackhole, type Blackhole } from '../helpers/blackhole.js';
 import { eventually } from '../helpers/eventually.js';
 import { downloadBlock, downloadSha256, plainRequest, startHttpBackend, TRAILER_CHUNKS, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const MIB = 1024 * 1024;
 
@@ -106,7 +106,7 @@ describe('plain HTTP streaming through wsgate', () => {
   let sb: HttpBackend;
   let qb: HttpBackend;
   let hole: Blackhole;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     [sb, qb] = await Promise.all([startHttpBackend('sb'), startHttpBackend('qb')]);

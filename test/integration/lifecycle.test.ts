@@ -11,9 +11,9 @@ import type { RouteDoc } from '../helpers/routes-yaml.js';
 import { reloadRoutes as reload, writeRoutes } from '../helpers/routes-yaml.js';
 import { expectedMessage, startStreamingBackend } from '../helpers/streaming-backend.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
-async function metrics(gw: WsgateProcess): Promise<string> {
+async function metrics(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 

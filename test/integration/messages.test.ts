@@ -15,7 +15,7 @@ import { frame } from '../helpers/ws-frames.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { startMessageBackend, type MessageBackend } from '../helpers/message-backend.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 interface Client {
   ws: WebSocket;
@@ -58,7 +58,7 @@ const backendPayloadFor = (wire: number) => wire - 4;
 describe('messages and keepalive', () => {
   let backend: MessageBackend;
   let deflateBackend: MessageBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const url = (p: string) => `${gw.url}/${p}`;
 
   before(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir } from '../helpers/wsgate-child.js';
 
 test('one JSON access-log line per closed connection, with every field', async () => {
   const echo = await startEchoServer({ name: 'e' });
@@ -25,6 +25,7 @@ test('one JSON access-log line per closed connection, with every field', async (
     assert.equal(line.endpoint, `127.0.0.1:${echo.port}`);
     assert.equal(line.client, '127.0.0.1');
     assert.equal(line.requestId, 'trace-me-42');
+    assert.equal(line.protocol, 'http/1.1');
     assert.equal(typeof line.durationSeconds, 'number');
     assert.ok((line.bytesUpstream as number) > 1000, 'client-to-backend bytes');
     assert.ok((line.bytesDownstream as number) > 1000, 'backend-to-client bytes');
@@ -32,6 +33,7 @@ test('one JSON access-log line per closed connection, with every field', async (
     assert.equal(line.reason, 'client');
     const metrics = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
     // The log keeps the exact code; the metric label is bounded (application codes 4000-4999 are one value).
+    assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="log",result="ok",protocol="http\/1\.1"\} 1/);
     assert.match(metrics, /wsgate_closes_total\{namespace="default",route="log",code="4xxx"\} 1/);
   } finally {
     await gw.stop();

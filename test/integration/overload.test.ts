@@ -11,7 +11,7 @@ import { startEchoServer, type EchoServer } from '../../examples/echo-server.js'
 import { eventually } from '../helpers/eventually.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
-import { cliPath, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { cliPath, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 async function upgradeStatus(url: string): Promise<{ status: number; retryAfter?: string }> {
   try {
@@ -25,18 +25,18 @@ async function upgradeStatus(url: string): Promise<{ status: number; retryAfter?
   }
 }
 
-async function readyz(gw: WsgateProcess): Promise<number> {
+async function readyz(gw: WsgateChild): Promise<number> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status;
 }
 
-async function metric(gw: WsgateProcess, series: string): Promise<number | undefined> {
+async function metric(gw: WsgateChild, series: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** Waits until wsgate counts exactly `n` connections (closes reach it asynchronously). */
-function connectionsAre(gw: WsgateProcess, n: number): Promise<true> {
+function connectionsAre(gw: WsgateChild, n: number): Promise<true> {
   return eventually(`wsgate_connections ${n}`, async () => (await metric(gw, 'wsgate_connections')) === n || undefined);
 }
 
@@ -55,7 +55,7 @@ function routesFile(backend: EchoServer): string {
 
 describe('--max-connections 200 over two workers', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const open: OpenClient[] = [];
 
   before(async () => {
@@ -83,7 +83,7 @@ describe('--max-connections 200 over two workers', () => {
 
     const refused = await upgradeStatus(url);
     assert.deepEqual(refused, { status: 503, retryAfter: '5' });
-    assert.equal(await metric(gw, 'wsgate_upgrades_total{namespace="",route="",result="max_connections"}'), 1);
+    assert.equal(await metric(gw, 'wsgate_upgrades_total{namespace="",route="",result="max_connections",protocol="http/1.1"}'), 1);
     // A plain request takes no connection slot: it reaches the backend (which answers 426 to it).
     const plain = await fetch(`http://127.0.0.1:${gw.proxyPort}/chat`);
     assert.equal(plain.status, 426);
@@ -113,7 +113,7 @@ describe('--max-connections 200 over two workers', () => {
 
 describe('memory overload manager on a fake cgroup (v2)', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let cgroup: string;
   const open: OpenClient[] = [];
   const setUsage = (bytes: number) => fs.writeFileSync(path.join(cgroup, 'memory.current'), `${bytes}\n`);

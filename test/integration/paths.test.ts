@@ -14,7 +14,7 @@ import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { rawUpgradeHello } from '../helpers/raw-ws.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const KEY = 'paths-key-0123';
 const KINDS = ['upgrade', 'plain'] as const;
@@ -52,8 +52,8 @@ const okStatus = (kind: Kind) => (kind === 'upgrade' ? 101 : 200);
 
 describe('path and Host normalisation', () => {
   let backend: HttpBackend;
-  let strict: WsgateProcess;
-  let lenient: WsgateProcess;
+  let strict: WsgateChild;
+  let lenient: WsgateChild;
 
   before(async () => {
     backend = await startHttpBackend('b');

@@ -9,11 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
+import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { proxyV1, proxyV2 } from '../helpers/proxy-header.js';
 import { rawUpgradeHello, type RawUpgradeOptions } from '../helpers/raw-ws.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const TLS = { rejectUnauthorized: false, servername: 'localhost' };
 
@@ -21,9 +22,9 @@ describe('PROXY protocol (--proxy-protocol)', () => {
   let b1: EchoServer;
   let b2: EchoServer;
   /** Believes 127.0.0.1 (the tests' own address) as a balancer; --workers 2, TLS listener. */
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** Believes only 192.0.2.0/24: the tests' connections come from outside its CIDRs. */
-  let outsider: WsgateProcess;
+  let outsider: WsgateChild;
 
   before(async () => {
     b1 = await startEchoServer({ name: 'b1' });
@@ -130,5 +131,23 @@ describe('PROXY protocol (--proxy-protocol)', () => {
     assert.equal(plain.hello?.headers['x-forwarded-for'], '127.0.0.1');
     const secure = await upgrade(outsider.tlsPort!, '/open', { tls: TLS });
     assert.equal(secure.status, 101);
+  });
+
+  test('wsgate_proxy_protocol_refused_total counts each refusal by reason, summed over the workers; every reason is exported from 0', async () => {
+    const refused = (text: string, reason: string) => seriesValue(text, 'wsgate_proxy_protocol_refused_total', `reason="${reason}"`);
+    const reasons = ['malformed', 'missing', 'not_allowed', 'timeout'];
+    const [gwBefore, outBefore] = await Promise.all([scrapeMetrics(gw), scrapeMetrics(outsider)]);
+    for (const reason of reasons) assert.match(gwBefore, new RegExp(`^wsgate_proxy_protocol_refused_total\\{reason="${reason}"\\} \\d+$`, 'm'), reason);
+    // Two of each kind: with --workers 2 they may land on either worker; the scrape sums both.
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await upgrade(gw.proxyPort, '/open', {})).status, 0);
+      assert.equal((await upgrade(gw.proxyPort, '/open', { prefix: Buffer.from('PROXY TCP9 203.0.113.7 127.0.0.1 1 80\r\n') })).status, 0);
+      assert.equal((await upgrade(outsider.proxyPort, '/open', { prefix: proxyV2() })).status, 0);
+    }
+    assert.equal((await rawUpgradeHello(gw.proxyPort, '', 10_000, { prefix: proxyV1('203.0.113.7', 1).subarray(0, 20) })).status, 0);
+    const [gwAfter, outAfter] = await Promise.all([scrapeMetrics(gw), scrapeMetrics(outsider)]);
+    const delta = (before: string, after: string) => Object.fromEntries(reasons.map((r) => [r, refused(after, r) - refused(before, r)]));
+    assert.deepEqual(delta(gwBefore, gwAfter), { malformed: 2, missing: 2, not_allowed: 0, timeout: 1 });
+    assert.deepEqual(delta(outBefore, outAfter), { malformed: 0, missing: 0, not_allowed: 2, timeout: 0 });
   });
 });

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('route file reloads', () => {
   let a: EchoServer;
   let b: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let file: string;
 
   before(async () => {

@@ -10,12 +10,12 @@ import { startEchoServer, type EchoServer } from '../../examples/echo-server.js'
 import { scrapeMetrics } from '../helpers/metrics-scrape.js';
 import { reloadRoutes, routesYaml, type RouteDoc } from '../helpers/routes-yaml.js';
 import { connect, expectStatus } from '../helpers/ws-client.js';
-import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('route classes (standalone)', () => {
   let backend: EchoServer;
-  let internal: WsgateProcess;
-  let external: WsgateProcess;
+  let internal: WsgateChild;
+  let external: WsgateChild;
   let configFile: string;
 
   const route = (name: string, className?: string): RouteDoc => ({

@@ -11,8 +11,8 @@ import { exportJWK, SignJWT } from 'jose';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { writeSecret } from '../helpers/certs.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { connect, expectStatus } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { connect, expectStatus, upgradeOutcome } from '../helpers/ws-client.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const HMAC = 'hs256-test-secret-0123456789abcdef-XYZ';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -24,22 +24,9 @@ function hs256(claims: Record<string, unknown>, opts: { aud?: string; exp?: numb
   return jwt.sign(new TextEncoder().encode(opts.secret ?? HMAC));
 }
 
-/** The refusal status and headers of an upgrade (101 and {} when it succeeds). */
-async function refusal(url: string, opts: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string> }> {
-  try {
-    const c = await connect(url, opts);
-    await c.close();
-    return { status: 101, headers: {} };
-  } catch (err) {
-    const e = err as { status?: number; headers?: Record<string, string> };
-    if (e.status === undefined) throw err;
-    return { status: e.status, headers: e.headers ?? {} };
-  }
-}
-
 describe('security: authentication', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let secretsDir: string;
   const used: string[] = [];
 
@@ -109,7 +96,7 @@ describe('security: authentication', () => {
   });
 
   test('JWT refused: none (401 with a plain challenge), bad signature, expired, wrong audience (401 invalid_token)', async () => {
-    const none = await refusal(`${gw.url}/jwt`);
+    const none = await upgradeOutcome(`${gw.url}/jwt`);
     assert.equal(none.status, 401);
     assert.equal(none.headers['www-authenticate'], 'Bearer realm="wsgate"');
     const bad = [
@@ -120,7 +107,7 @@ describe('security: authentication', () => {
     ];
     used.push(...bad);
     for (const t of bad) {
-      const r = await refusal(`${gw.url}/jwt`, { headers: { Authorization: `Bearer ${t}` } });
+      const r = await upgradeOutcome(`${gw.url}/jwt`, { headers: { Authorization: `Bearer ${t}` } });
       assert.equal(r.status, 401, t);
       assert.match(r.headers['www-authenticate'] ?? '', /^Bearer realm="wsgate", error="invalid_token", error_description="[^"]+"$/);
     }
@@ -130,21 +117,21 @@ describe('security: authentication', () => {
     const noExp = await hs256({ sub: 'forever' }, { exp: null });
     const withExp = await hs256({ sub: 'bounded' });
     used.push(noExp, withExp);
-    const r = await refusal(`${gw.url}/exp-required`, { headers: { Authorization: `Bearer ${noExp}` } });
+    const r = await upgradeOutcome(`${gw.url}/exp-required`, { headers: { Authorization: `Bearer ${noExp}` } });
     assert.equal(r.status, 401);
     assert.equal(r.headers['www-authenticate'], 'Bearer realm="wsgate", error="invalid_token", error_description="exp claim missing"');
     for (const route of ['/exp-optional', '/exp-default']) {
-      assert.equal((await refusal(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${noExp}` } })).status, 101, route);
+      assert.equal((await upgradeOutcome(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${noExp}` } })).status, 101, route);
     }
     for (const route of ['/exp-required', '/exp-optional', '/exp-default']) {
-      assert.equal((await refusal(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${withExp}` } })).status, 101, route);
+      assert.equal((await upgradeOutcome(`${gw.url}${route}`, { headers: { Authorization: `Bearer ${withExp}` } })).status, 101, route);
     }
   });
 
   test('JWT without a required claim value: 403 insufficient_scope', async () => {
     const t = await hs256({ sub: 'u', scope: 'read write' });
     used.push(t);
-    const r = await refusal(`${gw.url}/jwt`, { headers: { Authorization: `Bearer ${t}` } });
+    const r = await upgradeOutcome(`${gw.url}/jwt`, { headers: { Authorization: `Bearer ${t}` } });
     assert.equal(r.status, 403);
     assert.match(r.headers['www-authenticate'] ?? '', /error="insufficient_scope"/);
   });
@@ -171,9 +158,9 @@ describe('security: authentication', () => {
     const b = await connect(`${gw.url}/keys?api_key=key-beta-456&keep=1`);
     assert.equal(b.hello.path, '/keys?keep=1');
     await b.close();
-    const wrong = await refusal(`${gw.url}/keys`, { headers: { 'X-API-Key': 'key-alpha-12' } });
+    const wrong = await upgradeOutcome(`${gw.url}/keys`, { headers: { 'X-API-Key': 'key-alpha-12' } });
     assert.deepEqual([wrong.status, wrong.headers['www-authenticate']], [401, 'ApiKey realm="wsgate", error="invalid_key"']);
-    const missing = await refusal(`${gw.url}/keys`);
+    const missing = await upgradeOutcome(`${gw.url}/keys`);
     assert.deepEqual([missing.status, missing.headers['www-authenticate']], [401, 'ApiKey realm="wsgate"']);
   });
 
@@ -184,13 +171,13 @@ describe('security: authentication', () => {
     assert.equal(await expectStatus(`${gw.url}/both`, { headers: { 'X-API-Key': 'key-alpha-123' } }), 101);
     // Only the key under secretRef.key counts.
     assert.equal(await expectStatus(`${gw.url}/both`, { headers: { 'X-API-Key': 'key-beta-456' } }), 401);
-    const neither = await refusal(`${gw.url}/both`);
+    const neither = await upgradeOutcome(`${gw.url}/both`);
     assert.deepEqual([neither.status, neither.headers['www-authenticate']], [401, 'Bearer realm="wsgate", ApiKey realm="wsgate"']);
   });
 
   test('a missing Secret fails closed (503), and the route opens once the Secret appears', async () => {
     used.push('later-key-789');
-    const r = await refusal(`${gw.url}/later`, { headers: { 'X-API-Key': 'later-key-789' } });
+    const r = await upgradeOutcome(`${gw.url}/later`, { headers: { 'X-API-Key': 'later-key-789' } });
     assert.equal(r.status, 503);
     const reloaded = gw.waitForLog(/secrets directory changed/);
     writeSecret(secretsDir, 'default', 'later-keys', { k: 'later-key-789' });

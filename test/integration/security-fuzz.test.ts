@@ -9,24 +9,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
+import { prng } from '../helpers/prng.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 const CASES = 3000;
 const PARALLEL = 16;
-
-/** mulberry32: small, fast, good enough to vary inputs reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = ['/gateway/x', '/gateway/', '/auth/x', '/origin', '/', '/gateway/../etc', '/gateway/%2e%2e/x', '/gateway\\x', '*', 'http://evil/', '/gateway/' + 'a'.repeat(3000), '/%00', '/gateway/x?q=' + '%'.repeat(10)];
 const METHODS = ['GET', 'POST', 'PUT', 'OPTIONS', 'CONNECT', 'get', 'G ET', '', 'GET GET', 'PRI'];
@@ -137,7 +126,7 @@ function runCase(port: number, input: { bytes: Buffer; end: boolean }): Promise<
 
 describe('security: fuzzing the upgrade path', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   const seed = Number(process.env.WSGATE_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
   before(async () => {

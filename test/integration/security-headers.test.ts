@@ -11,12 +11,12 @@ import { upgradeRequest } from '../helpers/raw-http.js';
 import { rawUpgradeHello } from '../helpers/raw-ws.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('security: request headers', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
-  let trusted: WsgateProcess;
+  let gw: WsgateChild;
+  let trusted: WsgateChild;
 
   before(async () => {
     backend = await startEchoServer({ name: 'b1' });

@@ -8,23 +8,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { connect, expectStatus, upgradeOutcome, type OpenClient } from '../helpers/ws-client.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
-async function statusAndHeaders(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string> }> {
-  try {
-    const c = await connect(url, { headers });
-    await c.close();
-    return { status: 101, headers: {} };
-  } catch (err) {
-    const e = err as { status?: number; headers?: Record<string, string> };
-    if (e.status === undefined) throw err;
-    return { status: e.status, headers: e.headers ?? {} };
-  }
-}
+const statusAndHeaders = (url: string, headers: Record<string, string> = {}) => upgradeOutcome(url, { headers });
 
 /** Waits (bounded) until wsgate counts `n` connections on the route: closes are seen asynchronously. */
-async function routeConnections(gw: WsgateProcess, key: string, n: number): Promise<void> {
+async function routeConnections(gw: WsgateChild, key: string, n: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const body = (await (await fetch(`http://127.0.0.1:${gw.adminPort}/debug/routes`)).json()) as { routes: Array<{ key: string; security?: { activeConnections: number } }> };
     if (body.routes.find((r) => r.key === key)?.security?.activeConnections === n) return;
@@ -35,8 +25,8 @@ async function routeConnections(gw: WsgateProcess, key: string, n: number): Prom
 
 describe('security: origin, limits, client identity, handshake timeout', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
-  let trusted: WsgateProcess;
+  let gw: WsgateChild;
+  let trusted: WsgateChild;
 
   before(async () => {
     backend = await startEchoServer({ name: 'b1' });

@@ -13,7 +13,7 @@ import { makeCa, writeSecret, type TestCa } from '../helpers/certs.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { startTlsEchoServer, type TlsEchoServer } from '../helpers/tls-echo.js';
 import { connect, expectStatus } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 interface TlsClient {
   ws: WebSocket;
@@ -74,7 +74,7 @@ describe('security: TLS', () => {
   let ca: TestCa;
   let backend: EchoServer;
   let tlsBackend: TlsEchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let secretsDir: string;
 
   before(async () => {

@@ -16,7 +16,7 @@ import { writeSecret } from '../helpers/certs.js';
 import { rawClient, type ParsedResponse } from '../helpers/raw-client.js';
 import { headerOf, startRecordingBackend, type RecordedRequest, type RecordingBackend } from '../helpers/recording-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 import { chunked, FRAMING_CASES, request, SMUGGLED, type Forwarded } from './smuggling-cases.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -48,7 +48,7 @@ function assertFraming(r: RecordedRequest, expected: Forwarded['framing'], what:
 
 describe('request smuggling: one request in, one request out', () => {
   let backend: RecordingBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let probes = 0;
 
   before(async () => {

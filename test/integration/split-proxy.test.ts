@@ -13,19 +13,19 @@ import type { TableSnapshot } from '../../src/workers/snapshot.js';
 import { makeCa, streamTlsDir, type TestCa } from '../helpers/certs.js';
 import { eventually } from '../helpers/eventually.js';
 import { connect, expectStatus } from '../helpers/ws-client.js';
-import { startWsgate, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, type WsgateChild } from '../helpers/wsgate-child.js';
 import { route } from '../fixtures.js';
 
 const CONTROLLER = 'wsgate-controller.wsgate.svc';
 
-async function metric(gw: WsgateProcess, name: string): Promise<number> {
+async function metric(gw: WsgateChild, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   assert.ok(line, `${name} exported`);
   return Number(line.split(' ')[1]);
 }
 
-const readyz = async (gw: WsgateProcess) => (await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status;
+const readyz = async (gw: WsgateChild) => (await fetch(`http://127.0.0.1:${gw.adminPort}/readyz`)).status;
 
 for (const workers of [1, 2]) {
   describe(`wsgate proxy --workers ${workers}, fed over the snapshot stream`, () => {

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { startBlackhole } from '../helpers/blackhole.js';
 import { rawRequest, upgradeRequest } from '../helpers/raw-http.js';
-import { runCli } from '../helpers/wsgate-process.js';
+import { runCli } from '../helpers/wsgate-child.js';
 import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 
 describe('standalone data plane', () => {
   let backends: EchoServer[] = [];
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let configFile: string;
 
   const baseRoutes = () =>
@@ -152,8 +152,8 @@ describe('standalone data plane', () => {
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
     assert.equal((await fetch(`${admin}/readyz`)).status, 200);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
-    assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="chat",result="ok"\} \d+/);
-    assert.match(metrics, /wsgate_upgrades_total\{namespace="",route="",result="no_route"\} \d+/);
+    assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="chat",result="ok",protocol="http\/1\.1"\} \d+/);
+    assert.match(metrics, /wsgate_upgrades_total\{namespace="",route="",result="no_route",protocol="http\/1\.1"\} \d+/);
     assert.match(metrics, /wsgate_routes\{state="accepted"\} 6/);
     const routes = (await (await fetch(`${admin}/debug/routes`)).json()) as { routes: Array<{ key: string }> };
     assert.ok(routes.routes.some((r) => r.key === 'default/chat'));
@@ -213,7 +213,7 @@ describe('connect timeout', () => {
     try {
       assert.equal(await expectStatus(`${gw.url}/slow`), 504);
       const metrics = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
-      assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="slow",result="timeout"\} 1/);
+      assert.match(metrics, /wsgate_upgrades_total\{namespace="default",route="slow",result="timeout",protocol="http\/1\.1"\} 1/);
     } finally {
       await gw.stop();
       await hole.close();

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startEchoServer, type EchoServer } from '../../examples/echo-server.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
-import { runCli, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { runCli, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 describe('--tls-* flags', () => {
   test('a bad cipher, curve or version order stops wsgate at start with one line naming it, exit 1', async () => {
@@ -31,7 +31,7 @@ describe('--tls-* flags', () => {
 
 describe('--tls-min-version TLSv1.3 on a running wsgate', () => {
   let backend: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
 
   before(async () => {
     backend = await startEchoServer({ name: 'b' });

@@ -15,7 +15,7 @@ import { startEchoServer } from '../../examples/echo-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
 import { writeRoutes } from '../helpers/routes-yaml.js';
-import { repoRoot, startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { repoRoot, startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 /** A TCP backend that hands each connection's request head to `answer`, which owns the socket. */
 interface RawBackend {
@@ -128,7 +128,7 @@ const accept101 = (head: string) => {
   return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
 };
 
-async function metric(gw: WsgateProcess, pattern: RegExp): Promise<string | undefined> {
+async function metric(gw: WsgateChild, pattern: RegExp): Promise<string | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   return pattern.exec(text)?.[1];
 }
@@ -137,7 +137,7 @@ const ep = (port: number) => ({ host: '127.0.0.1', port });
 
 describe('the upgrade request and the 101 pass byte for byte', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   // The backend's 101, with odd spacing and casing, its own cookie and a frame right behind it.
   const odd101 =
     'HTTP/1.1 101 Switching Protocols\r\nupgrade:  websocket\r\nCONNECTION: upgrade\r\n' +
@@ -222,7 +222,7 @@ describe('answers other than 101', () => {
     try {
       assert.equal((await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1'), forbidden);
       assert.equal((await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1'), missing);
-      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_rejected"\} (\d+)/), '2');
+      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_rejected",protocol="http\/1\.1"\} (\d+)/), '2');
       // A 4xx is an answer, not a failure: the endpoint stays in rotation.
       assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="r"\} (\d+)/), undefined);
     } finally {
@@ -294,7 +294,7 @@ describe('answers other than 101', () => {
       const got = (await exchange(gw.proxyPort, upgradeRequest('/r'))).toString('latin1');
       assert.match(got, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
       assert.match(got, /backend failed during the WebSocket handshake/);
-      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_error"\} (\d+)/), '1');
+      assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="r",result="backend_error",protocol="http\/1\.1"\} (\d+)/), '1');
       assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="r"\} (\d+)/), '1');
     } finally {
       await gw.stop();
@@ -318,7 +318,7 @@ describe('answers other than 101', () => {
 
 describe('what the upgrade exchange checks', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** How the backend answers each connection, by the request's path. */
   const answers: Record<string, (socket: net.Socket, head: string) => void> = {
     '/ok': (socket, head) => socket.write(accept101(head)),
@@ -362,7 +362,7 @@ describe('what the upgrade exchange checks', () => {
       assert.match(got, /must not have a body/);
     }
     assert.equal(backend.received.length, before, 'the backend saw no connection');
-    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="",route="",result="bad_request"\} (\d+)/), String(bodies.length));
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="",route="",result="bad_request",protocol="http\/1\.1"\} (\d+)/), String(bodies.length));
     assert.match(await headOf(gw.proxyPort, upgradeRequest('/ok', { 'Content-Length': '0' })), /^HTTP\/1\.1 101 /);
     assert.equal(backend.received.length, before + 1);
   });
@@ -374,7 +374,7 @@ describe('what the upgrade exchange checks', () => {
     assert.match(got, /backend did not answer the WebSocket upgrade in time/);
     assert.equal(backend.received.length, before + 1, 'the request reached the backend');
     await eventually('wsgate closed the backend connection', () => backend.open() === 0);
-    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="silent",result="timeout"\} (\d+)/), '1');
+    assert.equal(await metric(gw, /wsgate_upgrades_total\{namespace="default",route="silent",result="timeout",protocol="http\/1\.1"\} (\d+)/), '1');
     assert.equal(await metric(gw, /wsgate_endpoint_ejections_total\{namespace="default",route="silent"\} (\d+)/), '1');
     const log = await eventually('the warning logged', () => gw.stderr().split('\n').find((l) => l.includes('no answer to the upgrade request within 300 ms')));
     assert.match(log, /"result":"timeout"/);
@@ -400,14 +400,14 @@ describe('what the upgrade exchange checks', () => {
       const seen = backend.received.at(-1)!.toString('latin1');
       assert.equal(seen.length, seen.indexOf('\r\n\r\n') + 4, `the backend saw the request head only: ${JSON.stringify(seen)}`);
       const name = route.slice(1);
-      assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error"\\} (\\d+)`)), '1');
+      assert.equal(await metric(gw, new RegExp(`wsgate_upgrades_total\\{namespace="default",route="${name}",result="backend_error",protocol="http/1\\.1"\\} (\\d+)`)), '1');
     });
   }
 });
 
 describe('an upgrade pipelined behind a plain request', () => {
   let backend: RawBackend;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   /** Releases the held plain responses (the test decides when the plain request is answered). */
   const held: Array<() => void> = [];
 

@@ -11,7 +11,7 @@ import { startEchoServer, type EchoServer } from '../../examples/echo-server.js'
 import { eventually } from '../helpers/eventually.js';
 import { routesYaml, writeRoutes, type RouteDoc } from '../helpers/routes-yaml.js';
 import { connect, expectStatus, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
 interface DebugRoutes {
   version: number;
@@ -19,16 +19,16 @@ interface DebugRoutes {
   routes: Array<{ key: string; security?: { activeConnections: number }; endpoints: Array<{ id: string; active: number }> }>;
 }
 
-async function debugRoutes(gw: WsgateProcess): Promise<DebugRoutes> {
+async function debugRoutes(gw: WsgateChild): Promise<DebugRoutes> {
   return (await (await fetch(`http://127.0.0.1:${gw.adminPort}/debug/routes`)).json()) as DebugRoutes;
 }
 
-async function metrics(gw: WsgateProcess): Promise<string> {
+async function metrics(gw: WsgateChild): Promise<string> {
   return (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
 }
 
 /** The workers that logged a line with this message since `from` (stderr offset). */
-function workersLogging(gw: WsgateProcess, msg: RegExp, from = 0): Set<number> {
+function workersLogging(gw: WsgateChild, msg: RegExp, from = 0): Set<number> {
   const out = new Set<number>();
   for (const line of gw.stderr().slice(from).split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -46,7 +46,7 @@ describe('--workers 2', () => {
   let a: EchoServer;
   let b: EchoServer;
   let c: EchoServer;
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   let file: string;
   const routes = (): RouteDoc[] => {
     const endpoints = [
@@ -98,7 +98,7 @@ describe('--workers 2', () => {
       const text = await metrics(gw);
       assert.match(text, /^wsgate_connections_active\{namespace="default",route="lc"\} 200$/m);
       assert.equal(text.match(/^process_cpu_user_seconds_total /gm)?.length, 1);
-      const ups = /^wsgate_upgrades_total\{namespace="default",route="lc",result="ok"\} (\d+)$/m.exec(text);
+      const ups = /^wsgate_upgrades_total\{namespace="default",route="lc",result="ok",protocol="http\/1\.1"\} (\d+)$/m.exec(text);
       assert.equal(ups?.[1], '200');
     } finally {
       await closeAll(clients);

@@ -1,6 +1,6 @@
 // Zero-drop reconfiguration: 1,000 open connections while 200 route and endpoint changes are
 // swapped in. Only connections whose endpoint was taken away (and drained) may close.
-// The gateway runs in this process (the same object the CLI wires) so the 200 swaps are fast;
+// wsgate (WsgateProcess) runs in this process (the same object the CLI wires) so the 200 swaps are fast;
 // clients and backends are real sockets.
 
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { startEchoServer } from '../../examples/echo-server.js';
 import type { WebSocketRoute } from '../../src/api/types.js';
-import { Gateway } from '../../src/gateway.js';
+import { WsgateProcess } from '../../src/process.js';
 import { route } from '../fixtures.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
 
@@ -16,14 +16,14 @@ test('1,000 connections survive 200 route and endpoint changes; only drained one
   const backends = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => startEchoServer({ name })));
   const [a, b, c, d, e] = backends as [typeof backends[0], typeof backends[0], typeof backends[0], typeof backends[0], typeof backends[0]];
   const ep = (s: { port: number }) => ({ host: '127.0.0.1', port: s.port });
-  const gw = new Gateway({ logger: pino({ level: 'silent' }) });
+  const wsgate = new WsgateProcess({ logger: pino({ level: 'silent' }) });
   const base = (extra: WebSocketRoute[], mainEndpoints: Array<{ host: string; port: number }>): WebSocketRoute[] => [
     route('main', { match: { path: '/main/{rest}' }, drain: { timeout: '0s' }, backend: { endpoints: mainEndpoints } }),
     route('side', { match: { path: '/side' }, backend: { endpoints: [ep(c)] } }),
     ...extra,
   ];
-  gw.applyRoutes(base([], [ep(a), ep(b), ep(d)]));
-  const { proxy } = await gw.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+  wsgate.applyRoutes(base([], [ep(a), ep(b), ep(d)]));
+  const { proxy } = await wsgate.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
   const url = `ws://127.0.0.1:${proxy.port}`;
   const clients: Array<{ c: OpenClient; code?: number }> = [];
   try {
@@ -43,7 +43,7 @@ test('1,000 connections survive 200 route and endpoint changes; only drained one
         route(`extra-${k}`, { match: { path: `/extra/${k}/{x}` }, backend: { endpoints: [ep(backends[k % 5]!)] } }),
       );
       const main = n < 100 ? [ep(a), ep(b), ep(d), ...(n % 2 ? [ep(e)] : [])] : [ep(a), ep(b), ...(n % 2 ? [ep(e)] : [])];
-      gw.applyRoutes(base(extra, main));
+      wsgate.applyRoutes(base(extra, main));
       if (n % 20 === 0) await new Promise((r) => setImmediate(r));
     }
 
@@ -60,7 +60,7 @@ test('1,000 connections survive 200 route and endpoint changes; only drained one
     console.log(`# held ${clients.length} connections through 200 swaps; ${closedOnD.length} drained from the removed endpoint, ${others.length} untouched`);
   } finally {
     await Promise.all(clients.filter((x) => x.code === undefined).map((x) => x.c.close()));
-    await gw.stop();
+    await wsgate.stop();
     await Promise.all(backends.map((s) => s.close()));
   }
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readCgroupMemory } from '../../src/overload/cgroup.js';
-import { tempDir } from '../helpers/wsgate-process.js';
+import { tempDir } from '../helpers/wsgate-child.js';
 
 function fakeCgroup(files: Record<string, string>): string {
   const root = tempDir('wsgate-cgroup-');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startEchoServer } from '../../examples/echo-server.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect, type OpenClient } from '../helpers/ws-client.js';
-import { startWsgate, tempDir } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir } from '../helpers/wsgate-child.js';
 
 /** Prometheus cannot report a kernel-chosen port, so take a free one just before starting it. */
 function freePort(): Promise<number> {

@@ -1,15 +1,15 @@
 // requireProxyHeaders on real sockets (in process): the bytes after the header reach the HTTP
 // parser intact (pipelined requests, a body split across packets, a header split across
 // packets), the carried client is req.socket's peer, refusals close, the deadline holds; and a
-// Gateway socket (GatewaySockets with proxyProtocol) reads the header too.
+// Gateway socket (GatewaySocketBinder with proxyProtocol) reads the header too.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { GatewaySockets } from '../../src/proxy/gateway-sockets.js';
-import { requireProxyHeaders, type ProxyProtocolOptions } from '../../src/proxy/proxy-protocol-gate.js';
+import { GatewaySocketBinder } from '../../src/proxy/gateway-socket-binder.js';
+import { requireProxyHeaders, type ProxyHeaderRefusal, type ProxyProtocolOptions } from '../../src/proxy/proxy-protocol-gate.js';
 import { TrustedProxies } from '../../src/security/client-address.js';
 import { proxyV1, proxyV2 } from '../helpers/proxy-header.js';
 
@@ -94,6 +94,55 @@ describe('requireProxyHeaders', () => {
   });
 });
 
+describe('requireProxyHeaders: each refusal is reported with its reason (onRefused, the metric\'s source)', () => {
+  /** A server that believes `cidrs`, with the refusals it reported. */
+  async function reporting(cidrs: string[], timeoutMs = 5000): Promise<{ port: number; refused: ProxyHeaderRefusal[]; stop: () => void }> {
+    const refused: ProxyHeaderRefusal[] = [];
+    const server = peerServer();
+    requireProxyHeaders(server, { ...options(cidrs, timeoutMs), onRefused: (why) => refused.push(why) });
+    const port = await listen(server);
+    return { port, refused, stop: () => (server.closeAllConnections(), server.close()) };
+  }
+  const request = 'GET /x HTTP/1.1\r\nHost: x\r\n\r\n';
+
+  test('a balancer: missing (no header; closed before one), malformed (v1 and v2), timeout; an accepted header reports nothing', async () => {
+    const s = await reporting(['127.0.0.0/8'], 300);
+    try {
+      assert.match(await exchange(s.port, [proxyV1('203.0.113.7', 1), request]), /\/x 203\.0\.113\.7 1 0/);
+      assert.deepEqual(s.refused, []);
+      assert.equal(await exchange(s.port, [request]), '');
+      assert.equal(await exchange(s.port, []), '');
+      assert.deepEqual(s.refused, ['missing', 'missing']);
+      assert.equal(await exchange(s.port, ['PROXY TCP4 1.2.3.4 1.2.3.4 1 99999\r\n', request]), '');
+      const badTlv = proxyV2({ tlvs: [{ type: 1, value: Buffer.from('abc') }] });
+      badTlv.writeUInt16BE(300, badTlv.length - 5);
+      assert.equal(await exchange(s.port, [badTlv, request]), '');
+      assert.deepEqual(s.refused.slice(2), ['malformed', 'malformed']);
+      // Half a header, then silence: only the deadline (300 ms) decides.
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(s.port, '127.0.0.1', () => socket.write('PROXY TCP4 1.2'));
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => resolve());
+      });
+      assert.deepEqual(s.refused.slice(4), ['timeout']);
+    } finally {
+      s.stop();
+    }
+  });
+
+  test('a peer outside the CIDRs: not_allowed for a v1 or v2 header; served without one', async () => {
+    const s = await reporting(['192.0.2.0/24']);
+    try {
+      assert.equal(await exchange(s.port, [proxyV1('203.0.113.7', 1), request]), '');
+      assert.equal(await exchange(s.port, [proxyV2(), request]), '');
+      assert.match(await exchange(s.port, [request]), /\/x 127\.0\.0\.1/);
+      assert.deepEqual(s.refused, ['not_allowed', 'not_allowed']);
+    } finally {
+      s.stop();
+    }
+  });
+});
+
 describe('requireProxyHeaders: peers outside the CIDRs', () => {
   test('served as themselves (even a request starting with "P"); a PROXY header from them closes the connection', async () => {
     const server = peerServer();
@@ -113,7 +162,7 @@ describe('requireProxyHeaders: peers outside the CIDRs', () => {
 describe('Gateway sockets with --proxy-protocol', () => {
   test('a plain Gateway socket reads the header before its server sees the connection', async () => {
     const servers: http.Server[] = [];
-    const sockets = new GatewaySockets({
+    const sockets = new GatewaySocketBinder({
       log,
       serverFor: () => {
         const s = peerServer();

@@ -9,7 +9,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { GatewaySockets } from '../../src/proxy/gateway-sockets.js';
+import { GatewaySocketBinder } from '../../src/proxy/gateway-socket-binder.js';
 import { TlsListener } from '../../src/proxy/tls-listener.js';
 import { serverContext } from '../../src/security/tls-store.js';
 import type { TlsPolicy } from '../../src/api/tls-policy.js';
@@ -137,7 +137,7 @@ for (const sni of [false, true]) {
 describe('TLS policy on a Gateway HTTPS socket (tls.options over the flags)', () => {
   it('applies the listener\'s minimum, and a changed policy binds the socket again with the new one', async () => {
     const servers: http.Server[] = [];
-    const sockets = new GatewaySockets({
+    const sockets = new GatewaySocketBinder({
       log: pino({ level: 'silent' }),
       serverFor: () => {
         const s = http.createServer((_req, res) => res.end('ok'));

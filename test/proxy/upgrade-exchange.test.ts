@@ -12,7 +12,7 @@ import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { compile } from '../../src/routing/compile.js';
 import { WebSocketProxy, shutdownCloseAt, shutdownCloseDue } from '../../src/proxy/server.js';
-import { findAmbiguity } from '../../src/proxy/handshake.js';
+import { findAmbiguity } from '../../src/proxy/client-handshake.js';
 import { requestHead, statusOf } from '../../src/proxy/backend-handshake.js';
 import { ChunkedEnd } from '../../src/proxy/chunked-end.js';
 import { acceptMatches, acceptOf, expectedAccept } from '../../src/proxy/websocket-accept.js';

@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DEFAULT_PATH_OPTIONS,
-  hostWithoutPort,
   normalizeHost,
   normalizeTarget,
   targetString,
@@ -218,10 +217,4 @@ test('normalizeHost drops the trailing dot, lower-cases, keeps the port and refu
       assert.deepEqual({ header: r.header, name: r.name }, expected, JSON.stringify(value));
     }
   }
-});
-
-test('hostWithoutPort reads the name of a Host value', () => {
-  assert.equal(hostWithoutPort('Chat.Example.com:8080'), 'chat.example.com');
-  assert.equal(hostWithoutPort('[::1]:8080'), '[::1]');
-  assert.equal(hostWithoutPort(''), '');
 });

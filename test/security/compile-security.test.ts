@@ -7,7 +7,7 @@ import type { SecretResolver } from '../../src/routing/types.js';
 import { readSecretsDir, snapshotResolver } from '../../src/sources/secrets-dir.js';
 import { route } from '../fixtures.js';
 import { makeCa, writeSecret } from '../helpers/certs.js';
-import { tempDir } from '../helpers/wsgate-process.js';
+import { tempDir } from '../helpers/wsgate-child.js';
 
 const secrets = (map: Record<string, Record<string, string>>): SecretResolver => (ns, name) => {
   const data = map[`${ns}/${name}`];

@@ -48,4 +48,17 @@ describe('snapshot stream codec', () => {
     assert.throws(() => decodeMessage(Buffer.from('{nope')), FrameError);
     assert.throws(() => decodeMessage(Buffer.from(JSON.stringify({ type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: { version: 'x' } }))), FrameError);
   });
+
+  test('the affinity key crosses as bytes; a snapshot without one has none; a key that is not a base64 string is refused', () => {
+    const key = Buffer.from([0, 1, 2, 0xff, 0x0a]);
+    const withKey = decodeMessage(bodies(encodeFrame({ type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: { ...sampleSnapshot(3), affinityKey: key } }), 1 << 20)[0]!);
+    assert.ok(withKey.type === 'snapshot' && Buffer.isBuffer(withKey.snapshot.affinityKey) && withKey.snapshot.affinityKey.equals(key));
+    const without = decodeMessage(bodies(encodeFrame({ type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: sampleSnapshot(4) }), 1 << 20)[0]!);
+    assert.ok(without.type === 'snapshot' && !('affinityKey' in without.snapshot));
+    const wire = JSON.parse(bodies(encodeFrame({ type: 'snapshot', protocol: STREAM_PROTOCOL, snapshot: sampleSnapshot(5) }), 1 << 20)[0]!.toString()) as { snapshot: Record<string, unknown> };
+    for (const bad of [42, '', { data: [1] }]) {
+      wire.snapshot.affinityKey = bad;
+      assert.throws(() => decodeMessage(Buffer.from(JSON.stringify(wire))), /affinityKey/);
+    }
+  });
 });

@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Limiter } from '../../src/security/rate-limit.js';
-import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SharedRouteCursors, SlotAllocator, SlotMap } from '../../src/workers/shared-counters.js';
+import { allocateCounters } from '../../src/workers/shared-layout.js';
+import { SharedEndpointHealth } from '../../src/workers/shared-endpoint-health.js';
+import { SharedEndpointLoad } from '../../src/workers/shared-endpoint-load.js';
+import { SharedLimiter } from '../../src/workers/shared-limiter.js';
+import { SharedRouteCursors } from '../../src/workers/shared-route-cursors.js';
+import { SlotAllocator } from '../../src/workers/slot-allocator.js';
+import { SlotMap } from '../../src/workers/slot-map.js';
 
 test('SharedLimiter gives the in-process Limiter\'s answers (buckets, route and client counts, release)', () => {
   let now = 1_000_000;
@@ -101,7 +107,8 @@ test('the counters are shared between threads: connections acquired in two worke
   const mapping = alloc.assign(new Set(['e:1']));
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
-    import(workerData.module).then(({ SharedEndpointLoad, SharedLimiter, SlotMap }) => {
+    const { load: loadModule, limiter: limiterModule, slots: slotsModule } = workerData.modules;
+    Promise.all([import(loadModule), import(limiterModule), import(slotsModule)]).then(([{ SharedEndpointLoad }, { SharedLimiter }, { SlotMap }]) => {
       const slots = new SlotMap();
       slots.set(workerData.mapping.epoch, workerData.mapping.slots);
       const load = new SharedEndpointLoad(workerData.buffers, slots);
@@ -113,10 +120,11 @@ test('the counters are shared between threads: connections acquired in two worke
       }
       parentPort.postMessage(admitted);
     });`;
-  const module = new URL('../../src/workers/shared-counters.js', import.meta.url).href;
+  const at = (file: string) => new URL(`../../src/workers/${file}`, import.meta.url).href;
+  const modules = { load: at('shared-endpoint-load.js'), limiter: at('shared-limiter.js'), slots: at('slot-map.js') };
   const run = () =>
     new Promise<number>((resolve, reject) => {
-      const w = new Worker(code, { eval: true, workerData: { buffers, mapping, module } });
+      const w = new Worker(code, { eval: true, workerData: { buffers, mapping, modules } });
       w.once('message', resolve);
       w.once('error', reject);
     });

@@ -91,12 +91,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
-{{/* Split mode: the Secrets of the snapshot stream's certificates (ca.crt, tls.crt, tls.key). */}}
+{{/*
+Split mode: the Secrets of the snapshot stream's certificates (ca.crt, tls.crt, tls.key); with
+streamTls.source existing, the ones named in streamTls.existingSecrets when set.
+*/}}
 {{- define "wsgate.streamSecret.controller" -}}
+{{- if and (eq .Values.streamTls.source "existing") .Values.streamTls.existingSecrets.controller -}}
+{{- .Values.streamTls.existingSecrets.controller -}}
+{{- else -}}
 {{- printf "%s-stream-controller" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
 {{- end -}}
+{{- end -}}
 {{- define "wsgate.streamSecret.proxy" -}}
+{{- if and (eq .Values.streamTls.source "existing") .Values.streamTls.existingSecrets.proxy -}}
+{{- .Values.streamTls.existingSecrets.proxy -}}
+{{- else -}}
 {{- printf "%s-stream-proxy" (include "wsgate.fullname" . | trunc 45 | trimSuffix "-") -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The DNS names of the controller's stream certificate: its Service, short and qualified. */}}
@@ -246,7 +257,12 @@ and TLS listeners serve (--gateway-service-port, --gateway-service-tls-port). On
   verbs: [get, list, watch]
 {{- end }}
 
-{{/* The Secret holding the session-affinity key, or "" when wsgate uses its built-in key. */}}
+{{/*
+The Secret holding the session-affinity key (in the release namespace), or "" when each wsgate
+process makes its own. The chart renders no key: the controller reads the Secret through the
+API (and creates it when it is ours and missing), so `helm template` (Argo CD) renders the same
+bytes every time.
+*/}}
 {{- define "wsgate.affinityKeySecret" -}}
 {{- if .Values.sessionAffinityKey.existingSecret -}}
 {{- .Values.sessionAffinityKey.existingSecret -}}
@@ -317,6 +333,7 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.controller.trustedProxies }}
 - --trusted-proxies={{ join "," . }}
 {{- end }}
+- --client-ipv6-prefix={{ .Values.controller.clientIpv6Prefix }}
 {{- with .Values.controller.proxyProtocol }}
 - --proxy-protocol={{ join "," . }}
 {{- end }}
@@ -332,8 +349,8 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- with .Values.tls.ecdhCurves }}
 - --tls-ecdh-curves={{ join ":" . }}
 {{- end }}
-{{- if include "wsgate.affinityKeySecret" . }}
-- --affinity-key-file=/etc/wsgate/affinity/key
+{{- with .Values.sessionAffinityKey.grace }}
+- --affinity-key-grace={{ . }}
 {{- end }}
 {{- if not .Values.metrics.endpointMetrics }}
 - --no-endpoint-metrics
@@ -354,6 +371,12 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 - --host-ownership={{ .Values.controller.hostOwnership }}
 {{- if not .Values.controller.defaultClass }}
 - --no-default-class
+{{- end }}
+{{- with include "wsgate.affinityKeySecret" . }}
+- --affinity-key-secret={{ $.Release.Namespace }}/{{ . }}
+{{- if not $.Values.sessionAffinityKey.existingSecret }}
+- --affinity-key-create
+{{- end }}
 {{- end }}
 {{- with .Values.controller.watchNamespaces }}
 - --watch-namespaces={{ join "," . }}

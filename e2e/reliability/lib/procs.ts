@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { cliPath, repoRoot, tempDir } from '../../../test/helpers/wsgate-process.js';
+import { cliPath, repoRoot, tempDir } from '../../../test/helpers/wsgate-child.js';
 import { parseMetrics, type Metrics } from './metrics.js';
 
 export { repoRoot, tempDir };

@@ -11,10 +11,11 @@ import type { ConvertedRoute, Finding } from '../types.js';
 import { Annotations, NGINX, NGINX_ORG, UNMAPPED_REASONS, isTrue, splitList } from './annotations.js';
 import { backendProtocol, reportIdleTls } from './backend-tls.js';
 import { convertBalancing } from './balancing.js';
+import { ingressClassName } from './ingress-class.js';
 import { REST, convertPath, type PathConversion } from './paths.js';
 import { checkSnippets } from './snippets.js';
 
-export const INGRESS_API = 'networking.k8s.io/v1';
+const INGRESS_API = 'networking.k8s.io/v1';
 
 const HTTP_COMMENT =
   'An Ingress serves plain HTTP on its paths as well as WebSocket upgrades, so plain requests are proxied too; remove spec.http if this path only takes WebSockets';
@@ -40,6 +41,7 @@ export function convertIngress(o: KubeObject, source: string, defaultNamespace: 
   const metadata = obj(o.body.metadata);
   const spec = obj(o.body.spec);
   const a = new Annotations(obj(metadata.annotations) as Record<string, string>);
+  const className = ingressClassName(spec, obj(metadata.annotations), f);
 
   const rewriteTarget = a.get('rewrite-target');
   const regex = isTrue(a.get('use-regex')) || rewriteTarget !== undefined;
@@ -102,6 +104,7 @@ export function convertIngress(o: KubeObject, source: string, defaultNamespace: 
     const secret = t.host ? tlsByHost.get(t.host) : undefined;
     const affinity = balancing.sessionAffinity && withCookiePath(balancing.sessionAffinity, explicitCookiePath || regex || t.isDefault ? undefined : t.path);
     const routeSpec: WebSocketRouteSpec = {
+      ...(className ? { className } : {}),
       ...(hosts.length > 0 ? { hosts } : {}),
       ...(secret ? { tls: { secretRef: { name: secret } } } : {}),
       match: { path: pc.match },

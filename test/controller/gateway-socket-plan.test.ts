@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planSockets, type AddressMode } from '../../src/controller/gateway-sockets.js';
+import { planSockets, type AddressMode } from '../../src/controller/gateway-socket-plan.js';
 import type { GatewayRouteEntry, ProgrammedListener } from '../../src/gatewayapi/model.js';
 import { MAIN_LISTENER } from '../../src/routing/gateway-types.js';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const cliPath = path.join(repoRoot, 'dist/src/cli.js');
 
-export interface WsgateProcess {
+export interface WsgateChild {
   readonly child: ChildProcess;
   /** The proxy listener's port (`controller --no-proxy`: the snapshot stream's). */
   readonly proxyPort: number;
@@ -29,7 +29,7 @@ export function tempDir(prefix = 'wsgate-test-'): string {
 }
 
 /** `listen`, `adminListen`: the main and admin listeners (default 127.0.0.1:0; a wildcard or IPv6 host for tests of what that changes); `env`: added to this process's. */
-export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string; adminListen?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WsgateProcess> {
+export async function startWsgate(args: string[], opts: { timeoutMs?: number; listen?: string; adminListen?: string; env?: NodeJS.ProcessEnv } = {}): Promise<WsgateChild> {
   const child = spawn(
     process.execPath,
     [cliPath, ...args, '--listen', opts.listen ?? '127.0.0.1:0', '--admin-listen', opts.adminListen ?? '127.0.0.1:0', '--log-level', 'debug'],

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AdminServer } from './admin/server.js';
 import { randomAffinityKey } from './balancer/affinity.js';
+import { AffinityKeyFile, readAffinityKeyFile } from './sources/affinity-key-file.js';
+import { recordAffinityKey, type AffinityKeySource } from './metrics/affinity-key.js';
 import type { HostOwnership, WebSocketRoute } from './api/types.js';
 import { DataPlane, type HostPort, type SecurityOptions } from './workers/data-plane.js';
 import { Metrics } from './metrics/registry.js';
@@ -21,8 +23,12 @@ import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
 import { rebalances } from './balancer/rebalance.js';
 import { planAcrossWorkers } from './workers/rebalance.js';
-import { allocateCounters, SharedEndpointHealth, SharedEndpointLoad, SharedLimiter, SlotAllocator } from './workers/shared-counters.js';
-import { compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
+import { allocateCounters } from './workers/shared-layout.js';
+import { SharedEndpointHealth } from './workers/shared-endpoint-health.js';
+import { SharedEndpointLoad } from './workers/shared-endpoint-load.js';
+import { SharedLimiter } from './workers/shared-limiter.js';
+import { SlotAllocator } from './workers/slot-allocator.js';
+import { asBuffer, compileRecorded, snapshotInput, type TableSnapshot } from './workers/snapshot.js';
 import type { OverloadLimits } from './workers/messages.js';
 import { CapacityReadiness, waterMarks } from './overload/capacity-readiness.js';
 import { OverloadManager, type ManagerOptions } from './overload/manager.js';
@@ -31,7 +37,7 @@ import { registerOverloadGauges } from './metrics/overload-metrics.js';
 
 export type { HostPort, SecurityOptions } from './workers/data-plane.js';
 
-export interface GatewayOptions {
+export interface WsgateProcessOptions {
   logger: Logger;
   maxHeaderSize?: number;
   /** Per-endpoint metric series (off for very large fleets). */
@@ -39,9 +45,14 @@ export interface GatewayOptions {
   security?: SecurityOptions;
   /**
    * Signs session-affinity cookies; every replica behind one load balancer needs the same key.
-   * Absent: a random key made here, shared by this process's worker threads only.
+   * Absent (and no affinityKeyFile): a random key made here, shared by this process's worker
+   * threads only, until setAffinityKey gives one (a Secret, the snapshot stream).
    */
   affinityKey?: Buffer;
+  /** --affinity-key-file: read here, then watched; a changed key applies at once. */
+  affinityKeyFile?: string;
+  /** --affinity-key-grace: cookies of the previous key stay valid this long after a change (ms). */
+  affinityKeyGraceMs?: number;
   /** Data-plane event loops (worker threads sharing the port); 1 or absent: this thread serves. */
   workers?: number;
   /** Log level of the worker threads. */
@@ -49,12 +60,12 @@ export interface GatewayOptions {
   /** Which process this data plane is part of: the metrics it exports differ. */
   role?: 'standalone' | 'controller' | 'proxy';
   /** --max-connections, the readiness marks and the memory overload manager (absent: none of them). */
-  overload?: GatewayOverloadOptions;
+  overload?: ProcessOverloadOptions;
   /** --host-ownership of the routes this process compiles from its source (a proxy gets it in each snapshot). */
   hostOwnership?: HostOwnership;
 }
 
-export interface GatewayOverloadOptions {
+export interface ProcessOverloadOptions {
   limits: OverloadLimits;
   /** /readyz turns 503 at this fraction of maxConnections... */
   readyHighWater: number;
@@ -66,7 +77,7 @@ export interface GatewayOverloadOptions {
 
 type Multi = { pool: WorkerPool; slots: SlotAllocator; collector: NodeJS.Timeout; rebalancer: NodeJS.Timeout };
 
-export class Gateway {
+export class WsgateProcess {
   readonly metrics: Metrics;
   readonly admin: AdminServer;
   private readonly plane: DataPlane;
@@ -78,8 +89,9 @@ export class Gateway {
   private readonly security: SecurityOptions;
   private readonly hostOwnership: HostOwnership | undefined;
   private secretResolver: SecretResolver | undefined;
-  /** True when the affinity key was made at start (no --affinity-key-file). */
-  private readonly affinityKeyRandom: boolean;
+  /** True while the affinity key is the one made at start (no key file, no key given yet). */
+  private affinityKeyRandom: boolean;
+  private readonly affinityKeyFile: AffinityKeyFile | undefined;
   private warnedRandomKey = false;
   private warnedSlots = false;
   private last: { routes: readonly WebSocketRoute[]; resolveService?: ServiceResolver; gateway?: GatewayCompileInput } | undefined;
@@ -90,14 +102,17 @@ export class Gateway {
   private readonly capacity: CapacityReadiness;
   private readonly overloadManager: OverloadManager | undefined;
 
-  constructor(opts: GatewayOptions) {
+  constructor(opts: WsgateProcessOptions) {
     this.log = opts.logger;
     this.metrics = new Metrics({ omit: opts.role === 'proxy' ? ['controller'] : ['proxyStream'] });
     this.security = opts.security ?? {};
     this.hostOwnership = opts.hostOwnership;
-    this.affinityKeyRandom = opts.affinityKey === undefined;
+    const fileKey = opts.affinityKeyFile !== undefined ? readAffinityKeyFile(opts.affinityKeyFile) : undefined;
+    this.affinityKeyRandom = opts.affinityKey === undefined && fileKey === undefined;
     // Made once here, before any worker starts, so every data plane of this process signs alike.
-    const affinityKey = opts.affinityKey ?? randomAffinityKey();
+    const affinityKey = opts.affinityKey ?? fileKey ?? randomAffinityKey();
+    const affinityKeyGraceMs = opts.affinityKeyGraceMs ?? 0;
+    this.affinityKeyFile = opts.affinityKeyFile !== undefined ? new AffinityKeyFile(opts.affinityKeyFile, opts.logger, (key) => this.setAffinityKey(key, 'file')) : undefined;
     const workers = opts.workers ?? 1;
     const overload = opts.overload;
     let counters: ProcessCounters;
@@ -113,6 +128,7 @@ export class Gateway {
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
         affinityKey,
+        affinityKeyGraceMs,
         load: new SharedEndpointLoad(buffers, slots.slots),
         health: new SharedEndpointHealth(buffers, slots.slots),
         limiter: new SharedLimiter(buffers, { sweepIntervalMs: 10_000 }),
@@ -128,6 +144,7 @@ export class Gateway {
           endpointMetrics: opts.endpointMetrics ?? true,
           security: this.security,
           affinityKey,
+          affinityKeyGraceMs,
           buffers,
           ...(overload ? { overload: overload.limits } : {}),
         },
@@ -161,6 +178,7 @@ export class Gateway {
         endpointMetrics: opts.endpointMetrics,
         security: this.security,
         affinityKey,
+        affinityKeyGraceMs,
         ...(overload ? { overload: { ...overload.limits, counters } } : {}),
       });
     }
@@ -212,6 +230,19 @@ export class Gateway {
     this.secretResolver = resolver;
   }
 
+  /**
+   * A new affinity key (the key file changed, the key Secret changed, or one came over the
+   * snapshot stream): every data plane of this process signs with it from now on; cookies of the
+   * previous key stay valid for the grace period. Nothing happens when the key is unchanged.
+   */
+  setAffinityKey(key: Buffer, source: AffinityKeySource): void {
+    const first = this.affinityKeyRandom;
+    this.affinityKeyRandom = false;
+    if (!this.plane.setAffinityKey(key)) return;
+    this.multi?.pool.postAffinityKey(key);
+    recordAffinityKey(this.metrics, this.log, source, first);
+  }
+
   /** Recompiles the last routes (a Secret changed); nothing when no routes were applied yet. */
   reapply(): CompileOutput | undefined {
     if (!this.last) return undefined;
@@ -239,6 +270,8 @@ export class Gateway {
    * posted on to this process's workers unchanged.
    */
   applySnapshot(snapshot: TableSnapshot): CompileOutput {
+    // The controller's key comes first: cookies set for this table are signed with it.
+    if (snapshot.affinityKey) this.setAffinityKey(asBuffer(snapshot.affinityKey), 'stream');
     const input = snapshotInput(snapshot);
     const out = compile(input);
     this.version = snapshot.version;
@@ -290,6 +323,7 @@ export class Gateway {
     const bound = this.multi ? await this.multi.pool.start(listen, this.security.tlsListen) : await this.plane.listen(listen, this.secretResolver);
     const adminAddr = { host: admin.address, port: admin.port };
     this.overloadManager?.start();
+    this.affinityKeyFile?.start();
     this.log.info(
       { proxy: `${bound.proxy.host}:${bound.proxy.port}`, admin: `${adminAddr.host}:${adminAddr.port}`, tls: bound.tls ? `${bound.tls.host}:${bound.tls.port}` : undefined, workers: this.multi?.pool.size ?? 1 },
       'listening',
@@ -305,6 +339,7 @@ export class Gateway {
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     this.overloadManager?.stop();
+    this.affinityKeyFile?.stop();
     if (this.multi) {
       this.log.info({ graceMs, workers: this.multi.pool.size }, 'shutting down');
       clearInterval(this.multi.collector);
@@ -322,6 +357,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.stopping = true;
     this.overloadManager?.stop();
+    this.affinityKeyFile?.stop();
     if (this.multi) {
       clearInterval(this.multi.collector);
       clearInterval(this.multi.rebalancer);

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
 import { routesYaml, type RouteDoc } from '../helpers/routes-yaml.js';
-import { startWsgate, tempDir, type WsgateProcess } from '../helpers/wsgate-process.js';
+import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
 
-export interface FrameworkGateway {
+export interface FrameworkWsgate {
   backends: FrameworkBackend[];
-  gw: WsgateProcess;
+  gw: WsgateChild;
   /** http://127.0.0.1:<proxy port> */
   httpUrl: string;
   close(): Promise<void>;
@@ -17,9 +17,9 @@ export interface FrameworkGateway {
 
 export const endpointsOf = (backends: FrameworkBackend[]) => backends.map((b) => ({ host: '127.0.0.1', port: b.port }));
 
-export async function startFrameworkGateway(routes: (backends: FrameworkBackend[]) => RouteDoc[]): Promise<FrameworkGateway> {
+export async function startFrameworkWsgate(routes: (backends: FrameworkBackend[]) => RouteDoc[]): Promise<FrameworkWsgate> {
   const backends = await Promise.all(['fw-a', 'fw-b'].map((name) => startFrameworkBackend({ name })));
-  let gw: WsgateProcess;
+  let gw: WsgateChild;
   try {
     const file = path.join(tempDir('wsgate-fw-'), 'routes.yaml');
     fs.writeFileSync(file, routesYaml(routes(backends)));

@@ -18,7 +18,7 @@ import { requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol
 import { certificateIndex, defaultCertificate, type SniIndex } from './sni-index.js';
 import { TlsListener } from './tls-listener.js';
 
-export interface GatewaySocketsOptions {
+export interface GatewaySocketBinderOptions {
   log: Logger;
   /** A server with the proxy's stages whose requests carry `key` (WebSocketProxy.serverFor). */
   serverFor(key: string): http.Server;
@@ -49,14 +49,14 @@ interface OpenSocket {
   address: net.AddressInfo;
 }
 
-export class GatewaySockets {
+export class GatewaySocketBinder {
   /** Bind failures so far. */
   bindErrors = 0;
   private readonly open = new Map<string, OpenSocket>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly opts: GatewaySocketsOptions) {}
+  constructor(private readonly opts: GatewaySocketBinderOptions) {}
 
   /**
    * Makes the open sockets those of `listeners` (one pass at a time, in call order). Resolves

@@ -13,7 +13,7 @@ import { gatewayPortId, MAIN_LISTENER, type GatewayCompileInput, type GatewaySoc
  * ::ffff:a.b.c.d) when --listen is IPv6, so a pod given `[::]` serves Gateways on both families;
  * `0.0.0.0` otherwise, since `::` cannot be bound where the pod has no IPv6.
  */
-export function sharedBindAddress(mainHost: string): string {
+function sharedBindAddress(mainHost: string): string {
   return net.isIPv6(mainHost) ? '::' : '0.0.0.0';
 }
 
