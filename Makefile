@@ -34,10 +34,11 @@ build: install
 run: build
 	$(NODE) dist/examples/quickstart.js
 
-# Unit and integration tests; the Prometheus scrape test needs Debian's prometheus, the bench's
-# Caddy test Debian's caddy (bench/setup.sh), installed here.
+# Unit and integration tests; installed here from Debian's packages: prometheus (the scrape test),
+# chromium and firefox-esr (the browser tests), nghttp2-client (h2load, the HTTP/2 tool test) and
+# caddy (the bench's Caddy test, bench/setup.sh).
 test-unit: build
-	@$(TIMED) "test setup (prometheus, chromium, firefox-esr, bench proxies)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh && bash bench/setup.sh'
+	@$(TIMED) "test setup (prometheus, chromium, firefox-esr, h2load, bench proxies)" bash -c 'bash test/prometheus/setup.sh && bash test/browser/setup.sh && bash test/http2/setup.sh && bash bench/setup.sh'
 	@$(TIMED) "unit and integration tests" $(NODE) --test --test-concurrency=1 --test-timeout=120000 "dist/test/**/*.test.js"
 
 test: test-unit e2e

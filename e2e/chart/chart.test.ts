@@ -837,6 +837,20 @@ describe('chart, offline', () => {
     assert.match(bad.stderr, /\/tls\/minVersion/);
   });
 
+  test('tls.http2, tls.alpn and controller.h2c: --no-http2, --tls-alpn and --h2c on the data plane only when set; an ALPN list without http/1.1 refused', async () => {
+    const off = flags(one(await render([], ['tls.http2=false']), 'Deployment', 'wsg-wsgate'), 'proxy');
+    assert.ok(off.has('--no-http2'));
+    const listed = flags(one(await render([], ['mode=single', 'tls.alpn={h2,http/1.1}']), 'Deployment', 'wsg-wsgate'));
+    assert.equal(listed.get('--tls-alpn'), 'h2,http/1.1');
+    const plain = flags(one(await render(), 'Deployment', 'wsg-wsgate'), 'proxy');
+    for (const flag of ['--no-http2', '--tls-alpn']) assert.equal(plain.has(flag), false, flag);
+    assert.ok(flags(one(await render([], ['controller.h2c=true']), 'Deployment', 'wsg-wsgate'), 'proxy').has('--h2c'));
+    assert.equal(plain.has('--h2c'), false);
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'tls.alpn={h2}']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /\/tls\/alpn/);
+  });
+
   test('listenAddress: "::" binds every listener of both Deployments on [::] (dual-stack); the default stays 0.0.0.0; other values refused', async () => {
     const six = await render([], ['listenAddress=::', 'tls.enabled=true']);
     const proxy = flags(one(six, 'Deployment', 'wsg-wsgate'), 'proxy');

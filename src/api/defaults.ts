@@ -26,6 +26,8 @@ export const DEFAULT_JWT_REQUIRE_EXPIRATION = false;
 export const DEFAULT_API_KEY_HEADER = 'x-api-key';
 /** Oldest TLS version wsgate speaks, to clients and to wss backends. */
 export const MIN_TLS_VERSION = 'TLSv1.2';
+/** ALPN protocols the TLS listeners offer, preferred first (--tls-alpn, --no-http2, tls.options wsgate.io/alpn). */
+export const DEFAULT_ALPN: readonly ['h2', 'http/1.1'] = ['h2', 'http/1.1'];
 export const DEFAULT_AFFINITY_COOKIE_NAME = 'wsgate-affinity';
 export const DEFAULT_AFFINITY_COOKIE_PATH = '/';
 export const DEFAULT_AFFINITY_SAME_SITE: SameSite = 'Lax';
@@ -68,6 +70,23 @@ export const DEFAULT_MAX_HEADER_SIZE = 16384;
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
 /** HTTPRoute sessionPersistence of type Header without sessionName: the header that carries the session. */
 export const DEFAULT_SESSION_HEADER_NAME = 'wsgate-session';
+
+// The HTTP/2 edge (src/proxy/h2-server.ts, docs/http2.md): what one client connection may cost.
+/** Streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const DEFAULT_H2_MAX_CONCURRENT_STREAMS = 100;
+/** Header fields in one request's header list (beyond: the stream is refused). */
+export const DEFAULT_H2_MAX_HEADER_PAIRS = 128;
+/** Protocol errors (invalid frames, empty DATA floods) a connection may make before it is closed. */
+export const DEFAULT_H2_MAX_INVALID_FRAMES = 100;
+/** Streams a connection may have refused (over the concurrency limit) before it is closed. */
+export const DEFAULT_H2_MAX_REJECTED_STREAMS = 100;
+/** RST_STREAM frames a client may send in a burst, and per second after it (rapid reset, CVE-2023-44487). */
+export const DEFAULT_H2_RESET_BURST = 200;
+export const DEFAULT_H2_RESET_RATE = 33;
+/** Entries in one SETTINGS frame; PINGs awaiting their ACK; memory of one session in MiB (nghttp2 buffers, HPACK tables). */
+export const DEFAULT_H2_MAX_SETTINGS = 32;
+export const DEFAULT_H2_MAX_OUTSTANDING_PINGS = 10;
+export const DEFAULT_H2_MAX_SESSION_MEMORY_MIB = 10;
 
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {

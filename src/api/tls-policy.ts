@@ -4,10 +4,14 @@
 // on the Gateway's status) instead of silently weakening or breaking every handshake.
 
 import tls from 'node:tls';
-import { MIN_TLS_VERSION } from './defaults.js';
+import { DEFAULT_ALPN, MIN_TLS_VERSION } from './defaults.js';
 
 export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
+
+/** The application protocols wsgate speaks over TLS. */
+export const ALPN_PROTOCOLS = ['h2', 'http/1.1'] as const;
+export type AlpnProtocol = (typeof ALPN_PROTOCOLS)[number];
 
 /** Plain data (it travels in snapshots and to worker threads). Absent fields: Node's defaults. */
 export interface TlsPolicy {
@@ -17,6 +21,8 @@ export interface TlsPolicy {
   readonly ciphers?: string;
   /** ECDH groups joined by ':' (e.g. X25519:P-256), in preference order. */
   readonly ecdhCurves?: string;
+  /** ALPN protocols offered, preferred first (absent: DEFAULT_ALPN, h2 then http/1.1). */
+  readonly alpn?: readonly AlpnProtocol[];
 }
 
 export function isTlsVersion(value: string): value is TlsVersion {
@@ -49,6 +55,25 @@ export function curveProblem(list: string): string | undefined {
     }
   });
   return unknown.length ? `unknown ECDH curve ${unknown.join(', ')} (e.g. X25519, P-256, P-384)` : undefined;
+}
+
+/**
+ * An ALPN list ("h2,http/1.1") as protocols, or why it is refused: only protocols wsgate
+ * speaks, each once, and always http/1.1 (WebSocket clients without RFC 8441 need it).
+ */
+export function parseAlpn(list: string): { ok: true; alpn: AlpnProtocol[] } | { ok: false; message: string } {
+  const given = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (given.length === 0) return { ok: false, message: 'the ALPN list is empty' };
+  const unknown = given.filter((p) => !(ALPN_PROTOCOLS as readonly string[]).includes(p));
+  if (unknown.length) return { ok: false, message: `unknown ALPN protocol ${unknown.join(', ')} (wsgate speaks ${ALPN_PROTOCOLS.join(', ')})` };
+  if (new Set(given).size !== given.length) return { ok: false, message: `an ALPN protocol is listed twice in "${list}"` };
+  if (!given.includes('http/1.1')) return { ok: false, message: 'the ALPN list must offer http/1.1: WebSocket clients without RFC 8441 and HTTP/1.1-only clients need it' };
+  return { ok: true, alpn: given as AlpnProtocol[] };
+}
+
+/** The ALPN protocols a listener with policy `p` offers. */
+export function alpnOf(p: TlsPolicy | undefined): readonly AlpnProtocol[] {
+  return p?.alpn ?? DEFAULT_ALPN;
 }
 
 /** Why a whole policy is refused, or undefined. */

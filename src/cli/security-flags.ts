@@ -8,7 +8,7 @@ import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../process.js';
 import { TrustedProxies } from '../security/client-address.js';
 import { ipv6PrefixProblem } from '../security/client-group.js';
-import { cipherProblem, curveProblem, policyProblem, TLS_VERSIONS, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
+import { cipherProblem, curveProblem, parseAlpn, policyProblem, TLS_VERSIONS, type AlpnProtocol, type TlsPolicy, type TlsVersion } from '../api/tls-policy.js';
 import { parseHostPort } from './host-port.js';
 
 function hostPort(value: string): HostPort {
@@ -48,6 +48,12 @@ function checkedList(problem: (list: string) => string | undefined): (value: str
   };
 }
 
+function alpnList(value: string): AlpnProtocol[] {
+  const parsed = parseAlpn(value);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.message);
+  return parsed.alpn;
+}
+
 function ipv6Prefix(value: string): number {
   const problem = ipv6PrefixProblem(value);
   if (problem) throw new InvalidArgumentError(problem);
@@ -71,13 +77,18 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .addOption(new Option('--tls-max-version <version>', 'newest TLS version offered (default: the newest Node has)').choices([...TLS_VERSIONS]))
     .option('--tls-ciphers <list>', 'cipher suites, OpenSSL names joined by ":" (TLS 1.2 names such as ECDHE-RSA-AES128-GCM-SHA256; TLS 1.3 names such as TLS_AES_256_GCM_SHA384; a list with no TLS 1.3 name keeps the TLS 1.3 defaults)', checkedList(cipherProblem))
     .option('--tls-ecdh-curves <list>', 'ECDH groups joined by ":" in preference order (e.g. X25519:P-256)', checkedList(curveProblem))
+    .option('--tls-alpn <list>', 'ALPN protocols the TLS listener and Gateway HTTPS sockets offer, preferred first, joined by "," (default h2,http/1.1)', alpnList)
+    .option('--no-http2', 'offer only http/1.1 by ALPN: no HTTP/2 on TLS listeners (same as --tls-alpn http/1.1)')
+    .option('--h2c', 'the plain listener (--listen) also takes HTTP/2 with prior knowledge (h2c), told apart by its preface', false)
     .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares); watched: a changed key applies without a restart')
     .option('--affinity-key-grace <duration>', 'after the affinity key changed, cookies signed with the previous key stay valid this long (their clients get new ones); then they are stale', durationMs, parseDuration(DEFAULT_AFFINITY_KEY_GRACE));
   addPathFlags(cmd);
   // The versions' order needs both flags: checked once all are read, as one line and exit 1.
   cmd.hook('preAction', (command) => {
-    const problem = policyProblem(policyFlags(command.opts<SecurityFlags>()));
+    const flags = command.opts<SecurityFlags>();
+    if (!flags.http2 && flags.tlsAlpn?.includes('h2')) command.error('error: --no-http2 and --tls-alpn with h2 contradict each other');
+    const problem = policyProblem(policyFlags(flags));
     if (problem) command.error(`error: --tls-min-version/--tls-max-version: ${problem}`);
   });
   if (mode === 'standalone') {
@@ -126,6 +137,10 @@ export interface SecurityFlags {
   tlsMaxVersion?: TlsVersion;
   tlsCiphers?: string;
   tlsEcdhCurves?: string;
+  tlsAlpn?: AlpnProtocol[];
+  /** False with --no-http2. */
+  http2: boolean;
+  h2c: boolean;
   tlsCert?: string;
   tlsKey?: string;
   affinityKeyFile?: string;
@@ -143,6 +158,7 @@ export function securityOptions(flags: SecurityFlags): SecurityOptions {
     clientIpv6Prefix: flags.clientIpv6Prefix,
     proxyProtocol: flags.proxyProtocol,
     handshakeTimeoutMs: flags.handshakeTimeout,
+    ...(flags.h2c ? { h2c: true } : {}),
     paths: { mergeSlashes: flags.pathMergeSlashes, escapedSlashes: flags.pathEscapedSlashes, semicolons: flags.pathSemicolons },
     ...(flags.tlsListen ? { tlsListen: flags.tlsListen } : {}),
     ...(flags.tlsDefaultSecret ? { tlsDefaultSecret: flags.tlsDefaultSecret } : {}),
@@ -156,6 +172,7 @@ function policyFlags(flags: SecurityFlags): TlsPolicy {
     ...(flags.tlsMaxVersion ? { maxVersion: flags.tlsMaxVersion } : {}),
     ...(flags.tlsCiphers ? { ciphers: flags.tlsCiphers } : {}),
     ...(flags.tlsEcdhCurves ? { ecdhCurves: flags.tlsEcdhCurves } : {}),
+    ...(flags.http2 === false ? { alpn: ['http/1.1'] as AlpnProtocol[] } : flags.tlsAlpn ? { alpn: flags.tlsAlpn } : {}),
   };
 }
 

@@ -2,13 +2,14 @@
 // policy. wsgate reads only the keys below; any other key, or a bad value, refuses the listener
 // with the reason on its status, so an option a user believes applied is never silently ignored.
 
-import { isTlsVersion, policyProblem, type TlsPolicy } from '../api/tls-policy.js';
+import { isTlsVersion, parseAlpn, policyProblem, type TlsPolicy } from '../api/tls-policy.js';
 
 export const TLS_OPTION_KEYS = {
   minVersion: 'wsgate.io/min-version',
   maxVersion: 'wsgate.io/max-version',
   ciphers: 'wsgate.io/ciphers',
   ecdhCurves: 'wsgate.io/ecdh-curves',
+  alpn: 'wsgate.io/alpn',
 } as const;
 
 const KNOWN = new Set<string>(Object.values(TLS_OPTION_KEYS));
@@ -30,6 +31,12 @@ export function tlsOptionsPolicy(options: Readonly<Record<string, string>> | und
   if (ciphers !== undefined) policy.ciphers = ciphers;
   const curves = options[TLS_OPTION_KEYS.ecdhCurves];
   if (curves !== undefined) policy.ecdhCurves = curves;
+  const alpn = options[TLS_OPTION_KEYS.alpn];
+  if (alpn !== undefined) {
+    const parsed = parseAlpn(alpn);
+    if (!parsed.ok) return { ok: false, message: `tls.options ${TLS_OPTION_KEYS.alpn}: ${parsed.message}` };
+    policy.alpn = parsed.alpn;
+  }
   const problem = policyProblem(policy);
   return problem ? { ok: false, message: `tls.options: ${problem}` } : { ok: true, policy };
 }

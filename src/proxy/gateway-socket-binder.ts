@@ -9,6 +9,7 @@
 // never fatal, and the socket is tried again on the next swap.
 
 import type http from 'node:http';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ export interface GatewaySocketBinderOptions {
   log: Logger;
   /** A server with the proxy's stages whose requests carry `key` (WebSocketProxy.serverFor). */
   serverFor(key: string): http.Server;
+  /** The HTTP/2 server of an HTTPS socket, whose connections chose h2 by ALPN (WebSocketProxy.h2ServerFor). */
+  h2ServerFor?(key: string): http2.Http2Server;
   /** The socket of `server` closed and its last connection ended: the proxy forgets it (WebSocketProxy.retireServer). */
   retire(server: http.Server): void;
   /** Slow clients on the new server (handshake-timeout.ts), as on the main one. */
@@ -112,6 +115,7 @@ export class GatewaySocketBinder {
     if (spec.protocol === 'HTTPS') {
       socket.tls = new TlsListener({
         server,
+        ...(this.opts.h2ServerFor ? { h2Server: this.opts.h2ServerFor(spec.key) } : {}),
         // The socket's certificates of the current table (apply() replaces them on a swap).
         contextFor: (servername) => socket.sni?.lookup(servername),
         handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,

@@ -14,6 +14,8 @@ import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
 import { BackendReuse } from './backend-reuse.js';
 import { installFraming } from './framing-pass.js';
+import { dropConnectionHeaders } from './h2-request-head.js';
+import { abortResponse, responseComplete } from './h2-response.js';
 import type { BodyFraming } from './request-framing.js';
 
 /** How an attempt ended without a usable response. */
@@ -112,6 +114,8 @@ class PlainExchange {
     // An in-flight request (an event stream, a long poll) is load on its endpoint like an open
     // WebSocket: least connections spreads them, across workers too (shared counts).
     res.once('close', () => {
+      // The client left (an HTTP/2 stream it reset among them): the backend request goes too.
+      if (!responseComplete(res)) this.proxyReq?.destroy();
       this.count(undefined);
       clearTimeout(this.requestTimer);
       clearTimeout(this.attemptTimer);
@@ -127,7 +131,7 @@ class PlainExchange {
     this.requestTimedOut = true;
     const err = new RequestTimeoutError(`request not complete within ${this.timeouts.requestMs} ms`);
     if (this.proxyReq && !this.proxyReq.destroyed) this.proxyReq.destroy(err);
-    else if (this.res.headersSent) this.res.destroy();
+    else if (this.res.headersSent) abortResponse(this.res);
     else this.answer(504, 'request timed out');
   }
 
@@ -187,6 +191,38 @@ class PlainExchange {
     // The backend's own connection management stays between it and wsgate.
     delete proxyRes.headers['keep-alive'];
     const req = this.ctx.req;
+    if (req.httpVersionMajor === 2) this.onProxyResH2(proxyRes, res);
+    else this.onProxyResH1(proxyRes, res);
+    if (proxyRes.headers.trailer) {
+      proxyRes.once('end', () => {
+        if (Object.keys(proxyRes.trailers).length > 0) res.addTrailers(proxyRes.trailers);
+      });
+    }
+    // The backend cut its response short (its connection closed mid-body): so does wsgate, or
+    // the client would wait for the rest of a body that will never come.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) abortResponse(res);
+    });
+    this.hooks.response(this.endpoint!, proxyRes);
+    // http-proxy-3 sets the head on `res` and pipes the body: Node would send the head with the
+    // first body byte, so an event stream's head (EventSource's `open`) would wait for its first
+    // event. After this turn of the event loop, a head still unsent goes out alone; a body that
+    // arrived with it has been written together with it by then.
+    setImmediate(() => {
+      if (!res.headersSent && !res.destroyed) res.flushHeaders();
+    });
+  }
+
+  /**
+   * An HTTP/2 client: the backend's connection-specific fields (and those its Connection
+   * names) stay between it and wsgate (RFC 9113 8.2.2): Node's HTTP/2 response throws on them.
+   */
+  private onProxyResH2(proxyRes: http.IncomingMessage, _res: http.ServerResponse): void {
+    dropConnectionHeaders(proxyRes.headers);
+  }
+
+  private onProxyResH1(proxyRes: http.IncomingMessage, res: http.ServerResponse): void {
+    const req = this.ctx.req;
     // An HTTP/1.0 client reads a body without Content-Length to the connection's end (Node
     // closes it then), so such a response must not promise keep-alive.
     const closeDelimited = req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && proxyRes.headers['content-length'] === undefined;
@@ -198,19 +234,6 @@ class PlainExchange {
     // behind would reach the backend unanswered. The request head has been sent by now, so
     // req.headers.connection can carry wsgate's decision to that pass.
     req.headers.connection = connection;
-    if (proxyRes.headers.trailer) {
-      proxyRes.once('end', () => {
-        if (Object.keys(proxyRes.trailers).length > 0) res.addTrailers(proxyRes.trailers);
-      });
-    }
-    this.hooks.response(this.endpoint!, proxyRes);
-    // http-proxy-3 sets the head on `res` and pipes the body: Node would send the head with the
-    // first body byte, so an event stream's head (EventSource's `open`) would wait for its first
-    // event. After this turn of the event loop, a head still unsent goes out alone; a body that
-    // arrived with it has been written together with it by then.
-    setImmediate(() => {
-      if (!res.headersSent && !res.destroyed) res.flushHeaders();
-    });
   }
 
   private onError(endpoint: Endpoint, err: Error): void {
@@ -235,10 +258,10 @@ class PlainExchange {
     this.hooks.failed(endpoint, failure, err, retrying);
     if (retrying) return this.attempt();
     // The client has its whole response: an error after that concerns the backend alone.
-    if (this.res.writableFinished) return;
+    if (responseComplete(this.res)) return;
     if (this.res.headersSent || this.answered) {
       // Mid-response: the client must see that the body is incomplete.
-      this.res.destroy();
+      abortResponse(this.res);
       return;
     }
     const timedOut = failure === 'connect_timeout' || failure === 'idle_timeout' || failure === 'request_timeout' || failure === 'backend_timeout';

@@ -23,13 +23,24 @@ export function mirrorable(framing: BodyFraming): boolean {
   return framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
 }
 
+/**
+ * The request's header fields for the copy, an HTTP/1.1 request: without the client hop's
+ * connection-level ones, and without the pseudo-header fields (`:method`, `:path`, ...) an
+ * HTTP/2 request's headers hold (Node refuses them as HTTP/1.1 field names; method, target and
+ * Host are the request's own).
+ */
+function copiedHeaders(from: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(from)) if (!name.startsWith(':') && !HOP_BY_HOP.includes(name)) headers[name] = value;
+  return headers;
+}
+
 export function sendMirrors(req: http.IncomingMessage, mirrors: readonly MirrorTarget[], agents: BackendAgents, random: () => number, log: Logger): void {
   for (const m of mirrors) {
     const target = m.target;
     if (!target || target.eligible.length === 0 || random() * 100 >= m.percent) continue;
     const endpoint = target.eligible[Math.floor(random() * target.eligible.length)]!;
-    const headers = { ...req.headers };
-    for (const h of HOP_BY_HOP) delete headers[h];
+    const headers = copiedHeaders(req.headers);
     const copy = (target.tls ? https : http).request({
       host: endpoint.host,
       port: endpoint.port,

@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { matchSignature, parseProxyHeader, type ProxiedAddress } from '../net/proxy-protocol.js';
 import { DeadlineSweep } from './deadline-sweep.js';
+import { readFirstBytes } from './first-bytes.js';
 
 /** A set of addresses (security/client-address.ts TrustedProxies is one). */
 export interface AddressSet {
@@ -66,45 +67,25 @@ export function requireProxyHeaders(server: net.Server, opts: ProxyProtocolOptio
   server.on('connection', (socket: net.Socket) => {
     if (socket instanceof tls.TLSSocket) return handOver(socket);
     const mustSend = opts.senders.contains(socket.remoteAddress ?? '');
-    // Per-connection closures, unlike handshake-timeout.ts: they hold the bytes received so far
-    // and live only until the header is decided (one packet, as a rule), then are removed.
-    let received: Buffer = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      const decision = mustSend ? fromSender(received) : fromOther(received);
-      if (decision.state === 'waiting') return;
-      stopReading();
-      if (decision.state === 'refused') return refuse(socket, decision.why, decision.detail);
-      if (decision.source) adoptPeer(socket, decision.source);
-      // Paused, so the bytes given back are read first by whoever takes the socket: the HTTP
-      // parser reads them as 'data' once resumed (before the handle's next read), a TLS server
-      // reads what is buffered and then owns the handle (the raw socket is not resumed).
-      socket.pause();
-      if (decision.rest.length > 0) socket.unshift(decision.rest);
-      handOver(socket);
-      if (!(server instanceof tls.Server)) socket.resume();
-    };
-    const onEnd = () => {
-      stopReading();
-      refuse(socket, mustSend ? 'missing' : 'not_allowed', 'connection ended before a PROXY header decision');
-    };
-    const stopReading = () => {
-      deadline.delete(socket);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.off('close', stopReading);
-    };
-    deadline.add(socket);
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('error', onError);
-    socket.on('close', stopReading);
+    readFirstBytes<Exclude<Decision, { state: 'waiting' }>>(socket, deadline, {
+      decide: (received) => {
+        const decision = mustSend ? fromSender(received) : fromOther(received);
+        return decision.state === 'waiting' ? undefined : decision;
+      },
+      decided: (s, decision) => {
+        if (decision.state === 'refused') return refuse(s, decision.why, decision.detail);
+        if (decision.source) adoptPeer(s, decision.source);
+        // Paused, so the bytes given back are read first by whoever takes the socket: the HTTP
+        // parser reads them as 'data' once resumed (before the handle's next read), a TLS server
+        // reads what is buffered and then owns the handle (the raw socket is not resumed).
+        s.pause();
+        if (decision.rest.length > 0) s.unshift(decision.rest);
+        handOver(s);
+        if (!(server instanceof tls.Server)) s.resume();
+      },
+      ended: (s) => refuse(s, mustSend ? 'missing' : 'not_allowed', 'connection ended before a PROXY header decision'),
+    });
   });
-}
-
-function onError(this: net.Socket): void {
-  this.destroy();
 }
 
 type Decision =

@@ -1,8 +1,9 @@
 // The data plane: one HTTP server whose upgrades and plain requests pass the same named stages
 //   lookup -> admit -> choose endpoint -> backend exchange -> respond -> observe
 // over the current table snapshot, carried by one RequestContext: one list (stages/index.ts)
-// run by one runner (pipeline/runner.ts) from every entry point (http1-entry.ts), each with a
-// responder for its transport. Upgrades are written by wsgate itself on a pre-connected backend
+// run by one runner (pipeline/runner.ts) from every entry point (http1-entry.ts, and
+// http2-entry.ts for the h2 connections the TLS listeners hand over), each with a responder for
+// its transport. Upgrades are written by wsgate itself on a pre-connected backend
 // socket (upgrade-exchange.ts); plain requests go through http-proxy-3's web() on pooled
 // keep-alive agents (routes opt in with spec.http; HTTPRoute entries take every method).
 // Gateway sockets (gateway-socket-binder.ts) get servers of their own from serverFor(), with the same
@@ -28,6 +29,9 @@ import { EndpointChooser } from './choose.js';
 import { ConnectionRegistry } from './connections.js';
 import { H2WebSocketEntry } from './h2-websocket/entry.js';
 import { Http1Entry } from './http1-entry.js';
+import { Http2Entry } from './http2-entry.js';
+import { createH2Server, DEFAULT_H2_LIMITS, type H2Limits } from './h2-server.js';
+import { H2Sessions } from './h2-sessions.js';
 import { HttpExchanges } from './http-exchange.js';
 import { OverloadGate, SHED_TICK_MS, type OverloadOptions } from './overload-gate.js';
 import { applyDrain } from './lifecycle.js';
@@ -91,6 +95,11 @@ export class WebSocketProxy {
   readonly runner: StageRunner;
   /** The runner's HTTP/1.1 entry points, on every server of this proxy. */
   private readonly http1: Http1Entry;
+  /** Its HTTP/2 entry point, on every h2 server of this proxy (h2ServerFor). */
+  private readonly http2: Http2Entry;
+  /** Every HTTP/2 session of every listener: GOAWAY on shutdown. */
+  readonly h2Sessions = new H2Sessions();
+  private readonly h2Limits: H2Limits;
   /** The stage runner's entry point for RFC 8441 WebSocket streams. */
   private readonly h2WebSocket: H2WebSocketEntry;
 
@@ -98,6 +107,8 @@ export class WebSocketProxy {
     this.log = opts.logger;
     this.observer = opts.observer ?? noopObserver;
     this.maxHeaderSize = opts.maxHeaderSize;
+    // One limit for a request head whichever the protocol: --max-header-size.
+    this.h2Limits = { ...DEFAULT_H2_LIMITS, maxHeaderListSize: opts.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE };
     this.load = opts.load ?? new EndpointLoad();
     this.health = opts.health ?? new EndpointHealth();
     this.chooser = new EndpointChooser(this.load, this.health, opts.affinity, opts.cursors);
@@ -136,6 +147,7 @@ export class WebSocketProxy {
     });
     this.runner = new StageRunner(stages, { refused: (ctx, refusal) => observeRefusal(this.observer, ctx, refusal) });
     this.http1 = new Http1Entry(this.runner, this.observer, this.log);
+    this.http2 = new Http2Entry(this.runner, this.observer, this.log, (stream, headers, listener) => this.onWebSocketStream(stream, headers, listener));
     this.h2WebSocket = new H2WebSocketEntry(this.runner, this.log);
     this.server = this.createServer(MAIN_LISTENER);
     if (opts.rebalance !== false) {
@@ -177,6 +189,15 @@ export class WebSocketProxy {
   /** Forgets a Gateway socket's server once its socket is closed and its last connection ended. */
   retireServer(server: http.Server): void {
     this.gatewayServers.delete(server);
+  }
+
+  /**
+   * The HTTP/2 server of `listener`: the TLS listener (and, with --h2c, the plain one) hands it
+   * the connections that speak h2. Plain requests on it pass the same stages as over HTTP/1.1;
+   * RFC 8441 WebSocket streams go to onWebSocketStream.
+   */
+  h2ServerFor(listener: string): http2.Http2Server {
+    return createH2Server(this.h2Limits, this.h2Sessions, this.log, (stream, headers, rawHeaders) => this.http2.onStream(stream, headers, rawHeaders, listener));
   }
 
   private createServer(listener: string): http.Server {
@@ -227,6 +248,9 @@ export class WebSocketProxy {
         c.backend.destroy();
       }
     }
+    // HTTP/2 clients are told to open no more streams once their WebSocket streams are closed;
+    // the requests in flight on them get a bounded time to finish.
+    await this.h2Sessions.goAway(6000);
     this.server.closeAllConnections();
     for (const s of this.gatewayServers) s.closeAllConnections();
     await listenerClosed;
@@ -246,6 +270,7 @@ export class WebSocketProxy {
       c.client.destroy();
       c.backend.destroy();
     }
+    this.h2Sessions.destroyAll();
     this.server.closeAllConnections();
     for (const s of this.gatewayServers) s.closeAllConnections();
     await closed;

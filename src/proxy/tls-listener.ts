@@ -1,19 +1,24 @@
 // The TLS listener (--tls-listen): terminates TLS (1.2+, or the --tls-* policy) and hands each decrypted connection to
 // the proxy's HTTP server, so upgrades over wss:// take exactly the same path as over ws://
-// (req.socket is the TLSSocket: X-Forwarded-Proto is https). The certificate is chosen per
+// (req.socket is the TLSSocket: X-Forwarded-Proto is https). ALPN offers h2 and http/1.1 (the
+// policy's alpn, --tls-alpn, --no-http2): a connection that chose h2 goes to the proxy's HTTP/2
+// server instead (h2-server.ts), any other to the HTTP/1.1 one. The certificate is chosen per
 // handshake by SNI from the current table's index, which makes certificate rotation a table
 // swap: established connections keep the session they negotiated.
 
 import type http from 'node:http';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { secureOptions, type TlsPolicy } from '../api/tls-policy.js';
+import { alpnOf, secureOptions, type TlsPolicy } from '../api/tls-policy.js';
 import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
   server: http.Server;
+  /** The proxy's HTTP/2 server for this listener; absent: h2 is not offered whatever the policy says. */
+  h2Server?: http2.Http2Server;
   /** The certificate for a server name (SNI), or undefined for the default. */
   contextFor: (servername: string) => tls.SecureContext | undefined;
   /** Time allowed for the TLS handshake. */
@@ -35,7 +40,7 @@ export class TlsListener {
       // when the connection is made, before the SNI callback swaps in a certificate's context.
       ...secureOptions(opts.policy),
       handshakeTimeout: opts.handshakeTimeoutMs,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: offered(opts),
       SNICallback: (servername, cb) => {
         try {
           cb(null, opts.contextFor(servername));
@@ -46,7 +51,8 @@ export class TlsListener {
     });
     this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       inheritProxiedPeer(socket);
-      opts.server.emit('connection', socket);
+      if (socket.alpnProtocol === 'h2' && opts.h2Server) opts.h2Server.emit('connection', socket);
+      else opts.server.emit('connection', socket);
     });
     this.tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
       opts.log.debug({ err: err.message, client: socket.remoteAddress }, 'TLS handshake failed');
@@ -83,4 +89,9 @@ export class TlsListener {
     });
     return this.closed;
   }
+}
+
+/** The ALPN list offered: the policy's, without h2 when there is no HTTP/2 server to take it. */
+function offered(opts: TlsListenerOptions): string[] {
+  return alpnOf(opts.policy).filter((p) => p !== 'h2' || opts.h2Server !== undefined);
 }

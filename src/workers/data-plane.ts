@@ -17,11 +17,13 @@ import { metricsObserver } from '../metrics/proxy-observer.js';
 import type { Metrics } from '../metrics/registry.js';
 import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
+import { acceptH2c } from '../proxy/h2c-detect.js';
 import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
 import { TlsListener } from '../proxy/tls-listener.js';
+import { MAIN_LISTENER } from '../routing/gateway-types.js';
 import type { PathOptions } from '../routing/request-target.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { SecretResolver } from '../routing/types.js';
@@ -56,6 +58,8 @@ export interface SecurityOptions {
   paths?: PathOptions;
   /** --tls-min-version, --tls-ciphers...: the TLS listener's policy, and the Gateway sockets' base. */
   tlsPolicy?: TlsPolicy;
+  /** --h2c: the plain listener takes HTTP/2 with prior knowledge beside HTTP/1.1. */
+  h2c?: boolean;
 }
 
 export interface DataPlaneOptions {
@@ -130,6 +134,8 @@ export class DataPlane {
     const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
     this.handshakeMs = handshakeMs;
     enforceHandshakeTimeout(this.proxy.server, handshakeMs);
+    // After the handshake timeout's listener (HTTP/1.1 connections keep it), before the PROXY header's.
+    if (this.security.h2c) acceptH2c(this.proxy.server, this.proxy.h2ServerFor(MAIN_LISTENER), handshakeMs);
     if (this.security.proxyProtocol?.length) {
       const refused = opts.metrics.proxyProtocolRefused;
       // Every reason from the start, at 0: a rate() over a series that appears at its first refusal misses it.
@@ -150,6 +156,7 @@ export class DataPlane {
     if (this.security.tlsListen && opts.tls !== false) {
       this.tls = new TlsListener({
         server: this.proxy.server,
+        h2Server: this.proxy.h2ServerFor(MAIN_LISTENER),
         contextFor: (name) => this.sni?.lookup(name),
         handshakeTimeoutMs: handshakeMs,
         log: opts.logger,
@@ -231,6 +238,7 @@ export class DataPlane {
     this.gateway = new GatewaySocketBinder({
       log: this.log,
       serverFor: (key) => this.proxy.serverFor(key),
+      h2ServerFor: (key) => this.proxy.h2ServerFor(key),
       retire: (server) => this.proxy.retireServer(server),
       prepare: (server) => enforceHandshakeTimeout(server, this.handshakeMs),
       tlsHandshakeTimeoutMs: this.handshakeMs,

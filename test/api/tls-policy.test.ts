@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cipherProblem, curveProblem, mergePolicy, policyProblem, secureOptions } from '../../src/api/tls-policy.js';
+import { alpnOf, cipherProblem, curveProblem, mergePolicy, parseAlpn, policyProblem, secureOptions } from '../../src/api/tls-policy.js';
 
 describe('TLS policy names', () => {
   it('accepts TLS 1.2 and TLS 1.3 suite names, in any case, and names the unknown ones', () => {
@@ -19,6 +19,20 @@ describe('TLS policy names', () => {
   it('refuses a minimum above the maximum', () => {
     assert.match(policyProblem({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' }) ?? '', /above the maximum/);
     assert.equal(policyProblem({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }), undefined);
+  });
+});
+
+describe('ALPN lists', () => {
+  it('offers h2 then http/1.1 by default; a list of protocols wsgate speaks, each once, with http/1.1, is taken in its order', () => {
+    assert.deepEqual(alpnOf(undefined), ['h2', 'http/1.1']);
+    assert.deepEqual(parseAlpn('http/1.1'), { ok: true, alpn: ['http/1.1'] });
+    assert.deepEqual(parseAlpn(' http/1.1, h2 '), { ok: true, alpn: ['http/1.1', 'h2'] });
+  });
+  it('refuses unknown protocols, repeats, an empty list and a list without http/1.1, saying why', () => {
+    assert.match((parseAlpn('h2,spdy/3,http/1.1') as { message: string }).message, /unknown ALPN protocol spdy\/3 \(wsgate speaks h2, http\/1\.1\)/);
+    assert.match((parseAlpn('h2,h2,http/1.1') as { message: string }).message, /listed twice/);
+    assert.match((parseAlpn(' , ') as { message: string }).message, /empty/);
+    assert.match((parseAlpn('h2') as { message: string }).message, /must offer http\/1\.1/);
   });
 });
 

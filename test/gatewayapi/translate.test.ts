@@ -194,6 +194,8 @@ describe('Gateway and listener status', () => {
         ['an unknown cipher in wsgate.io/ciphers', { 'wsgate.io/ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:RC4-BOGUS' }],
         ['an unknown curve in wsgate.io/ecdh-curves', { 'wsgate.io/ecdh-curves': 'X25519:P-999' }],
         ['a minimum above the maximum', { 'wsgate.io/min-version': 'TLSv1.3', 'wsgate.io/max-version': 'TLSv1.2' }],
+        ['an unknown protocol in wsgate.io/alpn', { 'wsgate.io/alpn': 'h2,http/1.1,spdy/3' }],
+        ['a wsgate.io/alpn without http/1.1', { 'wsgate.io/alpn': 'h2' }],
       ] as const
     ).map(([what, options]) => ({
       name: `tls.options refused: ${what} (UnsupportedValue)`,
@@ -222,11 +224,22 @@ describe('HTTPS listeners: tls.options as a TLS policy', () => {
     assert.equal(brief(lis(ok, 'https').conditions[0]), 'Accepted=True/Accepted');
     assert.deepEqual(ok.listeners[0]!.tlsPolicy, { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384', ecdhCurves: 'X25519:P-256' });
 
-    const refused = translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }], { tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }], options: { ...options, 'wsgate.io/alpn': 'h2' } } })])], secrets: [secret('cert')] }));
+    const refused = translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }], { tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }], options: { ...options, 'example.com/x': 'h2' } } })])], secrets: [secret('cert')] }));
     const accepted = lis(refused, 'https').conditions[0]!;
     assert.equal(accepted.status, 'False');
-    assert.match(accepted.message, /wsgate\.io\/alpn not supported/);
+    assert.match(accepted.message, /example\.com\/x not supported/);
     assert.equal(refused.listeners.length, 0);
+  });
+
+  it('wsgate.io/alpn: the listener\'s ALPN list (http/1.1 alone turns HTTP/2 off there); a bad one is refused with the reason', () => {
+    const withAlpn = (alpn: string) =>
+      translate(input({ gateways: [gateway('gw', [httpsListener('https', [{ name: 'cert' }], { tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }], options: { 'wsgate.io/alpn': alpn } } })])], secrets: [secret('cert')] }));
+    assert.deepEqual(withAlpn('http/1.1').listeners[0]!.tlsPolicy, { alpn: ['http/1.1'] });
+    assert.deepEqual(withAlpn(' http/1.1 , h2 ').listeners[0]!.tlsPolicy, { alpn: ['http/1.1', 'h2'] });
+    const unknown = lis(withAlpn('h2,h3,http/1.1'), 'https').conditions[0]!;
+    assert.match(unknown.message, /wsgate\.io\/alpn: unknown ALPN protocol h3/);
+    const noH1 = lis(withAlpn('h2'), 'https').conditions[0]!;
+    assert.match(noH1.message, /wsgate\.io\/alpn: the ALPN list must offer http\/1\.1/);
   });
 
   it('a listener without tls.options has no policy of its own', () => {

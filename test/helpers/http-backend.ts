@@ -283,6 +283,28 @@ export async function startHttpBackend(name: string): Promise<HttpBackend> {
         for await (const chunk of req as AsyncIterable<Buffer>) if (!(await write(res, chunk, signal))) return;
         return res.end();
       }
+      case 'hop-by-hop': {
+        // Connection management of its own, and a field its Connection header names.
+        req.resume();
+        res.writeHead(200, {
+          'content-type': 'text/plain',
+          connection: 'keep-alive, x-private',
+          'x-private': 'between backend and proxy',
+          'keep-alive': 'timeout=5',
+          'proxy-connection': 'keep-alive',
+          upgrade: 'h2c',
+          'x-public': 'end to end',
+        });
+        return res.end('hop-by-hop\n');
+      }
+      case 'reset': {
+        // Half a body, then the connection is cut.
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+        res.write('x'.repeat(100));
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       case 'continue': {
         let bytes = 0;
         for await (const chunk of req as AsyncIterable<Buffer>) bytes += chunk.length;
@@ -314,7 +336,7 @@ export async function startHttpBackend(name: string): Promise<HttpBackend> {
   return backend;
 }
 
-const HANDLERS = new Set(['hello', 'status', 'sse', 'hold', 'silent', 'upload', 'download', 'trailers', 'echo-body', 'continue']);
+const HANDLERS = new Set(['hello', 'status', 'sse', 'hold', 'silent', 'upload', 'download', 'trailers', 'echo-body', 'continue', 'hop-by-hop', 'reset']);
 
 export interface PlainResponse {
   status: number;

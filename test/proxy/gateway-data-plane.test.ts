@@ -21,6 +21,7 @@ import { compile, type CompileOutput } from '../../src/routing/compile.js';
 import { gatewayPortId, MAIN_LISTENER, type GatewaySocketInput } from '../../src/routing/gateway-types.js';
 import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../src/routing/types.js';
 import { DataPlane } from '../../src/workers/data-plane.js';
+import { closeSession, h2Connect, h2Request } from '../helpers/h2-client.js';
 import { makeCa } from '../helpers/certs.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { prng } from '../helpers/prng.js';
@@ -385,6 +386,21 @@ describe('HTTPRoute data plane', () => {
       await apply(baseEntries());
     }
     await closeWs(ws);
+  });
+
+  test('HTTPS socket: HTTP/2 by ALPN, and a plain request over it passes the same stages (backend, forwarded proto)', async () => {
+    const session = await h2Connect(port('gw-tls'), ca.cert, 'a.example');
+    try {
+      assert.equal(session.alpnProtocol, 'h2');
+      const r = await h2Request(session, { ':method': 'GET', ':path': '/s', ':authority': 'a.example' });
+      assert.equal(r.status, 200);
+      const body = hello(r.body);
+      assert.equal(body.backend, 'b');
+      assert.equal(body.headers['x-forwarded-proto'], 'https');
+      assert.equal(body.headers.host, 'a.example');
+    } finally {
+      await closeSession(session);
+    }
   });
 
   test('HTTPS socket: a client without SNI (an IP address) gets the \'\' certificate, or without one the first', async () => {

@@ -323,6 +323,9 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{/* The data plane's flags (`wsgate proxy`, or the single process). */}}
 {{- define "wsgate.args.dataPlane" -}}
 - --max-header-size={{ .Values.controller.maxHeaderSize }}
+{{- if .Values.controller.h2c }}
+- --h2c
+{{- end }}
 - --handshake-timeout={{ .Values.controller.handshakeTimeout }}
 - --path-escaped-slashes={{ .Values.controller.paths.escapedSlashes }}
 - --path-semicolons={{ .Values.controller.paths.semicolons }}
@@ -348,6 +351,12 @@ leaves wsgate's own default (one place for each default: the wsgate command).
 {{- end }}
 {{- with .Values.tls.ecdhCurves }}
 - --tls-ecdh-curves={{ join ":" . }}
+{{- end }}
+{{- if not .Values.tls.http2 }}
+- --no-http2
+{{- end }}
+{{- with .Values.tls.alpn }}
+- --tls-alpn={{ join "," . }}
 {{- end }}
 {{- with .Values.sessionAffinityKey.grace }}
 - --affinity-key-grace={{ . }}
