@@ -18,7 +18,7 @@ import type { WebSocketProxy } from './proxy/server.js';
 import type { SecurityGuard } from './admission/guard.js';
 import { compile, type CompileOutput } from './routing/compile.js';
 import { MAIN_LISTENER, type GatewayCompileInput } from './routing/gateway-types.js';
-import type { SecretResolver, ServiceResolver } from './routing/types.js';
+import type { CompiledAffinity, SecretResolver, ServiceResolver } from './routing/types.js';
 import type { WorkerStats } from './workers/messages.js';
 import { WorkerPool } from './workers/pool.js';
 import { rebalances } from './balancer/rebalance.js';
@@ -407,6 +407,8 @@ export class WsgateProcess {
               backends: r.gateway.backends.map((b) => ({ weight: b.weight, resolved: b.target !== undefined, endpoints: b.target?.endpoints.length ?? 0 })),
               redirect: r.gateway.redirect,
               urlRewrite: r.gateway.urlRewrite,
+              cors: r.gateway.cors,
+              mirrors: r.gateway.mirrors?.map((m) => ({ percent: m.percent, resolved: m.target !== undefined, endpoints: m.target?.endpoints.length ?? 0 })),
               requestTimeoutMs: r.gateway.requestTimeoutMs,
               backendRequestTimeoutMs: r.gateway.backendRequestTimeoutMs,
             }
@@ -415,7 +417,7 @@ export class WsgateProcess {
         scheme: r.backend.scheme,
         policy: r.policy,
         http: r.http ? { methods: r.http.methods } : undefined,
-        sessionAffinity: r.affinity ? { cookie: r.affinity } : undefined,
+        sessionAffinity: r.affinity ? debugAffinity(r.affinity) : undefined,
         // Compiled: sizes in bytes (0 = no limit), rates per second.
         messages: r.messages,
         keepalive: r.keepalive,
@@ -439,4 +441,9 @@ export class WsgateProcess {
       })),
     };
   }
+}
+
+/** A route's affinity in /debug/routes: under `cookie`, as a WebSocketRoute writes it, or under `header` (an HTTPRoute's Header sessionPersistence). */
+function debugAffinity({ carrier, ...settings }: CompiledAffinity): { cookie: Omit<CompiledAffinity, 'carrier'> } | { header: Omit<CompiledAffinity, 'carrier'> } {
+  return carrier === 'header' ? { header: settings } : { cookie: settings };
 }

@@ -25,6 +25,8 @@ const chartDir = path.join(repoRoot, 'charts/wsgate');
 const CRD_FILES = ['wsgate.io_websocketpolicies.yaml', 'wsgate.io_websocketroutes.yaml'];
 /** The vendored Gateway API CRDs, rendered from files/gateway-api/ with gatewayAPI.installCRDs. */
 const GATEWAY_CRD_DIR = 'crds/gateway-api';
+/** The experimental channel of the same release, from files/gateway-api-experimental/ with gatewayAPI.channel=experimental. */
+const GATEWAY_EXPERIMENTAL_CRD_DIR = 'crds/gateway-api-experimental';
 
 // ---------------------------------------------------------------------------------------------
 // processes
@@ -232,7 +234,8 @@ describe('chart, offline', () => {
   test('the chart\'s CRDs are byte-identical copies of crds/ (and of crds/gateway-api/)', () => {
     const yamlFiles = (dir: string) => fs.readdirSync(path.join(repoRoot, dir)).filter((f) => f.endsWith('.yaml')).sort();
     assert.deepEqual(yamlFiles('crds'), CRD_FILES);
-    for (const [from, to] of [['crds', 'charts/wsgate/crds'], [GATEWAY_CRD_DIR, 'charts/wsgate/files/gateway-api']] as const) {
+    const copies = [['crds', 'charts/wsgate/crds'], [GATEWAY_CRD_DIR, 'charts/wsgate/files/gateway-api'], [GATEWAY_EXPERIMENTAL_CRD_DIR, 'charts/wsgate/files/gateway-api-experimental']] as const;
+    for (const [from, to] of copies) {
       assert.deepEqual(fs.readdirSync(path.join(repoRoot, to)).sort(), yamlFiles(from), `${to} holds the files of ${from}: run \`make manifests\``);
       for (const f of yamlFiles(from)) {
         const source = fs.readFileSync(path.join(repoRoot, from, f));
@@ -242,23 +245,34 @@ describe('chart, offline', () => {
     }
   });
 
-  test('gatewayAPI.installCRDs renders the vendored Gateway API CRDs as released (kept on uninstall); off by default', async () => {
+  test('gatewayAPI.installCRDs renders the vendored Gateway API CRDs of gatewayAPI.channel (standard by default, or experimental) as released (kept on uninstall); off by default', async () => {
     assert.equal(parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')).gatewayAPI.installCRDs, false);
     const isGatewayApi = (o: K8sObject) => o.metadata.annotations?.['gateway.networking.k8s.io/bundle-version'] !== undefined;
     assert.deepEqual((await render([], [], ['--include-crds'])).filter(isGatewayApi), [], 'nothing of Gateway API by default');
-    const rendered = (await render([], ['gatewayAPI.installCRDs=true'])).filter(isGatewayApi);
-    const vendored = fs
-      .readdirSync(path.join(repoRoot, GATEWAY_CRD_DIR))
-      .sort()
-      .flatMap((f) => parseObjects(fs.readFileSync(path.join(repoRoot, GATEWAY_CRD_DIR, f), 'utf8')));
-    assert.ok(vendored.length >= 5, 'GatewayClass, Gateway, HTTPRoute, ReferenceGrant, ...');
-    assert.deepEqual(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort(), vendored.map((o) => `${o.kind}/${o.metadata.name}`).sort());
-    for (const r of rendered) {
-      assert.equal(r.metadata.annotations['helm.sh/resource-policy'], 'keep', `${r.kind} ${r.metadata.name} survives helm uninstall`);
-      const { 'helm.sh/resource-policy': _keep, ...annotations } = r.metadata.annotations;
-      const v = vendored.find((o) => o.kind === r.kind && o.metadata.name === r.metadata.name)!;
-      assert.deepEqual({ ...r, metadata: { ...r.metadata, annotations } }, v, `${r.kind} ${r.metadata.name} is rendered as released`);
+    assert.equal(parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')).gatewayAPI.channel, 'standard');
+    const channels = [
+      [GATEWAY_CRD_DIR, []],
+      [GATEWAY_EXPERIMENTAL_CRD_DIR, ['gatewayAPI.channel=experimental']],
+    ] as const;
+    for (const [dir, set] of channels) {
+      const rendered = (await render([], ['gatewayAPI.installCRDs=true', ...set])).filter(isGatewayApi);
+      const vendored = fs
+        .readdirSync(path.join(repoRoot, dir))
+        .sort()
+        .flatMap((f) => parseObjects(fs.readFileSync(path.join(repoRoot, dir, f), 'utf8')));
+      assert.ok(vendored.length >= 5, 'GatewayClass, Gateway, HTTPRoute, ReferenceGrant, ...');
+      assert.deepEqual(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort(), vendored.map((o) => `${o.kind}/${o.metadata.name}`).sort(), dir);
+      for (const r of rendered) {
+        assert.equal(r.metadata.annotations['helm.sh/resource-policy'], 'keep', `${r.kind} ${r.metadata.name} survives helm uninstall`);
+        const { 'helm.sh/resource-policy': _keep, ...annotations } = r.metadata.annotations;
+        const v = vendored.find((o) => o.kind === r.kind && o.metadata.name === r.metadata.name)!;
+        assert.deepEqual({ ...r, metadata: { ...r.metadata, annotations } }, v, `${r.kind} ${r.metadata.name} is rendered as released (${dir})`);
+      }
     }
+    const experimental = (await render([], ['gatewayAPI.installCRDs=true', 'gatewayAPI.channel=experimental'])).find((o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'httproutes.gateway.networking.k8s.io')!;
+    assert.equal(experimental.metadata.annotations['gateway.networking.k8s.io/channel'], 'experimental');
+    const bad = await helm(['template', 'wsg', chartDir, '--set', 'gatewayAPI.channel=nightly']);
+    assert.notEqual(bad.code, 0, 'the schema allows only standard and experimental');
   });
 
   test('helm lint --strict passes with the default and every test values file', async () => {

@@ -63,6 +63,14 @@ export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
  */
 export const DEFAULT_MAX_HEADER_SIZE = 16384;
 
+/**
+ * HTTPRoute CORS filter maxAge (Access-Control-Max-Age, seconds): the Gateway API CRD's default,
+ * for a filter that reaches the translator without the apiserver's defaulting.
+ */
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
+/** HTTPRoute sessionPersistence of type Header without sessionName: the header that carries the session. */
+export const DEFAULT_SESSION_HEADER_NAME = 'wsgate-session';
+
 // The HTTP/2 edge (src/proxy/h2-server.ts, docs/http2.md): what one client connection may cost.
 /** Streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
 export const DEFAULT_H2_MAX_CONCURRENT_STREAMS = 100;

@@ -48,6 +48,23 @@ export type PathModifier =
   | { readonly type: 'ReplaceFullPath'; readonly value: string }
   | { readonly type: 'ReplacePrefixMatch'; readonly value: string };
 
+/**
+ * The CORS filter (HTTPRouteCORS), checked. wsgate answers preflights with it and adds its
+ * headers to plain responses; WebSocket upgrades are left to the Origin check
+ * (security.allowedOrigins), as browsers do no CORS for WebSockets.
+ */
+export interface CorsFilter {
+  /** `*`, or origins in a browser's form (lower-case, no default port); the host may start with `*.`. */
+  readonly allowOrigins: readonly string[];
+  /** Methods as written, or `*` alone. */
+  readonly allowMethods: readonly string[];
+  /** Header names as written, or `*` alone. */
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly allowCredentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
 export interface RouteFilters {
   readonly requestHeaders?: HeaderModifier;
   readonly responseHeaders?: HeaderModifier;
@@ -60,6 +77,32 @@ export interface RouteFilters {
     readonly port?: number;
     readonly statusCode: 301 | 302 | 303 | 307 | 308;
   };
+  readonly cors?: CorsFilter;
+  /**
+   * RequestMirror filters: plain requests copied to these Services, fire-and-forget (their
+   * answers are dropped, and they never hold up the primary); upgrades are not mirrored.
+   */
+  readonly mirrors?: readonly RequestMirror[];
+}
+
+export interface RequestMirror {
+  readonly backend: ServiceBackend;
+  /** The share of requests mirrored, 0 to 100 (percent or fraction; default 100). */
+  readonly percent: number;
+}
+
+/**
+ * HTTPRoute rules[].sessionPersistence, checked: served by wsgate's stateless affinity (an HMAC of
+ * the endpoint every replica computes alike), carried in a cookie or a header.
+ */
+export interface SessionPersistence {
+  readonly type: 'Cookie' | 'Header';
+  /** The cookie's or the header's name. */
+  readonly name: string;
+  /** A session ends this long after the response that started it; absent: it does not end. */
+  readonly absoluteTimeoutMs?: number;
+  /** Cookie: Permanent gives it Max-Age (the absolute timeout); Session leaves it a browser-session cookie. */
+  readonly lifetime: 'Permanent' | 'Session';
 }
 
 /** A backendRef that resolved to a Service port. */
@@ -145,6 +188,8 @@ export interface GatewayRouteEntry {
   /** In spec order. Empty with no redirect: every request gets a 500. */
   readonly backends: readonly RouteBackend[];
   readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
+  /** The rule's sessionPersistence: when set it replaces the sessionAffinity of the WebSocket behaviour. */
+  readonly sessionPersistence?: SessionPersistence;
   readonly websocket: WebSocketBehaviour;
   /**
    * Sort key in the spec's precedence order (compare element by element, smaller first):

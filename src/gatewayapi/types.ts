@@ -131,9 +131,23 @@ export interface HTTPRouteFilter {
     statusCode?: number;
   };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
-  requestMirror?: unknown;
+  requestMirror?: {
+    backendRef: { group?: string; kind?: string; name: string; namespace?: string; port?: number };
+    percent?: number;
+    fraction?: { numerator: number; denominator?: number };
+  };
   extensionRef?: unknown;
-  cors?: unknown;
+  cors?: HTTPCORSFilter;
+}
+
+/** HTTPRouteFilter.cors (HTTPRouteCORS). */
+export interface HTTPCORSFilter {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
 }
 
 export interface HTTPRouteMatch {
@@ -159,6 +173,16 @@ export interface HTTPRouteRule {
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
   timeouts?: { request?: string; backendRequest?: string };
+  /** Experimental channel only (an apiserver with the standard CRDs prunes it). */
+  sessionPersistence?: HTTPSessionPersistence;
+}
+
+/** HTTPRoute rules[].sessionPersistence (experimental channel). */
+export interface HTTPSessionPersistence {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  type?: 'Cookie' | 'Header';
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' };
 }
 
 export interface RouteParentStatus {
@@ -325,9 +349,19 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.rules[].filters[].urlRewrite.path.type',
       'spec.rules[].filters[].urlRewrite.path.replaceFullPath',
       'spec.rules[].filters[].urlRewrite.path.replacePrefixMatch',
-      'spec.rules[].filters[].requestMirror',
+      'spec.rules[].filters[].requestMirror.backendRef.name',
+      'spec.rules[].filters[].requestMirror.backendRef.namespace',
+      'spec.rules[].filters[].requestMirror.backendRef.port',
+      'spec.rules[].filters[].requestMirror.percent',
+      'spec.rules[].filters[].requestMirror.fraction.numerator',
+      'spec.rules[].filters[].requestMirror.fraction.denominator',
       'spec.rules[].filters[].extensionRef',
-      'spec.rules[].filters[].cors',
+      'spec.rules[].filters[].cors.allowOrigins',
+      'spec.rules[].filters[].cors.allowCredentials',
+      'spec.rules[].filters[].cors.allowMethods',
+      'spec.rules[].filters[].cors.allowHeaders',
+      'spec.rules[].filters[].cors.exposeHeaders',
+      'spec.rules[].filters[].cors.maxAge',
       'spec.rules[].backendRefs[].group',
       'spec.rules[].backendRefs[].kind',
       'spec.rules[].backendRefs[].name',
@@ -340,6 +374,16 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'status.parents[].parentRef.name',
       'status.parents[].controllerName',
       'status.parents[].conditions',
+    ],
+  },
+  // The experimental channel's HTTPRoute (crds/gateway-api-experimental/): what only it has.
+  'gateway-api-experimental/gateway.networking.k8s.io_httproutes.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.rules[].sessionPersistence.sessionName',
+      'spec.rules[].sessionPersistence.absoluteTimeout',
+      'spec.rules[].sessionPersistence.type',
+      'spec.rules[].sessionPersistence.cookieConfig.lifetimeType',
     ],
   },
   'gateway-api/gateway.networking.k8s.io_referencegrants.yaml': {

@@ -1,6 +1,6 @@
 // The one object a request carries through the data plane's stages (runner.ts):
 //   lookup -> admit (security, limits) -> choose endpoint (affinity, balancer, health)
-//   -> backend exchange (upgrade or plain) -> respond (Set-Cookie) -> observe.
+//   -> backend exchange (upgrade or plain) -> respond (Set-Cookie or session header, CORS) -> observe.
 // An entry point per transport creates it; the stages fill it in (the target once normalised,
 // the route, who the client is, what the backend may see). Nothing is kept in module state
 // between the stages.
@@ -67,8 +67,18 @@ export class RequestContext {
   affinity: AffinityResult | undefined;
   /** HTTPRoute entries: the backendRef chosen by weight (its header modifiers apply too). */
   gatewayBackend: WeightedBackend | undefined;
-  /** The endpoint the client's affinity cookie named, when it was usable. */
+  /**
+   * Plain requests of a route with a CORS filter: the allowed Origin the client sent (before
+   * any request header modifier), which the respond stage's CORS headers answer.
+   */
+  corsOrigin: string | undefined;
+  /** The endpoint the client's affinity value (cookie or session header) named, when it was usable. */
   stickyEndpointId: string | undefined;
+  /**
+   * A v2 affinity value of the previous key (in its grace period): the endpoint it named and the
+   * end it carried, which the value re-signed with the current key keeps.
+   */
+  affinityEnd: { readonly endpointId: string; readonly expiry: string } | undefined;
   /** Releases what admission counted (open connections per client and route); once. */
   private releaseFn: (() => void) | undefined;
 

@@ -13,12 +13,14 @@ export type StageName =
   | 'normalise'
   | 'overload'
   | 'lookup'
+  | 'cors'
   | 'gateway-filter'
   | 'methods'
   | 'endpoints'
   | 'admit'
   | 'client-gone'
   | 'rewrite'
+  | 'mirror'
   | 'exchange';
 
 /** Why a request is answered by wsgate instead of a backend. */

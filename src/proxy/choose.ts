@@ -1,7 +1,7 @@
-// The endpoint-choice stage: the affinity cookie first, then the route's balancer, skipping
+// The endpoint-choice stage: the affinity cookie (or session header) first, then the route's balancer, skipping
 // endpoints that already failed for this request and those passive health ejected.
 
-import { AffinityCodec, affinityCookie, cookieValue, randomAffinityKey } from '../balancer/affinity.js';
+import { AffinityCodec, affinityHeader, affinityValue, randomAffinityKey } from '../balancer/affinity.js';
 import { hashKey } from '../balancer/hash-key.js';
 import type { EndpointHealth } from '../balancer/health.js';
 import { RouteCursors } from '../balancer/cursors.js';
@@ -22,15 +22,17 @@ export class EndpointChooser {
   choose(ctx: RequestContext, tried: ReadonlySet<string>): Endpoint | undefined {
     const route = ctx.route!;
     if (route.affinity && ctx.affinity === undefined) {
-      const value = cookieValue(headerText(ctx.req.headers.cookie), route.affinity.name);
+      const value = affinityValue(route.affinity, ctx.req.headers);
       const match = value === undefined ? undefined : this.affinity.match(route, value);
       if (value === undefined) ctx.affinity = 'miss';
       else if (!match || this.health.isEjected(match.endpoint.id)) ctx.affinity = 'stale';
       else {
         ctx.affinity = 'hit';
-        // A cookie of the previous key (in its grace period) is honoured but not marked as the
-        // client's: the respond stage then sends one signed with the current key.
+        // A value of the previous key (in its grace period) is honoured but not marked as the
+        // client's: the respond stage then sends one signed with the current key, with the
+        // same end if it had one (a key change extends no session).
         if (!match.previousKey) ctx.stickyEndpointId = match.endpoint.id;
+        else if (match.expiry !== undefined) ctx.affinityEnd = { endpointId: match.endpoint.id, expiry: match.expiry };
         return match.endpoint;
       }
     }
@@ -46,13 +48,15 @@ export class EndpointChooser {
   }
 
   /**
-   * The respond stage's part: a Set-Cookie naming the endpoint that answered, unless the
-   * client's cookie already named it.
+   * The respond stage's part: the Set-Cookie (or session header) naming the endpoint that
+   * answered, unless the client's value already named it.
    */
-  cookieFor(ctx: RequestContext): string | undefined {
+  affinityHeaderFor(ctx: RequestContext): { name: string; value: string } | undefined {
     const route = ctx.route;
     if (!route?.affinity || !ctx.endpoint || ctx.stickyEndpointId === ctx.endpoint.id) return undefined;
-    return affinityCookie(route.affinity, this.affinity.valueFor(route, ctx.endpoint), ctx.secure);
+    // The kept end is the session's on that endpoint: another endpoint starts a new session.
+    const end = ctx.affinityEnd?.endpointId === ctx.endpoint.id ? ctx.affinityEnd.expiry : undefined;
+    return affinityHeader(route.affinity, this.affinity.valueFor(route, ctx.endpoint, end), ctx.secure);
   }
 
   /** Drops the round-robin cursors of routes that left the table. */
@@ -61,6 +65,3 @@ export class EndpointChooser {
   }
 }
 
-function headerText(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join('; ') : v;
-}

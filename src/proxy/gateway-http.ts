@@ -72,7 +72,7 @@ export function rewrittenTarget(url: string, pathMatch: PathMatch, modifier: Pat
 
 /**
  * Whether a modifier entry can be written as one header line that leaves the message's framing
- * alone. The translator refuses routes with line breaks (src/gatewayapi/translate.ts); this is
+ * alone. The translator refuses routes with line breaks (src/gatewayapi/route-filters.ts); this is
  * the data plane's own guard, so that no path into a compiled table can put a line break into
  * what wsgate writes. Framing names (Content-Length, Transfer-Encoding, Connection ...) are
  * written by the proxy itself, never by a modifier.

@@ -143,6 +143,7 @@ export class WebSocketProxy {
         respond: (ctx, head) => respondToHead(this.chooser, ctx, head),
       }),
       plain: new HttpExchanges(this.proxy, this.agents, this.load),
+      agents: this.agents,
       maxAttempts: opts.maxAttempts ?? 3,
       random: opts.random ?? Math.random,
       table: () => this.table,

@@ -11,6 +11,7 @@
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
+import type { CompiledCors } from './cors.js';
 import type { BackendTarget } from './endpoint.js';
 
 export type { HeaderModifier, PathMatch, PathModifier };
@@ -79,6 +80,14 @@ export interface WeightedBackend {
   readonly responseHeaders?: HeaderModifier;
 }
 
+/** A RequestMirror filter as the data plane copies requests to it. */
+export interface MirrorTarget {
+  /** 0 to 100. */
+  readonly percent: number;
+  /** Absent: the Service did not resolve; nothing is copied. */
+  readonly target?: BackendTarget;
+}
+
 /** What an HTTPRoute entry adds to a CompiledRoute (CompiledRoute.gateway). */
 export interface GatewayRouting {
   /** `HTTPRoute/<ns>/<name>`: statuses, metrics and limits are keyed by it. */
@@ -91,6 +100,10 @@ export interface GatewayRouting {
   readonly responseHeaders?: HeaderModifier;
   readonly urlRewrite?: RouteFilters['urlRewrite'];
   readonly redirect?: RouteFilters['redirect'];
+  /** The CORS filter: preflights answered by wsgate, headers on plain responses (not on upgrades). */
+  readonly cors?: CompiledCors;
+  /** RequestMirror filters: plain requests are copied to them, fire-and-forget. */
+  readonly mirrors?: readonly MirrorTarget[];
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
   /**

@@ -20,13 +20,14 @@ import { compileMessages } from './compile-messages.js';
 import type { HttpMethod, Scheme, WebSocketRouteSpec } from '../api/types.js';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { MAX_TIMER_MS } from '../api/duration.js';
-import type { GatewayRouteEntry, PathMatch, ServiceBackend } from '../gatewayapi/model.js';
+import type { GatewayRouteEntry, PathMatch, RequestMirror, ServiceBackend } from '../gatewayapi/model.js';
 import type tls from 'node:tls';
 
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
 import { MIN_TLS_VERSION } from '../security/tls-store.js';
-import { compileAffinity } from './behaviour.js';
-import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type WeightedBackend } from './gateway-types.js';
+import { compileAffinity, persistenceAffinity } from './behaviour.js';
+import { compileCors } from './cors.js';
+import { gatewayPortId, type GatewayCompileInput, type GatewayRouting, type MirrorTarget, type WeightedBackend } from './gateway-types.js';
 import { rank, signatures } from './precedence.js';
 import { recordingResolver, sameResolution, secretsUnchanged, type SecretLookup } from './reuse.js';
 import { canonicalEncoding, type ParsedTemplate, type TemplateSegment } from './template.js';
@@ -43,7 +44,7 @@ export interface GatewayEntryResult {
   readonly entry: GatewayRouteEntry;
   /** The socket key it is served on. */
   readonly socket: string;
-  /** One per entry.backends element; undefined for invalid ones. */
+  /** One per entry.backends element (undefined for invalid ones), then one per RequestMirror. */
   readonly resolutions: ReadonlyArray<BackendResolution | undefined>;
   readonly security: SecurityCompileResult;
   readonly secretLookups: readonly SecretLookup[] | null;
@@ -91,7 +92,11 @@ function compileEntry(
   resolveSecret: SecretResolver | undefined,
   same: GatewayEntryResult | undefined,
 ): GatewayEntryResult {
-  const fresh = entry.backends.map((b) => (b.valid ? resolve(b, resolveService) : undefined));
+  // The backendRefs', then the mirrors' (RequestMirror) resolutions, in one list.
+  const fresh = [
+    ...entry.backends.map((b) => (b.valid ? resolve(b, resolveService) : undefined)),
+    ...(entry.filters.mirrors ?? []).map((m) => resolve(m.backend, resolveService)),
+  ];
   const resolutions = same ? fresh.map((r, i) => keepSame(same.resolutions[i], r)) : fresh;
   const spec = same ? same.route.spec : behaviourSpec(entry);
   let security: SecurityCompileResult;
@@ -195,6 +200,8 @@ function buildRoute(
     ...(f.responseHeaders ? { responseHeaders: f.responseHeaders } : {}),
     ...(f.urlRewrite ? { urlRewrite: f.urlRewrite } : {}),
     ...(f.redirect ? { redirect: f.redirect } : {}),
+    ...(f.cors ? { cors: compileCors(f.cors) } : {}),
+    ...(f.mirrors ? { mirrors: compileMirrors(f.mirrors, resolutions.slice(entry.backends.length)) } : {}),
     ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
     ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
     // The port clients use can differ from the socket's (shared mode: wsgate's Service maps
@@ -202,7 +209,8 @@ function buildRoute(
     listenerPort: entry.listener.port,
   };
   const path = prev ? prev.path : pathTemplate(entry.path);
-  const affinity = compileAffinity(spec);
+  // A rule's sessionPersistence is the more specific setting: it replaces a policy's sessionAffinity.
+  const affinity = entry.sessionPersistence ? persistenceAffinity(entry.sessionPersistence) : compileAffinity(spec);
   const tls = scheme === 'wss' ? backendTls() : undefined;
   return Object.freeze({
     key: entry.key,
@@ -252,6 +260,16 @@ function buildRoute(
  * system CAs, as a WebSocketRoute's without backend.tls. A backendRef carries no CA or SNI
  * settings (BackendTLSPolicy is not supported).
  */
+/** RequestMirror targets: a mirror whose Service has no endpoints (or did not resolve) copies nothing. */
+function compileMirrors(mirrors: readonly RequestMirror[], resolutions: ReadonlyArray<BackendResolution | undefined>): MirrorTarget[] {
+  return mirrors.map((m, i) => {
+    const r = resolutions[i];
+    if (!r?.ok) return { percent: m.percent };
+    const tls = m.backend.scheme === 'wss' ? backendTls() : undefined;
+    return { percent: m.percent, target: { scheme: m.backend.scheme, endpoints: r.endpoints, eligible: r.endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) } };
+  });
+}
+
 function backendTls(): tls.ConnectionOptions {
   return { minVersion: MIN_TLS_VERSION, ALPNProtocols: ['http/1.1'] };
 }

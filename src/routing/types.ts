@@ -23,6 +23,10 @@ export interface CompiledAffinity {
   readonly secure: CookieSecure;
   /** Absent: a session cookie. */
   readonly maxAgeSeconds?: number;
+  /** Where the value travels: the cookie `name` (WebSocketRoutes, policies) or the header `name` (an HTTPRoute's Header sessionPersistence). */
+  readonly carrier: 'cookie' | 'header';
+  /** Values end this long after they are issued (HTTPRoute sessionPersistence.absoluteTimeout); absent: never. */
+  readonly absoluteTimeoutSeconds?: number;
 }
 
 /** A token bucket: `perSecond` refill, at most `burst` tokens. */

@@ -94,3 +94,60 @@ test('an empty key is refused and the current key stays', () => {
   assert.throws(() => codec.setKey(Buffer.alloc(0)), /must not be empty/);
   assert.equal(codec.match(r, value)?.previousKey, false);
 });
+
+// Values that end (HTTPRoute sessionPersistence.absoluteTimeout, v2) across a key change: the
+// previous key's are honoured within both the grace period and their own end, and signing one
+// again with the current key keeps its end.
+
+function endingRoute(timeoutSeconds: number) {
+  const r = compiledRoute();
+  return { ...r, affinity: { ...r.affinity!, absoluteTimeoutSeconds: timeoutSeconds } };
+}
+
+const endOf = (value: string) => value.split('.')[2];
+
+/** A route whose values end `timeoutSeconds` after they are issued, and a codec of OLD on a clock. */
+function endingSetup(timeoutSeconds: number) {
+  const t = clock(1_800_000_000_000);
+  return { r: endingRoute(timeoutSeconds), t, codec: new AffinityCodec(OLD, { graceMs: GRACE_MS, now: t.read }) };
+}
+
+test('a v2 value of the previous key names its endpoint within the grace period, with its end; re-signed, it keeps that end', () => {
+  const { r, t, codec } = endingSetup(120);
+  const ep = r.backend.eligible[1]!;
+  const oldValue = codec.valueFor(r, ep);
+  assert.match(oldValue, /^v2\./);
+  codec.setKey(NEW);
+  t.now += 30_000;
+  const match = codec.match(r, oldValue);
+  assert.deepEqual(match, { endpoint: ep, previousKey: true, expiry: endOf(oldValue) });
+  const renewed = codec.valueFor(r, ep, match!.expiry);
+  assert.notEqual(renewed, oldValue, 'signed with the new key');
+  assert.equal(endOf(renewed), endOf(oldValue), 'the same end, not 120 s from now');
+  assert.notEqual(endOf(codec.valueFor(r, ep)), endOf(oldValue), 'a new session would end later');
+  assert.deepEqual(codec.match(r, renewed), { endpoint: ep, previousKey: false, expiry: endOf(oldValue) });
+  t.now += 30_000;
+  assert.equal(codec.match(r, oldValue), undefined, 'the previous key is past its grace');
+  assert.equal(codec.match(r, renewed)?.endpoint, ep, 'the re-signed value runs on to its end');
+  t.now += 60_000;
+  assert.equal(codec.match(r, renewed), undefined, 'and ends 120 s after the first value was issued');
+});
+
+test('a v2 value of the previous key that has ended is refused within the grace period', () => {
+  const { r, t, codec } = endingSetup(10);
+  const oldValue = codec.valueFor(r, r.backend.eligible[0]!);
+  t.now += 5_000;
+  codec.setKey(NEW);
+  assert.equal(codec.match(r, oldValue)?.previousKey, true);
+  t.now += 5_000;
+  assert.equal(codec.match(r, oldValue), undefined, 'its own end comes first');
+});
+
+test('a v2 value of the previous key with its end moved, or as v1, is refused', () => {
+  const { r, t, codec } = endingSetup(60);
+  const [, tag, expiry, sig] = codec.valueFor(r, r.backend.eligible[0]!).split('.');
+  codec.setKey(NEW);
+  const later = (parseInt(expiry!, 36) + 3600).toString(36);
+  assert.equal(codec.match(r, `v2.${tag}.${later}.${sig}`), undefined);
+  assert.equal(codec.match(r, `v1.${tag}`), undefined);
+});

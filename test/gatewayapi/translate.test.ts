@@ -114,6 +114,19 @@ describe('Gateway and listener status', () => {
     assert.equal(brief(gw(good).conditions[0]), 'Accepted=True/Accepted');
   });
 
+  it('an address without a value (GatewayAddressEmpty) takes one of wsgate\'s of its type; of a type wsgate has none of: UnsupportedAddress', () => {
+    const ip = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress' }] })] }));
+    assert.deepEqual(gw(ip).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=True/Programmed']);
+    assert.deepEqual(gw(ip).addresses, [{ type: 'IPAddress', value: ADDRESS.value }]);
+    const untyped = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ value: '' }] })] }));
+    assert.equal(brief(gw(untyped).conditions[0]), 'Accepted=True/Accepted');
+    const hostname = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'Hostname' }] })] }));
+    assert.deepEqual(gw(hostname).conditions.map(brief), ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid']);
+    assert.match(gw(hostname).conditions[0]!.message, /cannot assign an address of type Hostname/);
+    const pending = translate(input({ addresses: [], gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress' }] })] }));
+    assert.deepEqual(gw(pending).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned'], 'none assigned yet: waiting, not refused');
+  });
+
   it('unsupported Gateway fields are reported, not ignored', () => {
     const tls = translate(input({ gateways: [gateway('gw', [listener('http')], { tls: { frontend: { default: {} } } })] }));
     assert.equal(brief(gw(tls).conditions[0]), 'Accepted=False/UnsupportedValue');
@@ -582,15 +595,103 @@ describe('HTTPRoute matches, filters and timeouts in the route model', () => {
   });
 });
 
+describe('the CORS filter in the route model', () => {
+  const cases: Array<{ name: string; cors: NonNullable<HTTPRouteFilter['cors']>; want: NonNullable<GatewayRouteEntry['filters']['cors']> }> = [
+    {
+      name: 'every field as written; origins lower-cased',
+      cors: { allowOrigins: ['https://www.Foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['x-header-1', 'X-Header-2'], exposeHeaders: ['x-header-3'], allowCredentials: true, maxAge: 3600 },
+      want: { allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['x-header-1', 'X-Header-2'], exposeHeaders: ['x-header-3'], allowCredentials: true, maxAgeSeconds: 3600 },
+    },
+    {
+      name: 'defaults: no credentials, maxAge 5 (the CRD default), empty lists',
+      cors: { allowOrigins: ['*'] },
+      want: { allowOrigins: ['*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 5 },
+    },
+    {
+      name: 'the scheme\'s default port is dropped (the spec assumes it), another port kept',
+      cors: { allowOrigins: ['https://a.example:443', 'http://b.example:80', 'http://c.example:8080'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'] },
+      want: { allowOrigins: ['https://a.example', 'http://b.example', 'http://c.example:8080'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'], allowCredentials: false, maxAgeSeconds: 5 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ filters: [{ type: 'CORS', cors: c.cors }] })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      assert.deepEqual(entries(out, 'r')[0]!.filters, { cors: c.want });
+    });
+  }
+});
+
+describe('RequestMirror filters in the route model', () => {
+  const mirror = (over: Partial<NonNullable<HTTPRouteFilter['requestMirror']>> = {}): HTTPRouteFilter => ({ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, ...over } });
+  const cases: Array<{ name: string; filters: HTTPRouteFilter[]; want: number[] }> = [
+    { name: 'no share given: every request', filters: [mirror()], want: [100] },
+    { name: 'percent', filters: [mirror({ percent: 42 })], want: [42] },
+    { name: 'fraction (denominator 100 by default)', filters: [mirror({ fraction: { numerator: 1, denominator: 4 } })], want: [25] },
+    { name: 'fraction without denominator', filters: [mirror({ fraction: { numerator: 7 } })], want: [7] },
+    { name: 'two mirrors, in filter order', filters: [mirror({ percent: 0 }), mirror()], want: [0, 100] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ filters: c.filters })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      const mirrors = entries(out, 'r')[0]!.filters.mirrors ?? [];
+      assert.deepEqual(mirrors.map((m) => m.percent), c.want);
+      for (const m of mirrors) assert.deepEqual([m.backend.namespace, m.backend.name, m.backend.port], ['apps', 'echo', 8080]);
+    });
+  }
+});
+
+describe('sessionPersistence (experimental channel) in the route model', () => {
+  const cases: Array<{ name: string; sp: NonNullable<HTTPRoute['spec']['rules']>[number]['sessionPersistence']; want: GatewayRouteEntry['sessionPersistence'] }> = [
+    { name: 'nothing set: a Session cookie named as wsgate\'s affinity cookie, no end', sp: {}, want: { type: 'Cookie', name: 'wsgate-affinity', lifetime: 'Session' } },
+    {
+      name: 'a Permanent cookie with its absoluteTimeout',
+      sp: { sessionName: 'chat-session', absoluteTimeout: '1h30m', cookieConfig: { lifetimeType: 'Permanent' } },
+      want: { type: 'Cookie', name: 'chat-session', lifetime: 'Permanent', absoluteTimeoutMs: 5_400_000 },
+    },
+    { name: 'a Session cookie that still ends after absoluteTimeout', sp: { absoluteTimeout: '10m' }, want: { type: 'Cookie', name: 'wsgate-affinity', lifetime: 'Session', absoluteTimeoutMs: 600_000 } },
+    { name: 'a header without a name: wsgate-session', sp: { type: 'Header' }, want: { type: 'Header', name: 'wsgate-session', lifetime: 'Session' } },
+    { name: 'a named header with an end', sp: { type: 'Header', sessionName: 'X-Session', absoluteTimeout: '30s' }, want: { type: 'Header', name: 'X-Session', lifetime: 'Session', absoluteTimeoutMs: 30_000 } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ sessionPersistence: c.sp })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      assert.deepEqual(entries(out, 'r')[0]!.sessionPersistence, c.want);
+    });
+  }
+  it('a rule without it has none', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule()] })] }));
+    assert.equal(entries(out, 'r')[0]!.sessionPersistence, undefined);
+  });
+});
+
 describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', () => {
   const unsupported: Array<[string, ReturnType<typeof rule>]> = [
     ['a RegularExpression path', rule({ matches: [{ path: { type: 'RegularExpression', value: '/a.*' } }] })],
     ['a RegularExpression header match', rule({ matches: [{ headers: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
     ['a RegularExpression query match', rule({ matches: [{ queryParams: [{ type: 'RegularExpression', name: 'x', value: 'a.*' }] }] })],
     ['method TRACE', rule({ matches: [{ method: 'TRACE' }] })],
-    ['a RequestMirror filter', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] })],
+    ['a RequestMirror to a Service that does not exist', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'missing', port: 8080 } } }] })],
+    ['a RequestMirror with percent and fraction', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, percent: 10, fraction: { numerator: 1 } } }] })],
+    ['a RequestMirror fraction over 1', rule({ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 }, fraction: { numerator: 3, denominator: 2 } } }] })],
+    ['a RequestMirror on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'echo', port: 8080 } } }] }] })],
     ['an ExtensionRef filter', rule({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'x', kind: 'Y', name: 'z' } }] })],
-    ['a CORS filter', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] })],
+    ['a CORS filter on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'CORS', cors: { allowOrigins: ['*'] } }] }] })],
+    ['a CORS origin of any host of a scheme (https://*)', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['https://*'] } }] })],
+    ['a CORS origin with a path', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['https://a.example/app'] } }] })],
+    ['a CORS allowHeaders entry with a line break', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowHeaders: ['x-a\r\nSet-Cookie: x=1'] } }] })],
+    ['a CORS allowMethods of * beside a method', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowMethods: ['*', 'GET'] } }] })],
+    ['a CORS maxAge of 0', rule({ filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], maxAge: 0 } }] })],
+    ['sessionPersistence of a type wsgate does not know', rule({ sessionPersistence: { type: 'Ticket' as 'Cookie' } })],
+    ['a Permanent session cookie without absoluteTimeout', rule({ sessionPersistence: { cookieConfig: { lifetimeType: 'Permanent' } } })],
+    ['sessionPersistence cookieConfig with type Header', rule({ sessionPersistence: { type: 'Header', cookieConfig: { lifetimeType: 'Session' } } })],
+    ['a session header named Cookie', rule({ sessionPersistence: { type: 'Header', sessionName: 'Cookie' } })],
+    ['a session header named Sec-WebSocket-Key', rule({ sessionPersistence: { type: 'Header', sessionName: 'Sec-WebSocket-Key' } })],
+    ['a session name that is no token', rule({ sessionPersistence: { sessionName: 'a b' } })],
+    ['an absoluteTimeout under a second', rule({ sessionPersistence: { absoluteTimeout: '500ms' } })],
+    ['an absoluteTimeout that is not a duration', rule({ sessionPersistence: { absoluteTimeout: 'forever' } })],
     ['a URLRewrite on a backendRef', rule({ backendRefs: [{ name: 'echo', port: 8080, filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }] }] })],
     ['URLRewrite together with RequestRedirect', rule({ filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }, { type: 'RequestRedirect', requestRedirect: { hostname: 'y' } }] })],
     ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] })],

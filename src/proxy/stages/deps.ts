@@ -6,6 +6,7 @@ import type { EndpointHealth } from '../../balancer/health.js';
 import type { Admission } from '../../pipeline/context.js';
 import type { PathOptions } from '../../routing/request-target.js';
 import type { RoutingTable } from '../../routing/table.js';
+import type { BackendAgents } from '../agents.js';
 import type { EndpointChooser } from '../choose.js';
 import type { HttpExchanges } from '../http-exchange.js';
 import type { ProxyObserver } from '../observer.js';
@@ -22,6 +23,8 @@ export interface StageDeps {
   readonly overload: OverloadGate | undefined;
   readonly upgrades: UpgradeExchanges;
   readonly plain: HttpExchanges;
+  /** The keep-alive agents per endpoint (request mirrors use them too). */
+  readonly agents: BackendAgents;
   readonly maxAttempts: number;
   /** Random source of the weighted backendRef choice of HTTPRoute entries. */
   readonly random: () => number;

@@ -3,7 +3,7 @@
 // is 0). Otherwise picks the backendRef and points ctx.route at a view of the route with that
 // backendRef's endpoints, so the balancer, health, retries and counts work on them unchanged.
 
-import { cookieValue } from '../../balancer/affinity.js';
+import { affinityValue } from '../../balancer/affinity.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { Stage } from '../../pipeline/stage.js';
 import type { GatewayRouting, WeightedBackend } from '../../routing/gateway-types.js';
@@ -41,15 +41,14 @@ export function gatewayFilterStage(deps: StageDeps): Stage {
 
 /**
  * Session affinity across backendRefs: the one whose endpoints hold the endpoint the client's
- * cookie names (the cookie is signed over the route's endpoints, every backendRef's), so the
- * weighted choice does not send a sticky client elsewhere. The chooser then finds that
- * endpoint in the view of this backendRef.
+ * affinity value (cookie or session header) names (the value is signed over the route's
+ * endpoints, every backendRef's), so the weighted choice does not send a sticky client
+ * elsewhere. The chooser then finds that endpoint in the view of this backendRef.
  */
 function stickyBackend(chooser: EndpointChooser, ctx: RequestContext, gw: GatewayRouting): WeightedBackend | undefined {
   const route = ctx.route!;
   if (!route.affinity) return undefined;
-  const raw = ctx.req.headers.cookie;
-  const value = cookieValue(Array.isArray(raw) ? raw.join('; ') : raw, route.affinity.name);
+  const value = affinityValue(route.affinity, ctx.req.headers);
   const sticky = value === undefined ? undefined : chooser.affinity.endpointFor(route, value);
   if (!sticky) return undefined;
   return gw.backends.find((b) => b.weight > 0 && b.target?.eligible.some((e) => e.id === sticky.id));
