@@ -63,6 +63,9 @@ export const DEFAULT_PATH_SEMICOLONS: 'reject' | 'keep' = 'reject';
  */
 export const DEFAULT_MAX_HEADER_SIZE = 16384;
 
+/** --handshake-timeout: a connection must finish TLS and send its complete request head (h2: open its first stream) within this. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /**
  * HTTPRoute CORS filter maxAge (Access-Control-Max-Age, seconds): the Gateway API CRD's default,
  * for a filter that reaches the translator without the apiserver's defaulting.

@@ -3,7 +3,7 @@
 // into the process's SecurityOptions.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_AFFINITY_KEY_GRACE, DEFAULT_CLIENT_IPV6_PREFIX, DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
+import { DEFAULT_AFFINITY_KEY_GRACE, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_CLIENT_IPV6_PREFIX, DEFAULT_PATH_ESCAPED_SLASHES, DEFAULT_PATH_MERGE_SLASHES, DEFAULT_PATH_SEMICOLONS, MIN_TLS_VERSION } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import type { HostPort, SecurityOptions } from '../process.js';
 import { TrustedProxies } from '../security/client-address.js';
@@ -80,7 +80,7 @@ export function addSecurityFlags(cmd: Command, mode: 'standalone' | 'controller'
     .option('--tls-alpn <list>', 'ALPN protocols the TLS listener and Gateway HTTPS sockets offer, preferred first, joined by "," (default h2,http/1.1)', alpnList)
     .option('--no-http2', 'offer only http/1.1 by ALPN: no HTTP/2 on TLS listeners (same as --tls-alpn http/1.1)')
     .option('--h2c', 'the plain listener (--listen) also takes HTTP/2 with prior knowledge (h2c), told apart by its preface', false)
-    .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, 10_000)
+    .option('--handshake-timeout <duration>', 'a connection must finish TLS and send its complete request head within this (408 after)', durationMs, DEFAULT_HANDSHAKE_TIMEOUT_MS)
     .option('--affinity-key-file <file>', 'key that signs session-affinity cookies; give every replica the same one (default: a random key made at start, which no other process shares); watched: a changed key applies without a restart')
     .option('--affinity-key-grace <duration>', 'after the affinity key changed, cookies signed with the previous key stay valid this long (their clients get new ones); then they are stale', durationMs, parseDuration(DEFAULT_AFFINITY_KEY_GRACE));
   addPathFlags(cmd);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../api/defaults.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
 import { SecurityGuard } from '../admission/guard.js';
 import { AffinityCodec } from '../balancer/affinity.js';
@@ -117,7 +118,7 @@ export class DataPlane {
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
     });
     this.affinity = new AffinityCodec(opts.affinityKey, { graceMs: opts.affinityKeyGraceMs ?? 0 });
-    const handshakeMs = this.security.handshakeTimeoutMs ?? 10_000;
+    const handshakeMs = this.security.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.proxy = new WebSocketProxy({
       logger: opts.logger,
       handshakeTimeoutMs: handshakeMs,
@@ -167,12 +168,12 @@ export class DataPlane {
     }
   }
 
-  /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
   /** Signs affinity cookies with `key` from now on (the previous key verifies for the grace period); false when unchanged. */
   setAffinityKey(key: Buffer): boolean {
     return this.affinity.setKey(key);
   }
 
+  /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
   setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
     this.proxy.setTable(table);
     if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
