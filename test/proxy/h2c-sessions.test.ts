@@ -4,21 +4,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type http2 from 'node:http2';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { H2cSessions } from '../../src/proxy/h2c-sessions.js';
 import { makeEndpoint } from '../../src/routing/types.js';
 import { startBlackhole } from '../helpers/blackhole.js';
 import { startH2cBackend, type H2cBackend } from '../helpers/h2c-backend.js';
-
-/** A loopback port with nothing listening on it. */
-async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+import { refusedPort } from '../helpers/refused-port.js';
 
 /** A GET on `session`; resolves with the status once the response ends. */
 async function get(session: http2.ClientHttp2Session, path: string): Promise<number> {
