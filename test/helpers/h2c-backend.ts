@@ -1,7 +1,7 @@
 // An HTTP/2-only backend (http2.createServer without allowHTTP1): every request that reaches it
 // came over h2c. It records its sessions and streams; the path (after wsgate's rewrite) picks
 // its behaviour: /v1/hello (or /) answers its request line as JSON, /v1/echo streams the body
-// back as it arrives, /v1/hold sends a first chunk and waits, /v1/reset-mid resets after a
+// back as it arrives, /v1/trailers ends with a trailer field, /v1/hold sends a first chunk and waits, /v1/reset-mid resets after a
 // chunk, anything else is reset before any response.
 
 import http2 from 'node:http2';
@@ -43,6 +43,10 @@ export async function startH2cBackend(): Promise<H2cBackend> {
       // Each chunk goes back as it arrives: the client sees its first bytes before it ends.
       stream.respond({ ':status': 200 });
       stream.pipe(stream);
+    } else if (p.startsWith('/v1/trailers')) {
+      stream.respond({ ':status': 200 }, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'x-checksum': 'c0ffee' }));
+      stream.end('body with trailers\n');
     } else if (p.startsWith('/v1/hold')) {
       stream.respond({ ':status': 200 });
       stream.write('first\n');

@@ -122,6 +122,13 @@ describe('plain requests to an h2c backend', () => {
     assert.equal(stream.headers['content-length'], String(body.length));
   });
 
+  test('the backend\'s trailers reach an HTTP/1.1 client as chunked trailers', async () => {
+    const r = await plainRequest(gw.proxyPort, '/h2c/trailers', { headers: { te: 'trailers' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), 'body with trailers\n');
+    assert.equal(r.trailers['x-checksum'], 'c0ffee');
+  });
+
   test('a client that leaves mid-response resets the backend stream (CANCEL)', async () => {
     const { req, response } = openRequest(gw.proxyPort, '/h2c/hold');
     req.end();
