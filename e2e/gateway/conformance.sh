@@ -128,7 +128,8 @@ extra=()
 [[ -n "${WSGATE_CONFORMANCE_CONTROLLER_ARGS:-}" ]] && read -r -a extra <<<"$WSGATE_CONFORMANCE_CONTROLLER_ARGS"
 : >"$WSGATE_LOG"
 # No leader election: the shared cluster may run other wsgate controllers with the default Lease,
-# and only this one serves the conformance GatewayClass.
+# and only this one serves the conformance GatewayClass. --h2c: HTTPRouteBackendProtocolH2C sends
+# its request to the Gateway's HTTP listener as HTTP/2 with prior knowledge.
 "$NODE" dist/src/cli.js controller \
   --kubeconfig "$KUBECONFIG_FILE" \
   --gateway-api on \
@@ -138,6 +139,7 @@ extra=()
   --admin-listen "127.0.0.1:$ADMIN_PORT" \
   --no-leader-elect \
   --workers 1 \
+  --h2c \
   --shutdown-grace 2000 \
   "${extra[@]}" >>"$WSGATE_LOG" 2>&1 6>&- &
 WSGATE_PID=$!

@@ -73,6 +73,14 @@ export const CEL_RULES: readonly CelRule[] = [
     holds: (self) => !isObj(self) || !has(self, 'tls') || self.scheme === 'wss',
   },
   {
+    path: 'spec.backend',
+    rule: "!has(self.protocol) || self.protocol != 'h2c' || !has(self.scheme) || self.scheme != 'wss'",
+    message: 'backend.protocol h2c is HTTP/2 without TLS and cannot be combined with scheme wss',
+    fieldPath: '.protocol',
+    reason: 'FieldValueForbidden',
+    holds: (self) => !isObj(self) || self.protocol !== 'h2c' || self.scheme !== 'wss',
+  },
+  {
     path: 'spec.backend.service.port',
     rule: "type(self) == int ? (self >= 1 && self <= 65535) : (size(self) <= 15 && self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && self.matches('[a-z]'))",
     message: "port must be a number from 1 to 65535 or a port name of at most 15 lowercase letters, digits and '-'",

@@ -3,7 +3,7 @@
 // plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
 // path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
 
-import type { AffinityCookie, CookieSecure, HostOwnership, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
+import type { AffinityCookie, BackendProtocol, CookieSecure, HostOwnership, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
 /** --host-ownership of the command line: today's behaviour; the chart sets namespace. */
@@ -16,6 +16,7 @@ export const DEFAULT_CLASS_NAME = 'wsgate';
  */
 export const DEFAULT_CLIENT_IPV6_PREFIX = 64;
 export const DEFAULT_SCHEME: Scheme = 'ws';
+export const DEFAULT_BACKEND_PROTOCOL: BackendProtocol = 'http/1.1';
 export const DEFAULT_CONNECT_TIMEOUT = '5s';
 export const DEFAULT_IDLE_TIMEOUT = '1h';
 /** How long a backend may take to answer the upgrade request (its 101 or any other status). */
@@ -93,7 +94,7 @@ export const DEFAULT_H2_MAX_SESSION_MEMORY_MIB = 10;
 
 /** A spec after applyDefaults: the fields with a default are always present. */
 export type DefaultedSpec = WebSocketRouteSpec & {
-  backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; path: string };
+  backend: WebSocketRouteSpec['backend'] & { scheme: Scheme; protocol: BackendProtocol; path: string };
   loadBalancer: NonNullable<WebSocketRouteSpec['loadBalancer']> & { policy: Policy };
   timeouts: NonNullable<WebSocketRouteSpec['timeouts']> & { connect: string; idle: string; upgrade: string };
   drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
@@ -113,7 +114,7 @@ export function defaultBurst(perSecond: number): number {
 /** A defaulted deep copy; `spec` is left untouched. */
 export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
   const out = structuredClone(spec);
-  const backend = { ...out.backend, scheme: out.backend.scheme ?? DEFAULT_SCHEME, path: out.backend.path ?? out.match.path };
+  const backend = { ...out.backend, scheme: out.backend.scheme ?? DEFAULT_SCHEME, protocol: out.backend.protocol ?? DEFAULT_BACKEND_PROTOCOL, path: out.backend.path ?? out.match.path };
   const loadBalancer = { ...out.loadBalancer, policy: out.loadBalancer?.policy ?? DEFAULT_POLICY };
   const timeouts = {
     ...out.timeouts,

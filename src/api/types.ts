@@ -12,6 +12,8 @@ export type HostOwnership = 'namespace' | 'shared';
 
 export type Policy = 'LeastConnections' | 'RoundRobin' | 'PowerOfTwoChoices' | 'ConsistentHash';
 export type Scheme = 'ws' | 'wss';
+/** How plain requests reach a backend: HTTP/1.1, or h2c (HTTP/2 with prior knowledge). */
+export type BackendProtocol = 'http/1.1' | 'h2c';
 
 export interface ObjectMeta {
   name: string;
@@ -163,6 +165,8 @@ export interface WebSocketRouteSpec {
     service?: ServiceRef;
     endpoints?: StaticEndpoint[];
     scheme?: Scheme;
+    /** Plain requests only: upgrades always use HTTP/1.1. */
+    protocol?: BackendProtocol;
     tls?: BackendTls;
     path?: string;
   };

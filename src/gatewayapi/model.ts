@@ -114,9 +114,11 @@ export interface ServiceBackend {
   /** The Service port's name, when it has one (EndpointSlice ports are matched by name). */
   readonly portName?: string;
   readonly weight: number;
-  /** From the port's appProtocol (GEP-1911): kubernetes.io/wss and https mean wss; anything else ws. */
+  /** From the port's appProtocol (GEP-1911): kubernetes.io/wss and https mean wss; the others wsgate speaks ws. */
   readonly scheme: Scheme;
   readonly appProtocol?: string;
+  /** appProtocol kubernetes.io/h2c: plain requests go over HTTP/2 with prior knowledge. */
+  readonly protocol?: 'h2c';
   readonly requestHeaders?: HeaderModifier;
   readonly responseHeaders?: HeaderModifier;
 }

@@ -39,12 +39,16 @@ function translateMatches(rule: HTTPRouteRule, at: string, problems: string[]): 
   });
 }
 
-/** GEP-1911: which appProtocol values wsgate speaks, and with which scheme. */
-function schemeFor(appProtocol: string | undefined): 'ws' | 'wss' | undefined {
-  if (appProtocol === undefined || appProtocol === '') return 'ws';
+/**
+ * GEP-1911: which appProtocol values wsgate speaks, with which scheme, and whether plain
+ * requests go over h2c (kubernetes.io/h2c: HTTP/2 with prior knowledge; upgrades stay HTTP/1.1).
+ */
+function protocolFor(appProtocol: string | undefined): { scheme: 'ws' | 'wss'; protocol?: 'h2c' } | undefined {
+  if (appProtocol === undefined || appProtocol === '') return { scheme: 'ws' };
   const p = appProtocol.toLowerCase();
-  if (p === 'kubernetes.io/ws' || p === 'http' || p === 'ws') return 'ws';
-  if (p === 'kubernetes.io/wss' || p === 'https' || p === 'wss') return 'wss';
+  if (p === 'kubernetes.io/ws' || p === 'http' || p === 'ws') return { scheme: 'ws' };
+  if (p === 'kubernetes.io/wss' || p === 'https' || p === 'wss') return { scheme: 'wss' };
+  if (p === 'kubernetes.io/h2c') return { scheme: 'ws', protocol: 'h2c' };
   return undefined;
 }
 
@@ -73,8 +77,8 @@ function resolveBackend(
   if (ref.port === undefined) return invalid('BackendNotFound', `Service ${ns}/${ref.name}: backendRef port is required`);
   const port = (svc.spec.ports ?? []).find((p) => p.port === ref.port);
   if (!port) return invalid('BackendNotFound', `Service ${ns}/${ref.name} has no port ${ref.port}`);
-  const scheme = schemeFor(port.appProtocol);
-  if (!scheme) return invalid('UnsupportedProtocol', `Service ${ns}/${ref.name} port ${ref.port} has appProtocol ${port.appProtocol}, which wsgate does not speak`);
+  const spoken = protocolFor(port.appProtocol);
+  if (!spoken) return invalid('UnsupportedProtocol', `Service ${ns}/${ref.name} port ${ref.port} has appProtocol ${port.appProtocol}, which wsgate does not speak`);
   return {
     valid: true,
     namespace: ns,
@@ -82,7 +86,8 @@ function resolveBackend(
     port: port.port,
     ...(port.name ? { portName: port.name } : {}),
     weight,
-    scheme,
+    scheme: spoken.scheme,
+    ...(spoken.protocol ? { protocol: spoken.protocol } : {}),
     ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
     ...(filters.requestHeaders ? { requestHeaders: filters.requestHeaders } : {}),
     ...(filters.responseHeaders ? { responseHeaders: filters.responseHeaders } : {}),

@@ -1,10 +1,11 @@
 // Keep-alive connection pools for plain HTTP, one per endpoint (and TLS settings), bounded.
-// Upgrades never use them: a WebSocket takes its backend connection for good.
+// h2c backends get an HTTP/2 session per endpoint instead (h2c-sessions.ts). Upgrades never use them: a WebSocket takes its backend connection for good.
 
 import http from 'node:http';
 import https from 'node:https';
 import type tls from 'node:tls';
 import type { Endpoint } from '../routing/types.js';
+import { H2cSessions } from './h2c-sessions.js';
 
 /** Requests in flight per endpoint before more wait in the agent's queue. */
 const MAX_SOCKETS = 256;
@@ -13,6 +14,8 @@ const MAX_FREE_SOCKETS = 32;
 
 export class BackendAgents {
   private readonly agents = new Map<string, http.Agent>();
+  /** HTTP/2 sessions to h2c backends, one per endpoint. */
+  readonly h2c = new H2cSessions();
 
   for(endpoint: Endpoint, tlsOptions: tls.ConnectionOptions | undefined): http.Agent {
     // Routes with other TLS settings to the same address get their own pool.
@@ -31,6 +34,7 @@ export class BackendAgents {
    * requests still in flight (a Server-Sent Events stream, say) finish on their own socket.
    */
   retire(endpointIds: readonly string[]): void {
+    this.h2c.retire(endpointIds);
     if (endpointIds.length === 0 || this.agents.size === 0) return;
     const gone = new Set(endpointIds);
     for (const [key, agent] of this.agents) {
@@ -43,6 +47,7 @@ export class BackendAgents {
   closeAll(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    this.h2c.closeAll();
   }
 }
 

@@ -27,8 +27,8 @@ export interface GatewaySocketBinderOptions {
   h2ServerFor?(key: string): http2.Http2Server;
   /** The socket of `server` closed and its last connection ended: the proxy forgets it (WebSocketProxy.retireServer). */
   retire(server: http.Server): void;
-  /** Slow clients on the new server (handshake-timeout.ts), as on the main one. */
-  prepare?(server: http.Server): void;
+  /** Slow clients on the new server (handshake-timeout.ts), and with --h2c h2c on an HTTP socket, as on the main one. */
+  prepare?(server: http.Server, spec: TableListener): void;
   /** Time allowed for a TLS handshake. */
   tlsHandshakeTimeoutMs: number;
   /** Several data planes (worker threads) bind the same sockets; Linux balances between them. */
@@ -110,7 +110,7 @@ export class GatewaySocketBinder {
 
   private async openSocket(spec: TableListener): Promise<OpenSocket | undefined> {
     const server = this.opts.serverFor(spec.key);
-    this.opts.prepare?.(server);
+    this.opts.prepare?.(server, spec);
     const socket: OpenSocket = { spec, http: server, address: { address: spec.address, family: '', port: spec.port } };
     if (spec.protocol === 'HTTPS') {
       socket.tls = new TlsListener({

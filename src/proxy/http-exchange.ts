@@ -3,7 +3,9 @@
 // polls flow as the backend writes them). A refused connection is retried on another endpoint
 // only when that cannot repeat an effect: an idempotent method whose body has not started.
 // The body is framed by wsgate (framing-pass.ts) and a backend connection is pooled again only
-// after a complete exchange (backend-reuse.ts).
+// after a complete exchange (backend-reuse.ts). A backend that speaks h2c (an HTTPRoute
+// backendRef's Service port with appProtocol kubernetes.io/h2c) gets the request on a stream
+// of its HTTP/2 session instead (h2c-attempt.ts), with the same retries, timeouts and aborts.
 
 import type http from 'node:http';
 import { Readable } from 'node:stream';
@@ -16,6 +18,7 @@ import { BackendReuse } from './backend-reuse.js';
 import { installFraming } from './framing-pass.js';
 import { dropConnectionHeaders } from './h2-request-head.js';
 import { abortResponse, responseComplete } from './h2-response.js';
+import { cancellable, sendOverH2c, type BackendHead } from './h2c-attempt.js';
 import type { BodyFraming } from './request-framing.js';
 
 /** How an attempt ended without a usable response. */
@@ -33,7 +36,7 @@ export interface ExchangeHooks {
   /** Endpoint for the next attempt (the chooser with the endpoints tried so far), or none. */
   choose(tried: ReadonlySet<string>): Endpoint | undefined;
   /** The backend answered; runs before the response head is written (Set-Cookie goes here). */
-  response(endpoint: Endpoint, proxyRes: http.IncomingMessage): void;
+  response(endpoint: Endpoint, head: BackendHead): void;
   /** An attempt failed; `retrying` when another endpoint will be tried. */
   failed(endpoint: Endpoint, failure: ExchangeFailure, err: Error, retrying: boolean): void;
 }
@@ -49,6 +52,13 @@ class RequestTimeoutError extends Error {
 }
 class BackendTimeoutError extends Error {
   readonly code = 'EBACKENDTIMEOUT';
+}
+
+/** What an attempt's request to the backend is to the timeouts and aborts: an http.ClientRequest or an h2c stream. */
+interface BackendRequest {
+  readonly destroyed: boolean;
+  destroy(err?: Error): unknown;
+  setTimeout(ms: number, onTimeout: () => void): unknown;
 }
 
 /** Which pending exchange a proxyReq/proxyRes event of the shared http-proxy-3 server belongs to. */
@@ -87,7 +97,7 @@ class PlainExchange {
   /** The endpoint this request counts on for least connections, until its response closes. */
   private counted: Endpoint | undefined;
   /** The current attempt's request to the backend (the timeouts abort it). */
-  private proxyReq: http.ClientRequest | undefined;
+  private proxyReq: BackendRequest | undefined;
   /** Whether the current attempt's backend connection may be pooled again. */
   private reuse: BackendReuse | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
@@ -151,6 +161,8 @@ class PlainExchange {
     if (!this.res.destroyed) this.count(endpoint);
     const route = this.ctx.route!;
     const retry = this.tried.size > 1;
+    // The chosen backendRef's protocol (HTTPRoute), else the route's.
+    if ((this.ctx.gatewayBackend?.target ?? route.backend).protocol === 'h2c') return this.attemptH2c(endpoint, retry);
     this.proxy.web(
       this.ctx.req,
       this.res,
@@ -169,17 +181,43 @@ class PlainExchange {
     );
   }
 
+  /** An attempt over the endpoint's h2c session; its errors go where http-proxy-3's do. */
+  private attemptH2c(endpoint: Endpoint, retry: boolean): void {
+    const bodyless = this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.length === 0);
+    const events = {
+      response: (head: BackendHead) => {
+        this.answered = true;
+        this.hooks.response(endpoint, head);
+      },
+      failed: (err: Error) => this.onError(endpoint, err),
+    };
+    let stream: ReturnType<typeof sendOverH2c>;
+    try {
+      const session = this.agents.h2c.for(endpoint, this.ctx.route!.timeouts.connectMs);
+      stream = sendOverH2c(session, { req: this.ctx.req, res: this.res, framing: this.framing, emptyBody: bodyless || retry }, events);
+    } catch (err) {
+      // The session went away between the lookup and the request (ERR_HTTP2_INVALID_SESSION, GOAWAY).
+      return this.onError(endpoint, err as Error);
+    }
+    this.armAttempt(cancellable(stream), (ended) => stream.once('end', ended));
+  }
+
   onProxyReq(proxyReq: http.ClientRequest): void {
-    this.proxyReq = proxyReq;
     this.reuse = new BackendReuse(proxyReq, this.ctx.req);
+    // Complete when the response body has ended; an attempt that failed clears it in onError.
+    this.armAttempt(proxyReq, (ended) => proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', ended)));
+  }
+
+  /** The attempt's timeouts: `timeouts.backendRequest` until `onResponseEnd` calls back, and the route's idle timeout. */
+  private armAttempt(proxyReq: BackendRequest, onResponseEnd: (ended: () => void) => void): void {
+    this.proxyReq = proxyReq;
     const attemptMs = this.timeouts.backendRequestMs;
     if (attemptMs !== undefined && attemptMs > 0) {
       clearTimeout(this.attemptTimer);
       this.attemptTimer = setTimeout(() => {
         if (!proxyReq.destroyed) proxyReq.destroy(new BackendTimeoutError(`backend response not complete within ${attemptMs} ms`));
       }, attemptMs);
-      // Complete when the response body has ended; an attempt that failed clears it in onError.
-      proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', () => clearTimeout(this.attemptTimer)));
+      onResponseEnd(() => clearTimeout(this.attemptTimer));
     }
     const idleMs = this.ctx.route!.timeouts.idleMs;
     // An inactivity timer on the backend socket: a response that sends nothing for this long is cut.

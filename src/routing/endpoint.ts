@@ -33,4 +33,9 @@ export interface BackendTarget {
   readonly eligible: readonly Endpoint[];
   /** For scheme wss: how to open and verify the TLS connection. */
   readonly tls?: tls.ConnectionOptions;
+  /**
+   * How plain requests reach it: 'h2c' is HTTP/2 with prior knowledge (h2c-sessions.ts);
+   * absent, HTTP/1.1. Upgrades always use HTTP/1.1.
+   */
+  readonly protocol?: 'h2c';
 }

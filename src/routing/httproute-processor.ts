@@ -178,7 +178,7 @@ function buildRoute(
     const endpoints = r.endpoints;
     return {
       weight: b.weight,
-      target: { scheme: b.scheme, endpoints, eligible: endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) },
+      target: { scheme: b.scheme, endpoints, eligible: endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}), ...(b.protocol ? { protocol: b.protocol } : {}) },
       ...modifiers,
     };
   });

@@ -195,6 +195,7 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
       endpoints,
       eligible: endpoints.filter((e) => e.ready),
       ...(security.backendTls ? { tls: security.backendTls } : {}),
+      ...(spec.backend.protocol === 'h2c' ? { protocol: 'h2c' as const } : {}),
     },
     security: security.security,
     ...(security.tls ? { tls: security.tls } : {}),

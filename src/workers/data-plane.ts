@@ -242,7 +242,12 @@ export class DataPlane {
       serverFor: (key) => this.proxy.serverFor(key),
       h2ServerFor: (key) => this.proxy.h2ServerFor(key),
       retire: (server) => this.proxy.retireServer(server),
-      prepare: (server) => enforceHandshakeTimeout(server, this.handshakeMs),
+      prepare: (server, spec) => {
+        enforceHandshakeTimeout(server, this.handshakeMs);
+        // --h2c: a Gateway HTTP socket takes HTTP/2 with prior knowledge as the plain listener
+        // does (Gateway API's HTTPRouteBackendProtocolH2C test sends its request so).
+        if (this.security.h2c && spec.protocol === 'HTTP') acceptH2c(server, this.proxy.h2ServerFor(spec.key), this.handshakeMs);
+      },
       tlsHandshakeTimeoutMs: this.handshakeMs,
       reusePort,
       ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),

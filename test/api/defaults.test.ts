@@ -25,6 +25,7 @@ describe('applyDefaults', () => {
     const spec = applyDefaults(minimal());
     assert.equal(spec.loadBalancer.policy, 'LeastConnections');
     assert.equal(spec.backend.scheme, 'ws');
+    assert.equal(spec.backend.protocol, 'http/1.1');
     assert.equal(spec.timeouts.connect, '5s');
     assert.equal(spec.timeouts.idle, '1h');
     assert.equal(spec.timeouts.upgrade, '10s');

@@ -34,6 +34,7 @@ const FIELDS = [
   'spec.backend.endpoints[].host!',
   'spec.backend.endpoints[].port!',
   'spec.backend.scheme',
+  'spec.backend.protocol',
   'spec.backend.tls',
   'spec.backend.tls.caSecretRef',
   'spec.backend.tls.caSecretRef.name!',

@@ -497,9 +497,16 @@ describe('HTTPRoute backendRefs: ResolvedRefs, ReferenceGrants, weights, appProt
       backends: ['apps/ws:80 w1 ws', 'apps/wss:443 w1 wss'],
     },
     {
+      name: 'appProtocol kubernetes.io/h2c: scheme ws, plain requests over h2c',
+      backendRefs: [{ name: 'h2c', port: 80 }, { name: 'ws', port: 81 }],
+      services: [service('h2c', 'apps', [{ port: 80, appProtocol: 'kubernetes.io/h2c' }]), service('ws', 'apps', [{ port: 81, appProtocol: 'kubernetes.io/ws' }])],
+      want: 'ResolvedRefs=True/ResolvedRefs',
+      backends: ['apps/h2c:80 w1 ws h2c', 'apps/ws:81 w1 ws'],
+    },
+    {
       name: 'an appProtocol wsgate does not speak: UnsupportedProtocol',
-      backendRefs: [{ name: 'h2c', port: 80 }],
-      services: [service('h2c', 'apps', [{ port: 80, appProtocol: 'kubernetes.io/h2c' }])],
+      backendRefs: [{ name: 'grpc', port: 80 }],
+      services: [service('grpc', 'apps', [{ port: 80, appProtocol: 'kubernetes.io/grpc' }])],
       want: 'ResolvedRefs=False/UnsupportedProtocol',
       backends: ['invalid UnsupportedProtocol w1'],
     },
@@ -516,7 +523,7 @@ describe('HTTPRoute backendRefs: ResolvedRefs, ReferenceGrants, weights, appProt
       assert.deepEqual(parents(out, 'r'), [`Accepted=True/Accepted ${c.want}`]);
       const [e] = entries(out, 'r');
       assert.deepEqual(
-        e!.backends.map((b) => (b.valid ? `${b.namespace}/${b.name}:${b.port} w${b.weight} ${b.scheme}` : `invalid ${b.reason} w${b.weight}`)),
+        e!.backends.map((b) => (b.valid ? `${b.namespace}/${b.name}:${b.port} w${b.weight} ${b.scheme}${b.protocol ? ` ${b.protocol}` : ''}` : `invalid ${b.reason} w${b.weight}`)),
         c.backends,
       );
     });

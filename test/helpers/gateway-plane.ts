@@ -9,13 +9,24 @@ import { Metrics } from '../../src/metrics/registry.js';
 import { compile } from '../../src/routing/compile.js';
 import { gatewayPortId } from '../../src/routing/gateway-types.js';
 import type { SecretResolver, ServiceResolver } from '../../src/routing/types.js';
-import { DataPlane } from '../../src/workers/data-plane.js';
+import { DataPlane, type SecurityOptions } from '../../src/workers/data-plane.js';
 
 const noSecrets: SecretResolver = () => ({ ok: false, reason: 'SecretNotFound', message: 'none' });
 
 /** Starts the plane with `entries` served; stop it with `plane.stop()`. */
-export async function startGatewayPlane(entries: GatewayRouteEntry[], resolveService: ServiceResolver, random?: () => number): Promise<{ plane: DataPlane; port: number }> {
-  const plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }), affinityKey: randomAffinityKey(), ...(random ? { random } : {}) });
+export async function startGatewayPlane(
+  entries: GatewayRouteEntry[],
+  resolveService: ServiceResolver,
+  random?: () => number,
+  security?: SecurityOptions,
+): Promise<{ plane: DataPlane; port: number }> {
+  const plane = new DataPlane({
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics({ defaultMetrics: false }),
+    affinityKey: randomAffinityKey(),
+    ...(random ? { random } : {}),
+    ...(security ? { security } : {}),
+  });
   await plane.listen({ host: '127.0.0.1', port: 0 }, noSecrets);
   const socket = { key: 'gw-1', address: '127.0.0.1', port: 0, protocol: 'HTTP' as const, certificates: [] };
   const out = compile({ routes: [], resolveService, resolveSecret: noSecrets, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });

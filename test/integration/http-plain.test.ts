@@ -7,24 +7,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeSecret } from '../helpers/certs.js';
 import { eventually } from '../helpers/eventually.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
+import { refusedPort } from '../helpers/refused-port.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
-
-/** A loopback port with nothing listening on it (connections are refused). */
-async function refusedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Sum of the samples of `name` whose labels include `labels` (0 when there is none). */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {

@@ -38,13 +38,13 @@ test('an HTTPRoute entry compiles to a route of kind HTTPRoute on its socket, se
   assert.deepEqual(r.gateway?.pathMatch, { type: 'PathPrefix', value: '/' });
 });
 
-test('weights and invalid backends are carried; the route backend is the union of the resolved ones', () => {
+test('weights, invalid backends and h2c are carried; the route backend is the union of the resolved ones', () => {
   const backends = [
     service('echo', 8080, 3),
     { valid: false as const, weight: 2, reason: 'BackendNotFound' as const, message: 'Service apps/nope not found' },
     service('gone', 8080, 1),
     { ...service('other', 9090, 5), scheme: 'wss' as const, responseHeaders: { set: [{ name: 'x-b', value: '1' }], add: [], remove: [] } },
-    service('echo', 8080, 1),
+    { ...service('echo', 8080, 1), protocol: 'h2c' as const },
   ];
   const r = compileEntries([entry('r', { backends })]).table.get(KEY)!;
   const gw = r.gateway!.backends;
@@ -61,6 +61,9 @@ test('weights and invalid backends are carried; the route backend is the union o
   assert.equal(gw[3]!.target!.scheme, 'wss');
   assert.equal(gw[3]!.target!.tls?.minVersion, 'TLSv1.2');
   assert.deepEqual(gw[3]!.responseHeaders?.set, [{ name: 'x-b', value: '1' }]);
+  // appProtocol kubernetes.io/h2c: the backendRef's plain requests go over h2c, the others' over HTTP/1.1.
+  assert.equal(gw[4]!.target!.protocol, 'h2c');
+  assert.equal(gw[0]!.target!.protocol, undefined);
   assert.deepEqual(r.backend.endpoints.map((e) => e.id), ['10.1.0.1:8080', '10.1.0.2:8080', '10.2.0.1:9090']);
   assert.deepEqual(r.backend.eligible.map((e) => e.id), ['10.1.0.1:8080', '10.2.0.1:9090']);
   assert.equal(r.backend.scheme, 'ws', 'the first valid backend\'s scheme');

@@ -35,10 +35,10 @@ export function plainExchangeStage(deps: StageDeps): Stage<RequestResponder> {
         responder.res,
         {
           choose: (tried) => chooseEndpoint(deps, ctx, tried),
-          response: (endpoint, proxyRes) => {
-            respondToHeaders(deps.chooser, ctx, proxyRes.headers);
+          response: (endpoint, head) => {
+            respondToHeaders(deps.chooser, ctx, head.headers);
             // Backend 5xx count for passive health as failed handshakes do; anything else is a sign of life.
-            if ((proxyRes.statusCode ?? 0) >= 500) eject(deps, route, endpoint.id, `answered ${proxyRes.statusCode}`);
+            if ((head.statusCode ?? 0) >= 500) eject(deps, route, endpoint.id, `answered ${head.statusCode}`);
             else deps.health.succeed(endpoint.id);
           },
           failed: (endpoint, failure, err, retrying) => {
