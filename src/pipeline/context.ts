@@ -25,6 +25,8 @@ export type UpgradeResult =
   | 'timeout'
   | 'client_gone'
   | 'shutting_down'
+  // The Host names a server the connection's TLS handshake (SNI) did not reach (421).
+  | 'misdirected'
   // HTTPRoute entries: a RequestRedirect answered, or the chosen backendRef is invalid (500).
   | 'redirected'
   | 'invalid_backend'
@@ -40,6 +42,21 @@ export type UpgradeResult =
   | 'overloaded';
 
 export type AffinityResult = 'hit' | 'miss' | 'stale';
+
+/**
+ * What the TLS handshake of the client's connection named, on an HTTPS listener (wsgate's
+ * --tls-listen or a Gateway HTTPS socket): the misdirected stage compares it with the Host.
+ */
+export interface TlsArrival {
+  /** The SNI the client sent; undefined: none (an IP address, an old client). */
+  readonly serverName: string | undefined;
+  /**
+   * What a handshake naming `name` is served now (undefined: no SNI): the certificate's Secret
+   * on --tls-listen, the Gateway listener's hostname on a Gateway socket. Two names with the
+   * same answer may share a connection.
+   */
+  servedBy(name: string | undefined): string;
+}
 
 const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
 
@@ -92,6 +109,8 @@ export class RequestContext {
   query = '';
   /** Plain requests: how the body the backend receives is delimited (set by the framing stage). */
   framing: BodyFraming = NO_BODY;
+  /** Set by the entry points for a connection of an HTTPS listener; undefined on a plain one. */
+  tls: TlsArrival | undefined;
 
   constructor(
     readonly kind: RequestKind,

@@ -11,6 +11,7 @@ export type StageName =
   | 'shutting-down'
   | 'handshake'
   | 'normalise'
+  | 'misdirected'
   | 'overload'
   | 'lookup'
   | 'cors'

@@ -118,6 +118,7 @@ export class GatewaySocketBinder {
         ...(this.opts.h2ServerFor ? { h2Server: this.opts.h2ServerFor(spec.key) } : {}),
         // The socket's certificates of the current table (apply() replaces them on a swap).
         contextFor: (servername) => socket.sni?.lookup(servername),
+        servedBy: (servername) => socket.sni?.servedBy(servername) ?? '',
         handshakeTimeoutMs: this.opts.tlsHandshakeTimeoutMs,
         log: this.opts.log.child({ listener: spec.key }),
         ...(this.opts.proxyProtocol ? { proxyProtocol: this.opts.proxyProtocol } : {}),

@@ -15,6 +15,7 @@ import { respondAndClose } from './respond.js';
 import { ResponseResponder } from './response-responder.js';
 import { owe, owedOn, settled } from './responses-in-flight.js';
 import { SocketResponder } from './socket-responder.js';
+import { arrivalOf } from './tls-arrival.js';
 import { observeRequest } from './stages/observe.js';
 
 export class Http1Entry {
@@ -63,6 +64,7 @@ export class Http1Entry {
       (socket as net.Socket).setTimeout(0);
     }
     const ctx = new RequestContext('upgrade', req, req.socket.remoteAddress ?? '', listener, 'http/1.1');
+    ctx.tls = arrivalOf(req.socket);
     await this.runner.run(ctx, new SocketResponder(socket, head));
   }
 
@@ -77,6 +79,7 @@ export class Http1Entry {
     // Transfer-Encoding in a response to HTTP/1.0, which reads a body without length to the close.
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) res.useChunkedEncodingByDefault = false;
     const ctx = new RequestContext('http', req, req.socket.remoteAddress ?? '', listener, 'http/1.1');
+    ctx.tls = arrivalOf(req.socket);
     const bytesInAtStart = req.socket.bytesRead;
     const bytesOutAtStart = req.socket.bytesWritten;
     res.once('close', () => {

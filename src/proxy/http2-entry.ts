@@ -14,6 +14,7 @@ import { RequestContext } from '../pipeline/context.js';
 import type { StageRunner } from '../pipeline/runner.js';
 import { h2RequestHead } from './h2-request-head.js';
 import { streamKind } from './h2-server.js';
+import { arrivalOf } from './tls-arrival.js';
 import { answerStream, H2ResponseResponder } from './h2-responder.js';
 import { responseComplete } from './h2-response.js';
 import { countStreamBytes } from './h2-stream-bytes.js';
@@ -56,6 +57,7 @@ export class Http2Entry {
     const req = compatReq as unknown as http.IncomingMessage;
     const res = compatRes as unknown as http.ServerResponse;
     const ctx = new RequestContext('http', req, req.socket.remoteAddress ?? '', listener, 'h2');
+    ctx.tls = arrivalOf(stream.session?.socket);
     res.once('close', () => observeRequest(this.observer, ctx, responseComplete(res) ? res.statusCode : 499, bytes.in, bytes.out));
     const responder = new H2ResponseResponder(req, res);
     if (!head.ok) {

@@ -8,7 +8,21 @@ import type { RoutingTable } from '../routing/table.js';
 
 export interface SniIndex {
   lookup(servername: string): tls.SecureContext | undefined;
+  /**
+   * What a handshake naming `servername` (undefined: no SNI) is served, as a key: equal keys
+   * may share a connection, different ones may not (the misdirected stage's 421).
+   */
+  servedBy(servername: string | undefined): string;
 }
+
+/** A certificate and what it stands for: its Secret (--tls-listen) or its Gateway listener's hostname. */
+interface Served {
+  readonly context: tls.SecureContext;
+  readonly key: string;
+}
+
+/** The key of the default certificate (clients without SNI, names nothing else covers). */
+const DEFAULT_KEY = '';
 
 const indexes = new WeakMap<RoutingTable, SniIndex>();
 
@@ -19,15 +33,16 @@ const indexes = new WeakMap<RoutingTable, SniIndex>();
  */
 export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | undefined): SniIndex {
   const cached = indexes.get(table);
-  if (cached && (cached as SniIndexImpl).fallback === fallback) return cached;
-  const exact = new Map<string, tls.SecureContext>();
-  const wild = new Map<string, tls.SecureContext>();
+  if (cached && (cached as SniIndexImpl).fallback?.context === fallback) return cached;
+  const exact = new Map<string, Served>();
+  const wild = new Map<string, Served>();
   const routes = [...table.routes].sort((a, b) => compareStrings(a.key, b.key));
   for (const r of routes) {
     if (!r.tls) continue;
-    for (const host of r.hosts) addFirst(exact, wild, host, r.tls.context);
+    // Routes with one Secret share its certificate: a connection may carry all their hosts.
+    for (const host of r.hosts) addFirst(exact, wild, host, { context: r.tls.context, key: `secret:${r.tls.secret}` });
   }
-  const index = new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), fallback);
+  const index = new SniIndexImpl(exact, bySuffixLength(wild), fallback ? { context: fallback, key: DEFAULT_KEY } : undefined);
   indexes.set(table, index);
   return index;
 }
@@ -45,35 +60,52 @@ export function defaultCertificate<T extends { readonly hostname: string }>(cert
  * suffix first), then defaultCertificate().
  */
 export function certificateIndex(certs: ReadonlyArray<{ readonly hostname: string; readonly context: tls.SecureContext }>): SniIndex {
-  const exact = new Map<string, tls.SecureContext>();
-  const wild = new Map<string, tls.SecureContext>();
+  const exact = new Map<string, Served>();
+  const wild = new Map<string, Served>();
+  // Keyed by listener, not by Secret: listeners that share a certificate are still apart
+  // (Gateway API: a request for another listener's hostname is misdirected).
   for (const c of certs) {
     const host = c.hostname.toLowerCase();
-    if (host !== '') addFirst(exact, wild, host, c.context);
+    if (host !== '') addFirst(exact, wild, host, { context: c.context, key: `listener:${host}` });
   }
-  return new SniIndexImpl(exact, [...wild].sort((a, b) => b[0].length - a[0].length), defaultCertificate(certs)?.context);
+  const fallback = defaultCertificate(certs);
+  const served = fallback && { context: fallback.context, key: fallback.hostname === '' ? DEFAULT_KEY : `listener:${fallback.hostname.toLowerCase()}` };
+  return new SniIndexImpl(exact, bySuffixLength(wild), served);
 }
 
 /** Files a certificate under an exact name or a wildcard's suffix, unless one is there already. */
-function addFirst(exact: Map<string, tls.SecureContext>, wild: Map<string, tls.SecureContext>, host: string, context: tls.SecureContext): void {
+function addFirst(exact: Map<string, Served>, wild: Map<string, Served>, host: string, served: Served): void {
   const suffix = wildcardSuffix(host);
   const [map, key] = suffix === undefined ? [exact, host] : [wild, suffix];
-  if (!map.has(key)) map.set(key, context);
+  if (!map.has(key)) map.set(key, served);
+}
+
+function bySuffixLength(wild: Map<string, Served>): Array<[string, Served]> {
+  return [...wild].sort((a, b) => b[0].length - a[0].length);
 }
 
 class SniIndexImpl implements SniIndex {
   constructor(
-    private readonly exact: Map<string, tls.SecureContext>,
-    private readonly wild: Array<[string, tls.SecureContext]>,
-    readonly fallback: tls.SecureContext | undefined,
+    private readonly exact: Map<string, Served>,
+    private readonly wild: Array<[string, Served]>,
+    readonly fallback: Served | undefined,
   ) {}
 
   lookup(servername: string): tls.SecureContext | undefined {
+    return this.find(servername)?.context;
+  }
+
+  servedBy(servername: string | undefined): string {
+    // No SNI: the handshake got the default certificate, as a name nothing covers does.
+    return (servername === undefined ? this.fallback : this.find(servername))?.key ?? DEFAULT_KEY;
+  }
+
+  private find(servername: string): Served | undefined {
     const name = servername.toLowerCase().replace(/\.$/, '');
     const hit = this.exact.get(name);
     if (hit) return hit;
-    for (const [suffix, ctx] of this.wild) {
-      if (matchesSuffix(name, suffix)) return ctx;
+    for (const [suffix, served] of this.wild) {
+      if (matchesSuffix(name, suffix)) return served;
     }
     return this.fallback;
   }

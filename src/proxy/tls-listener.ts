@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { alpnOf, secureOptions, type TlsPolicy } from '../api/tls-policy.js';
 import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
+import { markArrival } from './tls-arrival.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
@@ -21,6 +22,11 @@ export interface TlsListenerOptions {
   h2Server?: http2.Http2Server;
   /** The certificate for a server name (SNI), or undefined for the default. */
   contextFor: (servername: string) => tls.SecureContext | undefined;
+  /**
+   * What a handshake naming a server (undefined: no SNI) is served now (SniIndex.servedBy):
+   * kept on each connection (tls-arrival.ts) for the misdirected stage's 421.
+   */
+  servedBy: (servername: string | undefined) => string;
   /** Time allowed for the TLS handshake. */
   handshakeTimeoutMs: number;
   log: Logger;
@@ -51,6 +57,7 @@ export class TlsListener {
     });
     this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       inheritProxiedPeer(socket);
+      markArrival(socket, opts.servedBy);
       if (socket.alpnProtocol === 'h2' && opts.h2Server) opts.h2Server.emit('connection', socket);
       else opts.server.emit('connection', socket);
     });

@@ -160,6 +160,7 @@ export class DataPlane {
         server: this.proxy.server,
         h2Server: this.proxy.h2ServerFor(MAIN_LISTENER),
         contextFor: (name) => this.sni?.lookup(name),
+        servedBy: (name) => this.sni?.servedBy(name) ?? '',
         handshakeTimeoutMs: handshakeMs,
         log: opts.logger,
         ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),

@@ -66,6 +66,8 @@ export async function startWsgateTlsEdge(proxy: WebSocketProxy): Promise<H2Edge>
     h2Server: proxy.h2ServerFor(MAIN_LISTENER),
     // Clients connect to 127.0.0.1 and send no SNI: the default certificate answers.
     contextFor: () => undefined,
+    // One certificate for every name: no Host is misdirected here.
+    servedBy: () => '',
     handshakeTimeoutMs: 10_000,
     log: pino({ level: 'silent' }),
   });

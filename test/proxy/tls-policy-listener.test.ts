@@ -33,7 +33,7 @@ before(() => {
 async function start(policy: TlsPolicy): Promise<Running> {
   const server = http.createServer((_req, res) => res.end('ok'));
   const sni = serverContext(leaf.cert, leaf.key).context;
-  const listener = new TlsListener({ server, contextFor: (name) => (name === NAME ? sni : undefined), handshakeTimeoutMs: 5000, log: pino({ level: 'silent' }), policy });
+  const listener = new TlsListener({ server, contextFor: (name) => (name === NAME ? sni : undefined), servedBy: () => '', handshakeTimeoutMs: 5000, log: pino({ level: 'silent' }), policy });
   listener.setDefault(leaf);
   const address: net.AddressInfo = await listener.listen('127.0.0.1', 0);
   return {

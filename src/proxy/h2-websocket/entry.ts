@@ -7,6 +7,7 @@ import type http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { RequestContext } from '../../pipeline/context.js';
 import type { StageRunner } from '../../pipeline/runner.js';
+import { arrivalOf } from '../tls-arrival.js';
 import { upgradeRequestOf } from './request.js';
 import { StreamResponder } from './stream-responder.js';
 
@@ -26,6 +27,7 @@ export class H2WebSocketEntry {
     const responder = new StreamResponder(stream, headers);
     const req = upgradeRequestOf(stream, stream.session, headers);
     const ctx = new RequestContext('upgrade', req, req.socket.remoteAddress ?? '', listener, 'h2');
+    ctx.tls = arrivalOf(stream.session?.socket);
     this.runner.run(ctx, responder).catch((err: unknown) => {
       this.log.error({ err }, 'WebSocket stream handler failed');
       responder.refuse(500, 'internal error');

@@ -2,7 +2,7 @@
 // a stage that names kinds or protocols is skipped for the others:
 //
 //   framing (plain, HTTP/1.1) -> shutting-down -> handshake (upgrade; HTTP/1.1 or extended
-//   CONNECT) -> normalise -> overload
+//   CONNECT) -> normalise -> misdirected (HTTPS listeners) -> overload
 //   -> lookup -> cors (plain) -> gateway-filter -> methods (plain) -> endpoints -> admit
 //   -> client-gone (plain) -> rewrite -> mirror (plain) -> exchange (choose per attempt,
 //   respond to the answer) -> observe
@@ -20,6 +20,7 @@ import { gatewayFilterStage } from './gateway-filter.js';
 import { clientGoneStage, endpointsStage, handshakeStage, methodsStage, shuttingDownStage } from './guards.js';
 import { lookupStage } from './lookup.js';
 import { mirrorStage } from './mirror.js';
+import { misdirectedStage } from './misdirected.js';
 import { normaliseStage } from './normalise.js';
 import { overloadStage } from './overload.js';
 import { rewriteStage } from './rewrite.js';
@@ -31,6 +32,7 @@ export function dataPlaneStages(deps: StageDeps): Stage[] {
     handshakeStage,
     extendedConnectStage as Stage,
     normaliseStage(deps),
+    misdirectedStage,
     ...(deps.overload ? [overloadStage(deps.overload)] : []),
     lookupStage(deps),
     corsStage as Stage,

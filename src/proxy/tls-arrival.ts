@@ -1,0 +1,32 @@
+// What the TLS handshake of a client connection named (its SNI), kept on the TLS socket by the
+// listener that accepted it (tls-listener.ts), so every request on the connection, HTTP/1.1 or
+// an HTTP/2 stream, can be checked against it (stages/misdirected.ts). A symbol property, not a
+// WeakMap: HTTP/2 hands out the session's socket behind a Proxy, which forwards property reads
+// to the real socket but is not the key a WeakMap would hold.
+
+import type tls from 'node:tls';
+import type { TlsArrival } from '../pipeline/context.js';
+
+const ARRIVAL = Symbol('wsgate.tlsArrival');
+
+type Marked = { [ARRIVAL]?: TlsArrival };
+
+/** Records on an accepted TLS socket what its client named; `servedBy` answers for the listener's certificates now. */
+export function markArrival(socket: tls.TLSSocket, servedBy: (name: string | undefined) => string): void {
+  // servername is false (or absent) when the client sent no SNI.
+  const name = typeof socket.servername === 'string' && socket.servername !== '' ? socket.servername : undefined;
+  (socket as Marked)[ARRIVAL] = { serverName: name, servedBy };
+}
+
+/**
+ * The arrival of the connection `socket` belongs to (an HTTP/1.1 request's socket, an HTTP/2
+ * session's socket), or undefined on a plain connection or a socket already gone.
+ */
+export function arrivalOf(socket: object | undefined): TlsArrival | undefined {
+  try {
+    return (socket as Marked | undefined)?.[ARRIVAL];
+  } catch {
+    // An HTTP/2 session's socket Proxy throws once the session let go of its socket.
+    return undefined;
+  }
+}
