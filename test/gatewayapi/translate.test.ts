@@ -171,7 +171,7 @@ describe('Gateway and listener status', () => {
       listeners: [listener('a', { hostname: 'x.example.com' }), listener('b', { hostname: 'x.example.com' }), listener('c', { hostname: 'y.example.com' })],
       gateway: 'Accepted=True/ListenersNotValid',
       want: {
-        a: { conditions: ['Accepted=False/HostnameConflict', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/HostnameConflict'], kinds: 1 },
+        a: { conditions: ['Accepted=False/HostnameConflict', 'Programmed=False/HostnameConflict', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/HostnameConflict'], kinds: 1 },
         c: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 },
       },
     },
