@@ -56,6 +56,7 @@ export const IMPLEMENTED_FEATURES = [
   'HTTPRouteRequestTimeout',
   'HTTPRouteResponseHeaderModification',
   'HTTPRouteSchemeRedirect',
+  'ListenerSet',
   'ReferenceGrant',
 ] as const;
 
