@@ -148,7 +148,12 @@ export class GatewayApiSource {
       const assigned = this.pool.assign(
         gateways
           .filter((g) => ours.has(g.spec?.gatewayClassName))
-          .map((g) => ({ namespace: g.metadata.namespace ?? 'default', name: g.metadata.name, ...(g.metadata.creationTimestamp ? { creationTimestamp: String(g.metadata.creationTimestamp) } : {}) })),
+          .map((g) => ({
+            namespace: g.metadata.namespace ?? 'default',
+            name: g.metadata.name,
+            ...(g.metadata.creationTimestamp ? { creationTimestamp: String(g.metadata.creationTimestamp) } : {}),
+            requested: (g.spec.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value!),
+          })),
       );
       addresses = (g) => {
         const ip = assigned.get(`${g.namespace}/${g.name}`);
@@ -170,6 +175,8 @@ export class GatewayApiSource {
       secrets: secrets as unknown as Secret[],
       webSocketPolicies: this.ownPolicies(),
       addresses,
+      // A pool hands out IP addresses only.
+      ...(this.pool ? { addressTypes: ['IPAddress'] } : {}),
       ...(this.opts.ports ? { ports: this.opts.ports } : {}),
       controllerName: this.opts.controllerName,
       now: rfc3339(now),

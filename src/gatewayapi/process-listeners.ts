@@ -9,6 +9,7 @@ import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
 import { condition } from './status-conditions.js';
 import { referenceAllowed } from './refs.js';
+import { checkSpecAddresses, DEFAULT_ADDRESS_TYPES } from './spec-addresses.js';
 import { tlsOptionsPolicy } from './tls-options.js';
 import { key, nsOf, type GatewayState, type Indexes, type ListenerState, type TranslateInput } from './translate-state.js';
 import { GATEWAY_GROUP, type Gateway, type Listener, type Secret } from './types.js';
@@ -199,27 +200,18 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
     value: a.value,
   }));
   let problem: GatewayState['problem'];
+  let addressNotUsable: string | undefined;
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
   else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
     problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
   } else {
-    // An address without a value (GatewayAddressEmpty) asks for any address of its type: one
-    // wsgate assigns satisfies it, and while none is assigned yet Programmed says so.
-    const unassignable = (gw.spec.addresses ?? []).filter((a) => {
-      const type = a.type ?? 'IPAddress';
-      if (!a.value) return assigned.length > 0 && !assigned.some((b) => b.type === type);
-      return !assigned.some((b) => b.value === a.value && b.type === type);
-    });
-    if (unassignable.length) {
-      problem = {
-        reason: 'UnsupportedAddress',
-        message: `wsgate serves every Gateway on its own Service's addresses (${assigned.map((a) => a.value).join(', ') || 'none yet'}); it cannot assign ${unassignable.map((a) => a.value || `an address of type ${a.type ?? 'IPAddress'}`).join(', ')}`,
-      };
-    }
+    const check = checkSpecAddresses(gw.spec.addresses ?? [], assigned, input.addressTypes ?? DEFAULT_ADDRESS_TYPES);
+    if (check.unsupported) problem = { reason: 'UnsupportedAddress', message: check.unsupported };
+    else if (check.notUsable) addressNotUsable = check.notUsable;
   }
   const listeners = buildListeners(gw.spec.listeners ?? [], { gateway: gw, kind: 'Gateway', namespace, generation }, new Map(), input, indexes);
-  return { gateway: gw, namespace, generation, problem, classAccepted, listeners, addresses: assigned, listenerSets: [] };
+  return { gateway: gw, namespace, generation, problem, ...(addressNotUsable ? { addressNotUsable } : {}), classAccepted, listeners, addresses: assigned, listenerSets: [] };
 }
 
 /** Keyed by "ns/name"; only Gateways of our classes, in name order. */

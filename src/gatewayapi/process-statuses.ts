@@ -96,8 +96,10 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
   const ok = accepted.status === 'True';
   const programmed = !ok
     ? condition('Programmed', false, 'Invalid', 'the gateway is not accepted', gen)
-    : g.addresses.length === 0
-      ? condition('Programmed', false, 'AddressNotAssigned', "wsgate's Service has no address yet", gen)
+    : g.addressNotUsable
+      ? condition('Programmed', false, 'AddressNotUsable', g.addressNotUsable, gen)
+      : g.addresses.length === 0
+        ? condition('Programmed', false, 'AddressNotAssigned', "wsgate's Service has no address yet", gen)
       : condition('Programmed', true, 'Programmed', 'gateway programmed', gen);
   const listeners: ListenerStatus[] = g.listeners.map((l) => ({
     ...l.status,
@@ -149,11 +151,13 @@ export function processGatewayStatuses(gatewayStates: ReadonlyMap<string, Gatewa
     s.status.listeners = s.status.listeners.map((l) => ({ ...l, conditions: withTransitionTimes(previous.status?.listeners?.find((x) => x.name === l.name)?.conditions, l.conditions, now) }));
     gateways.set(gk, s);
     const ok = s.status.conditions[0]!.status === 'True';
+    // Not where it asked to be: nothing is served rather than served on other addresses.
+    const serve = ok && g.addressNotUsable === undefined;
     for (const ls of g.listenerSets) {
       listenerSets.set(key(ls.namespace, ls.name), listenerSetStatus(ls, ok, now));
-      if (listenerSetAccepted(ls, ok)) for (const l of ls.listeners) if (l.usable) listeners.push(programmed(g, l));
+      if (serve && listenerSetAccepted(ls, ok)) for (const l of ls.listeners) if (l.usable) listeners.push(programmed(g, l));
     }
-    if (!ok) continue;
+    if (!serve) continue;
     for (const l of g.listeners) if (l.usable) listeners.push(programmed(g, l));
   }
 

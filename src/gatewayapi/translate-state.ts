@@ -37,6 +37,8 @@ export interface TranslateInput {
   listenerSets?: readonly ListenerSet[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
+  /** The spec.addresses types wsgate can assign; default IPAddress and Hostname (an address pool: IPAddress only). */
+  addressTypes?: readonly string[];
   /** Listener ports wsgate can serve; absent: any port. */
   ports?: readonly number[];
   /** GatewayClass status.supportedFeatures; default IMPLEMENTED_FEATURES. */
@@ -88,6 +90,8 @@ export interface GatewayState {
   generation: number;
   /** Gateway-level problem, when the Gateway cannot be accepted whatever its listeners. */
   problem?: { reason: string; message: string };
+  /** spec.addresses of a type wsgate serves that it could not assign: accepted, not programmed. */
+  addressNotUsable?: string;
   classAccepted: boolean;
   /** The Gateway's own listeners. */
   listeners: ListenerState[];
