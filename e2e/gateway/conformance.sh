@@ -60,6 +60,14 @@ flock -n 6 || { gsay "another conformance run holds $STATE_DIR/gateway-conforman
 # GatewayClass status says the same.
 FEATURES=$("$NODE" --input-type=module -e "import { IMPLEMENTED_FEATURES as f } from './dist/src/gatewayapi/translate.js'; console.log(f.join(','))")
 [[ -n "$FEATURES" ]] || gdie "IMPLEMENTED_FEATURES lists no feature"
+# GatewayStaticAddresses: a usable address is one of the pool's (its last, which the pool hands
+# to no other Gateway while this one asks for it), an unusable one lies just past the pool.
+read -r USABLE_ADDRESS UNUSABLE_ADDRESS < <("$NODE" --input-type=module -e "
+  import { parsePool } from './dist/src/controller/gateway-addresses.js';
+  import { bitsToIp } from './dist/src/net/ip-bits.js';
+  const r = parsePool(process.argv[1]);
+  console.log(bitsToIp(r.last, r.family), bitsToIp(r.last + 2n, r.family));" "$POOL")
+[[ -n "$UNUSABLE_ADDRESS" ]] || gdie "no addresses for GatewayStaticAddresses from pool $POOL"
 
 # --- 1. binaries and images ------------------------------------------------------------------
 t=$(date +%s%N)
@@ -208,6 +216,7 @@ set +e
   --gateway-class="$CLASS" \
   --conformance-profiles=GATEWAY-HTTP \
   --supported-features="$FEATURES" \
+  --usable-address="$USABLE_ADDRESS" --unusable-address="$UNUSABLE_ADDRESS" \
   --report-output="$REPORT" \
   --organization=wsgate --project=wsgate --url="$url" --version="$version" \
   --contact="${WSGATE_CONFORMANCE_CONTACT:-wsgate maintainers}" \

@@ -58,6 +58,8 @@ export interface PoolGateway {
   readonly namespace: string;
   readonly name: string;
   readonly creationTimestamp?: string;
+  /** spec.addresses values of type IPAddress (GatewayStaticAddresses): it gets the first one free in the pool, or none. */
+  readonly requested?: readonly string[];
 }
 
 /**
@@ -79,11 +81,25 @@ export class AddressPool {
     return Number(this.range.last - this.range.first + 1n);
   }
 
-  /** Gateway "ns/name" -> its address; a Gateway missing from the map found the pool exhausted. */
+  /** The pool's addresses among `values`, as numbers, in order. */
+  private inPool(values: readonly string[] | undefined): bigint[] {
+    return (values ?? []).filter((v) => net.isIP(v) === this.range.family).map((v) => ipToBits(v, this.range.family)).filter((n) => n >= this.range.first && n <= this.range.last);
+  }
+
+  /**
+   * Gateway "ns/name" -> its address; a Gateway missing from the map found the pool exhausted,
+   * or asked for addresses (`requested`) none of which is in the pool and free.
+   */
   assign(gateways: readonly PoolGateway[]): Map<string, string> {
     const present = new Map(gateways.map((g) => [`${g.namespace}/${g.name}`, g]));
-    for (const k of this.assigned.keys()) if (!present.has(k)) this.assigned.delete(k);
+    for (const [k, n] of this.assigned) {
+      const g = present.get(k);
+      // A Gateway that asks for addresses holds one of them or none.
+      if (!g || (g.requested?.length && !this.inPool(g.requested).includes(n))) this.assigned.delete(k);
+    }
     const used = new Set(this.assigned.values());
+    // Addresses some Gateway asks for are not handed to the others.
+    const reserved = new Set([...present.values()].flatMap((g) => this.inPool(g.requested)));
     const waiting = [...present.entries()].filter(([k]) => !this.assigned.has(k)).sort(([ka, a], [kb, b]) => {
       const ta = a.creationTimestamp ?? '';
       const tb = b.creationTimestamp ?? '';
@@ -91,9 +107,17 @@ export class AddressPool {
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
     let next = this.range.first;
-    for (const [k] of waiting) {
-      while (next <= this.range.last && used.has(next)) next += 1n;
-      if (next > this.range.last) break;
+    for (const [k, g] of waiting) {
+      if (g.requested?.length) {
+        const free = this.inPool(g.requested).find((n) => !used.has(n));
+        if (free !== undefined) {
+          this.assigned.set(k, free);
+          used.add(free);
+        }
+        continue;
+      }
+      while (next <= this.range.last && (used.has(next) || reserved.has(next))) next += 1n;
+      if (next > this.range.last) continue;
       this.assigned.set(k, next);
       used.add(next);
     }

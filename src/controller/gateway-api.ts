@@ -1,4 +1,4 @@
-// The Gateway API side of the controller: informers for GatewayClasses, Gateways, HTTPRoutes,
+// The Gateway API side of the controller: informers for GatewayClasses, Gateways, ListenerSets, HTTPRoutes,
 // ReferenceGrants, Namespaces and WebSocketPolicies (and wsgate's own Service, for shared
 // addresses); per compile, translate() over their caches and the socket plan the compiler gets
 // beside the WebSocketRoutes. The leader turns the same translation into status writes.
@@ -16,7 +16,7 @@ import {
 import type { Logger } from 'pino';
 import type { TranslateOutput } from '../gatewayapi/model.js';
 import { translate } from '../gatewayapi/translate.js';
-import type { Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
+import type { Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, ListenerSet, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
 import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import { AddressPool, serviceAddresses, statusAddress } from './gateway-addresses.js';
@@ -71,6 +71,7 @@ export class GatewayApiSource {
   private readonly namespaceWatch: Watched<V1Namespace>;
   private readonly gateways: Watched<Obj>[] = [];
   private readonly httpRoutes: Watched<Obj>[] = [];
+  private readonly listenerSets: Watched<Obj>[] = [];
   private readonly grants: Watched<Obj>[] = [];
   private readonly policies: Watched<Obj>[] = [];
   private readonly ownService: Watched<V1Service> | undefined;
@@ -105,6 +106,7 @@ export class GatewayApiSource {
       this.httpRoutes.push(namespacedKind('HTTPRoute', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'httproutes', ns));
       const grantVersion = opts.served.referenceGrantVersion;
       if (grantVersion) this.grants.push(namespacedKind('ReferenceGrant', GATEWAY_API_GROUP, grantVersion, 'referencegrants', ns));
+      if (opts.served.listenerSets) this.listenerSets.push(namespacedKind('ListenerSet', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'listenersets', ns));
       if (opts.served.policies) this.policies.push(namespacedKind('WebSocketPolicy', POLICY_GROUP_NAME, POLICY_API_VERSION_NAME, 'websocketpolicies', ns));
     }
     if (opts.pool) this.pool = new AddressPool(opts.pool);
@@ -124,7 +126,7 @@ export class GatewayApiSource {
   }
 
   private all(): Watched<KubernetesObject>[] {
-    return [this.classes, this.namespaceWatch, ...this.gateways, ...this.httpRoutes, ...this.grants, ...this.policies, ...(this.ownService ? [this.ownService] : [])];
+    return [this.classes, this.namespaceWatch, ...this.gateways, ...this.listenerSets, ...this.httpRoutes, ...this.grants, ...this.policies, ...(this.ownService ? [this.ownService] : [])];
   }
 
   start(): Promise<void[]> {
@@ -146,7 +148,12 @@ export class GatewayApiSource {
       const assigned = this.pool.assign(
         gateways
           .filter((g) => ours.has(g.spec?.gatewayClassName))
-          .map((g) => ({ namespace: g.metadata.namespace ?? 'default', name: g.metadata.name, ...(g.metadata.creationTimestamp ? { creationTimestamp: String(g.metadata.creationTimestamp) } : {}) })),
+          .map((g) => ({
+            namespace: g.metadata.namespace ?? 'default',
+            name: g.metadata.name,
+            ...(g.metadata.creationTimestamp ? { creationTimestamp: String(g.metadata.creationTimestamp) } : {}),
+            requested: (g.spec.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value!),
+          })),
       );
       addresses = (g) => {
         const ip = assigned.get(`${g.namespace}/${g.name}`);
@@ -161,12 +168,15 @@ export class GatewayApiSource {
       gatewayClasses,
       gateways,
       httpRoutes: this.httpRoutes.flatMap((w) => w.list()) as unknown as HTTPRoute[],
+      listenerSets: this.listenerSets.flatMap((w) => w.list()) as unknown as ListenerSet[],
       referenceGrants: this.grants.flatMap((w) => w.list()) as unknown as ReferenceGrant[],
       namespaces: this.namespaceWatch.list() as unknown as Namespace[],
       services: services as unknown as Service[],
       secrets: secrets as unknown as Secret[],
       webSocketPolicies: this.ownPolicies(),
       addresses,
+      // A pool hands out IP addresses only.
+      ...(this.pool ? { addressTypes: ['IPAddress'] } : {}),
       ...(this.opts.ports ? { ports: this.opts.ports } : {}),
       controllerName: this.opts.controllerName,
       now: rfc3339(now),
@@ -190,6 +200,7 @@ export class GatewayApiSource {
       out: t.out,
       gatewayClasses: this.classes.list() as never,
       gateways: this.gateways.flatMap((w) => w.list()) as never,
+      listenerSets: this.listenerSets.flatMap((w) => w.list()) as never,
       httpRoutes: this.httpRoutes.flatMap((w) => w.list()) as never,
       policies: this.ownPolicies() as never,
       controllerName: this.opts.controllerName,

@@ -10,6 +10,7 @@ import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, POLICY_API_VERSION_NAME, POLICY
 const RESOURCES: Record<StatusKind, { group: string; version: string; plural: string }> = {
   GatewayClass: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'gatewayclasses' },
   Gateway: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'gateways' },
+  ListenerSet: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'listenersets' },
   HTTPRoute: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'httproutes' },
   WebSocketPolicy: { group: POLICY_GROUP_NAME, version: POLICY_API_VERSION_NAME, plural: 'websocketpolicies' },
 };

@@ -15,7 +15,7 @@ import { gatewayPortId } from '../routing/gateway-types.js';
  */
 export const CONFLICT_REASON = 'ConflictsWithWebSocketRoute';
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'WebSocketPolicy';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'ListenerSet' | 'HTTPRoute' | 'WebSocketPolicy';
 
 export interface StatusWrite {
   readonly kind: StatusKind;
@@ -46,6 +46,8 @@ export interface StatusInputs {
   readonly out: TranslateOutput;
   readonly gatewayClasses: readonly Current[];
   readonly gateways: readonly Current[];
+  /** Absent: no ListenerSet is watched. */
+  readonly listenerSets?: readonly Current[];
   readonly httpRoutes: readonly Current[];
   readonly policies: readonly Current[];
   readonly controllerName: string;
@@ -78,6 +80,9 @@ export function statusWrites(inputs: StatusInputs): StatusWrite[] {
     const status = withSocketProblems(r.namespace, r.name, r.status, current, inputs.socketProblems, inputs.now);
     add('Gateway', current, status as unknown as Record<string, unknown>, r.name, r.namespace);
   }
+
+  const listenerSets = byName(inputs.listenerSets ?? [], (c) => nsName(c.metadata));
+  for (const [k, r] of out.listenerSets) add('ListenerSet', listenerSets.get(k), r.status as unknown as Record<string, unknown>, r.name, r.namespace);
 
   const routes = byName(inputs.httpRoutes, (c) => nsName(c.metadata));
   for (const [k, r] of out.httpRoutes) {

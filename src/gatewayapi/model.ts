@@ -6,6 +6,7 @@ import type { TlsPolicy } from '../api/tls-policy.js';
 import type {
   GatewayStatus,
   GatewayStatusAddress,
+  ListenerSetStatus,
   PolicyAncestorStatus,
   RouteParentStatus,
   WebSocketBehaviourSpec,
@@ -224,6 +225,13 @@ export interface GatewayStatusResult {
   readonly status: GatewayStatus;
 }
 
+export interface ListenerSetStatusResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly status: ListenerSetStatus;
+}
+
 export interface HTTPRouteStatusResult {
   readonly namespace: string;
   readonly name: string;
@@ -248,6 +256,8 @@ export interface TranslateOutput {
   readonly gatewayClasses: Map<string, GatewayClassStatusResult>;
   /** Keyed by "ns/name"; only Gateways of an accepted wsgate class. */
   readonly gateways: Map<string, GatewayStatusResult>;
+  /** Keyed by "ns/name"; only ListenerSets whose parent is one of those Gateways. */
+  readonly listenerSets: Map<string, ListenerSetStatusResult>;
   /** Keyed by "ns/name"; routes with a parentRef to one of our Gateways or an entry of ours to remove. */
   readonly httpRoutes: Map<string, HTTPRouteStatusResult>;
   /** Keyed by "ns/name"; every WebSocketPolicy. */

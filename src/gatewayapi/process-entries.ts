@@ -6,7 +6,7 @@ import { compareStrings } from '../api/string-order.js';
 import type { GatewayRouteEntry, ListenerRef } from './model.js';
 import { behaviourFor } from './process-policies.js';
 import type { RoutesResult } from './process-routes.js';
-import { key, nsOf } from './translate-state.js';
+import { key, nsOf, servedListenerName } from './translate-state.js';
 import type { WebSocketPolicy } from './types.js';
 
 export function processEntries(routes: RoutesResult, winners: ReadonlyMap<string, WebSocketPolicy>): GatewayRouteEntry[] {
@@ -26,7 +26,7 @@ export function processEntries(routes: RoutesResult, winners: ReadonlyMap<string
             const lref: ListenerRef = {
               gatewayNamespace: l.namespace,
               gatewayName: l.gateway.metadata.name,
-              listenerName: l.listener.name,
+              listenerName: servedListenerName(l),
               port: l.listener.port,
               protocol: l.listener.protocol as 'HTTP' | 'HTTPS',
               hostname: (l.listener.hostname ?? '').toLowerCase(),

@@ -9,6 +9,7 @@ import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
 import { condition } from './status-conditions.js';
 import { referenceAllowed } from './refs.js';
+import { checkSpecAddresses, DEFAULT_ADDRESS_TYPES } from './spec-addresses.js';
 import { tlsOptionsPolicy } from './tls-options.js';
 import { key, nsOf, type GatewayState, type Indexes, type ListenerState, type TranslateInput } from './translate-state.js';
 import { GATEWAY_GROUP, type Gateway, type Listener, type Secret } from './types.js';
@@ -32,13 +33,43 @@ function certificateProblem(secret: Secret): string | undefined {
   return undefined;
 }
 
-function buildListeners(gw: Gateway, generation: number, input: TranslateInput, { grants, secrets }: Indexes): ListenerState[] {
-  const namespace = nsOf(gw.metadata);
-  const listeners = gw.spec.listeners ?? [];
-  // Conflicts (within this Gateway): different protocols on one port, or the same hostname twice on one port.
-  const conflicts = new Map<string, { reason: string; message: string }>();
+/**
+ * Ports taken by listeners of higher precedence: the spec merges a Gateway's listeners with its
+ * ListenerSets' in the order Gateway, then ListenerSets oldest first, then by namespace/name; a
+ * later listener that conflicts with an earlier accepted one is the one refused.
+ */
+export type PortClaims = Map<number, { protocol: string; hostnames: Set<string> }>;
+
+/** Whose listeners are built: the Gateway's own or a ListenerSet's (served by its parent Gateway). */
+export interface ListenerOwner {
+  /** The Gateway that serves them. */
+  gateway: Gateway;
+  kind: 'Gateway' | 'ListenerSet';
+  /** The owner's namespace: certificateRefs default to it and ReferenceGrants are checked from it. */
+  namespace: string;
+  generation: number;
+  listenerSet?: { namespace: string; name: string };
+}
+
+type Problem = { reason: string; message: string };
+
+/**
+ * Conflicts with `claims` first (the newcomer refused: it takes nothing from a listener of higher
+ * precedence), then among the remaining `listeners` themselves (all of them refused: none has
+ * precedence over another of the same Gateway or ListenerSet).
+ */
+function findConflicts(listeners: readonly Listener[], claims: PortClaims): Map<string, Problem> {
+  const conflicts = new Map<string, Problem>();
+  for (const l of listeners) {
+    const claim = claims.get(l.port);
+    if (!claim) continue;
+    if (claim.protocol !== l.protocol) conflicts.set(l.name, { reason: 'ProtocolConflict', message: `port ${l.port} is already used with protocol ${claim.protocol} by a listener of higher precedence` });
+    else if (claim.hostnames.has(l.hostname ?? '')) {
+      conflicts.set(l.name, { reason: 'HostnameConflict', message: `port ${l.port} and ${l.hostname ? `hostname ${l.hostname}` : 'no hostname'} are already used by a listener of higher precedence` });
+    }
+  }
   const byPort = new Map<number, Listener[]>();
-  for (const l of listeners) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
+  for (const l of listeners) if (!conflicts.has(l.name)) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
   for (const [port, group] of byPort) {
     const protocols = new Set(group.map((l) => l.protocol));
     if (protocols.size > 1) {
@@ -57,16 +88,34 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
       }
     }
   }
+  return conflicts;
+}
+
+/** Adds the accepted listeners' ports and hostnames to `claims`. */
+export function claimPorts(claims: PortClaims, states: readonly ListenerState[]): void {
+  for (const s of states) {
+    if (!s.accepted) continue;
+    const claim = claims.get(s.listener.port) ?? { protocol: s.listener.protocol, hostnames: new Set<string>() };
+    claim.hostnames.add(s.listener.hostname ?? '');
+    claims.set(s.listener.port, claim);
+  }
+}
+
+/** Each listener checked on its own and against the others and `claims`, with its conditions. */
+export function buildListeners(listeners: readonly Listener[], owner: ListenerOwner, claims: PortClaims, input: TranslateInput, { grants, secrets }: Indexes): ListenerState[] {
+  const { gateway: gw, generation, namespace } = owner;
+  const conflicts = findConflicts(listeners, claims);
 
   return listeners.map((l): ListenerState => {
     const protocolOk = l.protocol === 'HTTP' || l.protocol === 'HTTPS';
     let acceptedProblem: { reason: string; message: string } | undefined;
     const tlsOptions = tlsOptionsPolicy(l.tls?.options);
-    if (!protocolOk) acceptedProblem = { reason: 'UnsupportedProtocol', message: `protocol ${l.protocol} is not supported (HTTP and HTTPS are)` };
+    // A conflict first: it is what the spec asks to report when a listener is refused for both.
+    if (conflicts.has(l.name)) acceptedProblem = conflicts.get(l.name);
+    else if (!protocolOk) acceptedProblem = { reason: 'UnsupportedProtocol', message: `protocol ${l.protocol} is not supported (HTTP and HTTPS are)` };
     else if (input.ports && !input.ports.includes(l.port)) acceptedProblem = { reason: 'PortUnavailable', message: `port ${l.port} is not served by wsgate (${input.ports.join(', ')})` };
     else if (l.protocol === 'HTTPS' && (l.tls?.mode ?? 'Terminate') !== 'Terminate') acceptedProblem = { reason: 'UnsupportedValue', message: `tls.mode ${l.tls?.mode} is not supported on HTTPS (Terminate is)` };
     else if (!tlsOptions.ok) acceptedProblem = { reason: 'UnsupportedValue', message: tlsOptions.message };
-    else if (conflicts.has(l.name)) acceptedProblem = conflicts.get(l.name);
 
     // Route kinds.
     const kinds = l.allowedRoutes?.kinds;
@@ -84,6 +133,8 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
         }
         if (invalid.length) kindsProblem = `route kinds ${invalid.join(', ')} are not supported (HTTPRoute is)`;
       }
+    } else if (kinds?.length) {
+      kindsProblem = `route kinds ${kinds.map((k) => `${(k.group ?? GATEWAY_GROUP) || 'core'}/${k.kind}`).join(', ')} are not supported on protocol ${l.protocol}`;
     }
 
     // Certificates.
@@ -99,7 +150,7 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
         const at = `${refNs}/${ref.name}`;
         let p: { reason: string; message: string } | undefined;
         if (group !== '' || kind !== 'Secret') p = { reason: 'InvalidCertificateRef', message: `certificateRef ${group || 'core'}/${kind} ${at}: only core Secrets are supported` };
-        else if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: 'Gateway', namespace }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
+        else if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: owner.kind, namespace }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
           p = { reason: 'RefNotPermitted', message: `certificateRef Secret ${at} is in another namespace and no ReferenceGrant there allows it` };
         } else {
           const secret = secrets.get(at);
@@ -117,14 +168,19 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
     const conflict = conflicts.get(l.name);
     const conditions: Condition[] = [
       acceptedProblem ? condition('Accepted', false, acceptedProblem.reason, acceptedProblem.message, generation) : condition('Accepted', true, 'Accepted', 'listener accepted', generation),
-      usable ? condition('Programmed', true, 'Programmed', 'listener programmed', generation) : condition('Programmed', false, 'Invalid', 'listener is not valid: see Accepted and ResolvedRefs', generation),
+      usable
+        ? condition('Programmed', true, 'Programmed', 'listener programmed', generation)
+        : conflict
+          ? condition('Programmed', false, conflict.reason, conflict.message, generation)
+          : condition('Programmed', false, 'Invalid', 'listener is not valid: see Accepted and ResolvedRefs', generation),
       resolvedProblem ? condition('ResolvedRefs', false, resolvedProblem.reason, resolvedProblem.message, generation) : condition('ResolvedRefs', true, 'ResolvedRefs', 'references resolved', generation),
       conflict ? condition('Conflicted', true, conflict.reason, conflict.message, generation) : condition('Conflicted', false, 'NoConflicts', 'no conflicts', generation),
     ];
     return {
       listener: l,
       gateway: gw,
-      namespace,
+      namespace: nsOf(gw.metadata),
+      ...(owner.listenerSet ? { listenerSet: owner.listenerSet } : {}),
       accepted,
       usable,
       supportsHTTPRoute: supportedKinds.length > 0,
@@ -144,26 +200,18 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
     value: a.value,
   }));
   let problem: GatewayState['problem'];
+  let addressNotUsable: string | undefined;
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
   else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
     problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
   } else {
-    // An address without a value (GatewayAddressEmpty) asks for any address of its type: one
-    // wsgate assigns satisfies it, and while none is assigned yet Programmed says so.
-    const unassignable = (gw.spec.addresses ?? []).filter((a) => {
-      const type = a.type ?? 'IPAddress';
-      if (!a.value) return assigned.length > 0 && !assigned.some((b) => b.type === type);
-      return !assigned.some((b) => b.value === a.value && b.type === type);
-    });
-    if (unassignable.length) {
-      problem = {
-        reason: 'UnsupportedAddress',
-        message: `wsgate serves every Gateway on its own Service's addresses (${assigned.map((a) => a.value).join(', ') || 'none yet'}); it cannot assign ${unassignable.map((a) => a.value || `an address of type ${a.type ?? 'IPAddress'}`).join(', ')}`,
-      };
-    }
+    const check = checkSpecAddresses(gw.spec.addresses ?? [], assigned, input.addressTypes ?? DEFAULT_ADDRESS_TYPES);
+    if (check.unsupported) problem = { reason: 'UnsupportedAddress', message: check.unsupported };
+    else if (check.notUsable) addressNotUsable = check.notUsable;
   }
-  return { gateway: gw, namespace, generation, problem, classAccepted, listeners: buildListeners(gw, generation, input, indexes), addresses: assigned };
+  const listeners = buildListeners(gw.spec.listeners ?? [], { gateway: gw, kind: 'Gateway', namespace, generation }, new Map(), input, indexes);
+  return { gateway: gw, namespace, generation, problem, ...(addressNotUsable ? { addressNotUsable } : {}), classAccepted, listeners, addresses: assigned, listenerSets: [] };
 }
 
 /** Keyed by "ns/name"; only Gateways of our classes, in name order. */

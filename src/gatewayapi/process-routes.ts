@@ -1,5 +1,5 @@
 // ProcessHTTPRoutes: each HTTPRoute's rules once (route-rules.ts), then each parentRef to one of
-// wsgate's Gateways resolved to the listeners it attaches to (counted there for attachedRoutes)
+// wsgate's Gateways (its own listeners) or to a ListenerSet of one (that set's listeners) resolved to the listeners it attaches to (counted there for attachedRoutes)
 // and the ones that serve it, and the route's status.parents.
 
 import { compareStrings } from '../api/string-order.js';
@@ -8,51 +8,61 @@ import { intersectHostnames } from './hostnames.js';
 import type { HTTPRouteStatusResult, InvalidBackend } from './model.js';
 import { selectorMatches } from './refs.js';
 import { translateRule } from './route-rules.js';
-import { key, nsOf, type GatewayState, type Indexes, type ListenerState, type ParentResult, type RuleResult } from './translate-state.js';
+import { key, nsOf, type GatewayState, type Indexes, type ListenerSetState, type ListenerState, type ParentResult, type RuleResult } from './translate-state.js';
 import { GATEWAY_GROUP, type HTTPRoute, type Namespace, type ParentReference, type RouteParentStatus } from './types.js';
 
 function allowsNamespace(l: ListenerState, routeNs: string, namespaces: Map<string, Namespace>): boolean {
   const from = l.listener.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'All') return true;
-  if (from === 'Same') return routeNs === l.namespace;
+  // A ListenerSet's listener: the same namespace as the ListenerSet, not its Gateway.
+  if (from === 'Same') return routeNs === (l.listenerSet?.namespace ?? l.namespace);
   if (from === 'Selector') return selectorMatches(l.listener.allowedRoutes?.namespaces?.selector, namespaces.get(routeNs)?.metadata.labels);
   return false;
 }
 
-function resolveParent(route: HTTPRoute, ref: ParentReference, g: GatewayState, namespaces: Map<string, Namespace>, allRulesInvalid: string | undefined): ParentResult {
+/** What a parentRef names: a Gateway (its own listeners) or a ListenerSet (its listeners). */
+interface ParentTarget {
+  gateway: GatewayState;
+  listenerSet?: ListenerSetState;
+}
+
+function resolveParent(route: HTTPRoute, ref: ParentReference, target: ParentTarget, namespaces: Map<string, Namespace>, allRulesInvalid: string | undefined): ParentResult {
   const gen = route.metadata.generation ?? 0;
   const routeNs = nsOf(route.metadata);
+  const { gateway: g, listenerSet: ls } = target;
   const result = (ok: boolean | 'Unknown', reason: string, message: string, attachedTo: ListenerState[] = [], serving: ParentResult['serving'] = []): ParentResult => ({
     ref,
     gateway: g,
+    ...(ls ? { listenerSet: ls } : {}),
     accepted: condition('Accepted', ok, reason, message, gen),
     attachedTo,
     serving,
   });
-  const gwName = `${g.namespace}/${g.gateway.metadata.name}`;
-  if (g.problem) return result(false, 'Pending', `Gateway ${gwName} is not accepted: ${g.problem.message}`);
-  const selected = g.listeners.filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
+  const gwName = ls ? `ListenerSet ${ls.namespace}/${ls.name}` : `Gateway ${g.namespace}/${g.gateway.metadata.name}`;
+  if (g.problem) return result(false, 'Pending', `Gateway ${g.namespace}/${g.gateway.metadata.name} is not accepted: ${g.problem.message}`);
+  if (ls?.problem) return result(false, 'NotAllowedByListeners', `${gwName} is not attached to its Gateway: ${ls.problem.message}`);
+  const selected = (ls ? ls.listeners : g.listeners).filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
   if (selected.length === 0) {
     const what = [ref.sectionName !== undefined ? `sectionName ${ref.sectionName}` : '', ref.port !== undefined ? `port ${ref.port}` : ''].filter(Boolean).join(' and ');
-    return result(false, 'NoMatchingParent', `Gateway ${gwName} has no listener with ${what || 'any name'}`);
+    return result(false, 'NoMatchingParent', `${gwName} has no listener with ${what || 'any name'}`);
   }
   const allowed = selected.filter((l) => l.supportsHTTPRoute && allowsNamespace(l, routeNs, namespaces));
-  if (allowed.length === 0) return result(false, 'NotAllowedByListeners', `no listener of Gateway ${gwName} allows HTTPRoutes from namespace ${routeNs}`);
+  if (allowed.length === 0) return result(false, 'NotAllowedByListeners', `no listener of ${gwName} allows HTTPRoutes from namespace ${routeNs}`);
   const matched = allowed.flatMap((l) => {
     const hostnames = intersectHostnames(l.listener.hostname, route.spec.hostnames);
     return hostnames ? [{ listener: l, hostnames }] : [];
   });
-  if (matched.length === 0) return result(false, 'NoMatchingListenerHostname', `no listener of Gateway ${gwName} has a hostname matching ${(route.spec.hostnames ?? []).join(', ')}`);
+  if (matched.length === 0) return result(false, 'NoMatchingListenerHostname', `no listener of ${gwName} has a hostname matching ${(route.spec.hostnames ?? []).join(', ')}`);
   // An accepted listener whose references do not resolve (a missing certificate) still has
   // the route attached (attachedRoutes counts it, as the spec's conformance tests expect); it
   // is not programmed, so no entries are made for it.
   const attachable = matched.filter((m) => m.listener.accepted);
   const serving = matched.filter((m) => m.listener.usable);
-  if (attachable.length === 0) return result(false, 'NotAllowedByListeners', `the listeners of Gateway ${gwName} this route matches (${matched.map((m) => m.listener.listener.name).join(', ')}) are not valid`);
+  if (attachable.length === 0) return result(false, 'NotAllowedByListeners', `the listeners of ${gwName} this route matches (${matched.map((m) => m.listener.listener.name).join(', ')}) are not valid`);
   if (allRulesInvalid !== undefined) return result(false, 'UnsupportedValue', `no rule can be served: ${allRulesInvalid}`);
   const unprogrammed = attachable.filter((m) => !m.listener.usable).map((m) => m.listener.listener.name);
   const note = unprogrammed.length ? `; listeners ${unprogrammed.join(', ')} are not programmed (see the Gateway's status) and serve nothing yet` : '';
-  return result(true, 'Accepted', `accepted by Gateway ${gwName}${note}`, attachable.map((m) => m.listener), serving);
+  return result(true, 'Accepted', `accepted by ${gwName}${note}`, attachable.map((m) => m.listener), serving);
 }
 
 export interface RoutesResult {
@@ -65,7 +75,33 @@ export interface RoutesResult {
   readonly statuses: Map<string, HTTPRouteStatusResult>;
 }
 
-export function processHTTPRoutes(routes: readonly HTTPRoute[], gatewayStates: ReadonlyMap<string, GatewayState>, indexes: Indexes, now: string | undefined): RoutesResult {
+function parentTarget(
+  ref: ParentReference,
+  routeNs: string,
+  gatewayStates: ReadonlyMap<string, GatewayState>,
+  listenerSets: ReadonlyMap<string, ListenerSetState>,
+): ParentTarget | undefined {
+  if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return undefined;
+  const k = key(ref.namespace ?? routeNs, ref.name);
+  const kind = ref.kind ?? 'Gateway';
+  if (kind === 'Gateway') {
+    const gateway = gatewayStates.get(k);
+    return gateway ? { gateway } : undefined;
+  }
+  if (kind === 'ListenerSet') {
+    const listenerSet = listenerSets.get(k);
+    return listenerSet ? { gateway: listenerSet.gateway, listenerSet } : undefined;
+  }
+  return undefined;
+}
+
+export function processHTTPRoutes(
+  routes: readonly HTTPRoute[],
+  gatewayStates: ReadonlyMap<string, GatewayState>,
+  listenerSets: ReadonlyMap<string, ListenerSetState>,
+  indexes: Indexes,
+  now: string | undefined,
+): RoutesResult {
   const sortedRoutes = [...routes].sort((a, b) => compareStrings(key(nsOf(a.metadata), a.metadata.name), key(nsOf(b.metadata), b.metadata.name)));
   const routeRules = new Map<string, RuleResult[]>();
   const routeParents = new Map<string, ParentResult[]>();
@@ -83,10 +119,9 @@ export function processHTTPRoutes(routes: readonly HTTPRoute[], gatewayStates: R
 
     const parents: ParentResult[] = [];
     for (const ref of route.spec.parentRefs ?? []) {
-      if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
-      const g = gatewayStates.get(key(ref.namespace ?? routeNs, ref.name));
-      if (!g) continue; // not a Gateway of ours (or none at all): not ours to report on
-      const p = resolveParent(route, ref, g, indexes.namespaces, allRulesInvalid);
+      const target = parentTarget(ref, routeNs, gatewayStates, listenerSets);
+      if (!target) continue; // not a Gateway of ours or a ListenerSet of one (or none at all): not ours to report on
+      const p = resolveParent(route, ref, target, indexes.namespaces, allRulesInvalid);
       parents.push(p);
       if (p.accepted.status === 'True') for (const l of p.attachedTo) l.attached.add(rk);
     }

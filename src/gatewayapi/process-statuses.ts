@@ -6,10 +6,11 @@
 import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
 import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './status-conditions.js';
-import type { GatewayStatusResult, PolicyStatusResult, ProgrammedListener } from './model.js';
+import type { GatewayStatusResult, ListenerSetStatusResult, PolicyStatusResult, ProgrammedListener } from './model.js';
+import { listenerSetAccepted, listenerSetStatus } from './process-listener-set-statuses.js';
 import { policyKey } from './policies.js';
 import type { RoutesResult } from './process-routes.js';
-import { key, nsOf, type GatewayState, type PolicyTargetResult, type RuleResult } from './translate-state.js';
+import { key, nsOf, servedListenerName, type GatewayState, type ListenerState, type PolicyTargetResult, type RuleResult } from './translate-state.js';
 import { GATEWAY_GROUP, type Gateway, type ListenerStatus, type ParentReference, type PolicyAncestorStatus, type WebSocketPolicy } from './types.js';
 
 export function processPolicyStatuses(
@@ -95,8 +96,10 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
   const ok = accepted.status === 'True';
   const programmed = !ok
     ? condition('Programmed', false, 'Invalid', 'the gateway is not accepted', gen)
-    : g.addresses.length === 0
-      ? condition('Programmed', false, 'AddressNotAssigned', "wsgate's Service has no address yet", gen)
+    : g.addressNotUsable
+      ? condition('Programmed', false, 'AddressNotUsable', g.addressNotUsable, gen)
+      : g.addresses.length === 0
+        ? condition('Programmed', false, 'AddressNotAssigned', "wsgate's Service has no address yet", gen)
       : condition('Programmed', true, 'Programmed', 'gateway programmed', gen);
   const listeners: ListenerStatus[] = g.listeners.map((l) => ({
     ...l.status,
@@ -107,12 +110,38 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
     namespace: g.namespace,
     name: g.gateway.metadata.name,
     generation: gen,
-    status: { addresses: g.addresses, conditions: [accepted, programmed], listeners },
+    status: {
+      addresses: g.addresses,
+      conditions: [accepted, programmed],
+      listeners,
+      // Only where ListenerSets may attach: other Gateways' statuses stay as they were.
+      ...((g.gateway.spec.allowedListeners?.namespaces?.from ?? 'None') !== 'None' ? { attachedListenerSets: g.listenerSets.filter((ls) => listenerSetAccepted(ls, ok)).length } : {}),
+    },
   };
 }
 
-export function processGatewayStatuses(gatewayStates: ReadonlyMap<string, GatewayState>, now: string | undefined): { gateways: Map<string, GatewayStatusResult>; listeners: ProgrammedListener[] } {
+function programmed(g: GatewayState, l: ListenerState): ProgrammedListener {
+  return {
+    gatewayNamespace: g.namespace,
+    gatewayName: g.gateway.metadata.name,
+    listenerName: servedListenerName(l),
+    port: l.listener.port,
+    protocol: l.listener.protocol as 'HTTP' | 'HTTPS',
+    ...(l.listener.hostname ? { hostname: l.listener.hostname.toLowerCase() } : {}),
+    certificates: l.certificates,
+    ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
+  };
+}
+
+export interface GatewayStatusesResult {
+  gateways: Map<string, GatewayStatusResult>;
+  listenerSets: Map<string, ListenerSetStatusResult>;
+  listeners: ProgrammedListener[];
+}
+
+export function processGatewayStatuses(gatewayStates: ReadonlyMap<string, GatewayState>, now: string | undefined): GatewayStatusesResult {
   const gateways = new Map<string, GatewayStatusResult>();
+  const listenerSets = new Map<string, ListenerSetStatusResult>();
   const listeners: ProgrammedListener[] = [];
   for (const [gk, g] of gatewayStates) {
     const s = gatewayStatus(g);
@@ -121,21 +150,16 @@ export function processGatewayStatuses(gatewayStates: ReadonlyMap<string, Gatewa
     s.status.conditions = withTransitionTimes(previous.status?.conditions, s.status.conditions, now);
     s.status.listeners = s.status.listeners.map((l) => ({ ...l, conditions: withTransitionTimes(previous.status?.listeners?.find((x) => x.name === l.name)?.conditions, l.conditions, now) }));
     gateways.set(gk, s);
-    if (s.status.conditions[0]!.status !== 'True') continue;
-    for (const l of g.listeners) {
-      if (!l.usable) continue;
-      listeners.push({
-        gatewayNamespace: g.namespace,
-        gatewayName: g.gateway.metadata.name,
-        listenerName: l.listener.name,
-        port: l.listener.port,
-        protocol: l.listener.protocol as 'HTTP' | 'HTTPS',
-        ...(l.listener.hostname ? { hostname: l.listener.hostname.toLowerCase() } : {}),
-        certificates: l.certificates,
-        ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
-      });
+    const ok = s.status.conditions[0]!.status === 'True';
+    // Not where it asked to be: nothing is served rather than served on other addresses.
+    const serve = ok && g.addressNotUsable === undefined;
+    for (const ls of g.listenerSets) {
+      listenerSets.set(key(ls.namespace, ls.name), listenerSetStatus(ls, ok, now));
+      if (serve && listenerSetAccepted(ls, ok)) for (const l of ls.listeners) if (l.usable) listeners.push(programmed(g, l));
     }
+    if (!serve) continue;
+    for (const l of g.listeners) if (l.usable) listeners.push(programmed(g, l));
   }
 
-  return { gateways, listeners };
+  return { gateways, listenerSets, listeners };
 }

@@ -13,6 +13,7 @@ import type {
   HTTPRoute,
   HTTPRouteRule,
   Listener,
+  ListenerSet,
   ListenerStatus,
   Namespace,
   ParentReference,
@@ -32,8 +33,12 @@ export interface TranslateInput {
   /** For HTTPS listeners' certificateRefs; absent: none exist. */
   secrets?: readonly Secret[];
   webSocketPolicies: readonly WebSocketPolicy[];
+  /** Extra listeners for Gateways that allow them; absent: none. */
+  listenerSets?: readonly ListenerSet[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
+  /** The spec.addresses types wsgate can assign; default IPAddress and Hostname (an address pool: IPAddress only). */
+  addressTypes?: readonly string[];
   /** Listener ports wsgate can serve; absent: any port. */
   ports?: readonly number[];
   /** GatewayClass status.supportedFeatures; default IMPLEMENTED_FEATURES. */
@@ -61,8 +66,12 @@ export interface Indexes {
 
 export interface ListenerState {
   listener: Listener;
+  /** The Gateway that serves it (a ListenerSet's listeners: its parent). */
   gateway: Gateway;
+  /** The Gateway's namespace. */
   namespace: string;
+  /** Set for a ListenerSet's listener: routes reach it through the ListenerSet, not the Gateway. */
+  listenerSet?: { namespace: string; name: string };
   /** Accepted (protocol, port, values, no conflict). */
   accepted: boolean;
   /** Accepted, references resolved and at least one route kind: routes may attach. */
@@ -81,9 +90,33 @@ export interface GatewayState {
   generation: number;
   /** Gateway-level problem, when the Gateway cannot be accepted whatever its listeners. */
   problem?: { reason: string; message: string };
+  /** spec.addresses of a type wsgate serves that it could not assign: accepted, not programmed. */
+  addressNotUsable?: string;
   classAccepted: boolean;
+  /** The Gateway's own listeners. */
   listeners: ListenerState[];
   addresses: GatewayStatusAddress[];
+  /** The ListenerSets naming it as parent, in the spec's precedence (oldest, then namespace/name). */
+  listenerSets: ListenerSetState[];
+}
+
+export interface ListenerSetState {
+  listenerSet: ListenerSet;
+  namespace: string;
+  name: string;
+  generation: number;
+  gateway: GatewayState;
+  /** Why it is not attached at all (NotAllowed, ParentNotAccepted): then it has no listeners. */
+  problem?: { reason: string; message: string };
+  listeners: ListenerState[];
+}
+
+/**
+ * The listener name entries and sockets know a listener by: a Gateway's own listener by its
+ * name; a ListenerSet's, whose name need not be unique beside the Gateway's, qualified by its set.
+ */
+export function servedListenerName(l: ListenerState): string {
+  return l.listenerSet ? `ListenerSet/${l.listenerSet.namespace}/${l.listenerSet.name}/${l.listener.name}` : l.listener.name;
 }
 
 export type RuleMatches = Array<{ path: { type: 'Exact' | 'PathPrefix'; value: string }; headers: Array<{ name: string; value: string }>; queryParams: Array<{ name: string; value: string }>; method?: string }>;
@@ -101,7 +134,9 @@ export interface RuleResult {
 
 export interface ParentResult {
   ref: ParentReference;
+  /** The Gateway the route reaches (through its ListenerSet, when `listenerSet` is set). */
   gateway: GatewayState;
+  listenerSet?: ListenerSetState;
   accepted: Condition;
   /** Listeners the route is attached to (for attachedRoutes and ancestors). */
   attachedTo: ListenerState[];

@@ -1,4 +1,4 @@
-// The Gateway API processor: GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Namespaces,
+// The Gateway API processor: GatewayClasses, Gateways, ListenerSets, HTTPRoutes, ReferenceGrants, Namespaces,
 // Services, Secrets and WebSocketPolicies in; route entries, the listeners to serve and every
 // object's status out. Like Envoy Gateway's Translate(), translate() is a list of processors,
 // each in its own file, each handing the next what it found (translate-state.ts). Pure: no I/O
@@ -8,6 +8,7 @@
 import type { TranslateOutput } from './model.js';
 import { processEntries } from './process-entries.js';
 import { processGatewayClasses } from './process-gateway-classes.js';
+import { processListenerSets } from './process-listener-sets.js';
 import { processListeners } from './process-listeners.js';
 import { processPolicies } from './process-policies.js';
 import { processHTTPRoutes } from './process-routes.js';
@@ -55,6 +56,7 @@ export const IMPLEMENTED_FEATURES = [
   'HTTPRouteRequestTimeout',
   'HTTPRouteResponseHeaderModification',
   'HTTPRouteSchemeRedirect',
+  'ListenerSet',
   'ReferenceGrant',
 ] as const;
 
@@ -70,12 +72,21 @@ export function translate(input: TranslateInput): TranslateOutput {
 
   const classes = processGatewayClasses(input.gatewayClasses, indexes.controllerName, features, input.now);
   const gatewayStates = processListeners(input, classes.accepted, indexes);
-  const routes = processHTTPRoutes(input.httpRoutes, gatewayStates, indexes, input.now);
+  const listenerSets = processListenerSets(input, gatewayStates, indexes);
+  const routes = processHTTPRoutes(input.httpRoutes, gatewayStates, listenerSets, indexes, input.now);
   const policies = processPolicies(input.webSocketPolicies, input.httpRoutes, indexes.services);
   const entries = processEntries(routes, policies.winners);
   const policyStatuses = processPolicyStatuses(input.webSocketPolicies, policies.targets, routes, indexes.controllerName, input.now);
   // Gateway statuses last: attachedRoutes is known now.
-  const { gateways, listeners } = processGatewayStatuses(gatewayStates, input.now);
+  const statuses = processGatewayStatuses(gatewayStates, input.now);
 
-  return { routes: entries, listeners, gatewayClasses: classes.statuses, gateways, httpRoutes: routes.statuses, policies: policyStatuses };
+  return {
+    routes: entries,
+    listeners: statuses.listeners,
+    gatewayClasses: classes.statuses,
+    gateways: statuses.gateways,
+    listenerSets: statuses.listenerSets,
+    httpRoutes: routes.statuses,
+    policies: policyStatuses,
+  };
 }

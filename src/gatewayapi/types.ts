@@ -79,8 +79,27 @@ export interface Gateway {
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: { group: string; kind: string; name: string } };
     tls?: { backend?: unknown; frontend?: unknown };
-    allowedListeners?: { namespaces?: { from?: string } };
+    /** Which namespaces' ListenerSets may attach (default: none). */
+    allowedListeners?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector } };
   };
+}
+
+// ---- ListenerSet --------------------------------------------------------------------------
+
+/** Extra listeners for a parent Gateway that allows them (spec.allowedListeners). */
+export interface ListenerSet {
+  metadata: Meta;
+  spec: {
+    parentRef: { group?: string; kind?: string; name: string; namespace?: string };
+    /** Same shape as a Gateway's listeners (ListenerEntry). */
+    listeners: Listener[];
+  };
+  status?: ListenerSetStatus;
+}
+
+export interface ListenerSetStatus {
+  conditions: Condition[];
+  listeners: ListenerStatus[];
 }
 
 export interface ListenerStatus {
@@ -94,6 +113,8 @@ export interface GatewayStatus {
   addresses: GatewayStatusAddress[];
   conditions: Condition[];
   listeners: ListenerStatus[];
+  /** ListenerSets attached and accepted; written when the Gateway allows ListenerSets. */
+  attachedListenerSets?: number;
 }
 
 // ---- HTTPRoute ----------------------------------------------------------------------------
@@ -267,6 +288,35 @@ export interface WebSocketPolicy {
  * Every field the translator reads, by CRD file and version: '[]' is a list item. Checked
  * against the vendored schemas by test/gatewayapi/schema-fields.test.ts.
  */
+/** A Gateway's listeners and a ListenerSet's are the same shape, and so are their statuses. */
+const LISTENER_FIELDS = [
+  'spec.listeners[].name',
+  'spec.listeners[].hostname',
+  'spec.listeners[].port',
+  'spec.listeners[].protocol',
+  'spec.listeners[].tls.mode',
+  'spec.listeners[].tls.certificateRefs[].group',
+  'spec.listeners[].tls.certificateRefs[].kind',
+  'spec.listeners[].tls.certificateRefs[].name',
+  'spec.listeners[].tls.certificateRefs[].namespace',
+  'spec.listeners[].tls.options',
+  'spec.listeners[].allowedRoutes.namespaces.from',
+  'spec.listeners[].allowedRoutes.namespaces.selector.matchLabels',
+  'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].key',
+  'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].operator',
+  'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].values',
+  'spec.listeners[].allowedRoutes.kinds[].group',
+  'spec.listeners[].allowedRoutes.kinds[].kind',
+];
+const LISTENER_STATUS_FIELDS = [
+  'status.conditions',
+  'status.listeners[].name',
+  'status.listeners[].supportedKinds[].group',
+  'status.listeners[].supportedKinds[].kind',
+  'status.listeners[].attachedRoutes',
+  'status.listeners[].conditions',
+];
+
 export const READ_FIELDS: Record<string, { version: string; fields: string[] }> = {
   'gateway-api/gateway.networking.k8s.io_gatewayclasses.yaml': {
     version: 'v1',
@@ -283,31 +333,24 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.tls.backend',
       'spec.tls.frontend',
       'spec.allowedListeners.namespaces.from',
-      'spec.listeners[].name',
-      'spec.listeners[].hostname',
-      'spec.listeners[].port',
-      'spec.listeners[].protocol',
-      'spec.listeners[].tls.mode',
-      'spec.listeners[].tls.certificateRefs[].group',
-      'spec.listeners[].tls.certificateRefs[].kind',
-      'spec.listeners[].tls.certificateRefs[].name',
-      'spec.listeners[].tls.certificateRefs[].namespace',
-      'spec.listeners[].tls.options',
-      'spec.listeners[].allowedRoutes.namespaces.from',
-      'spec.listeners[].allowedRoutes.namespaces.selector.matchLabels',
-      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].key',
-      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].operator',
-      'spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[].values',
-      'spec.listeners[].allowedRoutes.kinds[].group',
-      'spec.listeners[].allowedRoutes.kinds[].kind',
+      'spec.allowedListeners.namespaces.selector.matchLabels',
+      'spec.allowedListeners.namespaces.selector.matchExpressions[].key',
+      ...LISTENER_FIELDS,
       'status.addresses[].type',
       'status.addresses[].value',
-      'status.conditions',
-      'status.listeners[].name',
-      'status.listeners[].supportedKinds[].group',
-      'status.listeners[].supportedKinds[].kind',
-      'status.listeners[].attachedRoutes',
-      'status.listeners[].conditions',
+      ...LISTENER_STATUS_FIELDS,
+      'status.attachedListenerSets',
+    ],
+  },
+  'gateway-api/gateway.networking.k8s.io_listenersets.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.parentRef.group',
+      'spec.parentRef.kind',
+      'spec.parentRef.name',
+      'spec.parentRef.namespace',
+      ...LISTENER_FIELDS,
+      ...LISTENER_STATUS_FIELDS,
     ],
   },
   'gateway-api/gateway.networking.k8s.io_httproutes.yaml': {

@@ -84,4 +84,25 @@ describe('shared addresses', () => {
     assert.deepEqual(serviceAddresses({ spec: { clusterIP: 'None' } }), []);
     assert.deepEqual(serviceAddresses(undefined), []);
   });
+
+  test('requested addresses (GatewayStaticAddresses): the first one free in the pool, never one another Gateway asks for', () => {
+    const pool = new AddressPool('127.0.1.0/24');
+    const asking = (name: string, created: string, requested: string[]) => ({ ...gw(name, created), requested });
+    let now = pool.assign([gw('a', '2026-01-01T00:00:00Z'), asking('static', '2026-01-02T00:00:00Z', ['127.0.1.1', '127.0.1.250']), gw('b', '2026-01-03T00:00:00Z')]);
+    // a had nothing yet and 127.0.1.1 is requested: a gets .2; static asks for .1 first and gets it.
+    assert.deepEqual(Object.fromEntries(now), { 'infra/a': '127.0.1.2', 'infra/static': '127.0.1.1', 'infra/b': '127.0.1.3' });
+    // Outside the pool (or another family): none, the translator reports AddressNotUsable.
+    now = pool.assign([gw('a', '2026-01-01T00:00:00Z'), asking('static', '2026-01-02T00:00:00Z', ['192.0.2.9', 'fd00::1']), gw('b', '2026-01-03T00:00:00Z')]);
+    assert.equal(now.has('infra/static'), false);
+    // Held by another Gateway: none; asking for another then moves it there.
+    now = pool.assign([gw('a', '2026-01-01T00:00:00Z'), asking('static', '2026-01-02T00:00:00Z', ['127.0.1.2']), gw('b', '2026-01-03T00:00:00Z')]);
+    assert.equal(now.has('infra/static'), false);
+    assert.equal(now.get('infra/a'), '127.0.1.2', 'an assignment is never taken away from a Gateway that has it');
+    now = pool.assign([gw('a', '2026-01-01T00:00:00Z'), asking('static', '2026-01-02T00:00:00Z', ['192.0.2.9', '127.0.1.250']), gw('b', '2026-01-03T00:00:00Z')]);
+    assert.equal(now.get('infra/static'), '127.0.1.250');
+    // A new Gateway without a request skips the free address that is asked for.
+    now = pool.assign([asking('static', '2026-01-02T00:00:00Z', ['127.0.1.250']), asking('other', '2026-01-04T00:00:00Z', ['127.0.1.1']), gw('c', '2026-01-05T00:00:00Z')]);
+    assert.equal(now.get('infra/other'), '127.0.1.1');
+    assert.equal(now.get('infra/c'), '127.0.1.2');
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CONFLICT_REASON, sameStatus, statusWrites, type Current, type StatusInputs } from '../../src/controller/gateway-status.js';
 import { translate, type TranslateInput } from '../../src/gatewayapi/translate.js';
 import type { RouteParentStatus } from '../../src/gatewayapi/types.js';
-import { gateway, input, listener, policy, route, routeTarget, service, CONTROLLER } from '../gatewayapi/fixtures.js';
+import { gateway, input, listener, listenerSet, policy, route, routeTarget, service, CONTROLLER } from '../gatewayapi/fixtures.js';
 
 const T1 = '2026-03-01T10:00:00Z';
 const T2 = '2026-03-01T11:00:00Z';
@@ -127,5 +127,34 @@ describe('Gateway API status writes', () => {
     assert.ok(!sameStatus({ conditions: [c] }, { conditions: [{ ...c, reason: 'Other' }] }));
     assert.ok(!sameStatus(undefined, { conditions: [c] }));
     assert.ok(sameStatus(undefined, {}));
+  });
+});
+
+describe('ListenerSet status writes', () => {
+  const withSet = () =>
+    scenario({
+      gateways: [gateway('gw', [open('http')], { allowedListeners: { namespaces: { from: 'Same' } } })],
+      listenerSets: [listenerSet('ls', [open('extra', { hostname: 'extra.example.com' })])],
+    });
+
+  test('a ListenerSet of our Gateway gets its own write (not guarded: only its parent\'s controller writes it); none once it says the same', () => {
+    const inp = withSet();
+    const first = statusWrites({ ...inputs(inp, T1), listenerSets: currentOf(inp.listenerSets!) });
+    const w = first.find((x) => x.kind === 'ListenerSet');
+    assert.ok(w, 'a ListenerSet write');
+    assert.equal(`${w.namespace}/${w.name} guarded=${w.guarded}`, 'infra/ls guarded=false');
+    const status = w.status as { conditions: Array<{ type: string; status: string }>; listeners: Array<{ name: string }> };
+    assert.deepEqual(status.conditions.map((c) => `${c.type}=${c.status}`), ['Accepted=True', 'Programmed=True']);
+    assert.deepEqual(status.listeners.map((l) => l.name), ['extra']);
+    assert.equal((first.find((x) => x.kind === 'Gateway')!.status as { attachedListenerSets?: number }).attachedListenerSets, 1);
+
+    const out = translate({ ...inp, now: T1 });
+    const stored = inp.listenerSets!.map((o) => ({ ...o, status: out.listenerSets.get(`infra/${o.metadata.name}`)!.status }));
+    const again = statusWrites({ ...inputs(inp, T2), listenerSets: currentOf(stored) });
+    assert.equal(again.filter((x) => x.kind === 'ListenerSet').length, 0);
+  });
+
+  test('without ListenerSets watched (the CRD not installed) nothing is written for them', () => {
+    assert.equal(statusWrites(inputs(withSet(), T1)).filter((x) => x.kind === 'ListenerSet').length, 0);
   });
 });

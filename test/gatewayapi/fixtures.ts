@@ -8,6 +8,7 @@ import type {
   HTTPRoute,
   HTTPRouteRule,
   Listener,
+  ListenerSet,
   Namespace,
   ParentReference,
   ReferenceGrant,
@@ -29,6 +30,14 @@ export function listener(name: string, extra: Partial<Listener> = {}): Listener 
 
 export function gateway(name: string, listeners: Listener[], extra: Partial<Gateway['spec']> = {}, namespace = 'infra'): Gateway {
   return { metadata: { name, namespace, generation: 2 }, spec: { gatewayClassName: 'wsgate', listeners, ...extra } };
+}
+
+/** A ListenerSet whose parent is Gateway `gateway` in infra. */
+export function listenerSet(name: string, listeners: Listener[], namespace = 'infra', created = '2026-01-01T00:00:00Z', gateway = 'gw'): ListenerSet {
+  return {
+    metadata: { name, namespace, generation: 5, creationTimestamp: created },
+    spec: { parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra', name: gateway }, listeners },
+  };
 }
 
 export function parent(name: string, extra: Partial<ParentReference> = {}): ParentReference {

@@ -107,12 +107,28 @@ describe('Gateway and listener status', () => {
     assert.deepEqual(gw(out).conditions.map(brief), ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned']);
   });
 
-  it('spec.addresses wsgate cannot assign: Accepted=False/UnsupportedAddress; ones it has: accepted', () => {
-    const bad = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress', value: '192.0.2.9' }] })] }));
-    assert.deepEqual(gw(bad).conditions.map(brief), ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid']);
-    const good = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ value: ADDRESS.value }] })] }));
-    assert.equal(brief(gw(good).conditions[0]), 'Accepted=True/Accepted');
-  });
+  // GatewayStaticAddresses: a type wsgate cannot serve refuses the Gateway; an address of a type
+  // it serves that it did not assign leaves it accepted but not programmed, and not served.
+  const USABLE = { type: 'IPAddress', value: '10.0.0.10' };
+  const UNUSABLE = { type: 'IPAddress', value: '192.0.2.9' };
+  const INVALID = { type: 'test/fake-invalid-type', value: 'fake address teehee!' };
+  const staticCases: Array<{ name: string; addresses: Array<{ type?: string; value?: string }>; types?: string[]; want: string[]; served: boolean }> = [
+    { name: 'one wsgate has: accepted and programmed', addresses: [{ value: USABLE.value }], want: ['Accepted=True/Accepted', 'Programmed=True/Programmed'], served: true },
+    { name: 'one it did not assign: Programmed=False/AddressNotUsable', addresses: [UNUSABLE], want: ['Accepted=True/Accepted', 'Programmed=False/AddressNotUsable'], served: false },
+    { name: 'an unknown type: Accepted=False/UnsupportedAddress', addresses: [INVALID], want: ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid'], served: false },
+    { name: 'an IPAddress that is no IP: UnsupportedAddress', addresses: [{ type: 'IPAddress', value: 'not-an-ip' }], want: ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid'], served: false },
+    { name: 'invalid, unusable and usable (the suite\'s first step): UnsupportedAddress', addresses: [INVALID, UNUSABLE, USABLE], want: ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid'], served: false },
+    { name: 'unusable and usable (its second step): AddressNotUsable', addresses: [UNUSABLE, USABLE], want: ['Accepted=True/Accepted', 'Programmed=False/AddressNotUsable'], served: false },
+    { name: 'a Hostname where wsgate hands out IPs only (an address pool): UnsupportedAddress', addresses: [{ type: 'Hostname', value: 'gw.example.com' }], types: ['IPAddress'], want: ['Accepted=False/UnsupportedAddress', 'Programmed=False/Invalid'], served: false },
+  ];
+  for (const c of staticCases) {
+    it(`spec.addresses: ${c.name}`, () => {
+      const out = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: c.addresses })], ...(c.types ? { addressTypes: c.types } : {}) }));
+      assert.deepEqual(gw(out).conditions.map(brief), c.want);
+      assert.equal(out.listeners.length, c.served ? 1 : 0);
+      assert.deepEqual(gw(out).addresses, [USABLE], 'status.addresses: what wsgate assigned, never the unusable one');
+    });
+  }
 
   it('an address without a value (GatewayAddressEmpty) takes one of wsgate\'s of its type; of a type wsgate has none of: UnsupportedAddress', () => {
     const ip = translate(input({ gateways: [gateway('gw', [listener('http')], { addresses: [{ type: 'IPAddress' }] })] }));
@@ -171,7 +187,7 @@ describe('Gateway and listener status', () => {
       listeners: [listener('a', { hostname: 'x.example.com' }), listener('b', { hostname: 'x.example.com' }), listener('c', { hostname: 'y.example.com' })],
       gateway: 'Accepted=True/ListenersNotValid',
       want: {
-        a: { conditions: ['Accepted=False/HostnameConflict', 'Programmed=False/Invalid', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/HostnameConflict'], kinds: 1 },
+        a: { conditions: ['Accepted=False/HostnameConflict', 'Programmed=False/HostnameConflict', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=True/HostnameConflict'], kinds: 1 },
         c: { conditions: ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=True/ResolvedRefs', 'Conflicted=False/NoConflicts'], kinds: 1 },
       },
     },

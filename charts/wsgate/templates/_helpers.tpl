@@ -221,10 +221,10 @@ render (install, upgrade, template, lint) runs them.
 {{/* Gateway API RBAC for the namespaced kinds (cluster-wide or per watched namespace); see rbac-gateway-api.yaml. */}}
 {{- define "wsgate.rbac.gatewayRules" -}}
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [gateways, httproutes, referencegrants]
+  resources: [gateways, httproutes, listenersets, referencegrants]
   verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [gateways/status, httproutes/status]
+  resources: [gateways/status, httproutes/status, listenersets/status]
   verbs: [get, patch, update]
 - apiGroups: [wsgate.io]
   resources: [websocketpolicies]
