@@ -18,6 +18,8 @@ export interface ServedGatewayApi {
   readonly referenceGrantVersion?: 'v1' | 'v1beta1';
   /** wsgate.io/v1alpha1 WebSocketPolicy (crds/): absent, HTTPRoutes get the default behaviour. */
   readonly policies: boolean;
+  /** gateway.networking.k8s.io/v1 BackendTLSPolicy: absent, backends are reached as their appProtocol says. */
+  readonly backendTLSPolicies?: boolean;
 }
 
 async function resources(custom: CustomObjectsApi, group: string, version: string): Promise<Set<string>> {
@@ -39,5 +41,5 @@ export async function discoverGatewayApi(kc: KubeConfig): Promise<ServedGatewayA
   ]);
   const core = ['gatewayclasses', 'gateways', 'httproutes'].every((r) => v1.has(r));
   const referenceGrantVersion = v1.has('referencegrants') ? 'v1' : v1beta1.has('referencegrants') ? 'v1beta1' : undefined;
-  return { core, ...(referenceGrantVersion ? { referenceGrantVersion } : {}), policies: policy.has('websocketpolicies') };
+  return { core, ...(referenceGrantVersion ? { referenceGrantVersion } : {}), policies: policy.has('websocketpolicies'), backendTLSPolicies: v1.has('backendtlspolicies') };
 }

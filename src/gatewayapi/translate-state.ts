@@ -4,9 +4,11 @@
 
 import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { RouteBackend, RouteFilters, SessionPersistence } from './model.js';
+import type { BackendTlsValidation, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
 import type {
+  BackendTLSPolicy,
+  ConfigMap,
   Gateway,
   GatewayClass,
   GatewayStatusAddress,
@@ -32,6 +34,10 @@ export interface TranslateInput {
   /** For HTTPS listeners' certificateRefs; absent: none exist. */
   secrets?: readonly Secret[];
   webSocketPolicies: readonly WebSocketPolicy[];
+  /** gateway.networking.k8s.io/v1 BackendTLSPolicies; absent: none exist. */
+  backendTLSPolicies?: readonly BackendTLSPolicy[];
+  /** The CA bundles BackendTLSPolicies name (caCertificateRefs); absent: none exist. */
+  configMaps?: readonly ConfigMap[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
   /** Listener ports wsgate can serve; absent: any port. */
@@ -57,6 +63,8 @@ export interface Indexes {
   readonly secrets: Map<string, Secret>;
   /** By name. */
   readonly namespaces: Map<string, Namespace>;
+  /** targetKey('Service', ...) -> the BackendTLSPolicy validation that applies (process-backend-tls.ts). */
+  readonly backendTls: ReadonlyMap<string, BackendTlsValidation>;
 }
 
 export interface ListenerState {
@@ -116,4 +124,13 @@ export interface PolicyTargetResult {
   sectionName?: string;
   reason: 'Accepted' | 'Conflicted' | 'Invalid' | 'TargetNotFound';
   message: string;
+}
+
+/**
+ * What a policy kind reports beside its targets' results (BackendTLSPolicy: ResolvedRefs for its
+ * CA references, and Accepted=False when no CA certificate is usable).
+ */
+export interface PolicyLevelStatus {
+  readonly refused?: { reason: string; message: string };
+  readonly extra: (generation: number) => Condition[];
 }

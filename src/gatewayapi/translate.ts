@@ -1,11 +1,12 @@
 // The Gateway API processor: GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Namespaces,
-// Services, Secrets and WebSocketPolicies in; route entries, the listeners to serve and every
+// Services, Secrets, WebSocketPolicies, BackendTLSPolicies and their CA ConfigMaps in; route entries, the listeners to serve and every
 // object's status out. Like Envoy Gateway's Translate(), translate() is a list of processors,
 // each in its own file, each handing the next what it found (translate-state.ts). Pure: no I/O
 // (beyond the WebSocketRoute CRD that src/api loads once to validate policies), no clocks (a
 // time for lastTransitionTime comes in as `now`), and the same input always gives the same output.
 
 import type { TranslateOutput } from './model.js';
+import { processBackendTLSPolicies } from './process-backend-tls.js';
 import { processEntries } from './process-entries.js';
 import { processGatewayClasses } from './process-gateway-classes.js';
 import { processListeners } from './process-listeners.js';
@@ -59,12 +60,17 @@ export const IMPLEMENTED_FEATURES = [
 ] as const;
 
 export function translate(input: TranslateInput): TranslateOutput {
+  const services = new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s]));
+  const backendTLSPolicies = input.backendTLSPolicies ?? [];
+  // Before the routes: a backendRef to a Service port a policy covers is reached over TLS.
+  const backendTls = processBackendTLSPolicies(backendTLSPolicies, services, new Map((input.configMaps ?? []).map((c) => [key(nsOf(c.metadata), c.metadata.name), c])));
   const indexes: Indexes = {
     controllerName: input.controllerName ?? CONTROLLER_NAME,
     grants: input.referenceGrants,
-    services: new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
+    services,
     secrets: new Map((input.secrets ?? []).map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
     namespaces: new Map(input.namespaces.map((n) => [n.metadata.name, n])),
+    backendTls: backendTls.winners,
   };
   const features = [...new Set(input.supportedFeatures ?? IMPLEMENTED_FEATURES)].sort();
 
@@ -74,8 +80,9 @@ export function translate(input: TranslateInput): TranslateOutput {
   const policies = processPolicies(input.webSocketPolicies, input.httpRoutes, indexes.services);
   const entries = processEntries(routes, policies.winners);
   const policyStatuses = processPolicyStatuses(input.webSocketPolicies, policies.targets, routes, indexes.controllerName, input.now);
+  const backendTlsStatuses = processPolicyStatuses(backendTLSPolicies, backendTls.targets, routes, indexes.controllerName, input.now, { levels: backendTls.levels, onlyGatewayAncestors: true });
   // Gateway statuses last: attachedRoutes is known now.
   const { gateways, listeners } = processGatewayStatuses(gatewayStates, input.now);
 
-  return { routes: entries, listeners, gatewayClasses: classes.statuses, gateways, httpRoutes: routes.statuses, policies: policyStatuses };
+  return { routes: entries, listeners, gatewayClasses: classes.statuses, gateways, httpRoutes: routes.statuses, policies: policyStatuses, backendTLSPolicies: backendTlsStatuses };
 }

@@ -263,6 +263,27 @@ export interface WebSocketPolicy {
   status?: { ancestors?: PolicyAncestorStatus[] };
 }
 
+// ---- BackendTLSPolicy (gateway.networking.k8s.io/v1) and ConfigMaps ------------------------
+
+export interface BackendTLSPolicy {
+  metadata: Meta;
+  spec: {
+    targetRefs: PolicyTargetReference[];
+    validation: {
+      caCertificateRefs?: Array<{ group: string; kind: string; name: string }>;
+      wellKnownCACertificates?: string;
+      hostname: string;
+      subjectAltNames?: Array<{ type: 'Hostname' | 'URI'; hostname?: string; uri?: string }>;
+    };
+  };
+  status?: { ancestors?: PolicyAncestorStatus[] };
+}
+
+export interface ConfigMap {
+  metadata: Meta;
+  data?: Record<string, string>;
+}
+
 /**
  * Every field the translator reads, by CRD file and version: '[]' is a list item. Checked
  * against the vendored schemas by test/gatewayapi/schema-fields.test.ts.
@@ -308,6 +329,26 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'status.listeners[].supportedKinds[].kind',
       'status.listeners[].attachedRoutes',
       'status.listeners[].conditions',
+    ],
+  },
+  'gateway-api/gateway.networking.k8s.io_backendtlspolicies.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.targetRefs[].group',
+      'spec.targetRefs[].kind',
+      'spec.targetRefs[].name',
+      'spec.targetRefs[].sectionName',
+      'spec.validation.caCertificateRefs[].group',
+      'spec.validation.caCertificateRefs[].kind',
+      'spec.validation.caCertificateRefs[].name',
+      'spec.validation.wellKnownCACertificates',
+      'spec.validation.hostname',
+      'spec.validation.subjectAltNames[].type',
+      'spec.validation.subjectAltNames[].hostname',
+      'spec.validation.subjectAltNames[].uri',
+      'status.ancestors[].ancestorRef',
+      'status.ancestors[].controllerName',
+      'status.ancestors[].conditions',
     ],
   },
   'gateway-api/gateway.networking.k8s.io_httproutes.yaml': {

@@ -24,6 +24,7 @@ import type { GatewayRouteEntry, PathMatch, RequestMirror, ServiceBackend } from
 import type tls from 'node:tls';
 
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
+import { refusedBackendTls, verifiedBackendTls } from './backend-verification.js';
 import { MIN_TLS_VERSION } from '../security/tls-store.js';
 import { compileAffinity, persistenceAffinity } from './behaviour.js';
 import { compileCors } from './cors.js';
@@ -173,8 +174,10 @@ function buildRoute(
     const modifiers = b.valid
       ? { ...(b.requestHeaders ? { requestHeaders: b.requestHeaders } : {}), ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}) }
       : {};
-    if (!b.valid || !r?.ok) return { weight: b.weight, ...modifiers };
-    const tls = b.scheme === 'wss' ? backendTls() : undefined;
+    // A refused BackendTLSPolicy (no usable CA): its share of requests is answered 500, as an
+    // invalid backendRef's, before any connection is tried.
+    if (!b.valid || !r?.ok || b.tls?.refused !== undefined) return { weight: b.weight, ...modifiers };
+    const tls = b.scheme === 'wss' ? backendTls(b) : undefined;
     const endpoints = r.endpoints;
     return {
       weight: b.weight,
@@ -211,7 +214,8 @@ function buildRoute(
   const path = prev ? prev.path : pathTemplate(entry.path);
   // A rule's sessionPersistence is the more specific setting: it replaces a policy's sessionAffinity.
   const affinity = entry.sessionPersistence ? persistenceAffinity(entry.sessionPersistence) : compileAffinity(spec);
-  const tls = scheme === 'wss' ? backendTls() : undefined;
+  const first = firstService(entry);
+  const tls = scheme === 'wss' ? backendTls(first) : undefined;
   return Object.freeze({
     key: entry.key,
     kind: 'HTTPRoute' as const,
@@ -255,22 +259,26 @@ function buildRoute(
   });
 }
 
-/**
- * TLS options for a wss backend (appProtocol kubernetes.io/wss or https): verified against the
- * system CAs, as a WebSocketRoute's without backend.tls. A backendRef carries no CA or SNI
- * settings (BackendTLSPolicy is not supported).
- */
 /** RequestMirror targets: a mirror whose Service has no endpoints (or did not resolve) copies nothing. */
 function compileMirrors(mirrors: readonly RequestMirror[], resolutions: ReadonlyArray<BackendResolution | undefined>): MirrorTarget[] {
   return mirrors.map((m, i) => {
     const r = resolutions[i];
-    if (!r?.ok) return { percent: m.percent };
-    const tls = m.backend.scheme === 'wss' ? backendTls() : undefined;
+    if (!r?.ok || m.backend.tls?.refused !== undefined) return { percent: m.percent };
+    const tls = m.backend.scheme === 'wss' ? backendTls(m.backend) : undefined;
     return { percent: m.percent, target: { scheme: m.backend.scheme, endpoints: r.endpoints, eligible: r.endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) } };
   });
 }
 
-function backendTls(): tls.ConnectionOptions {
+/**
+ * TLS options for a wss backend: as its BackendTLSPolicy says (CA bundle or system CAs, the
+ * policy's hostname as SNI, its hostname or subjectAltNames as the names to accept); without
+ * one (appProtocol kubernetes.io/wss or https), verified against the system CAs, as a
+ * WebSocketRoute's without backend.tls. A refused policy fails every handshake.
+ */
+function backendTls(b: ServiceBackend | undefined): tls.ConnectionOptions {
+  const v = b?.tls;
+  if (v?.refused !== undefined) return refusedBackendTls(v.refused);
+  if (v) return verifiedBackendTls({ serverName: v.hostname, ...(v.caCertificates !== undefined ? { ca: v.caCertificates } : {}), subjectAltNames: v.subjectAltNames });
   return { minVersion: MIN_TLS_VERSION, ALPNProtocols: ['http/1.1'] };
 }
 
