@@ -213,6 +213,8 @@ export interface GatewayRouteEntry {
   /** The rule's sessionPersistence: when set it replaces the sessionAffinity of the WebSocket behaviour. */
   readonly sessionPersistence?: SessionPersistence;
   readonly websocket: WebSocketBehaviour;
+  /** The Gateway's spec.tls.backend.clientCertificateRef (a kubernetes.io/tls Secret): presented to TLS backends. */
+  readonly backendClientCertificate?: { readonly namespace: string; readonly name: string };
   /**
    * Sort key in the spec's precedence order (compare element by element, smaller first):
    * Exact before PathPrefix, longer prefix first, method, more headers, more query params,

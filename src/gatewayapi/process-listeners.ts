@@ -146,9 +146,8 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
   let problem: GatewayState['problem'];
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
-  else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
-    problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
-  } else {
+  else if (gw.spec.tls?.frontend !== undefined) problem = { reason: 'UnsupportedValue', message: 'spec.tls.frontend is not supported' };
+  else {
     // An address without a value (GatewayAddressEmpty) asks for any address of its type: one
     // wsgate assigns satisfies it, and while none is assigned yet Programmed says so.
     const unassignable = (gw.spec.addresses ?? []).filter((a) => {
@@ -163,7 +162,41 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
       };
     }
   }
-  return { gateway: gw, namespace, generation, problem, classAccepted, listeners: buildListeners(gw, generation, input, indexes), addresses: assigned };
+  const backend = gw.spec.tls?.backend !== undefined ? backendClientCertificate(gw, indexes) : undefined;
+  return {
+    gateway: gw,
+    namespace,
+    generation,
+    problem,
+    classAccepted,
+    listeners: buildListeners(gw, generation, input, indexes),
+    addresses: assigned,
+    ...(backend?.certificate ? { backendClientCertificate: backend.certificate } : {}),
+    ...(backend ? { backendTlsRefs: backend.problem ? { problem: backend.problem } : {} } : {}),
+  };
+}
+
+/**
+ * spec.tls.backend.clientCertificateRef (GatewayBackendClientCertificate): a kubernetes.io/tls
+ * Secret, in another namespace only with a ReferenceGrant. A bad one leaves the Gateway Accepted
+ * with ResolvedRefs=False, and no certificate is presented.
+ */
+function backendClientCertificate(gw: Gateway, { grants, secrets }: Indexes): { certificate?: { namespace: string; name: string }; problem?: { reason: string; message: string } } {
+  const ref = gw.spec.tls?.backend?.clientCertificateRef;
+  if (!ref) return {};
+  const namespace = nsOf(gw.metadata);
+  const refNs = ref.namespace ?? namespace;
+  const at = `${refNs}/${ref.name}`;
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Secret';
+  if (group !== '' || kind !== 'Secret') return { problem: { reason: 'InvalidClientCertificateRef', message: `clientCertificateRef ${group || 'core'}/${kind} ${at}: only core Secrets are supported` } };
+  if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: 'Gateway', namespace }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
+    return { problem: { reason: 'RefNotPermitted', message: `clientCertificateRef Secret ${at} is in another namespace and no ReferenceGrant there allows it` } };
+  }
+  const secret = secrets.get(at);
+  const bad = secret ? certificateProblem(secret) : 'does not exist';
+  if (bad) return { problem: { reason: 'InvalidClientCertificateRef', message: `clientCertificateRef Secret ${at} ${bad}` } };
+  return { certificate: { namespace: refNs, name: ref.name } };
 }
 
 /** Keyed by "ns/name"; only Gateways of our classes, in name order. */

@@ -123,11 +123,16 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
     conditions: ok ? l.status.conditions : l.status.conditions.map((c) => (c.type === 'Programmed' ? condition('Programmed', false, 'Invalid', 'the gateway is not accepted', gen) : c)),
     attachedRoutes: l.attached.size,
   }));
+  // ResolvedRefs only where the Gateway itself references something (spec.tls.backend).
+  const refs = g.backendTlsRefs;
+  const resolvedRefs = refs
+    ? [refs.problem ? condition('ResolvedRefs', false, refs.problem.reason, refs.problem.message, gen) : condition('ResolvedRefs', true, 'ResolvedRefs', 'references resolved', gen)]
+    : [];
   return {
     namespace: g.namespace,
     name: g.gateway.metadata.name,
     generation: gen,
-    status: { addresses: g.addresses, conditions: [accepted, programmed], listeners },
+    status: { addresses: g.addresses, conditions: [accepted, programmed, ...resolvedRefs], listeners },
   };
 }
 

@@ -89,6 +89,10 @@ export interface GatewayState {
   generation: number;
   /** Gateway-level problem, when the Gateway cannot be accepted whatever its listeners. */
   problem?: { reason: string; message: string };
+  /** spec.tls.backend.clientCertificateRef, resolved and permitted: presented to TLS backends. */
+  backendClientCertificate?: { namespace: string; name: string };
+  /** Set when spec.tls.backend is: the Gateway's ResolvedRefs (problem: False with its reason). */
+  backendTlsRefs?: { problem?: { reason: string; message: string } };
   classAccepted: boolean;
   listeners: ListenerState[];
   addresses: GatewayStatusAddress[];

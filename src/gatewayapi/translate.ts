@@ -27,8 +27,11 @@ export { comparePrecedence } from './process-entries.js';
  * Header matching, weights, RequestHeaderModifier and hostname redirects are core HTTPRoute.
  */
 export const IMPLEMENTED_FEATURES = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'Gateway',
   'GatewayAddressEmpty',
+  'GatewayBackendClientCertificate',
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',

@@ -78,7 +78,7 @@ export interface Gateway {
     listeners: Listener[];
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: { group: string; kind: string; name: string } };
-    tls?: { backend?: unknown; frontend?: unknown };
+    tls?: { backend?: { clientCertificateRef?: SecretObjectReference }; frontend?: unknown };
     allowedListeners?: { namespaces?: { from?: string } };
   };
 }
@@ -302,6 +302,10 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.addresses[].value',
       'spec.infrastructure.parametersRef',
       'spec.tls.backend',
+      'spec.tls.backend.clientCertificateRef.group',
+      'spec.tls.backend.clientCertificateRef.kind',
+      'spec.tls.backend.clientCertificateRef.name',
+      'spec.tls.backend.clientCertificateRef.namespace',
       'spec.tls.frontend',
       'spec.allowedListeners.namespaces.from',
       'spec.listeners[].name',

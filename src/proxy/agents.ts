@@ -65,5 +65,7 @@ function tlsKey(o: tls.ConnectionOptions): string {
     typeof o.ca === 'string' ? o.ca : Array.isArray(o.ca) ? o.ca.map(String) : String(o.ca ?? ''),
     // A BackendTLSPolicy's subjectAltNames: connections verified for one list never serve another.
     identityCheckKey(o.checkServerIdentity),
+    // The client certificate presented (a Gateway's spec.tls.backend): a pool per certificate.
+    typeof o.cert === 'string' ? o.cert : '',
   ]);
 }

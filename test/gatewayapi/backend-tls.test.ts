@@ -8,9 +8,9 @@ import { before, describe, it } from 'node:test';
 import type { Condition } from '../../src/api/types.js';
 import type { ServiceBackend, TranslateOutput } from '../../src/gatewayapi/model.js';
 import { translate, type TranslateInput } from '../../src/gatewayapi/translate.js';
-import type { BackendTLSPolicy, ConfigMap } from '../../src/gatewayapi/types.js';
+import type { BackendTLSPolicy, ConfigMap, Gateway } from '../../src/gatewayapi/types.js';
 import { makeCa } from '../helpers/certs.js';
-import { CONTROLLER, gateway, input, listener, route, rule, service, serviceTarget } from './fixtures.js';
+import { CONTROLLER, gateway, grant, input, listener, route, rule, service, serviceTarget, tlsSecret } from './fixtures.js';
 
 let caPem = '';
 before(() => {
@@ -212,5 +212,51 @@ describe('BackendTLSPolicy status: ancestors, Accepted and ResolvedRefs', () => 
     const out = run([tlsPolicy('p', [serviceTarget('echo')], { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'nope' }] })]);
     const parent = out.httpRoutes.get('apps/r')!.parents.find((x) => x.controllerName === CONTROLLER)!;
     assert.equal(brief(parent.conditions.find((c) => c.type === 'ResolvedRefs')!), 'ResolvedRefs=True/ResolvedRefs');
+  });
+});
+
+describe('Gateway spec.tls.backend.clientCertificateRef (GatewayBackendClientCertificate)', () => {
+  let client = { cert: '', key: '' };
+  before(() => {
+    client = makeCa('client CA').issue('wsgate-client', ['client.example.com'], 'clientAuth');
+  });
+  const withRef = (ref: NonNullable<NonNullable<Gateway['spec']['tls']>['backend']>['clientCertificateRef'], over: Partial<TranslateInput> = {}) =>
+    run([tlsPolicy('p', [serviceTarget('echo')])], {
+      gateways: [gateway('gw', [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } })], { tls: { backend: { clientCertificateRef: ref! } } })],
+      secrets: [tlsSecret('client', 'infra', client.cert, client.key), tlsSecret('client', 'apps', client.cert, client.key), { metadata: { name: 'junk', namespace: 'infra' }, data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } }],
+      ...over,
+    });
+  const gatewayConditions = (out: TranslateOutput) => out.gateways.get('infra/gw')!.status.conditions.map(brief);
+
+  const cases: Array<{ name: string; ref: Parameters<typeof withRef>[0]; grants?: TranslateInput['referenceGrants']; resolved: string; presented?: string }> = [
+    { name: 'a tls Secret in the Gateway namespace: presented, ResolvedRefs True', ref: { name: 'client' }, resolved: 'ResolvedRefs=True/ResolvedRefs', presented: 'infra/client' },
+    { name: 'a Secret that does not exist: InvalidClientCertificateRef', ref: { name: 'nope' }, resolved: 'ResolvedRefs=False/InvalidClientCertificateRef' },
+    { name: 'a Secret that is no certificate: InvalidClientCertificateRef', ref: { name: 'junk' }, resolved: 'ResolvedRefs=False/InvalidClientCertificateRef' },
+    { name: 'another kind: InvalidClientCertificateRef', ref: { group: '', kind: 'ConfigMap', name: 'client' }, resolved: 'ResolvedRefs=False/InvalidClientCertificateRef' },
+    { name: 'another group: InvalidClientCertificateRef', ref: { group: 'example.com', kind: 'Secret', name: 'client' }, resolved: 'ResolvedRefs=False/InvalidClientCertificateRef' },
+    { name: 'another namespace without a ReferenceGrant: RefNotPermitted', ref: { name: 'client', namespace: 'apps' }, resolved: 'ResolvedRefs=False/RefNotPermitted' },
+    {
+      name: 'another namespace with a ReferenceGrant: presented',
+      ref: { name: 'client', namespace: 'apps' },
+      grants: [grant('apps', [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], [{ group: '', kind: 'Secret' }])],
+      resolved: 'ResolvedRefs=True/ResolvedRefs',
+      presented: 'apps/client',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = withRef(c.ref, c.grants ? { referenceGrants: c.grants } : {});
+      const conditions = gatewayConditions(out);
+      assert.equal(conditions[0], 'Accepted=True/Accepted', 'the Gateway stays accepted');
+      assert.ok(conditions.includes(c.resolved), conditions.join(' '));
+      const e = out.routes.find((x) => x.path.value === '/a')!;
+      assert.equal(e.backendClientCertificate ? `${e.backendClientCertificate.namespace}/${e.backendClientCertificate.name}` : undefined, c.presented);
+    });
+  }
+
+  it('a Gateway without spec.tls.backend has no ResolvedRefs condition and presents nothing', () => {
+    const out = run([]);
+    assert.deepEqual(gatewayConditions(out).map((c) => c.split('=')[0]), ['Accepted', 'Programmed']);
+    assert.equal(out.routes[0]!.backendClientCertificate, undefined);
   });
 });

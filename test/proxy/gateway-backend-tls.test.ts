@@ -2,20 +2,22 @@
 // a policy covers are reached over TLS, verified with the policy's CA bundle, its hostname as SNI
 // and the name to verify, or its subjectAltNames (Hostname, URI) as the names to accept; plain
 // requests and WebSocket upgrades alike. A wrong CA or a SAN that does not match: 502, and the
-// backend never sees the request. A policy with no usable CA: 500, no connection tried.
+// backend never sees the request. A policy with no usable CA: 500, no connection tried. A
+// Gateway's spec.tls.backend.clientCertificateRef is presented to a backend that requires one.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BackendTLSPolicy, ConfigMap } from '../../src/gatewayapi/types.js';
 import { translate } from '../../src/gatewayapi/translate.js';
-import { makeEndpoint, type ServiceResolver } from '../../src/routing/types.js';
+import type { GatewayRouteEntry } from '../../src/gatewayapi/model.js';
+import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../src/routing/types.js';
 import type { DataPlane } from '../../src/workers/data-plane.js';
 import { makeCa } from '../helpers/certs.js';
 import { startGatewayPlane } from '../helpers/gateway-plane.js';
 import { plainRequest } from '../helpers/http-backend.js';
 import { startTlsBackend, type TlsBackend, type TlsSeen } from '../helpers/tls-backend.js';
 import { connect, expectStatus } from '../helpers/ws-client.js';
-import { gateway, input, listener, route, rule, service } from '../gatewayapi/fixtures.js';
+import { gateway, input, listener, parent, route, rule, service, tlsSecret } from '../gatewayapi/fixtures.js';
 
 /** One Service (and backend) per case: a refused handshake ejects its endpoint, and must not eject another case's. */
 const CASES = {
@@ -103,5 +105,75 @@ describe('BackendTLSPolicy: HTTPRoute backends over verified TLS', () => {
     assert.equal((await get('no-ca')).status, 500);
     assert.equal(await expectStatus(wsUrl('no-ca'), { headers: { host: 'any.example' } }), 500);
     assert.deepEqual(backends.get('no-ca')!.seen, []);
+  });
+});
+
+describe('GatewayBackendClientCertificate: the Gateway presents its client certificate to TLS backends', () => {
+  let backend: TlsBackend;
+  let plane: DataPlane;
+  let port: number;
+  const routeTo = (path: string) => `/${path}`;
+
+  before(async () => {
+    const serverCa = makeCa('server CA');
+    const clientCa = makeCa('client CA');
+    const client = clientCa.issue('wsgate-gateway', ['gateway.example.com'], 'clientAuth');
+    backend = await startTlsBackend('mtls', { ...serverCa.issue('abc.example.com', ['abc.example.com']), clientCa: clientCa.cert });
+    const policy = (name: string): BackendTLSPolicy => ({
+      metadata: { name, namespace: 'apps', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { targetRefs: [{ group: '', kind: 'Service', name }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }], hostname: 'abc.example.com' } },
+    });
+    const listeners = [listener('http', { allowedRoutes: { namespaces: { from: 'All' } } })];
+    const out = translate(
+      input({
+        // Two Gateways on one port would conflict on the socket: one with the certificate, one (gw-bare, port 81) without.
+        gateways: [gateway('gw', listeners, { tls: { backend: { clientCertificateRef: { name: 'gateway-client' } } } }), gateway('gw-bare', [listener('http', { port: 81, allowedRoutes: { namespaces: { from: 'All' } } })])],
+        services: [service('mtls', 'apps', [{ name: 'https', port: 443 }])],
+        httpRoutes: [route('r', { parentRefs: [parent('gw'), parent('gw-bare')], rules: [rule({ matches: [{ path: { type: 'PathPrefix', value: routeTo('mtls') } }], backendRefs: [{ name: 'mtls', port: 443 }] })] })],
+        secrets: [tlsSecret('gateway-client', 'infra', client.cert, client.key)],
+        configMaps: [{ metadata: { name: 'ca', namespace: 'apps' }, data: { 'ca.crt': serverCa.cert } }],
+        backendTLSPolicies: [policy('mtls')],
+      }),
+    );
+    const secretData = { 'tls.crt': Buffer.from(client.cert), 'tls.key': Buffer.from(client.key) };
+    const resolveSecret: SecretResolver = (ns, name) => (`${ns}/${name}` === 'infra/gateway-client' ? { ok: true, data: secretData } : { ok: false, reason: 'SecretNotFound', message: 'not found' });
+    const resolveService: ServiceResolver = () => ({ ok: true, endpoints: [makeEndpoint('127.0.0.1', backend.port)] });
+    // The plane serves Gateway infra/gw port 80 (gateway-plane.ts): the entries of gw-bare are not on it.
+    ({ plane, port } = await startGatewayPlane(out.routes.filter((e) => e.listener.gatewayName === 'gw'), resolveService, undefined, undefined, resolveSecret));
+    bare = out.routes.filter((e) => e.listener.gatewayName === 'gw-bare');
+  });
+  let bare: GatewayRouteEntry[] = [];
+
+  after(async () => {
+    await plane?.stop();
+    await backend?.close();
+  });
+
+  test('a backend that requires a client certificate sees the Gateway\'s, for plain requests and upgrades', async () => {
+    const r = await plainRequest(port, '/mtls/x', { headers: { host: 'any.example' } });
+    assert.equal(r.status, 200);
+    assert.equal((JSON.parse(r.body.toString()) as TlsSeen).clientCertificate, 'wsgate-gateway');
+    const ws = await connect(`ws://127.0.0.1:${port}/mtls/ws`, { headers: { host: 'any.example' } });
+    try {
+      assert.equal((ws.hello as unknown as TlsSeen).clientCertificate, 'wsgate-gateway');
+    } finally {
+      await ws.close();
+    }
+  });
+
+  test('without spec.tls.backend no certificate is presented: the backend refuses the handshake (502)', async () => {
+    assert.equal(bare.length, 1);
+    assert.equal(bare[0]!.backendClientCertificate, undefined);
+    const seenBefore = backend.seen.length;
+    const { plane: barePlane, port: barePort } = await startGatewayPlane(
+      bare.map((e) => ({ ...e, listener: { ...e.listener, gatewayName: 'gw', port: 80 } })),
+      () => ({ ok: true, endpoints: [makeEndpoint('127.0.0.1', backend.port)] }),
+    );
+    try {
+      assert.equal((await plainRequest(barePort, '/mtls/x', { headers: { host: 'any.example' } })).status, 502);
+      assert.equal(backend.seen.length, seenBefore);
+    } finally {
+      await barePlane.stop();
+    }
   });
 });
