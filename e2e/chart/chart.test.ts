@@ -187,6 +187,15 @@ const WATCH_GRANTS = [
 const SECRET_GRANTS = ['core/secrets:get', 'core/secrets:list', 'core/secrets:watch'];
 // gatewayAPI.enabled: the namespaced kinds (cluster-wide, or per watched namespace) ...
 const GATEWAY_WATCH_GRANTS = [
+  'core/configmaps:get',
+  'core/configmaps:list',
+  'core/configmaps:watch',
+  'gateway.networking.k8s.io/backendtlspolicies/status:get',
+  'gateway.networking.k8s.io/backendtlspolicies/status:patch',
+  'gateway.networking.k8s.io/backendtlspolicies/status:update',
+  'gateway.networking.k8s.io/backendtlspolicies:get',
+  'gateway.networking.k8s.io/backendtlspolicies:list',
+  'gateway.networking.k8s.io/backendtlspolicies:watch',
   'gateway.networking.k8s.io/gateways/status:get',
   'gateway.networking.k8s.io/gateways/status:patch',
   'gateway.networking.k8s.io/gateways/status:update',

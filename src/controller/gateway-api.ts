@@ -1,6 +1,6 @@
 // The Gateway API side of the controller: informers for GatewayClasses, Gateways, ListenerSets, HTTPRoutes,
-// ReferenceGrants, Namespaces and WebSocketPolicies (and wsgate's own Service, for shared
-// addresses); per compile, translate() over their caches and the socket plan the compiler gets
+// ReferenceGrants, Namespaces, WebSocketPolicies, BackendTLSPolicies and ConfigMaps (their CA
+// bundles) (and wsgate's own Service, for shared addresses); per compile, translate() over their caches and the socket plan the compiler gets
 // beside the WebSocketRoutes. The leader turns the same translation into status writes.
 
 import {
@@ -9,6 +9,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type ListPromise,
+  type V1ConfigMap,
   type V1Namespace,
   type V1Secret,
   type V1Service,
@@ -16,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { TranslateOutput } from '../gatewayapi/model.js';
 import { translate } from '../gatewayapi/translate.js';
-import type { Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, ListenerSet, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
+import type { BackendTLSPolicy, ConfigMap, Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, ListenerSet, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
 import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import { AddressPool, serviceAddresses, statusAddress } from './gateway-addresses.js';
@@ -74,6 +75,9 @@ export class GatewayApiSource {
   private readonly listenerSets: Watched<Obj>[] = [];
   private readonly grants: Watched<Obj>[] = [];
   private readonly policies: Watched<Obj>[] = [];
+  private readonly backendTLSPolicies: Watched<Obj>[] = [];
+  /** The CA bundles BackendTLSPolicies name: watched only where BackendTLSPolicies are served. */
+  private readonly configMaps: Watched<V1ConfigMap>[] = [];
   private readonly ownService: Watched<V1Service> | undefined;
   private readonly pool: AddressPool | undefined;
 
@@ -108,6 +112,17 @@ export class GatewayApiSource {
       if (grantVersion) this.grants.push(namespacedKind('ReferenceGrant', GATEWAY_API_GROUP, grantVersion, 'referencegrants', ns));
       if (opts.served.listenerSets) this.listenerSets.push(namespacedKind('ListenerSet', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'listenersets', ns));
       if (opts.served.policies) this.policies.push(namespacedKind('WebSocketPolicy', POLICY_GROUP_NAME, POLICY_API_VERSION_NAME, 'websocketpolicies', ns));
+      if (opts.served.backendTLSPolicies) {
+        this.backendTLSPolicies.push(namespacedKind('BackendTLSPolicy', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'backendtlspolicies', ns));
+        this.configMaps.push(
+          new Watched<V1ConfigMap>({
+            ...base,
+            kind: 'ConfigMap',
+            path: `/api/v1${ns ? `/namespaces/${ns}` : ''}/configmaps`,
+            list: (ns ? () => core.listNamespacedConfigMap({ namespace: ns }) : () => core.listConfigMapForAllNamespaces()) as ListPromise<V1ConfigMap>,
+          }),
+        );
+      }
     }
     if (opts.pool) this.pool = new AddressPool(opts.pool);
     else if (opts.addresses.length === 0 && opts.service) {
@@ -126,7 +141,18 @@ export class GatewayApiSource {
   }
 
   private all(): Watched<KubernetesObject>[] {
-    return [this.classes, this.namespaceWatch, ...this.gateways, ...this.listenerSets, ...this.httpRoutes, ...this.grants, ...this.policies, ...(this.ownService ? [this.ownService] : [])];
+    return [
+      this.classes,
+      this.namespaceWatch,
+      ...this.gateways,
+      ...this.listenerSets,
+      ...this.httpRoutes,
+      ...this.grants,
+      ...this.policies,
+      ...this.backendTLSPolicies,
+      ...this.configMaps,
+      ...(this.ownService ? [this.ownService] : []),
+    ];
   }
 
   start(): Promise<void[]> {
@@ -174,6 +200,8 @@ export class GatewayApiSource {
       services: services as unknown as Service[],
       secrets: secrets as unknown as Secret[],
       webSocketPolicies: this.ownPolicies(),
+      backendTLSPolicies: this.backendTLSPolicies.flatMap((w) => w.list()) as unknown as BackendTLSPolicy[],
+      configMaps: this.configMaps.flatMap((w) => w.list()) as unknown as ConfigMap[],
       addresses,
       // A pool hands out IP addresses only.
       ...(this.pool ? { addressTypes: ['IPAddress'] } : {}),
@@ -203,6 +231,7 @@ export class GatewayApiSource {
       listenerSets: this.listenerSets.flatMap((w) => w.list()) as never,
       httpRoutes: this.httpRoutes.flatMap((w) => w.list()) as never,
       policies: this.ownPolicies() as never,
+      backendTLSPolicies: this.backendTLSPolicies.flatMap((w) => w.list()) as never,
       controllerName: this.opts.controllerName,
       now: rfc3339(now),
       ...(conflicts ? { conflicts } : {}),

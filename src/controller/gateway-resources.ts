@@ -20,6 +20,8 @@ export interface ServedGatewayApi {
   readonly policies: boolean;
   /** ListenerSet in gateway.networking.k8s.io/v1 (standard channel since v1.5): absent, none is read. */
   readonly listenerSets: boolean;
+  /** gateway.networking.k8s.io/v1 BackendTLSPolicy: absent, backends are reached as their appProtocol says. */
+  readonly backendTLSPolicies?: boolean;
 }
 
 async function resources(custom: CustomObjectsApi, group: string, version: string): Promise<Set<string>> {
@@ -41,5 +43,11 @@ export async function discoverGatewayApi(kc: KubeConfig): Promise<ServedGatewayA
   ]);
   const core = ['gatewayclasses', 'gateways', 'httproutes'].every((r) => v1.has(r));
   const referenceGrantVersion = v1.has('referencegrants') ? 'v1' : v1beta1.has('referencegrants') ? 'v1beta1' : undefined;
-  return { core, ...(referenceGrantVersion ? { referenceGrantVersion } : {}), policies: policy.has('websocketpolicies'), listenerSets: v1.has('listenersets') };
+  return {
+    core,
+    ...(referenceGrantVersion ? { referenceGrantVersion } : {}),
+    policies: policy.has('websocketpolicies'),
+    listenerSets: v1.has('listenersets'),
+    backendTLSPolicies: v1.has('backendtlspolicies'),
+  };
 }

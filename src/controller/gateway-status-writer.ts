@@ -13,6 +13,7 @@ const RESOURCES: Record<StatusKind, { group: string; version: string; plural: st
   ListenerSet: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'listenersets' },
   HTTPRoute: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'httproutes' },
   WebSocketPolicy: { group: POLICY_GROUP_NAME, version: POLICY_API_VERSION_NAME, plural: 'websocketpolicies' },
+  BackendTLSPolicy: { group: GATEWAY_API_GROUP, version: GATEWAY_API_VERSION, plural: 'backendtlspolicies' },
 };
 
 export class GatewayStatusWriter {

@@ -15,7 +15,7 @@ import { gatewayPortId } from '../routing/gateway-types.js';
  */
 export const CONFLICT_REASON = 'ConflictsWithWebSocketRoute';
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'ListenerSet' | 'HTTPRoute' | 'WebSocketPolicy';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'ListenerSet' | 'HTTPRoute' | 'WebSocketPolicy' | 'BackendTLSPolicy';
 
 export interface StatusWrite {
   readonly kind: StatusKind;
@@ -50,6 +50,8 @@ export interface StatusInputs {
   readonly listenerSets?: readonly Current[];
   readonly httpRoutes: readonly Current[];
   readonly policies: readonly Current[];
+  /** Absent: BackendTLSPolicies are not served (none to write). */
+  readonly backendTLSPolicies?: readonly Current[];
   readonly controllerName: string;
   /** RFC 3339, for conditions this module changes. */
   readonly now: string;
@@ -94,6 +96,8 @@ export function statusWrites(inputs: StatusInputs): StatusWrite[] {
 
   const policies = byName(inputs.policies, (c) => nsName(c.metadata));
   for (const [k, r] of out.policies) add('WebSocketPolicy', policies.get(k), { ancestors: r.ancestors }, r.name, r.namespace, true);
+  const tlsPolicies = byName(inputs.backendTLSPolicies ?? [], (c) => nsName(c.metadata));
+  for (const [k, r] of out.backendTLSPolicies) add('BackendTLSPolicy', tlsPolicies.get(k), { ancestors: r.ancestors }, r.name, r.namespace, true);
   return writes;
 }
 

@@ -120,9 +120,29 @@ export interface ServiceBackend {
   readonly appProtocol?: string;
   /** appProtocol kubernetes.io/h2c: plain requests go over HTTP/2 with prior knowledge. */
   readonly protocol?: 'h2c';
+  /** The BackendTLSPolicy on this Service port (then scheme is wss): how its certificate is verified. */
+  readonly tls?: BackendTlsValidation;
   readonly requestHeaders?: HeaderModifier;
   readonly responseHeaders?: HeaderModifier;
 }
+
+/**
+ * A BackendTLSPolicy's validation as the data plane applies it: `hostname` is the SNI and, without
+ * `subjectAltNames`, the name the certificate must carry; with them, one of them must match
+ * (GEP-1897). No `caCertificates`: the system CAs (wellKnownCACertificates: System). An invalid
+ * policy (no usable CA) leaves `refused`: connections must fail, so requests get a 5xx and
+ * nothing falls back to plaintext or to unverified TLS.
+ */
+export type BackendTlsValidation =
+  | {
+      readonly policy: string;
+      readonly hostname: string;
+      /** PEM bundle from the caCertificateRefs ConfigMaps' ca.crt; absent: the system CAs. */
+      readonly caCertificates?: string;
+      readonly subjectAltNames: ReadonlyArray<{ readonly type: 'Hostname' | 'URI'; readonly value: string }>;
+      readonly refused?: undefined;
+    }
+  | { readonly policy: string; readonly refused: string };
 
 /**
  * A backendRef that did not resolve: the spec asks that the share of requests it would have
@@ -194,6 +214,8 @@ export interface GatewayRouteEntry {
   /** The rule's sessionPersistence: when set it replaces the sessionAffinity of the WebSocket behaviour. */
   readonly sessionPersistence?: SessionPersistence;
   readonly websocket: WebSocketBehaviour;
+  /** The Gateway's spec.tls.backend.clientCertificateRef (a kubernetes.io/tls Secret): presented to TLS backends. */
+  readonly backendClientCertificate?: { readonly namespace: string; readonly name: string };
   /**
    * Sort key in the spec's precedence order (compare element by element, smaller first):
    * Exact before PathPrefix, longer prefix first, method, more headers, more query params,
@@ -262,6 +284,8 @@ export interface TranslateOutput {
   readonly httpRoutes: Map<string, HTTPRouteStatusResult>;
   /** Keyed by "ns/name"; every WebSocketPolicy. */
   readonly policies: Map<string, PolicyStatusResult>;
+  /** Keyed by "ns/name"; every BackendTLSPolicy. */
+  readonly backendTLSPolicies: Map<string, PolicyStatusResult>;
 }
 
 export type { GatewayStatusAddress };

@@ -8,7 +8,7 @@ import { API_VERSION, KIND } from '../api/types.js';
 import { validateRoute } from '../api/validate.js';
 import type { BehaviourSource, WebSocketBehaviour } from './model.js';
 import { SHARED_SPEC_FIELDS } from './policy-crd.js';
-import type { WebSocketBehaviourSpec, WebSocketPolicy } from './types.js';
+import type { Meta, WebSocketBehaviourSpec, WebSocketPolicy } from './types.js';
 import { GATEWAY_GROUP } from './types.js';
 
 export type TargetKind = 'HTTPRoute' | 'Service';
@@ -24,12 +24,12 @@ export function targetKindOf(ref: { group: string; kind: string }): TargetKind |
   return undefined;
 }
 
-export function policyKey(p: WebSocketPolicy): string {
+export function policyKey(p: { metadata: Meta }): string {
   return `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
 }
 
 /** GEP-713 conflict order: older first, then namespace/name. */
-export function comparePolicies(a: WebSocketPolicy, b: WebSocketPolicy): number {
+export function comparePolicies(a: { metadata: Meta }, b: { metadata: Meta }): number {
   const ca = a.metadata.creationTimestamp ?? '';
   const cb = b.metadata.creationTimestamp ?? '';
   if (ca !== cb) return ca < cb ? -1 : 1;

@@ -59,6 +59,7 @@ export function processEntries(routes: RoutesResult, winners: ReadonlyMap<string
               timeouts: rule.timeouts,
               ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
               websocket,
+              ...(p.gateway.backendClientCertificate ? { backendClientCertificate: p.gateway.backendClientCertificate } : {}),
               precedence: [
                 m.path.type === 'Exact' ? 0 : 1,
                 -m.path.value.length,

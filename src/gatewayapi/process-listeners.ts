@@ -203,15 +203,49 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
   let addressNotUsable: string | undefined;
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
-  else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
-    problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
-  } else {
+  else if (gw.spec.tls?.frontend !== undefined) problem = { reason: 'UnsupportedValue', message: 'spec.tls.frontend is not supported' };
+  else {
     const check = checkSpecAddresses(gw.spec.addresses ?? [], assigned, input.addressTypes ?? DEFAULT_ADDRESS_TYPES);
     if (check.unsupported) problem = { reason: 'UnsupportedAddress', message: check.unsupported };
     else if (check.notUsable) addressNotUsable = check.notUsable;
   }
-  const listeners = buildListeners(gw.spec.listeners ?? [], { gateway: gw, kind: 'Gateway', namespace, generation }, new Map(), input, indexes);
-  return { gateway: gw, namespace, generation, problem, ...(addressNotUsable ? { addressNotUsable } : {}), classAccepted, listeners, addresses: assigned, listenerSets: [] };
+  const backend = gw.spec.tls?.backend !== undefined ? backendClientCertificate(gw, indexes) : undefined;
+  return {
+    gateway: gw,
+    namespace,
+    generation,
+    problem,
+    classAccepted,
+    ...(addressNotUsable ? { addressNotUsable } : {}),
+    listeners: buildListeners(gw.spec.listeners ?? [], { gateway: gw, kind: 'Gateway', namespace, generation }, new Map(), input, indexes),
+    addresses: assigned,
+    listenerSets: [],
+    ...(backend?.certificate ? { backendClientCertificate: backend.certificate } : {}),
+    ...(backend ? { backendTlsRefs: backend.problem ? { problem: backend.problem } : {} } : {}),
+  };
+}
+
+/**
+ * spec.tls.backend.clientCertificateRef (GatewayBackendClientCertificate): a kubernetes.io/tls
+ * Secret, in another namespace only with a ReferenceGrant. A bad one leaves the Gateway Accepted
+ * with ResolvedRefs=False, and no certificate is presented.
+ */
+function backendClientCertificate(gw: Gateway, { grants, secrets }: Indexes): { certificate?: { namespace: string; name: string }; problem?: { reason: string; message: string } } {
+  const ref = gw.spec.tls?.backend?.clientCertificateRef;
+  if (!ref) return {};
+  const namespace = nsOf(gw.metadata);
+  const refNs = ref.namespace ?? namespace;
+  const at = `${refNs}/${ref.name}`;
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Secret';
+  if (group !== '' || kind !== 'Secret') return { problem: { reason: 'InvalidClientCertificateRef', message: `clientCertificateRef ${group || 'core'}/${kind} ${at}: only core Secrets are supported` } };
+  if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: 'Gateway', namespace }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
+    return { problem: { reason: 'RefNotPermitted', message: `clientCertificateRef Secret ${at} is in another namespace and no ReferenceGrant there allows it` } };
+  }
+  const secret = secrets.get(at);
+  const bad = secret ? certificateProblem(secret) : 'does not exist';
+  if (bad) return { problem: { reason: 'InvalidClientCertificateRef', message: `clientCertificateRef Secret ${at} ${bad}` } };
+  return { certificate: { namespace: refNs, name: ref.name } };
 }
 
 /** Keyed by "ns/name"; only Gateways of our classes, in name order. */

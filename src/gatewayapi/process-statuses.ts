@@ -1,5 +1,5 @@
 // The statuses written last, when everything they report on is known: each WebSocketPolicy's
-// ancestors (one per Gateway a target is reached through, or the target itself) and each
+// and BackendTLSPolicy's ancestors (one per Gateway a target is reached through, or the target itself) and each
 // Gateway's conditions and listeners (attachedRoutes counted by process-routes.ts), with the
 // listeners to serve.
 
@@ -10,20 +10,36 @@ import type { GatewayStatusResult, ListenerSetStatusResult, PolicyStatusResult, 
 import { listenerSetAccepted, listenerSetStatus } from './process-listener-set-statuses.js';
 import { policyKey } from './policies.js';
 import type { RoutesResult } from './process-routes.js';
-import { key, nsOf, servedListenerName, type GatewayState, type ListenerState, type PolicyTargetResult, type RuleResult } from './translate-state.js';
-import { GATEWAY_GROUP, type Gateway, type ListenerStatus, type ParentReference, type PolicyAncestorStatus, type WebSocketPolicy } from './types.js';
+import { key, nsOf, servedListenerName, type GatewayState, type ListenerState, type PolicyLevelStatus, type PolicyTargetResult, type RuleResult } from './translate-state.js';
+import { GATEWAY_GROUP, type Gateway, type ListenerStatus, type Meta, type ParentReference, type PolicyAncestorStatus } from './types.js';
+
+/** A policy as its status is computed: WebSocketPolicy or BackendTLSPolicy. */
+interface AttachedPolicy {
+  metadata: Meta;
+  status?: { ancestors?: PolicyAncestorStatus[] };
+}
 
 export function processPolicyStatuses(
-  policies: readonly WebSocketPolicy[],
+  policies: readonly AttachedPolicy[],
   targets: ReadonlyMap<string, PolicyTargetResult[]>,
   routes: RoutesResult,
   controllerName: string,
   now: string | undefined,
+  kind?: {
+    /** Conditions of the policy as a whole, by "ns/name". */
+    readonly levels: ReadonlyMap<string, PolicyLevelStatus>;
+    /**
+     * Report only Gateways of ours as ancestors (BackendTLSPolicy: a Service no route of ours
+     * reaches is another implementation's to report on); else the target itself stands in.
+     */
+    readonly onlyGatewayAncestors: boolean;
+  },
 ): Map<string, PolicyStatusResult> {
   const statuses = new Map<string, PolicyStatusResult>();
   for (const p of policies) {
     const pk = policyKey(p);
     const gen = p.metadata.generation ?? 0;
+    const level = kind?.levels.get(pk);
     const ancestors = new Map<string, { ref: ParentReference; results: PolicyTargetResult[] }>();
     const add = (ref: ParentReference, r: PolicyTargetResult) => {
       const k = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name}/${ref.sectionName ?? ''}`;
@@ -47,6 +63,7 @@ export function processPolicyStatuses(
         }
       }
       if (gateways.size === 0) {
+        if (kind?.onlyGatewayAncestors) continue;
         add({ group: r.kind === 'HTTPRoute' ? GATEWAY_GROUP : '', kind: r.kind, namespace: r.namespace, name: r.name, ...(r.sectionName ? { sectionName: r.sectionName } : {}) }, r);
       } else {
         for (const ref of [...gateways.values()].sort((a, b) => compareStrings(key(a.namespace!, a.name), key(b.namespace!, b.name)))) add(ref, r);
@@ -57,10 +74,13 @@ export function processPolicyStatuses(
       .slice(0, 16)
       .map(([, a]) => {
         const bad = a.results.find((r) => r.reason !== 'Accepted');
+        const refused = level?.refused;
         const accepted = bad
           ? condition('Accepted', false, bad.reason, a.results.filter((r) => r.reason !== 'Accepted').map((r) => r.message).join('; '), gen)
-          : condition('Accepted', true, 'Accepted', a.results.map((r) => r.message).join('; '), gen);
-        return { ancestorRef: a.ref, controllerName, conditions: [accepted] };
+          : refused
+            ? condition('Accepted', false, refused.reason, refused.message, gen)
+            : condition('Accepted', true, 'Accepted', a.results.map((r) => r.message).join('; '), gen);
+        return { ancestorRef: a.ref, controllerName, conditions: [accepted, ...(level ? level.extra(gen) : [])] };
       });
     statuses.set(pk, {
       namespace: nsOf(p.metadata),
@@ -106,13 +126,18 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
     conditions: ok ? l.status.conditions : l.status.conditions.map((c) => (c.type === 'Programmed' ? condition('Programmed', false, 'Invalid', 'the gateway is not accepted', gen) : c)),
     attachedRoutes: l.attached.size,
   }));
+  // ResolvedRefs only where the Gateway itself references something (spec.tls.backend).
+  const refs = g.backendTlsRefs;
+  const resolvedRefs = refs
+    ? [refs.problem ? condition('ResolvedRefs', false, refs.problem.reason, refs.problem.message, gen) : condition('ResolvedRefs', true, 'ResolvedRefs', 'references resolved', gen)]
+    : [];
   return {
     namespace: g.namespace,
     name: g.gateway.metadata.name,
     generation: gen,
     status: {
       addresses: g.addresses,
-      conditions: [accepted, programmed],
+      conditions: [accepted, programmed, ...resolvedRefs],
       listeners,
       // Only where ListenerSets may attach: other Gateways' statuses stay as they were.
       ...((g.gateway.spec.allowedListeners?.namespaces?.from ?? 'None') !== 'None' ? { attachedListenerSets: g.listenerSets.filter((ls) => listenerSetAccepted(ls, ok)).length } : {}),

@@ -4,6 +4,7 @@
 
 import { parseDuration } from '../api/duration.js';
 import type { InvalidBackend, RequestMirror, RouteBackend } from './model.js';
+import { backendTlsFor } from './process-backend-tls.js';
 import { referenceAllowed } from './refs.js';
 import { translateFilters } from './route-filters.js';
 import { translateSessionPersistence } from './route-session-persistence.js';
@@ -58,7 +59,7 @@ function resolveBackend(
   at: string,
   problems: string[],
   matches: RuleMatches,
-  { services, grants }: Indexes,
+  { services, grants, backendTls }: Indexes,
 ): RouteBackend {
   const routeNs = nsOf(route.metadata);
   const weight = ref.weight ?? 1;
@@ -79,6 +80,8 @@ function resolveBackend(
   if (!port) return invalid('BackendNotFound', `Service ${ns}/${ref.name} has no port ${ref.port}`);
   const spoken = protocolFor(port.appProtocol);
   if (!spoken) return invalid('UnsupportedProtocol', `Service ${ns}/${ref.name} port ${ref.port} has appProtocol ${port.appProtocol}, which wsgate does not speak`);
+  // A BackendTLSPolicy on the port means TLS whatever the appProtocol says (GEP-1897).
+  const tls = backendTlsFor(backendTls, ns, ref.name, port.name);
   return {
     valid: true,
     namespace: ns,
@@ -86,8 +89,10 @@ function resolveBackend(
     port: port.port,
     ...(port.name ? { portName: port.name } : {}),
     weight,
-    scheme: spoken.scheme,
-    ...(spoken.protocol ? { protocol: spoken.protocol } : {}),
+    scheme: tls ? 'wss' : spoken.scheme,
+    // h2c is cleartext: with a policy the backend gets TLS (HTTP/1.1) instead.
+    ...(spoken.protocol && !tls ? { protocol: spoken.protocol } : {}),
+    ...(tls ? { tls } : {}),
     ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
     ...(filters.requestHeaders ? { requestHeaders: filters.requestHeaders } : {}),
     ...(filters.responseHeaders ? { responseHeaders: filters.responseHeaders } : {}),

@@ -4,9 +4,11 @@
 
 import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { RouteBackend, RouteFilters, SessionPersistence } from './model.js';
+import type { BackendTlsValidation, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
 import type {
+  BackendTLSPolicy,
+  ConfigMap,
   Gateway,
   GatewayClass,
   GatewayStatusAddress,
@@ -35,6 +37,10 @@ export interface TranslateInput {
   webSocketPolicies: readonly WebSocketPolicy[];
   /** Extra listeners for Gateways that allow them; absent: none. */
   listenerSets?: readonly ListenerSet[];
+  /** gateway.networking.k8s.io/v1 BackendTLSPolicies; absent: none exist. */
+  backendTLSPolicies?: readonly BackendTLSPolicy[];
+  /** The CA bundles BackendTLSPolicies name (caCertificateRefs); absent: none exist. */
+  configMaps?: readonly ConfigMap[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
   /** The spec.addresses types wsgate can assign; default IPAddress and Hostname (an address pool: IPAddress only). */
@@ -62,6 +68,8 @@ export interface Indexes {
   readonly secrets: Map<string, Secret>;
   /** By name. */
   readonly namespaces: Map<string, Namespace>;
+  /** targetKey('Service', ...) -> the BackendTLSPolicy validation that applies (process-backend-tls.ts). */
+  readonly backendTls: ReadonlyMap<string, BackendTlsValidation>;
 }
 
 export interface ListenerState {
@@ -92,6 +100,10 @@ export interface GatewayState {
   problem?: { reason: string; message: string };
   /** spec.addresses of a type wsgate serves that it could not assign: accepted, not programmed. */
   addressNotUsable?: string;
+  /** spec.tls.backend.clientCertificateRef, resolved and permitted: presented to TLS backends. */
+  backendClientCertificate?: { namespace: string; name: string };
+  /** Set when spec.tls.backend is: the Gateway's ResolvedRefs (problem: False with its reason). */
+  backendTlsRefs?: { problem?: { reason: string; message: string } };
   classAccepted: boolean;
   /** The Gateway's own listeners. */
   listeners: ListenerState[];
@@ -151,4 +163,13 @@ export interface PolicyTargetResult {
   sectionName?: string;
   reason: 'Accepted' | 'Conflicted' | 'Invalid' | 'TargetNotFound';
   message: string;
+}
+
+/**
+ * What a policy kind reports beside its targets' results (BackendTLSPolicy: ResolvedRefs for its
+ * CA references, and Accepted=False when no CA certificate is usable).
+ */
+export interface PolicyLevelStatus {
+  readonly refused?: { reason: string; message: string };
+  readonly extra: (generation: number) => Condition[];
 }

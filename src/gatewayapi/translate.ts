@@ -1,11 +1,12 @@
 // The Gateway API processor: GatewayClasses, Gateways, ListenerSets, HTTPRoutes, ReferenceGrants, Namespaces,
-// Services, Secrets and WebSocketPolicies in; route entries, the listeners to serve and every
+// Services, Secrets, WebSocketPolicies, BackendTLSPolicies and their CA ConfigMaps in; route entries, the listeners to serve and every
 // object's status out. Like Envoy Gateway's Translate(), translate() is a list of processors,
 // each in its own file, each handing the next what it found (translate-state.ts). Pure: no I/O
 // (beyond the WebSocketRoute CRD that src/api loads once to validate policies), no clocks (a
 // time for lastTransitionTime comes in as `now`), and the same input always gives the same output.
 
 import type { TranslateOutput } from './model.js';
+import { processBackendTLSPolicies } from './process-backend-tls.js';
 import { processEntries } from './process-entries.js';
 import { processGatewayClasses } from './process-gateway-classes.js';
 import { processListenerSets } from './process-listener-sets.js';
@@ -27,8 +28,11 @@ export { comparePrecedence } from './process-entries.js';
  * Header matching, weights, RequestHeaderModifier and hostname redirects are core HTTPRoute.
  */
 export const IMPLEMENTED_FEATURES = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'Gateway',
   'GatewayAddressEmpty',
+  'GatewayBackendClientCertificate',
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',
@@ -61,12 +65,17 @@ export const IMPLEMENTED_FEATURES = [
 ] as const;
 
 export function translate(input: TranslateInput): TranslateOutput {
+  const services = new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s]));
+  const backendTLSPolicies = input.backendTLSPolicies ?? [];
+  // Before the routes: a backendRef to a Service port a policy covers is reached over TLS.
+  const backendTls = processBackendTLSPolicies(backendTLSPolicies, services, new Map((input.configMaps ?? []).map((c) => [key(nsOf(c.metadata), c.metadata.name), c])));
   const indexes: Indexes = {
     controllerName: input.controllerName ?? CONTROLLER_NAME,
     grants: input.referenceGrants,
-    services: new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
+    services,
     secrets: new Map((input.secrets ?? []).map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
     namespaces: new Map(input.namespaces.map((n) => [n.metadata.name, n])),
+    backendTls: backendTls.winners,
   };
   const features = [...new Set(input.supportedFeatures ?? IMPLEMENTED_FEATURES)].sort();
 
@@ -77,6 +86,7 @@ export function translate(input: TranslateInput): TranslateOutput {
   const policies = processPolicies(input.webSocketPolicies, input.httpRoutes, indexes.services);
   const entries = processEntries(routes, policies.winners);
   const policyStatuses = processPolicyStatuses(input.webSocketPolicies, policies.targets, routes, indexes.controllerName, input.now);
+  const backendTlsStatuses = processPolicyStatuses(backendTLSPolicies, backendTls.targets, routes, indexes.controllerName, input.now, { levels: backendTls.levels, onlyGatewayAncestors: true });
   // Gateway statuses last: attachedRoutes is known now.
   const statuses = processGatewayStatuses(gatewayStates, input.now);
 
@@ -88,5 +98,6 @@ export function translate(input: TranslateInput): TranslateOutput {
     listenerSets: statuses.listenerSets,
     httpRoutes: routes.statuses,
     policies: policyStatuses,
+    backendTLSPolicies: backendTlsStatuses,
   };
 }

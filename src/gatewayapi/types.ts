@@ -78,7 +78,7 @@ export interface Gateway {
     listeners: Listener[];
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: { group: string; kind: string; name: string } };
-    tls?: { backend?: unknown; frontend?: unknown };
+    tls?: { backend?: { clientCertificateRef?: SecretObjectReference }; frontend?: unknown };
     /** Which namespaces' ListenerSets may attach (default: none). */
     allowedListeners?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector } };
   };
@@ -284,6 +284,27 @@ export interface WebSocketPolicy {
   status?: { ancestors?: PolicyAncestorStatus[] };
 }
 
+// ---- BackendTLSPolicy (gateway.networking.k8s.io/v1) and ConfigMaps ------------------------
+
+export interface BackendTLSPolicy {
+  metadata: Meta;
+  spec: {
+    targetRefs: PolicyTargetReference[];
+    validation: {
+      caCertificateRefs?: Array<{ group: string; kind: string; name: string }>;
+      wellKnownCACertificates?: string;
+      hostname: string;
+      subjectAltNames?: Array<{ type: 'Hostname' | 'URI'; hostname?: string; uri?: string }>;
+    };
+  };
+  status?: { ancestors?: PolicyAncestorStatus[] };
+}
+
+export interface ConfigMap {
+  metadata: Meta;
+  data?: Record<string, string>;
+}
+
 /**
  * Every field the translator reads, by CRD file and version: '[]' is a list item. Checked
  * against the vendored schemas by test/gatewayapi/schema-fields.test.ts.
@@ -331,6 +352,10 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.addresses[].value',
       'spec.infrastructure.parametersRef',
       'spec.tls.backend',
+      'spec.tls.backend.clientCertificateRef.group',
+      'spec.tls.backend.clientCertificateRef.kind',
+      'spec.tls.backend.clientCertificateRef.name',
+      'spec.tls.backend.clientCertificateRef.namespace',
       'spec.tls.frontend',
       'spec.allowedListeners.namespaces.from',
       'spec.allowedListeners.namespaces.selector.matchLabels',
@@ -351,6 +376,26 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.parentRef.namespace',
       ...LISTENER_FIELDS,
       ...LISTENER_STATUS_FIELDS,
+    ],
+  },
+  'gateway-api/gateway.networking.k8s.io_backendtlspolicies.yaml': {
+    version: 'v1',
+    fields: [
+      'spec.targetRefs[].group',
+      'spec.targetRefs[].kind',
+      'spec.targetRefs[].name',
+      'spec.targetRefs[].sectionName',
+      'spec.validation.caCertificateRefs[].group',
+      'spec.validation.caCertificateRefs[].kind',
+      'spec.validation.caCertificateRefs[].name',
+      'spec.validation.wellKnownCACertificates',
+      'spec.validation.hostname',
+      'spec.validation.subjectAltNames[].type',
+      'spec.validation.subjectAltNames[].hostname',
+      'spec.validation.subjectAltNames[].uri',
+      'status.ancestors[].ancestorRef',
+      'status.ancestors[].controllerName',
+      'status.ancestors[].conditions',
     ],
   },
   'gateway-api/gateway.networking.k8s.io_httproutes.yaml': {

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type tls from 'node:tls';
 import type { Endpoint } from '../routing/types.js';
+import { identityCheckKey } from '../routing/backend-verification.js';
 import { H2cSessions } from './h2c-sessions.js';
 
 /** Requests in flight per endpoint before more wait in the agent's queue. */
@@ -58,5 +59,13 @@ function retire(agent: http.Agent): void {
 }
 
 function tlsKey(o: tls.ConnectionOptions): string {
-  return JSON.stringify([o.servername ?? '', o.rejectUnauthorized ?? true, typeof o.ca === 'string' ? o.ca : Array.isArray(o.ca) ? o.ca.map(String) : String(o.ca ?? '')]);
+  return JSON.stringify([
+    o.servername ?? '',
+    o.rejectUnauthorized ?? true,
+    typeof o.ca === 'string' ? o.ca : Array.isArray(o.ca) ? o.ca.map(String) : String(o.ca ?? ''),
+    // A BackendTLSPolicy's subjectAltNames: connections verified for one list never serve another.
+    identityCheckKey(o.checkServerIdentity),
+    // The client certificate presented (a Gateway's spec.tls.backend): a pool per certificate.
+    typeof o.cert === 'string' ? o.cert : '',
+  ]);
 }

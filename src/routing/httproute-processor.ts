@@ -24,6 +24,7 @@ import type { GatewayRouteEntry, PathMatch, RequestMirror, ServiceBackend } from
 import type tls from 'node:tls';
 
 import { compileRouteSecurity, type SecurityCompileResult } from '../security/compile-security.js';
+import { refusedBackendTls, verifiedBackendTls } from './backend-verification.js';
 import { MIN_TLS_VERSION } from '../security/tls-store.js';
 import { compileAffinity, persistenceAffinity } from './behaviour.js';
 import { compileCors } from './cors.js';
@@ -32,6 +33,12 @@ import { rank, signatures } from './precedence.js';
 import { recordingResolver, sameResolution, secretsUnchanged, type SecretLookup } from './reuse.js';
 import { canonicalEncoding, type ParsedTemplate, type TemplateSegment } from './template.js';
 import type { BackendResolution, CompiledRoute, Endpoint, SecretResolver, ServiceResolver } from './types.js';
+
+/** A certificate wsgate presents to TLS backends, PEM. */
+interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
+}
 
 /** Name of the catch-all of a PathPrefix template: the rest of the path after the prefix. */
 const PREFIX_REST = 'prefixRest';
@@ -47,6 +54,8 @@ export interface GatewayEntryResult {
   /** One per entry.backends element (undefined for invalid ones), then one per RequestMirror. */
   readonly resolutions: ReadonlyArray<BackendResolution | undefined>;
   readonly security: SecurityCompileResult;
+  /** The Gateway's backend client certificate (tls.crt, tls.key), when it has one that resolves. */
+  readonly clientCertificate: ClientCertificate | undefined;
   readonly secretLookups: readonly SecretLookup[] | null;
   readonly route: CompiledRoute;
   readonly rank: readonly number[];
@@ -100,21 +109,24 @@ function compileEntry(
   const resolutions = same ? fresh.map((r, i) => keepSame(same.resolutions[i], r)) : fresh;
   const spec = same ? same.route.spec : behaviourSpec(entry);
   let security: SecurityCompileResult;
+  let clientCertificate: ClientCertificate | undefined;
   let secretLookups: readonly SecretLookup[] | null;
   if (same && secretsUnchanged(same.secretLookups, resolveSecret)) {
-    ({ security, secretLookups } = same);
+    ({ security, clientCertificate, secretLookups } = same);
   } else {
     const recorder = recordingResolver(resolveSecret);
     security = compileRouteSecurity(spec as DefaultedSpec, entry.websocket.secretNamespace, recorder.resolve);
+    clientCertificate = resolveClientCertificate(entry.backendClientCertificate, recorder.resolve);
     secretLookups = recorder.lookups;
   }
   if (same && same.security === security && resolutions.every((r, i) => r === same.resolutions[i])) return same;
-  const route = buildRoute(entry, socket, spec as DefaultedSpec, resolutions, security, same?.route);
+  const route = buildRoute(entry, socket, spec as DefaultedSpec, resolutions, security, clientCertificate, same?.route);
   return {
     entry,
     socket,
     resolutions,
     security,
+    clientCertificate,
     secretLookups,
     route,
     rank: same ? same.rank : rank(route),
@@ -164,6 +176,7 @@ function buildRoute(
   spec: DefaultedSpec,
   resolutions: ReadonlyArray<BackendResolution | undefined>,
   security: SecurityCompileResult,
+  clientCertificate: ClientCertificate | undefined,
   prev: CompiledRoute | undefined,
 ): CompiledRoute {
   const ws = entry.websocket;
@@ -173,8 +186,10 @@ function buildRoute(
     const modifiers = b.valid
       ? { ...(b.requestHeaders ? { requestHeaders: b.requestHeaders } : {}), ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}) }
       : {};
-    if (!b.valid || !r?.ok) return { weight: b.weight, ...modifiers };
-    const tls = b.scheme === 'wss' ? backendTls() : undefined;
+    // A refused BackendTLSPolicy (no usable CA): its share of requests is answered 500, as an
+    // invalid backendRef's, before any connection is tried.
+    if (!b.valid || !r?.ok || b.tls?.refused !== undefined) return { weight: b.weight, ...modifiers };
+    const tls = b.scheme === 'wss' ? backendTls(b, clientCertificate) : undefined;
     const endpoints = r.endpoints;
     return {
       weight: b.weight,
@@ -201,7 +216,7 @@ function buildRoute(
     ...(f.urlRewrite ? { urlRewrite: f.urlRewrite } : {}),
     ...(f.redirect ? { redirect: f.redirect } : {}),
     ...(f.cors ? { cors: compileCors(f.cors) } : {}),
-    ...(f.mirrors ? { mirrors: compileMirrors(f.mirrors, resolutions.slice(entry.backends.length)) } : {}),
+    ...(f.mirrors ? { mirrors: compileMirrors(f.mirrors, resolutions.slice(entry.backends.length), clientCertificate) } : {}),
     ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
     ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
     // The port clients use can differ from the socket's (shared mode: wsgate's Service maps
@@ -211,7 +226,8 @@ function buildRoute(
   const path = prev ? prev.path : pathTemplate(entry.path);
   // A rule's sessionPersistence is the more specific setting: it replaces a policy's sessionAffinity.
   const affinity = entry.sessionPersistence ? persistenceAffinity(entry.sessionPersistence) : compileAffinity(spec);
-  const tls = scheme === 'wss' ? backendTls() : undefined;
+  const first = firstService(entry);
+  const tls = scheme === 'wss' ? backendTls(first, clientCertificate) : undefined;
   return Object.freeze({
     key: entry.key,
     kind: 'HTTPRoute' as const,
@@ -255,23 +271,41 @@ function buildRoute(
   });
 }
 
-/**
- * TLS options for a wss backend (appProtocol kubernetes.io/wss or https): verified against the
- * system CAs, as a WebSocketRoute's without backend.tls. A backendRef carries no CA or SNI
- * settings (BackendTLSPolicy is not supported).
- */
 /** RequestMirror targets: a mirror whose Service has no endpoints (or did not resolve) copies nothing. */
-function compileMirrors(mirrors: readonly RequestMirror[], resolutions: ReadonlyArray<BackendResolution | undefined>): MirrorTarget[] {
+function compileMirrors(mirrors: readonly RequestMirror[], resolutions: ReadonlyArray<BackendResolution | undefined>, clientCertificate: ClientCertificate | undefined): MirrorTarget[] {
   return mirrors.map((m, i) => {
     const r = resolutions[i];
-    if (!r?.ok) return { percent: m.percent };
-    const tls = m.backend.scheme === 'wss' ? backendTls() : undefined;
+    if (!r?.ok || m.backend.tls?.refused !== undefined) return { percent: m.percent };
+    const tls = m.backend.scheme === 'wss' ? backendTls(m.backend, clientCertificate) : undefined;
     return { percent: m.percent, target: { scheme: m.backend.scheme, endpoints: r.endpoints, eligible: r.endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) } };
   });
 }
 
-function backendTls(): tls.ConnectionOptions {
-  return { minVersion: MIN_TLS_VERSION, ALPNProtocols: ['http/1.1'] };
+/**
+ * TLS options for a wss backend: as its BackendTLSPolicy says (CA bundle or system CAs, the
+ * policy's hostname as SNI, its hostname or subjectAltNames as the names to accept); without
+ * one (appProtocol kubernetes.io/wss or https), verified against the system CAs, as a
+ * WebSocketRoute's without backend.tls. A refused policy fails every handshake.
+ */
+function backendTls(b: ServiceBackend | undefined, clientCertificate: ClientCertificate | undefined): tls.ConnectionOptions {
+  const v = b?.tls;
+  if (v?.refused !== undefined) return refusedBackendTls(v.refused);
+  const presented = clientCertificate ? { cert: clientCertificate.cert, key: clientCertificate.key } : {};
+  if (v) return { ...verifiedBackendTls({ serverName: v.hostname, ...(v.caCertificates !== undefined ? { ca: v.caCertificates } : {}), subjectAltNames: v.subjectAltNames }), ...presented };
+  return { minVersion: MIN_TLS_VERSION, ALPNProtocols: ['http/1.1'], ...presented };
+}
+
+/**
+ * The Gateway's backend client certificate from its Secret (the translator checked that it parses;
+ * a Secret changed since into something else presents nothing, and a backend that requires one
+ * refuses the handshake).
+ */
+function resolveClientCertificate(ref: GatewayRouteEntry['backendClientCertificate'], resolveSecret: SecretResolver | undefined): ClientCertificate | undefined {
+  if (!ref || !resolveSecret) return undefined;
+  const r = resolveSecret(ref.namespace, ref.name);
+  const cert = r.ok ? r.data['tls.crt'] : undefined;
+  const key = r.ok ? r.data['tls.key'] : undefined;
+  return cert && key ? { cert: cert.toString('utf8'), key: key.toString('utf8') } : undefined;
 }
 
 /** The template a Gateway API path match is in the routing table (see the file comment). */

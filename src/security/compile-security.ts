@@ -2,7 +2,7 @@
 // backend connection need. Problems with referenced Secrets come back as ResolvedRefs reasons;
 // the route is still served, but its upgrades fail closed.
 
-import { X509Certificate } from 'node:crypto';
+import { caBundleValid } from '../api/pem.js';
 import type tls from 'node:tls';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { compileApiKeys } from './api-keys.js';
@@ -111,7 +111,7 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     if (bt?.caSecretRef) {
       const pem = single(bt.caSecretRef, CA_KEY);
       if (pem) {
-        if (caBundleValid(pem)) backendTls.ca = pem.toString('utf8');
+        if (caBundleValid(pem.toString('utf8'))) backendTls.ca = pem.toString('utf8');
         else invalid(bt.caSecretRef.name, `key "${bt.caSecretRef.key ?? CA_KEY}" is not a PEM certificate bundle`);
       }
     }
@@ -126,15 +126,4 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     ...(problems.length > 0 ? { unresolved: { reason: problems[0]!.reason, message: problems.map((p) => p.message).join('; ') } } : {}),
   };
   return { security, ...(serverTls ? { tls: serverTls } : {}), ...(backendTls ? { backendTls } : {}), problems };
-}
-
-function caBundleValid(pem: Buffer): boolean {
-  const blocks = pem.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) return false;
-  try {
-    for (const b of blocks) new X509Certificate(b);
-    return true;
-  } catch {
-    return false;
-  }
 }

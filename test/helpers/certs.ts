@@ -10,7 +10,7 @@ export interface TestCa {
   dir: string;
   cert: string;
   key: string;
-  /** Issues a leaf certificate for `names` (DNS names or IP addresses); returns PEM strings. */
+  /** Issues a leaf certificate for `names` (DNS names, IP addresses, or `URI:...`); returns PEM strings. */
   issue(commonName: string, names: string[], usage?: 'serverAuth' | 'clientAuth' | 'serverAuth,clientAuth'): { cert: string; key: string };
 }
 
@@ -28,7 +28,7 @@ export function makeCa(name = 'wsgate test CA'): TestCa {
     key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
     issue(commonName, names, usage = 'serverAuth') {
       const id = `leaf${++serial}`;
-      const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+      const san = names.map((n) => (n.startsWith('URI:') ? n : /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
       fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
       openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${commonName}`], dir);
       openssl(['x509', '-req', '-in', `${id}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(1000 + serial), '-out', `${id}.crt`, '-days', '2', '-extfile', `${id}.ext`], dir);

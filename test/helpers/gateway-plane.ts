@@ -19,6 +19,7 @@ export async function startGatewayPlane(
   resolveService: ServiceResolver,
   random?: () => number,
   security?: SecurityOptions,
+  resolveSecret: SecretResolver = noSecrets,
 ): Promise<{ plane: DataPlane; port: number }> {
   const plane = new DataPlane({
     logger: pino({ level: 'silent' }),
@@ -29,8 +30,8 @@ export async function startGatewayPlane(
   });
   await plane.listen({ host: '127.0.0.1', port: 0 }, noSecrets);
   const socket = { key: 'gw-1', address: '127.0.0.1', port: 0, protocol: 'HTTP' as const, certificates: [] };
-  const out = compile({ routes: [], resolveService, resolveSecret: noSecrets, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });
-  plane.setTable(out.table, noSecrets);
+  const out = compile({ routes: [], resolveService, resolveSecret, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });
+  plane.setTable(out.table, resolveSecret);
   await plane.gatewaySocketsSynced();
   return { plane, port: plane.gatewaySocket('gw-1')!.port };
 }

@@ -221,11 +221,14 @@ render (install, upgrade, template, lint) runs them.
 {{/* Gateway API RBAC for the namespaced kinds (cluster-wide or per watched namespace); see rbac-gateway-api.yaml. */}}
 {{- define "wsgate.rbac.gatewayRules" -}}
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [gateways, httproutes, listenersets, referencegrants]
+  resources: [gateways, httproutes, listenersets, referencegrants, backendtlspolicies]
   verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [gateways/status, httproutes/status, listenersets/status]
+  resources: [gateways/status, httproutes/status, listenersets/status, backendtlspolicies/status]
   verbs: [get, patch, update]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch]
 - apiGroups: [wsgate.io]
   resources: [websocketpolicies]
   verbs: [get, list, watch]
