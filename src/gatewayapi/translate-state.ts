@@ -4,7 +4,7 @@
 
 import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { RouteBackend, RouteFilters, SessionPersistence } from './model.js';
+import type { RetryPolicy, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
 import type {
   Gateway,
@@ -97,6 +97,7 @@ export interface RuleResult {
   backends: RouteBackend[];
   timeouts: { requestMs?: number; backendRequestMs?: number };
   sessionPersistence?: SessionPersistence;
+  retry?: RetryPolicy;
 }
 
 export interface ParentResult {

@@ -9,7 +9,7 @@
 // port maps to MAIN_LISTENER. A request only matches routes whose `listener` is its socket's key.
 
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
+import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RetryPolicy, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
 import type { CompiledCors } from './cors.js';
 import type { BackendTarget } from './endpoint.js';
@@ -106,6 +106,8 @@ export interface GatewayRouting {
   readonly mirrors?: readonly MirrorTarget[];
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
+  /** rules[].retry: plain requests are tried again on these codes, connection errors and backend timeouts. */
+  readonly retry?: RetryPolicy;
   /**
    * The Gateway listener's port (ListenerRef.port): a RequestRedirect without port or scheme
    * keeps it. Absent: the port of the socket the request arrived on.
