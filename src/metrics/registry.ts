@@ -23,6 +23,7 @@ const METRIC_GROUPS = {
     'wsgate_endpoint_ejections_total',
     'wsgate_backend_connections_active',
     'wsgate_http_requests_total',
+    'wsgate_http_retries_total',
     'wsgate_h2_sessions',
     'wsgate_h2_streams',
     'wsgate_http_request_duration_seconds',
@@ -145,6 +146,13 @@ export class Metrics {
     name: 'wsgate_http_requests_total',
     help: 'Plain (non-upgrade) HTTP requests by method, the status answered (499: the client left first) and the protocol (http/1.1, h2).',
     labelNames: ['namespace', 'route', 'method', 'code', 'protocol'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRetries = new Counter({
+    name: 'wsgate_http_retries_total',
+    help: 'Plain requests tried again, by why: status (an HTTPRoute retry code, that response dropped), connection_error, backend_timeout.',
+    labelNames: ['namespace', 'route', 'reason'] as const,
     registers: [this.registry],
   });
 

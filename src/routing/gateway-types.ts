@@ -14,6 +14,9 @@ import type { CompiledTls } from '../security/types.js';
 import type { CompiledCors } from './cors.js';
 import type { BackendTarget } from './endpoint.js';
 
+/** HTTPRoute rules[].retry as the data plane reads it. */
+export type { RetryPolicy };
+
 export type { HeaderModifier, PathMatch, PathModifier };
 
 export const MAIN_LISTENER = 'main';
