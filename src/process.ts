@@ -411,6 +411,7 @@ export class WsgateProcess {
               mirrors: r.gateway.mirrors?.map((m) => ({ percent: m.percent, resolved: m.target !== undefined, endpoints: m.target?.endpoints.length ?? 0 })),
               requestTimeoutMs: r.gateway.requestTimeoutMs,
               backendRequestTimeoutMs: r.gateway.backendRequestTimeoutMs,
+              retry: r.gateway.retry,
             }
           : undefined,
         backendPath: r.backend.path.source,

@@ -74,6 +74,19 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
 /** HTTPRoute sessionPersistence of type Header without sessionName: the header that carries the session. */
 export const DEFAULT_SESSION_HEADER_NAME = 'wsgate-session';
+/**
+ * HTTPRoute rules[].retry (experimental channel, src/gatewayapi/route-retry.ts): the spec leaves
+ * the count and the wait to the implementation when `attempts` or `backoff` is unset. One retry
+ * after 25ms, as Envoy's route retry policy does by default.
+ */
+export const DEFAULT_RETRY_ATTEMPTS = 1;
+export const DEFAULT_RETRY_BACKOFF_MS = 25;
+/**
+ * The largest request body a retried plain request may have (bytes, by its Content-Length): such
+ * a body is read whole before the first try so every try sends it byte for byte. A larger or a
+ * chunked body streams to one try and is not retried (docs/gateway-api.md).
+ */
+export const RETRY_BODY_CAP_BYTES = 64 * 1024;
 
 // The HTTP/2 edge (src/proxy/h2-server.ts, docs/http2.md): what one client connection may cost.
 /** Streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */

@@ -106,6 +106,19 @@ export interface SessionPersistence {
   readonly lifetime: 'Permanent' | 'Session';
 }
 
+/**
+ * HTTPRoute rules[].retry, checked and defaulted: a plain request is tried again when the backend
+ * answers one of `codes`, its connection fails, or `timeouts.backendRequest` runs out.
+ */
+export interface RetryPolicy {
+  /** Status codes (400-599) that are retried. */
+  readonly codes: readonly number[];
+  /** Retries after the first try (the spec's `attempts`). */
+  readonly attempts: number;
+  /** The least wait before each retry. */
+  readonly backoffMs: number;
+}
+
 /** A backendRef that resolved to a Service port. */
 export interface ServiceBackend {
   readonly valid: true;
@@ -213,6 +226,8 @@ export interface GatewayRouteEntry {
   readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
   /** The rule's sessionPersistence: when set it replaces the sessionAffinity of the WebSocket behaviour. */
   readonly sessionPersistence?: SessionPersistence;
+  /** The rule's retry (experimental channel); absent: no retries beyond a refused connection's. */
+  readonly retry?: RetryPolicy;
   readonly websocket: WebSocketBehaviour;
   /** The Gateway's spec.tls.backend.clientCertificateRef (a kubernetes.io/tls Secret): presented to TLS backends. */
   readonly backendClientCertificate?: { readonly namespace: string; readonly name: string };

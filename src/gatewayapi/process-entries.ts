@@ -58,6 +58,7 @@ export function processEntries(routes: RoutesResult, winners: ReadonlyMap<string
               backends: rule.backends,
               timeouts: rule.timeouts,
               ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
+              ...(rule.retry ? { retry: rule.retry } : {}),
               websocket,
               ...(p.gateway.backendClientCertificate ? { backendClientCertificate: p.gateway.backendClientCertificate } : {}),
               precedence: [

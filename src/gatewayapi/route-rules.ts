@@ -1,5 +1,5 @@
 // One HTTPRoute rule: its matches, filters, backendRefs (resolved to Service ports, or invalid
-// with the reason the spec names), timeouts and session persistence, with every problem that
+// with the reason the spec names), timeouts, session persistence and retry, with every problem that
 // makes it unservable.
 
 import { parseDuration } from '../api/duration.js';
@@ -7,6 +7,7 @@ import type { InvalidBackend, RequestMirror, RouteBackend } from './model.js';
 import { backendTlsFor } from './process-backend-tls.js';
 import { referenceAllowed } from './refs.js';
 import { translateFilters } from './route-filters.js';
+import { translateRetry } from './route-retry.js';
 import { translateSessionPersistence } from './route-session-persistence.js';
 import { key, nsOf, type Indexes, type RuleMatches, type RuleResult } from './translate-state.js';
 import { GATEWAY_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type HTTPRouteRule } from './types.js';
@@ -147,5 +148,6 @@ export function translateRule(route: HTTPRoute, rule: HTTPRouteRule, index: numb
     }
   }
   const sessionPersistence = rule.sessionPersistence ? translateSessionPersistence(rule.sessionPersistence, `${at}.sessionPersistence`, problems) : undefined;
-  return { index, rule, problems, matches, filters, backends, timeouts, ...(sessionPersistence ? { sessionPersistence } : {}) };
+  const retry = rule.retry ? translateRetry(rule.retry, `${at}.retry`, problems) : undefined;
+  return { index, rule, problems, matches, filters, backends, timeouts, ...(sessionPersistence ? { sessionPersistence } : {}), ...(retry ? { retry } : {}) };
 }

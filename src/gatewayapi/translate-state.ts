@@ -4,7 +4,7 @@
 
 import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { BackendTlsValidation, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
+import type { BackendTlsValidation, RetryPolicy, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
 import type {
   BackendTLSPolicy,
@@ -142,6 +142,7 @@ export interface RuleResult {
   backends: RouteBackend[];
   timeouts: { requestMs?: number; backendRequestMs?: number };
   sessionPersistence?: SessionPersistence;
+  retry?: RetryPolicy;
 }
 
 export interface ParentResult {

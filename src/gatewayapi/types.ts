@@ -196,6 +196,15 @@ export interface HTTPRouteRule {
   timeouts?: { request?: string; backendRequest?: string };
   /** Experimental channel only (an apiserver with the standard CRDs prunes it). */
   sessionPersistence?: HTTPSessionPersistence;
+  /** Experimental channel only. */
+  retry?: HTTPRouteRetry;
+}
+
+/** HTTPRoute rules[].retry (experimental channel). */
+export interface HTTPRouteRetry {
+  codes?: number[];
+  attempts?: number;
+  backoff?: string;
 }
 
 /** HTTPRoute rules[].sessionPersistence (experimental channel). */
@@ -472,6 +481,9 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.rules[].sessionPersistence.absoluteTimeout',
       'spec.rules[].sessionPersistence.type',
       'spec.rules[].sessionPersistence.cookieConfig.lifetimeType',
+      'spec.rules[].retry.codes',
+      'spec.rules[].retry.attempts',
+      'spec.rules[].retry.backoff',
     ],
   },
   'gateway-api/gateway.networking.k8s.io_referencegrants.yaml': {

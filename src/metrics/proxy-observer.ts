@@ -4,6 +4,7 @@ import type { AffinityResult } from '../pipeline/context.js';
 import type { Protocol } from '../pipeline/responder.js';
 import type { HttpRequestRecord, ProxyObserver, UpgradeResult } from '../proxy/observer.js';
 import type { OverloadAction } from '../proxy/overload-gate.js';
+import type { RetryReason } from '../proxy/exchange-outcome.js';
 import { closeCodeLabel } from './close-codes.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
@@ -112,6 +113,9 @@ export function metricsObserver(
     },
     ejected(route: CompiledRoute) {
       metrics.ejections.inc({ namespace: route.namespace, route: route.name });
+    },
+    httpRetry(route: CompiledRoute, reason: RetryReason) {
+      metrics.httpRetries.inc({ namespace: route.namespace, route: route.name, reason });
     },
     httpRequest(r: HttpRequestRecord) {
       const labels = { namespace: r.route?.namespace ?? '', route: r.route?.name ?? '' };

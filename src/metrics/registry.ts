@@ -23,6 +23,7 @@ const METRIC_GROUPS = {
     'wsgate_endpoint_ejections_total',
     'wsgate_backend_connections_active',
     'wsgate_http_requests_total',
+    'wsgate_http_retries_total',
     'wsgate_h2_sessions',
     'wsgate_h2_streams',
     'wsgate_http_request_duration_seconds',
@@ -130,6 +131,12 @@ export class Metrics {
     'wsgate_http_requests_total',
     'Plain (non-upgrade) HTTP requests by method, the status answered (499: the client left first) and the protocol (http/1.1, h2).',
     ['namespace', 'route', 'method', 'code', 'protocol'],
+  );
+
+  readonly httpRetries = this.counter(
+    'wsgate_http_retries_total',
+    'Plain requests tried again, by why: status (an HTTPRoute retry code, that response dropped), connection_error, backend_timeout.',
+    ['namespace', 'route', 'reason'],
   );
 
   readonly httpRequestDuration = this.histogram(

@@ -6,6 +6,11 @@
 // after a complete exchange (backend-reuse.ts). A backend that speaks h2c (an HTTPRoute
 // backendRef's Service port with appProtocol kubernetes.io/h2c) gets the request on a stream
 // of its HTTP/2 session instead (h2c-attempt.ts), with the same retries, timeouts and aborts.
+// An HTTPRoute rule's `retry` adds tries (exchange-retry.ts): on its status codes (the response
+// head is held, its body drained and dropped, never sent), on connection errors and on the
+// backendRequest timeout, after its backoff; only for a body that can be sent again
+// (replay-body.ts). h2c backends stream the response as it comes: the policy does not apply to
+// them (a refused connect is retried as without one).
 
 import type http from 'node:http';
 import { Readable } from 'node:stream';
@@ -20,9 +25,12 @@ import { dropConnectionHeaders } from './h2-request-head.js';
 import { abortResponse, responseComplete } from './h2-response.js';
 import { cancellable, sendOverH2c, type BackendHead } from './h2c-attempt.js';
 import type { BodyFraming } from './request-framing.js';
+import type { RetryPolicy } from '../routing/gateway-types.js';
+import type { ExchangeFailure, RetryReason } from './exchange-outcome.js';
+import { retriedFailure, retryStatus } from './exchange-retry.js';
+import { holdBody, needsHolding, replayable } from './replay-body.js';
 
-/** How an attempt ended without a usable response. */
-export type ExchangeFailure = 'refused' | 'connect_timeout' | 'idle_timeout' | 'request_timeout' | 'backend_timeout' | 'failed';
+export type { ExchangeFailure, RetryReason };
 
 /** HTTPRoute `timeouts`: absent fields mean no such limit. */
 export interface ExchangeTimeouts {
@@ -39,8 +47,17 @@ export interface ExchangeHooks {
   response(endpoint: Endpoint, head: BackendHead): void;
   /** An attempt failed; `retrying` when another endpoint will be tried. */
   failed(endpoint: Endpoint, failure: ExchangeFailure, err: Error, retrying: boolean): void;
+  /** The route's retry policy tries again after this try (`status`: the code it answered, dropped). */
+  retried(endpoint: Endpoint, reason: RetryReason, status?: number): void;
 }
 
+/** What http-proxy-3 runs a web() call with; read and changed by the proxyReq event's listener. */
+interface WebOptions {
+  selfHandleResponse?: boolean;
+}
+
+/** A dropped response's body is read to its end (keeping the connection) up to this size; a larger one closes it. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
@@ -71,7 +88,9 @@ export class HttpExchanges {
     private readonly load: EndpointLoad,
   ) {
     installFraming(proxy, (req) => this.pending.get(req)?.framing);
-    proxy.on('proxyReq', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => this.pending.get(req)?.onProxyReq(proxyReq));
+    proxy.on('proxyReq', (proxyReq: http.ClientRequest, req: http.IncomingMessage, _res: http.ServerResponse, options: WebOptions) =>
+      this.pending.get(req)?.onProxyReq(proxyReq, options),
+    );
     proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) =>
       this.pending.get(req)?.onProxyRes(proxyRes, res),
     );
@@ -81,17 +100,37 @@ export class HttpExchanges {
    * Starts the exchange of a request whose body is delimited by `framing` (request-framing.ts);
    * its outcome reaches the client through `res` and the caller through `hooks`.
    */
-  run(ctx: RequestContext, framing: BodyFraming, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number, timeouts: ExchangeTimeouts = {}): void {
-    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, framing, res, hooks, maxAttempts, timeouts);
+  run(ctx: RequestContext, framing: BodyFraming, res: http.ServerResponse, hooks: ExchangeHooks, maxAttempts: number, timeouts: ExchangeTimeouts = {}, retry?: RetryPolicy): void {
+    const exchange = new PlainExchange(this.proxy, this.agents, this.load, ctx, framing, res, hooks, maxAttempts, timeouts, retry);
     this.pending.set(ctx.req, exchange);
-    exchange.attempt();
+    if (!exchange.retry || !needsHolding(framing)) return exchange.attempt();
+    // A body a retry would send again is read whole first; a client gone meanwhile gets nothing sent.
+    void holdBody(ctx.req, framing.length).then((body) => {
+      if (!body || res.destroyed) return;
+      exchange.body = body;
+      exchange.attempt();
+    });
   }
 }
 
 class PlainExchange {
   private readonly tried = new Set<string>();
   private endpoint: Endpoint | undefined;
+  /** A refused connection may be tried again (the request is sent again whole). */
   private readonly retryable: boolean;
+  /** Tries at most: 1 + the policy's attempts, else the proxy's maxAttempts (refusals). */
+  private readonly maxTries: number;
+  /** Tries started. */
+  private tries = 0;
+  /** Changes with each try and when a try's response is dropped: a later event of that try is no failure to act on. */
+  private tryToken = 0;
+  /** The whole request body, held for a policy's retries (replay-body.ts). */
+  body: Buffer | undefined;
+  /** The retry policy, when it can act: the body can be sent again. */
+  readonly retry: RetryPolicy | undefined;
+  /** The current try's web() options: a held response is taken from http-proxy-3 through them. */
+  private webOptions: WebOptions | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
   private answered = false;
   private lastFailure: ExchangeFailure | undefined;
   /** The endpoint this request counts on for least connections, until its response closes. */
@@ -114,10 +153,17 @@ class PlainExchange {
     private readonly hooks: ExchangeHooks,
     private readonly maxAttempts: number,
     private readonly timeouts: ExchangeTimeouts,
+    retry: RetryPolicy | undefined,
   ) {
     const req = ctx.req;
     const bodyless = framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0);
-    this.retryable = IDEMPOTENT.has(req.method ?? '') && bodyless;
+    // An h2c backend streams its response to the client as it comes (h2c-attempt.ts) and reads
+    // the body from the request itself: the policy does not apply to it.
+    const h2c = (ctx.gatewayBackend?.target ?? ctx.route!.backend).protocol === 'h2c';
+    this.retry = retry && !h2c && replayable(framing) ? retry : undefined;
+    // With a policy the body is held, so any method's request can go again as it was.
+    this.retryable = this.retry !== undefined || (IDEMPOTENT.has(req.method ?? '') && bodyless);
+    this.maxTries = this.retry ? 1 + this.retry.attempts : maxAttempts;
     // wsgate answers the client's Expect: 100-continue itself (Node does, before the request
     // event); the backend gets the body without waiting for its own 100.
     delete req.headers.expect;
@@ -129,6 +175,7 @@ class PlainExchange {
       this.count(undefined);
       clearTimeout(this.requestTimer);
       clearTimeout(this.attemptTimer);
+      clearTimeout(this.backoffTimer);
     });
     if (timeouts.requestMs !== undefined && timeouts.requestMs > 0) {
       const left = Math.max(0, timeouts.requestMs - (performance.now() - ctx.started));
@@ -139,6 +186,7 @@ class PlainExchange {
   /** `timeouts.request` ran out: 504 when nothing was answered yet, else the response is cut. */
   private onRequestTimeout(): void {
     this.requestTimedOut = true;
+    clearTimeout(this.backoffTimer);
     const err = new RequestTimeoutError(`request not complete within ${this.timeouts.requestMs} ms`);
     if (this.proxyReq && !this.proxyReq.destroyed) this.proxyReq.destroy(err);
     else if (this.res.headersSent) abortResponse(this.res);
@@ -152,17 +200,20 @@ class PlainExchange {
   }
 
   attempt(): void {
-    if (this.requestTimedOut) return;
-    const endpoint = this.tried.size < this.maxAttempts ? this.hooks.choose(this.tried) : undefined;
+    if (this.requestTimedOut || this.res.destroyed) return;
+    const endpoint = this.tries < this.maxTries ? this.choose() : undefined;
     if (!endpoint) return this.giveUp();
+    this.tries++;
+    const token = ++this.tryToken;
     this.endpoint = endpoint;
     this.reuse = undefined;
+    this.webOptions = undefined;
     this.tried.add(endpoint.id);
-    if (!this.res.destroyed) this.count(endpoint);
+    this.count(endpoint);
     const route = this.ctx.route!;
-    const retry = this.tried.size > 1;
+    const retry = this.tries > 1;
     // The chosen backendRef's protocol (HTTPRoute), else the route's.
-    if ((this.ctx.gatewayBackend?.target ?? route.backend).protocol === 'h2c') return this.attemptH2c(endpoint, retry);
+    if ((this.ctx.gatewayBackend?.target ?? route.backend).protocol === 'h2c') return this.attemptH2c(endpoint, retry, token);
     this.proxy.web(
       this.ctx.req,
       this.res,
@@ -174,22 +225,33 @@ class PlainExchange {
         toProxy: true,
         prependPath: false,
         xfwd: false,
-        // A retried attempt: the (empty) body was consumed by the failed one.
-        ...(retry ? { buffer: Readable.from([]) } : {}),
+        // A held body goes to every try; a retried bodyless one: the stream was consumed by the failed try.
+        ...(this.body ? { buffer: Readable.from([this.body]) } : retry ? { buffer: Readable.from([]) } : {}),
       },
-      (err: Error) => this.onError(endpoint, err),
+      (err: Error) => {
+        if (token === this.tryToken) this.onError(endpoint, err);
+      },
     );
   }
 
+  /** An endpoint not tried yet; with a retry policy, any (the same one again) once all were. */
+  private choose(): Endpoint | undefined {
+    const fresh = this.hooks.choose(this.tried);
+    if (fresh || !this.retry || this.tried.size === 0) return fresh;
+    return this.hooks.choose(new Set());
+  }
+
   /** An attempt over the endpoint's h2c session; its errors go where http-proxy-3's do. */
-  private attemptH2c(endpoint: Endpoint, retry: boolean): void {
+  private attemptH2c(endpoint: Endpoint, retry: boolean, token: number): void {
     const bodyless = this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.length === 0);
     const events = {
       response: (head: BackendHead) => {
         this.answered = true;
         this.hooks.response(endpoint, head);
       },
-      failed: (err: Error) => this.onError(endpoint, err),
+      failed: (err: Error) => {
+        if (token === this.tryToken) this.onError(endpoint, err);
+      },
     };
     let stream: ReturnType<typeof sendOverH2c>;
     try {
@@ -202,7 +264,8 @@ class PlainExchange {
     this.armAttempt(cancellable(stream), (ended) => stream.once('end', ended));
   }
 
-  onProxyReq(proxyReq: http.ClientRequest): void {
+  onProxyReq(proxyReq: http.ClientRequest, options: WebOptions): void {
+    this.webOptions = options;
     this.reuse = new BackendReuse(proxyReq, this.ctx.req);
     // Complete when the response body has ended; an attempt that failed clears it in onError.
     this.armAttempt(proxyReq, (ended) => proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', ended)));
@@ -225,6 +288,8 @@ class PlainExchange {
   }
 
   onProxyRes(proxyRes: http.IncomingMessage, res: http.ServerResponse): void {
+    const status = proxyRes.statusCode ?? 0;
+    if (this.webOptions && this.canRetry() && retryStatus(this.retry, status)) return this.dropAndRetry(proxyRes, this.webOptions, status);
     this.answered = true;
     // The backend's own connection management stays between it and wsgate.
     delete proxyRes.headers['keep-alive'];
@@ -287,14 +352,14 @@ class PlainExchange {
             : CONNECT_ERRORS.has(code)
               ? 'refused'
               : 'failed';
-    const connectFailed = failure === 'refused' || failure === 'connect_timeout';
-    const retrying = connectFailed && this.retryable && !this.answered && !this.res.headersSent && !this.ctx.req.socket.destroyed && this.tried.size < this.maxAttempts;
+    const reason = retriedFailure(failure, this.retry !== undefined);
+    const retrying = reason !== undefined && this.retryable && !this.answered && this.canRetry();
     this.lastFailure = failure;
     clearTimeout(this.attemptTimer);
     // A failed attempt's connection is never pooled, whatever state it was left in.
     this.reuse?.retire();
     this.hooks.failed(endpoint, failure, err, retrying);
-    if (retrying) return this.attempt();
+    if (retrying) return this.retryAfterBackoff(endpoint, reason);
     // The client has its whole response: an error after that concerns the backend alone.
     if (responseComplete(this.res)) return;
     if (this.res.headersSent || this.answered) {
@@ -304,6 +369,52 @@ class PlainExchange {
     }
     const timedOut = failure === 'connect_timeout' || failure === 'idle_timeout' || failure === 'request_timeout' || failure === 'backend_timeout';
     this.answer(timedOut ? 504 : 502, timedOut ? 'backend timed out' : 'backend failed');
+  }
+
+  /** Another try may start: tries left, nothing sent to the client yet, the client still there. */
+  private canRetry(): boolean {
+    return this.tries < this.maxTries && !this.res.headersSent && !this.res.destroyed && !this.ctx.req.socket.destroyed && !this.requestTimedOut;
+  }
+
+  /**
+   * A response with a status the policy retries: http-proxy-3 is told not to relay it (the
+   * passes that copy its head and the pipe of its body run after this event and read
+   * selfHandleResponse), its body is read and dropped (the connection may be pooled again), or
+   * its connection closed when the body is larger than a retry would wait for; then the next try.
+   */
+  private dropAndRetry(proxyRes: http.IncomingMessage, options: WebOptions, status: number): void {
+    options.selfHandleResponse = true;
+    const endpoint = this.endpoint!;
+    // Events of this try from now on (its timeout, its connection closing) are not failures to answer.
+    this.tryToken++;
+    this.proxyReq = undefined;
+    let next = false;
+    const proceed = () => {
+      if (next) return;
+      next = true;
+      clearTimeout(this.attemptTimer);
+      // The request timed out (answered 504) or the client left while the body drained.
+      if (this.requestTimedOut || this.res.destroyed) return;
+      this.retryAfterBackoff(endpoint, 'status', status);
+    };
+    proxyRes.on('error', () => {});
+    proxyRes.once('end', proceed);
+    proxyRes.once('close', proceed);
+    const length = Number(proxyRes.headers['content-length'] ?? NaN);
+    if (Number.isFinite(length) && length <= DRAIN_LIMIT_BYTES) proxyRes.resume();
+    else {
+      this.reuse?.retire();
+      proxyRes.destroy();
+    }
+  }
+
+  /** The policy's backoff, then the next try (at once without a policy: a refused connection). */
+  private retryAfterBackoff(endpoint: Endpoint, reason: RetryReason, status?: number): void {
+    this.hooks.retried(endpoint, reason, status);
+    this.proxyReq = undefined;
+    const waitMs = this.retry?.backoffMs ?? 0;
+    if (waitMs <= 0) return this.attempt();
+    this.backoffTimer = setTimeout(() => this.attempt(), waitMs);
   }
 
   private giveUp(): void {

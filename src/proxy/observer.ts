@@ -3,6 +3,7 @@ import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledRoute } from '../routing/types.js';
 import type { LiveConnection as ProxiedConnection, MessageEvents } from './live-connection.js';
 import type { OverloadAction } from './overload-gate.js';
+import type { RetryReason } from './exchange-outcome.js';
 
 export type { UpgradeResult } from '../pipeline/context.js';
 
@@ -35,6 +36,8 @@ export interface ProxyObserver {
   /** Passive health took an endpoint out of rotation after a failure. */
   ejected(route: CompiledRoute, endpointId: string): void;
   httpRequest(record: HttpRequestRecord): void;
+  /** A plain request is tried again (a refused connection, or its route's retry policy). */
+  httpRetry(route: CompiledRoute, reason: RetryReason): void;
   affinity(route: CompiledRoute, result: AffinityResult): void;
   /** The overload protection acted (`n` times: connections closed in one pass). */
   overloadAction(action: OverloadAction, n?: number): void;
@@ -52,6 +55,7 @@ export const noopObserver: ProxyObserver = {
   closed() {},
   ejected() {},
   httpRequest() {},
+  httpRetry() {},
   affinity() {},
   overloadAction() {},
   h2Session() {},

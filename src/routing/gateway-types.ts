@@ -9,10 +9,13 @@
 // port maps to MAIN_LISTENER. A request only matches routes whose `listener` is its socket's key.
 
 import type { TlsPolicy } from '../api/tls-policy.js';
-import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RouteFilters } from '../gatewayapi/model.js';
+import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RetryPolicy, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
 import type { CompiledCors } from './cors.js';
 import type { BackendTarget } from './endpoint.js';
+
+/** HTTPRoute rules[].retry as the data plane reads it. */
+export type { RetryPolicy };
 
 export type { HeaderModifier, PathMatch, PathModifier };
 
@@ -106,6 +109,8 @@ export interface GatewayRouting {
   readonly mirrors?: readonly MirrorTarget[];
   readonly requestTimeoutMs?: number;
   readonly backendRequestTimeoutMs?: number;
+  /** rules[].retry: plain requests are tried again on these codes, connection errors and backend timeouts. */
+  readonly retry?: RetryPolicy;
   /**
    * The Gateway listener's port (ListenerRef.port): a RequestRedirect without port or scheme
    * keeps it. Absent: the port of the socket the request arrived on.

@@ -219,6 +219,7 @@ function buildRoute(
     ...(f.mirrors ? { mirrors: compileMirrors(f.mirrors, resolutions.slice(entry.backends.length), clientCertificate) } : {}),
     ...(entry.timeouts.requestMs !== undefined ? { requestTimeoutMs: entry.timeouts.requestMs } : {}),
     ...(entry.timeouts.backendRequestMs !== undefined ? { backendRequestTimeoutMs: entry.timeouts.backendRequestMs } : {}),
+    ...(entry.retry ? { retry: entry.retry } : {}),
     // The port clients use can differ from the socket's (shared mode: wsgate's Service maps
     // 80 to the pod's 8080), and a redirect keeps the port the client used.
     listenerPort: entry.listener.port,

@@ -690,6 +690,26 @@ describe('sessionPersistence (experimental channel) in the route model', () => {
   });
 });
 
+describe('retry (experimental channel) in the route model', () => {
+  const cases: Array<{ name: string; retry: NonNullable<HTTPRoute['spec']['rules']>[number]['retry']; want: GatewayRouteEntry['retry'] }> = [
+    { name: 'nothing set: one retry after 25ms, on no status code', retry: {}, want: { codes: [], attempts: 1, backoffMs: 25 } },
+    { name: 'the conformance route: 500 three times', retry: { codes: [500], attempts: 3 }, want: { codes: [500], attempts: 3, backoffMs: 25 } },
+    { name: 'codes sorted and deduplicated, backoff parsed', retry: { codes: [504, 500, 503, 500], attempts: 2, backoff: '1s500ms' }, want: { codes: [500, 503, 504], attempts: 2, backoffMs: 1500 } },
+    { name: 'a 4xx code (the spec allows them)', retry: { codes: [429], backoff: '0s' }, want: { codes: [429], attempts: 1, backoffMs: 0 } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule({ retry: c.retry })] })] }));
+      assert.deepEqual(parents(out, 'r'), ['Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs']);
+      assert.deepEqual(entries(out, 'r')[0]!.retry, c.want);
+    });
+  }
+  it('a rule without it has none', () => {
+    const out = translate(openInput({ httpRoutes: [route('r', { rules: [rule()] })] }));
+    assert.equal(entries(out, 'r')[0]!.retry, undefined);
+  });
+});
+
 describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', () => {
   const unsupported: Array<[string, ReturnType<typeof rule>]> = [
     ['a RegularExpression path', rule({ matches: [{ path: { type: 'RegularExpression', value: '/a.*' } }] })],
@@ -719,6 +739,11 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
     ['URLRewrite together with RequestRedirect', rule({ filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'x' } }, { type: 'RequestRedirect', requestRedirect: { hostname: 'y' } }] })],
     ['ReplacePrefixMatch on an Exact match', rule({ matches: [{ path: { type: 'Exact', value: '/a' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } }] })],
     ['a timeout that is not a duration', rule({ timeouts: { request: 'soon' } })],
+    ['a retry code under 400', rule({ retry: { codes: [500, 302] } })],
+    ['a retry code over 599', rule({ retry: { codes: [600] } })],
+    ['a retry code that is no integer', rule({ retry: { codes: [500.5] } })],
+    ['retry attempts of 0', rule({ retry: { codes: [500], attempts: 0 } })],
+    ['a retry backoff that is not a duration', rule({ retry: { codes: [500], backoff: 'a while' } })],
   ];
   for (const [name, bad] of unsupported) {
     it(`${name}: the only rule -> Accepted=False/UnsupportedValue, no entries`, () => {

@@ -13,17 +13,18 @@ import { DataPlane, type SecurityOptions } from '../../src/workers/data-plane.js
 
 const noSecrets: SecretResolver = () => ({ ok: false, reason: 'SecretNotFound', message: 'none' });
 
-/** Starts the plane with `entries` served; stop it with `plane.stop()`. */
+/** Starts the plane with `entries` served (its metrics returned for the tests to read); stop it with `plane.stop()`. */
 export async function startGatewayPlane(
   entries: GatewayRouteEntry[],
   resolveService: ServiceResolver,
   random?: () => number,
   security?: SecurityOptions,
   resolveSecret: SecretResolver = noSecrets,
-): Promise<{ plane: DataPlane; port: number }> {
+): Promise<{ plane: DataPlane; port: number; metrics: Metrics }> {
+  const metrics = new Metrics({ defaultMetrics: false });
   const plane = new DataPlane({
     logger: pino({ level: 'silent' }),
-    metrics: new Metrics({ defaultMetrics: false }),
+    metrics,
     affinityKey: randomAffinityKey(),
     ...(random ? { random } : {}),
     ...(security ? { security } : {}),
@@ -33,5 +34,5 @@ export async function startGatewayPlane(
   const out = compile({ routes: [], resolveService, resolveSecret, version: 1, gateway: { entries, sockets: [socket], socketOf: { [gatewayPortId('infra', 'gw', 80)]: 'gw-1' } } });
   plane.setTable(out.table, resolveSecret);
   await plane.gatewaySocketsSynced();
-  return { plane, port: plane.gatewaySocket('gw-1')!.port };
+  return { plane, port: plane.gatewaySocket('gw-1')!.port, metrics };
 }

@@ -45,9 +45,15 @@ export function plainExchangeStage(deps: StageDeps): Stage<RequestResponder> {
             if (failure === 'refused' || failure === 'connect_timeout') eject(deps, route, endpoint.id, failure);
             deps.log.warn({ route: route.key, endpoint: endpoint.id, failure, err: String(err), retrying, requestId: ctx.requestId }, 'plain request to backend failed');
           },
+          retried: (endpoint, reason, status) => {
+            // A dropped 5xx counts for passive health as one relayed would.
+            if (status !== undefined && status >= 500) eject(deps, route, endpoint.id, `answered ${status}`);
+            deps.observer.httpRetry(route, reason);
+          },
         },
         deps.maxAttempts,
         gw ? { requestMs: gw.requestTimeoutMs, backendRequestMs: gw.backendRequestTimeoutMs } : {},
+        gw?.retry,
       );
       return TAKEN;
     },
