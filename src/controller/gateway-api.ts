@@ -9,6 +9,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type ListPromise,
+  type V1ConfigMap,
   type V1Namespace,
   type V1Secret,
   type V1Service,
@@ -16,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { TranslateOutput } from '../gatewayapi/model.js';
 import { translate } from '../gatewayapi/translate.js';
-import type { Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
+import type { ConfigMap, Gateway, GatewayClass, GatewayStatusAddress, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, WebSocketPolicy } from '../gatewayapi/types.js';
 import { partitionByClass, type ClassSelection } from '../api/route-class.js';
 import type { GatewayCompileInput } from '../routing/gateway-types.js';
 import { AddressPool, serviceAddresses, statusAddress } from './gateway-addresses.js';
@@ -73,6 +74,8 @@ export class GatewayApiSource {
   private readonly httpRoutes: Watched<Obj>[] = [];
   private readonly grants: Watched<Obj>[] = [];
   private readonly policies: Watched<Obj>[] = [];
+  /** CA bundles of Gateways' client certificate validation (spec.tls.frontend caCertificateRefs). */
+  private readonly configMaps: Watched<V1ConfigMap>[] = [];
   private readonly ownService: Watched<V1Service> | undefined;
   private readonly pool: AddressPool | undefined;
 
@@ -106,6 +109,14 @@ export class GatewayApiSource {
       const grantVersion = opts.served.referenceGrantVersion;
       if (grantVersion) this.grants.push(namespacedKind('ReferenceGrant', GATEWAY_API_GROUP, grantVersion, 'referencegrants', ns));
       if (opts.served.policies) this.policies.push(namespacedKind('WebSocketPolicy', POLICY_GROUP_NAME, POLICY_API_VERSION_NAME, 'websocketpolicies', ns));
+      this.configMaps.push(
+        new Watched<V1ConfigMap>({
+          ...base,
+          kind: 'ConfigMap',
+          path: `/api/v1${ns ? `/namespaces/${ns}` : ''}/configmaps`,
+          list: (ns ? () => core.listNamespacedConfigMap({ namespace: ns }) : () => core.listConfigMapForAllNamespaces()) as ListPromise<V1ConfigMap>,
+        }),
+      );
     }
     if (opts.pool) this.pool = new AddressPool(opts.pool);
     else if (opts.addresses.length === 0 && opts.service) {
@@ -124,7 +135,7 @@ export class GatewayApiSource {
   }
 
   private all(): Watched<KubernetesObject>[] {
-    return [this.classes, this.namespaceWatch, ...this.gateways, ...this.httpRoutes, ...this.grants, ...this.policies, ...(this.ownService ? [this.ownService] : [])];
+    return [this.classes, this.namespaceWatch, ...this.gateways, ...this.httpRoutes, ...this.grants, ...this.policies, ...this.configMaps, ...(this.ownService ? [this.ownService] : [])];
   }
 
   start(): Promise<void[]> {
@@ -165,6 +176,7 @@ export class GatewayApiSource {
       namespaces: this.namespaceWatch.list() as unknown as Namespace[],
       services: services as unknown as Service[],
       secrets: secrets as unknown as Secret[],
+      configMaps: this.configMaps.flatMap((w) => w.list()) as unknown as ConfigMap[],
       webSocketPolicies: this.ownPolicies(),
       addresses,
       ...(this.opts.ports ? { ports: this.opts.ports } : {}),

@@ -7,6 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
+import { resolveFrontendValidation } from './frontend-validation.js';
 import { condition } from './status-conditions.js';
 import { referenceAllowed } from './refs.js';
 import { tlsOptionsPolicy } from './tls-options.js';
@@ -32,7 +33,8 @@ function certificateProblem(secret: Secret): string | undefined {
   return undefined;
 }
 
-function buildListeners(gw: Gateway, generation: number, input: TranslateInput, { grants, secrets }: Indexes): ListenerState[] {
+function buildListeners(gw: Gateway, generation: number, input: TranslateInput, indexes: Indexes): ListenerState[] {
+  const { grants, secrets } = indexes;
   const namespace = nsOf(gw.metadata);
   const listeners = gw.spec.listeners ?? [];
   // Conflicts (within this Gateway): different protocols on one port, or the same hostname twice on one port.
@@ -111,8 +113,18 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
       }
     }
 
-    const resolvedProblem = certProblem ?? (kindsProblem ? { reason: 'InvalidRouteKinds', message: kindsProblem } : undefined);
+    // Client certificates (the Gateway's spec.tls.frontend for this port): HTTPS listeners only.
+    const frontend = l.protocol === 'HTTPS' ? resolveFrontendValidation(gw, namespace, l.port, indexes) : ({ kind: 'none' } as const);
+    const caProblem = frontend.kind === 'resolved' ? frontend.problem : undefined;
+    if (frontend.kind === 'resolved' && !frontend.validation && !acceptedProblem) {
+      acceptedProblem = { reason: 'NoValidCACertificate', message: `no caCertificateRef for port ${l.port} is usable: ${caProblem?.message ?? 'none given'}` };
+    }
+    const clientValidation = frontend.kind === 'resolved' ? frontend.validation : undefined;
+
+    const resolvedProblem = certProblem ?? caProblem ?? (kindsProblem ? { reason: 'InvalidRouteKinds', message: kindsProblem } : undefined);
     const accepted = acceptedProblem === undefined;
+    // A CA ref that does not resolve beside one that does leaves the listener usable with the
+    // CAs that do (the spec: only when none is usable is the listener refused).
     const usable = accepted && certProblem === undefined && supportedKinds.length > 0;
     const conflict = conflicts.get(l.name);
     const conditions: Condition[] = [
@@ -132,6 +144,7 @@ function buildListeners(gw: Gateway, generation: number, input: TranslateInput, 
       status: { name: l.name, supportedKinds, conditions },
       certificates,
       ...(tlsOptions.ok && tlsOptions.policy && l.protocol === 'HTTPS' ? { tlsPolicy: tlsOptions.policy } : {}),
+      ...(clientValidation ? { clientValidation } : {}),
     };
   });
 }
@@ -146,8 +159,8 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
   let problem: GatewayState['problem'];
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
-  else if (gw.spec.tls?.frontend !== undefined || gw.spec.tls?.backend !== undefined) {
-    problem = { reason: 'UnsupportedValue', message: `spec.tls.${gw.spec.tls.frontend !== undefined ? 'frontend' : 'backend'} is not supported` };
+  else if (gw.spec.tls?.backend !== undefined) {
+    problem = { reason: 'UnsupportedValue', message: 'spec.tls.backend is not supported' };
   } else {
     // An address without a value (GatewayAddressEmpty) asks for any address of its type: one
     // wsgate assigns satisfies it, and while none is assigned yet Programmed says so.

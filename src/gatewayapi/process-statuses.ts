@@ -7,6 +7,7 @@ import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
 import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './status-conditions.js';
 import type { GatewayStatusResult, PolicyStatusResult, ProgrammedListener } from './model.js';
+import { allowsInsecureFallback } from './frontend-validation.js';
 import { policyKey } from './policies.js';
 import type { RoutesResult } from './process-routes.js';
 import { key, nsOf, type GatewayState, type PolicyTargetResult, type RuleResult } from './translate-state.js';
@@ -103,11 +104,15 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
     conditions: ok ? l.status.conditions : l.status.conditions.map((c) => (c.type === 'Programmed' ? condition('Programmed', false, 'Invalid', 'the gateway is not accepted', gen) : c)),
     attachedRoutes: l.attached.size,
   }));
+  // Present only while some port allows insecure fallback (the spec: removed when it no longer does).
+  const insecure = allowsInsecureFallback(g.gateway)
+    ? [condition('InsecureFrontendValidationMode', true, 'ConfigurationChanged', 'spec.tls.frontend allows clients without a valid certificate (AllowInsecureFallback)', gen)]
+    : [];
   return {
     namespace: g.namespace,
     name: g.gateway.metadata.name,
     generation: gen,
-    status: { addresses: g.addresses, conditions: [accepted, programmed], listeners },
+    status: { addresses: g.addresses, conditions: [accepted, programmed, ...insecure], listeners },
   };
 }
 
@@ -133,6 +138,7 @@ export function processGatewayStatuses(gatewayStates: ReadonlyMap<string, Gatewa
         ...(l.listener.hostname ? { hostname: l.listener.hostname.toLowerCase() } : {}),
         certificates: l.certificates,
         ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
+        ...(l.clientValidation ? { clientValidation: l.clientValidation } : {}),
       });
     }
   }

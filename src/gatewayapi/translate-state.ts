@@ -6,7 +6,9 @@ import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type { RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
+import type { ClientValidation } from '../api/client-validation.js';
 import type {
+  ConfigMap,
   Gateway,
   GatewayClass,
   GatewayStatusAddress,
@@ -31,6 +33,8 @@ export interface TranslateInput {
   services: readonly Service[];
   /** For HTTPS listeners' certificateRefs; absent: none exist. */
   secrets?: readonly Secret[];
+  /** For Gateways' client certificate validation (caCertificateRefs); absent: none exist. */
+  configMaps?: readonly ConfigMap[];
   webSocketPolicies: readonly WebSocketPolicy[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
@@ -55,6 +59,8 @@ export interface Indexes {
   readonly services: Map<string, Service>;
   /** "ns/name". */
   readonly secrets: Map<string, Secret>;
+  /** "ns/name". */
+  readonly configMaps: Map<string, ConfigMap>;
   /** By name. */
   readonly namespaces: Map<string, Namespace>;
 }
@@ -73,6 +79,8 @@ export interface ListenerState {
   certificates: Array<{ namespace: string; name: string }>;
   /** HTTPS: tls.options as a policy (absent: none given). */
   tlsPolicy?: TlsPolicy;
+  /** HTTPS: the Gateway's spec.tls.frontend validation for this port (absent: none asked). */
+  clientValidation?: ClientValidation;
 }
 
 export interface GatewayState {

@@ -64,6 +64,7 @@ export function translate(input: TranslateInput): TranslateOutput {
     grants: input.referenceGrants,
     services: new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
     secrets: new Map((input.secrets ?? []).map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
+    configMaps: new Map((input.configMaps ?? []).map((c) => [key(nsOf(c.metadata), c.metadata.name), c])),
     namespaces: new Map(input.namespaces.map((n) => [n.metadata.name, n])),
   };
   const features = [...new Set(input.supportedFeatures ?? IMPLEMENTED_FEATURES)].sort();

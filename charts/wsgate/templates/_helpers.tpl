@@ -232,6 +232,9 @@ render (install, upgrade, template, lint) runs them.
 - apiGroups: [wsgate.io]
   resources: [websocketpolicies/status]
   verbs: [get, patch, update]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch]
 {{- end }}
 
 {{/*
