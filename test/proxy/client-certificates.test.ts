@@ -18,6 +18,7 @@ import { gatewayPortId, type GatewaySocketInput } from '../../src/routing/gatewa
 import { makeEndpoint, type SecretResolver, type ServiceResolver } from '../../src/routing/types.js';
 import { DataPlane } from '../../src/workers/data-plane.js';
 import { makeCa, type TestCa } from '../helpers/certs.js';
+import { eventually } from '../helpers/eventually.js';
 import { closeSession, h2Request } from '../helpers/h2-client.js';
 import { startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { upgradeRequest } from '../helpers/raw-http.js';
@@ -56,8 +57,8 @@ function rawRequest(port: number, serverCa: string, client: Pem | undefined, req
   });
 }
 
-async function get(port: number, serverCa: string, client: Pem | undefined, extraHeaders = '', sni = true): Promise<Answer> {
-  const text = await rawRequest(port, serverCa, client, `GET /hello HTTP/1.1\r\nHost: example.org\r\n${extraHeaders}Connection: close\r\n\r\n`, sni);
+async function get(port: number, serverCa: string, client: Pem | undefined, extraHeaders = '', sni = true, path = '/hello'): Promise<Answer> {
+  const text = await rawRequest(port, serverCa, client, `GET ${path} HTTP/1.1\r\nHost: example.org\r\n${extraHeaders}Connection: close\r\n\r\n`, sni);
   const status = Number(text.slice(9, 12));
   if (status !== 200) return { status };
   const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as HelloBody;
@@ -75,6 +76,8 @@ describe('client certificates on a Gateway HTTPS socket', () => {
   let backend: HttpBackend;
   let plane: DataPlane;
   const ports: Record<string, number> = {};
+  /** The data plane's log lines (the access log among them). */
+  const logLines: Array<Record<string, unknown>> = [];
 
   const listener = (gatewayName: string): ListenerRef => ({ gatewayNamespace: 'infra', gatewayName, listenerName: 'https', port: 443, protocol: 'HTTPS' });
   const socket = (key: string, clientValidation: ClientValidation): GatewaySocketInput => ({ key, address: '127.0.0.1', port: 0, protocol: 'HTTPS', certificates: [SECRET], clientValidation });
@@ -95,7 +98,8 @@ describe('client certificates on a Gateway HTTPS socket', () => {
     const entries: GatewayRouteEntry[] = ['strict', 'fallback'].map((gw) =>
       entry(`r-${gw}`, { listener: listener(gw), hostnames: [], path: { type: 'PathPrefix', value: '/' }, backends: [service('v1', 8080)] }, { gateway: gw, listener: 'https', port: 443 }),
     );
-    plane = new DataPlane({ logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }), affinityKey: randomAffinityKey() });
+    const logStream = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
+    plane = new DataPlane({ logger: pino({ level: 'info' }, logStream), metrics: new Metrics({ defaultMetrics: false }), affinityKey: randomAffinityKey() });
     await plane.listen({ host: '127.0.0.1', port: 0 }, resolveSecret);
     const out = compile({
       routes: [],
@@ -172,6 +176,18 @@ describe('client certificates on a Gateway HTTPS socket', () => {
     const unverified = await rawRequest(ports.fallback!, serverCa.cert, undefined, upgradeRequest('/ws', { Host: 'example.org', 'X-Forwarded-Client-Cert': 'Subject="CN=admin"' }));
     assert.match(unverified, /^HTTP\/1\.1 101/);
     assert.equal(backend.upgrades.at(-1)!.headers['x-forwarded-client-cert'], undefined);
+  });
+
+  test('the access log names the verified certificate\'s subject (clientCert), for requests and WebSocket connections; none without one', async () => {
+    const accessLines = (path: string) => logLines.filter((l) => l.msg === 'http request' && l.path === path);
+    await get(ports.strict!, serverCa.cert, device, '', true, '/logged-verified');
+    await get(ports.fallback!, serverCa.cert, undefined, '', true, '/logged-anonymous');
+    const [verified] = await eventually('the verified request logged', () => accessLines('/logged-verified').length > 0 && accessLines('/logged-verified'));
+    assert.equal(verified!.clientCert, 'CN=device-1');
+    const [anonymous] = await eventually('the anonymous request logged', () => accessLines('/logged-anonymous').length > 0 && accessLines('/logged-anonymous'));
+    assert.equal(anonymous!.clientCert, undefined);
+    const closed = await eventually('a WebSocket connection closed and logged', () => logLines.find((l) => l.msg === 'connection closed' && l.route === 'HTTPRoute/apps/r-strict/rule-0/match-0@infra/strict/https'));
+    assert.equal(closed.clientCert, 'CN=device-1');
   });
 
   test('HTTP/2: the verified certificate reaches the backend of a plain request', async () => {
