@@ -15,6 +15,7 @@ import type { ClientValidation } from '../api/client-validation.js';
 import { alpnOf, secureOptions, type TlsPolicy } from '../api/tls-policy.js';
 import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 import { markArrival } from './tls-arrival.js';
+import { dropStaleVerifyError } from './tls-stale-verify-error.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
@@ -67,6 +68,7 @@ export class TlsListener {
     this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       inheritProxiedPeer(socket);
       markArrival(socket, opts.servedBy);
+      dropStaleVerifyError(socket, opts.log);
       if (socket.alpnProtocol === 'h2' && opts.h2Server) opts.h2Server.emit('connection', socket);
       else opts.server.emit('connection', socket);
     });
