@@ -22,6 +22,7 @@ import type { CompiledRoute } from '../routing/types.js';
 import { apiKeyValid, type ApiKeyVerifier } from '../security/api-keys.js';
 import { DEFAULT_CLIENT_IPV6_PREFIX } from '../api/defaults.js';
 import { clientAddress, normalizeAddress, type TrustedProxies } from '../security/client-address.js';
+import { CLIENT_CERT_HEADER } from '../security/client-certificate.js';
 import { clientGroup } from '../security/client-group.js';
 import { forwardedHeaders, TARGET_OVERRIDE_HEADERS } from '../security/forwarded.js';
 import { findToken, unmetClaim, verifyToken, type JwtVerifier } from '../security/jwt.js';
@@ -141,6 +142,10 @@ export class SecurityGuard implements Admission {
     // Computed before header rules: from what the client sent.
     Object.assign(h, forwardedHeaders(req, ctx.fromTrustedProxy, ctx.client));
     for (const name of TARGET_OVERRIDE_HEADERS) delete h[name];
+    // Only what this connection's handshake verified, never what the client wrote.
+    delete h[CLIENT_CERT_HEADER];
+    const clientCert = ctx.tls?.clientCertificate;
+    if (clientCert) h[CLIENT_CERT_HEADER] = clientCert.header;
     const trace = traceparentFor(h.traceparent);
     h.traceparent = trace.value;
     if (trace.started) delete h.tracestate;

@@ -20,7 +20,7 @@ export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
   'trailer',
 ]);
 
-/** Headers wsgate sets on every proxied request (forwarding, request id, trace context). */
+/** Headers wsgate sets on every proxied request (forwarding, request id, trace context, the verified client certificate). */
 export const WSGATE_SET_HEADERS: ReadonlySet<string> = new Set([
   'x-forwarded-for',
   'x-forwarded-proto',
@@ -31,6 +31,8 @@ export const WSGATE_SET_HEADERS: ReadonlySet<string> = new Set([
   'x-request-id',
   'traceparent',
   'tracestate',
+  // Set only from the client certificate the TLS handshake verified (security/client-certificate.ts).
+  'x-forwarded-client-cert',
 ]);
 
 export function isFramingHeader(lowerName: string): boolean {

@@ -186,7 +186,7 @@ function checkRequestHeaders(spec: Obj, report: Report): void {
 /** Why a header may not be named by a header rule, or null. */
 function headerProblem(lower: string): string | null {
   if (MANAGED_HEADERS.has(lower)) return 'cannot be changed: wsgate manages this header for the WebSocket handshake and the framing of the request';
-  if (WSGATE_SET_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, traceparent, tracestate)';
+  if (WSGATE_SET_HEADERS.has(lower)) return 'cannot be changed: wsgate sets this header itself (X-Forwarded-*, Forwarded, X-Real-IP, X-Request-Id, traceparent, tracestate, X-Forwarded-Client-Cert)';
   return null;
 }
 

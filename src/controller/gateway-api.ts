@@ -76,7 +76,7 @@ export class GatewayApiSource {
   private readonly grants: Watched<Obj>[] = [];
   private readonly policies: Watched<Obj>[] = [];
   private readonly backendTLSPolicies: Watched<Obj>[] = [];
-  /** The CA bundles BackendTLSPolicies name: watched only where BackendTLSPolicies are served. */
+  /** CA bundles: BackendTLSPolicies' caCertificateRefs and Gateways' spec.tls.frontend caCertificateRefs. */
   private readonly configMaps: Watched<V1ConfigMap>[] = [];
   private readonly ownService: Watched<V1Service> | undefined;
   private readonly pool: AddressPool | undefined;
@@ -112,17 +112,15 @@ export class GatewayApiSource {
       if (grantVersion) this.grants.push(namespacedKind('ReferenceGrant', GATEWAY_API_GROUP, grantVersion, 'referencegrants', ns));
       if (opts.served.listenerSets) this.listenerSets.push(namespacedKind('ListenerSet', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'listenersets', ns));
       if (opts.served.policies) this.policies.push(namespacedKind('WebSocketPolicy', POLICY_GROUP_NAME, POLICY_API_VERSION_NAME, 'websocketpolicies', ns));
-      if (opts.served.backendTLSPolicies) {
-        this.backendTLSPolicies.push(namespacedKind('BackendTLSPolicy', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'backendtlspolicies', ns));
-        this.configMaps.push(
-          new Watched<V1ConfigMap>({
-            ...base,
-            kind: 'ConfigMap',
-            path: `/api/v1${ns ? `/namespaces/${ns}` : ''}/configmaps`,
-            list: (ns ? () => core.listNamespacedConfigMap({ namespace: ns }) : () => core.listConfigMapForAllNamespaces()) as ListPromise<V1ConfigMap>,
-          }),
-        );
-      }
+      if (opts.served.backendTLSPolicies) this.backendTLSPolicies.push(namespacedKind('BackendTLSPolicy', GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'backendtlspolicies', ns));
+      this.configMaps.push(
+        new Watched<V1ConfigMap>({
+          ...base,
+          kind: 'ConfigMap',
+          path: `/api/v1${ns ? `/namespaces/${ns}` : ''}/configmaps`,
+          list: (ns ? () => core.listNamespacedConfigMap({ namespace: ns }) : () => core.listConfigMapForAllNamespaces()) as ListPromise<V1ConfigMap>,
+        }),
+      );
     }
     if (opts.pool) this.pool = new AddressPool(opts.pool);
     else if (opts.addresses.length === 0 && opts.service) {
@@ -199,9 +197,9 @@ export class GatewayApiSource {
       namespaces: this.namespaceWatch.list() as unknown as Namespace[],
       services: services as unknown as Service[],
       secrets: secrets as unknown as Secret[],
+      configMaps: this.configMaps.flatMap((w) => w.list()) as unknown as ConfigMap[],
       webSocketPolicies: this.ownPolicies(),
       backendTLSPolicies: this.backendTLSPolicies.flatMap((w) => w.list()) as unknown as BackendTLSPolicy[],
-      configMaps: this.configMaps.flatMap((w) => w.list()) as unknown as ConfigMap[],
       addresses,
       // A pool hands out IP addresses only.
       ...(this.pool ? { addressTypes: ['IPAddress'] } : {}),

@@ -4,6 +4,7 @@
 // own address. A port wsgate's main listener already has maps to MAIN_LISTENER.
 
 import net from 'node:net';
+import { sameClientValidation } from '../api/client-validation.js';
 import type { GatewayRouteEntry, ProgrammedListener } from '../gatewayapi/model.js';
 import { gatewayPortId, MAIN_LISTENER, type GatewayCompileInput, type GatewaySocketInput } from '../routing/gateway-types.js';
 
@@ -88,13 +89,27 @@ export function planSockets(
         problems.set(id, `port ${l.port} is wsgate's own HTTPS listener, whose TLS policy is the --tls-* flags'; tls.options need a port of their own`);
         continue;
       }
+      if (l.clientValidation) {
+        problems.set(id, `port ${l.port} is wsgate's own HTTPS listener; client certificate validation (spec.tls.frontend) needs a port of its own`);
+        continue;
+      }
       socketOf[id] = MAIN_LISTENER;
       continue;
     }
     const key = mode.kind === 'isolated' ? id : `*:${l.port}`;
     let s = sockets.get(key);
     if (!s) {
-      s = { socket: { key, address: bind ?? sharedBindAddress(main.host), port: l.port, protocol: l.protocol, ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}) }, certificates: new Map() };
+      s = {
+        socket: {
+          key,
+          address: bind ?? sharedBindAddress(main.host),
+          port: l.port,
+          protocol: l.protocol,
+          ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
+          ...(l.clientValidation ? { clientValidation: l.clientValidation } : {}),
+        },
+        certificates: new Map(),
+      };
       sockets.set(key, s);
     } else if (s.socket.protocol !== l.protocol) {
       problems.set(id, `port ${l.port} is served as ${s.socket.protocol} for another Gateway on wsgate's shared addresses`);
@@ -102,6 +117,10 @@ export function planSockets(
     } else if (JSON.stringify(s.socket.tlsPolicy) !== JSON.stringify(l.tlsPolicy)) {
       // One TLS server a socket: versions and suites are chosen before SNI names a listener.
       problems.set(id, `port ${l.port} is served with other tls.options (another listener on the same socket)`);
+      continue;
+    } else if (!sameClientValidation(s.socket.clientValidation, l.clientValidation)) {
+      // requestCert is fixed per TLS server, and the CA bundle must be the same whatever SNI names.
+      problems.set(id, `port ${l.port} is served with another client certificate validation (another Gateway on wsgate's shared addresses)`);
       continue;
     }
     socketOf[id] = key;

@@ -2,6 +2,7 @@
 // routing-table entries) and the statuses of every object, as the Gateway API spec asks.
 
 import type { Condition, HashOn, Policy, Scheme } from '../api/types.js';
+import type { ClientValidation } from '../api/client-validation.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type {
   GatewayStatus,
@@ -246,6 +247,8 @@ export interface ProgrammedListener extends ListenerRef {
   readonly certificates: ReadonlyArray<{ namespace: string; name: string }>;
   /** HTTPS: the listener's tls.options (wsgate.io/min-version...), already checked. */
   readonly tlsPolicy?: TlsPolicy;
+  /** HTTPS: client certificate validation (the Gateway's spec.tls.frontend for this port). */
+  readonly clientValidation?: ClientValidation;
 }
 
 export interface GatewayClassStatusResult {

@@ -7,6 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
+import { resolveFrontendValidation } from './frontend-validation.js';
 import { condition } from './status-conditions.js';
 import { referenceAllowed } from './refs.js';
 import { checkSpecAddresses, DEFAULT_ADDRESS_TYPES } from './spec-addresses.js';
@@ -102,7 +103,8 @@ export function claimPorts(claims: PortClaims, states: readonly ListenerState[])
 }
 
 /** Each listener checked on its own and against the others and `claims`, with its conditions. */
-export function buildListeners(listeners: readonly Listener[], owner: ListenerOwner, claims: PortClaims, input: TranslateInput, { grants, secrets }: Indexes): ListenerState[] {
+export function buildListeners(listeners: readonly Listener[], owner: ListenerOwner, claims: PortClaims, input: TranslateInput, indexes: Indexes): ListenerState[] {
+  const { grants, secrets } = indexes;
   const { gateway: gw, generation, namespace } = owner;
   const conflicts = findConflicts(listeners, claims);
 
@@ -162,8 +164,19 @@ export function buildListeners(listeners: readonly Listener[], owner: ListenerOw
       }
     }
 
-    const resolvedProblem = certProblem ?? (kindsProblem ? { reason: 'InvalidRouteKinds', message: kindsProblem } : undefined);
+    // Client certificates (the serving Gateway's spec.tls.frontend for this port): HTTPS listeners only.
+    const gw = owner.gateway;
+    const frontend = l.protocol === 'HTTPS' ? resolveFrontendValidation(gw, nsOf(gw.metadata), l.port, indexes) : ({ kind: 'none' } as const);
+    const caProblem = frontend.kind === 'resolved' ? frontend.problem : undefined;
+    if (frontend.kind === 'resolved' && !frontend.validation && !acceptedProblem) {
+      acceptedProblem = { reason: 'NoValidCACertificate', message: `no caCertificateRef for port ${l.port} is usable: ${caProblem?.message ?? 'none given'}` };
+    }
+    const clientValidation = frontend.kind === 'resolved' ? frontend.validation : undefined;
+
+    const resolvedProblem = certProblem ?? caProblem ?? (kindsProblem ? { reason: 'InvalidRouteKinds', message: kindsProblem } : undefined);
     const accepted = acceptedProblem === undefined;
+    // A CA ref that does not resolve beside one that does leaves the listener usable with the
+    // CAs that do (the spec: only when none is usable is the listener refused).
     const usable = accepted && certProblem === undefined && supportedKinds.length > 0;
     const conflict = conflicts.get(l.name);
     const conditions: Condition[] = [
@@ -188,6 +201,7 @@ export function buildListeners(listeners: readonly Listener[], owner: ListenerOw
       status: { name: l.name, supportedKinds, conditions },
       certificates,
       ...(tlsOptions.ok && tlsOptions.policy && l.protocol === 'HTTPS' ? { tlsPolicy: tlsOptions.policy } : {}),
+      ...(clientValidation ? { clientValidation } : {}),
     };
   });
 }
@@ -203,7 +217,6 @@ function buildGateway(gw: Gateway, classAccepted: boolean, input: TranslateInput
   let addressNotUsable: string | undefined;
   if (!classAccepted) problem = { reason: 'Pending', message: `GatewayClass ${gw.spec.gatewayClassName} is not accepted` };
   else if (gw.spec.infrastructure?.parametersRef) problem = { reason: 'InvalidParameters', message: 'infrastructure.parametersRef is not supported' };
-  else if (gw.spec.tls?.frontend !== undefined) problem = { reason: 'UnsupportedValue', message: 'spec.tls.frontend is not supported' };
   else {
     const check = checkSpecAddresses(gw.spec.addresses ?? [], assigned, input.addressTypes ?? DEFAULT_ADDRESS_TYPES);
     if (check.unsupported) problem = { reason: 'UnsupportedAddress', message: check.unsupported };

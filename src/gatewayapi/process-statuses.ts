@@ -7,6 +7,7 @@ import type { Condition } from '../api/types.js';
 import { compareStrings } from '../api/string-order.js';
 import { condition, mergeControllerEntries, sameParentRef, withTransitionTimes } from './status-conditions.js';
 import type { GatewayStatusResult, ListenerSetStatusResult, PolicyStatusResult, ProgrammedListener } from './model.js';
+import { allowsInsecureFallback } from './frontend-validation.js';
 import { listenerSetAccepted, listenerSetStatus } from './process-listener-set-statuses.js';
 import { policyKey } from './policies.js';
 import type { RoutesResult } from './process-routes.js';
@@ -131,13 +132,17 @@ function gatewayStatus(g: GatewayState): GatewayStatusResult {
   const resolvedRefs = refs
     ? [refs.problem ? condition('ResolvedRefs', false, refs.problem.reason, refs.problem.message, gen) : condition('ResolvedRefs', true, 'ResolvedRefs', 'references resolved', gen)]
     : [];
+  // Present only while some port allows insecure fallback (the spec: removed when it no longer does).
+  const insecure = allowsInsecureFallback(g.gateway)
+    ? [condition('InsecureFrontendValidationMode', true, 'ConfigurationChanged', 'spec.tls.frontend allows clients without a valid certificate (AllowInsecureFallback)', gen)]
+    : [];
   return {
     namespace: g.namespace,
     name: g.gateway.metadata.name,
     generation: gen,
     status: {
       addresses: g.addresses,
-      conditions: [accepted, programmed, ...resolvedRefs],
+      conditions: [accepted, programmed, ...resolvedRefs, ...insecure],
       listeners,
       // Only where ListenerSets may attach: other Gateways' statuses stay as they were.
       ...((g.gateway.spec.allowedListeners?.namespaces?.from ?? 'None') !== 'None' ? { attachedListenerSets: g.listenerSets.filter((ls) => listenerSetAccepted(ls, ok)).length } : {}),
@@ -155,6 +160,7 @@ function programmed(g: GatewayState, l: ListenerState): ProgrammedListener {
     ...(l.listener.hostname ? { hostname: l.listener.hostname.toLowerCase() } : {}),
     certificates: l.certificates,
     ...(l.tlsPolicy ? { tlsPolicy: l.tlsPolicy } : {}),
+    ...(l.clientValidation ? { clientValidation: l.clientValidation } : {}),
   };
 }
 

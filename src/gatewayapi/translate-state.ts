@@ -6,6 +6,7 @@ import type { Condition } from '../api/types.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type { BackendTlsValidation, RetryPolicy, RouteBackend, RouteFilters, SessionPersistence } from './model.js';
 import type { TargetKind } from './policies.js';
+import type { ClientValidation } from '../api/client-validation.js';
 import type {
   BackendTLSPolicy,
   ConfigMap,
@@ -39,7 +40,7 @@ export interface TranslateInput {
   listenerSets?: readonly ListenerSet[];
   /** gateway.networking.k8s.io/v1 BackendTLSPolicies; absent: none exist. */
   backendTLSPolicies?: readonly BackendTLSPolicy[];
-  /** The CA bundles BackendTLSPolicies name (caCertificateRefs); absent: none exist. */
+  /** CA bundles: BackendTLSPolicies' and Gateways' client certificate validation caCertificateRefs; absent: none exist. */
   configMaps?: readonly ConfigMap[];
   /** status.addresses of a Gateway: the addresses of wsgate's Service (the same for every Gateway, or per Gateway). */
   addresses: readonly GatewayStatusAddress[] | ((gateway: { namespace: string; name: string }) => readonly GatewayStatusAddress[]);
@@ -66,6 +67,8 @@ export interface Indexes {
   readonly services: Map<string, Service>;
   /** "ns/name". */
   readonly secrets: Map<string, Secret>;
+  /** "ns/name". */
+  readonly configMaps: Map<string, ConfigMap>;
   /** By name. */
   readonly namespaces: Map<string, Namespace>;
   /** targetKey('Service', ...) -> the BackendTLSPolicy validation that applies (process-backend-tls.ts). */
@@ -90,6 +93,8 @@ export interface ListenerState {
   certificates: Array<{ namespace: string; name: string }>;
   /** HTTPS: tls.options as a policy (absent: none given). */
   tlsPolicy?: TlsPolicy;
+  /** HTTPS: the Gateway's spec.tls.frontend validation for this port (absent: none asked). */
+  clientValidation?: ClientValidation;
 }
 
 export interface GatewayState {

@@ -71,12 +71,14 @@ export function translate(input: TranslateInput): TranslateOutput {
   const services = new Map(input.services.map((s) => [key(nsOf(s.metadata), s.metadata.name), s]));
   const backendTLSPolicies = input.backendTLSPolicies ?? [];
   // Before the routes: a backendRef to a Service port a policy covers is reached over TLS.
-  const backendTls = processBackendTLSPolicies(backendTLSPolicies, services, new Map((input.configMaps ?? []).map((c) => [key(nsOf(c.metadata), c.metadata.name), c])));
+  const configMaps = new Map((input.configMaps ?? []).map((c) => [key(nsOf(c.metadata), c.metadata.name), c]));
+  const backendTls = processBackendTLSPolicies(backendTLSPolicies, services, configMaps);
   const indexes: Indexes = {
     controllerName: input.controllerName ?? CONTROLLER_NAME,
     grants: input.referenceGrants,
     services,
     secrets: new Map((input.secrets ?? []).map((s) => [key(nsOf(s.metadata), s.metadata.name), s])),
+    configMaps,
     namespaces: new Map(input.namespaces.map((n) => [n.metadata.name, n])),
     backendTls: backendTls.winners,
   };

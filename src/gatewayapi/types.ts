@@ -45,6 +45,31 @@ export interface SecretObjectReference {
   namespace?: string;
 }
 
+/** A reference to an object of any kind (caCertificateRefs). */
+export interface ObjectReference {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** spec.tls.frontend.default.validation / perPort[].tls.validation (client certificates). */
+export interface FrontendTLSValidation {
+  caCertificateRefs: ObjectReference[];
+  mode?: 'AllowValidOnly' | 'AllowInsecureFallback';
+}
+
+export interface FrontendTLSConfig {
+  default?: { validation?: FrontendTLSValidation };
+  perPort?: Array<{ port: number; tls?: { validation?: FrontendTLSValidation } }>;
+}
+
+/** A core ConfigMap (CA bundles in `ca.crt`). */
+export interface ConfigMap {
+  metadata: Meta;
+  data?: Record<string, string>;
+}
+
 export interface RouteGroupKind {
   group?: string;
   kind: string;
@@ -78,7 +103,7 @@ export interface Gateway {
     listeners: Listener[];
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: { group: string; kind: string; name: string } };
-    tls?: { backend?: { clientCertificateRef?: SecretObjectReference }; frontend?: unknown };
+    tls?: { backend?: { clientCertificateRef?: SecretObjectReference }; frontend?: FrontendTLSConfig };
     /** Which namespaces' ListenerSets may attach (default: none). */
     allowedListeners?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector } };
   };
@@ -366,6 +391,17 @@ export const READ_FIELDS: Record<string, { version: string; fields: string[] }> 
       'spec.tls.backend.clientCertificateRef.name',
       'spec.tls.backend.clientCertificateRef.namespace',
       'spec.tls.frontend',
+      'spec.tls.frontend.default.validation.caCertificateRefs[].group',
+      'spec.tls.frontend.default.validation.caCertificateRefs[].kind',
+      'spec.tls.frontend.default.validation.caCertificateRefs[].name',
+      'spec.tls.frontend.default.validation.caCertificateRefs[].namespace',
+      'spec.tls.frontend.default.validation.mode',
+      'spec.tls.frontend.perPort[].port',
+      'spec.tls.frontend.perPort[].tls.validation.caCertificateRefs[].group',
+      'spec.tls.frontend.perPort[].tls.validation.caCertificateRefs[].kind',
+      'spec.tls.frontend.perPort[].tls.validation.caCertificateRefs[].name',
+      'spec.tls.frontend.perPort[].tls.validation.caCertificateRefs[].namespace',
+      'spec.tls.frontend.perPort[].tls.validation.mode',
       'spec.allowedListeners.namespaces.from',
       'spec.allowedListeners.namespaces.selector.matchLabels',
       'spec.allowedListeners.namespaces.selector.matchExpressions[].key',

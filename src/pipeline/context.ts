@@ -7,6 +7,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
+import type { VerifiedClientCertificate } from '../security/client-certificate.js';
 import type { BodyFraming } from './body-framing.js';
 import type { Protocol } from './responder.js';
 import type { PathParams } from '../routing/template.js';
@@ -56,6 +57,8 @@ export interface TlsArrival {
    * same answer may share a connection.
    */
   servedBy(name: string | undefined): string;
+  /** The client certificate the handshake verified (mutual TLS); undefined: none, or not verified. */
+  readonly clientCertificate?: VerifiedClientCertificate;
 }
 
 const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });

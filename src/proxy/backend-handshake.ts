@@ -173,6 +173,7 @@ export class BackendHandshake {
       backend,
       requestId: ctx.requestId,
       clientAddress: ctx.client,
+      ...(ctx.tls?.clientCertificate ? { clientCert: ctx.tls.clientCertificate.subject } : {}),
       protocol: ctx.protocol,
       onEnded: owner.connectionEnded,
       ...(route.messages ? { messages: route.messages } : {}),

@@ -13,6 +13,7 @@ import type http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import { sameClientValidation } from '../api/client-validation.js';
 import { mergePolicy, type TlsPolicy } from '../api/tls-policy.js';
 import type { TableCertificate, TableListener } from '../routing/gateway-types.js';
 import { requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
@@ -123,6 +124,7 @@ export class GatewaySocketBinder {
         log: this.opts.log.child({ listener: spec.key }),
         ...(this.opts.proxyProtocol ? { proxyProtocol: this.opts.proxyProtocol } : {}),
         policy: mergePolicy(this.opts.tlsPolicy, spec.tlsPolicy),
+        ...(spec.clientValidation ? { clientValidation: spec.clientValidation } : {}),
       });
       setCertificates(socket, spec);
     } else if (this.opts.proxyProtocol) {
@@ -176,7 +178,15 @@ export class GatewaySocketBinder {
 
 function sameSocket(a: TableListener, b: TableListener): boolean {
   // A new TLS policy needs a new server (versions and suites are fixed per server): bound again.
-  return a.address === b.address && a.port === b.port && a.protocol === b.protocol && JSON.stringify(a.tlsPolicy) === JSON.stringify(b.tlsPolicy);
+  // So does a new client validation: requestCert is per server, and a new server's session
+  // ticket keys are new, so a session verified under the old CA bundle cannot be resumed.
+  return (
+    a.address === b.address &&
+    a.port === b.port &&
+    a.protocol === b.protocol &&
+    JSON.stringify(a.tlsPolicy) === JSON.stringify(b.tlsPolicy) &&
+    sameClientValidation(a.clientValidation, b.clientValidation)
+  );
 }
 
 function contexts(spec: TableListener): Array<{ hostname: string; context: tls.SecureContext }> {

@@ -204,6 +204,8 @@ export interface LiveConnectionInit {
   requestId?: string;
   /** Who the client is (X-Forwarded-For behind a trusted proxy), for the access log. */
   clientAddress: string;
+  /** The subject of the client certificate the TLS handshake verified, for the access log; absent: none. */
+  clientCert?: string;
   /** What the client spoke to wsgate (the upgrade's RequestContext), for the access log. */
   protocol: Protocol;
   /** Called once, when the first of the two sockets closes. */
@@ -222,6 +224,7 @@ export class LiveConnection {
   readonly backend: net.Socket;
   readonly requestId: string | undefined;
   readonly clientAddress: string;
+  readonly clientCert: string | undefined;
   readonly protocol: Protocol;
   readonly startedAt = Date.now();
   /** Backend-to-client frames: where a close frame may be injected, and the backend's close code. */
@@ -253,6 +256,7 @@ export class LiveConnection {
     this.backend = init.backend;
     this.requestId = init.requestId;
     this.clientAddress = init.clientAddress;
+    this.clientCert = init.clientCert;
     this.protocol = init.protocol;
     this.onEnded = init.onEnded;
     const client = this.client as Tagged;

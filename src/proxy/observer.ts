@@ -18,6 +18,8 @@ export interface HttpRequestRecord {
   seconds: number;
   endpointId: string | undefined;
   client: string;
+  /** The subject of the client certificate the TLS handshake verified (mutual TLS); absent: none. */
+  clientCert?: string;
   requestId: string | undefined;
   /** Request target as received, without the query (it may carry credentials). */
   path: string;

@@ -6,16 +6,21 @@
 
 import type tls from 'node:tls';
 import type { TlsArrival } from '../pipeline/context.js';
+import { verifiedClientCertificate } from '../security/client-certificate.js';
 
 const ARRIVAL = Symbol('wsgate.tlsArrival');
 
 type Marked = { [ARRIVAL]?: TlsArrival };
 
-/** Records on an accepted TLS socket what its client named; `servedBy` answers for the listener's certificates now. */
+/**
+ * Records on an accepted TLS socket what its client named and the client certificate it
+ * verified; `servedBy` answers for the listener's certificates now.
+ */
 export function markArrival(socket: tls.TLSSocket, servedBy: (name: string | undefined) => string): void {
   // servername is false (or absent) when the client sent no SNI.
   const name = typeof socket.servername === 'string' && socket.servername !== '' ? socket.servername : undefined;
-  (socket as Marked)[ARRIVAL] = { serverName: name, servedBy };
+  const clientCertificate = verifiedClientCertificate(socket);
+  (socket as Marked)[ARRIVAL] = { serverName: name, servedBy, ...(clientCertificate ? { clientCertificate } : {}) };
 }
 
 /**

@@ -11,9 +11,11 @@ import type http2 from 'node:http2';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { ClientValidation } from '../api/client-validation.js';
 import { alpnOf, secureOptions, type TlsPolicy } from '../api/tls-policy.js';
 import { inheritProxiedPeer, requireProxyHeaders, type ProxyProtocolOptions } from './proxy-protocol-gate.js';
 import { markArrival } from './tls-arrival.js';
+import { dropStaleVerifyError } from './tls-stale-verify-error.js';
 
 export interface TlsListenerOptions {
   /** The proxy's HTTP server; TLS connections are emitted to it as `connection`. */
@@ -34,6 +36,13 @@ export interface TlsListenerOptions {
   proxyProtocol?: ProxyProtocolOptions;
   /** Versions, ciphers and curves (--tls-* flags, a Gateway listener's tls.options); absent: TLS 1.2+ with Node's defaults. */
   policy?: TlsPolicy;
+  /**
+   * Client certificates (mutual TLS): asked for in every handshake; `contextFor` must return
+   * contexts made with the same CA bundle (security/tls-store.ts serverContext's clientCa).
+   * Fixed for the server's life: requestCert and rejectUnauthorized are per server in Node, and a
+   * new server also has new session ticket keys, so no session verified under another bundle resumes.
+   */
+  clientValidation?: ClientValidation;
 }
 
 export class TlsListener {
@@ -45,6 +54,7 @@ export class TlsListener {
       // On the server, not on the per-SNI contexts: OpenSSL fixes versions, suites and groups
       // when the connection is made, before the SNI callback swaps in a certificate's context.
       ...secureOptions(opts.policy),
+      ...clientCertificateOptions(opts.clientValidation),
       handshakeTimeout: opts.handshakeTimeoutMs,
       ALPNProtocols: offered(opts),
       SNICallback: (servername, cb) => {
@@ -58,6 +68,7 @@ export class TlsListener {
     this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       inheritProxiedPeer(socket);
       markArrival(socket, opts.servedBy);
+      dropStaleVerifyError(socket, opts.log);
       if (socket.alpnProtocol === 'h2' && opts.h2Server) opts.h2Server.emit('connection', socket);
       else opts.server.emit('connection', socket);
     });
@@ -75,7 +86,7 @@ export class TlsListener {
    */
   setDefault(options: { cert: Buffer | string; key: Buffer | string } | undefined): void {
     // setSecureContext replaces the server's context: the policy goes with it.
-    this.tlsServer.setSecureContext({ ...(options ?? {}), ...secureOptions(this.opts.policy) });
+    this.tlsServer.setSecureContext({ ...(options ?? {}), ...secureOptions(this.opts.policy), ...clientCa(this.opts.clientValidation) });
   }
 
   listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {
@@ -96,6 +107,21 @@ export class TlsListener {
     });
     return this.closed;
   }
+}
+
+/** The CA bundle client certificates must chain to (and no other: never the system roots). */
+function clientCa(v: ClientValidation | undefined): { ca?: string } {
+  return v ? { ca: v.caPem } : {};
+}
+
+/**
+ * Server options for client certificates. AllowValidOnly: OpenSSL fails a handshake without a
+ * certificate, and Node destroys the socket of one that does not verify before it is handed to
+ * the HTTP server. AllowInsecureFallback: both go on, with socket.authorized false.
+ */
+function clientCertificateOptions(v: ClientValidation | undefined): tls.TlsOptions {
+  if (!v) return {};
+  return { requestCert: true, rejectUnauthorized: v.mode === 'AllowValidOnly', ...clientCa(v) };
 }
 
 /** The ALPN list offered: the policy's, without h2 when there is no HTTP/2 server to take it. */

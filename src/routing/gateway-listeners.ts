@@ -34,7 +34,7 @@ export function compileListeners(
       for (const ref of socket.certificates) {
         const secret = recorder.resolve(ref.namespace, ref.name);
         if (!secret.ok) continue;
-        const ctx = contextFromSecret(secret.data);
+        const ctx = contextFromSecret(secret.data, socket.clientValidation?.caPem);
         if (!ctx.ok) continue;
         certificates.push({
           hostname: (ref.hostname ?? '').toLowerCase(),
@@ -51,6 +51,7 @@ export function compileListeners(
       protocol: socket.protocol,
       certificates,
       ...(socket.tlsPolicy ? { tlsPolicy: socket.tlsPolicy } : {}),
+      ...(socket.clientValidation ? { clientValidation: socket.clientValidation } : {}),
     });
     out.set(socket.key, { socket, lookups: recorder.lookups, listener });
   }

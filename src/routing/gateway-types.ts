@@ -8,6 +8,7 @@
 // shared addresses every Gateway on a port shares one socket; a Gateway port equal to the main
 // port maps to MAIN_LISTENER. A request only matches routes whose `listener` is its socket's key.
 
+import type { ClientValidation } from '../api/client-validation.js';
 import type { TlsPolicy } from '../api/tls-policy.js';
 import type { GatewayRouteEntry, HeaderModifier, PathMatch, PathModifier, RetryPolicy, RouteFilters } from '../gatewayapi/model.js';
 import type { CompiledTls } from '../security/types.js';
@@ -39,6 +40,8 @@ export interface GatewaySocketInput {
   readonly certificates: ReadonlyArray<{ readonly namespace: string; readonly name: string; readonly hostname?: string }>;
   /** HTTPS: the listener's tls.options (wsgate.io/min-version...), checked by the translator. */
   readonly tlsPolicy?: TlsPolicy;
+  /** HTTPS: client certificates asked for and verified against this CA bundle (Gateway spec.tls.frontend). */
+  readonly clientValidation?: ClientValidation;
 }
 
 /** What the controller passes to compile() beside the WebSocketRoutes. Plain data (structured-clonable for worker threads). */
@@ -61,6 +64,8 @@ export interface TableListener {
   readonly certificates: ReadonlyArray<TableCertificate>;
   /** HTTPS: the socket's own TLS policy, over the process's --tls-* flags. */
   readonly tlsPolicy?: TlsPolicy;
+  /** HTTPS: client certificate validation; every certificate's context then carries its CA bundle. */
+  readonly clientValidation?: ClientValidation;
 }
 
 /** A certificate of an HTTPS socket. */

@@ -109,6 +109,28 @@ describe('socket plan', () => {
     assert.match(plan.problems.get('infra/d:8443') ?? '', /--tls-\* flags/);
   });
 
+  test('client certificates: a socket carries its listeners\' validation; another one on the same shared socket, or any on the main TLS port, is a problem', () => {
+    const cert = [{ namespace: 'infra', name: 'c' }];
+    const strict = { mode: 'AllowValidOnly' as const, caPem: 'CA-A' };
+    const plan = planSockets(
+      [],
+      [
+        listener('a', 443, 'HTTPS', { certificates: cert, clientValidation: strict }),
+        listener('b', 443, 'HTTPS', { certificates: cert, clientValidation: { ...strict, mode: 'AllowInsecureFallback' } }),
+        listener('c', 443, 'HTTPS', { certificates: cert, clientValidation: { ...strict, caPem: 'CA-B' } }),
+        listener('d', 443, 'HTTPS', { certificates: cert }),
+        listener('e', 443, 'HTTPS', { certificates: cert, clientValidation: { ...strict } }),
+        listener('f', 8443, 'HTTPS', { certificates: cert, clientValidation: strict }),
+      ],
+      shared,
+      { ...main, tlsHost: '0.0.0.0', tlsPort: 8443 },
+    );
+    assert.deepEqual(plan.input.sockets.map((s) => [s.key, s.clientValidation]), [['*:443', strict]]);
+    assert.deepEqual(plan.input.socketOf, { 'infra/a:443': '*:443', 'infra/e:443': '*:443' });
+    for (const g of ['b', 'c', 'd']) assert.match(plan.problems.get(`infra/${g}:443`) ?? '', /another client certificate validation/);
+    assert.match(plan.problems.get('infra/f:8443') ?? '', /needs a port of its own/);
+  });
+
   test('shared addresses follow the main listener\'s family: [::] (dual-stack) when --listen is IPv6, 0.0.0.0 otherwise', () => {
     const on = (host: string) => planSockets([], [listener('a', 80)], shared, { host, port: 8080 }).input.sockets.map((s) => s.address);
     assert.deepEqual(on('::'), ['::']);

@@ -18,9 +18,14 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function makeCa(name = 'wsgate test CA'): TestCa {
+/** A key for `openssl req -newkey`: P-256 by default; RSA where a test needs RSA's behaviour. */
+function newKey(alg: 'ec' | 'rsa'): string[] {
+  return alg === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+}
+
+export function makeCa(name = 'wsgate test CA', alg: 'ec' | 'rsa' = 'ec'): TestCa {
   const dir = tempDir('wsgate-certs-');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`], dir);
+  openssl(['req', '-x509', ...newKey(alg), '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`], dir);
   let serial = 0;
   return {
     dir,
@@ -29,8 +34,11 @@ export function makeCa(name = 'wsgate test CA'): TestCa {
     issue(commonName, names, usage = 'serverAuth') {
       const id = `leaf${++serial}`;
       const san = names.map((n) => (n.startsWith('URI:') ? n : /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-      fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
-      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${commonName}`], dir);
+      // RSA leaves carry no authority key id, as Go's crypto/x509 (the conformance suite's) makes
+      // them: a verifier then tries every CA of that subject name by signature.
+      const akid = alg === 'rsa' ? 'authorityKeyIdentifier=none\n' : '';
+      fs.writeFileSync(path.join(dir, `${id}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n${akid}`);
+      openssl(['req', ...newKey(alg), '-nodes', '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${commonName}`], dir);
       openssl(['x509', '-req', '-in', `${id}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(1000 + serial), '-out', `${id}.crt`, '-days', '2', '-extfile', `${id}.ext`], dir);
       return { cert: fs.readFileSync(path.join(dir, `${id}.crt`), 'utf8'), key: fs.readFileSync(path.join(dir, `${id}.key`), 'utf8') };
     },

@@ -21,6 +21,7 @@ export function observeRequest(observer: ProxyObserver, ctx: RequestContext, sta
     seconds: (performance.now() - ctx.started) / 1000,
     endpointId: ctx.endpoint?.id,
     client: ctx.client,
+    ...(ctx.tls?.clientCertificate ? { clientCert: ctx.tls.clientCertificate.subject } : {}),
     requestId: ctx.requestId,
     path: ctx.originalPath,
     bytesIn,
