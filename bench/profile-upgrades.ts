@@ -6,9 +6,11 @@
 // the profile's summary of the measured window (Markdown) and flame graph (SVG).
 //
 // node dist/bench/profile-upgrades.js [--upgrades 2000] [--warmup 300] [--concurrency 8]
-//   [--log-level info] [--no-profile] [--target wsgate|node-relay] [--out DIR]
+//   [--log-level info] [--no-profile] [--target wsgate|wsgate-features|node-relay] [--out DIR]
 // --no-profile: the CPU figure only, without the profiler's own cost (A/B runs, e.g. of log levels,
-// or against --target node-relay, the bare Node.js relay: what Node costs without wsgate's work).
+// or against --target node-relay, the bare Node.js relay: what Node costs without wsgate's work;
+// --target wsgate-features: every route feature on, bench/lib/features.ts, its clients sending
+// what passes them).
 // WSGATE_BENCH_CLI=<other build>/dist/src/cli.js measures another build of wsgate.
 
 import fs from 'node:fs';
@@ -18,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { flameSvg, summarize, summaryMarkdown, type CpuProfile } from './cpuprofile-summary.js';
 import { cpuSeconds, machineBusyPercent, machineJiffies } from './lib/proc.js';
-import { startBackends, startNodeRelay, startWsgate, type Target } from './targets.js';
+import { startBackends, startNodeRelay, startTarget, startWsgate, type Target } from './targets.js';
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const REPO = path.resolve(HERE, '../..');
@@ -33,8 +35,8 @@ const logLevel = opt('--log-level') ?? 'info';
 const profiling = !process.argv.includes('--no-profile');
 const outDir = path.resolve(opt('--out') ?? path.join(REPO, 'bench/results/profile'));
 const targetName = opt('--target') ?? 'wsgate';
-if (targetName !== 'wsgate' && targetName !== 'node-relay') throw new Error(`--target: wsgate or node-relay, not ${targetName}`);
-if (targetName === 'node-relay' && profiling) throw new Error('--target node-relay: only with --no-profile');
+if (targetName !== 'wsgate' && targetName !== 'node-relay' && targetName !== 'wsgate-features') throw new Error(`--target: wsgate, wsgate-features or node-relay, not ${targetName}`);
+if (targetName !== 'wsgate' && profiling) throw new Error(`--target ${targetName}: only with --no-profile`);
 
 /** `count` upgrades over `concurrency` loops; resolves with the failures. */
 function run(target: Target, count: number): Promise<number> {
@@ -47,7 +49,7 @@ function run(target: Target, count: number): Promise<number> {
         if (--live === 0) resolve(failed);
         return;
       }
-      const ws = new WebSocket(target.urls[started++ % target.urls.length]!, { perMessageDeflate: false });
+      const ws = new WebSocket(target.urls[started++ % target.urls.length]!, { perMessageDeflate: false, ...(target.clientHeaders ? { headers: target.clientHeaders } : {}) });
       ws.on('open', () => ws.close(1000));
       ws.on('error', () => failed++);
       ws.on('close', loop);
@@ -66,7 +68,9 @@ const name = 'wsgate-upgrades-fixed.cpuprofile';
 const target =
   targetName === 'node-relay'
     ? await startNodeRelay(backends)
-    : await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
+    : targetName === 'wsgate-features'
+      ? await startTarget('wsgate-features', backends)
+      : await startWsgate(backends, { logLevel, nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name] : [] });
 try {
   await run(target, warmup);
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -83,7 +87,7 @@ try {
   await target.stop();
   const usPer = ((c1 - c0) * 1e6) / upgrades;
   const line =
-    `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, ${targetName === 'wsgate' ? `log level ${logLevel}` : 'bare Node relay'}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
+    `${upgrades} upgrades (${concurrency} loops, after ${warmup} unmeasured, ${targetName === 'node-relay' ? 'bare Node relay' : targetName === 'wsgate-features' ? 'every route feature, log level info' : `log level ${logLevel}`}${profiling ? ', --cpu-prof' : ''}) in ${seconds.toFixed(2)} s: ${Math.round(upgrades / seconds)} /s, ` +
     `${targetName} CPU ${Math.round(usPer)} µs per upgrade (user + system from /proc), ${failed} failed; machine busy ${Math.round(busy)}% of a core during the window (everything, this script included)`;
   if (!profiling) process.stdout.write(`${line}\n`);
   else {

@@ -15,6 +15,7 @@ import type { RouteCursors } from '../balancer/cursors.js';
 import type { EndpointHealth } from '../balancer/health.js';
 import type { EndpointLoad } from '../balancer/load.js';
 import { metricsObserver } from '../metrics/proxy-observer.js';
+import { accessLogger } from '../log/destination.js';
 import type { Metrics } from '../metrics/registry.js';
 import { GatewaySocketBinder } from '../proxy/gateway-socket-binder.js';
 import type { OverloadOptions } from '../proxy/overload-gate.js';
@@ -110,7 +111,8 @@ export class DataPlane {
     this.log = opts.logger;
     this.metrics = opts.metrics;
     this.security = opts.security ?? {};
-    this.observer = metricsObserver(opts.metrics, opts.logger, { endpointMetrics: opts.endpointMetrics ?? true });
+    // Its log lines are the access log: batched (log/destination.ts).
+    this.observer = metricsObserver(opts.metrics, accessLogger(opts.logger), { endpointMetrics: opts.endpointMetrics ?? true });
     this.guard = new SecurityGuard({
       log: opts.logger,
       trustedProxies: this.security.trustedProxies?.length ? new TrustedProxies(this.security.trustedProxies) : undefined,

@@ -4,6 +4,7 @@
 
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { DataPlane } from './data-plane.js';
+import { BatchedDestination } from '../log/destination.js';
 import { pino, type LevelWithSilent } from 'pino';
 import { Metrics } from '../metrics/registry.js';
 import { compile } from '../routing/compile.js';
@@ -21,8 +22,9 @@ import { ProcessCounters } from '../overload/process-counters.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-// As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's index.
-const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, pino.destination(2));
+// As src/logger.ts (not imported: src/ root modules sit above this directory), plus the worker's
+// index; batched as the main thread's, and flushed when the worker exits (log/destination.ts).
+const log = pino({ level: init.logLevel as LevelWithSilent, base: { app: 'wsgate', worker: init.index } }, new BatchedDestination(2));
 // A worker never leads nor talks to a controller: those series come from the main thread.
 const metrics = new Metrics({ defaultMetrics: false, thread: `worker-${init.index}`, omit: ['controller', 'proxyStream'] });
 const slots = new SlotMap();

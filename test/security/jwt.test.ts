@@ -76,6 +76,25 @@ describe('jwt verification', () => {
     assert.deepEqual(await verifyToken(v, 'not.a.jwt'), { ok: false, description: 'malformed token' });
   });
 
+  it('HMAC: HS256/384/512 verify with the secret imported once per algorithm; another secret or an RS256 token does not', async () => {
+    const k = keys(hmac);
+    assert.equal(k.kind, 'hmac');
+    const h = compileJwtVerifier(base, k);
+    for (const alg of ['HS256', 'HS384', 'HS512', 'HS256']) {
+      const r = await verifyToken(h, await sign(new Uint8Array(hmac), alg, { sub: 'u1' }));
+      assert.ok(r.ok && r.claims.sub === 'u1', `${alg}: ${r.ok ? '' : r.description}`);
+    }
+    const getKey = (k as Extract<JwtKeys, { kind: 'hmac' }>).getKey as (h: { alg: string }) => unknown;
+    const first = getKey({ alg: 'HS256' });
+    assert.ok(first instanceof CryptoKey, 'a WebCrypto key, not the bytes jose would import each time');
+    assert.equal(getKey({ alg: 'HS256' }), first, 'imported once, then reused');
+    assert.notEqual(getKey({ alg: 'HS512' }), first, 'a key per hash');
+    const other = await sign(new Uint8Array(Buffer.from('fedcba9876543210fedcba9876543210')), 'HS256');
+    const refused = await verifyToken(h, other);
+    assert.ok(!refused.ok && refused.description === 'signature verification failed');
+    assert.equal((await verifyToken(h, await sign(rsa.privateKey, 'RS256'))).ok, false, 'an RS256 token is not checked against the secret');
+  });
+
   it('refuses a token without exp only when requireExpiration is set', async () => {
     const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://id.test').setAudience('chat').sign(rsa.privateKey);
     assert.ok((await verifyToken(compileJwtVerifier(base, keys(pem(rsa))), noExp)).ok, 'without requireExpiration a token without exp passes (jose, Envoy)');
