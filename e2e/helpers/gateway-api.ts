@@ -1,9 +1,10 @@
 // What the Gateway API e2e files share: the CRDs they need, a GatewayClass with one Gateway of
 // one HTTP listener, and a `wsgate controller` with --gateway-api on and its own address pool.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { kubeconfig, kubectlOk } from './cluster.js';
+import { eventually, kubeconfig, kubectlOk } from './cluster.js';
 
 export const GATEWAY = 'gateway.networking.k8s.io';
 
@@ -22,6 +23,34 @@ export async function installGatewayCrds(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds/gateway-api')]);
   await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
   const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((k) => `crd/${k}.${GATEWAY}`);
+  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds, 'crd/websocketpolicies.wsgate.io', 'crd/websocketroutes.wsgate.io']);
+}
+
+const SAFE_UPGRADES = 'safe-upgrades.gateway.networking.k8s.io';
+
+/**
+ * The vendored experimental-channel Gateway API CRDs (a superset of the standard ones; fields
+ * such as rules[].sessionPersistence exist only there) and wsgate's, applied and Established.
+ * The release's safe-upgrades ValidatingAdmissionPolicy refuses experimental CRDs over the
+ * standard ones other e2e files install, so on this throwaway cluster it is deleted first and
+ * applied again after the CRDs (as e2e/gateway/conformance.sh does). The admission plugin may
+ * still hold the deleted policy for a moment: the apply is retried, bounded.
+ */
+export async function installExperimentalGatewayCrds(): Promise<void> {
+  const dir = path.join(repoRoot, 'crds/gateway-api-experimental');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const crdFiles = files.filter((f) => !f.includes('_vap_'));
+  const vapFiles = files.filter((f) => f.includes('_vap_'));
+  await kubectlOk(['delete', '--ignore-not-found', `validatingadmissionpolicybinding/${SAFE_UPGRADES}`, `validatingadmissionpolicy/${SAFE_UPGRADES}`]);
+  const applyAll = (names: string[]) => kubectlOk(['apply', '--server-side', '--force-conflicts', ...names.flatMap((f) => ['-f', path.join(dir, f)])]);
+  await eventually('experimental Gateway API CRDs applied, then the safe-upgrades policy', async () => {
+    await applyAll(crdFiles);
+    await applyAll(vapFiles);
+    return true;
+  }, 20, 500);
+  await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds/wsgate.io_websocketpolicies.yaml'), '-f', path.join(repoRoot, 'crds/wsgate.io_websocketroutes.yaml')]);
+  // crd/<plural>.<group> from gateway.networking.k8s.io_<plural>.yaml (and the x-k8s.io group's).
+  const crds = crdFiles.map((f) => `crd/${f.replace(/^(gateway\.networking\.(?:x-)?k8s\.io)_(.*)\.yaml$/, '$2.$1')}`);
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds, 'crd/websocketpolicies.wsgate.io', 'crd/websocketroutes.wsgate.io']);
 }
 
