@@ -18,7 +18,7 @@ import { whoamiRound } from '../../test/helpers/signalr-clients.js';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, eventually, kubectl, kubectlOk } from '../helpers/cluster.js';
 import { assertFrameworksImage, frameworksApp, nodeSkip, podRequests, readyPods, type Pod } from '../helpers/framework-pods.js';
-import { GATEWAY, gatewayClass, httpGateway, installExperimentalGatewayCrds, startGatewayController, type Condition } from '../helpers/gateway-api.js';
+import { GATEWAY, gatewayClass, httpGateway, installExperimentalGatewayCrds, programmedAddress, startGatewayController, type Condition } from '../helpers/gateway-api.js';
 
 const ns = `gw-sessions-${process.pid}`;
 const className = `wsgate-${ns}`;
@@ -132,10 +132,7 @@ describe('HTTPRoute sessionPersistence on a real node: SignalR and Socket.IO pod
     ]);
     wsgate = await startGatewayController({ namespace: ns, lease: 'gw-sessions', controllerName, pool: POOL });
     await wsgate.waitForLog(/became leader/, 30_000);
-    const address = await eventually('Gateway programmed with an address', async () => {
-      const o = JSON.parse(await kubectlOk(['get', 'gateway', 'gw', '-n', ns, '-o', 'json'])) as Json;
-      return brief(o.status?.conditions).Programmed === 'True/Programmed' && o.status.listeners?.[0]?.attachedRoutes === 1 ? (o.status.addresses?.[0]?.value as string | undefined) : undefined;
-    }, 240, 250);
+    const address = await programmedAddress(ns, 'gw');
     httpUrl = `http://${address}:${PORT}`;
     [signalrPods, socketioPods] = await Promise.all([readyPods(ns, 'signalr', 2), readyPods(ns, 'socketio', 2)]);
     // wsgate knows both pods of each Service once requests without a session reach both.

@@ -64,6 +64,17 @@ export function httpGateway(namespace: string, name: string, className: string, 
   };
 }
 
+/** The first address of Gateway `name` once it is Programmed with `routes` routes attached to its first listener. */
+export function programmedAddress(namespace: string, name: string, routes = 1): Promise<string> {
+  return eventually(`Gateway ${name} programmed with an address and ${routes} route(s)`, async () => {
+    const o = JSON.parse(await kubectlOk(['get', 'gateway', name, '-n', namespace, '-o', 'json'])) as {
+      status?: { conditions?: Condition[]; addresses?: Array<{ value: string }>; listeners?: Array<{ attachedRoutes: number }> };
+    };
+    const programmed = o.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+    return programmed && o.status?.listeners?.[0]?.attachedRoutes === routes ? o.status.addresses?.[0]?.value : undefined;
+  }, 240, 250);
+}
+
 export function gatewayClass(name: string, controllerName: string): object {
   return { apiVersion: `${GATEWAY}/v1`, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } };
 }
