@@ -17,7 +17,7 @@ trap cleanup EXIT
 "${T[@]}" "e2e control plane (etcd, kube-apiserver)" bash e2e/cluster/up.sh
 "${T[@]}" "e2e node (containerd, kubelet, kube-proxy, controller-manager, scheduler) until Ready" bash e2e/node/node.sh up
 if bash e2e/node/node.sh status >/dev/null 2>&1; then
-  "${T[@]}" "e2e images (base, wsgate:dev, backend, pause; buildah) and load" bash e2e/node/image.sh
+  "${T[@]}" "e2e images (base, wsgate:dev, backend, frameworks, pause; buildah) and load" bash e2e/node/image.sh
 fi
 bash e2e/cluster/netns.sh up
 # e2e/reliability: HAProxy for the rolling restart; the config-churn scenario holds 4,000 sockets

@@ -28,6 +28,9 @@ export function kubectl(args: string[], input?: string): Promise<KubectlResult> 
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // No kubectl (no cluster: a CI=true run fails in before(), then after() still cleans up):
+    // spawn fails without an exit, which would otherwise leave the promise pending forever.
+    child.on('error', (err) => resolve({ code: null, stdout, stderr: `${stderr}${String(err)}` }));
     // A kubectl that exits without reading its input (most commands) can make this write fail
     // with EPIPE; its exit code is what counts, not an uncaught error in the test process.
     child.stdin.on('error', () => {});

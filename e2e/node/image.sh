@@ -8,11 +8,13 @@
 #      $WSGATE_CACHE/buildah, keyed by (Debian suite, Node.js version, npm version).
 #   2. wsgate:dev from the repository's Dockerfile (buildah bud --layers: warm rebuilds reuse
 #      the npm ci layers).
-#   3. wsgate-e2e-backend:dev (a ws echo server with its pod's name, e2e/node/images/backend)
-#      and the pause image (registry.k8s.io/pause:<tag>, from e2e/node/images/pause/pause.go).
-#   4. ctr -n k8s.io images import of all three into the node's containerd.
+#   3. wsgate-e2e-backend:dev (a ws echo server with its pod's name, e2e/node/images/backend),
+#      wsgate-e2e-frameworks:dev (the real SignalR / Socket.IO / graphql-ws servers of the
+#      framework tests with its pod's name, e2e/node/images/frameworks) and the pause image
+#      (registry.k8s.io/pause:<tag>, from e2e/node/images/pause/pause.go).
+#   4. ctr -n k8s.io images import of all four into the node's containerd.
 #
-#   e2e/node/image.sh [--no-load]
+#   e2e/node/image.sh [--no-load] [--pause-only | --frameworks-only]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 REPO=$PWD
@@ -28,11 +30,13 @@ PAUSE_TAG=$(cat e2e/node/pause-image 2>/dev/null || echo registry.k8s.io/pause:3
 BASE_KEY="debian=$SUITE-minbase node=$NODE_VERSION npm=$NPM_VERSION rev=1"
 LOAD=1
 PAUSE_ONLY=0
+FRAMEWORKS_ONLY=0
 for a in "$@"; do
   case "$a" in
     --no-load) LOAD=0 ;;
     --pause-only) PAUSE_ONLY=1 ;; # what the node needs before its first pod (node.sh up)
-    *) echo "usage: $0 [--no-load] [--pause-only]" >&2; exit 2 ;;
+    --frameworks-only) FRAMEWORKS_ONLY=1 ;; # the framework backend alone (base image already built)
+    *) echo "usage: $0 [--no-load] [--pause-only | --frameworks-only]" >&2; exit 2 ;;
   esac
 done
 
@@ -67,6 +71,30 @@ build_pause() {
   bud -t "$PAUSE_TAG" -f "$pctx/Dockerfile" "$pctx" >/dev/null
   rm -rf "$pctx"
 }
+
+FRAMEWORKS_TAG=docker.io/library/wsgate-e2e-frameworks:dev
+# The framework backend: its compiled server, the compiled test helpers it imports (dist/ layout
+# kept, so its relative imports resolve) and the runtime closure of its packages, nothing else.
+build_frameworks() {
+  local fctx="$CACHE/images/ctx-frameworks" f dir
+  [[ -f dist/e2e/node/images/frameworks/server.js ]] || { echo "[image] error: dist/e2e/node/images/frameworks/server.js missing: run make build" >&2; exit 1; }
+  rm -rf "$fctx" && mkdir -p "$fctx/app"
+  cp e2e/node/images/frameworks/Dockerfile "$fctx/"
+  (cd dist && cp --parents e2e/node/images/frameworks/server.js test/helpers/framework-backend.js test/helpers/signalr-hub.js "$fctx/app/")
+  node_modules/.bin/node dist/e2e/node/images/frameworks/deps.js socket.io graphql graphql-ws ws >"$fctx/deps"
+  while read -r dir; do cp -r --parents "$dir" "$fctx/app/"; done <"$fctx/deps"
+  echo '{"type":"module","private":true}' >"$fctx/app/package.json"
+  bud -t "$FRAMEWORKS_TAG" -f "$fctx/Dockerfile" "$fctx" >/dev/null
+  rm -rf "$fctx"
+}
+
+if [[ $FRAMEWORKS_ONLY == 1 ]]; then
+  phase "building $FRAMEWORKS_TAG"
+  build_frameworks
+  load "$FRAMEWORKS_TAG"
+  phase "done"
+  exit 0
+fi
 
 if [[ $PAUSE_ONLY == 1 ]]; then
   phase "building $PAUSE_TAG"
@@ -125,7 +153,7 @@ phase "building wsgate:dev from ./Dockerfile"
 bud "${ca_args[@]}" -t docker.io/library/wsgate:dev -f Dockerfile . >/dev/null
 
 # --- 3. test backend and pause ----------------------------------------------------------------
-phase "building wsgate-e2e-backend:dev and $PAUSE_TAG"
+phase "building wsgate-e2e-backend:dev, $FRAMEWORKS_TAG and $PAUSE_TAG"
 ctx="$CACHE/images/ctx"
 rm -rf "$ctx" && mkdir -p "$ctx/backend/node_modules" "$ctx/pause"
 [[ -f dist/e2e/node/images/backend/server.js ]] || { echo "[image] error: dist/e2e/node/images/backend/server.js missing: run make build" >&2; exit 1; }
@@ -133,9 +161,10 @@ cp e2e/node/images/backend/Dockerfile dist/e2e/node/images/backend/server.js "$c
 cp -r node_modules/ws "$ctx/backend/node_modules/"
 echo '{"type":"module","private":true}' >"$ctx/backend/package.json"
 bud -t docker.io/library/wsgate-e2e-backend:dev -f "$ctx/backend/Dockerfile" "$ctx/backend" >/dev/null
+build_frameworks
 build_pause
 rm -rf "$ctx"
 
 # --- 4. load into the node ----------------------------------------------------------------------
-load docker.io/library/wsgate:dev docker.io/library/wsgate-e2e-backend:dev "$PAUSE_TAG"
+load docker.io/library/wsgate:dev docker.io/library/wsgate-e2e-backend:dev "$FRAMEWORKS_TAG" "$PAUSE_TAG"
 phase "done"

@@ -8,9 +8,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import WebSocket from 'ws';
 import { startFrameworkBackend, type FrameworkBackend } from '../helpers/framework-backend.js';
+import { whoamiRound } from '../helpers/signalr-clients.js';
 import { endpointsOf, marks, since, startFrameworkWsgate, type FrameworkWsgate } from './wsgate.js';
 
 const CLIENTS = 10;
@@ -51,23 +51,7 @@ describe('SignalR through wsgate', () => {
   for (const transport of ['WebSockets', 'ServerSentEvents', 'LongPolling'] as const) {
     test(`${transport}: ${CLIENTS} clients, negotiate + transport + sends on one backend each`, async () => {
       const from = marks(fw.backends);
-      const clients = Array.from({ length: CLIENTS }, () =>
-        new HubConnectionBuilder()
-          .withUrl(`${fw.httpUrl}/hub`, { transport: HttpTransportType[transport] })
-          .configureLogging(LogLevel.Warning)
-          .build(),
-      );
-      const answers: string[][] = [];
-      try {
-        await Promise.all(clients.map((c) => c.start()));
-        for (const c of clients) {
-          const names = [(await c.invoke('Whoami')) as string, (await c.invoke('Whoami')) as string];
-          assert.equal(await c.invoke('Echo', 'hi'), `${names[0]}:hi`);
-          answers.push(names);
-        }
-      } finally {
-        await Promise.all(clients.map((c) => c.stop()));
-      }
+      const answers = await whoamiRound(`${fw.httpUrl}/hub`, transport, CLIENTS);
 
       const perBackend = new Map<string, number>();
       for (const names of answers) {

@@ -31,6 +31,8 @@ export async function startFrameworkBackend(opts: {
   name: string;
   /** Consulted first for plain requests (not the hub's): returns true when it answered. */
   staticFiles?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Where to listen: 127.0.0.1 on a free port unless given (a pod listens on all addresses). */
+  listen?: { host: string; port: number };
 }): Promise<FrameworkBackend> {
   const { name } = opts;
   const requests: FrameworkBackend['requests'] = [];
@@ -92,7 +94,8 @@ export async function startFrameworkBackend(opts: {
   });
   const hub = attachSignalRHub(server, { path: HUB_PATH, backend: name });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const listen = opts.listen ?? { host: '127.0.0.1', port: 0 };
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, () => resolve()));
   const port = (server.address() as net.AddressInfo).port;
 
   let closing: Promise<void> | undefined;
