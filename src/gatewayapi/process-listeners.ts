@@ -1,8 +1,10 @@
 // ProcessListeners: the Gateways of wsgate's classes and their listeners, each checked on its
 // own (protocol, port, TLS mode and options, route kinds, certificates) and against the others
-// on its port (protocol and hostname conflicts), with the listener conditions. Routes attach
-// to the listeners found usable here; the Gateway's own status is written last
-// (process-statuses.ts), when attachedRoutes is known.
+// on its port (protocol and hostname conflicts), with the listener conditions, and its
+// spec.addresses against what wsgate assigned (spec-addresses.ts). buildListeners also builds a
+// ListenerSet's listeners (process-listener-sets.ts), against the ports its Gateway's and older
+// sets' listeners claimed. Routes attach to the listeners found usable here; the Gateway's own
+// status is written last (process-statuses.ts), when attachedRoutes is known.
 
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Condition } from '../api/types.js';
