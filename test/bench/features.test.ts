@@ -4,9 +4,11 @@
 // them and the bench's clients really pass them (or the features row measures nothing).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { jwtVerify } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -23,6 +25,7 @@ import {
 import { renderMarkdown } from '../../bench/report.js';
 import { featureOf, FEATURE_TARGETS, startTarget, type Target } from '../../bench/targets.js';
 import { benchResult } from './report-fixture.js';
+import { repoRoot } from '../helpers/wsgate-child.js';
 
 test('features: one spec block a feature; JWT and API keys share one auth block', () => {
   assert.deepEqual(featureSpecLines([]), []);
@@ -144,4 +147,16 @@ test('wsgate-features: the route refuses clients without the headers and passes 
   assert.equal(h['x-bench-tenant'], 'bench');
   assert.equal(h['x-bench-via'], 'wsgate');
   assert.equal(h['x-bench-debug'], undefined, 'the remove rule removed the client header');
+});
+
+test('profile-upgrades --target wsgate-features: its clients pass every feature (no upgrade fails)', async () => {
+  // The A/B tool of issue 27's features row: a run whose upgrades were refused would measure refusals.
+  const script = path.join(repoRoot, 'dist/bench/profile-upgrades.js');
+  const child = spawn(process.execPath, [script, '--no-profile', '--target', 'wsgate-features', '--upgrades', '60', '--warmup', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0, out);
+  assert.match(out, /60 upgrades \(8 loops, after 10 unmeasured, every route feature, log level info\).* wsgate-features CPU \d+ µs per upgrade .*, 0 failed;/);
 });
