@@ -8,25 +8,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { makeCa } from '../../test/helpers/certs.js';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, clusterDir, eventually, kubeconfig, kubectl, kubectlOk } from '../helpers/cluster.js';
+import { apply, briefConditions, eventually, getJsonIn, kubeconfig, kubectl, kubectlOk, nodeAvailable } from '../helpers/cluster.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function nodeUp(): boolean {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(clusterDir, 'cluster.json'), 'utf8')) as Json;
-    return info?.node === true && fs.existsSync(path.join(clusterDir, 'node/containerd/containerd.sock'));
-  } catch {
-    return false;
-  }
-}
-const up = nodeUp();
+const up = nodeAvailable();
 const skip = !up && process.env.CI !== 'true' ? 'no e2e node (make e2e-up as root starts one)' : false;
 
 const ns = `btls-e2e-${process.pid}`;
@@ -37,11 +28,8 @@ const PORT = 18081;
 const GATEWAY = 'gateway.networking.k8s.io';
 const HOSTNAME = 'backend.btls.test';
 
-const brief = (conditions: Json[] | undefined) => Object.fromEntries((conditions ?? []).map((c: Json) => [c.type, `${c.status}/${c.reason}`]));
-
-async function getJson(args: string[]): Promise<Json> {
-  return JSON.parse(await kubectlOk([...args, '-n', ns, '-o', 'json']));
-}
+const brief = briefConditions;
+const getJson = (args: string[]): Promise<Json> => getJsonIn(ns, args);
 
 /** The suite's echo-basic image, loaded onto the node by conformance-images.sh (built from the module, no registry). */
 function echoBasicImage(): string {
