@@ -8,23 +8,15 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, clusterDir, eventually, kubeconfig, kubectl, kubectlOk, wsRoute } from '../helpers/cluster.js';
+import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubeconfig, kubectl, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
 import { podApp } from '../helpers/pod-app.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function clusterInfo(): Json | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(clusterDir, 'cluster.json'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-const nodeUp = clusterInfo()?.node === true && fs.existsSync(path.join(clusterDir, 'node/containerd/containerd.sock'));
+const nodeUp = nodeAvailable();
 const skip = !nodeUp && process.env.CI !== 'true' ? 'no e2e node (make e2e-up as root starts one)' : false;
 
 const ns = `gw-e2e-${process.pid}`;
@@ -36,11 +28,8 @@ const POOL = '127.31.0.0/24';
 const PORT = 18080;
 const GATEWAY = 'gateway.networking.k8s.io';
 
-const brief = (conditions: Json[] | undefined) => Object.fromEntries((conditions ?? []).map((c: Json) => [c.type, `${c.status}/${c.reason}`]));
-
-async function getJson(args: string[]): Promise<Json> {
-  return JSON.parse(await kubectlOk([...args, '-n', ns, '-o', 'json']));
-}
+const brief = briefConditions;
+const getJson = (args: string[]): Promise<Json> => getJsonIn(ns, args);
 
 /** Pod names of `app=<app>` when exactly `n` exist and all are Ready (none terminating). */
 function settled(app: string, n: number): Promise<string[]> {

@@ -14,6 +14,26 @@ export function clusterAvailable(): boolean {
   return fs.existsSync(kubeconfig) && fs.existsSync(kubectlPath);
 }
 
+/** Whether the e2e node (kubelet + containerd, `make e2e-up` as root) is up beside the control plane. */
+export function nodeAvailable(): boolean {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(clusterDir, 'cluster.json'), 'utf8')) as { node?: boolean };
+    return info.node === true && fs.existsSync(path.join(clusterDir, 'node/containerd/containerd.sock'));
+  } catch {
+    return false;
+  }
+}
+
+/** Conditions as `{ Type: 'Status/Reason' }`, for comparing statuses in one assertion. */
+export function briefConditions(conditions: ReadonlyArray<{ type: string; status: string; reason: string }> | undefined): Record<string, string> {
+  return Object.fromEntries((conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+/** `kubectl get ARGS -n NAMESPACE -o json`, parsed. */
+export async function getJsonIn(namespace: string, args: string[]): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.parse(await kubectlOk([...args, '-n', namespace, '-o', 'json']));
+}
+
 export interface KubectlResult {
   code: number | null;
   stdout: string;

@@ -107,6 +107,8 @@ export interface BackendTls {
   caSecretRef?: SecretKeyRef;
   serverName?: string;
   insecureSkipVerify?: boolean;
+  /** A kubernetes.io/tls Secret (tls.crt, tls.key) whose certificate wsgate presents to the backend. */
+  clientCertificateRef?: { name: string };
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';

@@ -3,7 +3,7 @@
 // the route is still served, but its upgrades fail closed.
 
 import { caBundleValid } from '../api/pem.js';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { compileApiKeys } from './api-keys.js';
 import { compileJwtVerifier, parseJwtKeys } from './jwt.js';
@@ -115,6 +115,15 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
         else invalid(bt.caSecretRef.name, `key "${bt.caSecretRef.key ?? CA_KEY}" is not a PEM certificate bundle`);
       }
     }
+    if (bt?.clientCertificateRef) {
+      const name = bt.clientCertificateRef.name;
+      const data = lookup(name);
+      if (data) {
+        const pair = clientCertificateFromSecret(data);
+        if (pair.ok) Object.assign(backendTls, { cert: pair.cert, key: pair.key });
+        else invalid(name, pair.message);
+      }
+    }
   }
 
   const security: CompiledSecurity = {
@@ -126,4 +135,17 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     ...(problems.length > 0 ? { unresolved: { reason: problems[0]!.reason, message: problems.map((p) => p.message).join('; ') } } : {}),
   };
   return { security, ...(serverTls ? { tls: serverTls } : {}), ...(backendTls ? { backendTls } : {}), problems };
+}
+
+/** A client certificate from a kubernetes.io/tls Secret's data: both keys, and they load together. */
+function clientCertificateFromSecret(data: Readonly<Record<string, Buffer>>): { ok: true; cert: string; key: string } | { ok: false; message: string } {
+  const cert = data['tls.crt'];
+  const key = data['tls.key'];
+  if (!cert || !key) return { ok: false, message: 'has no tls.crt and tls.key (a client certificate needs both)' };
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    return { ok: false, message: `tls.crt and tls.key do not load as a certificate and its key: ${(err as Error).message}` };
+  }
+  return { ok: true, cert: cert.toString('utf8'), key: key.toString('utf8') };
 }

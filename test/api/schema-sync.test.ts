@@ -41,6 +41,8 @@ const FIELDS = [
   'spec.backend.tls.caSecretRef.key',
   'spec.backend.tls.serverName',
   'spec.backend.tls.insecureSkipVerify',
+  'spec.backend.tls.clientCertificateRef',
+  'spec.backend.tls.clientCertificateRef.name!',
   'spec.backend.path',
   'spec.loadBalancer',
   'spec.loadBalancer.policy',
