@@ -13,6 +13,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterDir, eventually, kubeconfig, kubectl, kubectlOk, wsRoute } from '../helpers/cluster.js';
+import { echoDeployment } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -50,36 +51,7 @@ function settled(app: string, n: number): Promise<string[]> {
   }, 480, 250);
 }
 
-function echoApp(app: string, replicas: number): object[] {
-  return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: app, namespace: ns },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app } },
-        template: {
-          metadata: { labels: { app } },
-          spec: {
-            terminationGracePeriodSeconds: 5,
-            containers: [{
-              name: 'echo',
-              image: 'wsgate-e2e-backend:dev',
-              imagePullPolicy: 'Never',
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              ports: [{ name: 'ws', containerPort: 8080 }],
-              readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, readOnlyRootFilesystem: true, seccompProfile: { type: 'RuntimeDefault' } },
-              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-            }],
-          },
-        },
-      },
-    },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: ns }, spec: { selector: { app }, ports: [{ name: 'ws', port: 80, targetPort: 'ws' }] } },
-  ];
-}
+const echoApp = (app: string, replicas: number) => echoDeployment(ns, app, replicas);
 
 const httpRoute = (name: string, prefix: string, service: string) => ({
   apiVersion: `${GATEWAY}/v1`,

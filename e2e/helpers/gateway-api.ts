@@ -56,3 +56,35 @@ export function startGatewayController(
     o.listen ? { listen: o.listen } : {},
   );
 }
+
+/** A Deployment of `replicas` echo pods (wsgate-e2e-backend:dev, greeting with their name and the upgrade's headers) and its Service on port 80. */
+export function echoDeployment(namespace: string, app: string, replicas: number): object[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: app, namespace },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app } },
+        template: {
+          metadata: { labels: { app } },
+          spec: {
+            terminationGracePeriodSeconds: 5,
+            containers: [{
+              name: 'echo',
+              image: 'wsgate-e2e-backend:dev',
+              imagePullPolicy: 'Never',
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [{ name: 'ws', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, readOnlyRootFilesystem: true, seccompProfile: { type: 'RuntimeDefault' } },
+              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+            }],
+          },
+        },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace }, spec: { selector: { app }, ports: [{ name: 'ws', port: 80, targetPort: 'ws' }] } },
+  ];
+}
