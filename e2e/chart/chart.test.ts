@@ -187,6 +187,10 @@ const WATCH_GRANTS = [
 const SECRET_GRANTS = ['core/secrets:get', 'core/secrets:list', 'core/secrets:watch'];
 // gatewayAPI.enabled: the namespaced kinds (cluster-wide, or per watched namespace) ...
 const GATEWAY_WATCH_GRANTS = [
+  // The CA bundles of Gateways' client certificate validation (spec.tls.frontend).
+  'core/configmaps:get',
+  'core/configmaps:list',
+  'core/configmaps:watch',
   'gateway.networking.k8s.io/gateways/status:get',
   'gateway.networking.k8s.io/gateways/status:patch',
   'gateway.networking.k8s.io/gateways/status:update',
