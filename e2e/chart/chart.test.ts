@@ -187,6 +187,7 @@ const WATCH_GRANTS = [
 const SECRET_GRANTS = ['core/secrets:get', 'core/secrets:list', 'core/secrets:watch'];
 // gatewayAPI.enabled: the namespaced kinds (cluster-wide, or per watched namespace) ...
 const GATEWAY_WATCH_GRANTS = [
+  // The CA bundles of BackendTLSPolicies and of Gateways' client certificate validation (spec.tls.frontend).
   'core/configmaps:get',
   'core/configmaps:list',
   'core/configmaps:watch',

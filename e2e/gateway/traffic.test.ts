@@ -12,7 +12,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubeconfig, kubectl, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
-import { podApp } from '../helpers/pod-app.js';
+import { echoDeployment } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -40,9 +40,7 @@ function settled(app: string, n: number): Promise<string[]> {
   }, 480, 250);
 }
 
-function echoApp(app: string, replicas: number): object[] {
-  return podApp({ namespace: ns, app, replicas, image: 'wsgate-e2e-backend:dev', container: 'echo', portName: 'ws', memory: { request: '32Mi', limit: '128Mi' } });
-}
+const echoApp = (app: string, replicas: number) => echoDeployment(ns, app, replicas);
 
 const httpRoute = (name: string, prefix: string, service: string) => ({
   apiVersion: `${GATEWAY}/v1`,

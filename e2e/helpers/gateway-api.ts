@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { eventually, kubeconfig, kubectlOk } from './cluster.js';
+import { podApp } from './pod-app.js';
 
 export const GATEWAY = 'gateway.networking.k8s.io';
 
@@ -95,4 +96,9 @@ export function startGatewayController(
     ],
     o.listen ? { listen: o.listen } : {},
   );
+}
+
+/** A Deployment of `replicas` echo pods (wsgate-e2e-backend:dev, greeting with their name and the upgrade's headers) and its Service on port 80. */
+export function echoDeployment(namespace: string, app: string, replicas: number): object[] {
+  return podApp({ namespace, app, replicas, image: 'wsgate-e2e-backend:dev', container: 'echo', portName: 'ws', memory: { request: '32Mi', limit: '128Mi' } });
 }

@@ -16,6 +16,21 @@ export interface ClientValidation {
   readonly caPem: string;
 }
 
+/** The request header wsgate sets from a verified client certificate (and removes from what clients send). */
+export const CLIENT_CERT_HEADER = 'x-forwarded-client-cert';
+
+/** A client certificate the TLS handshake verified, as the header and the access log show it (src/proxy/client-certificate.ts). */
+export interface VerifiedClientCertificate {
+  /** SHA-256 of the certificate's DER, lower-case hex (Envoy's Hash). */
+  readonly hash: string;
+  /** The subject as an RFC 4514 string, most specific first ("CN=device-1,O=Example"). */
+  readonly subject: string;
+  readonly dns: readonly string[];
+  readonly uris: readonly string[];
+  /** The header value, computed once per connection. */
+  readonly header: string;
+}
+
 export function sameClientValidation(a: ClientValidation | undefined, b: ClientValidation | undefined): boolean {
   if (!a || !b) return a === b;
   return a.mode === b.mode && a.caPem === b.caPem;

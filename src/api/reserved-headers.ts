@@ -31,7 +31,7 @@ export const WSGATE_SET_HEADERS: ReadonlySet<string> = new Set([
   'x-request-id',
   'traceparent',
   'tracestate',
-  // Set only from the client certificate the TLS handshake verified (security/client-certificate.ts).
+  // Set only from the client certificate the TLS handshake verified (proxy/client-certificate.ts).
   'x-forwarded-client-cert',
 ]);
 

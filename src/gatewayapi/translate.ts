@@ -33,6 +33,8 @@ export const IMPLEMENTED_FEATURES = [
   'Gateway',
   'GatewayAddressEmpty',
   'GatewayBackendClientCertificate',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',

@@ -7,7 +7,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
-import type { VerifiedClientCertificate } from '../security/client-certificate.js';
+import type { VerifiedClientCertificate } from '../api/client-validation.js';
 import type { BodyFraming } from './body-framing.js';
 import type { Protocol } from './responder.js';
 import type { PathParams } from '../routing/template.js';

@@ -6,7 +6,7 @@
 
 import type tls from 'node:tls';
 import type { TlsArrival } from '../pipeline/context.js';
-import { verifiedClientCertificate } from '../security/client-certificate.js';
+import { verifiedClientCertificate } from './client-certificate.js';
 
 const ARRIVAL = Symbol('wsgate.tlsArrival');
 

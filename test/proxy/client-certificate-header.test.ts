@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { rfc4514Subject, subjectAltNames, xfccHeader } from '../../src/security/client-certificate.js';
+import { rfc4514Subject, subjectAltNames, xfccHeader } from '../../src/proxy/client-certificate.js';
 
 describe('X-Forwarded-Client-Cert', () => {
   test('the subject most specific first, RFC 4514 escapes; Node\'s JSON-quoted values read as values', () => {

@@ -5,19 +5,7 @@
 // trusts it trusts wsgate's verification, never the client's claim.
 
 import type tls from 'node:tls';
-
-export const CLIENT_CERT_HEADER = 'x-forwarded-client-cert';
-
-export interface VerifiedClientCertificate {
-  /** SHA-256 of the certificate's DER, lower-case hex (Envoy's Hash). */
-  readonly hash: string;
-  /** The subject as an RFC 4514 string, most specific first ("CN=device-1,O=Example"). */
-  readonly subject: string;
-  readonly dns: readonly string[];
-  readonly uris: readonly string[];
-  /** The header value, computed once per connection. */
-  readonly header: string;
-}
+import type { VerifiedClientCertificate } from '../api/client-validation.js';
 
 /** Printable ASCII only: a header value must not carry CR, LF or bytes Node refuses to send. */
 function printable(s: string): string {
