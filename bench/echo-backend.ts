@@ -1,28 +1,37 @@
 // The benchmark's WebSocket echo backends: one child process running `count` ws servers on
 // loopback, each echoing every message as it came (binary stays binary). Pure echo, no
 // greeting, no per-connection bookkeeping (examples/echo-server.ts keeps every upgrade's
-// headers, which would grow without bound under the upgrade-rate scenario).
+// headers, which would grow without bound under the upgrade-rate scenario). A plain request
+// (the h2/HTTP/1.1 request scenario, bench/h2.ts) gets a fixed 200 with a short body and
+// keep-alive: the same small answer through every proxy.
 //
 // Usage: node dist/bench/echo-backend.js COUNT  -> prints {"ports":[...]} once listening.
 
+import http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer } from 'ws';
 
 const count = Math.max(1, Number(process.argv[2] ?? '1'));
 const servers: WebSocketServer[] = [];
 
+const PLAIN_BODY = Buffer.from('wsgate bench backend: ok\n');
+
+function answerPlain(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': PLAIN_BODY.length });
+  res.end(PLAIN_BODY);
+}
+
 function start(): Promise<number> {
   return new Promise((resolve, reject) => {
+    const server = http.createServer({ keepAliveTimeout: 60_000 }, answerPlain);
     const wss = new WebSocketServer({
-      host: '127.0.0.1',
-      port: 0,
-      backlog: 4096,
+      server,
       perMessageDeflate: false,
       clientTracking: false,
       maxPayload: 1 << 20,
     });
-    wss.once('error', reject);
-    wss.once('listening', () => resolve((wss.address() as net.AddressInfo).port));
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', 4096, () => resolve((server.address() as net.AddressInfo).port));
     wss.on('connection', (ws) => {
       ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary, compress: false }));
       ws.on('error', () => ws.terminate());

@@ -3,14 +3,17 @@
 // Commands arrive over IPC; each gets exactly one reply with the same id.
 //
 //   connect    open `conns` connections (bounded concurrency) and keep them; with `timings`, each
-//              handshake's duration too (the reconnect-storm scenario)
+//              handshake's duration too (the reconnect-storm scenario); with `via.h2`, as
+//              extended CONNECT streams of HTTP/2 sessions (RFC 8441, bench/lib/h2-websocket.ts)
 //   throughput closed loop on the held connections: each keeps `inflight` messages in flight
 //   latency    open loop on the held connections: a fixed send rate, round trips recorded
 //   upgrades   connect+close loops for a while (new handshakes per second)
 //   release    close every held connection
 
+import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { connectH2, openWebSocketOverH2 } from './lib/h2-websocket.js';
 
 export type Command =
   | { cmd: 'connect'; id: number; urls: string[]; conns: number; concurrency: number; via?: ConnectVia; timings?: boolean; headers?: Headers }
@@ -28,6 +31,8 @@ export interface ConnectVia {
   localAddresses?: string[];
   /** PEM of the CA (the bench's self-signed certificate) that wss:// servers are checked against. */
   ca?: string;
+  /** WebSockets over HTTP/2 (RFC 8441): this many streams share one TLS connection (wss:// URLs only). */
+  h2?: { streamsPerSession: number };
 }
 
 export interface ConnectReply {
@@ -52,6 +57,8 @@ export interface LatencyReply {
 export interface UpgradesReply { handshakes: number; seconds: number; errors: Record<string, number> }
 
 const held: WebSocket[] = [];
+/** The HTTP/2 sessions the held RFC 8441 WebSockets run on; closed on release. */
+const heldSessions: http2.ClientHttp2Session[] = [];
 let errors: Record<string, number> = {};
 
 function noteError(err: unknown): void {
@@ -65,7 +72,8 @@ function takeErrors(): Record<string, number> {
   return e;
 }
 
-const CLIENT_OPTIONS: WebSocket.ClientOptions = { perMessageDeflate: false, maxPayload: 1 << 20, handshakeTimeout: 10_000 };
+const MAX_PAYLOAD = 1 << 20;
+const CLIENT_OPTIONS: WebSocket.ClientOptions = { perMessageDeflate: false, maxPayload: MAX_PAYLOAD, handshakeTimeout: 10_000 };
 
 function openOne(url: string, extra: WebSocket.ClientOptions = {}): Promise<WebSocket | null> {
   return new Promise((resolve) => {
@@ -84,21 +92,51 @@ function openOne(url: string, extra: WebSocket.ClientOptions = {}): Promise<WebS
   });
 }
 
+/** Connection `i` over HTTP/2: on session i / streamsPerSession of this connect call, opened by its first stream. */
+function openOverH2(sessions: Map<number, Promise<http2.ClientHttp2Session>>, url: string, i: number, via: ConnectVia & { h2: { streamsPerSession: number } }, headers?: Headers): Promise<WebSocket | null> {
+  const k = Math.floor(i / via.h2.streamsPerSession);
+  let session = sessions.get(k);
+  if (!session) {
+    session = connectH2(new URL(url).origin.replace(/^wss:/, 'https:'), via.ca).then((s) => {
+      heldSessions.push(s);
+      s.on('error', noteError);
+      return s;
+    });
+    sessions.set(k, session);
+  }
+  return session.then((s) => openWebSocketOverH2(s, url, MAX_PAYLOAD, headers)).then(
+    (ws) => {
+      ws.binaryType = 'nodebuffer';
+      ws.on('error', noteError);
+      return ws;
+    },
+    (err: unknown) => {
+      noteError(err);
+      return null;
+    },
+  );
+}
+
 async function connect(urls: string[], conns: number, concurrency: number, via: ConnectVia = {}, timings = false, headers?: Headers): Promise<ConnectReply> {
   const started = performance.now();
   let next = 0;
   let failed = 0;
   const sources = via.localAddresses ?? [];
   const handshakes: number[] = [];
+  const sessions = new Map<number, Promise<http2.ClientHttp2Session>>();
+  const h2 = via.h2;
   const lane = async () => {
     while (next < conns) {
       const i = next++;
       const dialed = performance.now();
-      const ws = await openOne(urls[i % urls.length]!, {
-        ...(sources.length ? { localAddress: sources[i % sources.length] } : {}),
-        ...(via.ca ? { ca: via.ca } : {}),
-        ...(headers ? { headers } : {}),
-      });
+      const url = urls[i % urls.length]!;
+      const ws = h2
+        ? await openOverH2(sessions, url, i, { ...via, h2 }, headers)
+        : await openOne(url, {
+            ...(sources.length ? { localAddress: sources[i % sources.length] } : {}),
+            ...(via.ca ? { ca: via.ca } : {}),
+            ...(headers ? { headers } : {}),
+          });
       if (ws) {
         held.push(ws);
         if (timings) handshakes.push(performance.now() - dialed);
@@ -255,6 +293,7 @@ async function release(): Promise<{ closed: number }> {
         }),
     ),
   );
+  for (const s of heldSessions.splice(0)) s.destroy();
   takeErrors();
   return { closed: all.length };
 }

@@ -4,6 +4,8 @@
 import { CAPACITY_METHOD } from './lib/capacity.js';
 import { FEATURE_TITLE, FEATURES, type FeatureCost } from './lib/features.js';
 import { STORM_COMPARISONS } from './lib/storm.js';
+import { h2Tables } from './lib/h2-report.js';
+import type { H2Results } from './lib/h2-summary.js';
 
 export interface TargetThroughput {
   msgsPerSecond: number;
@@ -33,6 +35,8 @@ export interface BenchResult {
   storm?: Record<string, unknown>;
   /** What each route feature costs per upgrade (bench/lib/features.ts featureCosts); absent in results from before it. */
   featureCosts?: Record<string, FeatureCost>;
+  /** The HTTP/2 scenarios on the -tls targets (bench/lib/h2-summary.ts); absent in results from before them. */
+  h2?: H2Results;
   otherLoadPercent?: Record<string, number>;
   stealPercent?: Record<string, number>;
   latencyStealPercent?: Record<string, number>;
@@ -229,6 +233,7 @@ export function renderMarkdown(r: BenchResult): string {
       `proxy CPU per message ≤ 1×: ${yn(met.proxyCpuPerMessageAtMostNginx)}.`,
     '',
   );
+  lines.push(...h2Tables(r));
 
   const cp = r.controlPlane as { results?: Array<Record<string, number | boolean>> } | undefined;
   if (cp?.results?.length) {

@@ -4,7 +4,7 @@
 // latest.md and latest.svg, and prints the Markdown table.
 //
 // node dist/bench/run.js [--quick] [--rounds N] [--targets wsgate,nginx,haproxy,caddy,direct]
-//   [--scenarios throughput,latency,upgrades,storm,memory,controlplane,gencheck] [--generators N]
+//   [--scenarios throughput,latency,upgrades,storm,memory,requests,ws-h2,controlplane,gencheck] [--generators N]
 //   [--backends N] [--inflight K] [--memory-conns N] [--storm-clients N] [--storm-concurrency N]
 //   [--out DIR]
 
@@ -19,6 +19,9 @@ import { openFileLimit } from './lib/proc.js';
 import { sleep } from './lib/net.js';
 import { geomean, median, percentile, ratio, round } from './lib/stats.js';
 import { featureCosts } from './lib/features.js';
+import { runRequests, runWebSocketEcho, type RequestConfig, type RequestSample } from './h2.js';
+import { echoSummary, h2Goals, h2Ratios, requestSummary, type H2Results, type WebSocketTransport } from './lib/h2-summary.js';
+import type { RequestProtocol } from './lib/h2load.js';
 import { stormComparisons, stormSummary, type StormSummary } from './lib/storm.js';
 import { renderMarkdown, renderSvg, type BenchResult } from './report.js';
 import {
@@ -45,10 +48,12 @@ import {
   KNOWN_TARGETS,
   caddyBinary,
   featureOf,
+  H2_TARGETS,
   haproxyBinary,
   nginxBinary,
   startBackends,
   startTarget,
+  type H2TargetName,
   type Target,
   type TargetName,
 } from './targets.js';
@@ -65,7 +70,7 @@ function opt(name: string): string | undefined {
 }
 
 const quick = flag('--quick');
-const SCENARIOS = ['throughput', 'latency', 'upgrades', 'storm', 'memory', 'controlplane', 'gencheck'] as const;
+const SCENARIOS = ['throughput', 'latency', 'upgrades', 'storm', 'memory', 'requests', 'ws-h2', 'controlplane', 'gencheck'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = new Set((opt('--scenarios') ?? SCENARIOS.join(',')).split(',') as Scenario[]);
 const targetNames = (opt('--targets') ?? ALL_TARGETS.join(',')).split(',') as TargetName[];
@@ -91,8 +96,29 @@ const throughputConfigs: ThroughputConfig[] = [
 const latencyConfig: LatencyConfig = { conns: 100, size: 32, rate: 5000, warmupMs: quick ? 500 : 1000, durationMs: quick ? 2500 : 4000 };
 const upgradesConfig: UpgradesConfig = { concurrency: 64, warmupMs: quick ? 300 : 500, durationMs: quick ? 1500 : 3000 };
 let memoryConfig: MemoryConfig = { conns: Number(opt('--memory-conns') ?? 5000), settleMs: quick ? 1000 : 1500 };
+// Issue 25, on the -tls targets: plain requests over h2 and HTTP/1.1 with as many in flight
+// (10 connections x 10 streams, 100 connections), and the echo over WebSockets on h2 (10 per
+// connection) and on HTTP/1.1.
+const requestConfigs: RequestConfig[] = (
+  [
+    ['h2', 10, 10],
+    ['h1', 100, 1],
+  ] as const
+).map(([protocol, connections, streamsPerConnection]) => ({
+  protocol,
+  connections,
+  streamsPerConnection,
+  warmupMs: quick ? 500 : 1000,
+  durationMs: quick ? 1500 : 3000,
+}));
+const wsH2Configs = throughputConfigs.filter((c) => c.conns === 100);
+const WS_STREAMS_PER_SESSION = 10;
 // Issue 27: 5,000 clients reconnect at once, 500 dialing at a time, and hold.
 let stormConfig: StormConfig = { clients: Number(opt('--storm-clients') ?? 5000), concurrency: Number(opt('--storm-concurrency') ?? 500) };
+
+function h2loadInstalled(): boolean {
+  return spawnSync('h2load', ['--version'], { stdio: 'ignore' }).status === 0;
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -104,10 +130,13 @@ function tputKey(c: ThroughputConfig): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const wants = (base: string) => targetNames.some((t) => t === base || t === `${base}-2`);
+  const wants = (base: string) => targetNames.some((t) => t === base || t === `${base}-2` || t === `${base}-tls`);
   if (wants('nginx') && !nginxBinary()) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
   if (wants('haproxy') && !haproxyBinary()) throw new Error('haproxy is not installed: run `bash bench/setup.sh`');
   if (wants('caddy') && !caddyBinary()) throw new Error('caddy is not installed: run `bash bench/setup.sh`');
+  if (scenarios.has('requests') && targetNames.some((t) => H2_TARGETS.includes(t as H2TargetName)) && !h2loadInstalled()) {
+    throw new Error('h2load is not installed: run `bash bench/setup.sh`');
+  }
   const fdLimit = openFileLimit();
   // A proxy holds two descriptors per connection; the backends and generators one.
   const maxHeld = Math.floor((fdLimit - 200) / 2);
@@ -131,6 +160,8 @@ async function main(): Promise<void> {
   const upg = new Map<TargetName, UpgradesSample[]>();
   const mem = new Map<TargetName, MemorySample[]>();
   const storms = new Map<TargetName, Array<StormSample & { retried?: boolean }>>();
+  const requests = new Map<RequestProtocol, Map<TargetName, Array<RequestSample & { retried?: boolean }>>>();
+  const wsH2 = new Map<string, Map<WebSocketTransport, Map<TargetName, Array<ThroughputSample & { retried?: boolean }>>>>();
   const labels: Partial<Record<TargetName, string>> = {};
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   let genCheck: unknown = undefined;
@@ -147,7 +178,10 @@ async function main(): Promise<void> {
     log(`round ${round + 1}/${rounds}: ${order.join(' ')}`);
     // The one-feature targets (wsgate-feature-*) answer one question, what a feature adds per
     // upgrade: they run in the upgrades scenario only.
-    const everyScenario = targets.filter((t) => !featureOf(t.name));
+    // The -tls targets (a TLS listener with h2) run in the HTTP/2 scenarios only.
+    const h2Targets = targets.filter((t) => t.h2);
+    const plainTargets = targets.filter((t) => !t.h2);
+    const everyScenario = plainTargets.filter((t) => !featureOf(t.name));
     try {
       if (scenarios.has('memory')) {
         for (const t of everyScenario) {
@@ -178,7 +212,7 @@ async function main(): Promise<void> {
         }
       }
       if (scenarios.has('upgrades')) {
-        for (const t of targets) {
+        for (const t of plainTargets) {
           const s = await measure(() => runUpgrades(gens, t, backends, upgradesConfig));
           push(upg, t.name, s);
           log(`  upgrades   ${t.name.padEnd(8)} ${Math.round(s.upgradesPerSecond)} /s  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
@@ -191,6 +225,32 @@ async function main(): Promise<void> {
           push(storms, t.name, s);
           log(`  storm      ${t.name.padEnd(8)} ${s.opened}/${s.clients} connected in ${Math.round(s.allConnectedMs)} ms, handshake p50 ${s.handshakeP50Ms} p99 ${s.handshakeP99Ms} ms, ${s.failed} failed, proxy ${Number.isFinite(s.proxyCpuUsPerUpgrade) ? Math.round(s.proxyCpuUsPerUpgrade) : '–'} µs CPU/upgrade, other ${s.cpu.other}%${errs(s.errors)}`);
           await sleep(500);
+        }
+      }
+      if (scenarios.has('requests')) {
+        for (const cfg of requestConfigs) {
+          const m = requests.get(cfg.protocol) ?? requests.set(cfg.protocol, new Map()).get(cfg.protocol)!;
+          for (const t of h2Targets) {
+            const s = await measure(() => runRequests(gens, t, backends, cfg));
+            push(m, t.name, s);
+            log(`  requests   ${t.name.padEnd(8)} ${cfg.protocol} ${Math.round(s.requestsPerSecond).toString().padStart(7)} req/s  mean ${s.requestMeanMs} ms  proxy ${s.proxyCpuUsPerRequest} µs CPU/request  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
+            await sleep(200);
+          }
+        }
+      }
+      if (scenarios.has('ws-h2')) {
+        for (const cfg of wsH2Configs) {
+          const key = tputKey(cfg);
+          const byTransport = wsH2.get(key) ?? wsH2.set(key, new Map()).get(key)!;
+          for (const t of h2Targets.filter((x) => x.h2!.webSocketsOverH2)) {
+            for (const transport of ['h2', 'h1'] as const) {
+              const m = byTransport.get(transport) ?? byTransport.set(transport, new Map()).get(transport)!;
+              const s = await measure(() => runWebSocketEcho(gens, t, backends, cfg, transport, WS_STREAMS_PER_SESSION));
+              push(m, t.name, s);
+              log(`  ws-h2      ${t.name.padEnd(8)} ${transport} ${key.padEnd(10)} ${Math.round(s.msgsPerSecond).toString().padStart(7)} msg/s  proxy ${s.proxyCpuUsPerMsg} µs CPU/msg  cpu proxy ${s.cpu.proxy}% backend ${s.cpu.backend}% gen ${s.cpu.generator}% other ${s.cpu.other}%${errs(s.errors)}`);
+              await sleep(200);
+            }
+          }
         }
       }
       if (round === rounds - 1 && scenarios.has('gencheck')) genCheck = await generatorCheck(targets, backends, gens);
@@ -212,7 +272,7 @@ async function main(): Promise<void> {
     controlPlane = JSON.parse(r.stdout);
   }
 
-  const result = aggregate({ tput, lat, upg, mem, storms, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
+  const result = aggregate({ tput, lat, upg, mem, storms, requests, wsH2, labels, genCheck, controlPlane, seconds: (performance.now() - t0) / 1000 });
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = result.date.replace(/[:]/g, '-').replace(/\..*$/, '');
   const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -286,6 +346,8 @@ interface Collected {
   upg: Map<TargetName, UpgradesSample[]>;
   mem: Map<TargetName, MemorySample[]>;
   storms: Map<TargetName, Array<StormSample & { retried?: boolean }>>;
+  requests: Map<RequestProtocol, Map<TargetName, RequestSample[]>>;
+  wsH2: Map<string, Map<WebSocketTransport, Map<TargetName, ThroughputSample[]>>>;
   labels: Partial<Record<TargetName, string>>;
   genCheck: unknown;
   controlPlane: unknown;
@@ -381,6 +443,8 @@ function aggregate(c: Collected): BenchResult {
       ...(c.lat.get(name) ?? []),
       ...(c.upg.get(name) ?? []),
       ...(c.storms.get(name) ?? []),
+      ...[...c.requests.values()].flatMap((m) => m.get(name) ?? []),
+      ...[...c.wsH2.values()].flatMap((byTransport) => [...byTransport.values()].flatMap((m) => m.get(name) ?? [])),
     ];
     if (windows.length) {
       otherLoad[name] = round(median(windows.map((s) => s.cpu.other)), 3);
@@ -468,6 +532,10 @@ function aggregate(c: Collected): BenchResult {
     ...features,
   };
   if (c.storms.size) ratios.storm = stormComparisons(storm);
+  // Issue 25: h2 downstream against nginx/HAProxy/Caddy, WebSockets over h2 against HTTP/1.1.
+  const h2 = h2Results(c);
+  const h2Measured = Object.keys(h2.requests).length > 0 || Object.keys(h2.webSockets).length > 0;
+  if (h2Measured) Object.assign(ratios, h2Ratios(h2));
   // spec.messages + spec.keepalive all on, against the same build with none (issue 26: CPU per
   // message at most 1.10x).
   if (c.labels['wsgate-messages']) {
@@ -500,6 +568,7 @@ function aggregate(c: Collected): BenchResult {
     upgradesPerSecondAtLeastNginx: met(ratios.upgradesPerSecondVsNginx, (v) => v >= 1),
     proxyCpuPerUpgradeAtMostNginx: met(ratios.proxyCpuPerUpgradeVsNginx, (v) => v <= 1),
     proxyCpuPerMessageAtMostNginx: met(ratios.proxyCpuPerMessageVsNginx, (v) => v <= 1),
+    ...(h2Measured ? h2Goals(ratios as Parameters<typeof h2Goals>[0]) : {}),
   };
 
   return {
@@ -527,6 +596,8 @@ function aggregate(c: Collected): BenchResult {
       upgrades: upgradesConfig,
       memory: memoryConfig,
       storm: stormConfig,
+      requests: requestConfigs,
+      webSocketsOverH2: { configs: wsH2Configs.map(tputKey), streamsPerSession: WS_STREAMS_PER_SESSION },
       capacity: { budgetBytes: RSS_BUDGET_BYTES, method: CAPACITY_METHOD },
     },
     throughput,
@@ -534,6 +605,7 @@ function aggregate(c: Collected): BenchResult {
     upgrades,
     memory,
     storm,
+    ...(h2Measured ? { h2 } : {}),
     featureCosts: featureCosts((t) => get(upgrades, t, 'proxyCpuUsPerUpgrade')),
     otherLoadPercent: otherLoad,
     stealPercent: steal,
@@ -543,6 +615,22 @@ function aggregate(c: Collected): BenchResult {
     ratios,
     targetsMet: targets,
   };
+}
+
+/** Medians over rounds of the HTTP/2 scenarios (bench/lib/h2-summary.ts), every round kept. */
+function h2Results(c: Collected): H2Results {
+  const out: H2Results = { requests: {}, webSockets: {} };
+  for (const [protocol, byTarget] of c.requests) {
+    out.requests[protocol] = Object.fromEntries([...byTarget].map(([t, samples]) => [t, requestSummary(samples)]));
+  }
+  for (const [key, byTransport] of c.wsH2) {
+    const row: H2Results['webSockets'][string] = {};
+    for (const [transport, byTarget] of byTransport) {
+      row[transport] = Object.fromEntries([...byTarget].map(([t, samples]) => [t, echoSummary(samples)]));
+    }
+    out.webSockets[key] = row;
+  }
+  return out;
 }
 
 main().catch((err: unknown) => {

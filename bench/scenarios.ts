@@ -61,14 +61,15 @@ function mergeErrors(list: Array<Record<string, number>>): Record<string, number
 }
 
 /** CPU seconds of the three groups, to compare before and after a window. */
-type CpuSample = { groups: [number, number, number]; machine: { busy: number; total: number; steal: number } };
+export type CpuSample = { groups: [number, number, number]; machine: { busy: number; total: number; steal: number } };
 
-function cpuGroups(target: Target, backends: Backends, gens: Generators): CpuSample {
-  const sum = (pids: number[]) => pids.reduce((s, p) => s + cpuSeconds(p), 0);
-  return { groups: [sum(target.pids()), cpuSeconds(backends.pid), sum(gens.pids())], machine: machineJiffies() };
+/** `clientPids`: load generators other than the ws ones (h2load), counted with them. */
+export function cpuGroups(target: Target, backends: Backends, gens: Generators, clientPids: readonly number[] = []): CpuSample {
+  const sum = (pids: readonly number[]) => pids.reduce((s, p) => s + cpuSeconds(p), 0);
+  return { groups: [sum(target.pids()), cpuSeconds(backends.pid), sum([...gens.pids(), ...clientPids])], machine: machineJiffies() };
 }
 
-function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
+export function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
   const pct = (i: number) => ((b.groups[i]! - a.groups[i]!) / seconds) * 100;
   const ours = pct(0) + pct(1) + pct(2);
   const machine = machineBusyPercent(a.machine, b.machine, CPUS);
@@ -76,7 +77,9 @@ function cpuShare(a: CpuSample, b: CpuSample, seconds: number): CpuShare {
   return { proxy: round(pct(0), 3), backend: round(pct(1), 3), generator: round(pct(2), 3), other: round(Math.max(0, machine - ours), 3), steal: round(steal, 3) };
 }
 
-export async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number, via?: ConnectVia): Promise<ConnectReply> {
+export async function connectAll(gens: Generators, target: Target, conns: number, concurrency: number, connectVia?: ConnectVia): Promise<ConnectReply> {
+  // A TLS listener's clients trust the run's certificate (the -tls targets).
+  const via = target.ca ? { ca: target.ca, ...connectVia } : connectVia;
   const replies = await gens.all<ConnectReply>((i) => ({
     cmd: 'connect',
     urls: target.urls,
@@ -114,8 +117,9 @@ export interface ThroughputSample {
   errors: Record<string, number>;
 }
 
-export async function runThroughput(gens: Generators, target: Target, backends: Backends, cfg: ThroughputConfig): Promise<ThroughputSample> {
-  const conn = await connectAll(gens, target, cfg.conns, 50);
+/** `via`: how the connections are opened (RFC 8441 streams of HTTP/2 sessions for the ws-h2 scenario). */
+export async function runThroughput(gens: Generators, target: Target, backends: Backends, cfg: ThroughputConfig, via?: ConnectVia): Promise<ThroughputSample> {
+  const conn = await connectAll(gens, target, cfg.conns, 50, via);
   await waitQuiet();
   const replies = gens.all<ThroughputReply>(() => ({
     cmd: 'throughput',

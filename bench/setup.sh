@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the reference proxies for `make bench` from Debian's packages, only if missing.
+# Installs the reference proxies for `make bench` (and h2load) from Debian's packages, only if missing.
 # Idempotent: a second run does nothing. The packages' own services are never used: the bench
 # starts nginx, HAProxy and Caddy itself with generated configs on loopback ports.
 set -euo pipefail
@@ -8,6 +8,8 @@ need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v caddy >/dev/null 2>&1 || [ -x /usr/bin/caddy ] || need+=(caddy)
+# h2load drives the plain-request scenario over h2 and HTTP/1.1 (bench/h2.ts).
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

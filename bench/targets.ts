@@ -6,7 +6,10 @@
 // reverse proxy: least-connections over the same echo endpoints, an access log line per
 // connection, X-Forwarded-For added, one hour idle/tunnel timeout (Caddy 2.6 has no tunnel
 // timeout: its WebSockets never time out). `node-relay` (bench/node-relay.ts) is the floor for
-// Node.js: a bare relay with none of that, one event loop.
+// Node.js: a bare relay with none of that, one event loop. The `-tls` targets are the same four
+// with one event loop behind a TLS listener that offers h2 and http/1.1 by ALPN, for the HTTP/2
+// scenarios only (bench/h2.ts): plain requests by h2load over h2 and HTTP/1.1, and for wsgate
+// WebSockets over h2 (RFC 8441) against WebSockets over HTTP/1.1 on the same listener.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +17,8 @@ import path from 'node:path';
 import { caddyEnvironment, caddyfile } from './lib/caddy.js';
 import { ALL_ROUTE_FEATURES, FEATURES, featureClientHeaders, featureSecrets, featureSpecLines, type Feature } from './lib/features.js';
 import { nginxWorkerConnections } from './lib/idle-capacity.js';
+import { nginxHttp2Config } from './lib/nginx-http2.js';
+import { makeSelfSignedCertificate, type BenchCertificate } from './lib/tls.js';
 import { childPids } from './lib/proc.js';
 import { freePort, sleep, waitForPort } from './lib/net.js';
 
@@ -31,7 +36,12 @@ export type TargetName =
   | 'wsgate-alt'
   | 'wsgate-messages'
   | 'wsgate-features'
+  | H2TargetName
   | FeatureTargetName;
+
+/** The TLS listeners with h2 (bench/h2.ts): run in the HTTP/2 scenarios only. */
+export type H2TargetName = 'wsgate-tls' | 'nginx-tls' | 'haproxy-tls' | 'caddy-tls';
+export const H2_TARGETS: readonly H2TargetName[] = ['wsgate-tls', 'nginx-tls', 'haproxy-tls', 'caddy-tls'];
 
 /** wsgate with one route feature on (bench/lib/features.ts): run in the upgrades scenario only. */
 export type FeatureTargetName = `wsgate-feature-${Feature}`;
@@ -57,6 +67,7 @@ export const ALL_TARGETS: readonly TargetName[] = [
   'wsgate-messages',
   'wsgate-features',
   ...FEATURE_TARGETS,
+  ...H2_TARGETS,
 ];
 export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
 
@@ -68,11 +79,22 @@ export interface Target {
   readonly urls: string[];
   /** Headers every client sends (a route whose auth and Origin check they must pass). */
   readonly clientHeaders?: Readonly<Record<string, string>>;
+  /** PEM of the CA the clients trust for wss:// and https:// (a TLS listener), or undefined. */
+  readonly ca?: string;
+  /** A TLS listener with h2 (the `-tls` targets): what the HTTP/2 scenarios drive. */
+  readonly h2?: H2Access;
   /** The proxy's processes (empty for direct), sampled for CPU and RSS. */
   pids(): number[];
   /** wsgate only: its JS heap in use after a full GC (admin /debug/memory), or undefined. */
   heapUsed?(): Promise<number | undefined>;
   stop(): Promise<void>;
+}
+
+export interface H2Access {
+  /** https:// URL of a plain GET the proxy forwards to an echo backend (h2load's target). */
+  readonly requestUrl: string;
+  /** The proxy takes WebSockets as extended CONNECT streams (RFC 8441) on this listener. */
+  readonly webSocketsOverH2: boolean;
 }
 
 export interface Backends {
@@ -89,6 +111,8 @@ export interface TlsFiles {
   key: string;
   /** The certificate and then the key in one file (HAProxy's `crt`). */
   bundle: string;
+  /** The certificate's PEM, which the clients trust as their CA (the `-tls` targets need it). */
+  pem?: string;
 }
 
 /** Options every proxy takes alike (the capacity scenario uses them; the default run uses none). */
@@ -97,10 +121,36 @@ export interface ProxyOptions {
   tls?: TlsFiles;
   /** Connections the proxy must accept at once (nginx worker_connections, HAProxy maxconn). */
   maxConnections?: number;
+  /**
+   * With `tls`: offer h2 by ALPN (HAProxy `alpn h2,http/1.1`, nginx `http2`; Caddy and wsgate do
+   * by default) and keep backend connections alive for plain requests, as a tuned proxy does
+   * (nginx `keepalive` in the upstream; the others pool by default).
+   */
+  http2?: boolean;
 }
 
 function wsUrl(port: number, tls: TlsFiles | undefined): string {
   return `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${WS_PATH}`;
+}
+
+/** What the `-tls` targets' clients need: the CA, and the request URL on the TLS port. */
+function h2Fields(port: number, opts: ProxyOptions, webSocketsOverH2 = false): Pick<Target, 'ca' | 'h2'> {
+  if (!opts.tls) return {};
+  return {
+    ...(opts.tls.pem ? { ca: opts.tls.pem } : {}),
+    ...(opts.http2 ? { h2: { requestUrl: `https://127.0.0.1:${port}${WS_PATH}`, webSocketsOverH2 } } : {}),
+  };
+}
+
+/** One self-signed certificate for every `-tls` target of a run, made when the first one starts. */
+let runCertificate: BenchCertificate | undefined;
+function benchCertificate(): BenchCertificate {
+  if (!runCertificate) {
+    const dir = tmpDir('tls');
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    runCertificate = makeSelfSignedCertificate(dir);
+  }
+  return runCertificate;
 }
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const NODE = process.execPath;
@@ -192,6 +242,8 @@ export interface WsgateOptions {
   specLines?: string[];
   /** --tls-listen with this default certificate; the clients then use only the TLS port. */
   tls?: TlsFiles;
+  /** With `tls`: the HTTP/2 scenarios' target (h2 is on by default on --tls-listen, RFC 8441 too). */
+  http2?: boolean;
   /** Files under --secrets-dir (`<namespace>/<name>/<key>`) for the route's auth. */
   secrets?: Readonly<Record<string, string>>;
   clientHeaders?: Readonly<Record<string, string>>;
@@ -211,6 +263,9 @@ const ALL_MESSAGE_LIMITS = [
   '    byteRate: { perSecond: 1Gi, burst: 1Gi }',
   '  keepalive: { pingInterval: 30s, pongTimeout: 10s }',
 ];
+
+/** The `-tls` target's route also takes plain GETs (spec.http), which the request scenario sends. */
+const PLAIN_GET = ['  http: { methods: [GET] }'];
 
 export async function startWsgate(backends: Backends, opts: WsgateOptions = {}): Promise<Target> {
   const cli = path.resolve(opts.cli ?? process.env.WSGATE_BENCH_CLI ?? path.join(REPO, 'dist/src/cli.js'));
@@ -277,6 +332,7 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
     name,
     label: `${name} ${version} standalone, 1 process, --workers ${opts.workers ?? 1} (Node ${process.versions.node})${opts.describe ? `, ${opts.describe}` : ''}${cli === path.join(REPO, 'dist/src/cli.js') ? '' : ` from ${cli}`}`,
     urls: opts.tls ? [wsUrl(tlsPort, opts.tls)] : [wsUrl(port, undefined)],
+    ...h2Fields(tlsPort, opts, true),
     ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
     pids: () => [child.pid!],
     heapUsed: async () => {
@@ -296,6 +352,13 @@ export async function startWsgate(backends: Backends, opts: WsgateOptions = {}):
     },
   };
 }
+
+/**
+ * nginx closes a client connection after 1,000 requests (`keepalive_requests`, which also
+ * bounds h2 connections since 1.19.7): h2load's long-lived connections would see GOAWAYs and
+ * failed requests the other proxies never cause. Raised far past what a run sends.
+ */
+const NGINX_KEEPALIVE_REQUESTS = 'keepalive_requests 10000000;';
 
 export function nginxBinary(): string | null {
   for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(p)) return p;
@@ -321,6 +384,8 @@ function versionOf(bin: string, args: string[]): string {
 export async function startNginx(backends: Backends, workers = 1, name: TargetName = 'nginx', opts: ProxyOptions = {}): Promise<Target> {
   const bin = nginxBinary();
   if (!bin) throw new Error('nginx is not installed: run `bash bench/setup.sh`');
+  const version = versionOf(bin, ['-v']);
+  const h2 = opts.tls && opts.http2 ? nginxHttp2Config(version) : undefined;
   const dir = tmpDir('nginx');
   const port = await freePort();
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', t), { recursive: true });
@@ -346,15 +411,15 @@ http {
   scgi_temp_path ${dir}/tmp/scgi;
   map $http_upgrade $connection_upgrade {
     default upgrade;
-    ''      close;
+    ''      ${h2 ? "''" : 'close'};
   }
   upstream echo {
     least_conn;
 ${backends.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
-  }
+${h2 ? '    keepalive 64;\n' : ''}  }
   server {
-    listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''};
-${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${opts.tls.key};\n` : ''}    location / {
+    listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''}${h2?.listenSuffix ?? ''};
+${h2?.directive ? `    ${h2.directive}\n` : ''}${h2 ? `    ${NGINX_KEEPALIVE_REQUESTS}\n` : ''}${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${opts.tls.key};\n` : ''}    location / {
       proxy_pass http://echo;
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
@@ -374,8 +439,9 @@ ${opts.tls ? `    ssl_certificate ${opts.tls.cert};\n    ssl_certificate_key ${o
   for (let i = 0; i < 100 && childPids(child.pid!).length < workers; i++) await sleep(20);
   return {
     name,
-    label: `nginx ${versionOf(bin, ['-v'])}, worker_processes ${workers}`,
+    label: `nginx ${version}, worker_processes ${workers}${h2 ? ', TLS listener with h2 (upstream keepalive 64)' : ''}`,
     urls: [wsUrl(port, opts.tls)],
+    ...h2Fields(port, opts),
     // Master and worker: the report sums their RSS and CPU.
     pids: () => [child.pid!, ...childPids(child.pid!)],
     stop: async () => {
@@ -410,7 +476,7 @@ defaults
   timeout tunnel 1h
 
 frontend ws
-  bind 127.0.0.1:${port}${opts.tls ? ` ssl crt ${opts.tls.bundle}` : ''}
+  bind 127.0.0.1:${port}${opts.tls ? ` ssl crt ${opts.tls.bundle}${opts.http2 ? ' alpn h2,http/1.1' : ''}` : ''}
   default_backend echo
 
 backend echo
@@ -421,8 +487,10 @@ ${backends.ports.map((p, i) => `  server e${i} 127.0.0.1:${p}`).join('\n')}
   const child = await startLogged('haproxy', bin, ['-f', conf, '-db'], path.join(dir, 'haproxy.log'), port);
   return {
     name,
-    label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread ${threads}`,
+    label: `HAProxy ${versionOf(bin, ['-v'])}, nbthread ${threads}${opts.tls && opts.http2 ? ', TLS listener with alpn h2,http/1.1' : ''}`,
     urls: [wsUrl(port, opts.tls)],
+    // HAProxy (2.4 and later) takes WebSockets over h2 (RFC 8441) on an h2 frontend.
+    ...h2Fields(port, opts, true),
     pids: () => [child.pid!],
     stop: async () => {
       await stopChild(child, 'SIGTERM'); // hard stop
@@ -443,8 +511,9 @@ export async function startCaddy(backends: Backends, gomaxprocs = 1, name: Targe
   const child = await startLogged('caddy', bin, ['run', '--config', conf, '--adapter', 'caddyfile'], path.join(dir, 'caddy.log'), port, env);
   return {
     name,
-    label: `Caddy ${versionOf(bin, ['version'])}, GOMAXPROCS=${gomaxprocs}`,
+    label: `Caddy ${versionOf(bin, ['version'])}, GOMAXPROCS=${gomaxprocs}${opts.tls && opts.http2 ? ', TLS listener (h2 by default)' : ''}`,
     urls: [wsUrl(port, opts.tls)],
+    ...h2Fields(port, opts),
     pids: () => [child.pid!],
     stop: async () => {
       await stopChild(child, 'SIGTERM');
@@ -500,6 +569,14 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startNodeRelay(backends);
     case 'direct':
       return directTarget(backends);
+    case 'wsgate-tls':
+      return startWsgate(backends, { name, tls: benchCertificate(), http2: true, specLines: PLAIN_GET, describe: 'TLS listener (h2 and RFC 8441 on by default), http.methods GET' });
+    case 'nginx-tls':
+      return startNginx(backends, 1, name, { tls: benchCertificate(), http2: true });
+    case 'haproxy-tls':
+      return startHaproxy(backends, 1, name, { tls: benchCertificate(), http2: true });
+    case 'caddy-tls':
+      return startCaddy(backends, 1, name, { tls: benchCertificate(), http2: true });
     case 'wsgate-messages':
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
     case 'wsgate-features':
