@@ -41,6 +41,7 @@ const DURATIONS: ReadonlyArray<{ at: PathSegment[]; zeroAllowed: boolean }> = [
   { at: ['sessionAffinity', 'cookie', 'maxAge'], zeroAllowed: false },
   { at: ['keepalive', 'pingInterval'], zeroAllowed: false },
   { at: ['keepalive', 'pongTimeout'], zeroAllowed: false },
+  { at: ['http', 'retry', 'backoff'], zeroAllowed: true },
 ];
 
 /** Byte sizes (integers or quantities); each must be at least one byte. */

@@ -214,6 +214,8 @@ export interface WebSocketRouteSpec {
   /** Plain HTTP beside the upgrade; absent: plain requests get 426. */
   http?: {
     methods: HttpMethod[];
+    /** Plain requests tried again (the HTTPRoute rule retry's fields); absent: a refused connect only. */
+    retry?: { codes?: number[]; attempts?: number; backoff?: string };
   };
   sessionAffinity?: {
     cookie: AffinityCookie;

@@ -1,7 +1,7 @@
 import type { CookieSecure, HashOn, HostOwnership, HttpMethod, OnRateExceeded, Policy, SameSite, WebSocketRoute, WebSocketRouteSpec } from '../api/types.js';
 import type { CompiledSecurity, CompiledTls, SecretResolver } from '../security/types.js';
 import type { BackendTarget, Endpoint } from './endpoint.js';
-import type { GatewayCompileInput, GatewayRouting, RouteKind } from './gateway-types.js';
+import type { GatewayCompileInput, GatewayRouting, RetryPolicy, RouteKind } from './gateway-types.js';
 import type { ParsedTemplate } from './template.js';
 
 export { endpointId, makeEndpoint, type BackendTarget, type Endpoint } from './endpoint.js';
@@ -91,7 +91,8 @@ export interface CompiledRoute {
   readonly timeouts: { readonly connectMs: number; readonly idleMs: number; readonly upgradeMs: number; readonly maxLifetimeMs: number };
   readonly drainTimeoutMs: number;
   /** Plain (non-upgrade) methods proxied on this route; absent: plain requests get 426. */
-  readonly http?: { readonly methods: readonly HttpMethod[] };
+  /** Plain HTTP beside the upgrade: its methods, and the retry of spec.http.retry (defaulted). */
+  readonly http?: { readonly methods: readonly HttpMethod[]; readonly retry?: RetryPolicy };
   readonly affinity?: CompiledAffinity;
   /** Message limits; absent: none (the proxy then follows frames exactly as without them). */
   readonly messages?: CompiledMessages;

@@ -16,6 +16,7 @@ import { compareRank, rank, signatures } from './precedence.js';
 import { CompileCache, type Refusal, type RouteEntry, type ValidEntry } from './compile-cache.js';
 import { recordingResolver, sameEndpoints, sameResolution, secretsUnchanged, withEndpoints, type SecretLookup } from './reuse.js';
 import { parseTemplate } from './template.js';
+import { retryPolicyOf } from '../gatewayapi/route-retry.js';
 import {
   makeEndpoint,
   type BackendResolution,
@@ -208,7 +209,7 @@ function buildRoute(raw: WebSocketRoute, spec: DefaultedSpec, endpoints: Endpoin
       maxLifetimeMs: timeouts.maxLifetime === undefined ? 0 : parseDuration(timeouts.maxLifetime),
     },
     drainTimeoutMs: parseDuration(spec.drain.timeout),
-    ...(spec.http ? { http: { methods: [...new Set(spec.http.methods)] } } : {}),
+    ...(spec.http ? { http: { methods: [...new Set(spec.http.methods)], ...(spec.http.retry ? { retry: retryPolicyOf(spec.http.retry) } : {}) } } : {}),
     ...(affinity ? { affinity } : {}),
     ...compileMessages(spec),
     spec,

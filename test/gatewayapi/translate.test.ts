@@ -742,6 +742,7 @@ describe('unsupported values are reported: UnsupportedValue, PartiallyInvalid', 
     ['a retry code that is no integer', rule({ retry: { codes: [500.5] } })],
     ['retry attempts of 0', rule({ retry: { codes: [500], attempts: 0 } })],
     ['a retry backoff that is not a duration', rule({ retry: { codes: [500], backoff: 'a while' } })],
+    ['a retry backoff longer than a Node.js timer', rule({ retry: { codes: [500], backoff: '600h' } })],
   ];
   for (const [name, bad] of unsupported) {
     it(`${name}: the only rule -> Accepted=False/UnsupportedValue, no entries`, () => {

@@ -53,7 +53,7 @@ export function plainExchangeStage(deps: StageDeps): Stage<RequestResponder> {
         },
         deps.maxAttempts,
         gw ? { requestMs: gw.requestTimeoutMs, backendRequestMs: gw.backendRequestTimeoutMs } : {},
-        gw?.retry,
+        gw?.retry ?? route.http?.retry,
       );
       return TAKEN;
     },
