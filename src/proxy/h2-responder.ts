@@ -5,9 +5,10 @@
 // stream instead of closing a connection.
 
 import type http from 'node:http';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import type { RequestResponder } from '../pipeline/responder.js';
 import { dropConnectionHeaders } from './h2-request-head.js';
+import { resetStream } from './h2-reset.js';
 import { abortResponse, clientGone } from './h2-response.js';
 
 export class H2ResponseResponder implements RequestResponder {
@@ -48,7 +49,7 @@ export function h2Fields(headers: Readonly<Record<string, string>>): Record<stri
 export function answerStream(stream: http2.ServerHttp2Stream, status: number, message: string): void {
   if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
-    stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    resetStream(stream);
     return;
   }
   stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });

@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChunkedEnd } from './chunked-end.js';
+import { cutClient } from './h2-reset.js';
 
 /** `left` for a chunked body: ChunkedEnd finds its end. */
 const CHUNKED = -1;
@@ -19,7 +20,7 @@ function relayData(this: RelaySocket, chunk: Buffer): void {
   this[kRelay]!.body(chunk);
 }
 function relayEnd(this: RelaySocket): void {
-  this[kRelay]!.finish();
+  this[kRelay]!.backendEnded();
 }
 function relayIgnoreError(): void {}
 
@@ -80,11 +81,26 @@ export class ResponseRelay {
     if (this.left === 0 || this.chunked?.done) this.finish();
   }
 
+  /**
+   * The backend's side ended (FIN, or closed by an error) before its framing said the body was
+   * over: the client's side is cut, not ended (on an HTTP/2 stream, RST_STREAM instead of
+   * END_STREAM), unless the body runs until the backend's FIN and that FIN came.
+   */
+  backendEnded(): void {
+    if (this.over) return;
+    this.end(this.left === UNTIL_CLOSE && this.backend.readableEnded);
+  }
+
   finish(): void {
+    this.end(true);
+  }
+
+  private end(whole: boolean): void {
     if (this.over) return;
     this.over = true;
     this.backend.destroy();
-    this.client.end();
+    if (whole) this.client.end();
+    else cutClient(this.client);
     // A client that never reads must not keep the socket.
     const client = this.client;
     const timer = setTimeout(() => client.destroy(), 5000);
