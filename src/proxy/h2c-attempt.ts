@@ -9,6 +9,7 @@ import type http from 'node:http';
 import http2 from 'node:http2';
 import { h2cRequestHeaders, h2cResponseHead, h2cTrailers } from './h2c-head.js';
 import { resetStream } from './h2-reset.js';
+import { relayInterim } from './interim-relay.js';
 import type { BodyFraming } from './request-framing.js';
 
 /** The backend's answer as the exchange's hooks see it, whichever protocol carried it. */
@@ -77,6 +78,8 @@ export function sendOverH2c(session: http2.ClientHttp2Session, input: H2cAttempt
     }
     fail(new H2cStreamClosedError(`h2c stream closed (code ${stream.rstCode}) ${answered ? 'mid-response' : 'without a response'}`));
   });
+  // 1xx heads (103 Early Hints) come before the response, as 'headers'.
+  stream.on('headers', (h2Headers) => relayInterim(res, Number(h2Headers[':status']), h2Headers));
   stream.once('response', (h2Headers) => {
     answered = true;
     const head = h2cResponseHead(h2Headers);

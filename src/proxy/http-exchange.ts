@@ -16,6 +16,7 @@ import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
 import { BackendReuse } from './backend-reuse.js';
 import { installFraming } from './framing-pass.js';
+import { relayInterim } from './interim-relay.js';
 import { dropConnectionHeaders } from './h2-request-head.js';
 import { abortResponse, responseComplete } from './h2-response.js';
 import { cancellable, sendOverH2c, type BackendHead } from './h2c-attempt.js';
@@ -204,6 +205,7 @@ class PlainExchange {
 
   onProxyReq(proxyReq: http.ClientRequest): void {
     this.reuse = new BackendReuse(proxyReq, this.ctx.req);
+    proxyReq.on('information', (info: http.InformationEvent) => relayInterim(this.res, info.statusCode, info.headers));
     // Complete when the response body has ended; an attempt that failed clears it in onError.
     this.armAttempt(proxyReq, (ended) => proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', ended)));
   }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import pino from 'pino';
 import { compile } from '../../src/routing/compile.js';
 import { WebSocketProxy } from '../../src/proxy/server.js';
@@ -18,6 +18,7 @@ import { expectedAccept } from '../../src/proxy/websocket-accept.js';
 import { route } from '../fixtures.js';
 import { FLAG, FRAME, RawH2, requestHeaders, rstCode, type ReceivedFrame } from '../helpers/h2-frames.js';
 import { startWsgateTlsEdge, type H2Edge } from '../helpers/h2-websocket.js';
+import { startHeadBackend, type HeadBackend } from '../helpers/head-backend.js';
 
 /** A backend connection that has answered (part of) a request and waits for the test to cut it. */
 interface Held {
@@ -29,40 +30,17 @@ interface Held {
  * An HTTP/1.1 backend that answers each request head with what `answer` makes of it (a
  * response head and the start of a body, never the rest), then holds the connection.
  */
-async function startCuttingBackend(answer: (head: string) => string | Buffer): Promise<{ port: number; next(): Promise<Held>; close(): Promise<void> }> {
+async function startCuttingBackend(answer: (head: string) => string | Buffer): Promise<HeadBackend & { next(): Promise<Held> }> {
   const held: Held[] = [];
   const waiting: Array<(h: Held) => void> = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      socket.off('data', onData);
-      socket.resume();
-      const head = text.slice(0, end + 4);
-      socket.write(answer(head));
-      const h = { socket, head };
-      const w = waiting.shift();
-      if (w) w(h);
-      else held.push(h);
-    };
-    socket.on('data', onData);
+  const backend = await startHeadBackend((head, socket) => {
+    socket.write(answer(head));
+    const h = { socket, head };
+    const w = waiting.shift();
+    if (w) w(h);
+    else held.push(h);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    next: () => (held.length > 0 ? Promise.resolve(held.shift()!) : new Promise((resolve) => waiting.push(resolve))),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...backend, next: () => (held.length > 0 ? Promise.resolve(held.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
 }
 
 /** A WebSocket frame header announcing 256 bytes of binary payload (of which the backend sends 10). */
