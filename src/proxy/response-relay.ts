@@ -1,7 +1,8 @@
 // The relay of a backend's non-101 answer to an upgrade: once the head is answered (by the
-// UpgradeAnswer of the client's transport, upgrade-answer.ts), the client gets the body byte
-// for byte, delimited as the backend delimits it, and then its side ends (an upgrade request
-// that was refused is not followed by another request on that connection).
+// responder of the client's transport), the client gets the body byte for byte, delimited as
+// the backend delimits it (an HTTP/2 stream gets a chunked body's data without the chunk
+// framing), and then its side ends (an upgrade request that was refused is not followed by
+// another request on that connection).
 
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -51,6 +52,8 @@ export class ResponseRelay {
     buf: Buffer,
     headEnd: number,
     status: number,
+    /** The client is an HTTP/2 stream: a chunked body goes as its data alone, without the chunk framing. */
+    private readonly dechunk = false,
   ) {
     const framing = bodyFraming(buf.toString('latin1', 0, headEnd), status);
     if (framing.kind === 'none') this.left = 0;
@@ -72,7 +75,10 @@ export class ResponseRelay {
     if (this.over) return;
     let bodyBytes = chunk.length;
     if (this.left >= 0) bodyBytes = Math.min(bodyBytes, this.left);
-    else if (this.chunked) {
+    else if (this.chunked && this.dechunk) {
+      this.chunked.feed(chunk, (data) => this.client.write(data));
+      bodyBytes = 0;
+    } else if (this.chunked) {
       const end = this.chunked.feed(chunk);
       if (end !== -1) bodyBytes = end;
     }

@@ -9,15 +9,12 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import pino from 'pino';
-import { compile } from '../../src/routing/compile.js';
-import { WebSocketProxy } from '../../src/proxy/server.js';
 import { resetStream } from '../../src/proxy/h2-reset.js';
 import { abortResponse } from '../../src/proxy/h2-response.js';
 import { expectedAccept } from '../../src/proxy/websocket-accept.js';
 import { route } from '../fixtures.js';
 import { FLAG, FRAME, RawH2, requestHeaders, rstCode, type ReceivedFrame } from '../helpers/h2-frames.js';
-import { startWsgateTlsEdge, type H2Edge } from '../helpers/h2-websocket.js';
+import { startH2Proxy, type H2Proxy } from '../helpers/h2-proxy.js';
 import { startHeadBackend, type HeadBackend } from '../helpers/head-backend.js';
 
 /** A backend connection that has answered (part of) a request and waits for the test to cut it. */
@@ -106,32 +103,24 @@ const bodyOf = (frames: ReceivedFrame[]) => Buffer.concat(frames.filter((f) => f
 
 describe('HTTP/2 aborts on the wire: a backend dying mid-body resets the stream, never ends it', () => {
   let backend: Awaited<ReturnType<typeof startCuttingBackend>>;
-  let proxy: WebSocketProxy;
-  let edge: H2Edge;
+  let h: H2Proxy;
   let c: RawH2;
 
   before(async () => {
     backend = await startCuttingBackend(answerFor);
-    proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }) });
     const endpoints = [{ host: '127.0.0.1', port: backend.port }];
-    proxy.setTable(
-      compile({
-        routes: [
-          route('cut', { match: { path: '/cut/{rest}' }, backend: { endpoints, path: '/{rest}' }, http: { methods: ['GET'] } }),
-          // A response that stops moving for timeouts.idle is cut by wsgate itself (abortResponse).
-          route('idle', { match: { path: '/idle/{rest}' }, backend: { endpoints, path: '/{rest}' }, http: { methods: ['GET'] }, timeouts: { idle: '300ms' } }),
-        ],
-      }).table,
-    );
-    edge = await startWsgateTlsEdge(proxy);
+    h = await startH2Proxy([
+      route('cut', { match: { path: '/cut/{rest}' }, backend: { endpoints, path: '/{rest}' }, http: { methods: ['GET'] } }),
+      // A response that stops moving for timeouts.idle is cut by wsgate itself (abortResponse).
+      route('idle', { match: { path: '/idle/{rest}' }, backend: { endpoints, path: '/{rest}' }, http: { methods: ['GET'] }, timeouts: { idle: '300ms' } }),
+    ]);
   });
   after(async () => {
-    await proxy.close();
-    await edge.close();
+    await h.close();
     await backend.close();
   });
   test.beforeEach(async () => {
-    c = await RawH2.connect(edge.port, { ca: edge.ca, servername: 'localhost' });
+    c = await RawH2.connect(h.edge.port, { ca: h.edge.ca, servername: 'localhost' });
   });
   test.afterEach(() => c.destroy());
 

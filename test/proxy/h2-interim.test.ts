@@ -7,11 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
-import pino from 'pino';
-import { compile } from '../../src/routing/compile.js';
-import { WebSocketProxy } from '../../src/proxy/server.js';
 import { route } from '../fixtures.js';
-import { connectH2, startWsgateTlsEdge, type H2Edge } from '../helpers/h2-websocket.js';
+import { startH2Proxy, type H2Proxy } from '../helpers/h2-proxy.js';
 import { startHeadBackend } from '../helpers/head-backend.js';
 
 const LINK = '</style.css>; rel=preload; as=style';
@@ -72,36 +69,25 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<Answer> {
 describe('1xx over HTTP/2: interim answers from the backend reach the client before the response', () => {
   let h1: Awaited<ReturnType<typeof startH1Backend>>;
   let h2c: Awaited<ReturnType<typeof startH2cBackend>>;
-  let proxy: WebSocketProxy;
-  let edge: H2Edge;
-  let session: http2.ClientHttp2Session;
+  let h: H2Proxy;
 
   before(async () => {
     h1 = await startH1Backend();
     h2c = await startH2cBackend();
-    proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }) });
     const at = (port: number) => [{ host: '127.0.0.1', port }];
-    proxy.setTable(
-      compile({
-        routes: [
-          route('h1', { match: { path: '/h1/{rest}' }, backend: { endpoints: at(h1.port), path: '/{rest}' }, http: { methods: ['GET'] } }),
-          route('h2c', { match: { path: '/h2c/{rest}' }, backend: { endpoints: at(h2c.port), path: '/{rest}', protocol: 'h2c' }, http: { methods: ['GET'] } }),
-        ],
-      }).table,
-    );
-    edge = await startWsgateTlsEdge(proxy);
-    session = await connectH2(edge.port, edge.ca);
+    h = await startH2Proxy([
+      route('h1', { match: { path: '/h1/{rest}' }, backend: { endpoints: at(h1.port), path: '/{rest}' }, http: { methods: ['GET'] } }),
+      route('h2c', { match: { path: '/h2c/{rest}' }, backend: { endpoints: at(h2c.port), path: '/{rest}', protocol: 'h2c' }, http: { methods: ['GET'] } }),
+    ]);
   });
   after(async () => {
-    session.destroy();
-    await proxy.close();
-    await edge.close();
+    await h.close();
     await h1.close();
     await h2c.close();
   });
 
   test('from an HTTP/1.1 backend: 102 and 103 in order, the hint kept, no connection-specific field; then the 200', async () => {
-    const a = await get(session, '/h1/page');
+    const a = await get(h.session, '/h1/page');
     assert.deepEqual(
       a.interim.map((h) => h[':status']),
       [102, 103],
@@ -115,7 +101,7 @@ describe('1xx over HTTP/2: interim answers from the backend reach the client bef
   });
 
   test('from an h2c backend: its 103 with the hint, then the 200', async () => {
-    const a = await get(session, '/h2c/page');
+    const a = await get(h.session, '/h2c/page');
     assert.deepEqual(
       a.interim.map((h) => h[':status']),
       [103],

@@ -93,14 +93,8 @@ export class StreamResponder implements UpgradeResponder {
     const stream = this.client;
     const head = buf.toString('latin1', 0, headEnd);
     const framing = bodyFraming(head, status);
-    // A chunked body would need its chunk framing taken off; it is not relayed (the status
-    // and fields are), and the stream ends after the HEADERS.
-    if (framing.kind === 'chunked') {
-      stream.respond(h2ResponseHeaders(head, status), { endStream: true });
-      backend.destroy();
-      return;
-    }
     stream.respond(h2ResponseHeaders(head, status, framing.kind === 'length'));
-    new ResponseRelay(stream, backend, buf, headEnd, status);
+    // A chunked body goes as DATA without its chunk framing (HTTP/2 has no chunked coding).
+    new ResponseRelay(stream, backend, buf, headEnd, status, true);
   }
 }
