@@ -33,6 +33,11 @@ export interface H2cAttemptInput {
   readonly emptyBody: boolean;
 }
 
+/** The backend's session ended, or it refused the stream, before any response: `cause` says how. */
+export class H2cUnansweredError extends Error {
+  readonly code = 'EH2CUNANSWERED';
+}
+
 class H2cStreamClosedError extends Error {
   readonly code = 'EH2CSTREAMCLOSED';
 }
@@ -66,7 +71,11 @@ export function sendOverH2c(session: http2.ClientHttp2Session, input: H2cAttempt
     // A session that failed (refused, connect timeout) cancels its pending streams; the cause is
     // the socket's error, which decides retry and ejection.
     const cause = (err as { cause?: unknown }).cause;
-    events.failed((err as NodeJS.ErrnoException).code === 'ERR_HTTP2_STREAM_CANCEL' && cause instanceof Error ? cause : err);
+    const reason = (err as NodeJS.ErrnoException).code === 'ERR_HTTP2_STREAM_CANCEL' && cause instanceof Error ? cause : err;
+    // No answer, and the backend's session went away under the stream (a reset, GOAWAY) or the
+    // backend refused the stream: the exchange may retry it as a refused connect.
+    const unanswered = !answered && (session.destroyed || session.closed || stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM);
+    events.failed(unanswered ? new H2cUnansweredError(`h2c backend gone before answering: ${reason.message}`, { cause: reason }) : reason);
   };
   stream.on('error', fail);
   stream.once('close', () => {
