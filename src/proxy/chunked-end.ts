@@ -1,6 +1,7 @@
 // Where a chunked response body ends (RFC 9112 §7.1: chunks, the last chunk, trailers, a blank
 // line), found without copying the body: the response relay forwards a non-101 answer to an
-// upgrade byte for byte and must know when the backend's answer is over.
+// upgrade byte for byte and must know when the backend's answer is over (or, to an HTTP/2
+// stream, the data alone: HTTP/2 has no chunked coding).
 
 /** Reading a chunk-size line (hex digits, then any extension, up to its LF). */
 const SIZE_LINE = 0;
@@ -24,8 +25,12 @@ export class ChunkedEnd {
   private sawDigit = false;
   private inExtension = false;
 
-  /** Feeds bytes; returns how many of them belong to the body when it ends in this chunk, else -1. */
-  feed(chunk: Buffer): number {
+  /**
+   * Feeds bytes; returns how many of them belong to the body when it ends in this chunk, else
+   * -1. `onData`, when given, gets the chunks' data without their framing (views of `chunk`,
+   * not copies): what an HTTP/2 stream carries of a chunked body.
+   */
+  feed(chunk: Buffer, onData?: (data: Buffer) => void): number {
     let i = 0;
     while (i < chunk.length) {
       const byte = chunk[i]!;
@@ -47,6 +52,7 @@ export class ChunkedEnd {
           break;
         case DATA: {
           const take = Math.min(this.size, chunk.length - i);
+          if (onData && take > 0) onData(chunk.subarray(i, i + take));
           this.size -= take;
           i += take;
           if (this.size === 0) this.state = DATA_CRLF;

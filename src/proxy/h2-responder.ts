@@ -4,35 +4,26 @@
 // `Upgrade` are the transport's to drop), and a response that cannot be completed resets the
 // stream instead of closing a connection.
 
-import type http from 'node:http';
-import http2 from 'node:http2';
-import type { RequestResponder } from '../pipeline/responder.js';
+import type http2 from 'node:http2';
 import { dropConnectionHeaders } from './h2-request-head.js';
+import { resetStream } from './h2-reset.js';
 import { abortResponse, clientGone } from './h2-response.js';
+import { PlainResponder } from './response-responder.js';
 
-export class H2ResponseResponder implements RequestResponder {
+export class H2ResponseResponder extends PlainResponder {
   readonly protocol = 'h2';
-
-  constructor(
-    private readonly req: http.IncomingMessage,
-    readonly res: http.ServerResponse,
-  ) {}
 
   get gone(): boolean {
     return clientGone(this.req, this.res);
   }
 
-  refuse(status: number, message: string, headers: Readonly<Record<string, string>> = {}): void {
-    this.res.writeHead(status, h2Fields({ 'Content-Type': 'text/plain; charset=utf-8', ...headers })).end(message + '\n');
-  }
-
+  /** A response that cannot be completed: the stream is reset (h2-reset.ts), never ended. */
   close(): void {
     abortResponse(this.res);
   }
 
-  onClose(fn: () => void): void {
-    if (this.res.closed) fn();
-    else this.res.once('close', fn);
+  protected override fields(headers: Record<string, string>): Record<string, string> {
+    return h2Fields(headers);
   }
 }
 
@@ -48,7 +39,7 @@ export function h2Fields(headers: Readonly<Record<string, string>>): Record<stri
 export function answerStream(stream: http2.ServerHttp2Stream, status: number, message: string): void {
   if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
-    stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    resetStream(stream);
     return;
   }
   stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });

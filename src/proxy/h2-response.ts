@@ -5,6 +5,7 @@
 
 import type http from 'node:http';
 import http2 from 'node:http2';
+import { resetStream } from './h2-reset.js';
 
 /** The HTTP/2 stream behind `res`, when it is an HTTP/2 response. */
 export function streamOf(res: http.ServerResponse): http2.ServerHttp2Stream | undefined {
@@ -20,11 +21,12 @@ export function responseComplete(res: http.ServerResponse): boolean {
 
 /**
  * Ends a response whose body cannot be completed so that the client sees it: an HTTP/1.1
- * connection is closed; an HTTP/2 stream is reset with INTERNAL_ERROR.
+ * connection is closed; an HTTP/2 stream is reset with INTERNAL_ERROR (h2-reset.ts: never
+ * END_STREAM after the partial body).
  */
 export function abortResponse(res: http.ServerResponse): void {
   const stream = streamOf(res);
-  if (stream) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  if (stream) resetStream(stream);
   else res.destroy();
 }
 

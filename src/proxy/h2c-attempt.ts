@@ -8,6 +8,8 @@
 import type http from 'node:http';
 import http2 from 'node:http2';
 import { h2cRequestHeaders, h2cResponseHead, h2cTrailers } from './h2c-head.js';
+import { resetStream } from './h2-reset.js';
+import { relayInterim } from './interim-relay.js';
 import type { BodyFraming } from './request-framing.js';
 
 /** The backend's answer as the exchange's hooks see it, whichever protocol carried it. */
@@ -31,26 +33,28 @@ export interface H2cAttemptInput {
   readonly emptyBody: boolean;
 }
 
+/** The backend's session ended, or it refused the stream, before any response: `cause` says how. */
+export class H2cUnansweredError extends Error {
+  readonly code = 'EH2CUNANSWERED';
+}
+
 class H2cStreamClosedError extends Error {
   readonly code = 'EH2CSTREAMCLOSED';
 }
-class ClientGoneError extends Error {
-  readonly code = 'ECLIENTGONE';
-}
 
 /**
- * The stream as the exchange's timeouts and aborts use it. Destroying it without an error (the
- * client left) resets it with CANCEL once the request is sent whole (Node would send NO_ERROR,
- * which says nothing was lost); while the body is still going, with INTERNAL_ERROR at once:
- * close(CANCEL) would first end the body (END_STREAM), and the backend would take a truncated
- * body for a complete one.
+ * The stream as the exchange's timeouts and aborts use it. Destroying it resets it
+ * (h2-reset.ts), never ending a body still going first (the backend would take a truncated
+ * body for a complete one): with the timeout's error (INTERNAL_ERROR, the error reaching the
+ * attempt's listener), or without one when the client left (CANCEL once the request was sent
+ * whole; Node's plain destroy() would send NO_ERROR, which says nothing was lost).
  */
 export function cancellable(stream: http2.ClientHttp2Stream): { readonly destroyed: boolean; destroy(err?: Error): unknown; setTimeout(ms: number, cb: () => void): unknown } {
   return {
     get destroyed() {
       return stream.destroyed;
     },
-    destroy: (err?: Error) => (err || !stream.writableEnded ? stream.destroy(err ?? new ClientGoneError('the client left')) : stream.close(http2.constants.NGHTTP2_CANCEL)),
+    destroy: (err?: Error) => resetStream(stream, err),
     setTimeout: (ms: number, cb: () => void) => stream.setTimeout(ms, cb),
   };
 }
@@ -67,7 +71,11 @@ export function sendOverH2c(session: http2.ClientHttp2Session, input: H2cAttempt
     // A session that failed (refused, connect timeout) cancels its pending streams; the cause is
     // the socket's error, which decides retry and ejection.
     const cause = (err as { cause?: unknown }).cause;
-    events.failed((err as NodeJS.ErrnoException).code === 'ERR_HTTP2_STREAM_CANCEL' && cause instanceof Error ? cause : err);
+    const reason = (err as NodeJS.ErrnoException).code === 'ERR_HTTP2_STREAM_CANCEL' && cause instanceof Error ? cause : err;
+    // No answer, and the backend's session went away under the stream (a reset, GOAWAY) or the
+    // backend refused the stream: the exchange may retry it as a refused connect.
+    const unanswered = !answered && (session.destroyed || session.closed || stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM);
+    events.failed(unanswered ? new H2cUnansweredError(`h2c backend gone before answering: ${reason.message}`, { cause: reason }) : reason);
   };
   stream.on('error', fail);
   stream.once('close', () => {
@@ -79,12 +87,14 @@ export function sendOverH2c(session: http2.ClientHttp2Session, input: H2cAttempt
     }
     fail(new H2cStreamClosedError(`h2c stream closed (code ${stream.rstCode}) ${answered ? 'mid-response' : 'without a response'}`));
   });
+  // 1xx heads (103 Early Hints) come before the response, as 'headers'.
+  stream.on('headers', (h2Headers) => relayInterim(res, Number(h2Headers[':status']), h2Headers));
   stream.once('response', (h2Headers) => {
     answered = true;
     const head = h2cResponseHead(h2Headers);
     events.response(head);
     if (res.headersSent || res.destroyed) {
-      stream.close(http2.constants.NGHTTP2_CANCEL);
+      resetStream(stream);
       return;
     }
     res.writeHead(head.statusCode, head.headers);

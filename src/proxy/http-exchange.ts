@@ -21,9 +21,10 @@ import type { EndpointLoad } from '../balancer/load.js';
 import type { BackendAgents } from './agents.js';
 import { BackendReuse } from './backend-reuse.js';
 import { installFraming } from './framing-pass.js';
+import { relayInterim } from './interim-relay.js';
 import { dropConnectionHeaders } from './h2-request-head.js';
 import { abortResponse, responseComplete } from './h2-response.js';
-import { cancellable, sendOverH2c, type BackendHead } from './h2c-attempt.js';
+import { cancellable, H2cUnansweredError, sendOverH2c, type BackendHead } from './h2c-attempt.js';
 import type { BodyFraming } from './request-framing.js';
 import type { RetryPolicy } from '../routing/gateway-types.js';
 import type { ExchangeFailure, RetryReason } from './exchange-outcome.js';
@@ -76,6 +77,19 @@ interface BackendRequest {
   readonly destroyed: boolean;
   destroy(err?: Error): unknown;
   setTimeout(ms: number, onTimeout: () => void): unknown;
+}
+
+/**
+ * The code that classifies a failed attempt. An h2c backend's session that ended (or a stream
+ * it refused) before any answer counts as a refused connect, so an idempotent bodyless request
+ * goes to another endpoint (RFC 9110 9.2.2), unless its cause says more (a connect refused or
+ * timed out).
+ */
+function failureCode(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (!(err instanceof H2cUnansweredError)) return code;
+  const cause = ((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '') as string;
+  return CONNECT_ERRORS.has(cause) || cause === 'ECONNECT_TIMEOUT' ? cause : 'ECONNREFUSED';
 }
 
 /** Which pending exchange a proxyReq/proxyRes event of the shared http-proxy-3 server belongs to. */
@@ -267,6 +281,7 @@ class PlainExchange {
   onProxyReq(proxyReq: http.ClientRequest, options: WebOptions): void {
     this.webOptions = options;
     this.reuse = new BackendReuse(proxyReq, this.ctx.req);
+    proxyReq.on('information', (info: http.InformationEvent) => relayInterim(this.res, info.statusCode, info.headers));
     // Complete when the response body has ended; an attempt that failed clears it in onError.
     this.armAttempt(proxyReq, (ended) => proxyReq.once('response', (proxyRes: http.IncomingMessage) => proxyRes.once('end', ended)));
   }
@@ -340,7 +355,7 @@ class PlainExchange {
   }
 
   private onError(endpoint: Endpoint, err: Error): void {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const code = failureCode(err);
     const failure: ExchangeFailure = this.requestTimedOut
       ? 'request_timeout'
       : code === 'EBACKENDTIMEOUT'

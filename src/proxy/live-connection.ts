@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { Protocol } from '../pipeline/responder.js';
 import type { CompiledKeepalive, CompiledMessages } from '../routing/types.js';
 import { closeFrame, FrameTracker, maskedCloseFrame } from './frame-tracker.js';
+import { abortClient, cutClient } from './h2-reset.js';
 import { MessageGates, type MessageCloseReason, type MessageEvents } from './message-gates.js';
 
 export type { MessageEvents } from './message-gates.js';
@@ -180,8 +181,9 @@ function forwardToBoundary(from: Duplex, to: Duplex, frames: FrameTracker, atBou
   const forward = (chunk: Buffer) => {
     const n = frames.consumeUntilBoundary(chunk);
     if (n < 0) {
-      from.destroy();
-      to.destroy();
+      // Either may be the client's HTTP/2 stream: reset, never ended cleanly.
+      abortClient(from);
+      abortClient(to);
       return;
     }
     if (n > 0) to.write(chunk.subarray(0, n));
@@ -305,7 +307,9 @@ export class LiveConnection {
    * The backend's connection ended (FIN or reset) without wsgate closing it: unless the
    * backend sent its own close frame, the client gets one (1011, or 1014 when the backend sent
    * nothing after its 101) at the frame boundary where the stream stopped. In the middle of a
-   * frame there is no safe place for one, and the client sees the connection end (1006).
+   * frame there is no safe place for one, and the client sees the connection end (1006): FIN
+   * on a socket, RST_STREAM INTERNAL_ERROR on an HTTP/2 stream (END_STREAM there would read as
+   * a clean end of the frames so far).
    */
   backendGone(): void {
     if (this.lost || this.closing) return;
@@ -324,8 +328,11 @@ export class LiveConnection {
       client.removeListener('data', onClientDataGated);
       client.end(never ? NEVER_ANSWERED_FRAME : LOST_FRAME);
       client.resume();
-    } else {
+    } else if (this.downstream.atBoundary()) {
+      // The backend's own close frame went through whole: the end is clean.
       client.end();
+    } else {
+      cutClient(client);
     }
   }
 
@@ -427,7 +434,7 @@ export class LiveConnection {
     // The client's answer (its close frame) is read and dropped; it must not reach the backend.
     client.resume();
     const giveUp = setTimeout(() => {
-      client.destroy();
+      abortClient(client);
       backend.destroy();
     }, CLOSING_GRACE_MS);
     giveUp.unref();

@@ -1,11 +1,13 @@
 // The relay of a backend's non-101 answer to an upgrade: once the head is answered (by the
-// UpgradeAnswer of the client's transport, upgrade-answer.ts), the client gets the body byte
-// for byte, delimited as the backend delimits it, and then its side ends (an upgrade request
-// that was refused is not followed by another request on that connection).
+// responder of the client's transport), the client gets the body byte for byte, delimited as
+// the backend delimits it (an HTTP/2 stream gets a chunked body's data without the chunk
+// framing), and then its side ends (an upgrade request that was refused is not followed by
+// another request on that connection).
 
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChunkedEnd } from './chunked-end.js';
+import { cutClient } from './h2-reset.js';
 
 /** `left` for a chunked body: ChunkedEnd finds its end. */
 const CHUNKED = -1;
@@ -19,7 +21,7 @@ function relayData(this: RelaySocket, chunk: Buffer): void {
   this[kRelay]!.body(chunk);
 }
 function relayEnd(this: RelaySocket): void {
-  this[kRelay]!.finish();
+  this[kRelay]!.backendEnded();
 }
 function relayIgnoreError(): void {}
 
@@ -50,6 +52,8 @@ export class ResponseRelay {
     buf: Buffer,
     headEnd: number,
     status: number,
+    /** The client is an HTTP/2 stream: a chunked body goes as its data alone, without the chunk framing. */
+    private readonly dechunk = false,
   ) {
     const framing = bodyFraming(buf.toString('latin1', 0, headEnd), status);
     if (framing.kind === 'none') this.left = 0;
@@ -71,7 +75,10 @@ export class ResponseRelay {
     if (this.over) return;
     let bodyBytes = chunk.length;
     if (this.left >= 0) bodyBytes = Math.min(bodyBytes, this.left);
-    else if (this.chunked) {
+    else if (this.chunked && this.dechunk) {
+      this.chunked.feed(chunk, (data) => this.client.write(data));
+      bodyBytes = 0;
+    } else if (this.chunked) {
       const end = this.chunked.feed(chunk);
       if (end !== -1) bodyBytes = end;
     }
@@ -80,11 +87,26 @@ export class ResponseRelay {
     if (this.left === 0 || this.chunked?.done) this.finish();
   }
 
+  /**
+   * The backend's side ended (FIN, or closed by an error) before its framing said the body was
+   * over: the client's side is cut, not ended (on an HTTP/2 stream, RST_STREAM instead of
+   * END_STREAM), unless the body runs until the backend's FIN and that FIN came.
+   */
+  backendEnded(): void {
+    if (this.over) return;
+    this.end(this.left === UNTIL_CLOSE && this.backend.readableEnded);
+  }
+
   finish(): void {
+    this.end(true);
+  }
+
+  private end(whole: boolean): void {
     if (this.over) return;
     this.over = true;
     this.backend.destroy();
-    this.client.end();
+    if (whole) this.client.end();
+    else cutClient(this.client);
     // A client that never reads must not keep the socket.
     const client = this.client;
     const timer = setTimeout(() => client.destroy(), 5000);

@@ -278,7 +278,8 @@ function compileMirrors(mirrors: readonly RequestMirror[], resolutions: Readonly
     const r = resolutions[i];
     if (!r?.ok || m.backend.tls?.refused !== undefined) return { percent: m.percent };
     const tls = m.backend.scheme === 'wss' ? backendTls(m.backend, clientCertificate) : undefined;
-    return { percent: m.percent, target: { scheme: m.backend.scheme, endpoints: r.endpoints, eligible: r.endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}) } };
+    const protocol = m.backend.protocol ? { protocol: m.backend.protocol } : {};
+    return { percent: m.percent, target: { scheme: m.backend.scheme, endpoints: r.endpoints, eligible: r.endpoints.filter((e) => e.ready), ...(tls ? { tls } : {}), ...protocol } };
   });
 }
 

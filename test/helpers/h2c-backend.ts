@@ -1,7 +1,7 @@
 // An HTTP/2-only backend (http2.createServer without allowHTTP1): every request that reaches it
 // came over h2c. It records its sessions and streams; the path (after wsgate's rewrite) picks
 // its behaviour: /v1/hello (or /) answers its request line as JSON, /v1/echo streams the body
-// back as it arrives, /v1/trailers ends with a trailer field, /v1/hold sends a first chunk and waits, /v1/reset-mid resets after a
+// back as it arrives, /v1/trailers ends with a trailer field, /v1/hold sends a first chunk and waits, /v1/silent never answers, /v1/reset-mid resets after a
 // chunk, anything else is reset before any response.
 
 import http2 from 'node:http2';
@@ -50,6 +50,8 @@ export async function startH2cBackend(): Promise<H2cBackend> {
     } else if (p.startsWith('/v1/hold')) {
       stream.respond({ ':status': 200 });
       stream.write('first\n');
+    } else if (p.startsWith('/v1/silent')) {
+      // Never answers: the stream stays open until the client gives up on it.
     } else if (p.startsWith('/v1/reset-mid')) {
       stream.respond({ ':status': 200 });
       // destroy(err): RST_STREAM INTERNAL_ERROR at once (close(code) would end the stream first).

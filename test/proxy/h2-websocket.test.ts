@@ -18,43 +18,16 @@ import { closeWebSocketServer, startEchoServer, type EchoServer, type Hello } fr
 import { SecurityGuard } from '../../src/admission/guard.js';
 import { metricsObserver } from '../../src/metrics/proxy-observer.js';
 import { Metrics } from '../../src/metrics/registry.js';
-import type { WebSocketRoute } from '../../src/api/types.js';
 import { ProcessCounters } from '../../src/overload/process-counters.js';
-import { compile } from '../../src/routing/compile.js';
 import type { SecretResolver } from '../../src/routing/types.js';
-import { WebSocketProxy, type ProxyServerOptions } from '../../src/proxy/server.js';
 import { route } from '../fixtures.js';
 import { eventually } from '../helpers/eventually.js';
-import { bodyOf, connectH2, extendedConnect, openH2WebSocket, startWsgateTlsEdge, type H2Edge } from '../helpers/h2-websocket.js';
+import { bodyOf, extendedConnect, openH2WebSocket } from '../helpers/h2-websocket.js';
+import { startH2Proxy, type H2Proxy } from '../helpers/h2-proxy.js';
 import { repoRoot } from '../helpers/wsgate-child.js';
 
-interface Harness {
-  proxy: WebSocketProxy;
-  edge: H2Edge;
-  session: http2.ClientHttp2Session;
-  setRoutes(routes: WebSocketRoute[]): void;
-  close(): Promise<void>;
-}
-
-async function harness(routes: WebSocketRoute[], opts: Partial<ProxyServerOptions> & { resolveSecret?: SecretResolver } = {}): Promise<Harness> {
-  const { resolveSecret, ...proxyOpts } = opts;
-  const proxy = new WebSocketProxy({ logger: pino({ level: 'silent' }), ...proxyOpts });
-  const setRoutes = (rs: WebSocketRoute[]) => proxy.setTable(compile({ routes: rs, ...(resolveSecret ? { resolveSecret } : {}) }).table);
-  setRoutes(routes);
-  const edge = await startWsgateTlsEdge(proxy);
-  const session = await connectH2(edge.port, edge.ca);
-  return {
-    proxy,
-    edge,
-    session,
-    setRoutes,
-    async close() {
-      session.destroy();
-      await proxy.close();
-      await edge.close();
-    },
-  };
-}
+type Harness = H2Proxy;
+const harness = startH2Proxy;
 
 const at = (...bs: Array<{ port: number }>) => bs.map((b) => ({ host: '127.0.0.1', port: b.port }));
 const MiB = 1024 * 1024;

@@ -81,6 +81,18 @@ test('ChunkedEnd finds the end of a chunked body (extensions, trailers), whateve
   assert.equal(open.done, false);
 });
 
+test('ChunkedEnd gives a chunked body\'s data without its framing (what an HTTP/2 stream carries), whatever the split', () => {
+  const all = Buffer.from('4;name=v\r\nWiki\r\n10\r\n0123456789abcdef\r\n0\r\nX-T: 1\r\n\r\nNEXT', 'latin1');
+  for (let split = 0; split <= all.length; split++) {
+    const c = new ChunkedEnd();
+    const data: Buffer[] = [];
+    const keep = (d: Buffer) => data.push(Buffer.from(d));
+    if (c.feed(all.subarray(0, split), keep) === -1) c.feed(all.subarray(split), keep);
+    assert.equal(Buffer.concat(data).toString('latin1'), 'Wiki0123456789abcdef', `split ${split}`);
+    assert.ok(c.done, `split ${split}`);
+  }
+});
+
 test('a spread shutdown closes the k-th of n connections at grace·k/n, none at the start, all at the end', () => {
   const n = 10;
   const grace = 1000;

@@ -8,6 +8,7 @@
 import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { UpgradeResponder } from '../../pipeline/responder.js';
+import { resetStream } from '../h2-reset.js';
 import { releaseOnClose } from '../release-on-close.js';
 import { bodyFraming, ResponseRelay } from '../response-relay.js';
 import { h2ResponseHeaders } from './response-headers.js';
@@ -19,7 +20,7 @@ const REFUSAL_GRACE_MS = 5000;
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 function resetIfUnread(stream: http2.ServerHttp2Stream): void {
-  const timer = setTimeout(() => stream.destroy(), REFUSAL_GRACE_MS);
+  const timer = setTimeout(() => resetStream(stream), REFUSAL_GRACE_MS);
   timer.unref();
   stream.once('close', () => clearTimeout(timer));
 }
@@ -42,7 +43,7 @@ export class StreamResponder implements UpgradeResponder {
   }
 
   close(): void {
-    this.client.destroy();
+    resetStream(this.client);
   }
 
   onClose(fn: () => void): void {
@@ -53,7 +54,7 @@ export class StreamResponder implements UpgradeResponder {
   private answerable(): boolean {
     const stream = this.client;
     if (stream.destroyed || stream.closed || stream.headersSent) {
-      stream.destroy();
+      resetStream(stream);
       return false;
     }
     return true;
@@ -92,14 +93,8 @@ export class StreamResponder implements UpgradeResponder {
     const stream = this.client;
     const head = buf.toString('latin1', 0, headEnd);
     const framing = bodyFraming(head, status);
-    // A chunked body would need its chunk framing taken off; it is not relayed (the status
-    // and fields are), and the stream ends after the HEADERS.
-    if (framing.kind === 'chunked') {
-      stream.respond(h2ResponseHeaders(head, status), { endStream: true });
-      backend.destroy();
-      return;
-    }
     stream.respond(h2ResponseHeaders(head, status, framing.kind === 'length'));
-    new ResponseRelay(stream, backend, buf, headEnd, status);
+    // A chunked body goes as DATA without its chunk framing (HTTP/2 has no chunked coding).
+    new ResponseRelay(stream, backend, buf, headEnd, status, true);
   }
 }
