@@ -27,6 +27,18 @@ export function h2Connect(port: number, ca: string, servername: string): Promise
   });
 }
 
+/** Opens an h2c session (prior knowledge, no TLS) to 127.0.0.1:`port`. */
+export function h2cConnect(port: number): Promise<http2.ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.once('remoteSettings', () => {
+      session.off('error', reject);
+      resolve(session);
+    });
+    session.once('error', reject);
+  });
+}
+
 /** One request; resolves once the stream closed (complete or reset). `body`: sent and ended. */
 export function h2Request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: Buffer | string): Promise<H2Answer> {
   return new Promise((resolve) => {

@@ -5,30 +5,18 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { classifyFirstBytes } from '../../src/proxy/h2c-detect.js';
 import { closedGracefully, FLAG, FRAME, frame, PREFACE, RawH2, requestHeaders, settings } from '../helpers/h2-frames.js';
 import { eventually } from '../helpers/eventually.js';
-import { closeSession, h2Request } from '../helpers/h2-client.js';
+import { closeSession, h2cConnect, h2Request } from '../helpers/h2-client.js';
 import { scrapeMetrics, seriesValue } from '../helpers/metrics-scrape.js';
 import { plainRequest, startHttpBackend, type HelloBody, type HttpBackend } from '../helpers/http-backend.js';
 import { routesYaml } from '../helpers/routes-yaml.js';
 import { connect } from '../helpers/ws-client.js';
 import { startWsgate, tempDir, type WsgateChild } from '../helpers/wsgate-child.js';
-
-function h2cConnect(port: number): Promise<http2.ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    session.once('remoteSettings', () => {
-      session.off('error', reject);
-      resolve(session);
-    });
-    session.once('error', reject);
-  });
-}
 
 async function start(backend: HttpBackend, extra: string[]): Promise<WsgateChild> {
   const dir = tempDir();
