@@ -7,7 +7,11 @@
 // backend only from a certificate verified for the route; what a client writes in it never does.
 
 import assert from 'node:assert/strict';
+import type { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
 import http2 from 'node:http2';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { ClientValidationMode } from '../../src/api/client-validation.js';
@@ -15,9 +19,12 @@ import { randomAffinityKey } from '../../src/balancer/affinity.js';
 import { Metrics } from '../../src/metrics/registry.js';
 import { compile } from '../../src/routing/compile.js';
 import type { SecretResolver } from '../../src/routing/types.js';
+import { PER_ROUTE, TlsListener } from '../../src/proxy/tls-listener.js';
+import { serverContext } from '../../src/security/tls-store.js';
 import { DataPlane } from '../../src/workers/data-plane.js';
 import { route } from '../fixtures.js';
 import { makeCa, type TestCa } from '../helpers/certs.js';
+import { eventually } from '../helpers/eventually.js';
 import { closeSession } from '../helpers/h2-client.js';
 import { startHttpBackend, type HttpBackend } from '../helpers/http-backend.js';
 import { get, rawRequest, type Pem } from '../helpers/mtls-client.js';
@@ -164,4 +171,44 @@ describe('client certificates per WebSocketRoute on --tls-listen', () => {
       }
     });
   }
+});
+
+describe('the --tls-listen listener asks for a client certificate only while a route wants one', () => {
+  test('not asked: the server never sees the certificate; asked: it does, and a certificate of no known CA or none still completes the handshake', async (t) => {
+    const serverCa = makeCa('server CA');
+    const deviceCa = makeCa('device CA');
+    const device = deviceCa.issue('device-1', ['device-1.example.org'], 'clientAuth');
+    const stranger = makeCa('stranger CA').issue('device-2', ['device-2.example.org'], 'clientAuth');
+    const server = serverCa.issue('example.org', ['example.org']);
+    const context = serverContext(server.cert, server.key, deviceCa.cert).context;
+    const httpServer = http.createServer();
+    const listener = new TlsListener({ server: httpServer, contextFor: () => context, servedBy: () => '', handshakeTimeoutMs: 5000, log: pino({ level: 'silent' }), clientValidation: PER_ROUTE });
+    /** What the server saw of each connection's client certificate (none when not asked or not sent) and whether it verified. */
+    const seen: Array<{ cert: X509Certificate | undefined; authorized: boolean }> = [];
+    listener.tlsServer.on('secureConnection', (s: tls.TLSSocket) => void seen.push({ cert: s.getPeerX509Certificate(), authorized: s.authorized }));
+    const { port } = await listener.listen('127.0.0.1', 0);
+    t.after(() => listener.stopAccepting());
+    const connect = async (client: Pem | undefined) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'example.org', ca: serverCa.cert, ...(client ?? {}) });
+      try {
+        await once(socket, 'secureConnect');
+        // TLS 1.3: the server's secureConnection comes with the client's Finished, after the client's secureConnect.
+        await eventually('the server saw the handshake', () => seen.length > 0);
+        return seen.shift()!;
+      } finally {
+        socket.destroy();
+      }
+    };
+    assert.equal((await connect(device)).cert, undefined, 'a table without clientValidation does not ask');
+    listener.askForClientCertificates(true);
+    const asked = await connect(device);
+    assert.equal(asked.cert?.subject, 'CN=device-1');
+    assert.equal(asked.authorized, true);
+    assert.deepEqual(await connect(undefined), { cert: undefined, authorized: false });
+    const unknown = await connect(stranger);
+    assert.equal(unknown.cert?.subject, 'CN=device-2');
+    assert.equal(unknown.authorized, false);
+    listener.askForClientCertificates(false);
+    assert.equal((await connect(device)).cert, undefined, 'asking stops with the last route that wanted it');
+  });
 });
