@@ -1,6 +1,8 @@
 // The admission stage: the route's security on each request, upgrade or plain, in this order
 // (cheap and abuse-resistant first):
 //   1. a Secret the route needs is missing        -> 503, fail closed
+//   1b. spec.tls.clientValidation AllowValidOnly: no client certificate verified against the
+//      route's own CA bundle                       -> 403 (AllowInsecureFallback: served, no header)
 //   2. upgradesPerSecondPerClient token bucket     -> 429 + Retry-After (plain requests take tokens too)
 //   3. Origin allow-list                           -> 403
 //   4. JWT / API key                               -> 401 + WWW-Authenticate; claims -> 403
@@ -87,6 +89,7 @@ export class SecurityGuard implements Admission {
     // From what the client sent, before wsgate sets anything Connection could name.
     stripHopByHop(req.headers, ctx.kind === 'upgrade', sec?.jwt?.claimHeaders);
     this.identify(ctx);
+    ctx.clientCertificate = ctx.tls?.clientCertificate;
     if (!sec) return this.prepare(ctx, undefined);
     const client = ctx.client;
     const refuse = (verdict: Refusal): Verdict => {
@@ -97,6 +100,14 @@ export class SecurityGuard implements Admission {
 
     if (sec.unresolved) {
       return refuse({ ok: false, status: 503, result: 'not_configured', message: `route ${route.key} is not configured: a Secret it references is unavailable (${sec.unresolved.reason})`, headers: { 'Retry-After': '10' } });
+    }
+    if (sec.clientValidation) {
+      // This route's bundle, not the connection's: the handshake may have verified against
+      // another route's CA on the same host (proxy/sni-index.ts), or on no TLS at all.
+      ctx.clientCertificate = ctx.tls?.clientCertificateFor?.(sec.clientValidation.anchors);
+      if (!ctx.clientCertificate && sec.clientValidation.mode === 'AllowValidOnly') {
+        return refuse({ ok: false, status: 403, result: 'forbidden', message: 'a client certificate verified for this route is required' });
+      }
     }
     const rate = sec.limits.upgradesPerSecondPerClient;
     if (rate !== undefined) {
@@ -144,8 +155,7 @@ export class SecurityGuard implements Admission {
     for (const name of TARGET_OVERRIDE_HEADERS) delete h[name];
     // Only what this connection's handshake verified, never what the client wrote.
     delete h[CLIENT_CERT_HEADER];
-    const clientCert = ctx.tls?.clientCertificate;
-    if (clientCert) h[CLIENT_CERT_HEADER] = clientCert.header;
+    if (ctx.clientCertificate) h[CLIENT_CERT_HEADER] = ctx.clientCertificate.header;
     const trace = traceparentFor(h.traceparent);
     h.traceparent = trace.value;
     if (trace.started) delete h.tracestate;

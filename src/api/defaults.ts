@@ -3,7 +3,8 @@
 // plus one the schema cannot state: backend.path falls back to match.path, i.e. the request
 // path is passed through unchanged. test/api/defaults.test.ts checks this against the CRD.
 
-import type { AffinityCookie, BackendProtocol, CookieSecure, HostOwnership, OnRateExceeded, Policy, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
+import type { ClientValidationMode } from './client-validation.js';
+import type { AffinityCookie, BackendProtocol, CookieSecure, HostOwnership, OnRateExceeded, Policy, RouteClientValidation, SameSite, Scheme, WebSocketRouteSpec } from './types.js';
 
 export const DEFAULT_POLICY: Policy = 'LeastConnections';
 /** --host-ownership of the command line: today's behaviour; the chart sets namespace. */
@@ -38,6 +39,8 @@ export const DEFAULT_AFFINITY_SECURE: CookieSecure = 'auto';
  * the key changed (a rotated Secret or key file); a client using one meanwhile gets a new cookie.
  */
 export const DEFAULT_AFFINITY_KEY_GRACE = '1h';
+/** WebSocketRoute spec.tls.clientValidation.mode. */
+export const DEFAULT_CLIENT_VALIDATION_MODE: ClientValidationMode = 'AllowValidOnly';
 export const DEFAULT_ON_RATE_EXCEEDED: OnRateExceeded = 'Throttle';
 export const DEFAULT_PONG_TIMEOUT = '10s';
 // spec.rebalance's fields, used by the rebalance planner (balancer/rebalance.ts) when the block
@@ -113,6 +116,7 @@ export type DefaultedSpec = WebSocketRouteSpec & {
   drain: NonNullable<WebSocketRouteSpec['drain']> & { timeout: string };
   sessionAffinity?: { cookie: Required<Omit<AffinityCookie, 'maxAge'>> & Pick<AffinityCookie, 'maxAge'> };
   messages?: NonNullable<WebSocketRouteSpec['messages']> & { onRateExceeded: OnRateExceeded };
+  tls?: NonNullable<WebSocketRouteSpec['tls']> & { clientValidation?: RouteClientValidation & { mode: ClientValidationMode } };
   keepalive?: Required<NonNullable<WebSocketRouteSpec['keepalive']>>;
 };
 
@@ -136,7 +140,7 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     upgrade: out.timeouts?.upgrade ?? DEFAULT_UPGRADE_TIMEOUT,
   };
   const drain = { ...out.drain, timeout: out.drain?.timeout ?? DEFAULT_DRAIN_TIMEOUT };
-  const { sessionAffinity: _affinity, messages: _messages, keepalive: _keepalive, ...rest } = out;
+  const { sessionAffinity: _affinity, messages: _messages, keepalive: _keepalive, tls: _tls, ...rest } = out;
   const result: DefaultedSpec = { ...rest, backend, loadBalancer, timeouts, drain };
   // Only a present security block gets allowMissingOrigin, as in the CRD (no `default: {}` there).
   if (out.security) {
@@ -156,6 +160,10 @@ export function applyDefaults(spec: WebSocketRouteSpec): DefaultedSpec {
     result.security = security;
   }
   // Only present blocks get their defaults, as in the CRD (no `default: {}` on them).
+  if (out.tls) {
+    const { clientValidation: cv, ...tls } = out.tls;
+    result.tls = cv ? { ...tls, clientValidation: { ...cv, mode: cv.mode ?? DEFAULT_CLIENT_VALIDATION_MODE } } : tls;
+  }
   if (out.messages) result.messages = { ...out.messages, onRateExceeded: out.messages.onRateExceeded ?? DEFAULT_ON_RATE_EXCEEDED };
   if (out.keepalive) result.keepalive = { ...out.keepalive, pongTimeout: out.keepalive.pongTimeout ?? DEFAULT_PONG_TIMEOUT };
   if (out.sessionAffinity) {

@@ -1,6 +1,8 @@
 // The WebSocketRoute resource as users write it. crds/wsgate.io_websocketroutes.yaml is the
 // source of truth for the schema; test/api/schema-sync.test.ts checks these types against it.
 
+import type { ClientValidationMode } from './client-validation.js';
+
 export const GROUP = 'wsgate.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -149,6 +151,13 @@ export interface Keepalive {
   pongTimeout?: string;
 }
 
+export interface RouteClientValidation {
+  /** PEM CA bundle in the route's namespace; key defaults to ca.crt. */
+  caSecretRef: SecretKeyRef;
+  /** Default AllowValidOnly. */
+  mode?: ClientValidationMode;
+}
+
 export interface WebSocketRouteSpec {
   /** The --class of the install that serves this route; unset: the install with --default-class. */
   className?: string;
@@ -157,6 +166,8 @@ export interface WebSocketRouteSpec {
   hostSharing?: { namespaces: string[] };
   tls?: {
     secretRef: SecretRef;
+    /** Client certificates (mutual TLS), checked per request against this route's CA bundle. */
+    clientValidation?: RouteClientValidation;
   };
   match: {
     path: string;

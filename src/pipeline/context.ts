@@ -5,6 +5,7 @@
 // the route, who the client is, what the backend may see). Nothing is kept in module state
 // between the stages.
 
+import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { MAIN_LISTENER, type WeightedBackend } from '../routing/gateway-types.js';
 import type { VerifiedClientCertificate } from '../api/client-validation.js';
@@ -59,6 +60,11 @@ export interface TlsArrival {
   servedBy(name: string | undefined): string;
   /** The client certificate the handshake verified (mutual TLS); undefined: none, or not verified. */
   readonly clientCertificate?: VerifiedClientCertificate;
+  /**
+   * --tls-listen (client certificates per WebSocketRoute): the client certificate when it is
+   * verified for a route's anchors (its CA bundle), else undefined. `clientCertificate` is then never set.
+   */
+  clientCertificateFor?(anchors: readonly X509Certificate[]): VerifiedClientCertificate | undefined;
 }
 
 const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
@@ -114,6 +120,8 @@ export class RequestContext {
   framing: BodyFraming = NO_BODY;
   /** Set by the entry points for a connection of an HTTPS listener; undefined on a plain one. */
   tls: TlsArrival | undefined;
+  /** The client certificate verified for this request's route (admission/guard.ts): what X-Forwarded-Client-Cert and the access log show. */
+  clientCertificate: VerifiedClientCertificate | undefined;
 
   constructor(
     readonly kind: RequestKind,

@@ -173,7 +173,7 @@ export class BackendHandshake {
       backend,
       requestId: ctx.requestId,
       clientAddress: ctx.client,
-      ...(ctx.tls?.clientCertificate ? { clientCert: ctx.tls.clientCertificate.subject } : {}),
+      ...(ctx.clientCertificate ? { clientCert: ctx.clientCertificate.subject } : {}),
       protocol: ctx.protocol,
       onEnded: owner.connectionEnded,
       ...(route.messages ? { messages: route.messages } : {}),

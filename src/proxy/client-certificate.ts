@@ -4,6 +4,7 @@
 // sends in that header is removed on every request (admission/guard.ts), so a backend that
 // trusts it trusts wsgate's verification, never the client's claim.
 
+import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { VerifiedClientCertificate } from '../api/client-validation.js';
 
@@ -75,7 +76,36 @@ export function xfccHeader(c: Omit<VerifiedClientCertificate, 'header'>): string
 export function verifiedClientCertificate(socket: tls.TLSSocket): VerifiedClientCertificate | undefined {
   if (socket.authorized !== true) return undefined;
   const x509 = socket.getPeerX509Certificate();
-  if (!x509) return undefined;
+  return x509 ? described(x509) : undefined;
+}
+
+/**
+ * The client certificate of `socket` when the handshake verified it and its chain reaches one
+ * of `anchors` (a WebSocketRoute's CA bundle): on --tls-listen the handshake verified against
+ * the union bundle of the routes on the host, so `authorized` alone may mean another route's CA.
+ * OpenSSL checked every link (signatures, validity) up to the anchor it found; here a link
+ * must be one of the route's anchors or be signed by one.
+ */
+export function certificateVerifiedBy(socket: tls.TLSSocket, anchors: readonly X509Certificate[]): VerifiedClientCertificate | undefined {
+  if (socket.authorized !== true) return undefined;
+  const leaf = socket.getPeerX509Certificate();
+  if (!leaf) return undefined;
+  const chained = (c: X509Certificate) => anchors.some((a) => a.fingerprint256 === c.fingerprint256 || (c.checkIssued(a) && c.verify(a.publicKey)));
+  return peerChain(socket).some(chained) ? described(leaf) : undefined;
+}
+
+/** The peer's chain, leaf first, as Node completed it from the context's store; bounded by the certificates' own links. */
+function peerChain(socket: tls.TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true); c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+    seen.add(c.fingerprint256);
+    chain.push(new X509Certificate(c.raw));
+  }
+  return chain;
+}
+
+function described(x509: X509Certificate): VerifiedClientCertificate {
   const { dns, uris } = subjectAltNames(x509.subjectAltName);
   const base = { hash: x509.fingerprint256.replace(/:/g, '').toLowerCase(), subject: rfc4514Subject(x509.subject), dns, uris };
   return { ...base, header: xfccHeader(base) };

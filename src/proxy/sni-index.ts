@@ -5,6 +5,7 @@ import type tls from 'node:tls';
 import { matchesSuffix, wildcardSuffix } from '../api/hostnames.js';
 import { compareStrings } from '../api/string-order.js';
 import type { RoutingTable } from '../routing/table.js';
+import type { CompiledRoute } from '../routing/types.js';
 
 export interface SniIndex {
   lookup(servername: string): tls.SecureContext | undefined;
@@ -37,14 +38,45 @@ export function sniIndex(table: RoutingTable, fallback: tls.SecureContext | unde
   const exact = new Map<string, Served>();
   const wild = new Map<string, Served>();
   const routes = [...table.routes].sort((a, b) => compareStrings(a.key, b.key));
+  const clientCas = clientCasByHost(routes);
   for (const r of routes) {
     if (!r.tls) continue;
     // Routes with one Secret share its certificate: a connection may carry all their hosts.
-    for (const host of r.hosts) addFirst(exact, wild, host, { context: r.tls.context, key: `secret:${r.tls.secret}` });
+    for (const host of r.hosts) addFirst(exact, wild, host, { context: contextFor(r.tls, clientCas.get(host)), key: `secret:${r.tls.secret}` });
   }
   const index = new SniIndexImpl(exact, bySuffixLength(wild), fallback ? { context: fallback, key: DEFAULT_KEY } : undefined);
   indexes.set(table, index);
   return index;
+}
+
+/**
+ * The union CA bundle of the routes with client certificate validation on each host: the
+ * handshake verifies against it, and the admission stage then checks the chain against the
+ * bundle of the route a request matched (admission/guard.ts).
+ */
+function clientCasByHost(routes: readonly CompiledRoute[]): Map<string, string> {
+  const byHost = new Map<string, Set<string>>();
+  for (const r of routes) {
+    const pem = r.security?.clientValidation?.caPem;
+    if (pem === undefined) continue;
+    for (const host of r.hosts) {
+      const set = byHost.get(host) ?? new Set<string>();
+      byHost.set(host, set.add(pem.trim()));
+    }
+  }
+  return new Map([...byHost].map(([host, pems]) => [host, [...pems].sort(compareStrings).join('\n')]));
+}
+
+/** The route's certificate, trusting `clientCa` for client certificates when its host has one. */
+function contextFor(t: NonNullable<CompiledRoute['tls']>, clientCa: string | undefined): tls.SecureContext {
+  if (clientCa === undefined || !t.withClientCa) return t.context;
+  try {
+    return t.withClientCa(clientCa);
+  } catch {
+    // Parsed by the compile already. Should OpenSSL refuse it all the same, the plain context
+    // verifies against other anchors, and the route's own check (its anchors) fails closed.
+    return t.context;
+  }
 }
 
 /**

@@ -4,9 +4,11 @@
 // WeakMap: HTTP/2 hands out the session's socket behind a Proxy, which forwards property reads
 // to the real socket but is not the key a WeakMap would hold.
 
+import type { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
+import type { VerifiedClientCertificate } from '../api/client-validation.js';
 import type { TlsArrival } from '../pipeline/context.js';
-import { verifiedClientCertificate } from './client-certificate.js';
+import { certificateVerifiedBy, verifiedClientCertificate } from './client-certificate.js';
 
 const ARRIVAL = Symbol('wsgate.tlsArrival');
 
@@ -16,11 +18,32 @@ type Marked = { [ARRIVAL]?: TlsArrival };
  * Records on an accepted TLS socket what its client named and the client certificate it
  * verified; `servedBy` answers for the listener's certificates now.
  */
-export function markArrival(socket: tls.TLSSocket, servedBy: (name: string | undefined) => string): void {
+export function markArrival(socket: tls.TLSSocket, servedBy: (name: string | undefined) => string, perRoute = false): void {
   // servername is false (or absent) when the client sent no SNI.
   const name = typeof socket.servername === 'string' && socket.servername !== '' ? socket.servername : undefined;
+  if (perRoute) {
+    (socket as Marked)[ARRIVAL] = { serverName: name, servedBy, clientCertificateFor: perRouteCheck(socket) };
+    return;
+  }
   const clientCertificate = verifiedClientCertificate(socket);
   (socket as Marked)[ARRIVAL] = { serverName: name, servedBy, ...(clientCertificate ? { clientCertificate } : {}) };
+}
+
+/**
+ * The check of each route's CA bundle on this connection, remembered per bundle (the table's
+ * anchors list): a connection carries many requests, mostly to one route. Bound to the real
+ * socket: HTTP/2 later hands out a Proxy of it.
+ */
+function perRouteCheck(socket: tls.TLSSocket): TlsArrival['clientCertificateFor'] {
+  const checked = new WeakMap<readonly X509Certificate[], VerifiedClientCertificate | null>();
+  return (anchors) => {
+    let verdict = checked.get(anchors);
+    if (verdict === undefined) {
+      verdict = certificateVerifiedBy(socket, anchors) ?? null;
+      checked.set(anchors, verdict);
+    }
+    return verdict ?? undefined;
+  };
 }
 
 /**

@@ -42,8 +42,16 @@ export interface TlsListenerOptions {
    * Fixed for the server's life: requestCert and rejectUnauthorized are per server in Node, and a
    * new server also has new session ticket keys, so no session verified under another bundle resumes.
    */
-  clientValidation?: ClientValidation;
+  clientValidation?: ClientValidation | PerRoute;
 }
+
+/**
+ * --tls-listen: each WebSocketRoute decides (spec.tls.clientValidation, checked by the admission
+ * stage against the route's own bundle); the listener asks for a certificate while any route of
+ * the table wants one (askForClientCertificates) and never fails a handshake over it.
+ */
+export const PER_ROUTE = 'per-route';
+type PerRoute = typeof PER_ROUTE;
 
 export class TlsListener {
   readonly tlsServer: tls.Server;
@@ -67,7 +75,7 @@ export class TlsListener {
     });
     this.tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
       inheritProxiedPeer(socket);
-      markArrival(socket, opts.servedBy);
+      markArrival(socket, opts.servedBy, opts.clientValidation === PER_ROUTE);
       dropStaleVerifyError(socket, opts.log);
       if (socket.alpnProtocol === 'h2' && opts.h2Server) opts.h2Server.emit('connection', socket);
       else opts.server.emit('connection', socket);
@@ -87,6 +95,18 @@ export class TlsListener {
   setDefault(options: { cert: Buffer | string; key: Buffer | string } | undefined): void {
     // setSecureContext replaces the server's context: the policy goes with it.
     this.tlsServer.setSecureContext({ ...(options ?? {}), ...secureOptions(this.opts.policy), ...clientCa(this.opts.clientValidation) });
+  }
+
+  /**
+   * PER_ROUTE only: whether handshakes from now on ask for a client certificate. Node reads the
+   * server's requestCert and rejectUnauthorized for each connection it accepts (they are what
+   * tls.createServer stored), so a table swap can change them; connections already made keep theirs.
+   */
+  askForClientCertificates(ask: boolean): void {
+    if (this.opts.clientValidation !== PER_ROUTE) return;
+    const server = this.tlsServer as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean };
+    server.requestCert = ask;
+    server.rejectUnauthorized = false;
   }
 
   listen(host: string, port: number, reusePort = false): Promise<net.AddressInfo> {
@@ -110,8 +130,9 @@ export class TlsListener {
 }
 
 /** The CA bundle client certificates must chain to (and no other: never the system roots). */
-function clientCa(v: ClientValidation | undefined): { ca?: string } {
-  return v ? { ca: v.caPem } : {};
+function clientCa(v: ClientValidation | PerRoute | undefined): { ca?: string } {
+  // PER_ROUTE: the SNI contexts of the hosts carry their routes' bundles (proxy/sni-index.ts).
+  return v && v !== PER_ROUTE ? { ca: v.caPem } : {};
 }
 
 /**
@@ -119,7 +140,8 @@ function clientCa(v: ClientValidation | undefined): { ca?: string } {
  * certificate, and Node destroys the socket of one that does not verify before it is handed to
  * the HTTP server. AllowInsecureFallback: both go on, with socket.authorized false.
  */
-function clientCertificateOptions(v: ClientValidation | undefined): tls.TlsOptions {
+function clientCertificateOptions(v: ClientValidation | PerRoute | undefined): tls.TlsOptions {
+  if (v === PER_ROUTE) return { requestCert: false, rejectUnauthorized: false };
   if (!v) return {};
   return { requestCert: true, rejectUnauthorized: v.mode === 'AllowValidOnly', ...clientCa(v) };
 }

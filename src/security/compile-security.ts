@@ -2,15 +2,15 @@
 // backend connection need. Problems with referenced Secrets come back as ResolvedRefs reasons;
 // the route is still served, but its upgrades fail closed.
 
-import { caBundleValid } from '../api/pem.js';
+import { caBundleValid, parseCaBundle } from '../api/pem.js';
 import tls from 'node:tls';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { compileApiKeys } from './api-keys.js';
 import { compileJwtVerifier, parseJwtKeys } from './jwt.js';
 import { compileOriginPolicy } from './origin.js';
 import { compileHeaderRules } from './request-headers.js';
-import { contextFromSecret, MIN_TLS_VERSION } from './tls-store.js';
-import type { CompiledSecurity, CompiledTls, SecretResolver } from './types.js';
+import { contextFromSecret, MIN_TLS_VERSION, serverContext } from './tls-store.js';
+import type { CompiledSecurity, CompiledTls, RouteClientCertificates, SecretResolver } from './types.js';
 
 export interface RefProblem {
   reason: 'SecretNotFound' | 'InvalidSecret';
@@ -97,9 +97,20 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     const data = lookup(name);
     if (data) {
       const ctx = contextFromSecret(data);
-      if (ctx.ok) serverTls = { context: ctx.context, secret: `${namespace}/${name}`, notAfter: ctx.notAfter };
-      else invalid(name, ctx.message);
+      if (ctx.ok) {
+        // The key pair parsed above: serverContext cannot throw for it, and caches by content.
+        const withClientCa = (clientCa: string) => serverContext(data['tls.crt']!, data['tls.key']!, clientCa).context;
+        serverTls = { context: ctx.context, secret: `${namespace}/${name}`, notAfter: ctx.notAfter, withClientCa };
+      } else invalid(name, ctx.message);
     }
+  }
+  let clientValidation: RouteClientCertificates | undefined;
+  const cv = spec.tls?.clientValidation;
+  if (cv) {
+    const pem = single(cv.caSecretRef, CA_KEY)?.toString('utf8');
+    const anchors = pem !== undefined ? parseCaBundle(pem) : undefined;
+    if (pem !== undefined && anchors) clientValidation = { mode: cv.mode, caPem: pem, anchors };
+    else if (pem !== undefined) invalid(cv.caSecretRef.name, `key "${cv.caSecretRef.key ?? CA_KEY}" is not a PEM certificate bundle`);
   }
 
   let backendTls: tls.ConnectionOptions | undefined;
@@ -132,6 +143,7 @@ export function compileRouteSecurity(spec: DefaultedSpec, namespace: string, res
     ...(apiKeys ? { apiKeys } : {}),
     limits: { ...spec.limits },
     headers: compileHeaderRules(spec.requestHeaders),
+    ...(clientValidation ? { clientValidation } : {}),
     ...(problems.length > 0 ? { unresolved: { reason: problems[0]!.reason, message: problems.map((p) => p.message).join('; ') } } : {}),
   };
   return { security, ...(serverTls ? { tls: serverTls } : {}), ...(backendTls ? { backendTls } : {}), problems };

@@ -1,4 +1,6 @@
+import type { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
+import type { ClientValidationMode } from '../api/client-validation.js';
 import type { ApiKeyVerifier } from './api-keys.js';
 import type { JwtVerifier } from './jwt.js';
 import type { OriginPolicy } from './origin.js';
@@ -14,6 +16,15 @@ export interface CompiledSecurity {
   readonly headers: HeaderRules;
   /** A referenced Secret is missing or unusable: upgrades fail closed (503), never open. */
   readonly unresolved?: { readonly reason: string; readonly message: string };
+  /** WebSocketRoute spec.tls.clientValidation: the admission stage checks the client certificate against these anchors. */
+  readonly clientValidation?: RouteClientCertificates;
+}
+
+/** A route's client certificate validation: its mode and its CA bundle, as PEM (for the SNI context) and parsed (for the per-request check). */
+export interface RouteClientCertificates {
+  readonly mode: ClientValidationMode;
+  readonly caPem: string;
+  readonly anchors: readonly X509Certificate[];
 }
 
 /** The route's server certificate on the TLS listener. */
@@ -23,6 +34,8 @@ export interface CompiledTls {
   readonly secret: string;
   /** When the certificate expires (seconds since the epoch): wsgate_tls_certificate_expiry_timestamp_seconds. */
   readonly notAfter: number;
+  /** WebSocketRoutes: the same certificate in a context that trusts `clientCa` for client certificates (the union bundle of a host's routes, proxy/sni-index.ts). */
+  readonly withClientCa?: (clientCa: string) => tls.SecureContext;
 }
 
 /** What a Secret reference resolved to: its data (values decoded), or why not. */

@@ -24,7 +24,7 @@ import { enforceHandshakeTimeout } from '../proxy/handshake-timeout.js';
 import { PROXY_HEADER_REFUSALS, requireProxyHeaders, type ProxyProtocolOptions } from '../proxy/proxy-protocol-gate.js';
 import { WebSocketProxy } from '../proxy/server.js';
 import { sniIndex, type SniIndex } from '../proxy/sni-index.js';
-import { TlsListener } from '../proxy/tls-listener.js';
+import { PER_ROUTE, TlsListener } from '../proxy/tls-listener.js';
 import { MAIN_LISTENER } from '../routing/gateway-types.js';
 import type { PathOptions } from '../routing/request-target.js';
 import type { RoutingTable } from '../routing/table.js';
@@ -167,6 +167,7 @@ export class DataPlane {
         log: opts.logger,
         ...(this.proxyProtocol ? { proxyProtocol: this.proxyProtocol } : {}),
         ...(this.security.tlsPolicy ? { policy: this.security.tlsPolicy } : {}),
+        clientValidation: PER_ROUTE,
       });
     }
   }
@@ -179,7 +180,10 @@ export class DataPlane {
   /** Swaps in a compiled table (atomic for the proxy) and the certificates it names. */
   setTable(table: RoutingTable, secrets: SecretResolver | undefined): void {
     this.proxy.setTable(table);
-    if (this.tls) this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
+    if (this.tls) {
+      this.sni = sniIndex(table, this.updateDefaultCertificate(secrets));
+      this.tls.askForClientCertificates(table.routes.some((r) => r.security?.clientValidation !== undefined));
+    }
     this.observer.pruneEndpointSeries(table);
     if (this.gateway) this.gatewaySync = this.gateway.sync(table.listeners);
   }

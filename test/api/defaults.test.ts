@@ -34,6 +34,15 @@ describe('applyDefaults', () => {
     assert.equal(spec.security, undefined);
   });
 
+  it('defaults tls.clientValidation.mode to AllowValidOnly inside a present clientValidation only', () => {
+    const secretRef = { name: 'server' };
+    assert.deepEqual(applyDefaults({ ...minimal(), tls: { secretRef } }).tls, { secretRef });
+    const spec = applyDefaults({ ...minimal(), tls: { secretRef, clientValidation: { caSecretRef: { name: 'devices' } } } });
+    assert.equal(spec.tls?.clientValidation?.mode, 'AllowValidOnly');
+    const fallback = applyDefaults({ ...minimal(), tls: { secretRef, clientValidation: { caSecretRef: { name: 'devices' }, mode: 'AllowInsecureFallback' } } });
+    assert.equal(fallback.tls?.clientValidation?.mode, 'AllowInsecureFallback');
+  });
+
   it('defaults onRateExceeded and pongTimeout inside present blocks only', () => {
     assert.equal(applyDefaults(minimal()).messages, undefined);
     assert.equal(applyDefaults(minimal()).keepalive, undefined);

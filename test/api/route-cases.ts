@@ -147,6 +147,8 @@ export const VALID: RouteCase[] = [
   { name: 'origins: any, wildcard, port', edit: (d) => { spec(d).security = { allowedOrigins: ['*', 'https://*.example.com', 'http://localhost:3000', 'http://[::1]:8080'] }; } },
   { name: 'jwt without key or audiences', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { name: 'jwt' } } } }; } },
   { name: 'tls with hosts', edit: (d) => { spec(d).hosts = ['a.example.com']; spec(d).tls = { secretRef: { name: 'a-tls' } }; } },
+  { name: 'tls with client certificates, default mode', edit: (d) => { spec(d).hosts = ['a.example.com']; spec(d).tls = { secretRef: { name: 'a-tls' }, clientValidation: { caSecretRef: { name: 'devices' } } }; } },
+  { name: 'tls with client certificates, insecure fallback', edit: (d) => { spec(d).hosts = ['a.example.com']; spec(d).tls = { secretRef: { name: 'a-tls' }, clientValidation: { caSecretRef: { name: 'devices', key: 'bundle.pem' }, mode: 'AllowInsecureFallback' } }; } },
   { name: 'wss backend, insecure', edit: (d) => { spec(d).backend.scheme = 'wss'; spec(d).backend.tls = { insecureSkipVerify: true }; } },
   { name: 'wss backend with a CA, default key', edit: (d) => { spec(d).backend.scheme = 'wss'; spec(d).backend.tls = { caSecretRef: { name: 'ca' }, serverName: 'chat.default.svc' }; } },
   { name: 'api keys only', edit: (d) => { spec(d).security = { auth: { apiKeys: { secretRef: { name: 'keys' } } } }; } },
@@ -262,6 +264,8 @@ export const INVALID: RouteCase[] = [
   { layer: 'schema', name: 'subprotocol prefix with a space', edit: (d) => { spec(d).security = { auth: { jwt: { secretRef: { name: 'a' }, tokenFrom: { subprotocolPrefix: 'bearer ' } } } }; }, field: 'spec.security.auth.jwt.tokenFrom.subprotocolPrefix' },
   { layer: 'schema', name: 'apiKeys without secretRef', edit: (d) => { spec(d).security = { auth: { apiKeys: { header: 'x-key' } } }; }, field: 'spec.security.auth.apiKeys.secretRef', reason: 'is required' },
   { layer: 'schema', name: 'tls without secretRef', edit: (d) => { spec(d).hosts = ['a.com']; spec(d).tls = {}; }, field: 'spec.tls.secretRef', reason: 'is required' },
+  { layer: 'schema', name: 'clientValidation without caSecretRef', edit: (d) => { spec(d).hosts = ['a.com']; spec(d).tls = { secretRef: { name: 'a-tls' }, clientValidation: { mode: 'AllowValidOnly' } }; }, field: 'spec.tls.clientValidation.caSecretRef', reason: 'is required' },
+  { layer: 'schema', name: 'clientValidation mode unknown', edit: (d) => { spec(d).hosts = ['a.com']; spec(d).tls = { secretRef: { name: 'a-tls' }, clientValidation: { caSecretRef: { name: 'devices' }, mode: 'Require' } }; }, field: 'spec.tls.clientValidation.mode' },
   { layer: 'schema', name: 'backend serverName in uppercase', edit: (d) => { spec(d).backend.scheme = 'wss'; spec(d).backend.tls = { serverName: 'Chat.internal' }; }, field: 'spec.backend.tls.serverName' },
   { layer: 'schema', name: 'insecureSkipVerify as text', edit: (d) => { spec(d).backend.scheme = 'wss'; spec(d).backend.tls = { insecureSkipVerify: 'yes' }; }, field: 'spec.backend.tls.insecureSkipVerify', reason: 'true or false' },
   // requestHeaders

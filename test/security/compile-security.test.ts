@@ -65,6 +65,24 @@ describe('compiling route security', () => {
     assert.equal(st.reason, 'InvalidSecret');
     assert.match(st.message, /tls\.crt\/tls\.key cannot be used.*; Secret default\/ca: key "ca.crt" is not a PEM/);
   });
+
+  it('tls.clientValidation: the CA bundle (ca.crt by default) becomes the route\'s anchors; a missing or unparsable one fails the route closed', () => {
+    const ca = makeCa();
+    const leaf = ca.issue('chat.test', ['chat.test']);
+    const server = { 'tls.crt': leaf.cert, 'tls.key': leaf.key };
+    const r = route('mtls', { hosts: ['chat.test'], tls: { secretRef: { name: 'chat-tls' }, clientValidation: { caSecretRef: { name: 'devices' }, mode: 'AllowInsecureFallback' } } });
+    const ok = compile({ routes: [r], resolveSecret: secrets({ 'default/chat-tls': server, 'default/devices': { 'ca.crt': ca.cert } }) });
+    const cv = ok.table.routes[0]!.security?.clientValidation;
+    assert.equal(cv?.mode, 'AllowInsecureFallback');
+    assert.deepEqual(cv?.anchors.map((a) => a.subject), ['CN=wsgate test CA']);
+    assert.equal(ok.table.routes[0]!.security?.unresolved, undefined);
+    const bad = compile({ routes: [r], resolveSecret: secrets({ 'default/chat-tls': server, 'default/devices': { 'ca.crt': 'not pem' } }) });
+    assert.equal(bad.table.routes[0]!.security?.unresolved?.reason, 'InvalidSecret');
+    assert.match(bad.statuses.get('default/mtls')!.resolvedRefs.message, /Secret default\/devices: key "ca.crt" is not a PEM certificate bundle/);
+    const missing = compile({ routes: [r], resolveSecret: secrets({ 'default/chat-tls': server }) });
+    assert.equal(missing.table.routes[0]!.security?.unresolved?.reason, 'SecretNotFound');
+    assert.equal(missing.table.routes[0]!.security?.clientValidation, undefined);
+  });
 });
 
 describe('secrets directory', () => {

@@ -21,7 +21,8 @@ export function observeRequest(observer: ProxyObserver, ctx: RequestContext, sta
     seconds: (performance.now() - ctx.started) / 1000,
     endpointId: ctx.endpoint?.id,
     client: ctx.client,
-    ...(ctx.tls?.clientCertificate ? { clientCert: ctx.tls.clientCertificate.subject } : {}),
+    // Before admission (a 404, a 421) the connection's certificate: set only on a listener that verifies it for every route.
+    ...((ctx.clientCertificate ?? ctx.tls?.clientCertificate) ? { clientCert: (ctx.clientCertificate ?? ctx.tls?.clientCertificate)!.subject } : {}),
     requestId: ctx.requestId,
     path: ctx.originalPath,
     bytesIn,
