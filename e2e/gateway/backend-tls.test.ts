@@ -9,11 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import WebSocket from 'ws';
 import { makeCa } from '../../test/helpers/certs.js';
-import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, briefConditions, eventually, getJsonIn, kubeconfig, kubectl, kubectlOk, nodeAvailable } from '../helpers/cluster.js';
+import { repoRoot, type WsgateChild } from '../../test/helpers/wsgate-child.js';
+import { apply, briefConditions, eventually, getJsonIn, kubectl, kubectlOk, nodeAvailable } from '../helpers/cluster.js';
+import { GATEWAY, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,7 +25,6 @@ const className = `wsgate-${ns}`;
 const controllerName = `wsgate.io/e2e-btls-${process.pid}`;
 const POOL = '127.32.0.0/24';
 const PORT = 18081;
-const GATEWAY = 'gateway.networking.k8s.io';
 const HOSTNAME = 'backend.btls.test';
 
 const brief = briefConditions;
@@ -76,9 +75,7 @@ describe('BackendTLSPolicy on a real node: a TLS-only pod verified by the policy
   before(async () => {
     assert.ok(up, 'CI=true needs the e2e node: e2e/run.sh starts it (as root)');
     const image = echoBasicImage();
-    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds/gateway-api')]);
-    const crds = ['gatewayclasses', 'gateways', 'httproutes', 'backendtlspolicies'].map((k) => `crd/${k}.${GATEWAY}`);
-    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
+    await installGatewayCrds();
     await kubectlOk(['create', 'namespace', ns]);
     const ca = makeCa('btls e2e CA');
     const other = makeCa('btls e2e unrelated CA');
@@ -144,11 +141,7 @@ describe('BackendTLSPolicy on a real node: a TLS-only pod verified by the policy
       policy('verified', 'ca'),
       policy('wrong-ca', 'other-ca'),
     ]);
-    wsgate = await startWsgate([
-      'controller', '--kubeconfig', kubeconfig, '--watch-namespaces', ns,
-      '--leader-election-namespace', ns, '--leader-election-id', 'btls-e2e',
-      '--gateway-api', 'on', '--gateway-controller-name', controllerName, '--gateway-address-pool', POOL,
-    ], { listen: '127.0.0.1:0' });
+    wsgate = await startGatewayController({ namespace: ns, lease: 'btls-e2e', controllerName, pool: POOL, listen: '127.0.0.1:0' });
     await wsgate.waitForLog(/became leader/, 30_000);
     const gw = await eventually('Gateway programmed with an address', async () => {
       const o = await getJson(['get', 'gateway', 'gw']);

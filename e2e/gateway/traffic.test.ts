@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubeconfig, kubectl, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
-import { echoDeployment } from '../helpers/gateway-api.js';
+import { repoRoot, type WsgateChild } from '../../test/helpers/wsgate-child.js';
+import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubectl, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
+import { echoDeployment, startGatewayController } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -132,13 +132,9 @@ describe('Gateway API traffic on a real node: Gateway sockets on pool addresses,
       },
       ...echoApp('echo', 3),
     ]);
-    wsgate = await startWsgate([
-      'controller', '--kubeconfig', kubeconfig, '--watch-namespaces', ns,
-      '--leader-election-namespace', ns, '--leader-election-id', 'gw-e2e-traffic',
-      '--gateway-api', 'on', '--gateway-controller-name', controllerName, '--gateway-address-pool', POOL,
     // A wildcard main listener: a pool Gateway's listener on its port is served by it (the
     // isolated bind would fail), which the conflict case needs.
-    ], { listen: '0.0.0.0:0' });
+    wsgate = await startGatewayController({ namespace: ns, lease: 'gw-e2e-traffic', controllerName, pool: POOL, listen: '0.0.0.0:0' });
     await wsgate.waitForLog(/became leader/, 30_000);
   }, { timeout: 180_000 });
 

@@ -23,7 +23,7 @@ export interface Condition {
 export async function installGatewayCrds(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds/gateway-api')]);
   await kubectlOk(['apply', '-f', path.join(repoRoot, 'crds')]);
-  const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((k) => `crd/${k}.${GATEWAY}`);
+  const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'backendtlspolicies'].map((k) => `crd/${k}.${GATEWAY}`);
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds, 'crd/websocketpolicies.wsgate.io', 'crd/websocketroutes.wsgate.io']);
 }
 
