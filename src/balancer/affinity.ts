@@ -45,6 +45,8 @@ interface SignedRead {
 class SigningKey {
   /** Per table snapshot of a route: endpoint tag -> endpoint. Routes are immutable, so this never goes stale. */
   private readonly indexes = new WeakMap<CompiledRoute, Map<string, Endpoint>>();
+  /** Per table snapshot of a route: endpoint id -> its tag (tagFor). */
+  private readonly tags = new WeakMap<CompiledRoute, Map<string, string>>();
 
   /** `nowMs`: the clock expiring values are issued and checked against. */
   constructor(
@@ -78,8 +80,20 @@ class SigningKey {
     return parsed.expiry === undefined ? { endpoint } : { endpoint, expiry: parsed.expiry };
   }
 
+  /**
+   * The endpoint's tag, an HMAC of the route's namespace and the endpoint's id under this key:
+   * computed once per route snapshot and endpoint, then kept (it was an HMAC on every upgrade
+   * that sets the cookie, issue 27). Like `indexes`, it goes with the snapshot.
+   */
   private tagFor(route: CompiledRoute, endpoint: Endpoint): string {
-    return createHmac('sha256', this.key).update(`${route.namespace}\n${endpoint.id}`).digest().subarray(0, 16).toString('base64url');
+    let tags = this.tags.get(route);
+    if (!tags) this.tags.set(route, (tags = new Map()));
+    let tag = tags.get(endpoint.id);
+    if (tag === undefined) {
+      tag = createHmac('sha256', this.key).update(`${route.namespace}\n${endpoint.id}`).digest().subarray(0, 16).toString('base64url');
+      tags.set(endpoint.id, tag);
+    }
+    return tag;
   }
 
   private signature(tag: string, expiry: string): Buffer {
