@@ -3,8 +3,9 @@
 // a Markdown table of µs of CPU per upgrade by component (bench/lib/upgrade-account.ts), one
 // column per target, scaled to each target's CPU per upgrade measured without the profiler.
 //
-// node dist/bench/upgrade-account.js --dir DIR --targets node-relay,wsgate,wsgate-features
+// node dist/bench/upgrade-account.js --dir DIR[,DIR...] --targets node-relay,wsgate,wsgate-features
 //   [--cpu node-relay=270,wsgate=480,wsgate-features=700]
+// Several --dir (one profiled run of each target in each): the mean of the runs.
 // --cpu: the unprofiled CPU per upgrade of each target (medians of --no-profile runs in one
 // alternation); without it the columns are the profiled run's /proc CPU.
 
@@ -17,7 +18,7 @@ const opt = (n: string) => {
   const i = process.argv.indexOf(n);
   return i === -1 ? undefined : process.argv[i + 1];
 };
-const dir = path.resolve(opt('--dir') ?? 'bench/results/profile');
+const dirs = (opt('--dir') ?? 'bench/results/profile').split(',').map((d) => path.resolve(d));
 const targets = (opt('--targets') ?? 'node-relay,wsgate,wsgate-features').split(',');
 const unprofiled = new Map((opt('--cpu') ?? '').split(',').filter(Boolean).map((kv) => {
   const [k, v] = kv.split('=');
@@ -35,16 +36,36 @@ interface Column {
   scale: number;
 }
 
-const columns: Column[] = targets.map((target) => {
+/** One profiled run of `target` in `from`: µs per upgrade by component (the main thread's CPU spread by the samples' shares). */
+function run(from: string, target: string): { figures: ProfileFigures; rows: AccountRow[] } {
   const base = target === 'wsgate' ? 'upgrades-fixed' : `upgrades-fixed-${target}`;
-  const figures = JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')) as ProfileFigures;
-  const profile = JSON.parse(fs.readFileSync(path.join(dir, `${target}-upgrades-fixed.cpuprofile`), 'utf8')) as CpuProfile;
+  const figures = JSON.parse(fs.readFileSync(path.join(from, `${base}.json`), 'utf8')) as ProfileFigures;
+  const profile = JSON.parse(fs.readFileSync(path.join(from, `${target}-upgrades-fixed.cpuprofile`), 'utf8')) as CpuProfile;
   const sampled = accountRows(profile, figures, figures.upgrades);
   const sampledUs = sampled.reduce((s, r) => s + r.sampledUs, 0);
-  const main = figures.mainThreadCpuUsPerUpgrade;
-  const rows = sampled.map((r) => ({ ...r, sampledUs: (r.sampledUs / sampledUs) * main }));
+  return { figures, rows: sampled.map((r) => ({ ...r, sampledUs: (r.sampledUs / sampledUs) * figures.mainThreadCpuUsPerUpgrade })) };
+}
+
+/** The mean of the runs in every --dir: one profile's shares move by several µs with what else runs. */
+const columns: Column[] = targets.map((target) => {
+  const runs = dirs.map((d) => run(d, target));
+  const mean = (f: (r: (typeof runs)[number]) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
+  const rows = new Map<string, AccountRow>();
+  for (const r of runs) {
+    for (const row of r.rows) {
+      const into = rows.get(row.name) ?? { ...row, sampledUs: 0 };
+      into.sampledUs += row.sampledUs / runs.length;
+      rows.set(row.name, into);
+    }
+  }
+  const figures: ProfileFigures = {
+    ...runs[0]!.figures,
+    upgrades: mean((r) => r.figures.upgrades),
+    cpuUsPerUpgrade: mean((r) => r.figures.cpuUsPerUpgrade),
+    mainThreadCpuUsPerUpgrade: mean((r) => r.figures.mainThreadCpuUsPerUpgrade),
+  };
   const cpu = unprofiled.get(target) ?? figures.cpuUsPerUpgrade;
-  return { target, figures, rows: new Map(rows.map((r) => [r.name, r])), otherThreadsUs: figures.cpuUsPerUpgrade - main, scale: cpu / figures.cpuUsPerUpgrade };
+  return { target, figures, rows, otherThreadsUs: figures.cpuUsPerUpgrade - figures.mainThreadCpuUsPerUpgrade, scale: cpu / figures.cpuUsPerUpgrade };
 });
 
 // Every component of any column, Node's first, in the order of the last column's size.
@@ -69,7 +90,7 @@ out.push(`| the process's other threads (libuv thread pool, V8 background GC and
 out.push(`| **total (CPU per upgrade${unprofiled.size ? ', unprofiled' : ', under the profiler'})** | | ${columns.map((c) => `**${us(c.figures.cpuUsPerUpgrade * c.scale)}**`).join(' | ')} |`);
 out.push('');
 out.push(
-  `Profiled runs (${columns[0]?.figures.upgrades ?? 0} upgrades each), /proc CPU per upgrade under --cpu-prof, all threads / main thread: ${columns.map((c) => `${c.target} ${us(c.figures.cpuUsPerUpgrade)} / ${us(c.figures.mainThreadCpuUsPerUpgrade)}`).join('; ')}. ` +
+  `Profiled runs (${dirs.length} per target, ${columns[0]?.figures.upgrades ?? 0} upgrades each; means), /proc CPU per upgrade under --cpu-prof, all threads / main thread: ${columns.map((c) => `${c.target} ${us(c.figures.cpuUsPerUpgrade)} / ${us(c.figures.mainThreadCpuUsPerUpgrade)}`).join('; ')}. ` +
     'The main thread\'s CPU is spread over the components by their share of its sampled busy time.' +
     (unprofiled.size ? ` Each column is then scaled by the target's unprofiled CPU over its profiled CPU (${columns.map((c) => `${c.target} ×${c.scale.toFixed(2)}`).join(', ')}).` : ''),
 );
