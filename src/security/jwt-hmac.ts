@@ -70,7 +70,8 @@ function claimsPass(claims: JWTPayload, options: JWTVerifyOptions, now: number):
   if (issuer !== undefined && !(Array.isArray(issuer) ? issuer : [issuer]).includes(claims.iss as string)) return false;
   if (audience !== undefined && !audiencePresent(claims.aud, typeof audience === 'string' ? [audience] : audience)) return false;
   const tolerance = typeof options.clockTolerance === 'number' ? options.clockTolerance : Number.NaN;
-  if (!(tolerance >= 0)) return false;
+  // jose throws for a tolerance that is not a finite number >= 0: leave that to it.
+  if (!Number.isFinite(tolerance) || tolerance < 0) return false;
   const { iat, nbf, exp } = claims;
   if (iat !== undefined && typeof iat !== 'number') return false;
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + tolerance)) return false;
