@@ -523,9 +523,10 @@ export async function startCaddy(backends: Backends, gomaxprocs = 1, name: Targe
 }
 
 /** The bare Node.js relay (bench/node-relay.ts): what Node costs before wsgate does anything. */
-export async function startNodeRelay(backends: Backends): Promise<Target> {
+/** `nodeArgs`: extra node flags, e.g. --cpu-prof (bench/profile-upgrades.ts). */
+export async function startNodeRelay(backends: Backends, nodeArgs: readonly string[] = []): Promise<Target> {
   const child = track(
-    spawn(NODE, [path.join(REPO, 'dist/bench/node-relay.js'), '0', ...backends.ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(NODE, [...nodeArgs, path.join(REPO, 'dist/bench/node-relay.js'), '0', ...backends.ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
   const port = await firstLineJson<{ port: number }>(child, 'node-relay').then((m) => m.port);
   return {
@@ -547,10 +548,11 @@ export function directTarget(backends: Backends): Target {
   };
 }
 
-export async function startTarget(name: TargetName, backends: Backends): Promise<Target> {
+/** `extra`: options for a wsgate target on top of its own (e.g. nodeArgs for --cpu-prof). */
+export async function startTarget(name: TargetName, backends: Backends, extra: Pick<WsgateOptions, 'nodeArgs'> = {}): Promise<Target> {
   switch (name) {
     case 'wsgate':
-      return startWsgate(backends);
+      return startWsgate(backends, extra);
     case 'nginx':
       return startNginx(backends);
     case 'haproxy':
@@ -580,7 +582,7 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
     case 'wsgate-messages':
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
     case 'wsgate-features':
-      return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES);
+      return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES, extra);
     case 'wsgate-alt': {
       const cli = process.env.WSGATE_ALT_CLI;
       if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
@@ -589,14 +591,15 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
     default: {
       const feature = featureOf(name);
       if (!feature) throw new Error(`unknown target ${name}`);
-      return startWsgateWithFeatures(backends, name, [feature]);
+      return startWsgateWithFeatures(backends, name, [feature], extra);
     }
   }
 }
 
 /** wsgate whose route has `features` on, and clients that send what passes them. */
-function startWsgateWithFeatures(backends: Backends, name: TargetName, features: readonly Feature[]): Promise<Target> {
+function startWsgateWithFeatures(backends: Backends, name: TargetName, features: readonly Feature[], extra: Pick<WsgateOptions, 'nodeArgs'> = {}): Promise<Target> {
   return startWsgate(backends, {
+    ...extra,
     name,
     specLines: featureSpecLines(features),
     secrets: featureSecrets(features),

@@ -6,9 +6,10 @@ import fs from 'node:fs';
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux the bench targets
 
 /** utime+stime of one process in seconds, or 0 if it is gone. */
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // With `tid`: that thread's CPU only (the main thread's tid is the pid).
+    const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // rest[0] is field 3 (state); utime is field 14, stime field 15.

@@ -7,10 +7,11 @@ import { createPublicKey, createSecretKey, X509Certificate, type KeyObject } fro
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { parseDuration } from '../api/duration.js';
 import type { JwtAuth } from '../api/types.js';
+import { verifyHmacFast } from './jwt-hmac.js';
 
 export type JwtKeys =
   | { kind: 'pem'; keys: KeyObject[] }
-  | { kind: 'hmac'; secret: Uint8Array; getKey: JWTVerifyGetKey }
+  | { kind: 'hmac'; secret: Uint8Array; key: KeyObject; getKey: JWTVerifyGetKey }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey };
 
 export type TokenSource = 'header' | 'query' | 'subprotocol';
@@ -45,7 +46,8 @@ export function parseJwtKeys(data: Buffer): { ok: true; keys: JwtKeys } | { ok: 
     return { ok: false, message: `the key is neither PEM nor JWKS, and too short (${secret.length} bytes) for an HMAC secret: use at least ${MIN_HMAC_BYTES} bytes` };
   }
   const bytes = new Uint8Array(secret);
-  return { ok: true, keys: { kind: 'hmac', secret: bytes, getKey: hmacKeys(bytes) } };
+  const key = createSecretKey(bytes);
+  return { ok: true, keys: { kind: 'hmac', secret: bytes, key, getKey: hmacKeys(bytes, key) } };
 }
 
 function parseJwks(text: string): { ok: true; keys: JwtKeys } | { ok: false; message: string } {
@@ -70,13 +72,13 @@ function parseJwks(text: string): { ok: true; keys: JwtKeys } | { ok: false; mes
 const HMAC_HASH: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
 
 /**
- * The secret as a WebCrypto key per HS algorithm, imported on its first use and kept: given the
+ * For jose, which verifies what jwt-hmac.ts leaves (every refusal, and unusual tokens):
+ * the secret as a WebCrypto key per HS algorithm, imported on its first use and kept: given the
  * bytes, jose imports them again on every verification (about 35 µs of CPU per upgrade of
  * 70, measured on Node 24). A token of any other algorithm gets the bytes, which jose refuses
  * for it as before (no algorithm confusion).
  */
-function hmacKeys(secret: Uint8Array): JWTVerifyGetKey {
-  const keyObject = createSecretKey(secret);
+function hmacKeys(secret: Uint8Array, keyObject: KeyObject): JWTVerifyGetKey {
   // Node's webcrypto.CryptoKey is the DOM CryptoKey jose takes; their typings differ only in usages.
   const imported = new Map<string, CryptoKey>();
   return ({ alg }) => {
@@ -152,7 +154,12 @@ export async function verifyToken(v: JwtVerifier, token: string): Promise<Verify
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, description: 'token too long' };
   const { keys, options } = v;
   if (keys.kind === 'jwks') return attempt(() => jwtVerify(token, keys.getKey, options));
-  if (keys.kind === 'hmac') return attempt(() => jwtVerify(token, keys.getKey, options));
+  if (keys.kind === 'hmac') {
+    // A valid token of the usual form without WebCrypto (jwt-hmac.ts); anything else, jose.
+    const claims = verifyHmacFast(token, keys.key, options, Math.floor(Date.now() / 1000));
+    if (claims) return { ok: true, claims };
+    return attempt(() => jwtVerify(token, keys.getKey, options));
+  }
   let last: VerifyResult & { retry?: boolean } = { ok: false, description: 'no key matches the token' };
   // Several PEM keys (rotation): the first whose type fits and whose signature verifies.
   for (const key of keys.keys) {

@@ -4,7 +4,9 @@
 // the value travels in a cookie or in a header.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
+import { describe, it, mock } from 'node:test';
 import { AffinityCodec, affinityHeader, affinityValue } from '../../src/balancer/affinity.js';
 import type { CompiledAffinity, CompiledRoute, Endpoint } from '../../src/routing/types.js';
 import { makeEndpoint } from '../../src/routing/types.js';
@@ -28,6 +30,29 @@ describe('AffinityCodec', () => {
     assert.equal(b.endpointFor(r, v), e2, 'another replica reads it');
     assert.equal(a.endpointFor(r, 'v1.AAAAAAAAAAAAAAAAAAAAAA'), undefined);
     assert.equal(new AffinityCodec('another key of sufficient length').endpointFor(r, v), undefined);
+  });
+
+  it('an endpoint\'s tag is one HMAC per route snapshot and endpoint, not one per value handed out, under a KeyObject', (t) => {
+    const a = new AffinityCodec(KEY);
+    const r = route(cookie);
+    const first = a.valueFor(r, e1);
+    // affinity.ts imports createHmac by name: syncBuiltinESMExports makes the mock what it calls.
+    const hmac = mock.method(crypto, 'createHmac');
+    syncBuiltinESMExports();
+    t.after(() => {
+      hmac.mock.restore();
+      syncBuiltinESMExports();
+    });
+    for (let i = 0; i < 50; i++) assert.equal(a.valueFor(r, e1), first);
+    assert.equal(hmac.mock.callCount(), 0, 'the first value\'s tag is kept');
+    a.valueFor(r, e2);
+    const next = route(cookie);
+    assert.equal(a.valueFor(next, e1), first, 'a new snapshot of the route: the same tag, computed again');
+    assert.equal(a.valueFor(route({ ...cookie }, [e1]), e1), first);
+    assert.equal(hmac.mock.callCount(), 3, 'e2 once, then e1 once per new snapshot');
+    // Given the bytes, createHmac prepares a key from them on every call (about 6x the HMAC).
+    assert.ok(hmac.mock.calls.every((c) => c.arguments[1] instanceof crypto.KeyObject), 'the key, made a KeyObject once');
+    assert.notEqual(a.valueFor({ ...next, namespace: 'other' } as CompiledRoute, e1), first, 'the namespace is in the tag');
   });
 
   it('with an absolute timeout: the value names its endpoint until the end, on any replica, then nothing', () => {
