@@ -41,7 +41,7 @@ export type TargetName =
   | FeatureTargetName;
 
 /** The TLS listeners with h2 (bench/h2.ts): run in the HTTP/2 scenarios only. */
-export type H2TargetName = 'wsgate-tls' | 'nginx-tls' | 'haproxy-tls' | 'caddy-tls' | 'node-relay-tls';
+export type H2TargetName = 'wsgate-tls' | 'nginx-tls' | 'haproxy-tls' | 'caddy-tls' | 'node-relay-tls' | 'wsgate-alt-tls';
 export const H2_TARGETS: readonly H2TargetName[] = ['wsgate-tls', 'nginx-tls', 'haproxy-tls', 'caddy-tls', 'node-relay-tls'];
 
 /** wsgate with one route feature on (bench/lib/features.ts): run in the upgrades scenario only. */
@@ -53,7 +53,8 @@ export function featureOf(name: TargetName): Feature | undefined {
   return FEATURES.find((f) => name === `wsgate-feature-${f}`);
 }
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
- * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
+ * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved;
+ * `wsgate-alt-tls` the same build as `wsgate-tls` runs (the HTTP/2 scenarios). */
 export const ALL_TARGETS: readonly TargetName[] = [
   'wsgate',
   'nginx',
@@ -70,7 +71,7 @@ export const ALL_TARGETS: readonly TargetName[] = [
   ...FEATURE_TARGETS,
   ...H2_TARGETS,
 ];
-export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
+export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt', 'wsgate-alt-tls'];
 
 export interface Target {
   readonly name: TargetName;
@@ -569,6 +570,18 @@ export function directTarget(backends: Backends): Target {
   };
 }
 
+/** The other build the `-alt` targets run (WSGATE_ALT_CLI). */
+function altCli(name: TargetName): string {
+  const cli = process.env.WSGATE_ALT_CLI;
+  if (!cli) throw new Error(`target ${name} needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js`);
+  return cli;
+}
+
+/** wsgate as the HTTP/2 scenarios run it (`wsgate-tls`, `wsgate-alt-tls`). */
+function wsgateTls(name: TargetName, cli?: string): WsgateOptions {
+  return { name, ...(cli ? { cli } : {}), tls: benchCertificate(), http2: true, specLines: PLAIN_GET, describe: 'TLS listener (h2 and RFC 8441 on by default), http.methods GET' };
+}
+
 export async function startTarget(name: TargetName, backends: Backends): Promise<Target> {
   switch (name) {
     case 'wsgate':
@@ -592,7 +605,7 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
     case 'direct':
       return directTarget(backends);
     case 'wsgate-tls':
-      return startWsgate(backends, { name, tls: benchCertificate(), http2: true, specLines: PLAIN_GET, describe: 'TLS listener (h2 and RFC 8441 on by default), http.methods GET' });
+      return startWsgate(backends, wsgateTls(name));
     case 'nginx-tls':
       return startNginx(backends, 1, name, { tls: benchCertificate(), http2: true });
     case 'haproxy-tls':
@@ -605,11 +618,10 @@ export async function startTarget(name: TargetName, backends: Backends): Promise
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
     case 'wsgate-features':
       return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES);
-    case 'wsgate-alt': {
-      const cli = process.env.WSGATE_ALT_CLI;
-      if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
-      return startWsgate(backends, { cli, name: 'wsgate-alt' });
-    }
+    case 'wsgate-alt':
+      return startWsgate(backends, { cli: altCli(name), name });
+    case 'wsgate-alt-tls':
+      return startWsgate(backends, wsgateTls(name, altCli(name)));
     default: {
       const feature = featureOf(name);
       if (!feature) throw new Error(`unknown target ${name}`);

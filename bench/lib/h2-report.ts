@@ -2,11 +2,12 @@
 // wsgate, nginx, HAProxy and Caddy on TLS listeners, WebSockets over h2 (RFC 8441) against
 // WebSockets over HTTP/1.1, the ratios and the goals.
 
-import { H2_PEERS, NODE_RELAY_H2, WSGATE_H2, type H2Results, type WebSocketTransport } from './h2-summary.js';
+import { H2_PEERS, NODE_RELAY_H2, WSGATE_ALT_H2, WSGATE_H2, type H2Results, type WebSocketTransport } from './h2-summary.js';
 import type { RequestProtocol } from './h2load.js';
 
 const H2_TITLE: Record<string, string> = {
   'wsgate-tls': 'wsgate',
+  'wsgate-alt-tls': 'wsgate (alt build)',
   'nginx-tls': 'nginx',
   'haproxy-tls': 'HAProxy',
   'caddy-tls': 'Caddy',
@@ -94,6 +95,9 @@ export function h2Tables(r: H2ReportInput): string[] {
       ['h1CpuPerRequestVs', 'proxy CPU per request over HTTP/1.1 (lower is better)'],
     ] as const) out.push(`| ${label} | ${peers.map(([suffix]) => ratio(`${k}${suffix}`)).join(' | ')} |`);
     out.push('');
+  }
+  if (present.includes(WSGATE_ALT_H2) && present.includes(WSGATE_H2)) {
+    out.push(`wsgate (alt build) against wsgate, proxy CPU per request: over h2 ${ratio('h2AltCpuPerRequestVsWsgate')}, over HTTP/1.1 ${ratio('h1AltCpuPerRequestVsWsgate')}; requests/s: ${ratio('h2AltRequestsVsWsgate')} and ${ratio('h1AltRequestsVsWsgate')}.`, '');
   }
   if (present.includes(NODE_RELAY_H2) && present.includes('nginx-tls')) {
     out.push(`The floor (bare Node relay) against nginx, proxy CPU per request: over h2 ${ratio('h2NodeRelayCpuPerRequestVsNginx')}, over HTTP/1.1 ${ratio('h1NodeRelayCpuPerRequestVsNginx')} (what Node's http2 and http modules cost before wsgate does anything).`, '');

@@ -78,6 +78,8 @@ export const H2_PEERS = [
 export const NODE_RELAY_H2 = 'node-relay-tls';
 
 export const WSGATE_H2 = 'wsgate-tls';
+/** Another build of wsgate on the same kind of listener (opt-in, for A/B runs). */
+export const WSGATE_ALT_H2 = 'wsgate-alt-tls';
 
 export interface H2Ratios {
   [key: string]: number | Record<string, number>;
@@ -98,6 +100,12 @@ export function h2Ratios(r: H2Results): H2Ratios {
       out[`${p}RequestsVs${suffix}`] = ratio(req(p, WSGATE_H2, 'requestsPerSecond'), req(p, peer, 'requestsPerSecond'));
       out[`${p}CpuPerRequestVs${suffix}`] = ratio(req(p, WSGATE_H2, 'proxyCpuUsPerRequest'), req(p, peer, 'proxyCpuUsPerRequest'));
     }
+  }
+  // Another build of wsgate (`wsgate-alt-tls`, WSGATE_ALT_CLI) against this one, when it ran: an A/B in the same rotation.
+  for (const p of ['h2', 'h1'] as const) {
+    if (!r.requests[p]?.[WSGATE_ALT_H2]) continue;
+    out[`${p}AltRequestsVsWsgate`] = ratio(req(p, WSGATE_ALT_H2, 'requestsPerSecond'), req(p, WSGATE_H2, 'requestsPerSecond'));
+    out[`${p}AltCpuPerRequestVsWsgate`] = ratio(req(p, WSGATE_ALT_H2, 'proxyCpuUsPerRequest'), req(p, WSGATE_H2, 'proxyCpuUsPerRequest'));
   }
   // What Node costs per request before wsgate does anything, against nginx.
   for (const p of ['h2', 'h1'] as const) {

@@ -124,3 +124,18 @@ test('the floor (node-relay-tls): wsgate against it over h2 and HTTP/1.1, the fl
   assert.match(md, /^\| proxy CPU per request over h2 \(lower is better\) \| 1\.50 \| 2\.00 \| 0\.67 \| 1\.20 \|$/m);
   assert.match(md, /The floor \(bare Node relay\) against nginx, proxy CPU per request: over h2 1\.25, over HTTP\/1\.1 1\.60/);
 });
+
+test('wsgate-alt-tls (another build, opt-in): its ratios to wsgate-tls and a line in latest.md only when it ran', () => {
+  const withAlt: H2Results = {
+    requests: { h2: { ...RESULTS.requests.h2, 'wsgate-alt-tls': req(9900, 48) }, h1: RESULTS.requests.h1 },
+    webSockets: {},
+  };
+  const ratios = h2Ratios(withAlt);
+  assert.equal(ratios.h2AltCpuPerRequestVsWsgate, 0.8);
+  assert.equal(ratios.h2AltRequestsVsWsgate, 1.1);
+  assert.equal(ratios.h1AltCpuPerRequestVsWsgate, undefined);
+  assert.equal(h2Ratios(RESULTS).h2AltCpuPerRequestVsWsgate, undefined);
+  const md = renderMarkdown(benchResult({ h2: withAlt, ratios, targetsMet: h2Goals(ratios) }));
+  assert.match(md, /^\| HTTP\/2 and HTTP\/1\.1 over TLS \| wsgate \| wsgate \(alt build\) \| nginx \| HAProxy \| Caddy \|$/m);
+  assert.match(md, /wsgate \(alt build\) against wsgate, proxy CPU per request: over h2 0\.80, over HTTP\/1\.1 –; requests\/s: 1\.10 and –\./);
+});
