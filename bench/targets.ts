@@ -9,7 +9,8 @@
 // Node.js: a bare relay with none of that, one event loop. The `-tls` targets are the same four
 // with one event loop behind a TLS listener that offers h2 and http/1.1 by ALPN, for the HTTP/2
 // scenarios only (bench/h2.ts): plain requests by h2load over h2 and HTTP/1.1, and for wsgate
-// WebSockets over h2 (RFC 8441) against WebSockets over HTTP/1.1 on the same listener.
+// WebSockets over h2 (RFC 8441) against WebSockets over HTTP/1.1 on the same listener;
+// `node-relay-tls` (bench/node-relay-tls.ts) is their floor for plain requests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,8 +41,8 @@ export type TargetName =
   | FeatureTargetName;
 
 /** The TLS listeners with h2 (bench/h2.ts): run in the HTTP/2 scenarios only. */
-export type H2TargetName = 'wsgate-tls' | 'nginx-tls' | 'haproxy-tls' | 'caddy-tls';
-export const H2_TARGETS: readonly H2TargetName[] = ['wsgate-tls', 'nginx-tls', 'haproxy-tls', 'caddy-tls'];
+export type H2TargetName = 'wsgate-tls' | 'nginx-tls' | 'haproxy-tls' | 'caddy-tls' | 'node-relay-tls' | 'wsgate-alt-tls';
+export const H2_TARGETS: readonly H2TargetName[] = ['wsgate-tls', 'nginx-tls', 'haproxy-tls', 'caddy-tls', 'node-relay-tls'];
 
 /** wsgate with one route feature on (bench/lib/features.ts): run in the upgrades scenario only. */
 export type FeatureTargetName = `wsgate-feature-${Feature}`;
@@ -52,7 +53,8 @@ export function featureOf(name: TargetName): Feature | undefined {
   return FEATURES.find((f) => name === `wsgate-feature-${f}`);
 }
 /** What `make bench` runs. `wsgate-alt` (opt-in, --targets) runs another build of wsgate, named by
- * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved. */
+ * WSGATE_ALT_CLI (its dist/src/cli.js), to measure a change against the current one interleaved;
+ * `wsgate-alt-tls` the same build as `wsgate-tls` runs (the HTTP/2 scenarios). */
 export const ALL_TARGETS: readonly TargetName[] = [
   'wsgate',
   'nginx',
@@ -69,7 +71,7 @@ export const ALL_TARGETS: readonly TargetName[] = [
   ...FEATURE_TARGETS,
   ...H2_TARGETS,
 ];
-export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt'];
+export const KNOWN_TARGETS: readonly TargetName[] = [...ALL_TARGETS, 'wsgate-alt', 'wsgate-alt-tls'];
 
 export interface Target {
   readonly name: TargetName;
@@ -144,7 +146,7 @@ function h2Fields(port: number, opts: ProxyOptions, webSocketsOverH2 = false): P
 
 /** One self-signed certificate for every `-tls` target of a run, made when the first one starts. */
 let runCertificate: BenchCertificate | undefined;
-function benchCertificate(): BenchCertificate {
+export function benchCertificate(): BenchCertificate {
   if (!runCertificate) {
     const dir = tmpDir('tls');
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -265,7 +267,7 @@ const ALL_MESSAGE_LIMITS = [
 ];
 
 /** The `-tls` target's route also takes plain GETs (spec.http), which the request scenario sends. */
-const PLAIN_GET = ['  http: { methods: [GET] }'];
+export const PLAIN_GET = ['  http: { methods: [GET] }'];
 
 export async function startWsgate(backends: Backends, opts: WsgateOptions = {}): Promise<Target> {
   const cli = path.resolve(opts.cli ?? process.env.WSGATE_BENCH_CLI ?? path.join(REPO, 'dist/src/cli.js'));
@@ -538,6 +540,27 @@ export async function startNodeRelay(backends: Backends, nodeArgs: readonly stri
   };
 }
 
+/**
+ * The bare Node.js HTTP relay on a TLS listener with h2 (bench/node-relay-tls.ts): what Node's
+ * http2 and http modules cost per plain request before wsgate does anything (the `requests`
+ * scenario only; it takes no WebSockets).
+ */
+export async function startNodeRelayTls(backends: Backends, tls: TlsFiles): Promise<Target> {
+  const child = track(
+    spawn(NODE, [path.join(REPO, 'dist/bench/node-relay-tls.js'), '0', tls.cert, tls.key, ...backends.ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  const port = await firstLineJson<{ port: number }>(child, 'node-relay-tls').then((m) => m.port);
+  return {
+    name: 'node-relay-tls',
+    label: `bare Node.js ${process.versions.node} HTTP relay (bench/node-relay-tls.ts: http2.createSecureServer with allowHTTP1, http.request over a keep-alive agent of 256, headers copied, bodies piped; no routing, metrics or logs)`,
+    urls: [],
+    ...(tls.pem ? { ca: tls.pem } : {}),
+    h2: { requestUrl: `https://127.0.0.1:${port}${WS_PATH}`, webSocketsOverH2: false },
+    pids: () => [child.pid!],
+    stop: () => stopChild(child, 'SIGTERM'),
+  };
+}
+
 export function directTarget(backends: Backends): Target {
   return {
     name: 'direct',
@@ -546,6 +569,18 @@ export function directTarget(backends: Backends): Target {
     pids: () => [],
     stop: async () => {},
   };
+}
+
+/** The other build the `-alt` targets run (WSGATE_ALT_CLI). */
+function altCli(name: TargetName): string {
+  const cli = process.env.WSGATE_ALT_CLI;
+  if (!cli) throw new Error(`target ${name} needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js`);
+  return cli;
+}
+
+/** wsgate as the HTTP/2 scenarios run it (`wsgate-tls`, `wsgate-alt-tls`). */
+function wsgateTls(name: TargetName, cli?: string): WsgateOptions {
+  return { name, ...(cli ? { cli } : {}), tls: benchCertificate(), http2: true, specLines: PLAIN_GET, describe: 'TLS listener (h2 and RFC 8441 on by default), http.methods GET' };
 }
 
 /** `extra`: options for a wsgate target on top of its own (e.g. nodeArgs for --cpu-prof). */
@@ -572,22 +607,23 @@ export async function startTarget(name: TargetName, backends: Backends, extra: P
     case 'direct':
       return directTarget(backends);
     case 'wsgate-tls':
-      return startWsgate(backends, { name, tls: benchCertificate(), http2: true, specLines: PLAIN_GET, describe: 'TLS listener (h2 and RFC 8441 on by default), http.methods GET' });
+      return startWsgate(backends, wsgateTls(name));
     case 'nginx-tls':
       return startNginx(backends, 1, name, { tls: benchCertificate(), http2: true });
     case 'haproxy-tls':
       return startHaproxy(backends, 1, name, { tls: benchCertificate(), http2: true });
     case 'caddy-tls':
       return startCaddy(backends, 1, name, { tls: benchCertificate(), http2: true });
+    case 'node-relay-tls':
+      return startNodeRelayTls(backends, benchCertificate());
     case 'wsgate-messages':
       return startWsgate(backends, { name: 'wsgate-messages', specLines: ALL_MESSAGE_LIMITS });
     case 'wsgate-features':
       return startWsgateWithFeatures(backends, 'wsgate-features', ALL_ROUTE_FEATURES, extra);
-    case 'wsgate-alt': {
-      const cli = process.env.WSGATE_ALT_CLI;
-      if (!cli) throw new Error('target wsgate-alt needs WSGATE_ALT_CLI=<other build>/dist/src/cli.js');
-      return startWsgate(backends, { cli, name: 'wsgate-alt' });
-    }
+    case 'wsgate-alt':
+      return startWsgate(backends, { cli: altCli(name), name, ...extra });
+    case 'wsgate-alt-tls':
+      return startWsgate(backends, { ...wsgateTls(name, altCli(name)), ...extra });
     default: {
       const feature = featureOf(name);
       if (!feature) throw new Error(`unknown target ${name}`);

@@ -2,14 +2,16 @@
 // wsgate, nginx, HAProxy and Caddy on TLS listeners, WebSockets over h2 (RFC 8441) against
 // WebSockets over HTTP/1.1, the ratios and the goals.
 
-import { H2_PEERS, WSGATE_H2, type H2Results, type WebSocketTransport } from './h2-summary.js';
+import { H2_PEERS, NODE_RELAY_H2, WSGATE_ALT_H2, WSGATE_H2, type H2Results, type WebSocketTransport } from './h2-summary.js';
 import type { RequestProtocol } from './h2load.js';
 
 const H2_TITLE: Record<string, string> = {
   'wsgate-tls': 'wsgate',
+  'wsgate-alt-tls': 'wsgate (alt build)',
   'nginx-tls': 'nginx',
   'haproxy-tls': 'HAProxy',
   'caddy-tls': 'Caddy',
+  'node-relay-tls': 'bare Node relay',
 };
 const H2_ORDER = Object.keys(H2_TITLE);
 
@@ -17,6 +19,10 @@ const H2_ORDER = Object.keys(H2_TITLE);
 const NO_RFC8441: Record<string, string> = {
   'nginx-tls': 'no RFC 8441 in nginx',
   'caddy-tls': 'no RFC 8441 in Caddy 2.6',
+};
+/** The targets the WebSocket rows do not run on at all. */
+const NO_WEBSOCKETS: Record<string, string> = {
+  'node-relay-tls': 'plain requests only',
 };
 
 export interface RequestConfigLike {
@@ -72,7 +78,7 @@ export function h2Tables(r: H2ReportInput): string[] {
       const m = byTransport[transport];
       if (!m) continue;
       const name = transport === 'h2' ? `h2 (RFC 8441, ${streamsPerSession ?? '?'} per connection)` : 'HTTP/1.1 (wss://)';
-      const missing = (t: string) => (transport === 'h2' ? NO_RFC8441[t] ?? 'not measured' : 'not measured');
+      const missing = (t: string) => NO_WEBSOCKETS[t] ?? (transport === 'h2' ? NO_RFC8441[t] : undefined) ?? 'not measured';
       row(`WebSocket echo msgs/s over ${name}, ${key}`, (t) => (m[t] ? cell(m[t].msgsPerSecond, 0) : missing(t)));
       row(`… proxy CPU µs per message`, (t) => (m[t] ? cell(m[t].proxyCpuUsPerMsg, 1) : '–'));
     }
@@ -89,6 +95,12 @@ export function h2Tables(r: H2ReportInput): string[] {
       ['h1CpuPerRequestVs', 'proxy CPU per request over HTTP/1.1 (lower is better)'],
     ] as const) out.push(`| ${label} | ${peers.map(([suffix]) => ratio(`${k}${suffix}`)).join(' | ')} |`);
     out.push('');
+  }
+  if (present.includes(WSGATE_ALT_H2) && present.includes(WSGATE_H2)) {
+    out.push(`wsgate (alt build) against wsgate, proxy CPU per request: over h2 ${ratio('h2AltCpuPerRequestVsWsgate')}, over HTTP/1.1 ${ratio('h1AltCpuPerRequestVsWsgate')}; requests/s: ${ratio('h2AltRequestsVsWsgate')} and ${ratio('h1AltRequestsVsWsgate')}.`, '');
+  }
+  if (present.includes(NODE_RELAY_H2) && present.includes('nginx-tls')) {
+    out.push(`The floor (bare Node relay) against nginx, proxy CPU per request: over h2 ${ratio('h2NodeRelayCpuPerRequestVsNginx')}, over HTTP/1.1 ${ratio('h1NodeRelayCpuPerRequestVsNginx')} (what Node's http2 and http modules cost before wsgate does anything).`, '');
   }
   out.push(
     `wsgate over h2 against HTTP/1.1: requests/s ${ratio('h2VsH1Requests')}, proxy CPU per request ${ratio('h2VsH1CpuPerRequest')}; ` +

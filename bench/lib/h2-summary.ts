@@ -64,14 +64,22 @@ export function echoSummary<R extends EchoRound>(rounds: R[]): EchoSummary & { r
   };
 }
 
-/** The peers with h2 downstream, by the suffix of their ratio keys. */
+/**
+ * The peers with h2 downstream, by the suffix of their ratio keys. `node-relay-tls` is the
+ * floor (bench/node-relay-tls.ts): Node's http2 and http modules relaying with nothing else.
+ */
 export const H2_PEERS = [
   ['Nginx', 'nginx-tls'],
   ['Haproxy', 'haproxy-tls'],
   ['Caddy', 'caddy-tls'],
+  ['NodeRelay', 'node-relay-tls'],
 ] as const;
 
+export const NODE_RELAY_H2 = 'node-relay-tls';
+
 export const WSGATE_H2 = 'wsgate-tls';
+/** Another build of wsgate on the same kind of listener (opt-in, for A/B runs). */
+export const WSGATE_ALT_H2 = 'wsgate-alt-tls';
 
 export interface H2Ratios {
   [key: string]: number | Record<string, number>;
@@ -79,7 +87,8 @@ export interface H2Ratios {
 
 /**
  * wsgate against each peer, requests/s and proxy CPU per request, over h2 and over HTTP/1.1
- * (`h2RequestsVsNginx`, `h1CpuPerRequestVsCaddy`, ...); wsgate's own h2 against HTTP/1.1; and
+ * (`h2RequestsVsNginx`, `h1CpuPerRequestVsCaddy`, `h2CpuPerRequestVsNodeRelay`, ...); the floor's
+ * CPU per request against nginx's (`h2NodeRelayCpuPerRequestVsNginx`); wsgate's own h2 against HTTP/1.1; and
  * per target that takes WebSockets over h2, CPU per message and messages/s over h2 against
  * HTTP/1.1 (geometric mean over the echo configs; wsgate's as `wsH2VsH1CpuPerMessage`).
  */
@@ -91,6 +100,16 @@ export function h2Ratios(r: H2Results): H2Ratios {
       out[`${p}RequestsVs${suffix}`] = ratio(req(p, WSGATE_H2, 'requestsPerSecond'), req(p, peer, 'requestsPerSecond'));
       out[`${p}CpuPerRequestVs${suffix}`] = ratio(req(p, WSGATE_H2, 'proxyCpuUsPerRequest'), req(p, peer, 'proxyCpuUsPerRequest'));
     }
+  }
+  // Another build of wsgate (`wsgate-alt-tls`, WSGATE_ALT_CLI) against this one, when it ran: an A/B in the same rotation.
+  for (const p of ['h2', 'h1'] as const) {
+    if (!r.requests[p]?.[WSGATE_ALT_H2]) continue;
+    out[`${p}AltRequestsVsWsgate`] = ratio(req(p, WSGATE_ALT_H2, 'requestsPerSecond'), req(p, WSGATE_H2, 'requestsPerSecond'));
+    out[`${p}AltCpuPerRequestVsWsgate`] = ratio(req(p, WSGATE_ALT_H2, 'proxyCpuUsPerRequest'), req(p, WSGATE_H2, 'proxyCpuUsPerRequest'));
+  }
+  // What Node costs per request before wsgate does anything, against nginx.
+  for (const p of ['h2', 'h1'] as const) {
+    out[`${p}NodeRelayCpuPerRequestVsNginx`] = ratio(req(p, NODE_RELAY_H2, 'proxyCpuUsPerRequest'), req(p, 'nginx-tls', 'proxyCpuUsPerRequest'));
   }
   out.h2VsH1Requests = ratio(req('h2', WSGATE_H2, 'requestsPerSecond'), req('h1', WSGATE_H2, 'requestsPerSecond'));
   out.h2VsH1CpuPerRequest = ratio(req('h2', WSGATE_H2, 'proxyCpuUsPerRequest'), req('h1', WSGATE_H2, 'proxyCpuUsPerRequest'));

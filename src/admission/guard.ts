@@ -172,8 +172,11 @@ export class SecurityGuard implements Admission {
     if (sec) applyHeaderRules(h, sec.headers);
     dropUnderscoreAliases(h, sec?.jwt?.claimHeaders);
     // Credentials in the query string end up in every access log on the way: not forwarded.
-    const credentialParams = new Set([sec?.jwt?.query, sec?.apiKeys?.query].filter((q): q is string => q !== undefined));
-    if (credentialParams.size > 0 && req.url) req.url = withoutQueryParams(req.url, credentialParams);
+    const jwtQuery = sec?.jwt?.query;
+    const keyQuery = sec?.apiKeys?.query;
+    if ((jwtQuery !== undefined || keyQuery !== undefined) && req.url) {
+      req.url = withoutQueryParams(req.url, new Set([jwtQuery, keyQuery].filter((q): q is string => q !== undefined)));
+    }
     return { ok: true };
   }
 }

@@ -31,10 +31,7 @@ function forwardedNode(address: string): string {
 
 /** wsgate's own Forwarded element: the peer, the Host it was asked for, and its protocol. */
 export function forwardedElement(peer: string, host: string, proto: 'http' | 'https'): string {
-  const parts = [`for=${forwardedNode(peer)}`];
-  if (host !== '') parts.push(`host=${forwardedValue(host)}`);
-  parts.push(`proto=${proto}`);
-  return parts.join(';');
+  return `for=${forwardedNode(peer)}${host !== '' ? `;host=${forwardedValue(host)}` : ''};proto=${proto}`;
 }
 
 /**

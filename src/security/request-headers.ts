@@ -60,11 +60,15 @@ export function compileHeaderRules(spec: { set?: Record<string, string>; add?: R
  * `Connection: Upgrade` back; a plain request none (the backend agent sets keep-alive).
  */
 export function stripHopByHop(headers: IncomingHttpHeaders, upgrade = true, alsoProtected: ReadonlySet<string> = NONE): void {
-  const named = String(headers.connection ?? '')
-    .split(',')
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t.length > 0 && connectionMayRemove(t, alsoProtected));
-  for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
+  // Per request: no arrays built when the client sent no Connection header (most of them).
+  for (const name of HOP_BY_HOP) delete headers[name];
+  const connection = headers.connection;
+  if (connection !== undefined && connection !== '') {
+    for (const token of String(connection).split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name.length > 0 && connectionMayRemove(name, alsoProtected)) delete headers[name];
+    }
+  }
   if (upgrade) {
     headers.connection = 'Upgrade';
   } else {

@@ -103,3 +103,13 @@ test('the generator\'s RFC 8441 client: three WebSockets on one h2 connection th
     session?.destroy();
   }
 });
+
+test('wsgate-alt-tls without WSGATE_ALT_CLI is refused with the variable named, not started as this build', async () => {
+  const saved = process.env.WSGATE_ALT_CLI;
+  delete process.env.WSGATE_ALT_CLI;
+  try {
+    await assert.rejects(startTarget('wsgate-alt-tls', backends!), /WSGATE_ALT_CLI/);
+  } finally {
+    if (saved !== undefined) process.env.WSGATE_ALT_CLI = saved;
+  }
+});

@@ -99,3 +99,43 @@ test('latest.md: the HTTP/2 table, nginx and Caddy marked as having no RFC 8441 
 test('latest.md: a result without the HTTP/2 scenarios has no HTTP/2 table', () => {
   assert.doesNotMatch(renderMarkdown(benchResult({})), /HTTP\/2/);
 });
+
+test('the floor (node-relay-tls): wsgate against it over h2 and HTTP/1.1, the floor against nginx, its column and ratio column in latest.md', () => {
+  const withFloor: H2Results = {
+    requests: {
+      h2: { ...RESULTS.requests.h2, 'node-relay-tls': req(18000, 50) },
+      h1: { ...RESULTS.requests.h1, 'node-relay-tls': req(16000, 56) },
+    },
+    webSockets: RESULTS.webSockets,
+  };
+  const ratios = h2Ratios(withFloor);
+  assert.equal(ratios.h2RequestsVsNodeRelay, 0.5);
+  assert.equal(ratios.h1RequestsVsNodeRelay, 0.5);
+  assert.equal(ratios.h2CpuPerRequestVsNodeRelay, 1.2);
+  assert.equal(ratios.h1CpuPerRequestVsNodeRelay, 1.25);
+  assert.equal(ratios.h2NodeRelayCpuPerRequestVsNginx, 1.25);
+  assert.equal(ratios.h1NodeRelayCpuPerRequestVsNginx, 1.6);
+  const md = renderMarkdown(benchResult({ h2: withFloor, ratios, targetsMet: h2Goals(ratios), setup: { ...benchResult({}).setup, webSocketsOverH2: { configs: ['100x32B'], streamsPerSession: 10 } } }));
+  assert.match(md, /^\| HTTP\/2 and HTTP\/1\.1 over TLS \| wsgate \| nginx \| HAProxy \| Caddy \| bare Node relay \|$/m);
+  assert.match(md, /^\| proxy CPU µs per request over HTTP\/1\.1 \| 70 \| 35 \| – \| – \| 56 \|$/m);
+  // The floor takes no WebSockets: the rows say so on both transports instead of "not measured".
+  assert.match(md, /^\| WebSocket echo msgs\/s over HTTP\/1\.1 \(wss:\/\/\), 100x32B \| 50,000 \| not measured \| 55,000 \| not measured \| plain requests only \|$/m);
+  assert.match(md, /^\| wsgate ratio, TLS listeners \| vs nginx \| vs HAProxy \| vs Caddy \| vs bare Node relay \|$/m);
+  assert.match(md, /^\| proxy CPU per request over h2 \(lower is better\) \| 1\.50 \| 2\.00 \| 0\.67 \| 1\.20 \|$/m);
+  assert.match(md, /The floor \(bare Node relay\) against nginx, proxy CPU per request: over h2 1\.25, over HTTP\/1\.1 1\.60/);
+});
+
+test('wsgate-alt-tls (another build, opt-in): its ratios to wsgate-tls and a line in latest.md only when it ran', () => {
+  const withAlt: H2Results = {
+    requests: { h2: { ...RESULTS.requests.h2, 'wsgate-alt-tls': req(9900, 48) }, h1: RESULTS.requests.h1 },
+    webSockets: {},
+  };
+  const ratios = h2Ratios(withAlt);
+  assert.equal(ratios.h2AltCpuPerRequestVsWsgate, 0.8);
+  assert.equal(ratios.h2AltRequestsVsWsgate, 1.1);
+  assert.equal(ratios.h1AltCpuPerRequestVsWsgate, undefined);
+  assert.equal(h2Ratios(RESULTS).h2AltCpuPerRequestVsWsgate, undefined);
+  const md = renderMarkdown(benchResult({ h2: withAlt, ratios, targetsMet: h2Goals(ratios) }));
+  assert.match(md, /^\| HTTP\/2 and HTTP\/1\.1 over TLS \| wsgate \| wsgate \(alt build\) \| nginx \| HAProxy \| Caddy \|$/m);
+  assert.match(md, /wsgate \(alt build\) against wsgate, proxy CPU per request: over h2 0\.80, over HTTP\/1\.1 –; requests\/s: 1\.10 and –\./);
+});
