@@ -22,32 +22,51 @@ export interface ConnectOptions {
   tls?: tls.ConnectionOptions;
 }
 
-export function connectBackend(endpoint: Endpoint, opts: ConnectOptions): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = opts.tls
+/** Called once: with the connected socket, or with why there is none (the socket destroyed). */
+export type ConnectDone = (err: BackendConnectError | undefined, socket: net.Socket | undefined) => void;
+
+/**
+ * Connects and calls `done` once. A callback, not a promise: the upgrade exchange needs no
+ * promise around it (issue 27: a promise, its closures and the awaits after it per upgrade).
+ */
+export function connectBackend(endpoint: Endpoint, opts: ConnectOptions, done: ConnectDone): void {
+  new PendingConnect(endpoint, opts, done);
+}
+
+/** One connect attempt: its listeners and timeout are methods of this one object, not closures. */
+class PendingConnect {
+  private readonly socket: net.Socket;
+  private readonly ready: 'secureConnect' | 'connect';
+  private readonly timer: NodeJS.Timeout;
+  private readonly onError = (err: Error): void => this.fail('refused', err);
+  private readonly onReady = (): void => {
+    this.cleanup();
+    this.done(undefined, this.socket);
+  };
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    opts: ConnectOptions,
+    private readonly done: ConnectDone,
+  ) {
+    this.socket = opts.tls
       ? tls.connect({ ...opts.tls, host: endpoint.host, port: endpoint.port }).setNoDelay(true).setKeepAlive(true)
       : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true, keepAlive: true });
-    const ready = opts.tls ? 'secureConnect' : 'connect';
-    const timer = setTimeout(() => {
-      cleanup();
-      socket.destroy();
-      reject(new BackendConnectError('timeout', endpoint));
-    }, opts.timeoutMs);
-    const onError = (err: Error) => {
-      cleanup();
-      socket.destroy();
-      reject(new BackendConnectError('refused', endpoint, err));
-    };
-    const onReady = () => {
-      cleanup();
-      resolve(socket);
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      socket.off(ready, onReady);
-    };
-    socket.once('error', onError);
-    socket.once(ready, onReady);
-  });
+    this.ready = opts.tls ? 'secureConnect' : 'connect';
+    this.timer = setTimeout(() => this.fail('timeout'), opts.timeoutMs);
+    this.socket.once('error', this.onError);
+    this.socket.once(this.ready, this.onReady);
+  }
+
+  private fail(kind: ConnectFailure, cause?: Error): void {
+    this.cleanup();
+    this.socket.destroy();
+    this.done(new BackendConnectError(kind, this.endpoint, cause), undefined);
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.timer);
+    this.socket.off('error', this.onError);
+    this.socket.off(this.ready, this.onReady);
+  }
 }

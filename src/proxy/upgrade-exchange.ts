@@ -13,7 +13,6 @@
 // 101 head and pipe() setup per upgrade, and kept most of it alive for the connection's
 // lifetime. docs/benchmarks.md ("Upgrades without http-proxy-3's ws()") has the figures.
 
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
 import type { UpgradeResponder } from '../pipeline/responder.js';
@@ -40,51 +39,64 @@ export class UpgradeExchanges implements HandshakeOwner {
    * Connects to an endpoint and starts the handshake. The client is answered through
    * `responder` (by default the HTTP/1.1 socket `socket`, with `head` behind its request).
    */
-  async run(
+  run(
     ctx: RequestContext,
     socket: Duplex,
     head: Buffer,
     choose: (tried: ReadonlySet<string>) => Endpoint | undefined,
     maxAttempts: number,
     responder: UpgradeResponder = new SocketResponder(socket, head),
-  ): Promise<void> {
+  ): void {
+    // Callbacks, not awaits: no promise per upgrade for the connect (issue 27).
+    this.attempt(ctx, responder, choose, maxAttempts, new Set<string>(), undefined);
+  }
+
+  private attempt(
+    ctx: RequestContext,
+    responder: UpgradeResponder,
+    choose: (tried: ReadonlySet<string>) => Endpoint | undefined,
+    attemptsLeft: number,
+    tried: Set<string>,
+    lastError: BackendConnectError | undefined,
+  ): void {
     const route = ctx.route!;
-    const tried = new Set<string>();
-    let lastError: BackendConnectError | undefined;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const endpoint = choose(tried);
-      if (!endpoint) break;
-      tried.add(endpoint.id);
-      // Counted from the choice, not from the connect: upgrades that arrive while others are
-      // still connecting (a reconnect storm) see them, so least connections spreads the burst
-      // instead of sending all of it to the endpoint that looked emptiest.
-      this.deps.load.acquire(endpoint.id);
-      let backend: net.Socket;
-      try {
-        backend = await connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs, tls: route.backend.tls });
-      } catch (err) {
+    const endpoint = attemptsLeft > 0 ? choose(tried) : undefined;
+    if (!endpoint) {
+      ctx.endpoint = undefined;
+      if (lastError?.kind === 'timeout') return this.finish(ctx, responder, 'timeout', 504, 'backend connect timed out');
+      return this.finish(ctx, responder, 'backend_error', 502, 'no backend accepted the connection');
+    }
+    tried.add(endpoint.id);
+    // Counted from the choice, not from the connect: upgrades that arrive while others are
+    // still connecting (a reconnect storm) see them, so least connections spreads the burst
+    // instead of sending all of it to the endpoint that looked emptiest.
+    this.deps.load.acquire(endpoint.id);
+    connectBackend(endpoint, { timeoutMs: route.timeouts.connectMs, tls: route.backend.tls }, (err, backend) => {
+      if (err) {
         this.deps.load.release(endpoint.id);
-        if (!(err instanceof BackendConnectError)) throw err;
-        lastError = err;
         const ejectedMs = this.deps.health.fail(endpoint.id);
         this.deps.observer.ejected(route, endpoint.id);
         this.deps.log.warn({ route: route.key, endpoint: endpoint.id, reason: err.kind, ejectedMs }, 'backend connect failed; endpoint ejected');
         if (responder.gone) return;
-        continue;
+        return this.attempt(ctx, responder, choose, attemptsLeft - 1, tried, err);
       }
       if (responder.gone) {
         this.deps.load.release(endpoint.id);
-        backend.destroy();
+        backend!.destroy();
         this.report(ctx, 'client_gone');
         return;
       }
       ctx.endpoint = endpoint;
-      new BackendHandshake(this, ctx, responder, endpoint, backend);
-      return;
-    }
-    ctx.endpoint = undefined;
-    if (lastError?.kind === 'timeout') return this.finish(ctx, responder, 'timeout', 504, 'backend connect timed out');
-    return this.finish(ctx, responder, 'backend_error', 502, 'no backend accepted the connection');
+      try {
+        new BackendHandshake(this, ctx, responder, endpoint, backend!);
+      } catch (thrown) {
+        // What the entry's catch did while this ran under a promise: logged, 500, no leak.
+        this.deps.load.release(endpoint.id);
+        backend!.destroy();
+        this.deps.log.error({ err: thrown, route: route.key }, 'upgrade handler failed');
+        responder.refuse(500, 'internal error');
+      }
+    });
   }
 
   report(ctx: RequestContext, result: UpgradeResult): void {

@@ -96,7 +96,7 @@ test('an upgrade\'s outcome and its connection\'s access-log line carry its cont
     const endpoint = { id: `127.0.0.1:${backendPort}`, host: '127.0.0.1', port: backendPort } as unknown as Endpoint;
     let answer = '';
     peer.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    await exchanges.run(ctx, client, Buffer.alloc(0), () => endpoint, 1);
+    exchanges.run(ctx, client, Buffer.alloc(0), () => endpoint, 1);
     await eventually('the 101 relayed to the client', () => answer.startsWith('HTTP/1.1 101'));
     await eventually('the connection registered', () => connections.size === 1);
 

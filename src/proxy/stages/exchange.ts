@@ -15,8 +15,9 @@ export function upgradeExchangeStage(deps: StageDeps): Stage<UpgradeResponder> {
   return {
     name: 'exchange',
     kinds: ['upgrade'],
-    run: async (ctx, responder): Promise<StageOutcome> => {
-      await deps.upgrades.run(ctx, responder.client, responder.head, (tried) => chooseEndpoint(deps, ctx, tried), deps.maxAttempts, responder);
+    // Synchronous: the exchange answers the client through its callbacks (no promise per upgrade).
+    run: (ctx, responder): StageOutcome => {
+      deps.upgrades.run(ctx, responder.client, responder.head, (tried) => chooseEndpoint(deps, ctx, tried), deps.maxAttempts, responder);
       return TAKEN;
     },
   };
