@@ -9,6 +9,7 @@ import { closeCodeLabel } from './close-codes.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { liveTraffic } from './live-traffic.js';
+import { seriesKey } from './open-connections.js';
 import { routeLabels } from './route-labels.js';
 import type { Metrics } from './registry.js';
 
@@ -28,7 +29,8 @@ export function metricsObserver(
 ): ProxyObserver & { pruneEndpointSeries(table: RoutingTable): void } {
   // Open connections per endpoint series, and the table whose endpoints keep series alive:
   // a series goes away once its endpoint left the table and its last connection closed.
-  const perSeries = new Map<string, number>();
+  const open = metrics.openConnections;
+  const perSeries = open.perSeries;
   let table: RoutingTable | undefined;
   // Endpoint ids per endpoint list: lists are kept across compiles while a Service does not
   // change, so a table swap costs nothing here for the routes it did not touch.
@@ -40,13 +42,12 @@ export function metricsObserver(
     if (!ids) idsOf.set(list, (ids = new Set(list.map((e) => e.id))));
     return ids.has(endpoint);
   };
-  const seriesKey = (routeKey: string, endpoint: string) => `${routeKey}|${endpoint}`;
   const dropIfGone = (key: string) => {
     if ((perSeries.get(key) ?? 0) > 0) return;
     const [routeKey, endpoint] = key.split('|') as [string, string];
     if (inTable(routeKey, endpoint)) return;
+    // Its series goes with it at the next scrape (registry.ts: the gauge is set from the counts).
     perSeries.delete(key);
-    metrics.backendConnections.remove({ ...routeLabels(routeKey), endpoint });
   };
   const live = liveTraffic(metrics);
   return {
@@ -69,24 +70,18 @@ export function metricsObserver(
       metrics.upgradeDuration.observe(labels, seconds);
     },
     opened(conn: LiveConnection) {
-      const labels = routeLabels(conn.routeKey);
-      metrics.connectionsActive.inc(labels);
+      open.add(conn.routeKey, 1);
       live.add(conn);
-      if (opts.endpointMetrics) {
-        const key = seriesKey(conn.routeKey, conn.endpointId);
-        perSeries.set(key, (perSeries.get(key) ?? 0) + 1);
-        metrics.backendConnections.inc({ ...labels, endpoint: conn.endpointId });
-      }
+      if (opts.endpointMetrics) open.addToSeries(seriesKey(conn.routeKey, conn.endpointId), 1);
     },
     closed(conn: LiveConnection) {
       const labels = routeLabels(conn.routeKey);
       const seconds = (Date.now() - conn.startedAt) / 1000;
       const code = conn.closeCode();
-      metrics.connectionsActive.dec(labels);
+      open.add(conn.routeKey, -1);
       if (opts.endpointMetrics) {
         const key = seriesKey(conn.routeKey, conn.endpointId);
-        perSeries.set(key, (perSeries.get(key) ?? 1) - 1);
-        metrics.backendConnections.dec({ ...labels, endpoint: conn.endpointId });
+        open.addToSeries(key, -1);
         dropIfGone(key);
       }
       metrics.connectionDuration.observe(labels, seconds);

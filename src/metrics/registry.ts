@@ -3,6 +3,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerEventLoopLag } from './event-loop-lag.js';
+import { OpenConnectionCounts } from './open-connections.js';
 
 /** Metrics only one kind of process sets. */
 const METRIC_GROUPS = {
@@ -36,10 +37,14 @@ const METRIC_GROUPS = {
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly connectionsActive = this.gauge(
+  /** What the two open-connection gauges report, counted by the proxy observer. */
+  readonly openConnections = new OpenConnectionCounts();
+
+  readonly connectionsActive = this.gaugeOf(
     'wsgate_connections_active',
     'Established WebSocket connections, per route.',
     ['namespace', 'route'],
+    () => this.openConnections.routes(),
   );
 
   readonly upgrades = this.counter(
@@ -110,10 +115,11 @@ export class Metrics {
     ['namespace', 'route'],
   );
 
-  readonly backendConnections = this.gauge(
+  readonly backendConnections = this.gaugeOf(
     'wsgate_backend_connections_active',
     'Established connections per endpoint; series are removed when the endpoint leaves the table.',
     ['namespace', 'route', 'endpoint'],
+    () => this.openConnections.series(),
   );
 
   readonly h2Sessions = this.gauge(
@@ -256,6 +262,20 @@ export class Metrics {
 
   private gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge set from `values` when scraped (or read by a worker's aggregation), never per event. */
+  private gaugeOf<L extends string>(name: string, help: string, labelNames: readonly L[], values: () => Iterable<[Partial<Record<L, string>>, number]>): Gauge<L> {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, n] of values()) this.set(labels, n);
+      },
+    });
   }
 
   private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {

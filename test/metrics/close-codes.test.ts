@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { closeCodeLabel } from '../../src/metrics/close-codes.js';
 import { metricsObserver } from '../../src/metrics/proxy-observer.js';
 import { Metrics } from '../../src/metrics/registry.js';
-import type { LiveConnection } from '../../src/proxy/live-connection.js';
+import { fakeLiveConnection } from '../helpers/fake-live-connection.js';
 
 test('close code labels: IANA codes as they are, application ranges collapsed, the rest other', () => {
   assert.deepEqual([1000, 1001, 1006, 1011, 1013, 1015].map(closeCodeLabel), ['1000', '1001', '1006', '1011', '1013', '1015']);
@@ -21,18 +21,7 @@ test('500 distinct client close codes make a bounded number of series', async ()
   const codes = Array.from({ length: 500 }, (_, i) => 1000 + i * 8);
   assert.equal(new Set(codes).size, 500);
   for (const code of codes) {
-    const conn = {
-      routeKey: 'default/chat',
-      endpointId: 'e1',
-      startedAt: Date.now(),
-      closeCode: () => code,
-      closedBy: () => 'client',
-      closing: undefined,
-      backend: { bytesRead: 0, bytesWritten: 0 },
-      // The frame trackers the live traffic counters read at close.
-      upstream: { messages: 0 },
-      downstream: { messages: 0 },
-    } as unknown as LiveConnection;
+    const conn = fakeLiveConnection('default/chat', 'e1', code);
     observer.opened(conn);
     observer.closed(conn);
   }
