@@ -6,16 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import pino from 'pino';
-import { EndpointHealth } from '../../src/balancer/health.js';
 import { EndpointLoad } from '../../src/balancer/load.js';
 import { RequestContext } from '../../src/pipeline/context.js';
 import { ConnectionRegistry } from '../../src/proxy/connections.js';
-import { noopObserver } from '../../src/proxy/observer.js';
-import { UpgradeExchanges } from '../../src/proxy/upgrade-exchange.js';
-import { RoutingTable } from '../../src/routing/table.js';
 import type { CompiledRoute } from '../../src/routing/types.js';
 import type { Endpoint } from '../../src/routing/endpoint.js';
+import { bareExchanges } from '../helpers/bare-exchanges.js';
 import { eventually } from '../helpers/eventually.js';
 
 test('a burst of upgrades is spread by least connections while their backend connects are still pending', async () => {
@@ -26,15 +22,7 @@ test('a burst of upgrades is spread by least connections while their backend con
   try {
     const endpoints = ['a', 'b', 'c'].map((id) => ({ id, host: '127.0.0.1', port }) as unknown as Endpoint);
     const load = new EndpointLoad();
-    const exchanges = new UpgradeExchanges({
-      log: pino({ level: 'silent' }),
-      load,
-      health: new EndpointHealth(),
-      connections,
-      observer: noopObserver,
-      table: () => RoutingTable.empty(),
-      respond: (_ctx, head) => head,
-    });
+    const exchanges = bareExchanges(load, connections);
     const route = { key: 'default/burst', timeouts: { connectMs: 5000 }, backend: {} } as unknown as CompiledRoute;
     // Least connections as the chooser does it: the endpoint with the fewest counted, first on ties.
     const leastLoaded = () => endpoints.reduce((best, e) => (load.get(e.id) < load.get(best.id) ? e : best));
