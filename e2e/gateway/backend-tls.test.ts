@@ -12,8 +12,8 @@ import http from 'node:http';
 import WebSocket from 'ws';
 import { makeCa } from '../../test/helpers/certs.js';
 import { repoRoot, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, briefConditions, eventually, getJsonIn, kubectl, kubectlOk, nodeAvailable } from '../helpers/cluster.js';
-import { GATEWAY, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
+import { apply, briefConditions, eventually, getJsonIn, kubectlOk, nodeAvailable } from '../helpers/cluster.js';
+import { GATEWAY, gatewayClass, httpGateway, installGatewayCrds, programmedAddress, startGatewayController, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -94,13 +94,8 @@ describe('BackendTLSPolicy on a real node: a TLS-only pod verified by the policy
       spec: { targetRefs: [{ group: '', kind: 'Service', name, sectionName: 'https' }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: configMap }], hostname: HOSTNAME } },
     });
     await apply([
-      { apiVersion: `${GATEWAY}/v1`, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName } },
-      {
-        apiVersion: `${GATEWAY}/v1`,
-        kind: 'Gateway',
-        metadata: { name: 'gw', namespace: ns },
-        spec: { gatewayClassName: className, listeners: [{ name: 'http', port: PORT, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
-      },
+      gatewayClass(className, controllerName),
+      httpGateway(ns, 'gw', className, PORT),
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls-echo', namespace: ns }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': leaf.cert, 'tls.key': leaf.key } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ca', namespace: ns }, data: { 'ca.crt': ca.cert } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other-ca', namespace: ns }, data: { 'ca.crt': other.cert } },
@@ -143,17 +138,13 @@ describe('BackendTLSPolicy on a real node: a TLS-only pod verified by the policy
     ]);
     wsgate = await startGatewayController({ namespace: ns, lease: 'btls-e2e', controllerName, pool: POOL, listen: '127.0.0.1:0' });
     await wsgate.waitForLog(/became leader/, 30_000);
-    const gw = await eventually('Gateway programmed with an address', async () => {
-      const o = await getJson(['get', 'gateway', 'gw']);
-      return o.status?.addresses?.length && brief(o.status.conditions).Programmed === 'True/Programmed' ? o : undefined;
-    }, 240, 250);
-    address = gw.status.addresses[0].value;
+    // Both routes (verified, wrong-ca) on its listener.
+    address = await programmedAddress(ns, 'gw', 2);
   }, { timeout: 240_000 });
 
   after(async () => {
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('both policies are Accepted with ResolvedRefs, their ancestor the Gateway', async () => {

@@ -15,10 +15,8 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { makeCa, type TestCa } from '../../test/helpers/certs.js';
-import { apply, clusterDir, eventually, kubectl, kubectlOk } from '../helpers/cluster.js';
-import { echoDeployment, GATEWAY, gatewayClass, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { apply, clusterDir, eventually, kubectlOk } from '../helpers/cluster.js';
+import { echoDeployment, GATEWAY, gatewayClass, installGatewayCrds, programmedAddress, startGatewayController, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 function nodeIsUp(): boolean {
   try {
@@ -101,18 +99,12 @@ describe('client certificates through a Gateway HTTPS listener on a real node', 
     ]);
     wsgate = await startGatewayController({ namespace: ns, lease: 'gw-mtls', controllerName, pool: POOL });
     await wsgate.waitForLog(/became leader/, 30_000);
-    const gw: Json = await eventually('Gateway programmed with an address and the route attached', async () => {
-      const o = JSON.parse(await kubectlOk(['get', 'gateway', 'gw', '-n', ns, '-o', 'json'])) as Json;
-      const programmed = o.status?.conditions?.find((c: Json) => c.type === 'Programmed')?.status === 'True';
-      return programmed && o.status.addresses?.length && o.status.listeners?.[0]?.attachedRoutes === 1 ? o : undefined;
-    }, 240, 250);
-    address = gw.status.addresses[0].value;
+    address = await programmedAddress(ns, 'gw');
   }, { timeout: 240_000 });
 
   after(async () => {
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('a WebSocket client with a certificate of the CA is served; the pod sees the verified X-Forwarded-Client-Cert, not the forged one', async () => {

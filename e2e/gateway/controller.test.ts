@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { IMPLEMENTED_FEATURES } from '../../src/gatewayapi/translate.js';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubectl, kubectlOk, service } from '../helpers/cluster.js';
-import { GATEWAY, gatewayClass as gatewayClassObj, type Condition, httpGateway, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
+import { GATEWAY, gatewayClass as gatewayClassObj, type Condition, httpGateway, installGatewayCrds, startGatewayController, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 const ns = `gw-controller-${process.pid}-${Date.now() % 100000}`;
 const className = `wsgate-${ns}`;
@@ -96,8 +96,7 @@ describe('wsgate controller: Gateway API status on a real apiserver', { skip: !c
 
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('GatewayClass: Accepted, with the supported features', async () => {

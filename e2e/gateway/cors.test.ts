@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainRequest, type PlainResponse } from '../../test/helpers/http-backend.js';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, eventually, kubectl, kubectlOk } from '../helpers/cluster.js';
+import { apply, eventually, kubectlOk } from '../helpers/cluster.js';
 import { assertFrameworksImage, frameworksApp, nodeSkip, podRequests, readyPods, type Pod } from '../helpers/framework-pods.js';
-import { GATEWAY, gatewayClass, httpGateway, installGatewayCrds, programmedAddress, startGatewayController, type Condition } from '../helpers/gateway-api.js';
+import { GATEWAY, gatewayClass, httpGateway, installGatewayCrds, programmedAddress, startGatewayController, type Condition, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 const ns = `gw-cors-${process.pid}`;
 const className = `wsgate-${ns}`;
@@ -76,8 +76,7 @@ describe('HTTPRoute CORS filter through a Gateway on a real node', { skip: nodeS
 
   after(async () => {
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('the route is Accepted with ResolvedRefs', async () => {

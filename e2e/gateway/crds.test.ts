@@ -14,6 +14,7 @@ import { translate } from '../../src/gatewayapi/translate.js';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service, WebSocketPolicy } from '../../src/gatewayapi/types.js';
 import { repoRoot } from '../../test/helpers/wsgate-child.js';
 import { clusterAvailable, kubectl, kubectlOk, toYaml } from '../helpers/cluster.js';
+import { deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 const run = promisify(execFile);
 const goAvailable = ['/usr/local/go/bin/go', ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'go'))].some((p) => fs.existsSync(p));
@@ -38,8 +39,7 @@ describe('Gateway API and WebSocketPolicy CRDs on a real apiserver', { skip: !cl
     await kubectlOk(['create', 'namespace', ns]);
   });
   after(async () => {
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('every vendored CRD is Established with its bundle-version annotation', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
 import { apply, clusterAvailable, eventually, kubectl, kubectlOk, service } from '../helpers/cluster.js';
-import { GATEWAY, gatewayClass, httpGateway, type Condition, installGatewayCrds, startGatewayController } from '../helpers/gateway-api.js';
+import { GATEWAY, gatewayClass, httpGateway, type Condition, installGatewayCrds, startGatewayController, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 const ns = `gw-header-values-${process.pid}-${Date.now() % 100000}`;
 const className = `wsgate-${ns}`;
@@ -75,8 +75,7 @@ describe('wsgate controller: HTTPRoute header values with line breaks on a real 
 
   after(async () => {
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('the apiserver stores the value as sent: its CRD has no pattern on header values', async () => {

@@ -16,9 +16,9 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { whoamiRound } from '../../test/helpers/signalr-clients.js';
 import type { WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, eventually, kubectl, kubectlOk } from '../helpers/cluster.js';
+import { apply, eventually, kubectlOk } from '../helpers/cluster.js';
 import { assertFrameworksImage, frameworksApp, nodeSkip, podRequests, readyPods, type Pod } from '../helpers/framework-pods.js';
-import { GATEWAY, gatewayClass, httpGateway, installExperimentalGatewayCrds, programmedAddress, startGatewayController, type Condition } from '../helpers/gateway-api.js';
+import { GATEWAY, gatewayClass, httpGateway, installExperimentalGatewayCrds, programmedAddress, startGatewayController, type Condition, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 const ns = `gw-sessions-${process.pid}`;
 const className = `wsgate-${ns}`;
@@ -151,8 +151,7 @@ describe('HTTPRoute sessionPersistence on a real node: SignalR and Socket.IO pod
   after(async () => {
     for (const s of sockets.splice(0)) s.close();
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('the route is stored with sessionPersistence (experimental CRDs) and Accepted with ResolvedRefs', async () => {

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { repoRoot, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubectl, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
-import { echoDeployment, startGatewayController } from '../helpers/gateway-api.js';
+import { apply, briefConditions, clusterDir, eventually, getJsonIn, kubectlOk, nodeAvailable, wsRoute } from '../helpers/cluster.js';
+import { echoDeployment, startGatewayController, deleteGatewayTestObjects } from '../helpers/gateway-api.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -141,8 +141,7 @@ describe('Gateway API traffic on a real node: Gateway sockets on pool addresses,
   after(async () => {
     await closeAll(open.splice(0));
     await wsgate?.stop();
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
+    await deleteGatewayTestObjects(ns, className);
   });
 
   test('HTTPRoute to 3 pods: 30 clients 10/10/10 by least connections, echoed; Gateway and route status', async () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startWsgate, type WsgateChild } from '../../test/helpers/wsgate-child.js';
-import { eventually, kubeconfig, kubectlOk } from './cluster.js';
+import { eventually, kubeconfig, kubectl, kubectlOk } from './cluster.js';
 import { podApp } from './pod-app.js';
 
 export const GATEWAY = 'gateway.networking.k8s.io';
@@ -74,6 +74,12 @@ export function programmedAddress(namespace: string, name: string, routes = 1): 
     const programmed = o.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
     return programmed && o.status?.listeners?.[0]?.attachedRoutes === routes ? o.status.addresses?.[0]?.value : undefined;
   }, 240, 250);
+}
+
+/** A test's teardown: its namespace (not waited for) and its GatewayClass, each gone or never made. */
+export async function deleteGatewayTestObjects(namespace: string, className: string): Promise<void> {
+  await kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
+  await kubectl(['delete', 'gatewayclass', className, '--ignore-not-found']);
 }
 
 export function gatewayClass(name: string, controllerName: string): object {

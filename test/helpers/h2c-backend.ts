@@ -1,11 +1,14 @@
 // An HTTP/2-only backend (http2.createServer without allowHTTP1): every request that reaches it
 // came over h2c. It records its sessions and streams; the path (after wsgate's rewrite) picks
 // its behaviour: /v1/hello (or /) answers its request line as JSON, /v1/echo streams the body
-// back as it arrives, /v1/trailers ends with a trailer field, /v1/hold sends a first chunk and waits, /v1/silent never answers, /v1/reset-mid resets after a
+// back as it arrives, /v1/trailers ends with a trailer field, /v1/hints sends a 103 first, /v1/hold sends a first chunk and waits, /v1/silent never answers, /v1/reset-mid resets after a
 // chunk, anything else is reset before any response.
 
 import http2 from 'node:http2';
 import type net from 'node:net';
+
+/** The Link of /v1/hints's 103. */
+export const HINT_LINK = '</style.css>; rel=preload; as=style';
 
 export interface H2cBackend {
   readonly port: number;
@@ -50,6 +53,11 @@ export async function startH2cBackend(): Promise<H2cBackend> {
     } else if (p.startsWith('/v1/hold')) {
       stream.respond({ ':status': 200 });
       stream.write('first\n');
+    } else if (p.startsWith('/v1/hints')) {
+      // An interim 103 with a hint (HTTP/2 has no connection-specific fields to send), then 200 "ok".
+      stream.additionalHeaders({ ':status': 103, link: HINT_LINK, 'x-hint': 'early' });
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('ok');
     } else if (p.startsWith('/v1/silent')) {
       // Never answers: the stream stays open until the client gives up on it.
     } else if (p.startsWith('/v1/reset-mid')) {

@@ -6,12 +6,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import net from 'node:net';
 import { route } from '../fixtures.js';
 import { startH2Proxy, type H2Proxy } from '../helpers/h2-proxy.js';
 import { startHeadBackend } from '../helpers/head-backend.js';
+import { HINT_LINK, startH2cBackend, type H2cBackend } from '../helpers/h2c-backend.js';
 
-const LINK = '</style.css>; rel=preload; as=style';
+const LINK = HINT_LINK;
 
 /** 102, then 103 with a hint and connection-specific fields, then 200 "ok"; one request per connection. */
 const H1_ANSWER =
@@ -21,31 +21,6 @@ const H1_ANSWER =
 
 /** Answers every request with H1_ANSWER and closes. */
 const startH1Backend = () => startHeadBackend((_head, socket) => socket.end(H1_ANSWER));
-
-/** An HTTP/2-only backend: 103 with a hint (and a `connection`-named field it may not send on h2, so none), then 200 "ok". */
-async function startH2cBackend(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http2.createServer();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.once('close', () => sessions.delete(s));
-  });
-  server.on('stream', (stream) => {
-    stream.on('error', () => {});
-    stream.additionalHeaders({ ':status': 103, link: LINK, 'x-hint': 'early' });
-    stream.respond({ ':status': 200, 'content-type': 'text/plain' });
-    stream.end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface Answer {
   interim: http2.IncomingHttpHeaders[];
@@ -68,7 +43,7 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<Answer> {
 
 describe('1xx over HTTP/2: interim answers from the backend reach the client before the response', () => {
   let h1: Awaited<ReturnType<typeof startH1Backend>>;
-  let h2c: Awaited<ReturnType<typeof startH2cBackend>>;
+  let h2c: H2cBackend;
   let h: H2Proxy;
 
   before(async () => {
@@ -101,7 +76,7 @@ describe('1xx over HTTP/2: interim answers from the backend reach the client bef
   });
 
   test('from an h2c backend: its 103 with the hint, then the 200', async () => {
-    const a = await get(h.session, '/h2c/page');
+    const a = await get(h.session, '/h2c/v1/hints');
     assert.deepEqual(
       a.interim.map((h) => h[':status']),
       [103],
