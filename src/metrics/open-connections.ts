@@ -10,6 +10,12 @@ export function seriesKey(routeKey: string, endpoint: string): string {
   return `${routeKey}|${endpoint}`;
 }
 
+/** The route key and endpoint id a seriesKey() was made of. */
+export function splitSeriesKey(key: string): [routeKey: string, endpoint: string] {
+  const bar = key.indexOf('|');
+  return [key.slice(0, bar), key.slice(bar + 1)];
+}
+
 export class OpenConnectionCounts {
   /** Per route key. Never deleted: a route's series stays at 0 after its last connection, as before. */
   readonly perRoute = new Map<string, number>();
@@ -32,8 +38,8 @@ export class OpenConnectionCounts {
   /** The wsgate_backend_connections_active series, label values and count. */
   *series(): Iterable<[{ namespace: string; route: string; endpoint: string }, number]> {
     for (const [key, n] of this.perSeries) {
-      const bar = key.indexOf('|');
-      yield [{ ...routeLabels(key.slice(0, bar)), endpoint: key.slice(bar + 1) }, n];
+      const [routeKey, endpoint] = splitSeriesKey(key);
+      yield [{ ...routeLabels(routeKey), endpoint }, n];
     }
   }
 }

@@ -9,7 +9,7 @@ import { closeCodeLabel } from './close-codes.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { CompiledRoute, Endpoint } from '../routing/types.js';
 import { liveTraffic } from './live-traffic.js';
-import { seriesKey } from './open-connections.js';
+import { seriesKey, splitSeriesKey } from './open-connections.js';
 import { routeLabels } from './route-labels.js';
 import type { Metrics } from './registry.js';
 
@@ -44,7 +44,7 @@ export function metricsObserver(
   };
   const dropIfGone = (key: string) => {
     if ((perSeries.get(key) ?? 0) > 0) return;
-    const [routeKey, endpoint] = key.split('|') as [string, string];
+    const [routeKey, endpoint] = splitSeriesKey(key);
     if (inTable(routeKey, endpoint)) return;
     // Its series goes with it at the next scrape (registry.ts: the gauge is set from the counts).
     perSeries.delete(key);

@@ -11,7 +11,7 @@ import { verifyHmacFast } from './jwt-hmac.js';
 
 export type JwtKeys =
   | { kind: 'pem'; keys: KeyObject[] }
-  | { kind: 'hmac'; secret: Uint8Array; key: KeyObject; getKey: JWTVerifyGetKey }
+  | { kind: 'hmac'; key: KeyObject; getKey: JWTVerifyGetKey }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey };
 
 export type TokenSource = 'header' | 'query' | 'subprotocol';
@@ -47,7 +47,7 @@ export function parseJwtKeys(data: Buffer): { ok: true; keys: JwtKeys } | { ok: 
   }
   const bytes = new Uint8Array(secret);
   const key = createSecretKey(bytes);
-  return { ok: true, keys: { kind: 'hmac', secret: bytes, key, getKey: hmacKeys(bytes, key) } };
+  return { ok: true, keys: { kind: 'hmac', key, getKey: hmacKeys(bytes, key) } };
 }
 
 function parseJwks(text: string): { ok: true; keys: JwtKeys } | { ok: false; message: string } {
